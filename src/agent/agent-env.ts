@@ -1,0 +1,38 @@
+/**
+ * The CLI's environment is built from an explicit allowlist: `options.env` replaces the child's
+ * environment, and the agent's Bash tool inherits it, so anything copied here is readable by
+ * the agent. Never pass process.env wholesale.
+ */
+const BASE_ALLOWLIST = ['PATH', 'LANG', 'LC_ALL', 'LC_CTYPE', 'TZ', 'TERM', 'TMPDIR', 'USER', 'LOGNAME', 'SHELL'] as const;
+
+export interface AgentEnvInput {
+  serverEnv: Readonly<Record<string, string | undefined>>;
+  passthrough: readonly string[];
+  apiKey: string;
+  baseUrl: string | undefined;
+  configDir: string;
+  homeDir: string;
+  clientApp: string;
+}
+
+export function buildAgentEnv(input: AgentEnvInput): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const name of [...BASE_ALLOWLIST, ...input.passthrough]) {
+    const value = input.serverEnv[name];
+    if (value !== undefined) env[name] = value;
+  }
+  if (env.PATH === undefined) env.PATH = '/usr/local/bin:/usr/bin:/bin';
+  Object.assign(env, {
+    HOME: input.homeDir,
+    CLAUDE_CONFIG_DIR: input.configDir,
+    ANTHROPIC_API_KEY: input.apiKey,
+    CLAUDE_AGENT_SDK_CLIENT_APP: input.clientApp,
+    // A daemon must not phone home or update itself behind its operator's back.
+    DISABLE_AUTOUPDATER: '1',
+    DISABLE_TELEMETRY: '1',
+    DISABLE_ERROR_REPORTING: '1',
+    CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+  });
+  if (input.baseUrl !== undefined) env.ANTHROPIC_BASE_URL = input.baseUrl;
+  return env;
+}

@@ -1,0 +1,46 @@
+import type { EventDraft } from '../events/event-types.js';
+import type { PermissionMode, TaskUsage } from '../tasks/task-types.js';
+
+export interface AgentRunRequest {
+  prompt: string;
+  cwd: string;
+  /** Claude Code conversation to continue, or null for a new one. */
+  resumeSdkSessionId: string | null;
+  allowedTools: readonly string[];
+  permissionMode: PermissionMode;
+  maxTurns: number;
+  model: string | undefined;
+}
+
+export interface AgentResult {
+  isError: boolean;
+  /** The SDK's result subtype: success, error_max_turns, error_during_execution, … */
+  subtype: string;
+  text: string | null;
+  errors: string[];
+  apiErrorStatus: number | null;
+  usage: TaskUsage;
+  numTurns: number;
+  costUsd: number;
+  durationMs: number;
+}
+
+/** What a run yields, already free of SDK types. */
+export type AgentOutput =
+  | { kind: 'started'; sdkSessionId: string }
+  | { kind: 'event'; event: EventDraft }
+  | { kind: 'result'; result: AgentResult };
+
+export interface AgentRun {
+  readonly outputs: AsyncIterable<AgentOutput>;
+  /** Asks the agent to stop at the next safe point; resolves once the request is sent. */
+  interrupt(): Promise<void>;
+  /** Kills the process; use when interrupt() did not end the run in time. */
+  abort(): void;
+  /** The last lines the CLI wrote to stderr, for failure messages. */
+  stderrTail(): string;
+}
+
+export interface AgentRunner {
+  start(request: AgentRunRequest): AgentRun;
+}

@@ -1,0 +1,29 @@
+import type { FastifyInstance } from 'fastify';
+import type { TaskService } from '../../tasks/task-service.js';
+import { listTasksQuerySchema, submitTaskSchema } from '../schemas.js';
+import { validate } from '../validate.js';
+import { submitView, taskView } from '../views.js';
+
+interface TaskParams {
+  task_id: string;
+}
+
+export function registerTaskRoutes(app: FastifyInstance, tasks: TaskService): void {
+  app.post('/api/v1/tasks', async (request, reply) => {
+    const body = validate(submitTaskSchema, request.body, 'body');
+    const { task, created } = await tasks.submit(body);
+    return reply.code(created ? 201 : 200).send(submitView(request, task));
+  });
+
+  app.get('/api/v1/tasks', async (request) => {
+    const query = validate(listTasksQuerySchema, request.query, 'query');
+    const page = await tasks.list(query);
+    return { tasks: page.items.map((t) => taskView(request, t)), next_cursor: page.next_cursor };
+  });
+
+  app.get<{ Params: TaskParams }>('/api/v1/tasks/:task_id', async (request) => taskView(request, await tasks.get(request.params.task_id)));
+
+  app.post<{ Params: TaskParams }>('/api/v1/tasks/:task_id/interrupt', async (request) =>
+    taskView(request, await tasks.interrupt(request.params.task_id)),
+  );
+}

@@ -1,0 +1,57 @@
+import { z } from 'zod';
+import { PERMISSION_MODES, TASK_STATUSES } from '../tasks/task-types.js';
+
+const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+const idField = (what: string) =>
+  z.string().regex(ID_PATTERN, `${what} must be 1-128 characters of letters, digits, '.', '_', ':' or '-', starting with a letter or digit`);
+
+export const MAX_PROMPT_CHARS = 200_000;
+
+export const taskOptionsSchema = z.strictObject({
+  allowed_tools: z
+    .array(z.string().regex(/^[A-Za-z0-9_:*()\- ./]{1,200}$/, 'each tool must be a tool name such as "Read" or "Bash(git:*)"'))
+    .max(100)
+    .optional(),
+  permission_mode: z.enum(PERMISSION_MODES).optional(),
+  max_turns: z.number().int().min(1).max(1000).optional(),
+  timeout: z.number().positive().max(86_400).optional(),
+  model: z.string().min(1).max(200).optional(),
+});
+
+export const sessionRequestSchema = z.strictObject({
+  reuse_existing: z.boolean().optional(),
+  session_id: idField('session_id').optional(),
+});
+
+export const submitTaskSchema = z.strictObject({
+  task_id: idField('task_id').optional(),
+  prompt: z.string().trim().min(1, 'prompt must not be empty').max(MAX_PROMPT_CHARS),
+  workspace: z.string().min(1).max(4096).optional(),
+  options: taskOptionsSchema.optional(),
+  session: sessionRequestSchema.optional(),
+});
+
+export type SubmitTaskBody = z.infer<typeof submitTaskSchema>;
+
+export const listTasksQuerySchema = z.strictObject({
+  status: z.enum(TASK_STATUSES).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  cursor: z.string().max(1000).optional(),
+  session_id: z.string().max(200).optional(),
+});
+
+export const eventsQuerySchema = z.strictObject({
+  after: z
+    .string()
+    .regex(/^\d{1,15}$/, 'after must be a non-negative integer')
+    .transform(Number)
+    .optional(),
+});
+
+export function describeZodError(error: z.ZodError): { message: string; details: { path: string; message: string }[] } {
+  const details = error.issues.map((issue) => ({
+    path: issue.path.map(String).join('.') || '(body)',
+    message: issue.code === 'unrecognized_keys' ? `unknown field(s): ${issue.keys.join(', ')}` : issue.message,
+  }));
+  return { message: details.map((d) => `${d.path}: ${d.message}`).join('; '), details };
+}

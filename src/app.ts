@@ -1,0 +1,56 @@
+import { randomUUID } from 'node:crypto';
+import websocket from '@fastify/websocket';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { installApiKeyAuth } from './api/auth.js';
+import { installErrorHandlers } from './api/error-handler.js';
+import { registerHealthRoute } from './api/routes/health.js';
+import { registerSessionRoutes } from './api/routes/sessions.js';
+import { registerTaskRoutes } from './api/routes/tasks.js';
+import { registerTaskEventsWebSocket } from './api/ws-task-events.js';
+import type { ServerContext } from './server-context.js';
+
+const REQUEST_ID_PATTERN = /^[A-Za-z0-9._-]{1,128}$/;
+
+/** Builds the HTTP and WebSocket front of the server without listening, so tests can inject(). */
+export async function buildApp(ctx: ServerContext): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: false,
+    bodyLimit: ctx.config.api.maxBodyBytes,
+    // Honour a caller's request id so one id follows a request through an orchestrator's logs.
+    genReqId: (request) => {
+      const incoming = request.headers['x-request-id'];
+      return typeof incoming === 'string' && REQUEST_ID_PATTERN.test(incoming) ? incoming : randomUUID();
+    },
+    routerOptions: { ignoreTrailingSlash: true },
+  });
+  const httpLogger = ctx.logger.child('http');
+
+  installErrorHandlers(app, httpLogger);
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('X-Request-Id', request.id);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    httpLogger.info('Request handled', {
+      request_id: request.id,
+      method: request.method,
+      path: request.url.split('?')[0],
+      status_code: reply.statusCode,
+      duration_ms: Math.round(reply.elapsedTime),
+    });
+  });
+  if (ctx.config.api.authEnabled && ctx.config.api.apiKey) installApiKeyAuth(app, ctx.config.api.apiKey);
+
+  await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
+
+  registerHealthRoute(app, {
+    activeSessions: async () => (await ctx.store.listSessions()).filter((s) => s.status !== 'expired').length,
+    activeTasks: () => ctx.scheduler.runningCount,
+    queuedTasks: () => ctx.scheduler.queuedCount,
+    uptimeSeconds: () => Math.floor((ctx.now().getTime() - ctx.startedAt.getTime()) / 1000),
+    isShuttingDown: ctx.isShuttingDown,
+  });
+  registerTaskRoutes(app, ctx.tasks);
+  registerSessionRoutes(app, { store: ctx.store, sessions: ctx.sessions, tasks: ctx.tasks });
+  registerTaskEventsWebSocket(app, { tasks: ctx.tasks, events: ctx.events, sockets: ctx.sockets });
+  return app;
+}

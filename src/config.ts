@@ -1,0 +1,174 @@
+import path from 'node:path';
+
+export type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+export type StorageType = 'memory' | 'sqlite' | 'redis';
+
+export interface Config {
+  readonly server: { readonly host: string; readonly port: number; readonly logLevel: LogLevel };
+  readonly api: {
+    readonly authEnabled: boolean;
+    readonly apiKey: string | undefined;
+    readonly rateLimitEnabled: boolean;
+    readonly rateLimitPerMinute: number;
+    readonly maxBodyBytes: number;
+  };
+  readonly claude: {
+    readonly apiKey: string;
+    readonly baseUrl: string | undefined;
+    readonly defaultModel: string | undefined;
+    readonly maxTurns: number;
+    /** Extra variable names copied from the server's environment into the agent's. */
+    readonly envPassthrough: readonly string[];
+  };
+  readonly sessions: {
+    readonly maxConcurrent: number;
+    readonly idleTimeoutSeconds: number;
+    readonly cleanupIntervalSeconds: number;
+  };
+  readonly tasks: { readonly queueMax: number; readonly interruptGraceMs: number };
+  readonly storage: { readonly type: StorageType; readonly redisHost: string; readonly redisPort: number };
+  readonly workspaceRoot: string;
+  readonly dataDir: string;
+  readonly metricsPort: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** Collects every problem instead of stopping at the first, so one start-up attempt shows them all. */
+class EnvReader {
+  readonly problems: string[] = [];
+  constructor(private readonly env: Env) {}
+
+  raw(name: string): string | undefined {
+    const value = this.env[name];
+    return value === undefined || value.trim() === '' ? undefined : value.trim();
+  }
+
+  string(name: string, fallback: string): string {
+    return this.raw(name) ?? fallback;
+  }
+
+  int(name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    if (!/^-?\d+$/.test(value) || Number(value) < min || Number(value) > max) {
+      this.problems.push(`${name} must be an integer between ${min} and ${max} (got "${value}")`);
+      return fallback;
+    }
+    return Number(value);
+  }
+
+  bool(name: string, fallback: boolean): boolean {
+    const value = this.raw(name)?.toLowerCase();
+    if (value === undefined) return fallback;
+    if (['true', '1', 'yes', 'on'].includes(value)) return true;
+    if (['false', '0', 'no', 'off'].includes(value)) return false;
+    this.problems.push(`${name} must be true or false (got "${value}")`);
+    return fallback;
+  }
+
+  oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T, normalise = (v: string) => v): T {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    const normalised = normalise(value);
+    if ((allowed as readonly string[]).includes(normalised)) return normalised as T;
+    this.problems.push(`${name} must be one of ${allowed.join(', ')} (got "${value}")`);
+    return fallback;
+  }
+
+  url(name: string): string | undefined {
+    const value = this.raw(name);
+    if (value === undefined) return undefined;
+    try {
+      const parsed = new URL(value);
+      if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new Error('protocol');
+      return value.replace(/\/+$/, '');
+    } catch {
+      this.problems.push(`${name} must be an http(s) URL (got "${value}")`);
+      return undefined;
+    }
+  }
+
+  list(name: string): string[] {
+    const value = this.raw(name);
+    if (value === undefined) return [];
+    const names = value.split(',').map((s) => s.trim()).filter(Boolean);
+    for (const n of names) {
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(n)) this.problems.push(`${name} contains an invalid variable name "${n}"`);
+    }
+    return names;
+  }
+}
+
+const LOG_LEVEL_ALIASES: Record<string, LogLevel> = {
+  DEBUG: 'DEBUG', INFO: 'INFO', WARN: 'WARN', WARNING: 'WARN', ERROR: 'ERROR', CRITICAL: 'ERROR',
+};
+
+export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config {
+  const r = new EnvReader(env);
+
+  const logLevelRaw = r.raw('SERVER_LOG_LEVEL');
+  const logLevel = logLevelRaw === undefined ? 'INFO' : LOG_LEVEL_ALIASES[logLevelRaw.toUpperCase()];
+  if (logLevel === undefined) r.problems.push(`SERVER_LOG_LEVEL must be one of DEBUG, INFO, WARN, ERROR (got "${logLevelRaw}")`);
+
+  const claudeApiKey = r.raw('CLAUDE_API_KEY') ?? r.raw('ANTHROPIC_API_KEY');
+  if (claudeApiKey === undefined) r.problems.push('CLAUDE_API_KEY not set (ANTHROPIC_API_KEY is accepted as a fallback)');
+
+  const authEnabled = r.bool('API_AUTH_ENABLED', false);
+  const apiKey = r.raw('API_API_KEY');
+  if (authEnabled && apiKey === undefined) r.problems.push('API_AUTH_ENABLED is true but API_API_KEY is not set');
+
+  const storageType = r.oneOf<StorageType>('STORAGE_TYPE', ['memory', 'sqlite', 'redis'], 'memory', (v) => v.toLowerCase());
+  if (storageType !== 'memory') {
+    r.problems.push(`STORAGE_TYPE=${storageType} is not available in this version; use memory`);
+  }
+
+  const config: Config = {
+    server: {
+      host: r.string('SERVER_HOST', '0.0.0.0'),
+      port: r.int('SERVER_PORT', 8000, 0, 65535),
+      logLevel: logLevel ?? 'INFO',
+    },
+    api: {
+      authEnabled,
+      apiKey,
+      rateLimitEnabled: r.bool('API_RATE_LIMIT_ENABLED', true),
+      rateLimitPerMinute: r.int('API_RATE_LIMIT_PER_MINUTE', 100, 1),
+      maxBodyBytes: r.int('API_MAX_BODY_BYTES', 1024 * 1024, 1024),
+    },
+    claude: {
+      apiKey: claudeApiKey ?? '',
+      baseUrl: r.url('CLAUDE_BASE_URL'),
+      defaultModel: r.raw('CLAUDE_DEFAULT_MODEL'),
+      maxTurns: r.int('CLAUDE_MAX_TURNS', 50, 1, 10_000),
+      envPassthrough: r.list('AGENT_ENV_PASSTHROUGH'),
+    },
+    sessions: {
+      maxConcurrent: r.int('SESSION_MAX_CONCURRENT', 10, 1, 1000),
+      idleTimeoutSeconds: r.int('SESSION_IDLE_TIMEOUT_SECONDS', 1800, 1),
+      cleanupIntervalSeconds: r.int('SESSION_CLEANUP_INTERVAL_SECONDS', 300, 1),
+    },
+    tasks: {
+      queueMax: r.int('TASK_QUEUE_MAX', 100, 0, 1_000_000),
+      interruptGraceMs: r.int('TASK_INTERRUPT_GRACE_MS', 3000, 0, 60_000),
+    },
+    storage: {
+      type: storageType,
+      redisHost: r.string('STORAGE_REDIS_HOST', 'localhost'),
+      redisPort: r.int('STORAGE_REDIS_PORT', 6379, 1, 65535),
+    },
+    workspaceRoot: path.resolve(cwd, r.string('WORKSPACE_ROOT', './workspaces')),
+    dataDir: path.resolve(cwd, r.string('DATA_DIR', './data')),
+    metricsPort: r.int('METRICS_PORT', 9090, 0, 65535),
+  };
+
+  if (r.problems.length > 0) throw new ConfigError(r.problems);
+  return Object.freeze(config);
+}

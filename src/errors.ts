@@ -1,0 +1,70 @@
+/**
+ * The one error catalogue. Codes are part of the public API: never rename or reuse one.
+ * README.md lists them; test/unit/errors.test.ts fails when the two drift apart.
+ */
+export const ERROR_CATALOGUE = {
+  // Request problems
+  INVALID_JSON: { status: 400, message: 'Request body is not valid JSON' },
+  VALIDATION_ERROR: { status: 400, message: 'Request failed validation' },
+  WORKSPACE_OUTSIDE_ROOT: { status: 400, message: 'Workspace resolves outside WORKSPACE_ROOT' },
+  WORKSPACE_INVALID: { status: 400, message: 'Workspace cannot be used' },
+  PERMISSION_MODE_REFUSED: { status: 400, message: 'Permission mode refused' },
+  UNAUTHORIZED: { status: 401, message: 'Missing or invalid API key' },
+  NOT_FOUND: { status: 404, message: 'Route not found' },
+  TASK_NOT_FOUND: { status: 404, message: 'Task not found' },
+  SESSION_NOT_FOUND: { status: 404, message: 'Session not found' },
+  TASK_ID_CONFLICT: { status: 409, message: 'A different task with this task_id already exists' },
+  TASK_NOT_RUNNING: { status: 409, message: 'Task has already finished' },
+  SESSION_ALREADY_EXISTS: { status: 409, message: 'Session already exists; set reuse_existing to use it' },
+  SESSION_WORKSPACE_MISMATCH: { status: 409, message: 'Session belongs to a different workspace' },
+  BODY_TOO_LARGE: { status: 413, message: 'Request body is too large' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Content-Type must be application/json' },
+  QUEUE_FULL: { status: 429, message: 'Maximum concurrent sessions reached' },
+  SHUTTING_DOWN: { status: 503, message: 'Server is shutting down' },
+  INTERNAL_ERROR: { status: 500, message: 'Internal server error' },
+
+  // Task outcomes, carried by `error` events and the task's `error` field (never an HTTP status)
+  AGENT_API_ERROR: { status: 502, message: 'The model API returned an error' },
+  AGENT_PROCESS_FAILED: { status: 502, message: 'The Claude Code process failed' },
+  AGENT_MAX_TURNS: { status: 502, message: 'The agent reached its turn limit' },
+  AGENT_EXECUTION_ERROR: { status: 502, message: 'The agent stopped with an error' },
+  TASK_TIMEOUT: { status: 504, message: 'Task exceeded its timeout' },
+  TASK_INTERRUPTED: { status: 409, message: 'Task was interrupted' },
+  SESSION_DELETED: { status: 409, message: 'Task was interrupted because its session was deleted' },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CATALOGUE;
+
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string; details?: unknown };
+}
+
+export class ApiError extends Error {
+  readonly status: number;
+  constructor(
+    readonly code: ErrorCode,
+    message?: string,
+    readonly details?: unknown,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message ?? ERROR_CATALOGUE[code].message);
+    this.name = 'ApiError';
+    this.status = ERROR_CATALOGUE[code].status;
+  }
+
+  toBody(): ErrorBody {
+    const body: ErrorBody = { error: { code: this.code, message: this.message } };
+    if (this.details !== undefined) body.error.details = this.details;
+    return body;
+  }
+}
+
+/** A task-level failure, recorded on the task and in its `error` event. */
+export interface TaskError {
+  code: ErrorCode;
+  message: string;
+}
+
+export function taskError(code: ErrorCode, message?: string): TaskError {
+  return { code, message: message ?? ERROR_CATALOGUE[code].message };
+}

@@ -1,0 +1,55 @@
+import { buildApp } from './app.js';
+import { ConfigError, loadConfig } from './config.js';
+import { createLogger } from './observability/logger.js';
+import { createServerContext } from './server-context.js';
+import { VERSION } from './version.js';
+import { WS_CLOSE } from './api/ws-task-events.js';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      createLogger({ level: 'ERROR' }).error('Invalid configuration', { problems: error.problems });
+      process.exit(2);
+    }
+    throw error;
+  }
+
+  const logger = createLogger({ level: config.server.logLevel });
+  const serverLogger = logger.child('server');
+  const ctx = await createServerContext(config, logger);
+  const app = await buildApp(ctx);
+  await app.listen({ host: config.server.host, port: config.server.port });
+  serverLogger.info('Server started', {
+    version: VERSION,
+    host: config.server.host,
+    port: config.server.port,
+    storage: config.storage.type,
+    workspace_root: config.workspaceRoot,
+    max_concurrent: config.sessions.maxConcurrent,
+  });
+
+  let stopping = false;
+  const shutdown = async (signal: string): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    serverLogger.info('Shutting down', { signal });
+    ctx.beginShutdown();
+    ctx.scheduler.pause();
+    for (const socket of ctx.sockets) socket.close(WS_CLOSE.SERVER_SHUTDOWN, 'server shutting down');
+    await app.close();
+    await ctx.close();
+    serverLogger.info('Server stopped');
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`Fatal: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+  process.exit(1);
+});

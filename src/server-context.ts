@@ -1,0 +1,142 @@
+import { randomUUID } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import type { WebSocket } from 'ws';
+import { buildAgentEnv } from './agent/agent-env.js';
+import type { AgentRunner } from './agent/agent-types.js';
+import { SdkAgentRunner } from './agent/sdk-runner.js';
+import type { Config } from './config.js';
+import { EventLog } from './events/event-log.js';
+import type { Logger } from './observability/logger.js';
+import { createRedactor } from './observability/redact.js';
+import { SessionService } from './sessions/session-service.js';
+import { MemoryStore } from './storage/memory-store.js';
+import type { Store } from './storage/store.js';
+import { Scheduler } from './tasks/scheduler.js';
+import { TaskExecutor } from './tasks/task-executor.js';
+import { TaskFinisher } from './tasks/task-finisher.js';
+import { TaskService } from './tasks/task-service.js';
+import { VERSION } from './version.js';
+import { WorkspaceResolver } from './workspaces/workspace-resolver.js';
+
+/** Tools granted when a task names none: what a coding task needs, without network tools. */
+export const DEFAULT_ALLOWED_TOOLS = ['Read', 'Write', 'Edit', 'MultiEdit', 'Glob', 'Grep', 'Bash'] as const;
+
+export interface ContextOverrides {
+  store?: Store;
+  runner?: AgentRunner;
+  now?: () => Date;
+  newTaskId?: () => string;
+  serverEnv?: Readonly<Record<string, string | undefined>>;
+}
+
+/** Every long-lived part of the server, wired once; app.ts puts HTTP in front of it. */
+export interface ServerContext {
+  config: Config;
+  logger: Logger;
+  store: Store;
+  events: EventLog;
+  sessions: SessionService;
+  scheduler: Scheduler;
+  executor: TaskExecutor;
+  tasks: TaskService;
+  sockets: Set<WebSocket>;
+  startedAt: Date;
+  now: () => Date;
+  isShuttingDown(): boolean;
+  beginShutdown(): void;
+  close(): Promise<void>;
+}
+
+export async function createServerContext(config: Config, logger: Logger, overrides: ContextOverrides = {}): Promise<ServerContext> {
+  const now = overrides.now ?? (() => new Date());
+  const store = overrides.store ?? new MemoryStore();
+  const serverEnv = overrides.serverEnv ?? process.env;
+  const isRoot = process.getuid?.() === 0;
+
+  const configDir = path.join(config.dataDir, 'claude-config');
+  const homeDir = path.join(config.dataDir, 'agent-home');
+  await Promise.all([mkdir(configDir, { recursive: true }), mkdir(homeDir, { recursive: true })]);
+
+  const workspaces = await WorkspaceResolver.create(config.workspaceRoot);
+  const redact = createRedactor([config.claude.apiKey, config.api.apiKey]);
+  const runner =
+    overrides.runner ??
+    new SdkAgentRunner({
+      env: buildAgentEnv({
+        serverEnv,
+        passthrough: config.claude.envPassthrough,
+        apiKey: config.claude.apiKey,
+        baseUrl: config.claude.baseUrl,
+        configDir,
+        homeDir,
+        clientApp: `claude-code-server/${VERSION}`,
+      }),
+      allowBypassPermissions: !isRoot,
+    });
+
+  const events = new EventLog(store, now);
+  const sessions = new SessionService(store, workspaces, logger.child('sessions'), now);
+  const finisher = new TaskFinisher(store, events, logger.child('tasks'), now);
+  const executor = new TaskExecutor({
+    store,
+    events,
+    runner,
+    sessions,
+    finisher,
+    logger: logger.child('tasks'),
+    now,
+    redact,
+    settings: {
+      defaultMaxTurns: config.claude.maxTurns,
+      defaultModel: config.claude.defaultModel,
+      defaultAllowedTools: DEFAULT_ALLOWED_TOOLS,
+      defaultPermissionMode: 'acceptEdits',
+      interruptGraceMs: config.tasks.interruptGraceMs,
+    },
+  });
+  const scheduler = new Scheduler(config.sessions.maxConcurrent, config.tasks.queueMax, executor.execute);
+  let shuttingDown = false;
+  const tasks = new TaskService({
+    store,
+    sessions,
+    scheduler,
+    executor,
+    finisher,
+    logger: logger.child('tasks'),
+    now,
+    newTaskId: overrides.newTaskId ?? (() => `task-${randomUUID()}`),
+    bypassPermissionsAllowed: !isRoot,
+    isShuttingDown: () => shuttingDown,
+  });
+
+  const cleanupLogger = logger.child('sessions');
+  const cleanup = setInterval(() => {
+    sessions
+      .expireIdle(config.sessions.idleTimeoutSeconds * 1000, (id) => scheduler.hasWorkFor(id))
+      .catch((error: unknown) => cleanupLogger.error('Session cleanup failed', { error }));
+  }, config.sessions.cleanupIntervalSeconds * 1000);
+  cleanup.unref();
+
+  return {
+    config,
+    logger,
+    store,
+    events,
+    sessions,
+    scheduler,
+    executor,
+    tasks,
+    sockets: new Set(),
+    startedAt: now(),
+    now,
+    isShuttingDown: () => shuttingDown,
+    beginShutdown: () => {
+      shuttingDown = true;
+    },
+    close: async () => {
+      clearInterval(cleanup);
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,125 @@
+import { ApiError } from '../errors.js';
+import type { Logger } from '../observability/logger.js';
+import type { Store } from '../storage/store.js';
+import type { WorkspaceResolver } from '../workspaces/workspace-resolver.js';
+import type { Session } from './session-types.js';
+
+export interface SessionRequest {
+  reuse_existing?: boolean | undefined;
+  session_id?: string | undefined;
+}
+
+/** Where a new task will run: an existing session to reuse, or a new one to create with it. */
+export interface SessionPlacement {
+  session: Session;
+  isNew: boolean;
+}
+
+export class SessionService {
+  constructor(
+    private readonly store: Store,
+    private readonly workspaces: WorkspaceResolver,
+    private readonly logger: Logger,
+    private readonly now: () => Date,
+  ) {}
+
+  /**
+   * Decides which session a task joins (see README, "Sessions"). Only the workspace directory is
+   * created here; the caller stores the task and, for a new session, the session.
+   */
+  async place(taskId: string, request: SessionRequest | undefined, workspace: string | undefined): Promise<SessionPlacement> {
+    const requestedWorkspace = workspace === undefined ? undefined : await this.workspaces.resolve(workspace);
+
+    if (request?.reuse_existing && request.session_id) {
+      const session = await this.store.getSession(request.session_id);
+      if (!session) throw new ApiError('SESSION_NOT_FOUND', `Session ${request.session_id} not found`);
+      this.assertSameWorkspace(session, requestedWorkspace);
+      return { session, isNew: false };
+    }
+    if (request?.reuse_existing && requestedWorkspace !== undefined) {
+      const candidates = (await this.store.listSessions())
+        .filter((s) => s.workspace === requestedWorkspace && s.status === 'idle')
+        .sort((a, b) => (a.last_activity_at < b.last_activity_at ? 1 : -1));
+      if (candidates[0]) return { session: candidates[0], isNew: false };
+    }
+
+    const sessionId = request?.session_id ?? `session-${taskId}`;
+    if (await this.store.getSession(sessionId)) {
+      throw new ApiError('SESSION_ALREADY_EXISTS', `Session ${sessionId} already exists; send "reuse_existing": true to run in it`);
+    }
+    const now = this.now().toISOString();
+    return {
+      isNew: true,
+      session: {
+        session_id: sessionId,
+        workspace: requestedWorkspace ?? (await this.workspaces.resolve(sessionId)),
+        status: 'idle',
+        sdk_session_id: null,
+        created_at: now,
+        last_activity_at: now,
+        task_count: 0,
+        current_task_id: null,
+      },
+    };
+  }
+
+  /** Stores a new session; if another submission created the same id first, that one wins. */
+  async create(session: Session): Promise<Session> {
+    const { inserted, session: stored } = await this.store.insertSession(session);
+    if (!inserted) this.assertSameWorkspace(stored, session.workspace);
+    else this.logger.info('Session created', { session_id: session.session_id, workspace: session.workspace });
+    return stored;
+  }
+
+  async markBusy(sessionId: string, taskId: string): Promise<Session | null> {
+    const session = await this.store.getSession(sessionId);
+    if (!session) return null;
+    return this.store.updateSession(sessionId, {
+      status: 'busy',
+      current_task_id: taskId,
+      task_count: session.task_count + 1,
+      last_activity_at: this.now().toISOString(),
+    });
+  }
+
+  async markIdle(sessionId: string): Promise<void> {
+    await this.store.updateSession(sessionId, { status: 'idle', current_task_id: null, last_activity_at: this.now().toISOString() });
+  }
+
+  async recordSdkSession(sessionId: string, sdkSessionId: string): Promise<void> {
+    await this.store.updateSession(sessionId, { sdk_session_id: sdkSessionId });
+  }
+
+  /** A task for an expired session brings it back: its conversation is still on disk. */
+  async reopenIfExpired(session: Session): Promise<void> {
+    if (session.status === 'expired') {
+      await this.store.updateSession(session.session_id, { status: 'idle', last_activity_at: this.now().toISOString() });
+      this.logger.info('Session reopened', { session_id: session.session_id });
+    }
+  }
+
+  async get(sessionId: string): Promise<Session> {
+    const session = await this.store.getSession(sessionId);
+    if (!session) throw new ApiError('SESSION_NOT_FOUND', `Session ${sessionId} not found`);
+    return session;
+  }
+
+  /** Marks idle sessions past the idle timeout as expired. `isWaited` tells whether a queued task still needs one. */
+  async expireIdle(idleTimeoutMs: number, isWaited: (sessionId: string) => boolean): Promise<string[]> {
+    const cutoff = this.now().getTime() - idleTimeoutMs;
+    const expired: string[] = [];
+    for (const session of await this.store.listSessions()) {
+      if (session.status !== 'idle' || Date.parse(session.last_activity_at) > cutoff || isWaited(session.session_id)) continue;
+      await this.store.updateSession(session.session_id, { status: 'expired' });
+      expired.push(session.session_id);
+      this.logger.info('Session expired', { session_id: session.session_id, idle_seconds: Math.round((this.now().getTime() - Date.parse(session.last_activity_at)) / 1000) });
+    }
+    return expired;
+  }
+
+  private assertSameWorkspace(session: Session, workspace: string | undefined): void {
+    if (workspace !== undefined && workspace !== session.workspace) {
+      throw new ApiError('SESSION_WORKSPACE_MISMATCH', `Session ${session.session_id} runs in a different workspace`);
+    }
+  }
+}

@@ -1,0 +1,17 @@
+export const SESSION_STATUSES = ['idle', 'busy', 'expired'] as const;
+export type SessionStatus = (typeof SESSION_STATUSES)[number];
+
+export interface Session {
+  session_id: string;
+  /** Real path of the workspace every task of this session runs in. */
+  workspace: string;
+  status: SessionStatus;
+  /** The Claude Code conversation id, once the first task has started; used to resume. */
+  sdk_session_id: string | null;
+  created_at: string;
+  last_activity_at: string;
+  task_count: number;
+  current_task_id: string | null;
+}
+
+export type SessionPatch = Partial<Pick<Session, 'status' | 'sdk_session_id' | 'last_activity_at' | 'task_count' | 'current_task_id'>>;

@@ -1,0 +1,79 @@
+import type { TaskEvent } from '../events/event-types.js';
+import type { Session, SessionPatch } from '../sessions/session-types.js';
+import type { Task, TaskPatch, TaskStatus } from '../tasks/task-types.js';
+
+export interface TaskListQuery {
+  status?: TaskStatus | undefined;
+  /** 1..500 */
+  limit: number;
+  /** Opaque, from a previous page's `next_cursor`. */
+  cursor?: string | undefined;
+}
+
+export interface Page<T> {
+  items: T[];
+  next_cursor: string | null;
+}
+
+/**
+ * The storage contract every adapter (memory, sqlite, redis) implements, and that
+ * test/contract/store.contract.ts checks. Rules every adapter must keep:
+ *
+ * - All methods are async and return copies: mutating a returned object changes nothing stored.
+ * - insertTask / insertSession are atomic insert-if-absent; on a clash they return the stored
+ *   record with `inserted: false` and leave it untouched.
+ * - Tasks list newest first (created_at, then task_id, descending); cursors are stable under
+ *   concurrent inserts.
+ * - Events are append-only. appendEvent requires `seq` to be exactly lastEventSeq + 1 for the
+ *   task and rejects anything else, so a gap or a duplicate can never be stored.
+ * - readEvents returns events with seq > afterSeq in seq order.
+ */
+export interface Store {
+  insertTask(task: Task): Promise<{ inserted: boolean; task: Task }>;
+  getTask(taskId: string): Promise<Task | null>;
+  updateTask(taskId: string, patch: TaskPatch): Promise<Task | null>;
+  listTasks(query: TaskListQuery): Promise<Page<Task>>;
+  /** Every task in one of these statuses, oldest first (used for recovery and the queue). */
+  tasksWithStatus(statuses: readonly TaskStatus[]): Promise<Task[]>;
+
+  insertSession(session: Session): Promise<{ inserted: boolean; session: Session }>;
+  getSession(sessionId: string): Promise<Session | null>;
+  updateSession(sessionId: string, patch: SessionPatch): Promise<Session | null>;
+  deleteSession(sessionId: string): Promise<boolean>;
+  listSessions(): Promise<Session[]>;
+
+  appendEvent(event: TaskEvent): Promise<void>;
+  readEvents(taskId: string, afterSeq: number, limit?: number): Promise<TaskEvent[]>;
+  lastEventSeq(taskId: string): Promise<number>;
+
+  close(): Promise<void>;
+}
+
+export class EventSeqConflictError extends Error {
+  constructor(taskId: string, expected: number, got: number) {
+    super(`event seq for ${taskId} must be ${expected}, got ${got}`);
+    this.name = 'EventSeqConflictError';
+  }
+}
+
+export function encodeCursor(task: Pick<Task, 'created_at' | 'task_id'>): string {
+  return Buffer.from(JSON.stringify([task.created_at, task.task_id])).toString('base64url');
+}
+
+export function decodeCursor(cursor: string): [string, string] | null {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (Array.isArray(value) && value.length === 2 && typeof value[0] === 'string' && typeof value[1] === 'string') {
+      return [value[0], value[1]];
+    }
+  } catch {
+    // fall through
+  }
+  return null;
+}
+
+/** Newest first: the order every adapter lists tasks in. */
+export function compareTasksNewestFirst(a: Pick<Task, 'created_at' | 'task_id'>, b: Pick<Task, 'created_at' | 'task_id'>): number {
+  if (a.created_at !== b.created_at) return a.created_at < b.created_at ? 1 : -1;
+  return a.task_id < b.task_id ? 1 : a.task_id > b.task_id ? -1 : 0;
+}

@@ -1,0 +1,51 @@
+import { taskError } from '../errors.js';
+import type { AgentResult } from '../agent/agent-types.js';
+import { ZERO_USAGE, type TaskOutcome } from './task-finisher.js';
+
+export type StopReason = 'interrupted' | 'timed_out' | 'session_deleted' | 'shutdown';
+
+const MAX_ERROR_MESSAGE = 2000;
+
+function clip(text: string): string {
+  return text.length > MAX_ERROR_MESSAGE ? `${text.slice(0, MAX_ERROR_MESSAGE)}…` : text;
+}
+
+/** Decides a finished run's status. A requested stop wins: the client asked for it, whatever the agent was doing. */
+export function decideOutcome(input: {
+  result: AgentResult | null;
+  failure: Error | null;
+  stopReason: StopReason | null;
+  stderrTail: string;
+  durationMs: number;
+  timeoutSeconds: number | null;
+}): TaskOutcome {
+  const { result } = input;
+  const base = {
+    result: result?.text ?? null,
+    usage: result?.usage ?? ZERO_USAGE,
+    num_turns: result?.numTurns ?? 0,
+    cost_usd: result?.costUsd ?? 0,
+    duration_ms: input.durationMs,
+  };
+  switch (input.stopReason) {
+    case 'interrupted':
+      return { ...base, status: 'interrupted', error: taskError('TASK_INTERRUPTED', 'Task was interrupted on request') };
+    case 'shutdown':
+      return { ...base, status: 'interrupted', error: taskError('TASK_INTERRUPTED', 'Task was interrupted because the server is shutting down') };
+    case 'session_deleted':
+      return { ...base, status: 'interrupted', error: taskError('SESSION_DELETED') };
+    case 'timed_out':
+      return { ...base, status: 'timed_out', error: taskError('TASK_TIMEOUT', `Task exceeded its timeout of ${input.timeoutSeconds} s`) };
+    case null:
+      break;
+  }
+  if (result && !result.isError) return { ...base, status: 'completed', error: null };
+  if (result) {
+    const detail = clip(result.errors.join('; ') || result.text || result.subtype);
+    if (result.subtype === 'error_max_turns') return { ...base, status: 'failed', error: taskError('AGENT_MAX_TURNS', `The agent reached its turn limit (${result.numTurns} turns)`) };
+    if (result.subtype === 'success') return { ...base, status: 'failed', error: taskError('AGENT_API_ERROR', detail) };
+    return { ...base, status: 'failed', error: taskError('AGENT_EXECUTION_ERROR', detail) };
+  }
+  const why = [input.failure?.message, input.stderrTail].filter(Boolean).join(' | stderr: ');
+  return { ...base, status: 'failed', error: taskError('AGENT_PROCESS_FAILED', clip(why || 'The Claude Code process ended without a result')) };
+}

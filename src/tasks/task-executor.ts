@@ -1,0 +1,153 @@
+import type { AgentResult, AgentRun, AgentRunner } from '../agent/agent-types.js';
+import type { EventLog } from '../events/event-log.js';
+import type { Logger } from '../observability/logger.js';
+import type { SessionService } from '../sessions/session-service.js';
+import type { Store } from '../storage/store.js';
+import { decideOutcome, type StopReason } from './outcome.js';
+import type { QueueItem } from './scheduler.js';
+import type { TaskFinisher } from './task-finisher.js';
+import type { PermissionMode } from './task-types.js';
+
+export interface ExecutorSettings {
+  defaultMaxTurns: number;
+  defaultModel: string | undefined;
+  defaultAllowedTools: readonly string[];
+  defaultPermissionMode: PermissionMode;
+  interruptGraceMs: number;
+}
+
+interface ActiveTask {
+  run: AgentRun | null;
+  stopReason: StopReason | null;
+  stopping: Promise<void> | null;
+  /** Resolves when the agent's output stream has ended, however it ended. */
+  outputEnded: Promise<void>;
+  done: Promise<void>;
+}
+
+/** Runs one task from `running` to a terminal state, and owns its interrupt and timeout. */
+export class TaskExecutor {
+  private readonly active = new Map<string, ActiveTask>();
+
+  constructor(
+    private readonly deps: {
+      store: Store;
+      events: EventLog;
+      runner: AgentRunner;
+      sessions: SessionService;
+      finisher: TaskFinisher;
+      logger: Logger;
+      settings: ExecutorSettings;
+      now: () => Date;
+      redact: (text: string) => string;
+    },
+  ) {}
+
+  isActive(taskId: string): boolean {
+    return this.active.has(taskId);
+  }
+
+  /** Resolves when the task has left the executor (finished), or at once if it is not here. */
+  async whenDone(taskId: string): Promise<void> {
+    await this.active.get(taskId)?.done;
+  }
+
+  /** Asks the agent to stop, then kills it if it has not stopped within the grace period. */
+  stop(taskId: string, reason: StopReason): boolean {
+    const entry = this.active.get(taskId);
+    if (!entry) return false;
+    if (entry.stopReason === null) entry.stopReason = reason;
+    if (entry.run && !entry.stopping) entry.stopping = this.stopRun(entry.run, entry.outputEnded);
+    return true;
+  }
+
+  execute = async (item: QueueItem): Promise<void> => {
+    let resolveDone!: () => void;
+    let resolveOutputEnded!: () => void;
+    const entry: ActiveTask = {
+      run: null,
+      stopReason: null,
+      stopping: null,
+      outputEnded: new Promise((r) => (resolveOutputEnded = r)),
+      done: new Promise((r) => (resolveDone = r)),
+    };
+    this.active.set(item.taskId, entry);
+    try {
+      await this.executeTracked(item.taskId, entry, resolveOutputEnded);
+    } catch (error) {
+      this.deps.logger.error('Task executor failed', { task_id: item.taskId, error });
+    } finally {
+      this.active.delete(item.taskId);
+      resolveDone();
+    }
+  };
+
+  private async executeTracked(taskId: string, entry: ActiveTask, outputEnded: () => void): Promise<void> {
+    const { store, events, sessions, finisher, logger, settings } = this.deps;
+    const startedAt = this.deps.now();
+    const task = await store.updateTask(taskId, { status: 'running', started_at: startedAt.toISOString() });
+    if (!task) return;
+    const session = await sessions.markBusy(task.session_id, taskId);
+    logger.info('Task started', { task_id: taskId, session_id: task.session_id, workspace: task.workspace, resumed: Boolean(session?.sdk_session_id) });
+
+    let result: AgentResult | null = null;
+    let failure: Error | null = null;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      if (!session) {
+        entry.stopReason = 'session_deleted';
+      } else if (entry.stopReason === null) {
+        entry.run = this.deps.runner.start({
+          prompt: task.prompt,
+          cwd: task.workspace,
+          resumeSdkSessionId: session.sdk_session_id,
+          allowedTools: task.options.allowed_tools ?? settings.defaultAllowedTools,
+          permissionMode: task.options.permission_mode ?? settings.defaultPermissionMode,
+          maxTurns: task.options.max_turns ?? settings.defaultMaxTurns,
+          model: task.options.model ?? settings.defaultModel,
+        });
+        if (task.options.timeout !== null) {
+          timer = setTimeout(() => this.stop(taskId, 'timed_out'), task.options.timeout * 1000);
+        }
+        for await (const output of entry.run.outputs) {
+          if (output.kind === 'started') await sessions.recordSdkSession(task.session_id, output.sdkSessionId);
+          else if (output.kind === 'event') await events.append(taskId, output.event);
+          else result = output.result;
+        }
+      }
+    } catch (error) {
+      failure = error instanceof Error ? error : new Error(String(error));
+    } finally {
+      clearTimeout(timer);
+      outputEnded();
+    }
+
+    const outcome = decideOutcome({
+      result,
+      failure: failure ? new Error(this.deps.redact(failure.message)) : null,
+      stopReason: entry.stopReason,
+      stderrTail: this.deps.redact(entry.run?.stderrTail() ?? ''),
+      durationMs: this.deps.now().getTime() - startedAt.getTime(),
+      timeoutSeconds: task.options.timeout,
+    });
+    await sessions.markIdle(task.session_id);
+    await finisher.finish(taskId, outcome);
+  }
+
+  private async stopRun(run: AgentRun, outputEnded: Promise<void>): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const grace = new Promise<'grace'>((resolve) => (timer = setTimeout(() => resolve('grace'), this.deps.settings.interruptGraceMs)));
+    const sent = run.interrupt().then(
+      () => 'sent' as const,
+      () => 'failed' as const,
+    );
+    try {
+      const first = await Promise.race([sent, outputEnded.then(() => 'ended' as const), grace]);
+      if (first === 'ended') return;
+      // An interrupt that cannot be delivered, or one the agent ignores, ends in a kill.
+      if (first === 'failed' || (await Promise.race([outputEnded.then(() => 'ended' as const), grace])) === 'grace') run.abort();
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}

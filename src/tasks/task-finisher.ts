@@ -1,0 +1,72 @@
+import type { TaskError } from '../errors.js';
+import type { EventLog } from '../events/event-log.js';
+import type { Logger } from '../observability/logger.js';
+import type { Store } from '../storage/store.js';
+import type { Task, TaskStatus, TaskUsage } from './task-types.js';
+
+export interface TaskOutcome {
+  status: Exclude<TaskStatus, 'queued' | 'running'>;
+  result: string | null;
+  usage: TaskUsage;
+  num_turns: number;
+  cost_usd: number;
+  duration_ms: number | null;
+  error: TaskError | null;
+}
+
+export type FinishListener = (task: Task) => void;
+
+/**
+ * The single way a task reaches a terminal state: the record is written first, then the
+ * `error` event (if any), then exactly one `complete` event. A client that sees `complete` and
+ * then reads the task therefore always sees the final state.
+ */
+export class TaskFinisher {
+  private readonly listeners: FinishListener[] = [];
+
+  constructor(
+    private readonly store: Store,
+    private readonly events: EventLog,
+    private readonly logger: Logger,
+    private readonly now: () => Date,
+  ) {}
+
+  onFinish(listener: FinishListener): void {
+    this.listeners.push(listener);
+  }
+
+  async finish(taskId: string, outcome: TaskOutcome): Promise<Task | null> {
+    const task = await this.store.updateTask(taskId, { ...outcome, completed_at: this.now().toISOString() });
+    if (!task) return null;
+    if (outcome.error) await this.events.append(taskId, { type: 'error', data: { ...outcome.error } });
+    await this.events.append(taskId, {
+      type: 'complete',
+      data: {
+        status: outcome.status,
+        result: outcome.result,
+        usage: outcome.usage,
+        num_turns: outcome.num_turns,
+        cost_usd: outcome.cost_usd,
+        duration_ms: outcome.duration_ms,
+        error: outcome.error,
+      },
+    });
+    this.events.forget(taskId);
+    const context = {
+      task_id: taskId,
+      session_id: task.session_id,
+      status: outcome.status,
+      duration_ms: outcome.duration_ms,
+      tokens_used: outcome.usage.input_tokens + outcome.usage.output_tokens,
+      num_turns: outcome.num_turns,
+      cost_usd: outcome.cost_usd,
+      ...(outcome.error ? { error_code: outcome.error.code } : {}),
+    };
+    if (outcome.status === 'completed') this.logger.info('Task completed', context);
+    else this.logger.warn(`Task ${outcome.status}`, context);
+    for (const listener of this.listeners) listener(task);
+    return task;
+  }
+}
+
+export const ZERO_USAGE: TaskUsage = { input_tokens: 0, output_tokens: 0 };

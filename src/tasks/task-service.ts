@@ -1,0 +1,149 @@
+import type { SubmitTaskBody } from '../api/schemas.js';
+import { ApiError, taskError } from '../errors.js';
+import type { Logger } from '../observability/logger.js';
+import type { SessionService } from '../sessions/session-service.js';
+import type { Page, Store, TaskListQuery } from '../storage/store.js';
+import { fingerprint } from './request-fingerprint.js';
+import type { Scheduler } from './scheduler.js';
+import type { TaskExecutor } from './task-executor.js';
+import { ZERO_USAGE, type TaskFinisher } from './task-finisher.js';
+import { isTerminal, type Task } from './task-types.js';
+
+export interface SubmitResult {
+  task: Task;
+  /** False when an identical earlier submission was found and returned instead. */
+  created: boolean;
+}
+
+export interface TaskServiceDeps {
+  store: Store;
+  sessions: SessionService;
+  scheduler: Scheduler;
+  executor: TaskExecutor;
+  finisher: TaskFinisher;
+  logger: Logger;
+  now: () => Date;
+  newTaskId: () => string;
+  /** Whether bypassPermissions can work here (the CLI refuses it as root). */
+  bypassPermissionsAllowed: boolean;
+  isShuttingDown: () => boolean;
+}
+
+export class TaskService {
+  constructor(private readonly deps: TaskServiceDeps) {}
+
+  async submit(body: SubmitTaskBody): Promise<SubmitResult> {
+    const { store, sessions, scheduler } = this.deps;
+    const { task_id: requestedId, ...rest } = body;
+    const requestHash = fingerprint(rest);
+
+    if (requestedId !== undefined) {
+      const existing = await store.getTask(requestedId);
+      if (existing) return this.idempotentReplay(existing, requestHash);
+    }
+    if (this.deps.isShuttingDown()) throw new ApiError('SHUTTING_DOWN', 'Server is shutting down; not accepting new tasks', undefined, { 'Retry-After': '10' });
+    if (body.options?.permission_mode === 'bypassPermissions' && !this.deps.bypassPermissionsAllowed) {
+      throw new ApiError(
+        'PERMISSION_MODE_REFUSED',
+        'permission_mode "bypassPermissions" is refused: the server runs as root and Claude Code will not skip permission checks as root. Use acceptEdits with allowed_tools, or run the server as a non-root user.',
+      );
+    }
+
+    const reservation = scheduler.reserve();
+    try {
+      const taskId = requestedId ?? this.deps.newTaskId();
+      const placement = await sessions.place(taskId, body.session, body.workspace);
+      const task: Task = {
+        task_id: taskId,
+        session_id: placement.session.session_id,
+        prompt: body.prompt,
+        workspace: placement.session.workspace,
+        options: {
+          allowed_tools: body.options?.allowed_tools ?? null,
+          permission_mode: body.options?.permission_mode ?? null,
+          max_turns: body.options?.max_turns ?? null,
+          timeout: body.options?.timeout ?? null,
+          model: body.options?.model ?? null,
+        },
+        status: 'queued',
+        created_at: this.deps.now().toISOString(),
+        started_at: null,
+        completed_at: null,
+        result: null,
+        usage: { ...ZERO_USAGE },
+        num_turns: 0,
+        cost_usd: 0,
+        duration_ms: null,
+        error: null,
+        request_hash: requestHash,
+      };
+      if (placement.isNew) await sessions.create(placement.session);
+      else await sessions.reopenIfExpired(placement.session);
+
+      const inserted = await store.insertTask(task);
+      // Two identical submissions raced past the lookup above; the first one stored wins.
+      if (!inserted.inserted) return this.idempotentReplay(inserted.task, requestHash);
+
+      this.deps.logger.info('Task submitted', { task_id: taskId, session_id: task.session_id, workspace: task.workspace });
+      scheduler.enqueue({ taskId, sessionId: task.session_id });
+      reservation.release();
+      return { task: (await store.getTask(taskId)) ?? task, created: true };
+    } finally {
+      reservation.release();
+    }
+  }
+
+  async get(taskId: string): Promise<Task> {
+    const task = await this.deps.store.getTask(taskId);
+    if (!task) throw new ApiError('TASK_NOT_FOUND', `Task ${taskId} not found`);
+    return task;
+  }
+
+  list(query: TaskListQuery): Promise<Page<Task>> {
+    return this.deps.store.listTasks(query);
+  }
+
+  /** Ends a queued or running task as `interrupted` and returns it once it has ended. */
+  async interrupt(taskId: string, reason: 'interrupted' | 'session_deleted' = 'interrupted'): Promise<Task> {
+    const task = await this.get(taskId);
+    if (isTerminal(task.status)) {
+      throw new ApiError('TASK_NOT_RUNNING', `Task ${taskId} has already finished with status ${task.status}`);
+    }
+    if (this.deps.scheduler.cancel(taskId)) {
+      const error = reason === 'session_deleted' ? taskError('SESSION_DELETED') : taskError('TASK_INTERRUPTED', 'Task was interrupted before it started');
+      await this.deps.finisher.finish(taskId, { status: 'interrupted', result: null, usage: { ...ZERO_USAGE }, num_turns: 0, cost_usd: 0, duration_ms: null, error });
+      this.deps.logger.info('Queued task interrupted', { task_id: taskId });
+    } else {
+      this.deps.executor.stop(taskId, reason);
+      await this.deps.executor.whenDone(taskId);
+    }
+    return this.get(taskId);
+  }
+
+  /** Deletes a session, first interrupting its running task and cancelling its queued ones. */
+  async deleteSession(sessionId: string): Promise<{ session_id: string; interrupted_tasks: string[] }> {
+    await this.deps.sessions.get(sessionId);
+    const unfinished = (await this.deps.store.tasksWithStatus(['queued', 'running'])).filter((t) => t.session_id === sessionId);
+    // Queued ones first, so none of them starts in the slot the running one frees.
+    unfinished.sort((a, b) => (a.status === b.status ? 0 : a.status === 'queued' ? -1 : 1));
+    const interrupted: string[] = [];
+    for (const task of unfinished) {
+      try {
+        await this.interrupt(task.task_id, 'session_deleted');
+        interrupted.push(task.task_id);
+      } catch (error) {
+        if (!(error instanceof ApiError && error.code === 'TASK_NOT_RUNNING')) throw error;
+      }
+    }
+    await this.deps.store.deleteSession(sessionId);
+    this.deps.logger.info('Session deleted', { session_id: sessionId, interrupted_tasks: interrupted });
+    return { session_id: sessionId, interrupted_tasks: interrupted };
+  }
+
+  private idempotentReplay(existing: Task, requestHash: string): SubmitResult {
+    if (existing.request_hash !== requestHash) {
+      throw new ApiError('TASK_ID_CONFLICT', `Task ${existing.task_id} already exists with a different request body`);
+    }
+    return { task: existing, created: false };
+  }
+}

@@ -1,0 +1,53 @@
+import type { TaskError } from '../errors.js';
+
+export const TASK_STATUSES = ['queued', 'running', 'completed', 'failed', 'interrupted', 'timed_out'] as const;
+export type TaskStatus = (typeof TASK_STATUSES)[number];
+
+export const TERMINAL_STATUSES: ReadonlySet<TaskStatus> = new Set(['completed', 'failed', 'interrupted', 'timed_out']);
+
+export function isTerminal(status: TaskStatus): boolean {
+  return TERMINAL_STATUSES.has(status);
+}
+
+export const PERMISSION_MODES = ['default', 'acceptEdits', 'bypassPermissions', 'plan', 'dontAsk'] as const;
+export type PermissionMode = (typeof PERMISSION_MODES)[number];
+
+export interface TaskOptions {
+  allowed_tools: string[] | null;
+  permission_mode: PermissionMode | null;
+  max_turns: number | null;
+  /** Seconds. */
+  timeout: number | null;
+  model: string | null;
+}
+
+export interface TaskUsage {
+  input_tokens: number;
+  output_tokens: number;
+}
+
+export interface Task {
+  task_id: string;
+  session_id: string;
+  prompt: string;
+  /** Real path of the workspace, inside WORKSPACE_ROOT. */
+  workspace: string;
+  options: TaskOptions;
+  status: TaskStatus;
+  created_at: string;
+  started_at: string | null;
+  completed_at: string | null;
+  result: string | null;
+  usage: TaskUsage;
+  num_turns: number;
+  cost_usd: number;
+  duration_ms: number | null;
+  error: TaskError | null;
+  /** Fingerprint of the submitted body, so a retry with the same task_id can be told from a conflict. */
+  request_hash: string;
+}
+
+/** The fields a running or finishing task may change. */
+export type TaskPatch = Partial<
+  Pick<Task, 'status' | 'started_at' | 'completed_at' | 'result' | 'usage' | 'num_turns' | 'cost_usd' | 'duration_ms' | 'error'>
+>;
