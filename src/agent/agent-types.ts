@@ -10,6 +10,11 @@ export interface AgentRunRequest {
   permissionMode: PermissionMode;
   maxTurns: number;
   model: string | undefined;
+  /**
+   * The SDK reports cost cumulatively over a resumed conversation; this is the total it had
+   * reported when the previous task of the session ended, subtracted to get this task's cost.
+   */
+  costBaselineUsd: number;
 }
 
 export interface AgentResult {
@@ -21,7 +26,10 @@ export interface AgentResult {
   apiErrorStatus: number | null;
   usage: TaskUsage;
   numTurns: number;
+  /** This task's cost (the SDK's running total minus the baseline). */
   costUsd: number;
+  /** The SDK's running total for the conversation, the next task's baseline. */
+  sdkTotalCostUsd: number;
   durationMs: number;
 }
 

@@ -26,13 +26,18 @@ export class EventMapper {
   private readonly filesChanged = new Set<string>();
   private costUsd = 0;
 
-  constructor(private readonly cwd: string) {}
+  constructor(
+    private readonly cwd: string,
+    private readonly costBaselineUsd = 0,
+  ) {}
 
   map(message: SDKMessage): AgentOutput[] {
     switch (message.type) {
       case 'system':
         return message.subtype === 'init' ? [{ kind: 'started', sdkSessionId: message.session_id }] : [];
       case 'assistant':
+        // A synthetic assistant message that carries an API error is reported by the error event instead.
+        if (message.error !== undefined) return [];
         return this.mapAssistant(message.message.id, message.message.content as ContentBlock[], message.message.usage, message.parent_tool_use_id);
       case 'user':
         return this.mapUser(message.message.content, message.parent_tool_use_id);
@@ -100,12 +105,15 @@ export class EventMapper {
   }
 
   private mapResult(message: Extract<SDKMessage, { type: 'result' }>): AgentOutput[] {
-    this.costUsd = message.total_cost_usd ?? 0;
+    const total = message.total_cost_usd ?? 0;
+    // A total below the baseline means the SDK did not carry the conversation's total over.
+    this.costUsd = total >= this.costBaselineUsd ? total - this.costBaselineUsd : total;
+    const isError = message.is_error || message.subtype !== 'success';
     const usage = message.usage;
     const result: AgentResult = {
-      isError: message.is_error || message.subtype !== 'success',
+      isError,
       subtype: message.subtype,
-      text: message.subtype === 'success' ? message.result : null,
+      text: message.subtype === 'success' && !isError ? message.result : null,
       errors: message.subtype === 'success' ? (message.is_error ? [message.result] : []) : message.errors,
       apiErrorStatus: message.subtype === 'success' ? (message.api_error_status ?? null) : null,
       usage: {
@@ -117,6 +125,7 @@ export class EventMapper {
       },
       numTurns: message.num_turns,
       costUsd: this.costUsd,
+      sdkTotalCostUsd: total,
       durationMs: message.duration_ms,
     };
     const progress: ProgressData = { ...this.progress(), turns: result.numTurns, input_tokens: result.usage.input_tokens, output_tokens: result.usage.output_tokens };

@@ -45,7 +45,7 @@ export class SdkAgentRunner implements AgentRunner {
 
     input.push(userMessage(request.prompt));
     const sdkQuery = query({ prompt: input, options });
-    const mapper = new EventMapper(request.cwd);
+    const mapper = new EventMapper(request.cwd, request.costBaselineUsd);
 
     async function* outputs(): AsyncGenerator<AgentOutput> {
       try {

@@ -26,6 +26,6 @@ export function taskView(request: FastifyRequest, task: Task) {
 }
 
 export function sessionView(session: Session) {
-  const { sdk_session_id, ...rest } = session;
+  const { sdk_session_id, sdk_cost_total_usd: _total, ...rest } = session;
   return { ...rest, claude_session_id: sdk_session_id };
 }

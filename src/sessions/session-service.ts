@@ -59,6 +59,8 @@ export class SessionService {
         last_activity_at: now,
         task_count: 0,
         current_task_id: null,
+        cost_usd: 0,
+        sdk_cost_total_usd: 0,
       },
     };
   }
@@ -82,8 +84,15 @@ export class SessionService {
     });
   }
 
-  async markIdle(sessionId: string): Promise<void> {
-    await this.store.updateSession(sessionId, { status: 'idle', current_task_id: null, last_activity_at: this.now().toISOString() });
+  async markIdle(sessionId: string, cost?: { taskCostUsd: number; sdkTotalCostUsd: number }): Promise<void> {
+    const session = await this.store.getSession(sessionId);
+    if (!session) return;
+    await this.store.updateSession(sessionId, {
+      status: 'idle',
+      current_task_id: null,
+      last_activity_at: this.now().toISOString(),
+      ...(cost ? { cost_usd: session.cost_usd + cost.taskCostUsd, sdk_cost_total_usd: cost.sdkTotalCostUsd } : {}),
+    });
   }
 
   async recordSdkSession(sessionId: string, sdkSessionId: string): Promise<void> {

@@ -12,6 +12,10 @@ export interface Session {
   last_activity_at: string;
   task_count: number;
   current_task_id: string | null;
+  /** What this session's tasks have cost so far. */
+  cost_usd: number;
+  /** The SDK's running cost total for the conversation (see AgentRunRequest.costBaselineUsd). */
+  sdk_cost_total_usd: number;
 }
 
-export type SessionPatch = Partial<Pick<Session, 'status' | 'sdk_session_id' | 'last_activity_at' | 'task_count' | 'current_task_id'>>;
+export type SessionPatch = Partial<Pick<Session, 'status' | 'sdk_session_id' | 'last_activity_at' | 'task_count' | 'current_task_id' | 'cost_usd' | 'sdk_cost_total_usd'>>;

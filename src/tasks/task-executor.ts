@@ -43,6 +43,10 @@ export class TaskExecutor {
     },
   ) {}
 
+  activeTaskIds(): string[] {
+    return [...this.active.keys()];
+  }
+
   isActive(taskId: string): boolean {
     return this.active.has(taskId);
   }
@@ -105,6 +109,7 @@ export class TaskExecutor {
           permissionMode: task.options.permission_mode ?? settings.defaultPermissionMode,
           maxTurns: task.options.max_turns ?? settings.defaultMaxTurns,
           model: task.options.model ?? settings.defaultModel,
+          costBaselineUsd: session.sdk_session_id === null ? 0 : session.sdk_cost_total_usd,
         });
         if (task.options.timeout !== null) {
           timer = setTimeout(() => this.stop(taskId, 'timed_out'), task.options.timeout * 1000);
@@ -130,7 +135,7 @@ export class TaskExecutor {
       durationMs: this.deps.now().getTime() - startedAt.getTime(),
       timeoutSeconds: task.options.timeout,
     });
-    await sessions.markIdle(task.session_id);
+    await sessions.markIdle(task.session_id, result ? { taskCostUsd: result.costUsd, sdkTotalCostUsd: result.sdkTotalCostUsd } : undefined);
     await finisher.finish(taskId, outcome);
   }
 
