@@ -1,0 +1,16 @@
+/**
+ * A scripted stand-in for the Anthropic Messages API, so the real Claude Code CLI runs real
+ * tools offline. Point the CLI at it with ANTHROPIC_BASE_URL=<url> and any ANTHROPIC_API_KEY.
+ *
+ * A prompt picks its script with directives (only the latest prompt counts):
+ *   [[script:NAME]]               a built-in (see BUILTIN_SCRIPTS) or one passed in `scripts`
+ *   [[script:{"steps":[...]}]]    an inline script of text / tool / error / delay_ms steps
+ *   [[cmd:...]] [[file:...]] [[old:...]] [[new:...]]   arguments some built-ins read
+ * Without a directive the 'demo' script answers. Replies depend only on the request body, so
+ * the model is stateless: CLI retries and resumed sessions see the same step for the same turn.
+ */
+export { startScriptedModel, type ScriptedModel, type ScriptedModelOptions } from './server.js';
+export type { Script, Step, ToolCall, ScriptedError } from './scripts.js';
+export type { Conversation, ToolResult } from './conversation.js';
+export type { RecordedRequest, HeadersSummary, HttpLogEntry, RequestKind } from './recording.js';
+export { BUILTIN_SCRIPTS, DEFAULT_SCRIPT, HELLO_CONTENT, HELLO_FILE, MULTI_CONTENT, MULTI_FILE } from './builtin-scripts.js';

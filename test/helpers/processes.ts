@@ -1,0 +1,20 @@
+import { execFileSync } from 'node:child_process';
+
+/** Pids of live Claude Code CLI processes whose parent is `parentPid` (any parent when omitted). */
+export function claudeProcesses(parentPid?: number): number[] {
+  let out = '';
+  try {
+    out = execFileSync('ps', ['-eo', 'pid=,ppid=,stat=,args='], { encoding: 'utf8' });
+  } catch {
+    return [];
+  }
+  return out
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/))
+    .filter(([, ppid, stat, ...args]) => {
+      if (!stat || stat.startsWith('Z')) return false;
+      if (parentPid !== undefined && Number(ppid) !== parentPid) return false;
+      return args.some((a) => a.endsWith('claude-agent-sdk-linux-x64/claude'));
+    })
+    .map(([pid]) => Number(pid));
+}
