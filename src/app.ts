@@ -26,6 +26,8 @@ export async function buildApp(ctx: ServerContext): Promise<FastifyInstance> {
   const httpLogger = ctx.logger.child('http');
 
   installErrorHandlers(app, httpLogger);
+  // The API speaks JSON only; any other body is refused with 415 rather than half-parsed.
+  app.removeContentTypeParser('text/plain');
   app.addHook('onRequest', async (request, reply) => {
     reply.header('X-Request-Id', request.id);
   });

@@ -31,8 +31,7 @@ export class Scheduler {
    * overfill the queue. Every reservation counts as queued until it is used or released.
    */
   reserve(): { release(): void } {
-    const wouldRunNow = this.running.size + this.queue.length + this.reserved < this.maxConcurrent;
-    if (!wouldRunNow && this.queue.length + this.reserved >= this.queueMax) {
+    if (this.running.size + this.queue.length + this.reserved >= this.maxConcurrent + this.queueMax) {
       throw new ApiError('QUEUE_FULL', undefined, { queued: this.queue.length, running: this.running.size }, {
         'Retry-After': String(QUEUE_FULL_RETRY_AFTER_SECONDS),
       });

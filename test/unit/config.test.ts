@@ -1,0 +1,77 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config.js';
+
+const base = { CLAUDE_API_KEY: 'sk-test' };
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env, '/srv/app');
+  } catch (error) {
+    if (error instanceof ConfigError) return [...error.problems];
+    throw error;
+  }
+  return [];
+}
+
+describe('configuration', () => {
+  it('uses the seed defaults', () => {
+    const config = loadConfig(base, '/srv/app');
+    expect(config.server).toEqual({ host: '0.0.0.0', port: 8000, logLevel: 'INFO' });
+    expect(config.api).toMatchObject({ authEnabled: false, rateLimitEnabled: true, rateLimitPerMinute: 100 });
+    expect(config.claude).toMatchObject({ maxTurns: 50, baseUrl: undefined, defaultModel: undefined });
+    expect(config.sessions).toEqual({ maxConcurrent: 10, idleTimeoutSeconds: 1800, cleanupIntervalSeconds: 300 });
+    expect(config.storage).toEqual({ type: 'memory', redisHost: 'localhost', redisPort: 6379 });
+    expect(config.tasks.queueMax).toBe(100);
+    expect(config.workspaceRoot).toBe(path.resolve('/srv/app', 'workspaces'));
+    expect(config.dataDir).toBe(path.resolve('/srv/app', 'data'));
+    expect(config.metricsPort).toBe(9090);
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('says CLAUDE_API_KEY not set when no key is given, and accepts ANTHROPIC_API_KEY instead', () => {
+    expect(problemsOf({})).toEqual([expect.stringContaining('CLAUDE_API_KEY not set')]);
+    expect(loadConfig({ ANTHROPIC_API_KEY: 'sk-fallback' }).claude.apiKey).toBe('sk-fallback');
+    expect(loadConfig({ ANTHROPIC_API_KEY: 'sk-fallback', CLAUDE_API_KEY: 'sk-main' }).claude.apiKey).toBe('sk-main');
+  });
+
+  it('reports every problem at once', () => {
+    const problems = problemsOf({
+      SERVER_PORT: 'eighty',
+      SERVER_LOG_LEVEL: 'LOUD',
+      API_AUTH_ENABLED: 'maybe',
+      CLAUDE_BASE_URL: 'not a url',
+      CLAUDE_MAX_TURNS: '0',
+      SESSION_MAX_CONCURRENT: '-1',
+      STORAGE_TYPE: 'postgres',
+    });
+    expect(problems).toHaveLength(8);
+    for (const name of ['SERVER_PORT', 'SERVER_LOG_LEVEL', 'API_AUTH_ENABLED', 'CLAUDE_BASE_URL', 'CLAUDE_MAX_TURNS', 'SESSION_MAX_CONCURRENT', 'STORAGE_TYPE', 'CLAUDE_API_KEY']) {
+      expect(problems.some((p) => p.includes(name))).toBe(true);
+    }
+  });
+
+  it('refuses to enable auth without a key', () => {
+    expect(problemsOf({ ...base, API_AUTH_ENABLED: 'true' })).toEqual([expect.stringContaining('API_API_KEY')]);
+  });
+
+  it('reads the overrides', () => {
+    const config = loadConfig({
+      ...base,
+      SERVER_PORT: '9000',
+      SERVER_LOG_LEVEL: 'warning',
+      CLAUDE_BASE_URL: 'http://127.0.0.1:4000/',
+      CLAUDE_DEFAULT_MODEL: 'claude-x',
+      SESSION_MAX_CONCURRENT: '3',
+      WORKSPACE_ROOT: '/data/ws',
+      AGENT_ENV_PASSTHROUGH: 'GIT_AUTHOR_NAME, NPM_CONFIG_REGISTRY',
+    });
+    expect(config.server.port).toBe(9000);
+    expect(config.server.logLevel).toBe('WARN');
+    expect(config.claude.baseUrl).toBe('http://127.0.0.1:4000');
+    expect(config.claude.defaultModel).toBe('claude-x');
+    expect(config.claude.envPassthrough).toEqual(['GIT_AUTHOR_NAME', 'NPM_CONFIG_REGISTRY']);
+    expect(config.sessions.maxConcurrent).toBe(3);
+    expect(config.workspaceRoot).toBe('/data/ws');
+  });
+});
