@@ -1,0 +1,57 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const MAIN = path.join(REPO_ROOT, 'dist/src/main.js');
+
+export interface DaemonProcess {
+  child: ChildProcess;
+  baseUrl: string;
+  wsBase: string;
+  dir: string;
+  stdout(): string;
+  stderr(): string;
+  /** Sends a signal and resolves with the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+  exited: Promise<number | null>;
+}
+
+/** Starts the compiled daemon as `npm start` would, in its own temporary working directory. */
+export async function startDaemon(env: Record<string, string>, options: { waitForListen?: boolean } = {}): Promise<DaemonProcess> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'ccs-daemon-'));
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  const child = spawn(process.execPath, [MAIN], {
+    cwd: dir,
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', SERVER_HOST: '127.0.0.1', SERVER_PORT: String(port), ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+
+  if (options.waitForListen !== false) {
+    const deadline = Date.now() + 20_000;
+    while (!out.includes('Server started')) {
+      if (child.exitCode !== null || Date.now() > deadline) throw new Error(`daemon did not start: ${err}${out}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  return {
+    child,
+    baseUrl: `http://127.0.0.1:${port}`,
+    wsBase: `ws://127.0.0.1:${port}`,
+    dir,
+    stdout: () => out,
+    stderr: () => err,
+    exited,
+    stop: async (signal = 'SIGTERM') => {
+      if (child.exitCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+}

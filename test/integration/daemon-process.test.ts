@@ -1,0 +1,76 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startScriptedModel, type ScriptedModel } from '../../src/dev/scripted-model/index.js';
+import { collectEvents, request } from '../helpers/client.js';
+import { startDaemon, type DaemonProcess } from '../helpers/daemon-process.js';
+
+const SECRET = 'canary-5f1d0c9e-server-secret';
+const API_KEY = 'sk-ant-canary-4c2b7a-model-key';
+
+describe('the daemon as a process (npm start)', () => {
+  let model: ScriptedModel;
+  let daemon: DaemonProcess;
+  beforeAll(async () => {
+    model = await startScriptedModel();
+    daemon = await startDaemon({
+      CLAUDE_API_KEY: API_KEY,
+      CLAUDE_BASE_URL: model.url,
+      DATABASE_PASSWORD: SECRET,
+      AWS_SECRET_ACCESS_KEY: SECRET,
+      SERVER_LOG_LEVEL: 'DEBUG',
+    });
+  });
+  afterAll(async () => {
+    await daemon?.stop('SIGKILL');
+    await model?.close();
+  });
+
+  it('exits non-zero and says CLAUDE_API_KEY not set when there is no key', async () => {
+    const bare = await startDaemon({}, { waitForListen: false });
+    expect(await bare.exited).not.toBe(0);
+    expect(bare.stderr()).toContain('CLAUDE_API_KEY not set');
+  });
+
+  it('reports every configuration problem in one message', async () => {
+    const bad = await startDaemon({ SERVER_PORT: 'x', SESSION_MAX_CONCURRENT: 'lots' }, { waitForListen: false });
+    expect(await bad.exited).not.toBe(0);
+    for (const name of ['CLAUDE_API_KEY', 'SESSION_MAX_CONCURRENT']) expect(bad.stderr()).toContain(name);
+  });
+
+  it('keeps server secrets out of the agent’s environment', async () => {
+    const { status } = await request(daemon.baseUrl, 'POST', '/api/v1/tasks', {
+      task_id: 'env-probe',
+      prompt: '[[script:bash]] [[cmd:env; echo probe-done]]',
+      options: { allowed_tools: ['Bash'] },
+    });
+    expect(status).toBe(201);
+    const { events } = await collectEvents(`${daemon.wsBase}/ws/tasks/env-probe`);
+    const output = events.filter((e) => e.type === 'tool_result').map((e) => (e.data as { content: string }).content).join('\n');
+    expect(output).toContain('probe-done');
+    expect(output).toContain('PATH=');
+    expect(output).not.toContain(SECRET);
+    expect(output).not.toContain('DATABASE_PASSWORD');
+    expect(output).not.toContain('AWS_SECRET_ACCESS_KEY');
+    expect(events.at(-1)).toMatchObject({ type: 'complete', data: { status: 'completed' } });
+  });
+
+  it('writes seed-format JSON log lines with task_id, duration_ms and tokens_used, and no secrets', () => {
+    const lines = daemon.stdout().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    for (const line of lines) {
+      expect(Object.keys(line).slice(0, 4)).toEqual(['timestamp', 'level', 'logger', 'message']);
+      expect(['DEBUG', 'INFO', 'WARN', 'ERROR']).toContain(line.level);
+      expect(String(line.logger)).toMatch(/^claude_code_server/);
+    }
+    const completed = lines.find((l) => l.message === 'Task completed' && l.task_id === 'env-probe');
+    expect(completed).toMatchObject({ level: 'INFO', task_id: 'env-probe', duration_ms: expect.any(Number), tokens_used: expect.any(Number) });
+    expect(lines.filter((l) => l.task_id === 'env-probe').map((l) => l.message)).toEqual(
+      expect.arrayContaining(['Task submitted', 'Task started', 'Task completed']),
+    );
+    expect(daemon.stdout()).not.toContain(SECRET);
+    expect(daemon.stdout()).not.toContain(API_KEY);
+  });
+
+  it('stops on SIGTERM with exit code 0', async () => {
+    expect(await daemon.stop('SIGTERM')).toBe(0);
+    expect(daemon.stdout()).toContain('Server stopped');
+  });
+});
