@@ -30,6 +30,7 @@ export interface Config {
   readonly workspaceRoot: string;
   readonly dataDir: string;
   readonly metricsPort: number;
+  readonly shutdownGraceSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -167,6 +168,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     workspaceRoot: path.resolve(cwd, r.string('WORKSPACE_ROOT', './workspaces')),
     dataDir: path.resolve(cwd, r.string('DATA_DIR', './data')),
     metricsPort: r.int('METRICS_PORT', 9090, 0, 65535),
+    shutdownGraceSeconds: r.int('SHUTDOWN_GRACE_SECONDS', 10, 0, 3600),
   };
 
   if (r.problems.length > 0) throw new ConfigError(r.problems);

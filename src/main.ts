@@ -3,7 +3,7 @@ import { ConfigError, loadConfig } from './config.js';
 import { createLogger } from './observability/logger.js';
 import { createServerContext } from './server-context.js';
 import { VERSION } from './version.js';
-import { WS_CLOSE } from './api/ws-task-events.js';
+import { shutdownGracefully } from './shutdown.js';
 
 async function main(): Promise<void> {
   let config;
@@ -36,14 +36,15 @@ async function main(): Promise<void> {
   const shutdown = async (signal: string): Promise<void> => {
     if (stopping) return;
     stopping = true;
-    serverLogger.info('Shutting down', { signal });
-    ctx.beginShutdown();
-    ctx.scheduler.pause();
-    for (const socket of ctx.sockets) socket.close(WS_CLOSE.SERVER_SHUTDOWN, 'server shutting down');
-    await app.close();
-    await ctx.close();
-    serverLogger.info('Server stopped');
-    process.exit(0);
+    serverLogger.info('Signal received', { signal });
+    try {
+      await shutdownGracefully(ctx, app, serverLogger, config.shutdownGraceSeconds * 1000);
+      serverLogger.info('Server stopped');
+      process.exit(0);
+    } catch (error) {
+      serverLogger.error('Shutdown failed', { error });
+      process.exit(1);
+    }
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
