@@ -22,8 +22,13 @@ export async function buildApp(ctx: ServerContext): Promise<FastifyInstance> {
       return typeof incoming === 'string' && REQUEST_ID_PATTERN.test(incoming) ? incoming : randomUUID();
     },
     routerOptions: { ignoreTrailingSlash: true },
+    // Shutdown has already let tasks finish; lingering keep-alive or refused-upgrade sockets must not hold it up.
+    forceCloseConnections: true,
   });
   const httpLogger = ctx.logger.child('http');
+  // First: its hooks must see every upgrade request before ours can answer one (e.g. a 401),
+  // or a refused upgrade leaves its socket open.
+  await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
 
   installErrorHandlers(app, httpLogger);
   // The API speaks JSON only; any other body is refused with 415 rather than half-parsed.
@@ -41,8 +46,6 @@ export async function buildApp(ctx: ServerContext): Promise<FastifyInstance> {
     });
   });
   if (ctx.config.api.authEnabled && ctx.config.api.apiKey) installApiKeyAuth(app, ctx.config.api.apiKey);
-
-  await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
 
   registerHealthRoute(app, {
     activeSessions: async () => (await ctx.store.listSessions()).filter((s) => s.status !== 'expired').length,
