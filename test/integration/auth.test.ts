@@ -27,12 +27,14 @@ describe('API key authentication (API_AUTH_ENABLED=true)', () => {
   });
 
   it.each(routes)('%s %s needs the key', async (method, path) => {
-    for (const headers of [{}, { 'x-api-key': 'wrong' }, { 'x-api-key': KEY + 'x' }, { authorization: 'Bearer nope' }]) {
+    const refused: Record<string, string>[] = [{}, { 'x-api-key': 'wrong' }, { 'x-api-key': KEY + 'x' }, { authorization: 'Bearer nope' }];
+    for (const headers of refused) {
       const { status, body } = await request(server.baseUrl, method, path, method === 'POST' ? { prompt: 'hi' } : undefined, headers);
       expect(status).toBe(401);
       expect(body).toEqual({ error: { code: 'UNAUTHORIZED', message: expect.any(String) } });
     }
-    for (const headers of [{ 'x-api-key': KEY }, { authorization: `Bearer ${KEY}` }]) {
+    const accepted: Record<string, string>[] = [{ 'x-api-key': KEY }, { authorization: `Bearer ${KEY}` }];
+    for (const headers of accepted) {
       const { status } = await request(server.baseUrl, method, path, method === 'POST' && path === '/api/v1/tasks' ? { prompt: '' } : undefined, headers);
       expect(status).not.toBe(401);
     }

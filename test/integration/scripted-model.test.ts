@@ -44,7 +44,7 @@ interface Run {
   readonly thrown: unknown;
 }
 
-async function run(box: Sandbox, prompt: string, extra: { resume?: string; stopAfterMs?: number } = {}): Promise<Run> {
+async function run(box: Sandbox, prompt: string, extra: { resume?: string; interruptWhen?: () => boolean } = {}): Promise<Run> {
   const q = query({
     prompt,
     options: {
@@ -63,7 +63,16 @@ async function run(box: Sandbox, prompt: string, extra: { resume?: string; stopA
       ...(extra.resume === undefined ? {} : { resume: extra.resume }),
     },
   });
-  const timer = extra.stopAfterMs === undefined ? undefined : setTimeout(() => void q.interrupt(), extra.stopAfterMs);
+  // Interrupt on a condition, not after a fixed time: on a loaded machine the CLI may not have asked the model yet.
+  const interruptWhen = extra.interruptWhen;
+  const timer =
+    interruptWhen === undefined
+      ? undefined
+      : setInterval(() => {
+          if (!interruptWhen()) return;
+          clearInterval(timer);
+          void q.interrupt();
+        }, 50);
   const messages: SDKMessage[] = [];
   let thrown: unknown;
   try {
@@ -71,7 +80,7 @@ async function run(box: Sandbox, prompt: string, extra: { resume?: string; stopA
   } catch (err) {
     thrown = err;
   } finally {
-    clearTimeout(timer);
+    clearInterval(timer);
   }
   const result = messages.find((m): m is SDKResultMessage => m.type === 'result');
   return { messages, result, thrown };
@@ -173,7 +182,8 @@ describe('scripted model with the real Claude Code CLI', () => {
   it('slow: an interrupt closes the stream and the query ends without waiting 30 s', TIMEOUT, async () => {
     const box = await sandbox();
     const started = Date.now();
-    const out = await run(box, '[[script:slow]]', { stopAfterMs: 2_000 });
+    const asked = model.requests.length;
+    const out = await run(box, '[[script:slow]]', { interruptWhen: () => model.requests.slice(asked).some((r) => r.script === 'slow') });
     expect(Date.now() - started).toBeLessThan(15_000);
     expect(out.result?.is_error).toBe(true);
     expect(requestsOf(out.result?.session_id).map((r) => r.script)).toEqual(['slow']);
