@@ -1,6 +1,6 @@
 import type { TaskEvent } from '../events/event-types.js';
 import type { Session, SessionPatch } from '../sessions/session-types.js';
-import type { Task, TaskPatch, TaskStatus } from '../tasks/task-types.js';
+import { isTerminal, type Task, type TaskPatch, type TaskStatus } from '../tasks/task-types.js';
 import {
   compareTasksNewestFirst,
   decodeCursor,
@@ -53,6 +53,18 @@ export class MemoryStore implements Store {
       .filter((t) => statuses.includes(t.status))
       .sort((a, b) => -compareTasksNewestFirst(a, b))
       .map(copy);
+  }
+
+  async pruneFinishedBefore(cutoffIso: string, limit: number): Promise<number> {
+    let deleted = 0;
+    for (const task of this.tasks.values()) {
+      if (deleted >= limit) break;
+      if (!isTerminal(task.status) || task.completed_at === null || task.completed_at >= cutoffIso) continue;
+      this.tasks.delete(task.task_id);
+      this.events.delete(task.task_id);
+      deleted++;
+    }
+    return deleted;
   }
 
   async insertSession(session: Session): Promise<{ inserted: boolean; session: Session }> {

@@ -26,7 +26,8 @@ export interface Page<T> {
  *   concurrent inserts.
  * - Events are append-only. appendEvent requires `seq` to be exactly lastEventSeq + 1 for the
  *   task and rejects anything else, so a gap or a duplicate can never be stored.
- * - readEvents returns events with seq > afterSeq in seq order.
+ * - readEvents returns events with seq > afterSeq in seq order, at most `limit` of them.
+ * - close() flushes everything; a store reopened on the same data sees all acknowledged writes.
  */
 export interface Store {
   insertTask(task: Task): Promise<{ inserted: boolean; task: Task }>;
@@ -41,6 +42,13 @@ export interface Store {
   updateSession(sessionId: string, patch: SessionPatch): Promise<Session | null>;
   deleteSession(sessionId: string): Promise<boolean>;
   listSessions(): Promise<Session[]>;
+
+  /**
+   * Deletes up to `limit` finished tasks (completed, failed, interrupted, timed_out) whose
+   * completed_at is before `cutoffIso`, with their events; returns how many were deleted.
+   * Bounded so retention can run in small batches without blocking requests.
+   */
+  pruneFinishedBefore(cutoffIso: string, limit: number): Promise<number>;
 
   appendEvent(event: TaskEvent): Promise<void>;
   readEvents(taskId: string, afterSeq: number, limit?: number): Promise<TaskEvent[]>;
