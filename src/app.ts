@@ -5,6 +5,7 @@ import { installApiKeyAuth } from './api/auth.js';
 import { installErrorHandlers } from './api/error-handler.js';
 import { registerHealthRoute } from './api/routes/health.js';
 import { registerSessionRoutes } from './api/routes/sessions.js';
+import { registerTaskEventRoutes } from './api/routes/task-events.js';
 import { registerTaskRoutes } from './api/routes/tasks.js';
 import { registerTaskEventsWebSocket } from './api/ws-task-events.js';
 import type { ServerContext } from './server-context.js';
@@ -56,6 +57,7 @@ export async function buildApp(ctx: ServerContext): Promise<FastifyInstance> {
   });
   registerTaskRoutes(app, ctx.tasks);
   registerSessionRoutes(app, { store: ctx.store, sessions: ctx.sessions, tasks: ctx.tasks });
-  registerTaskEventsWebSocket(app, { tasks: ctx.tasks, events: ctx.events, sockets: ctx.sockets });
+  registerTaskEventRoutes(app, { tasks: ctx.tasks, store: ctx.store, stream: ctx.stream, logger: httpLogger });
+  registerTaskEventsWebSocket(app, { tasks: ctx.tasks, stream: ctx.stream, sockets: ctx.sockets, logger: httpLogger });
   return app;
 }

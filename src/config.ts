@@ -31,6 +31,7 @@ export interface Config {
   readonly dataDir: string;
   readonly metricsPort: number;
   readonly shutdownGraceSeconds: number;
+  readonly streams: { readonly maxBufferedBytes: number; readonly stallTimeoutSeconds: number };
 }
 
 export class ConfigError extends Error {
@@ -169,6 +170,10 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     dataDir: path.resolve(cwd, r.string('DATA_DIR', './data')),
     metricsPort: r.int('METRICS_PORT', 9090, 0, 65535),
     shutdownGraceSeconds: r.int('SHUTDOWN_GRACE_SECONDS', 10, 0, 3600),
+    streams: {
+      maxBufferedBytes: r.int('STREAM_MAX_BUFFERED_BYTES', 1024 * 1024, 1024),
+      stallTimeoutSeconds: r.int('STREAM_STALL_TIMEOUT_SECONDS', 30, 1, 3600),
+    },
   };
 
   if (r.problems.length > 0) throw new ConfigError(r.problems);

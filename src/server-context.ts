@@ -4,9 +4,11 @@ import path from 'node:path';
 import type { WebSocket } from 'ws';
 import { buildAgentEnv } from './agent/agent-env.js';
 import type { AgentRunner } from './agent/agent-types.js';
+import { pdeathsigAvailable } from './agent/process-spawner.js';
 import { SdkAgentRunner } from './agent/sdk-runner.js';
 import type { Config } from './config.js';
 import { EventLog } from './events/event-log.js';
+import { EventStream } from './events/event-stream.js';
 import type { Logger } from './observability/logger.js';
 import { createRedactor } from './observability/redact.js';
 import { SessionService } from './sessions/session-service.js';
@@ -36,6 +38,7 @@ export interface ServerContext {
   logger: Logger;
   store: Store;
   events: EventLog;
+  stream: EventStream;
   sessions: SessionService;
   scheduler: Scheduler;
   executor: TaskExecutor;
@@ -59,6 +62,8 @@ export async function createServerContext(config: Config, logger: Logger, overri
   await Promise.all([mkdir(configDir, { recursive: true }), mkdir(homeDir, { recursive: true })]);
 
   const workspaces = await WorkspaceResolver.create(config.workspaceRoot);
+  const usePdeathsig = pdeathsigAvailable();
+  if (!usePdeathsig) logger.warn('setpriv not available: agent processes may outlive the server if it is killed with SIGKILL');
   const redact = createRedactor([config.claude.apiKey, config.api.apiKey]);
   const runner =
     overrides.runner ??
@@ -73,9 +78,14 @@ export async function createServerContext(config: Config, logger: Logger, overri
         clientApp: `claude-code-server/${VERSION}`,
       }),
       allowBypassPermissions: !isRoot,
+      usePdeathsig,
     });
 
   const events = new EventLog(store, now);
+  const stream = new EventStream(events, {
+    maxBufferedBytes: config.streams.maxBufferedBytes,
+    stallTimeoutMs: config.streams.stallTimeoutSeconds * 1000,
+  });
   const sessions = new SessionService(store, workspaces, logger.child('sessions'), now);
   const finisher = new TaskFinisher(store, events, logger.child('tasks'), now);
   const executor = new TaskExecutor({
@@ -123,6 +133,7 @@ export async function createServerContext(config: Config, logger: Logger, overri
     logger,
     store,
     events,
+    stream,
     sessions,
     scheduler,
     executor,

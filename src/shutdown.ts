@@ -25,6 +25,7 @@ export async function shutdownGracefully(ctx: ServerContext, app: FastifyInstanc
     await Promise.all(left.map((id) => ctx.executor.whenDone(id)));
   }
 
+  ctx.stream.stopAll();
   for (const socket of ctx.sockets) socket.close(WS_CLOSE.SERVER_SHUTDOWN, 'server shutting down');
   await app.close();
   await ctx.close();

@@ -47,6 +47,8 @@ export interface AgentRun {
   abort(): void;
   /** The last lines the CLI wrote to stderr, for failure messages. */
   stderrTail(): string;
+  /** The agent process id once spawned (the setpriv wrapper execs into the CLI, so it is the CLI's). */
+  pid(): number | null;
 }
 
 export interface AgentRunner {

@@ -1,5 +1,6 @@
 import { query, type SdkOptions, type SDKUserMessage } from './sdk.js';
 import { EventMapper } from './event-mapper.js';
+import { spawnClaudeProcess } from './process-spawner.js';
 import type { AgentOutput, AgentRun, AgentRunner, AgentRunRequest } from './agent-types.js';
 
 const STDERR_TAIL_LINES = 20;
@@ -8,6 +9,8 @@ export interface SdkRunnerConfig {
   env: Record<string, string>;
   /** Whether this process may grant bypassPermissions (the CLI refuses it as root). */
   allowBypassPermissions: boolean;
+  /** Launch the CLI under `setpriv --pdeathsig KILL` so it cannot outlive the server. */
+  usePdeathsig: boolean;
 }
 
 /**
@@ -21,6 +24,11 @@ export class SdkAgentRunner implements AgentRunner {
     const abortController = new AbortController();
     const input = new PromptChannel();
     const stderrLines: string[] = [];
+    const onStderr = (data: string): void => {
+      stderrLines.push(...data.split('\n').filter((line) => line.trim() !== ''));
+      if (stderrLines.length > STDERR_TAIL_LINES) stderrLines.splice(0, stderrLines.length - STDERR_TAIL_LINES);
+    };
+    let pid: number | null = null;
 
     const options: SdkOptions = {
       cwd: request.cwd,
@@ -35,10 +43,9 @@ export class SdkAgentRunner implements AgentRunner {
       maxTurns: request.maxTurns,
       // Project settings carry the repository's CLAUDE.md; user settings live in our own config dir.
       settingSources: ['project'],
-      stderr: (data) => {
-        stderrLines.push(...data.split('\n').filter((line) => line.trim() !== ''));
-        if (stderrLines.length > STDERR_TAIL_LINES) stderrLines.splice(0, stderrLines.length - STDERR_TAIL_LINES);
-      },
+      stderr: onStderr,
+      spawnClaudeCodeProcess: (spawnOptions) =>
+        spawnClaudeProcess(spawnOptions, this.config.usePdeathsig, onStderr, (spawned) => (pid = spawned)),
     };
     if (request.model !== undefined) options.model = request.model;
     if (request.resumeSdkSessionId !== null) options.resume = request.resumeSdkSessionId;
@@ -68,6 +75,7 @@ export class SdkAgentRunner implements AgentRunner {
       },
       abort: () => abortController.abort(),
       stderrTail: () => stderrLines.join('\n'),
+      pid: () => pid,
     };
   }
 }

@@ -40,13 +40,23 @@ export const listTasksQuerySchema = z.strictObject({
   session_id: z.string().max(200).optional(),
 });
 
-export const eventsQuerySchema = z.strictObject({
-  after: z
+const seqParam = (name: string) =>
+  z
     .string()
-    .regex(/^\d{1,15}$/, 'after must be a non-negative integer')
-    .transform(Number)
-    .optional(),
+    .regex(/^\d{1,15}$/, `${name} must be a non-negative integer`)
+    .transform(Number);
+
+export const eventsQuerySchema = z.strictObject({
+  after: seqParam('after').optional(),
 });
+
+export const eventsHttpQuerySchema = z.strictObject({
+  after: seqParam('after').optional(),
+  format: z.enum(['sse', 'json']).default('sse'),
+  limit: z.coerce.number().int().min(1).max(1000).default(500),
+});
+
+export const lastEventIdSchema = seqParam('Last-Event-ID');
 
 export function describeZodError(error: z.ZodError): { message: string; details: { path: string; message: string }[] } {
   const details = error.issues.map((issue) => ({

@@ -1,8 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import type { WebSocket } from 'ws';
 import { ApiError } from '../errors.js';
-import type { EventLog } from '../events/event-log.js';
+import type { EventSink, EventStream } from '../events/event-stream.js';
 import type { TaskEvent } from '../events/event-types.js';
+import type { Logger } from '../observability/logger.js';
 import type { TaskService } from '../tasks/task-service.js';
 import { sendApiError } from './error-handler.js';
 import { eventsQuerySchema } from './schemas.js';
@@ -12,11 +13,11 @@ import { validate } from './validate.js';
 export const WS_CLOSE = {
   COMPLETE: 1000,
   SERVER_SHUTDOWN: 1001,
+  INTERNAL_ERROR: 1011,
   /** The client stopped reading; reconnect with ?after=<last seq received>. */
   SLOW_CONSUMER: 4008,
 } as const;
 
-const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
 const PING_INTERVAL_MS = 30_000;
 
 interface WsParams {
@@ -26,7 +27,21 @@ interface WsQuery {
   after?: string;
 }
 
-export function registerTaskEventsWebSocket(app: FastifyInstance, deps: { tasks: TaskService; events: EventLog; sockets: Set<WebSocket> }): void {
+function webSocketSink(socket: WebSocket): EventSink {
+  let lastWrite: Promise<void> = Promise.resolve();
+  return {
+    send: (event: TaskEvent) => {
+      lastWrite = new Promise((resolve) => socket.send(JSON.stringify(event), () => resolve()));
+    },
+    buffered: () => socket.bufferedAmount,
+    flushed: () => lastWrite,
+  };
+}
+
+export function registerTaskEventsWebSocket(
+  app: FastifyInstance,
+  deps: { tasks: TaskService; stream: EventStream; sockets: Set<WebSocket>; logger: Logger },
+): void {
   app.get<{ Params: WsParams; Querystring: WsQuery }>(
     '/ws/tasks/:task_id',
     {
@@ -46,26 +61,32 @@ export function registerTaskEventsWebSocket(app: FastifyInstance, deps: { tasks:
       const taskId = request.params.task_id;
       const { after } = validate(eventsQuerySchema, request.query, 'query');
       deps.sockets.add(socket);
-
+      const closed = new AbortController();
       const ping = setInterval(() => socket.ping(), PING_INTERVAL_MS);
-      const subscription = deps.events.subscribe(taskId, after ?? 0, (event: TaskEvent) => {
-        if (socket.readyState !== socket.OPEN) return;
-        if (socket.bufferedAmount > MAX_BUFFERED_BYTES) {
-          socket.close(WS_CLOSE.SLOW_CONSUMER, `slow consumer; reconnect with ?after=${event.seq - 1}`);
-          return;
-        }
-        socket.send(JSON.stringify(event));
-        if (event.type === 'complete') socket.close(WS_CLOSE.COMPLETE, 'complete');
-      });
-
       socket.on('close', () => {
         clearInterval(ping);
-        subscription.unsubscribe();
+        closed.abort();
         deps.sockets.delete(socket);
       });
       socket.on('error', () => socket.terminate());
       // Clients only listen; anything they send is ignored rather than treated as an error.
       socket.on('message', () => undefined);
+
+      void deps.stream.run(taskId, after ?? 0, webSocketSink(socket), closed.signal).then((end) => {
+        if (socket.readyState !== socket.OPEN) return;
+        switch (end.reason) {
+          case 'complete':
+            return socket.close(WS_CLOSE.COMPLETE, 'complete');
+          case 'slow_consumer':
+            deps.logger.warn('Slow WebSocket consumer closed', { task_id: taskId, request_id: request.id, last_seq: end.lastSeq });
+            return socket.close(WS_CLOSE.SLOW_CONSUMER, `slow consumer; reconnect with ?after=<last seq received>`);
+          case 'stopped':
+            return socket.close(WS_CLOSE.SERVER_SHUTDOWN, 'server shutting down');
+          case 'error':
+            deps.logger.error('Event stream failed', { task_id: taskId, error: end.error });
+            return socket.close(WS_CLOSE.INTERNAL_ERROR, 'internal error; reconnect with ?after=<last seq received>');
+        }
+      });
     },
   );
 }

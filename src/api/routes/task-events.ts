@@ -1,0 +1,83 @@
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { EventSink, EventStream } from '../../events/event-stream.js';
+import type { TaskEvent } from '../../events/event-types.js';
+import type { Logger } from '../../observability/logger.js';
+import type { Store } from '../../storage/store.js';
+import type { TaskService } from '../../tasks/task-service.js';
+import { eventsHttpQuerySchema, lastEventIdSchema } from '../schemas.js';
+import { validate } from '../validate.js';
+
+const HEARTBEAT_MS = 15_000;
+
+interface Params {
+  task_id: string;
+}
+
+function sseSink(reply: FastifyReply): EventSink {
+  const raw = reply.raw;
+  let lastWrite: Promise<void> = Promise.resolve();
+  return {
+    send: (event: TaskEvent) => {
+      const frame = `id: ${event.seq}\ndata: ${JSON.stringify(event)}\n\n`;
+      lastWrite = new Promise((resolve) => raw.write(frame, () => resolve()));
+    },
+    buffered: () => raw.writableLength,
+    flushed: () => lastWrite,
+  };
+}
+
+/**
+ * `GET /api/v1/tasks/{id}/events`: the same stream as the WebSocket as Server-Sent Events
+ * (resuming from `Last-Event-ID`, which EventSource sends on reconnect), or with
+ * `?format=json` a page of the stored history.
+ */
+export function registerTaskEventRoutes(
+  app: FastifyInstance,
+  deps: { tasks: TaskService; store: Store; stream: EventStream; logger: Logger },
+): void {
+  app.get<{ Params: Params }>('/api/v1/tasks/:task_id/events', async (request, reply) => {
+    const query = validate(eventsHttpQuerySchema, request.query, 'query');
+    const lastEventId = request.headers['last-event-id'];
+    const resumeFrom = typeof lastEventId === 'string' && lastEventId !== '' ? validate(lastEventIdSchema, lastEventId, 'query') : undefined;
+    const taskId = request.params.task_id;
+    await deps.tasks.get(taskId);
+    const after = resumeFrom ?? query.after ?? 0;
+
+    if (query.format === 'json') {
+      const events = await deps.store.readEvents(taskId, after, query.limit + 1);
+      const page = events.slice(0, query.limit);
+      return {
+        task_id: taskId,
+        events: page,
+        next_after: page.at(-1)?.seq ?? after,
+        has_more: events.length > query.limit,
+      };
+    }
+
+    // 204 tells EventSource the stream is over, so it stops reconnecting after `complete`.
+    if (await deps.stream.alreadyComplete(taskId, after)) return reply.code(204).send();
+
+    reply.hijack();
+    const raw = reply.raw;
+    raw.writeHead(200, {
+      'Content-Type': 'text/event-stream; charset=utf-8',
+      'Cache-Control': 'no-cache, no-transform',
+      Connection: 'keep-alive',
+      'X-Accel-Buffering': 'no',
+      'X-Request-Id': request.id,
+    });
+    raw.write(': stream start\n\n');
+    const closed = new AbortController();
+    const heartbeat = setInterval(() => raw.write(': ping\n\n'), HEARTBEAT_MS);
+    raw.on('close', () => closed.abort());
+
+    const end = await deps.stream.run(taskId, after, sseSink(reply), closed.signal);
+    clearInterval(heartbeat);
+    if (end.reason === 'slow_consumer') {
+      deps.logger.warn('Slow SSE consumer closed', { task_id: taskId, request_id: request.id, last_seq: end.lastSeq });
+    } else if (end.reason === 'error') {
+      deps.logger.error('Event stream failed', { task_id: taskId, error: end.error });
+    }
+    raw.end();
+  });
+}
