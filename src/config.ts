@@ -25,7 +25,7 @@ export interface Config {
     readonly idleTimeoutSeconds: number;
     readonly cleanupIntervalSeconds: number;
   };
-  readonly tasks: { readonly queueMax: number; readonly interruptGraceMs: number };
+  readonly tasks: { readonly queueMax: number; readonly interruptGraceMs: number; readonly retentionDays: number };
   readonly storage: { readonly type: StorageType; readonly redisHost: string; readonly redisPort: number };
   readonly workspaceRoot: string;
   readonly dataDir: string;
@@ -160,6 +160,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     tasks: {
       queueMax: r.int('TASK_QUEUE_MAX', 100, 0, 1_000_000),
       interruptGraceMs: r.int('TASK_INTERRUPT_GRACE_MS', 3000, 0, 60_000),
+      retentionDays: r.int('TASK_RETENTION_DAYS', 30, 0, 36_500),
     },
     storage: {
       type: storageType,

@@ -31,6 +31,7 @@ export const ERROR_CATALOGUE = {
   TASK_TIMEOUT: { status: 504, message: 'Task exceeded its timeout' },
   TASK_INTERRUPTED: { status: 409, message: 'Task was interrupted' },
   SESSION_DELETED: { status: 409, message: 'Task was interrupted because its session was deleted' },
+  SERVER_RESTARTED: { status: 503, message: 'Task was interrupted because the server stopped while it ran' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

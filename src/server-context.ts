@@ -18,6 +18,8 @@ import { Scheduler } from './tasks/scheduler.js';
 import { TaskExecutor } from './tasks/task-executor.js';
 import { TaskFinisher } from './tasks/task-finisher.js';
 import { TaskService } from './tasks/task-service.js';
+import { recoverAfterRestart } from './tasks/recovery.js';
+import { Retention } from './tasks/retention.js';
 import { VERSION } from './version.js';
 import { WorkspaceResolver } from './workspaces/workspace-resolver.js';
 
@@ -45,6 +47,7 @@ export interface ServerContext {
   tasks: TaskService;
   sockets: Set<WebSocket>;
   startedAt: Date;
+  retention: Retention;
   now: () => Date;
   isShuttingDown(): boolean;
   beginShutdown(): void;
@@ -120,6 +123,10 @@ export async function createServerContext(config: Config, logger: Logger, overri
     isShuttingDown: () => shuttingDown,
   });
 
+  await recoverAfterRestart({ store, finisher, scheduler, logger: logger.child('recovery'), now });
+  const retention = new Retention(store, config.tasks.retentionDays, 3_600_000, logger.child('retention'), now);
+  retention.start();
+
   const cleanupLogger = logger.child('sessions');
   const cleanup = setInterval(() => {
     sessions
@@ -145,8 +152,10 @@ export async function createServerContext(config: Config, logger: Logger, overri
     beginShutdown: () => {
       shuttingDown = true;
     },
+    retention,
     close: async () => {
       clearInterval(cleanup);
+      await retention.stop();
       await store.close();
     },
   };

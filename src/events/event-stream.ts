@@ -17,7 +17,7 @@ export type StreamEnd =
   | { reason: 'error'; lastSeq: number; error: unknown };
 
 export interface StreamLimits {
-  /** A client with more than this queued is cut off (it can resume from its last seq). */
+  /** Nothing more is queued for a client while it has this much waiting (plus at most one event). */
   maxBufferedBytes: number;
   /** A client that accepts nothing for this long is cut off. */
   stallTimeoutMs: number;
@@ -64,7 +64,10 @@ export class EventStream {
         }
         wakeup.cancel();
         for (const event of page) {
-          if (sink.buffered() > this.limits.maxBufferedBytes) return { reason: 'slow_consumer', lastSeq };
+          // Never queue more than the bound: wait for the client to take what it has, or cut it off.
+          if (sink.buffered() > this.limits.maxBufferedBytes && !(await this.flushedWithin(sink, stopped))) {
+            return { reason: 'slow_consumer', lastSeq };
+          }
           sink.send(event);
           lastSeq = event.seq;
           if (event.type === 'complete') {

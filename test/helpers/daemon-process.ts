@@ -20,9 +20,12 @@ export interface DaemonProcess {
 }
 
 /** Starts the compiled daemon as `npm start` would, in its own temporary working directory. */
-export async function startDaemon(env: Record<string, string>, options: { waitForListen?: boolean } = {}): Promise<DaemonProcess> {
-  const dir = mkdtempSync(path.join(tmpdir(), 'ccs-daemon-'));
-  const port = 20000 + Math.floor(Math.random() * 20000);
+export async function startDaemon(
+  env: Record<string, string>,
+  options: { waitForListen?: boolean; dir?: string; port?: number } = {},
+): Promise<DaemonProcess> {
+  const dir = options.dir ?? mkdtempSync(path.join(tmpdir(), 'ccs-daemon-'));
+  const port = options.port ?? 20000 + Math.floor(Math.random() * 20000);
   const child = spawn(process.execPath, [MAIN], {
     cwd: dir,
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', SERVER_HOST: '127.0.0.1', SERVER_PORT: String(port), ...env },

@@ -89,12 +89,14 @@ describe('EventStream', () => {
     expect(order).toEqual(['healthy', 'stalled']);
   });
 
-  it('cuts off a subscriber whose buffer is over the bound', async () => {
+  it('sends nothing more while a subscriber is over the bound, and cuts it off if it stays there', async () => {
     const log = new EventLog(new MemoryStore());
     const stream = new EventStream(log, limits);
     await log.append('t', message('a'));
-    const end = await stream.run('t', 0, recordingSink({ buffered: 5000 }), new AbortController().signal);
+    const sink = recordingSink({ buffered: 5000, stalled: true });
+    const end = await stream.run('t', 0, sink, new AbortController().signal);
     expect(end).toEqual({ reason: 'slow_consumer', lastSeq: 0 });
+    expect(sink.events).toEqual([]);
   });
 
   it('stops when the client leaves or the server stops', async () => {

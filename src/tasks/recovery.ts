@@ -1,0 +1,44 @@
+import { taskError } from '../errors.js';
+import type { Logger } from '../observability/logger.js';
+import type { Store } from '../storage/store.js';
+import type { Scheduler } from './scheduler.js';
+import type { TaskFinisher } from './task-finisher.js';
+
+/**
+ * Start-up repair after the previous process ended, however it ended. One server owns its
+ * store, so a task still marked `running` has no process behind it any more: it becomes
+ * `interrupted` and its stream gets its `error` and `complete` events. Queued tasks are queued
+ * again in their original order, and sessions left `busy` are freed.
+ */
+export async function recoverAfterRestart(deps: {
+  store: Store;
+  finisher: TaskFinisher;
+  scheduler: Scheduler;
+  logger: Logger;
+  now: () => Date;
+}): Promise<{ interrupted: string[]; requeued: string[] }> {
+  const { store, finisher, scheduler, logger, now } = deps;
+  const interrupted: string[] = [];
+  for (const task of await store.tasksWithStatus(['running'])) {
+    await finisher.finish(task.task_id, {
+      status: 'interrupted',
+      result: null,
+      usage: task.usage,
+      num_turns: task.num_turns,
+      cost_usd: task.cost_usd,
+      duration_ms: task.started_at === null ? null : Math.max(0, now().getTime() - Date.parse(task.started_at)),
+      error: taskError('SERVER_RESTARTED', 'Task was interrupted because the server stopped while it ran; resubmit it, or continue its session'),
+    });
+    interrupted.push(task.task_id);
+  }
+  for (const session of await store.listSessions()) {
+    if (session.status === 'busy') await store.updateSession(session.session_id, { status: 'idle', current_task_id: null });
+  }
+  const requeued: string[] = [];
+  for (const task of await store.tasksWithStatus(['queued'])) {
+    scheduler.enqueue({ taskId: task.task_id, sessionId: task.session_id });
+    requeued.push(task.task_id);
+  }
+  if (interrupted.length > 0 || requeued.length > 0) logger.warn('Recovered tasks from the previous run', { interrupted, requeued });
+  return { interrupted, requeued };
+}
