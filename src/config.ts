@@ -26,7 +26,7 @@ export interface Config {
     readonly cleanupIntervalSeconds: number;
   };
   readonly tasks: { readonly queueMax: number; readonly interruptGraceMs: number; readonly retentionDays: number };
-  readonly storage: { readonly type: StorageType; readonly redisHost: string; readonly redisPort: number };
+  readonly storage: { readonly type: StorageType; readonly sqlitePath: string; readonly redisHost: string; readonly redisPort: number };
   readonly workspaceRoot: string;
   readonly dataDir: string;
   readonly metricsPort: number;
@@ -127,10 +127,9 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
   const apiKey = r.raw('API_API_KEY');
   if (authEnabled && apiKey === undefined) r.problems.push('API_AUTH_ENABLED is true but API_API_KEY is not set');
 
-  const storageType = r.oneOf<StorageType>('STORAGE_TYPE', ['memory', 'sqlite', 'redis'], 'memory', (v) => v.toLowerCase());
-  if (storageType !== 'memory') {
-    r.problems.push(`STORAGE_TYPE=${storageType} is not available in this version; use memory`);
-  }
+  const storageType = r.oneOf<StorageType>('STORAGE_TYPE', ['memory', 'sqlite', 'redis'], 'sqlite', (v) => v.toLowerCase());
+  if (storageType === 'redis') r.problems.push('STORAGE_TYPE=redis is not available in this version; use sqlite or memory');
+  const dataDir = path.resolve(cwd, r.string('DATA_DIR', './data'));
 
   const config: Config = {
     server: {
@@ -164,11 +163,12 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     },
     storage: {
       type: storageType,
+      sqlitePath: path.resolve(cwd, r.string('STORAGE_SQLITE_PATH', path.join(dataDir, 'claude-code-server.db'))),
       redisHost: r.string('STORAGE_REDIS_HOST', 'localhost'),
       redisPort: r.int('STORAGE_REDIS_PORT', 6379, 1, 65535),
     },
     workspaceRoot: path.resolve(cwd, r.string('WORKSPACE_ROOT', './workspaces')),
-    dataDir: path.resolve(cwd, r.string('DATA_DIR', './data')),
+    dataDir,
     metricsPort: r.int('METRICS_PORT', 9090, 0, 65535),
     shutdownGraceSeconds: r.int('SHUTDOWN_GRACE_SECONDS', 10, 0, 3600),
     streams: {

@@ -12,7 +12,7 @@ import { EventStream } from './events/event-stream.js';
 import type { Logger } from './observability/logger.js';
 import { createRedactor } from './observability/redact.js';
 import { SessionService } from './sessions/session-service.js';
-import { MemoryStore } from './storage/memory-store.js';
+import { createStore } from './storage/create-store.js';
 import type { Store } from './storage/store.js';
 import { Scheduler } from './tasks/scheduler.js';
 import { TaskExecutor } from './tasks/task-executor.js';
@@ -56,7 +56,7 @@ export interface ServerContext {
 
 export async function createServerContext(config: Config, logger: Logger, overrides: ContextOverrides = {}): Promise<ServerContext> {
   const now = overrides.now ?? (() => new Date());
-  const store = overrides.store ?? new MemoryStore();
+  const store = overrides.store ?? createStore({ type: config.storage.type, sqliteFile: config.storage.sqlitePath });
   const serverEnv = overrides.serverEnv ?? process.env;
   const isRoot = process.getuid?.() === 0;
 

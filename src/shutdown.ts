@@ -25,6 +25,8 @@ export async function shutdownGracefully(ctx: ServerContext, app: FastifyInstanc
     await Promise.all(left.map((id) => ctx.executor.whenDone(id)));
   }
 
+  // Streams of tasks that just ended still have their last events to send; give them a moment.
+  await ctx.stream.idle(2000);
   ctx.stream.stopAll();
   for (const socket of ctx.sockets) socket.close(WS_CLOSE.SERVER_SHUTDOWN, 'server shutting down');
   await app.close();

@@ -37,7 +37,6 @@ export const listTasksQuerySchema = z.strictObject({
   status: z.enum(TASK_STATUSES).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
   cursor: z.string().max(1000).optional(),
-  session_id: z.string().max(200).optional(),
 });
 
 const seqParam = (name: string) =>

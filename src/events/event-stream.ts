@@ -44,6 +44,12 @@ export class EventStream {
     return this.active;
   }
 
+  /** Resolves when no stream is running, or after `timeoutMs`. */
+  async idle(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.active > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+
   /** Stops every running stream (server shutdown). */
   stopAll(): void {
     this.abort.abort();

@@ -21,7 +21,7 @@ describe('configuration', () => {
     expect(config.api).toMatchObject({ authEnabled: false, rateLimitEnabled: true, rateLimitPerMinute: 100 });
     expect(config.claude).toMatchObject({ maxTurns: 50, baseUrl: undefined, defaultModel: undefined });
     expect(config.sessions).toEqual({ maxConcurrent: 10, idleTimeoutSeconds: 1800, cleanupIntervalSeconds: 300 });
-    expect(config.storage).toEqual({ type: 'memory', redisHost: 'localhost', redisPort: 6379 });
+    expect(config.storage).toEqual({ type: 'sqlite', sqlitePath: path.resolve('/srv/app', 'data', 'claude-code-server.db'), redisHost: 'localhost', redisPort: 6379 });
     expect(config.tasks.queueMax).toBe(100);
     expect(config.workspaceRoot).toBe(path.resolve('/srv/app', 'workspaces'));
     expect(config.dataDir).toBe(path.resolve('/srv/app', 'data'));
@@ -44,8 +44,9 @@ describe('configuration', () => {
       CLAUDE_MAX_TURNS: '0',
       SESSION_MAX_CONCURRENT: '-1',
       STORAGE_TYPE: 'postgres',
+      TASK_RETENTION_DAYS: '-3',
     });
-    expect(problems).toHaveLength(8);
+    expect(problems).toHaveLength(9);
     for (const name of ['SERVER_PORT', 'SERVER_LOG_LEVEL', 'API_AUTH_ENABLED', 'CLAUDE_BASE_URL', 'CLAUDE_MAX_TURNS', 'SESSION_MAX_CONCURRENT', 'STORAGE_TYPE', 'CLAUDE_API_KEY']) {
       expect(problems.some((p) => p.includes(name))).toBe(true);
     }

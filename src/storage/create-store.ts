@@ -1,0 +1,21 @@
+import { MemoryStore } from './memory-store.js';
+import { SqliteStore } from './sqlite-store.js';
+import type { Store } from './store.js';
+
+export interface StoreConfig {
+  type: 'memory' | 'sqlite' | 'redis';
+  /** Path of the SQLite database file; only used when `type` is 'sqlite'. */
+  sqliteFile: string;
+}
+
+/** The configured storage adapter. */
+export function createStore(config: StoreConfig): Store {
+  switch (config.type) {
+    case 'memory':
+      return new MemoryStore();
+    case 'sqlite':
+      return SqliteStore.open(config.sqliteFile);
+    case 'redis':
+      throw new Error('STORAGE_TYPE=redis is not available in this version');
+  }
+}

@@ -1,0 +1,103 @@
+import type Database from 'better-sqlite3';
+
+export interface Migration {
+  /** 1, 2, 3, ... in order; stored in PRAGMA user_version once applied. */
+  version: number;
+  up: string;
+}
+
+/**
+ * The schema, as an append-only list: never edit a released migration, add a new one.
+ * Nested fields (options, usage, error, event data) are JSON text; everything that is
+ * filtered or sorted on has its own column and index.
+ */
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    up: `
+      CREATE TABLE tasks (
+        task_id      TEXT PRIMARY KEY NOT NULL,
+        session_id   TEXT NOT NULL,
+        prompt       TEXT NOT NULL,
+        workspace    TEXT NOT NULL,
+        options      TEXT NOT NULL,
+        status       TEXT NOT NULL,
+        created_at   TEXT NOT NULL,
+        started_at   TEXT,
+        completed_at TEXT,
+        result       TEXT,
+        usage        TEXT NOT NULL,
+        num_turns    INTEGER NOT NULL,
+        cost_usd     REAL NOT NULL,
+        duration_ms  INTEGER,
+        error        TEXT,
+        request_hash TEXT NOT NULL
+      );
+      -- newest-first paging (keyset on created_at, task_id)
+      CREATE INDEX tasks_created ON tasks (created_at, task_id);
+      -- status filter, the same paging within one status, and tasksWithStatus
+      CREATE INDEX tasks_status_created ON tasks (status, created_at, task_id);
+      -- retention
+      CREATE INDEX tasks_completed ON tasks (completed_at);
+
+      CREATE TABLE sessions (
+        session_id          TEXT PRIMARY KEY NOT NULL,
+        workspace           TEXT NOT NULL,
+        status              TEXT NOT NULL,
+        sdk_session_id      TEXT,
+        created_at          TEXT NOT NULL,
+        last_activity_at    TEXT NOT NULL,
+        task_count          INTEGER NOT NULL,
+        current_task_id     TEXT,
+        cost_usd            REAL NOT NULL,
+        sdk_cost_total_usd  REAL NOT NULL
+      );
+
+      CREATE TABLE events (
+        task_id   TEXT NOT NULL,
+        seq       INTEGER NOT NULL,
+        type      TEXT NOT NULL,
+        timestamp TEXT NOT NULL,
+        data      TEXT NOT NULL,
+        PRIMARY KEY (task_id, seq)
+      ) WITHOUT ROWID;
+    `,
+  },
+];
+
+export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);
+
+function userVersion(db: Database.Database): number {
+  return db.pragma('user_version', { simple: true }) as number;
+}
+
+/**
+ * Brings the database up to LATEST_SCHEMA_VERSION. Each pending migration runs in its own
+ * IMMEDIATE transaction together with the user_version bump, and the version is re-read
+ * inside it, so two processes opening the same file at once cannot both apply a migration.
+ * Refuses a database written by a newer build rather than guessing at its schema.
+ */
+export function migrate(db: Database.Database, file: string): void {
+  MIGRATIONS.forEach((m, i) => {
+    if (m.version !== i + 1) throw new Error(`sqlite migrations must be numbered 1, 2, 3, ...; found ${m.version} at position ${i + 1}`);
+  });
+  const tooNew = (version: number): Error =>
+    new Error(
+      `SQLite database ${file} has schema version ${version}, but this version of the daemon only knows up to ` +
+        `${LATEST_SCHEMA_VERSION}; upgrade the daemon or use another database file`,
+    );
+
+  const current = userVersion(db);
+  if (current > LATEST_SCHEMA_VERSION) throw tooNew(current);
+
+  for (const migration of MIGRATIONS) {
+    if (migration.version <= current) continue;
+    db.transaction(() => {
+      const now = userVersion(db);
+      if (now > LATEST_SCHEMA_VERSION) throw tooNew(now);
+      if (now >= migration.version) return; // another process got here first
+      db.exec(migration.up);
+      db.pragma(`user_version = ${migration.version}`);
+    }).immediate();
+  }
+}

@@ -1,0 +1,136 @@
+import type { TaskError } from '../errors.js';
+import type { TaskEvent } from '../events/event-types.js';
+import type { Session, SessionStatus } from '../sessions/session-types.js';
+import type { Task, TaskOptions, TaskStatus, TaskUsage } from '../tasks/task-types.js';
+
+/** Rows as better-sqlite3 binds and returns them: nested fields are JSON text. */
+export interface TaskRow {
+  task_id: string;
+  session_id: string;
+  prompt: string;
+  workspace: string;
+  options: string;
+  status: string;
+  created_at: string;
+  started_at: string | null;
+  completed_at: string | null;
+  result: string | null;
+  usage: string;
+  num_turns: number;
+  cost_usd: number;
+  duration_ms: number | null;
+  error: string | null;
+  request_hash: string;
+}
+
+export interface SessionRow {
+  session_id: string;
+  workspace: string;
+  status: string;
+  sdk_session_id: string | null;
+  created_at: string;
+  last_activity_at: string;
+  task_count: number;
+  current_task_id: string | null;
+  cost_usd: number;
+  sdk_cost_total_usd: number;
+}
+
+export interface EventRow {
+  task_id: string;
+  seq: number;
+  type: string;
+  timestamp: string;
+  data: string;
+}
+
+export const TASK_COLUMNS = [
+  'task_id', 'session_id', 'prompt', 'workspace', 'options', 'status', 'created_at', 'started_at',
+  'completed_at', 'result', 'usage', 'num_turns', 'cost_usd', 'duration_ms', 'error', 'request_hash',
+] as const satisfies readonly (keyof TaskRow)[];
+
+export const SESSION_COLUMNS = [
+  'session_id', 'workspace', 'status', 'sdk_session_id', 'created_at', 'last_activity_at', 'task_count',
+  'current_task_id', 'cost_usd', 'sdk_cost_total_usd',
+] as const satisfies readonly (keyof SessionRow)[];
+
+const parse = <T>(json: string): T => JSON.parse(json) as T;
+const parseNullable = <T>(json: string | null): T | null => (json === null ? null : parse<T>(json));
+
+export function taskToRow(task: Task): TaskRow {
+  return {
+    task_id: task.task_id,
+    session_id: task.session_id,
+    prompt: task.prompt,
+    workspace: task.workspace,
+    options: JSON.stringify(task.options),
+    status: task.status,
+    created_at: task.created_at,
+    started_at: task.started_at,
+    completed_at: task.completed_at,
+    result: task.result,
+    usage: JSON.stringify(task.usage),
+    num_turns: task.num_turns,
+    cost_usd: task.cost_usd,
+    duration_ms: task.duration_ms,
+    error: task.error === null ? null : JSON.stringify(task.error),
+    request_hash: task.request_hash,
+  };
+}
+
+export function rowToTask(row: TaskRow): Task {
+  return {
+    task_id: row.task_id,
+    session_id: row.session_id,
+    prompt: row.prompt,
+    workspace: row.workspace,
+    options: parse<TaskOptions>(row.options),
+    status: row.status as TaskStatus,
+    created_at: row.created_at,
+    started_at: row.started_at,
+    completed_at: row.completed_at,
+    result: row.result,
+    usage: parse<TaskUsage>(row.usage),
+    num_turns: row.num_turns,
+    cost_usd: row.cost_usd,
+    duration_ms: row.duration_ms,
+    error: parseNullable<TaskError>(row.error),
+    request_hash: row.request_hash,
+  };
+}
+
+export function sessionToRow(session: Session): SessionRow {
+  return {
+    session_id: session.session_id,
+    workspace: session.workspace,
+    status: session.status,
+    sdk_session_id: session.sdk_session_id,
+    created_at: session.created_at,
+    last_activity_at: session.last_activity_at,
+    task_count: session.task_count,
+    current_task_id: session.current_task_id,
+    cost_usd: session.cost_usd,
+    sdk_cost_total_usd: session.sdk_cost_total_usd,
+  };
+}
+
+export function rowToSession(row: SessionRow): Session {
+  return { ...row, status: row.status as SessionStatus };
+}
+
+export function eventToRow(event: TaskEvent): EventRow {
+  return { task_id: event.task_id, seq: event.seq, type: event.type, timestamp: event.timestamp, data: JSON.stringify(event.data) };
+}
+
+export function rowToEvent(row: EventRow): TaskEvent {
+  return { seq: row.seq, task_id: row.task_id, timestamp: row.timestamp, type: row.type, data: parse(row.data) } as TaskEvent;
+}
+
+/** Keys of `patch` whose value is not undefined, merged over `base`. */
+export function applyPatch<T extends object>(base: T, patch: NoInfer<Partial<T>>): T {
+  const merged = { ...base };
+  for (const [key, value] of Object.entries(patch)) {
+    if (value !== undefined) (merged as Record<string, unknown>)[key] = structuredClone(value);
+  }
+  return merged;
+}

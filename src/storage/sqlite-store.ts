@@ -1,0 +1,251 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import type { TaskEvent } from '../events/event-types.js';
+import type { Session, SessionPatch } from '../sessions/session-types.js';
+import { TERMINAL_STATUSES, type Task, type TaskPatch, type TaskStatus } from '../tasks/task-types.js';
+import { migrate } from './sqlite-migrations.js';
+import {
+  applyPatch,
+  eventToRow,
+  rowToEvent,
+  rowToSession,
+  rowToTask,
+  SESSION_COLUMNS,
+  sessionToRow,
+  TASK_COLUMNS,
+  taskToRow,
+  type EventRow,
+  type SessionRow,
+  type TaskRow,
+} from './sqlite-rows.js';
+import { decodeCursor, encodeCursor, EventSeqConflictError, type Page, type Store, type TaskListQuery } from './store.js';
+
+const BUSY_TIMEOUT_MS = 5_000;
+const TERMINAL_JSON = JSON.stringify([...TERMINAL_STATUSES]);
+
+const insertSql = (table: string, columns: readonly string[], key: string): string =>
+  `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map((c) => `@${c}`).join(', ')}) ON CONFLICT (${key}) DO NOTHING`;
+const updateSql = (table: string, columns: readonly string[], key: string): string =>
+  `UPDATE ${table} SET ${columns.filter((c) => c !== key).map((c) => `${c} = @${c}`).join(', ')} WHERE ${key} = @${key} RETURNING *`;
+
+/** A row limit as SQLite wants it: a non-negative integer (a negative LIMIT would mean "no limit"). */
+const rowLimit = (limit: number): number =>
+  Number.isNaN(limit) ? 0 : Math.max(0, Math.min(Math.floor(limit), Number.MAX_SAFE_INTEGER));
+
+interface ListParams {
+  status: string | null;
+  c_at: string | null;
+  c_id: string | null;
+  limit: number;
+}
+
+/**
+ * The Store on one SQLite file through better-sqlite3 (synchronous, so every method runs to
+ * completion before the next starts; transactions make the multi-statement ones atomic against
+ * other connections too). WAL with synchronous=NORMAL: a commit survives a crash of the process.
+ */
+export class SqliteStore implements Store {
+  private closed = false;
+
+  private readonly insertTaskStmt;
+  private readonly getTaskStmt;
+  private readonly updateTaskStmt;
+  private readonly listStmts: Record<'all' | 'status' | 'cursor' | 'statusCursor', Database.Statement<[ListParams], TaskRow>>;
+  private readonly tasksWithStatusStmt;
+  private readonly pruneCandidatesStmt;
+  private readonly deleteTaskStmt;
+  private readonly deleteEventsStmt;
+  private readonly insertSessionStmt;
+  private readonly getSessionStmt;
+  private readonly updateSessionStmt;
+  private readonly deleteSessionStmt;
+  private readonly listSessionsStmt;
+  private readonly insertEventStmt;
+  private readonly readEventsStmt;
+  private readonly lastSeqStmt;
+
+  private readonly insertTaskTx;
+  private readonly updateTaskTx;
+  private readonly insertSessionTx;
+  private readonly updateSessionTx;
+  private readonly pruneTx;
+  private readonly appendEventTx;
+
+  /** Opens (creating if needed) the database file and brings its schema up to date. */
+  static open(file: string): SqliteStore {
+    mkdirSync(dirname(file), { recursive: true });
+    const db = new Database(file);
+    try {
+      db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+      db.pragma('foreign_keys = ON');
+      migrate(db, file);
+      return new SqliteStore(db);
+    } catch (error) {
+      db.close();
+      throw error;
+    }
+  }
+
+  private constructor(private readonly db: Database.Database) {
+    this.insertTaskStmt = db.prepare<[TaskRow]>(insertSql('tasks', TASK_COLUMNS, 'task_id'));
+    this.getTaskStmt = db.prepare<[string], TaskRow>('SELECT * FROM tasks WHERE task_id = ?');
+    this.updateTaskStmt = db.prepare<[TaskRow], TaskRow>(updateSql('tasks', TASK_COLUMNS, 'task_id'));
+    const list = (where: string[]): Database.Statement<[ListParams], TaskRow> =>
+      db.prepare<[ListParams], TaskRow>(
+        `SELECT * FROM tasks ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ` +
+          'ORDER BY created_at DESC, task_id DESC LIMIT @limit',
+      );
+    const byStatus = 'status = @status';
+    const afterCursor = '(created_at, task_id) < (@c_at, @c_id)';
+    this.listStmts = {
+      all: list([]),
+      status: list([byStatus]),
+      cursor: list([afterCursor]),
+      statusCursor: list([byStatus, afterCursor]),
+    };
+    this.tasksWithStatusStmt = db.prepare<[string], TaskRow>(
+      'SELECT * FROM tasks WHERE status IN (SELECT value FROM json_each(?)) ORDER BY created_at ASC, task_id ASC',
+    );
+    this.pruneCandidatesStmt = db
+      .prepare<[string, string, number], string>(
+        // The completed_at range, oldest first; the planner would otherwise pick the status index
+        // and sort every finished task on each batch.
+        'SELECT task_id FROM tasks INDEXED BY tasks_completed ' +
+          'WHERE completed_at < ? AND status IN (SELECT value FROM json_each(?)) ORDER BY completed_at ASC LIMIT ?',
+      )
+      .pluck();
+    this.deleteTaskStmt = db.prepare<[string]>('DELETE FROM tasks WHERE task_id = ?');
+    this.deleteEventsStmt = db.prepare<[string]>('DELETE FROM events WHERE task_id = ?');
+
+    this.insertSessionStmt = db.prepare<[SessionRow]>(insertSql('sessions', SESSION_COLUMNS, 'session_id'));
+    this.getSessionStmt = db.prepare<[string], SessionRow>('SELECT * FROM sessions WHERE session_id = ?');
+    this.updateSessionStmt = db.prepare<[SessionRow], SessionRow>(updateSql('sessions', SESSION_COLUMNS, 'session_id'));
+    this.deleteSessionStmt = db.prepare<[string]>('DELETE FROM sessions WHERE session_id = ?');
+    this.listSessionsStmt = db.prepare<[], SessionRow>('SELECT * FROM sessions ORDER BY created_at ASC, session_id ASC');
+
+    this.insertEventStmt = db.prepare<[EventRow]>(
+      'INSERT INTO events (task_id, seq, type, timestamp, data) VALUES (@task_id, @seq, @type, @timestamp, @data)',
+    );
+    this.readEventsStmt = db.prepare<[string, number, number], EventRow>(
+      'SELECT * FROM events WHERE task_id = ? AND seq > ? ORDER BY seq ASC LIMIT ?',
+    );
+    this.lastSeqStmt = db.prepare<[string], number>('SELECT COALESCE(MAX(seq), 0) FROM events WHERE task_id = ?').pluck();
+
+    this.insertTaskTx = db.transaction((task: Task): { inserted: boolean; task: Task } => {
+      if (this.insertTaskStmt.run(taskToRow(task)).changes === 1) return { inserted: true, task: structuredClone(task) };
+      return { inserted: false, task: rowToTask(this.getTaskStmt.get(task.task_id) as TaskRow) };
+    });
+    this.updateTaskTx = db.transaction((taskId: string, patch: TaskPatch): Task | null => {
+      const row = this.getTaskStmt.get(taskId);
+      if (!row) return null;
+      const next = { ...applyPatch(rowToTask(row), patch), task_id: taskId };
+      return rowToTask(this.updateTaskStmt.get(taskToRow(next)) as TaskRow);
+    });
+    this.insertSessionTx = db.transaction((session: Session): { inserted: boolean; session: Session } => {
+      if (this.insertSessionStmt.run(sessionToRow(session)).changes === 1) return { inserted: true, session: structuredClone(session) };
+      return { inserted: false, session: rowToSession(this.getSessionStmt.get(session.session_id) as SessionRow) };
+    });
+    this.updateSessionTx = db.transaction((sessionId: string, patch: SessionPatch): Session | null => {
+      const row = this.getSessionStmt.get(sessionId);
+      if (!row) return null;
+      const next = { ...applyPatch(rowToSession(row), patch), session_id: sessionId };
+      return rowToSession(this.updateSessionStmt.get(sessionToRow(next)) as SessionRow);
+    });
+    this.pruneTx = db.transaction((cutoffIso: string, limit: number): number => {
+      const ids = this.pruneCandidatesStmt.all(cutoffIso, TERMINAL_JSON, limit);
+      for (const id of ids) {
+        this.deleteEventsStmt.run(id);
+        this.deleteTaskStmt.run(id);
+      }
+      return ids.length;
+    });
+    this.appendEventTx = db.transaction((event: TaskEvent): void => {
+      const expected = (this.lastSeqStmt.get(event.task_id) ?? 0) + 1;
+      if (event.seq !== expected) throw new EventSeqConflictError(event.task_id, expected, event.seq);
+      this.insertEventStmt.run(eventToRow(event));
+    });
+  }
+
+  async insertTask(task: Task): Promise<{ inserted: boolean; task: Task }> {
+    return this.insertTaskTx.immediate(task);
+  }
+
+  async getTask(taskId: string): Promise<Task | null> {
+    const row = this.getTaskStmt.get(taskId);
+    return row ? rowToTask(row) : null;
+  }
+
+  async updateTask(taskId: string, patch: TaskPatch): Promise<Task | null> {
+    return this.updateTaskTx.immediate(taskId, patch);
+  }
+
+  async listTasks(query: TaskListQuery): Promise<Page<Task>> {
+    // An undecodable cursor is ignored (first page), exactly as in MemoryStore.
+    const after = query.cursor ? decodeCursor(query.cursor) : null;
+    const limit = rowLimit(query.limit);
+    const stmt =
+      query.status === undefined ? (after ? this.listStmts.cursor : this.listStmts.all) : after ? this.listStmts.statusCursor : this.listStmts.status;
+    const rows = stmt.all({ status: query.status ?? null, c_at: after?.[0] ?? null, c_id: after?.[1] ?? null, limit: limit + 1 });
+    const items = rows.slice(0, limit).map(rowToTask);
+    const last = items[items.length - 1];
+    return { items, next_cursor: rows.length > limit && last ? encodeCursor(last) : null };
+  }
+
+  async tasksWithStatus(statuses: readonly TaskStatus[]): Promise<Task[]> {
+    if (statuses.length === 0) return [];
+    return this.tasksWithStatusStmt.all(JSON.stringify(statuses)).map(rowToTask);
+  }
+
+  async pruneFinishedBefore(cutoffIso: string, limit: number): Promise<number> {
+    const max = rowLimit(limit);
+    return max === 0 ? 0 : this.pruneTx.immediate(cutoffIso, max);
+  }
+
+  async insertSession(session: Session): Promise<{ inserted: boolean; session: Session }> {
+    return this.insertSessionTx.immediate(session);
+  }
+
+  async getSession(sessionId: string): Promise<Session | null> {
+    const row = this.getSessionStmt.get(sessionId);
+    return row ? rowToSession(row) : null;
+  }
+
+  async updateSession(sessionId: string, patch: SessionPatch): Promise<Session | null> {
+    return this.updateSessionTx.immediate(sessionId, patch);
+  }
+
+  async deleteSession(sessionId: string): Promise<boolean> {
+    return this.deleteSessionStmt.run(sessionId).changes > 0;
+  }
+
+  async listSessions(): Promise<Session[]> {
+    return this.listSessionsStmt.all().map(rowToSession);
+  }
+
+  async appendEvent(event: TaskEvent): Promise<void> {
+    this.appendEventTx.immediate(event);
+  }
+
+  async readEvents(taskId: string, afterSeq: number, limit = Number.MAX_SAFE_INTEGER): Promise<TaskEvent[]> {
+    const max = rowLimit(limit);
+    return max === 0 ? [] : this.readEventsStmt.all(taskId, afterSeq, max).map(rowToEvent);
+  }
+
+  async lastEventSeq(taskId: string): Promise<number> {
+    return this.lastSeqStmt.get(taskId) ?? 0;
+  }
+
+  /** Checkpoints the WAL into the main file and closes; later calls do nothing. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      this.db.pragma('wal_checkpoint(TRUNCATE)');
+    } finally {
+      this.db.close();
+    }
+  }
+}

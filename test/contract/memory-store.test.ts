@@ -1,0 +1,7 @@
+import { MemoryStore } from '../../src/storage/memory-store.js';
+import { storeContract } from './store.contract.js';
+
+storeContract('memory', async () => {
+  const store = new MemoryStore();
+  return { store, cleanup: () => store.close() };
+});

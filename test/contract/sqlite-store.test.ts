@@ -1,0 +1,146 @@
+import { existsSync, statSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createStore } from '../../src/storage/create-store.js';
+import { MemoryStore } from '../../src/storage/memory-store.js';
+import { LATEST_SCHEMA_VERSION, MIGRATIONS } from '../../src/storage/sqlite-migrations.js';
+import { SqliteStore } from '../../src/storage/sqlite-store.js';
+import { EventSeqConflictError } from '../../src/storage/store.js';
+import { makeEvent, makeTask, storeContract } from './store.contract.js';
+
+storeContract('sqlite', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'store-contract-'));
+  const file = join(dir, 'store.db');
+  const opened: SqliteStore[] = [SqliteStore.open(file)];
+  return {
+    store: opened[0]!,
+    reopen: async () => {
+      const store = SqliteStore.open(file);
+      opened.push(store);
+      return store;
+    },
+    cleanup: async () => {
+      for (const store of opened) await store.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+});
+
+/** Reads a pragma through a separate, read-only connection. */
+function filePragma(file: string, pragma: string): unknown {
+  const db = new Database(file, { readonly: true });
+  try {
+    return db.pragma(pragma, { simple: true });
+  } finally {
+    db.close();
+  }
+}
+
+const connectionOf = (store: SqliteStore): Database.Database => (store as unknown as { db: Database.Database }).db;
+
+describe('SqliteStore specifics', () => {
+  let dir: string;
+  let file: string;
+  const stores: SqliteStore[] = [];
+  const open = (): SqliteStore => {
+    const store = SqliteStore.open(file);
+    stores.push(store);
+    return store;
+  };
+
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'sqlite-store-'));
+    file = join(dir, 'nested', 'deeper', 'store.db');
+  });
+  afterEach(async () => {
+    for (const store of stores.splice(0)) await store.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('creates the parent directories and the file', () => {
+    open();
+    expect(existsSync(file)).toBe(true);
+  });
+
+  it('runs in WAL mode with synchronous=NORMAL, a busy timeout and foreign keys on', () => {
+    const store = open();
+    expect(filePragma(file, 'journal_mode')).toBe('wal');
+    const db = connectionOf(store);
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(db.pragma('synchronous', { simple: true })).toBe(1); // NORMAL
+    expect(db.pragma('busy_timeout', { simple: true })).toBeGreaterThan(0);
+    expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
+  });
+
+  it('sets user_version to the latest migration', () => {
+    open();
+    expect(LATEST_SCHEMA_VERSION).toBe(MIGRATIONS[MIGRATIONS.length - 1]!.version);
+    expect(filePragma(file, 'user_version')).toBe(LATEST_SCHEMA_VERSION);
+  });
+
+  it('refuses a database written by a newer schema, and leaves it alone', async () => {
+    await open().close();
+    const db = new Database(file);
+    db.pragma(`user_version = ${LATEST_SCHEMA_VERSION + 1}`);
+    db.close();
+    expect(() => SqliteStore.open(file)).toThrow(/schema version \d+.*only knows up to/);
+    expect(filePragma(file, 'user_version')).toBe(LATEST_SCHEMA_VERSION + 1);
+  });
+
+  it('migrations are idempotent across reopen, and data survives', async () => {
+    const first = open();
+    await first.insertTask(makeTask());
+    await first.appendEvent(makeEvent('task-1', 1));
+    await first.close();
+    for (let i = 0; i < 3; i++) {
+      const again = open();
+      expect(filePragma(file, 'user_version')).toBe(LATEST_SCHEMA_VERSION);
+      expect(await again.getTask('task-1')).toEqual(makeTask());
+      expect(await again.lastEventSeq('task-1')).toBe(1);
+      await again.close();
+    }
+  });
+
+  it('two connections on one file share data and the seq rule', async () => {
+    const a = open();
+    const b = open();
+    await a.insertTask(makeTask());
+    expect((await b.insertTask(makeTask({ prompt: 'other' }))).inserted).toBe(false);
+    await a.appendEvent(makeEvent('task-1', 1));
+    await expect(b.appendEvent(makeEvent('task-1', 1))).rejects.toBeInstanceOf(EventSeqConflictError);
+    await b.appendEvent(makeEvent('task-1', 2));
+    expect((await a.readEvents('task-1', 0)).map((e) => e.seq)).toEqual([1, 2]);
+  });
+
+  it('close() checkpoints the WAL into the main file', async () => {
+    const store = open();
+    await store.insertTask(makeTask());
+    await store.close();
+    const wal = `${file}-wal`;
+    expect(!existsSync(wal) || statSync(wal).size === 0).toBe(true);
+  });
+
+  it('a closed store rejects further calls instead of silently dropping them', async () => {
+    const store = open();
+    await store.close();
+    await expect(store.getTask('task-1')).rejects.toThrow();
+  });
+});
+
+describe('createStore', () => {
+  it('builds each adapter, and refuses redis', async () => {
+    expect(createStore({ type: 'memory', sqliteFile: '/nonexistent/never-used.db' })).toBeInstanceOf(MemoryStore);
+    const dir = await mkdtemp(join(tmpdir(), 'create-store-'));
+    try {
+      const store = createStore({ type: 'sqlite', sqliteFile: join(dir, 'x', 'store.db') });
+      expect(store).toBeInstanceOf(SqliteStore);
+      await store.close();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+    expect(() => createStore({ type: 'redis', sqliteFile: '' })).toThrow('STORAGE_TYPE=redis is not available in this version');
+  });
+});
