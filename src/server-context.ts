@@ -74,7 +74,6 @@ export async function createServerContext(config: Config, logger: Logger, overri
       env: buildAgentEnv({
         serverEnv,
         passthrough: config.claude.envPassthrough,
-        apiKey: config.claude.apiKey,
         baseUrl: config.claude.baseUrl,
         configDir,
         homeDir,
@@ -82,6 +81,7 @@ export async function createServerContext(config: Config, logger: Logger, overri
       }),
       allowBypassPermissions: !isRoot,
       usePdeathsig,
+      apiKey: config.claude.apiKey,
     });
 
   const events = new EventLog(store, now);

@@ -1,14 +1,14 @@
 /**
  * The CLI's environment is built from an explicit allowlist: `options.env` replaces the child's
  * environment, and the agent's Bash tool inherits it, so anything copied here is readable by
- * the agent. Never pass process.env wholesale.
+ * the agent. Never pass process.env wholesale. The model key is not here at all: it reaches
+ * the CLI on a pipe (see process-spawner.ts).
  */
 const BASE_ALLOWLIST = ['PATH', 'LANG', 'LC_ALL', 'LC_CTYPE', 'TZ', 'TERM', 'TMPDIR', 'USER', 'LOGNAME', 'SHELL'] as const;
 
 export interface AgentEnvInput {
   serverEnv: Readonly<Record<string, string | undefined>>;
   passthrough: readonly string[];
-  apiKey: string;
   baseUrl: string | undefined;
   configDir: string;
   homeDir: string;
@@ -25,7 +25,6 @@ export function buildAgentEnv(input: AgentEnvInput): Record<string, string> {
   Object.assign(env, {
     HOME: input.homeDir,
     CLAUDE_CONFIG_DIR: input.configDir,
-    ANTHROPIC_API_KEY: input.apiKey,
     CLAUDE_AGENT_SDK_CLIENT_APP: input.clientApp,
     // A daemon must not phone home or update itself behind its operator's back.
     DISABLE_AUTOUPDATER: '1',

@@ -1,7 +1,12 @@
 import { spawn, spawnSync } from 'node:child_process';
+import type { Writable } from 'node:stream';
 import type { SdkSpawnedProcess, SdkSpawnOptions } from './sdk.js';
 
 export type StderrSink = (chunk: string) => void;
+
+/** The CLI reads its API key from this descriptor and unsets the variable naming it. */
+export const API_KEY_FD = 3;
+export const API_KEY_FD_VARIABLE = 'CLAUDE_CODE_API_KEY_FILE_DESCRIPTOR';
 
 /** Whether `setpriv --pdeathsig` (util-linux) can be used on this machine. */
 export function pdeathsigAvailable(): boolean {
@@ -10,24 +15,42 @@ export function pdeathsigAvailable(): boolean {
   return probe.status === 0;
 }
 
+export interface SpawnSettings {
+  /** Exec the CLI through `setpriv --pdeathsig KILL`. */
+  usePdeathsig: boolean;
+  /** The model key, handed over on a pipe so that it is in no process's environment. */
+  apiKey: string;
+  onStderr: StderrSink;
+  onSpawn: (pid: number) => void;
+}
+
 /**
- * Starts the Claude Code CLI so that it dies with the server: Node cannot set a parent-death
- * signal itself, so the CLI is exec'd through `setpriv --pdeathsig KILL`. Without this a
- * `kill -9` of the server leaves the CLI running, still calling the model and editing files.
+ * Starts the Claude Code CLI so that it dies with the server and never has the model key in
+ * its environment:
+ * - Node cannot set a parent-death signal itself, so the CLI is exec'd through
+ *   `setpriv --pdeathsig KILL`; without it a `kill -9` of the server leaves the CLI running,
+ *   still calling the model and editing files.
+ * - The key goes through file descriptor 3 (CLAUDE_CODE_API_KEY_FILE_DESCRIPTOR) rather than
+ *   ANTHROPIC_API_KEY, which every Bash command the agent runs would inherit.
  */
-export function spawnClaudeProcess(options: SdkSpawnOptions, usePdeathsig: boolean, onStderr: StderrSink, onSpawn: (pid: number) => void): SdkSpawnedProcess {
-  const [command, args] = usePdeathsig
+export function spawnClaudeProcess(options: SdkSpawnOptions, settings: SpawnSettings): SdkSpawnedProcess {
+  const [command, args] = settings.usePdeathsig
     ? ['setpriv', ['--pdeathsig', 'KILL', '--', options.command, ...options.args]]
     : [options.command, options.args];
+  const env: NodeJS.ProcessEnv = { ...options.env, [API_KEY_FD_VARIABLE]: String(API_KEY_FD) };
+  delete env.ANTHROPIC_API_KEY;
   const child = spawn(command, args, {
     cwd: options.cwd,
-    env: options.env as NodeJS.ProcessEnv,
+    env,
     signal: options.signal,
-    stdio: ['pipe', 'pipe', 'pipe'],
+    stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
   });
-  if (child.pid !== undefined) onSpawn(child.pid);
+  if (child.pid !== undefined) settings.onSpawn(child.pid);
+  const keyPipe = child.stdio[API_KEY_FD] as Writable | null;
+  keyPipe?.on('error', () => undefined);
+  keyPipe?.end(settings.apiKey);
   child.stderr.setEncoding('utf8');
-  child.stderr.on('data', onStderr);
+  child.stderr.on('data', settings.onStderr);
   // An abort makes Node kill the child and emit an AbortError; the SDK reports the exit itself.
   child.on('error', () => undefined);
   return child;

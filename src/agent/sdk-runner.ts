@@ -11,6 +11,8 @@ export interface SdkRunnerConfig {
   allowBypassPermissions: boolean;
   /** Launch the CLI under `setpriv --pdeathsig KILL` so it cannot outlive the server. */
   usePdeathsig: boolean;
+  /** Handed to the CLI on a pipe, never in its environment (see process-spawner.ts). */
+  apiKey: string;
 }
 
 /**
@@ -45,7 +47,12 @@ export class SdkAgentRunner implements AgentRunner {
       settingSources: ['project'],
       stderr: onStderr,
       spawnClaudeCodeProcess: (spawnOptions) =>
-        spawnClaudeProcess(spawnOptions, this.config.usePdeathsig, onStderr, (spawned) => (pid = spawned)),
+        spawnClaudeProcess(spawnOptions, {
+          usePdeathsig: this.config.usePdeathsig,
+          apiKey: this.config.apiKey,
+          onStderr,
+          onSpawn: (spawned) => (pid = spawned),
+        }),
     };
     if (request.model !== undefined) options.model = request.model;
     if (request.resumeSdkSessionId !== null) options.resume = request.resumeSdkSessionId;

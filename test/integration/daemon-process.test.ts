@@ -48,9 +48,15 @@ describe('the daemon as a process (npm start)', () => {
     expect(output).toContain('probe-done');
     expect(output).toContain('PATH=');
     expect(output).not.toContain(SECRET);
+    expect(output).not.toContain(API_KEY);
+    expect(output).not.toContain('ANTHROPIC_API_KEY');
     expect(output).not.toContain('DATABASE_PASSWORD');
     expect(output).not.toContain('AWS_SECRET_ACCESS_KEY');
     expect(events.at(-1)).toMatchObject({ type: 'complete', data: { status: 'completed' } });
+    // ... while the CLI itself still authenticates with it (it gets the key on a pipe).
+    const mainCalls = model.requests.filter((r) => r.kind === 'main');
+    expect(mainCalls.length).toBeGreaterThan(0);
+    expect(mainCalls.every((r) => r.headers.apiKey === API_KEY)).toBe(true);
   });
 
   it('writes seed-format JSON log lines with task_id, duration_ms and tokens_used, and no secrets', () => {

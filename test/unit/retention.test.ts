@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { silentLogger } from '../../src/observability/logger.js';
+import { MemoryStore } from '../../src/storage/memory-store.js';
+import { Retention } from '../../src/tasks/retention.js';
+import type { Task, TaskStatus } from '../../src/tasks/task-types.js';
+
+const NOW = new Date('2026-06-30T12:00:00.000Z');
+const daysAgo = (days: number) => new Date(NOW.getTime() - days * 86_400_000).toISOString();
+
+function task(id: string, status: TaskStatus, completedDaysAgo: number | null): Task {
+  return {
+    task_id: id,
+    session_id: `session-${id}`,
+    prompt: 'p',
+    workspace: '/w',
+    options: { allowed_tools: null, permission_mode: null, max_turns: null, timeout: null, model: null },
+    status,
+    created_at: daysAgo(60),
+    started_at: null,
+    completed_at: completedDaysAgo === null ? null : daysAgo(completedDaysAgo),
+    result: null,
+    usage: { input_tokens: 0, output_tokens: 0 },
+    num_turns: 0,
+    cost_usd: 0,
+    duration_ms: null,
+    error: null,
+    request_hash: 'h',
+  };
+}
+
+describe('Retention', () => {
+  it('deletes finished tasks older than the retention period, with their events, in batches', async () => {
+    const store = new MemoryStore();
+    for (let i = 0; i < 450; i++) {
+      await store.insertTask(task(`old-${i}`, 'completed', 31));
+      await store.appendEvent({ seq: 1, task_id: `old-${i}`, type: 'message', timestamp: daysAgo(31), data: { role: 'assistant', text: 'x' } });
+    }
+    await store.insertTask(task('old-failed', 'failed', 40));
+    await store.insertTask(task('recent', 'completed', 29));
+    await store.insertTask(task('running', 'running', null));
+    await store.insertTask(task('queued', 'queued', null));
+
+    const retention = new Retention(store, 30, 3_600_000, silentLogger, () => NOW);
+    expect(await retention.runOnce()).toBe(451);
+    const left = (await store.listTasks({ limit: 500 })).items.map((t) => t.task_id).sort();
+    expect(left).toEqual(['queued', 'recent', 'running']);
+    expect(await store.readEvents('old-1', 0)).toEqual([]);
+  });
+
+  it('keeps everything when TASK_RETENTION_DAYS is 0', async () => {
+    const store = new MemoryStore();
+    await store.insertTask(task('ancient', 'completed', 3650));
+    const retention = new Retention(store, 0, 3_600_000, silentLogger, () => NOW);
+    retention.start();
+    await retention.stop();
+    expect(await store.getTask('ancient')).not.toBeNull();
+  });
+});
