@@ -54,6 +54,10 @@ export async function buildApp(ctx: ServerContext): Promise<FastifyInstance> {
     queuedTasks: () => ctx.scheduler.queuedCount,
     uptimeSeconds: () => Math.floor((ctx.now().getTime() - ctx.startedAt.getTime()) / 1000),
     isShuttingDown: ctx.isShuttingDown,
+    agentProcesses: async () => {
+      const { busy, idle, spare } = ctx.agents.stats();
+      return { busy, idle, spare, memory_bytes: await ctx.agents.memoryBytes() };
+    },
   });
   registerTaskRoutes(app, ctx.tasks);
   registerSessionRoutes(app, { store: ctx.store, sessions: ctx.sessions, tasks: ctx.tasks });

@@ -24,6 +24,8 @@ export interface Config {
     readonly maxConcurrent: number;
     readonly idleTimeoutSeconds: number;
     readonly cleanupIntervalSeconds: number;
+    /** Spare agent processes kept started ahead of need (WARM_POOL_SIZE). */
+    readonly warmPoolSize: number;
   };
   readonly tasks: { readonly queueMax: number; readonly interruptGraceMs: number; readonly retentionDays: number };
   readonly storage: { readonly type: StorageType; readonly sqlitePath: string; readonly redisHost: string; readonly redisPort: number };
@@ -155,6 +157,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       maxConcurrent: r.int('SESSION_MAX_CONCURRENT', 10, 1, 1000),
       idleTimeoutSeconds: r.int('SESSION_IDLE_TIMEOUT_SECONDS', 1800, 1),
       cleanupIntervalSeconds: r.int('SESSION_CLEANUP_INTERVAL_SECONDS', 300, 1),
+      warmPoolSize: r.int('WARM_POOL_SIZE', 1, 0, 100),
     },
     tasks: {
       queueMax: r.int('TASK_QUEUE_MAX', 100, 0, 1_000_000),

@@ -3,9 +3,8 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { WebSocket } from 'ws';
 import { buildAgentEnv } from './agent/agent-env.js';
-import type { AgentRunner } from './agent/agent-types.js';
 import { pdeathsigAvailable } from './agent/process-spawner.js';
-import { SdkAgentRunner } from './agent/sdk-runner.js';
+import { AgentProcessManager } from './agent/process-manager.js';
 import type { Config } from './config.js';
 import { EventLog } from './events/event-log.js';
 import { EventStream } from './events/event-stream.js';
@@ -25,10 +24,10 @@ import { WorkspaceResolver } from './workspaces/workspace-resolver.js';
 
 /** Tools granted when a task names none: what a coding task needs, without network tools. */
 export const DEFAULT_ALLOWED_TOOLS = ['Read', 'Write', 'Edit', 'MultiEdit', 'Glob', 'Grep', 'Bash'] as const;
+export const DEFAULT_PERMISSION_MODE = 'acceptEdits' as const;
 
 export interface ContextOverrides {
   store?: Store;
-  runner?: AgentRunner;
   now?: () => Date;
   newTaskId?: () => string;
   serverEnv?: Readonly<Record<string, string | undefined>>;
@@ -45,6 +44,7 @@ export interface ServerContext {
   scheduler: Scheduler;
   executor: TaskExecutor;
   tasks: TaskService;
+  agents: AgentProcessManager;
   sockets: Set<WebSocket>;
   startedAt: Date;
   retention: Retention;
@@ -68,9 +68,8 @@ export async function createServerContext(config: Config, logger: Logger, overri
   const usePdeathsig = pdeathsigAvailable();
   if (!usePdeathsig) logger.warn('setpriv not available: agent processes may outlive the server if it is killed with SIGKILL');
   const redact = createRedactor([config.claude.apiKey, config.api.apiKey]);
-  const runner =
-    overrides.runner ??
-    new SdkAgentRunner({
+  const agents = new AgentProcessManager(
+    {
       env: buildAgentEnv({
         serverEnv,
         passthrough: config.claude.envPassthrough,
@@ -82,7 +81,15 @@ export async function createServerContext(config: Config, logger: Logger, overri
       allowBypassPermissions: !isRoot,
       usePdeathsig,
       apiKey: config.claude.apiKey,
-    });
+    },
+    {
+      maxProcesses: config.sessions.maxConcurrent,
+      warmPoolSize: config.sessions.warmPoolSize,
+      defaultSpec: { tools: DEFAULT_ALLOWED_TOOLS, maxTurns: config.claude.maxTurns },
+      defaultPermissionMode: DEFAULT_PERMISSION_MODE,
+    },
+    logger.child('agents'),
+  );
 
   const events = new EventLog(store, now);
   const stream = new EventStream(events, {
@@ -94,7 +101,7 @@ export async function createServerContext(config: Config, logger: Logger, overri
   const executor = new TaskExecutor({
     store,
     events,
-    runner,
+    runner: agents,
     sessions,
     finisher,
     logger: logger.child('tasks'),
@@ -104,7 +111,7 @@ export async function createServerContext(config: Config, logger: Logger, overri
       defaultMaxTurns: config.claude.maxTurns,
       defaultModel: config.claude.defaultModel,
       defaultAllowedTools: DEFAULT_ALLOWED_TOOLS,
-      defaultPermissionMode: 'acceptEdits',
+      defaultPermissionMode: DEFAULT_PERMISSION_MODE,
       interruptGraceMs: config.tasks.interruptGraceMs,
     },
   });
@@ -121,16 +128,19 @@ export async function createServerContext(config: Config, logger: Logger, overri
     newTaskId: overrides.newTaskId ?? (() => `task-${randomUUID()}`),
     bypassPermissionsAllowed: !isRoot,
     isShuttingDown: () => shuttingDown,
+    onSessionDeleted: (sessionId) => agents.closeSession(sessionId),
   });
 
   await recoverAfterRestart({ store, finisher, scheduler, logger: logger.child('recovery'), now });
   const retention = new Retention(store, config.tasks.retentionDays, 3_600_000, logger.child('retention'), now);
   retention.start();
+  agents.warmUp();
 
   const cleanupLogger = logger.child('sessions');
   const cleanup = setInterval(() => {
     sessions
       .expireIdle(config.sessions.idleTimeoutSeconds * 1000, (id) => scheduler.hasWorkFor(id))
+      .then((expired) => expired.forEach((id) => agents.closeSession(id)))
       .catch((error: unknown) => cleanupLogger.error('Session cleanup failed', { error }));
   }, config.sessions.cleanupIntervalSeconds * 1000);
   cleanup.unref();
@@ -145,6 +155,7 @@ export async function createServerContext(config: Config, logger: Logger, overri
     scheduler,
     executor,
     tasks,
+    agents,
     sockets: new Set(),
     startedAt: now(),
     now,
@@ -155,6 +166,7 @@ export async function createServerContext(config: Config, logger: Logger, overri
     retention,
     close: async () => {
       clearInterval(cleanup);
+      await agents.shutdown();
       await retention.stop();
       await store.close();
     },

@@ -2,6 +2,8 @@ import type { EventDraft } from '../events/event-types.js';
 import type { PermissionMode, TaskUsage } from '../tasks/task-types.js';
 
 export interface AgentRunRequest {
+  /** Our session id: the key of the session's live process. */
+  sessionId: string;
   prompt: string;
   cwd: string;
   /** Claude Code conversation to continue, or null for a new one. */

@@ -2,7 +2,7 @@
  * The only module that imports the Claude Agent SDK. Everything else goes through src/agent/,
  * so an SDK upgrade touches one place and tests can see exactly what we rely on.
  */
-export { query } from '@anthropic-ai/claude-agent-sdk';
+export { prewarm, query } from '@anthropic-ai/claude-agent-sdk';
 export type {
   Options as SdkOptions,
   Query as SdkQuery,
@@ -10,6 +10,7 @@ export type {
   SDKAssistantMessage,
   SDKUserMessage,
   SDKResultMessage,
+  SpareProcess as SdkSpareProcess,
   SpawnOptions as SdkSpawnOptions,
   SpawnedProcess as SdkSpawnedProcess,
 } from '@anthropic-ai/claude-agent-sdk';

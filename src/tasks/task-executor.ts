@@ -102,6 +102,7 @@ export class TaskExecutor {
         entry.stopReason = 'session_deleted';
       } else if (entry.stopReason === null) {
         entry.run = this.deps.runner.start({
+          sessionId: task.session_id,
           prompt: task.prompt,
           cwd: task.workspace,
           resumeSdkSessionId: session.sdk_session_id,

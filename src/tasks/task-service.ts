@@ -27,6 +27,8 @@ export interface TaskServiceDeps {
   /** Whether bypassPermissions can work here (the CLI refuses it as root). */
   bypassPermissionsAllowed: boolean;
   isShuttingDown: () => boolean;
+  /** Releases what a deleted session held (its live agent process). */
+  onSessionDeleted: (sessionId: string) => void;
 }
 
 export class TaskService {
@@ -136,6 +138,7 @@ export class TaskService {
       }
     }
     await this.deps.store.deleteSession(sessionId);
+    this.deps.onSessionDeleted(sessionId);
     this.deps.logger.info('Session deleted', { session_id: sessionId, interrupted_tasks: interrupted });
     return { session_id: sessionId, interrupted_tasks: interrupted };
   }

@@ -64,7 +64,7 @@ export async function startTestServer(env: Record<string, string> = {}, model?: 
       await app.close();
       await ctx.close();
       if (ownModel) await scripted.close();
-      await rm(dir, { recursive: true, force: true });
+      await rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
     },
   };
 }

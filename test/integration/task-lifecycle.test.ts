@@ -69,11 +69,10 @@ describe('interrupt, timeout and failure (real SDK and CLI)', () => {
   it('fails a task whose CLI process dies, and says so', async () => {
     await submit({ task_id: 'crash', prompt: '[[script:slow]]' });
     const streamed = collectEvents(`${server.wsBase}/ws/tasks/crash`);
-    const [pid] = await waitFor(async () => {
-      const pids = claudeProcesses(process.pid);
-      return pids.length > 0 ? pids : undefined;
-    });
-    process.kill(pid!, 'SIGKILL');
+    await waitForStatus(server.baseUrl, 'crash', ['running']);
+    const pid = await waitFor(async () => server.ctx.agents.livePid('session-crash'));
+    expect(claudeProcesses(process.pid)).toContain(pid);
+    process.kill(pid, 'SIGKILL');
     const { events } = await streamed;
     expect(events.find((e) => e.type === 'error')?.data).toMatchObject({ code: 'AGENT_PROCESS_FAILED', message: expect.any(String) });
     expect(events.at(-1)).toMatchObject({ type: 'complete', data: { status: 'failed' } });
@@ -90,6 +89,6 @@ describe('interrupt, timeout and failure (real SDK and CLI)', () => {
     expect(events.map((e) => e.type)).toEqual(['error', 'complete']);
     await request(server.baseUrl, 'POST', '/api/v1/tasks/busy-a/interrupt');
     await request(server.baseUrl, 'POST', '/api/v1/tasks/busy-b/interrupt');
-    await waitFor(async () => claudeProcesses(process.pid).length === 0, 15_000);
+    expect((await request(server.baseUrl, 'GET', '/health')).body).toMatchObject({ active_tasks: 0, queued_tasks: 0 });
   });
 });

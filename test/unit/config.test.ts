@@ -20,7 +20,7 @@ describe('configuration', () => {
     expect(config.server).toEqual({ host: '0.0.0.0', port: 8000, logLevel: 'INFO' });
     expect(config.api).toMatchObject({ authEnabled: false, rateLimitEnabled: true, rateLimitPerMinute: 100 });
     expect(config.claude).toMatchObject({ maxTurns: 50, baseUrl: undefined, defaultModel: undefined });
-    expect(config.sessions).toEqual({ maxConcurrent: 10, idleTimeoutSeconds: 1800, cleanupIntervalSeconds: 300 });
+    expect(config.sessions).toEqual({ maxConcurrent: 10, idleTimeoutSeconds: 1800, cleanupIntervalSeconds: 300, warmPoolSize: 1 });
     expect(config.storage).toEqual({ type: 'sqlite', sqlitePath: path.resolve('/srv/app', 'data', 'claude-code-server.db'), redisHost: 'localhost', redisPort: 6379 });
     expect(config.tasks.queueMax).toBe(100);
     expect(config.workspaceRoot).toBe(path.resolve('/srv/app', 'workspaces'));

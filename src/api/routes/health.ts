@@ -7,6 +7,7 @@ export interface HealthSource {
   queuedTasks(): number;
   uptimeSeconds(): number;
   isShuttingDown(): boolean;
+  agentProcesses(): Promise<{ busy: number; idle: number; spare: number; memory_bytes: number }>;
 }
 
 export function registerHealthRoute(app: FastifyInstance, health: HealthSource): void {
@@ -19,6 +20,7 @@ export function registerHealthRoute(app: FastifyInstance, health: HealthSource):
       active_tasks: health.activeTasks(),
       queued_tasks: health.queuedTasks(),
       uptime_seconds: health.uptimeSeconds(),
+      agent_processes: await health.agentProcesses(),
     });
   });
 }

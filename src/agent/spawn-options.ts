@@ -1,0 +1,60 @@
+import type { PermissionMode } from '../tasks/task-types.js';
+import { spawnClaudeProcess } from './process-spawner.js';
+import type { SdkOptions } from './sdk.js';
+import type { StderrTail } from './stderr-tail.js';
+
+/** What every agent process of this server shares. */
+export interface AgentHostConfig {
+  env: Record<string, string>;
+  /** Whether this process may grant bypassPermissions (the CLI refuses it as root). */
+  allowBypassPermissions: boolean;
+  /** Launch the CLI under `setpriv --pdeathsig KILL` so it cannot outlive the server. */
+  usePdeathsig: boolean;
+  /** Handed to the CLI on a pipe, never in its environment (see process-spawner.ts). */
+  apiKey: string;
+}
+
+/**
+ * The options a Claude Code process is started with and cannot change afterwards: a live
+ * process or a spare can only serve a task that needs exactly these.
+ */
+export interface SpawnSpec {
+  tools: readonly string[];
+  maxTurns: number;
+}
+
+export function spawnKey(spec: SpawnSpec): string {
+  return JSON.stringify({ tools: [...spec.tools].sort(), maxTurns: spec.maxTurns });
+}
+
+export interface ProcessHooks {
+  abortController: AbortController;
+  stderr: StderrTail;
+  onSpawn: (pid: number) => void;
+}
+
+/** Options for query() and prewarm(); per-task settings (cwd, mode, model, resume) are added by the caller. */
+export function hostOptions(host: AgentHostConfig, spec: SpawnSpec, permissionMode: PermissionMode, hooks: ProcessHooks): SdkOptions {
+  return {
+    env: host.env,
+    abortController: hooks.abortController,
+    tools: [...spec.tools],
+    allowedTools: [...spec.tools],
+    permissionMode,
+    // Lets a later task of the same process switch to bypassPermissions; never granted as root.
+    allowDangerouslySkipPermissions: host.allowBypassPermissions,
+    // Nobody sits at a terminal: anything that would ask for permission is denied at once.
+    permissionPrompts: 'none',
+    maxTurns: spec.maxTurns,
+    // Project settings carry the repository's CLAUDE.md; user settings live in our own config dir.
+    settingSources: ['project'],
+    stderr: hooks.stderr.write,
+    spawnClaudeCodeProcess: (spawnOptions) =>
+      spawnClaudeProcess(spawnOptions, {
+        usePdeathsig: host.usePdeathsig,
+        apiKey: host.apiKey,
+        onStderr: hooks.stderr.write,
+        onSpawn: hooks.onSpawn,
+      }),
+  };
+}
