@@ -109,6 +109,10 @@ export class AgentProcessManager implements AgentRunner {
     return proc?.usable ? proc.pid() : null;
   }
 
+  sparePids(): number[] {
+    return this.pool.pids();
+  }
+
   stats(): ProcessStats {
     const busy = [...this.live.values()].filter((p) => p.isBusy).length;
     return { ...this.stats_, starts: { ...this.stats_.starts }, busy, idle: this.live.size - busy, spare: this.pool.parked };

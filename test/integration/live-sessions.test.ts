@@ -1,0 +1,109 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { request, waitFor, waitForStatus } from '../helpers/client.js';
+import { isAlive } from '../helpers/processes.js';
+import { startTestServer, type TestServer } from '../helpers/test-server.js';
+
+async function runTask(server: TestServer, body: Record<string, unknown>): Promise<Record<string, unknown>> {
+  const submitted = await request(server.baseUrl, 'POST', '/api/v1/tasks', body);
+  expect(submitted.status).toBe(201);
+  return waitForStatus(server.baseUrl, String(submitted.body.task_id), ['completed', 'failed', 'interrupted', 'timed_out']);
+}
+
+const reuse = (sessionId: string) => ({ reuse_existing: true, session_id: sessionId });
+
+describe('live sessions and the warm pool (real SDK and CLI)', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({ SESSION_MAX_CONCURRENT: '3', WARM_POOL_SIZE: '1' });
+    await waitFor(async () => server.ctx.agents.stats().spare === 1, 30_000);
+  });
+  afterAll(async () => server?.close());
+
+  it('a new session claims the spare, and the spare is replaced', async () => {
+    const [sparePid] = await waitFor(async () => (server.ctx.agents.sparePids().length === 1 ? server.ctx.agents.sparePids() : undefined));
+    const before = server.ctx.agents.stats();
+    const done = await runTask(server, { task_id: 'live-1', prompt: '[[script:remember]] remember mango' });
+    expect(done.status).toBe('completed');
+    const after = server.ctx.agents.stats();
+    expect(after.starts.spare).toBe(before.starts.spare + 1);
+    expect(after.starts.cold).toBe(before.starts.cold);
+    // The spare became the session's process, and a new spare took its place.
+    expect(server.ctx.agents.livePid('session-live-1')).toBe(sparePid);
+    const [replacement] = await waitFor(async () => (server.ctx.agents.sparePids().length === 1 ? server.ctx.agents.sparePids() : undefined), 30_000);
+    expect(replacement).not.toBe(sparePid);
+  });
+
+  it('a reused session runs in the same process and remembers the conversation', async () => {
+    const pid = server.ctx.agents.livePid('session-live-1');
+    expect(pid).not.toBeNull();
+    const done = await runTask(server, { task_id: 'live-2', prompt: '[[script:recall]] what was it?', session: reuse('session-live-1') });
+    expect(done).toMatchObject({ status: 'completed', result: expect.stringContaining('mango') });
+    expect(server.ctx.agents.livePid('session-live-1')).toBe(pid);
+    expect(server.ctx.agents.stats().starts.reused).toBeGreaterThanOrEqual(1);
+  });
+
+  it('interrupt, timeout and an API error leave the session usable in the same process', async () => {
+    const pid = server.ctx.agents.livePid('session-live-1');
+    await request(server.baseUrl, 'POST', '/api/v1/tasks', { task_id: 'live-slow', prompt: '[[script:slow]]', session: reuse('session-live-1') });
+    await waitForStatus(server.baseUrl, 'live-slow', ['running']);
+    await waitFor(async () => server.model.requests.some((r) => r.script === 'slow'));
+    expect((await request(server.baseUrl, 'POST', '/api/v1/tasks/live-slow/interrupt')).body.status).toBe('interrupted');
+    expect((await runTask(server, { task_id: 'live-timeout', prompt: '[[script:slow]]', options: { timeout: 1 }, session: reuse('session-live-1') })).status).toBe('timed_out');
+    expect((await runTask(server, { task_id: 'live-error', prompt: '[[script:api-error]]', session: reuse('session-live-1') })).status).toBe('failed');
+    const after = await runTask(server, { task_id: 'live-3', prompt: '[[script:recall]] still there?', session: reuse('session-live-1') });
+    expect(after).toMatchObject({ status: 'completed', result: expect.stringContaining('mango') });
+    expect(server.ctx.agents.livePid('session-live-1')).toBe(pid);
+  });
+
+  it('a task with other spawn-time options cannot use the spare: it starts cold and is counted', async () => {
+    const before = server.ctx.agents.stats();
+    const done = await runTask(server, { task_id: 'odd-tools', prompt: 'hello', options: { allowed_tools: ['Read'] } });
+    expect(done.status).toBe('completed');
+    const after = server.ctx.agents.stats();
+    expect(after.starts.cold).toBe(before.starts.cold + 1);
+    expect(after.cold_no_matching_spare).toBe(before.cold_no_matching_spare + 1);
+  });
+
+  it('at the limit the least recently used idle process is evicted, and its session still resumes', async () => {
+    // Three slots: live-1's session, odd-tools' session, and the spare are all holding one.
+    const evictedPid = server.ctx.agents.livePid('session-live-1');
+    const before = server.ctx.agents.stats();
+    await runTask(server, { task_id: 'lru-new', prompt: 'hello', options: { allowed_tools: ['Grep'] } });
+    expect(server.ctx.agents.stats().evictions).toBeGreaterThan(before.evictions);
+    expect(server.ctx.agents.livePid('session-live-1')).toBeNull();
+    await waitFor(async () => !isAlive(evictedPid!), 10_000);
+    const resumed = await runTask(server, { task_id: 'live-4', prompt: '[[script:recall]] after eviction?', session: reuse('session-live-1') });
+    expect(resumed).toMatchObject({ status: 'completed', result: expect.stringContaining('mango') });
+    const { busy, idle, spare } = server.ctx.agents.stats();
+    expect(busy + idle + spare).toBeLessThanOrEqual(3);
+  });
+
+  it('reports busy, idle and spare processes and their memory on /health', async () => {
+    const body = await health(server);
+    expect(body.agent_processes).toMatchObject({ busy: 0, idle: expect.any(Number), spare: expect.any(Number) });
+    expect(body.agent_processes.memory_bytes).toBeGreaterThan(50 * 1024 * 1024);
+  });
+});
+
+describe('idle agent processes are closed after SESSION_IDLE_TIMEOUT_SECONDS', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({ SESSION_MAX_CONCURRENT: '2', WARM_POOL_SIZE: '0', SESSION_IDLE_TIMEOUT_SECONDS: '1', SESSION_CLEANUP_INTERVAL_SECONDS: '1' });
+  });
+  afterAll(async () => server?.close());
+
+  it('closes the process without leaving it running, and the session resumes cold', async () => {
+    await runTask(server, { task_id: 'idle-1', prompt: '[[script:remember]] remember papaya' });
+    const pid = server.ctx.agents.livePid('session-idle-1');
+    expect(pid).not.toBeNull();
+    await waitFor(async () => server.ctx.agents.livePid('session-idle-1') === null, 15_000, 100);
+    await waitFor(async () => !isAlive(pid!), 10_000, 100);
+    expect(server.ctx.agents.stats()).toMatchObject({ busy: 0, idle: 0, spare: 0 });
+    const resumed = await runTask(server, { task_id: 'idle-2', prompt: '[[script:recall]] still?', session: reuse('session-idle-1') });
+    expect(resumed.result).toContain('papaya');
+  });
+});
+
+async function health(server: TestServer): Promise<{ agent_processes: { busy: number; idle: number; spare: number; memory_bytes: number } }> {
+  return (await request(server.baseUrl, 'GET', '/health')).body as never;
+}
