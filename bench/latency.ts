@@ -1,0 +1,287 @@
+/**
+ * Latency benchmark: what the daemon adds to, and saves from, a Claude Code task. In one
+ * process, against one scripted model, interleaved round by round:
+ *
+ *   direct_cold   the SDK's query() called directly, cold (a new CLI process), as a baseline
+ *   direct_same   query() called directly with exactly the options the server uses (its env,
+ *                 key pipe, setpriv launch, streaming input): the server's overhead is
+ *                 server_cold minus this
+ *   server_new    the server, a new session (claims a prewarmed spare)
+ *   server_reuse  the server, a reused session (one more prompt into its live process)
+ *   server_cold   the server with WARM_POOL_SIZE=0, a new session (the same cold SDK path)
+ *
+ * Each is timed from the request (POST, or the query() call) to the task's `complete` event on
+ * a WebSocket (or the SDK's result), with time-to-first-event alongside. Prints JSON.
+ *
+ *   npm run -s bench            (builds first)
+ *   node dist/bench/latency.js [--runs 12]
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import WebSocket from 'ws';
+import { query } from '@anthropic-ai/claude-agent-sdk';
+import { buildAgentEnv } from '../src/agent/agent-env.js';
+import { pdeathsigAvailable } from '../src/agent/process-spawner.js';
+import { PromptChannel } from '../src/agent/prompt-channel.js';
+import { query as sdkQuery } from '../src/agent/sdk.js';
+import { hostOptions } from '../src/agent/spawn-options.js';
+import { StderrTail } from '../src/agent/stderr-tail.js';
+import { buildApp } from '../src/app.js';
+import { loadConfig } from '../src/config.js';
+import { startScriptedModel, type ScriptedModel } from '../src/dev/scripted-model/index.js';
+import { silentLogger } from '../src/observability/logger.js';
+import { createServerContext, DEFAULT_ALLOWED_TOOLS, type ServerContext } from '../src/server-context.js';
+
+const PROMPT = '[[script:write-file]] write the hello file';
+const GIB = 2 ** 30;
+const SETTLE_MS = 400;
+
+interface Sample {
+  total_ms: number;
+  first_event_ms: number;
+}
+
+interface BenchServer {
+  url: string;
+  ws: string;
+  ctx: ServerContext;
+  close(): Promise<void>;
+}
+
+async function startServer(model: ScriptedModel, env: Record<string, string>): Promise<BenchServer> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'ccs-bench-'));
+  const config = loadConfig(
+    {
+      CLAUDE_API_KEY: 'bench-key',
+      CLAUDE_BASE_URL: model.url,
+      WORKSPACE_ROOT: path.join(dir, 'workspaces'),
+      DATA_DIR: path.join(dir, 'data'),
+      API_RATE_LIMIT_ENABLED: 'false',
+      ...env,
+    },
+    dir,
+  );
+  const ctx = await createServerContext(config, silentLogger, { serverEnv: { PATH: process.env.PATH } });
+  const app = await buildApp(ctx);
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    ws: `ws://127.0.0.1:${port}`,
+    ctx,
+    close: async () => {
+      await app.close();
+      await ctx.close();
+      rmSync(dir, { recursive: true, force: true, maxRetries: 5 });
+    },
+  };
+}
+
+let taskCounter = 0;
+
+/** POST a task, then follow its WebSocket to `complete`. */
+async function viaServer(server: BenchServer, session?: string): Promise<Sample> {
+  const taskId = `bench-${++taskCounter}`;
+  const body: Record<string, unknown> = { task_id: taskId, prompt: PROMPT };
+  if (session) body.session = { reuse_existing: true, session_id: session };
+  const started = performance.now();
+  const response = await fetch(`${server.url}/api/v1/tasks`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  if (response.status !== 201) throw new Error(`submit failed: ${response.status} ${await response.text()}`);
+  return new Promise((resolve, reject) => {
+    let firstEvent = 0;
+    const socket = new WebSocket(`${server.ws}/ws/tasks/${taskId}`);
+    socket.on('message', (data) => {
+      firstEvent ||= performance.now() - started;
+      const event = JSON.parse(String(data)) as { type: string; data: { status?: string } };
+      if (event.type !== 'complete') return;
+      if (event.data.status !== 'completed') reject(new Error(`task ${taskId} ended ${event.data.status}`));
+      resolve({ total_ms: performance.now() - started, first_event_ms: firstEvent });
+      socket.close();
+    });
+    socket.on('error', reject);
+  });
+}
+
+/** query() with the server's own options, minus the server: the baseline for its overhead. */
+async function directSamePath(model: ScriptedModel, dir: string): Promise<Sample> {
+  const cwd = mkdtempSync(path.join(dir, 'ws-'));
+  const host = {
+    env: buildAgentEnv({ serverEnv: process.env, passthrough: [], baseUrl: model.url, configDir: path.join(dir, 'config'), homeDir: dir, clientApp: 'bench' }),
+    allowBypassPermissions: false,
+    usePdeathsig: pdeathsigAvailable(),
+    apiKey: 'bench-key',
+  };
+  const spec = { tools: DEFAULT_ALLOWED_TOOLS, maxTurns: 50 };
+  const channel = new PromptChannel();
+  channel.push(PROMPT);
+  const started = performance.now();
+  let firstEvent = 0;
+  const options = { ...hostOptions(host, spec, 'acceptEdits', { abortController: new AbortController(), stderr: new StderrTail(), onSpawn: () => undefined }), cwd };
+  for await (const message of sdkQuery({ prompt: channel, options })) {
+    if (message.type === 'assistant' && !firstEvent) firstEvent = performance.now() - started;
+    if (message.type === 'result') {
+      channel.close();
+      if (message.is_error) throw new Error('direct query failed');
+      return { total_ms: performance.now() - started, first_event_ms: firstEvent };
+    }
+  }
+  throw new Error('direct query ended without a result');
+}
+
+/** The SDK called directly, as a cold query() with the same tools and limits. */
+async function direct(model: ScriptedModel, dir: string): Promise<Sample> {
+  const cwd = mkdtempSync(path.join(dir, 'ws-'));
+  const started = performance.now();
+  let firstEvent = 0;
+  const q = query({
+    prompt: PROMPT,
+    options: {
+      cwd,
+      env: { PATH: process.env.PATH, HOME: dir, ANTHROPIC_BASE_URL: model.url, ANTHROPIC_API_KEY: 'bench-key', CLAUDE_CONFIG_DIR: path.join(dir, 'config') },
+      tools: [...DEFAULT_ALLOWED_TOOLS],
+      allowedTools: [...DEFAULT_ALLOWED_TOOLS],
+      permissionMode: 'acceptEdits',
+      permissionPrompts: 'none',
+      maxTurns: 50,
+      settingSources: ['project'],
+    },
+  });
+  for await (const message of q) {
+    if (message.type === 'assistant' && !firstEvent) firstEvent = performance.now() - started;
+    if (message.type === 'result') {
+      if (message.is_error) throw new Error('direct query failed');
+      return { total_ms: performance.now() - started, first_event_ms: firstEvent };
+    }
+  }
+  throw new Error('direct query ended without a result');
+}
+
+async function until(predicate: () => boolean, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error('timed out waiting for the warm pool');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+const round1 = (n: number) => Math.round(n * 10) / 10;
+
+/** Opens `count` live sessions and measures what they hold, to size the 8 GiB budget. */
+async function liveSessionMemory(model: ScriptedModel, count: number): Promise<Record<string, number>> {
+  const server = await startServer(model, { SESSION_MAX_CONCURRENT: String(count), WARM_POOL_SIZE: '0' });
+  try {
+    for (let i = 0; i < count; i++) await viaServer(server);
+    const processes = server.ctx.agents.stats().idle;
+    const agentBytes = await server.ctx.agents.memoryBytes();
+    const perSession = agentBytes / processes;
+    const serverRss = process.memoryUsage().rss;
+    return {
+      live_sessions_measured: processes,
+      agent_memory_mb: round1(agentBytes / 2 ** 20),
+      per_live_session_mb: round1(perSession / 2 ** 20),
+      bench_process_rss_mb: round1(serverRss / 2 ** 20),
+      max_live_sessions_under_8_gib: Math.floor((8 * GIB - serverRss) / perSession),
+    };
+  } finally {
+    await server.close();
+  }
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { runs: { type: 'string', default: '12' }, 'memory-sessions': { type: 'string', default: '6' } } });
+  const runs = Number(values.runs);
+  const model = await startScriptedModel();
+  const directDir = mkdtempSync(path.join(tmpdir(), 'ccs-bench-direct-'));
+  const warm = await startServer(model, { SESSION_MAX_CONCURRENT: '4', WARM_POOL_SIZE: '1' });
+  const cold = await startServer(model, { SESSION_MAX_CONCURRENT: '4', WARM_POOL_SIZE: '0' });
+  const samples: Record<'direct_cold' | 'direct_same' | 'server_new' | 'server_reuse' | 'server_cold', Sample[]> = {
+    direct_cold: [],
+    direct_same: [],
+    server_new: [],
+    server_reuse: [],
+    server_cold: [],
+  };
+
+  // Warm-up: the first CLI start pays for disk caches; it is not a fair sample for anyone.
+  await direct(model, directDir);
+  await viaServer(warm);
+  const reuseTask = taskCounter;
+  const reuseSession = `session-bench-${reuseTask}`;
+  await viaServer(warm, reuseSession);
+
+  for (let round = 0; round < runs; round++) {
+    const order = [0, 1, 2, 3, 4].map((i) => (i + round) % 5);
+    for (const which of order) {
+      // Let the previous sample's background work (a spare being refilled, a deleted session's
+      // process exiting) finish, so it does not eat into whichever variant runs next.
+      await until(() => warm.ctx.agents.stats().spare >= 1);
+      await new Promise((r) => setTimeout(r, SETTLE_MS));
+      if (which === 0) samples.direct_cold.push(await direct(model, directDir));
+      if (which === 1) {
+        const sample = await viaServer(warm);
+        samples.server_new.push(sample);
+        // Done with it, as an orchestrator would be; this frees the slot for the next spare.
+        await fetch(`${warm.url}/api/v1/sessions/session-bench-${taskCounter}`, { method: 'DELETE' });
+      }
+      if (which === 2) samples.server_reuse.push(await viaServer(warm, reuseSession));
+      if (which === 4) samples.direct_same.push(await directSamePath(model, directDir));
+      if (which === 3) {
+        samples.server_cold.push(await viaServer(cold));
+        await fetch(`${cold.url}/api/v1/sessions/session-bench-${taskCounter}`, { method: 'DELETE' });
+      }
+    }
+  }
+  await warm.close();
+  await cold.close();
+
+  const summary = Object.fromEntries(
+    Object.entries(samples).map(([name, list]) => [
+      name,
+      { median_ms: round1(median(list.map((s) => s.total_ms))), first_event_median_ms: round1(median(list.map((s) => s.first_event_ms))), runs: list.length },
+    ]),
+  ) as Record<keyof typeof samples, { median_ms: number; first_event_median_ms: number; runs: number }>;
+  const base = summary.direct_cold.median_ms;
+  const memory = await liveSessionMemory(model, Number(values['memory-sessions']));
+  await model.close();
+  rmSync(directDir, { recursive: true, force: true });
+
+  const ratios = {
+    server_new_vs_direct_cold: +(summary.server_new.median_ms / base).toFixed(3),
+    server_reuse_vs_direct_cold: +(summary.server_reuse.median_ms / base).toFixed(3),
+    server_cold_vs_direct_cold: +(summary.server_cold.median_ms / base).toFixed(3),
+  };
+  const overheadMs = round1(summary.server_cold.median_ms - summary.direct_same.median_ms);
+  process.stdout.write(
+    JSON.stringify(
+      {
+        benchmark: 'latency',
+        date: new Date().toISOString(),
+        machine: { cpus: cpus().length, cpu_model: cpus()[0]?.model, memory_gb: Math.round(totalmem() / GIB), node: process.version },
+        task: 'one Write tool call and a text reply (scripted model on loopback)',
+        runs,
+        results: summary,
+        ratios,
+        targets: {
+          server_new_le_0_6: ratios.server_new_vs_direct_cold <= 0.6,
+          server_reuse_le_0_3: ratios.server_reuse_vs_direct_cold <= 0.3,
+          server_overhead_lt_15_ms: overheadMs < 15,
+        },
+        server_overhead_ms: overheadMs,
+        live_session_memory: memory,
+        samples_ms: Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, v.map((s) => round1(s.total_ms))])),
+      },
+      null,
+      2,
+    ) + '\n',
+  );
+}
+
+await main();
