@@ -1,18 +1,11 @@
-import type { TaskError } from '../errors.js';
 import type { EventLog } from '../events/event-log.js';
 import type { Logger } from '../observability/logger.js';
 import type { Store } from '../storage/store.js';
 import type { Task, TaskStatus, TaskUsage } from './task-types.js';
 
-export interface TaskOutcome {
+export type TaskOutcome = Pick<Task, 'result' | 'usage' | 'num_turns' | 'cost_usd' | 'duration_ms' | 'error'> & {
   status: Exclude<TaskStatus, 'queued' | 'running'>;
-  result: string | null;
-  usage: TaskUsage;
-  num_turns: number;
-  cost_usd: number;
-  duration_ms: number | null;
-  error: TaskError | null;
-}
+};
 
 export type FinishListener = (task: Task) => void;
 

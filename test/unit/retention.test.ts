@@ -2,30 +2,20 @@ import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/observability/logger.js';
 import { MemoryStore } from '../../src/storage/memory-store.js';
 import { Retention } from '../../src/tasks/retention.js';
+import { makeTask } from '../contract/store.contract.js';
 import type { Task, TaskStatus } from '../../src/tasks/task-types.js';
 
 const NOW = new Date('2026-06-30T12:00:00.000Z');
 const daysAgo = (days: number) => new Date(NOW.getTime() - days * 86_400_000).toISOString();
 
 function task(id: string, status: TaskStatus, completedDaysAgo: number | null): Task {
-  return {
+  return makeTask({
     task_id: id,
     session_id: `session-${id}`,
-    prompt: 'p',
-    workspace: '/w',
-    options: { allowed_tools: null, permission_mode: null, max_turns: null, timeout: null, model: null },
     status,
     created_at: daysAgo(60),
-    started_at: null,
     completed_at: completedDaysAgo === null ? null : daysAgo(completedDaysAgo),
-    result: null,
-    usage: { input_tokens: 0, output_tokens: 0 },
-    num_turns: 0,
-    cost_usd: 0,
-    duration_ms: null,
-    error: null,
-    request_hash: 'h',
-  };
+  });
 }
 
 describe('Retention', () => {
