@@ -1,3 +1,4 @@
+import { redactDeep, type Redactor } from '../observability/redact.js';
 import type { Store } from '../storage/store.js';
 import type { EventDraft, TaskEvent } from './event-types.js';
 
@@ -14,6 +15,8 @@ export class EventLog {
   constructor(
     readonly store: Store,
     private readonly now: () => Date = () => new Date(),
+    /** Applied to every event's data before it is stored or sent: an agent may print secrets. */
+    private readonly redact: Redactor = (text) => text,
   ) {}
 
   append(taskId: string, draft: EventDraft): Promise<TaskEvent> {
@@ -59,7 +62,8 @@ export class EventLog {
   private async appendNow(taskId: string, draft: EventDraft): Promise<TaskEvent> {
     let seq = this.nextSeq.get(taskId);
     if (seq === undefined) seq = (await this.store.lastEventSeq(taskId)) + 1;
-    const event = { seq, task_id: taskId, type: draft.type, timestamp: this.now().toISOString(), data: draft.data } as TaskEvent;
+    const data = redactDeep(draft.data, this.redact);
+    const event = { seq, task_id: taskId, type: draft.type, timestamp: this.now().toISOString(), data } as TaskEvent;
     await this.store.appendEvent(event);
     this.nextSeq.set(taskId, seq + 1);
     for (const wake of [...(this.waiters.get(taskId) ?? [])]) wake();

@@ -23,7 +23,10 @@ export function createLogger(options: {
   name?: string;
   sink?: LogSink;
   now?: () => Date;
+  /** Applied to every line before it is written: no secret reaches the logs. */
+  redact?: (text: string) => string;
 }): Logger {
+  const redact = options.redact ?? ((text: string) => text);
   const sink = options.sink ?? ((line: string) => process.stdout.write(line + '\n'));
   const now = options.now ?? (() => new Date());
   const threshold = LEVEL_RANK[options.level];
@@ -35,7 +38,7 @@ export function createLogger(options: {
       for (const [key, value] of Object.entries(context ?? {})) {
         if (!(key in line)) line[key] = value;
       }
-      sink(JSON.stringify(line, errorReplacer));
+      sink(redact(JSON.stringify(line, errorReplacer)));
     };
     return {
       debug: (m, c) => write('DEBUG', m, c),

@@ -1,5 +1,6 @@
 import type { EventLog } from '../events/event-log.js';
 import type { Logger } from '../observability/logger.js';
+import { redactDeep, type Redactor } from '../observability/redact.js';
 import type { Store } from '../storage/store.js';
 import type { Task, TaskStatus, TaskUsage } from './task-types.js';
 
@@ -22,13 +23,16 @@ export class TaskFinisher {
     private readonly events: EventLog,
     private readonly logger: Logger,
     private readonly now: () => Date,
+    /** The agent's final text and errors may quote secrets it came across. */
+    private readonly redact: Redactor = (text) => text,
   ) {}
 
   onFinish(listener: FinishListener): void {
     this.listeners.push(listener);
   }
 
-  async finish(taskId: string, outcome: TaskOutcome): Promise<Task | null> {
+  async finish(taskId: string, rawOutcome: TaskOutcome): Promise<Task | null> {
+    const outcome = redactDeep(rawOutcome, this.redact);
     const task = await this.store.updateTask(taskId, { ...outcome, completed_at: this.now().toISOString() });
     if (!task) return null;
     if (outcome.error) await this.events.append(taskId, { type: 'error', data: { ...outcome.error } });

@@ -39,7 +39,8 @@ describe('the daemon as a process (npm start)', () => {
   it('keeps server secrets out of the agent’s environment', async () => {
     const { status } = await request(daemon.baseUrl, 'POST', '/api/v1/tasks', {
       task_id: 'env-probe',
-      prompt: '[[script:bash]] [[cmd:env; echo probe-done]]',
+      // The agent's own environment, then the server's start-up environment, read through /proc.
+      prompt: '[[script:bash]] [[cmd:env; echo SERVER-ENV-FOLLOWS; tr "\\0" "\\n" < /proc/$(ps -o ppid= -p $PPID | tr -d " ")/environ; echo probe-done]]',
       options: { allowed_tools: ['Bash'] },
     });
     expect(status).toBe(201);
@@ -47,11 +48,19 @@ describe('the daemon as a process (npm start)', () => {
     const output = events.filter((e) => e.type === 'tool_result').map((e) => (e.data as { content: string }).content).join('\n');
     expect(output).toContain('probe-done');
     expect(output).toContain('PATH=');
+    const [agentEnv, serverEnv] = output.split('SERVER-ENV-FOLLOWS');
+    expect(agentEnv).toContain('PATH=');
+    expect(agentEnv).not.toContain('DATABASE_PASSWORD');
+    expect(agentEnv).not.toContain('AWS_SECRET_ACCESS_KEY');
+    expect(agentEnv).not.toContain('ANTHROPIC_API_KEY');
+    // The server's environment is readable by its own user, but what reaches events is redacted.
+    expect(serverEnv).toContain('AWS_SECRET_ACCESS_KEY=[REDACTED]');
+    expect(output).toContain('DATABASE_PASSWORD=[REDACTED]');
     expect(output).not.toContain(SECRET);
     expect(output).not.toContain(API_KEY);
-    expect(output).not.toContain('ANTHROPIC_API_KEY');
-    expect(output).not.toContain('DATABASE_PASSWORD');
-    expect(output).not.toContain('AWS_SECRET_ACCESS_KEY');
+    const { body: task } = await request(daemon.baseUrl, 'GET', '/api/v1/tasks/env-probe');
+    expect(JSON.stringify(task)).not.toContain(SECRET);
+
     expect(events.at(-1)).toMatchObject({ type: 'complete', data: { status: 'completed' } });
     // ... while the CLI itself still authenticates with it (it gets the key on a pipe).
     const mainCalls = model.requests.filter((r) => r.kind === 'main');
