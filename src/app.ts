@@ -2,7 +2,10 @@ import { randomUUID } from 'node:crypto';
 import websocket from '@fastify/websocket';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { installApiKeyAuth } from './api/auth.js';
-import { installErrorHandlers } from './api/error-handler.js';
+import { clientErrorHandler, frameworkErrorHandler, installErrorHandlers } from './api/error-handler.js';
+import { installHttpMetrics } from './api/http-metrics.js';
+import { installRateLimit, verifiedApiKey } from './api/rate-limit.js';
+import { registerDocsRoutes } from './api/routes/docs.js';
 import { registerHealthRoute } from './api/routes/health.js';
 import { registerSessionRoutes } from './api/routes/sessions.js';
 import { registerTaskEventRoutes } from './api/routes/task-events.js';
@@ -22,7 +25,10 @@ export async function buildApp(ctx: ServerContext): Promise<FastifyInstance> {
       const incoming = request.headers['x-request-id'];
       return typeof incoming === 'string' && REQUEST_ID_PATTERN.test(incoming) ? incoming : randomUUID();
     },
-    routerOptions: { ignoreTrailingSlash: true },
+    // Ids are up to 128 characters, three times that percent-encoded; past it the URL is refused (400).
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1024 },
+    frameworkErrors: frameworkErrorHandler,
+    clientErrorHandler,
     // Shutdown has already let tasks finish; lingering keep-alive or refused-upgrade sockets must not hold it up.
     forceCloseConnections: true,
   });
@@ -46,6 +52,14 @@ export async function buildApp(ctx: ServerContext): Promise<FastifyInstance> {
       duration_ms: Math.round(reply.elapsedTime),
     });
   });
+  installHttpMetrics(app, ctx.metrics);
+  // Before auth, so that guessing keys is throttled too (per IP: only an accepted key has a budget of its own).
+  if (ctx.config.api.rateLimitEnabled) {
+    await installRateLimit(app, {
+      perMinute: ctx.config.api.rateLimitPerMinute,
+      identify: verifiedApiKey(ctx.config.api.authEnabled ? ctx.config.api.apiKey : undefined),
+    });
+  }
   if (ctx.config.api.authEnabled && ctx.config.api.apiKey) installApiKeyAuth(app, ctx.config.api.apiKey);
 
   registerHealthRoute(app, {
@@ -63,5 +77,6 @@ export async function buildApp(ctx: ServerContext): Promise<FastifyInstance> {
   registerSessionRoutes(app, { store: ctx.store, sessions: ctx.sessions, tasks: ctx.tasks });
   registerTaskEventRoutes(app, { tasks: ctx.tasks, store: ctx.store, stream: ctx.stream, logger: httpLogger });
   registerTaskEventsWebSocket(app, { tasks: ctx.tasks, stream: ctx.stream, sockets: ctx.sockets, logger: httpLogger });
+  registerDocsRoutes(app);
   return app;
 }

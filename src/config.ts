@@ -180,6 +180,9 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     },
   };
 
+  if (config.metricsPort !== 0 && config.metricsPort === config.server.port) {
+    r.problems.push(`METRICS_PORT must differ from SERVER_PORT (both ${config.metricsPort})`);
+  }
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return Object.freeze(config);
 }

@@ -4,6 +4,7 @@
  */
 export const ERROR_CATALOGUE = {
   // Request problems
+  BAD_REQUEST: { status: 400, message: 'The request is malformed' },
   INVALID_JSON: { status: 400, message: 'Request body is not valid JSON' },
   VALIDATION_ERROR: { status: 400, message: 'Request failed validation' },
   WORKSPACE_OUTSIDE_ROOT: { status: 400, message: 'Workspace resolves outside WORKSPACE_ROOT' },
@@ -20,6 +21,7 @@ export const ERROR_CATALOGUE = {
   BODY_TOO_LARGE: { status: 413, message: 'Request body is too large' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Content-Type must be application/json' },
   QUEUE_FULL: { status: 429, message: 'Maximum concurrent sessions reached' },
+  RATE_LIMITED: { status: 429, message: 'Rate limit exceeded' },
   SHUTTING_DOWN: { status: 503, message: 'Server is shutting down' },
   INTERNAL_ERROR: { status: 500, message: 'Internal server error' },
 

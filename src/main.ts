@@ -1,6 +1,8 @@
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { createLogger } from './observability/logger.js';
+import { serverRedactor } from './observability/redact.js';
+import { startMetricsServer } from './observability/metrics-server.js';
 import { createServerContext } from './server-context.js';
 import { VERSION } from './version.js';
 import { shutdownGracefully } from './shutdown.js';
@@ -18,15 +20,23 @@ async function main(): Promise<void> {
     throw error;
   }
 
-  const logger = createLogger({ level: config.server.logLevel });
+  const logger = createLogger({ level: config.server.logLevel, redact: serverRedactor([config.claude.apiKey, config.api.apiKey], process.env) });
   const serverLogger = logger.child('server');
   const ctx = await createServerContext(config, logger);
   const app = await buildApp(ctx);
   await app.listen({ host: config.server.host, port: config.server.port });
+  // Its own port, so that Prometheus can be let in where API clients are not (and vice versa).
+  const metricsServer = await startMetricsServer({
+    metrics: ctx.metrics,
+    host: config.server.host,
+    port: config.metricsPort,
+    logger: logger.child('metrics'),
+  });
   serverLogger.info('Server started', {
     version: VERSION,
     host: config.server.host,
     port: config.server.port,
+    metrics_port: metricsServer.port,
     storage: config.storage.type,
     workspace_root: config.workspaceRoot,
     max_concurrent: config.sessions.maxConcurrent,
@@ -39,6 +49,7 @@ async function main(): Promise<void> {
     serverLogger.info('Signal received', { signal });
     try {
       await shutdownGracefully(ctx, app, serverLogger, config.shutdownGraceSeconds * 1000);
+      await metricsServer.close();
       serverLogger.info('Server stopped');
       process.exit(0);
     } catch (error) {

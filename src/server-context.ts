@@ -9,7 +9,8 @@ import type { Config } from './config.js';
 import { EventLog } from './events/event-log.js';
 import { EventStream } from './events/event-stream.js';
 import type { Logger } from './observability/logger.js';
-import { createRedactor } from './observability/redact.js';
+import { Metrics } from './observability/metrics.js';
+import { serverRedactor } from './observability/redact.js';
 import { SessionService } from './sessions/session-service.js';
 import { createStore } from './storage/create-store.js';
 import type { Store } from './storage/store.js';
@@ -45,6 +46,8 @@ export interface ServerContext {
   executor: TaskExecutor;
   tasks: TaskService;
   agents: AgentProcessManager;
+  /** Prometheus metrics, served on METRICS_PORT by main.ts. */
+  metrics: Metrics;
   sockets: Set<WebSocket>;
   startedAt: Date;
   retention: Retention;
@@ -67,7 +70,7 @@ export async function createServerContext(config: Config, logger: Logger, overri
   const workspaces = await WorkspaceResolver.create(config.workspaceRoot);
   const usePdeathsig = pdeathsigAvailable();
   if (!usePdeathsig) logger.warn('setpriv not available: agent processes may outlive the server if it is killed with SIGKILL');
-  const redact = createRedactor([config.claude.apiKey, config.api.apiKey]);
+  const redact = serverRedactor([config.claude.apiKey, config.api.apiKey], serverEnv);
   const agents = new AgentProcessManager(
     {
       env: buildAgentEnv({
@@ -91,13 +94,16 @@ export async function createServerContext(config: Config, logger: Logger, overri
     logger.child('agents'),
   );
 
-  const events = new EventLog(store, now);
+  const events = new EventLog(store, now, redact);
   const stream = new EventStream(events, {
     maxBufferedBytes: config.streams.maxBufferedBytes,
     stallTimeoutMs: config.streams.stallTimeoutSeconds * 1000,
   });
   const sessions = new SessionService(store, workspaces, logger.child('sessions'), now);
-  const finisher = new TaskFinisher(store, events, logger.child('tasks'), now);
+  const finisher = new TaskFinisher(store, events, logger.child('tasks'), now, redact);
+  const metrics = new Metrics();
+  // Before recovery, so that tasks it finishes (SERVER_RESTARTED) are counted too.
+  metrics.observeTasks(finisher);
   const executor = new TaskExecutor({
     store,
     events,
@@ -116,6 +122,12 @@ export async function createServerContext(config: Config, logger: Logger, overri
     },
   });
   const scheduler = new Scheduler(config.sessions.maxConcurrent, config.tasks.queueMax, executor.execute);
+  metrics.setSources({
+    queueDepth: () => scheduler.queuedCount,
+    runningTasks: () => scheduler.runningCount,
+    subscribers: () => stream.subscriberCount,
+    activeSessions: async () => (await store.listSessions()).filter((s) => s.status !== 'expired').length,
+  });
   let shuttingDown = false;
   const tasks = new TaskService({
     store,
@@ -156,6 +168,7 @@ export async function createServerContext(config: Config, logger: Logger, overri
     executor,
     tasks,
     agents,
+    metrics,
     sockets: new Set(),
     startedAt: now(),
     now,

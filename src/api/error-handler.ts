@@ -1,4 +1,5 @@
-import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import type { Socket } from 'node:net';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError, type ErrorCode } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 
@@ -11,6 +12,9 @@ const FASTIFY_CODES: Record<string, ErrorCode> = {
   FST_ERR_CTP_INVALID_JSON_BODY: 'INVALID_JSON',
 };
 
+/** Errors Fastify raises before routing (a URL it cannot decode, a path segment too long). */
+const URL_ERROR_CODES = new Set(['FST_ERR_BAD_URL', 'FST_ERR_MAX_PARAM_LENGTH']);
+
 export function sendApiError(reply: FastifyReply, error: ApiError): FastifyReply {
   for (const [name, value] of Object.entries(error.headers)) reply.header(name, value);
   return reply.code(error.status).send(error.toBody());
@@ -21,12 +25,47 @@ export function toApiError(error: FastifyError | Error): ApiError {
   const fastifyError = error as FastifyError;
   const mapped = fastifyError.code ? FASTIFY_CODES[fastifyError.code] : undefined;
   if (mapped) return new ApiError(mapped, mapped === 'INVALID_JSON' ? `Request body is not valid JSON: ${error.message}` : undefined);
+  if (fastifyError.code && URL_ERROR_CODES.has(fastifyError.code)) return new ApiError('BAD_REQUEST', `The URL is not valid: ${error.message}`);
   if (error instanceof SyntaxError || fastifyError.statusCode === 400) {
     return new ApiError('INVALID_JSON', `Request body is not valid JSON: ${error.message}`);
   }
   if (fastifyError.statusCode === 413) return new ApiError('BODY_TOO_LARGE');
   if (fastifyError.statusCode === 415) return new ApiError('UNSUPPORTED_MEDIA_TYPE');
   return new ApiError('INTERNAL_ERROR');
+}
+
+/**
+ * Fastify's `frameworkErrors` option: errors met before routing (bad percent-encoding, an
+ * over-long path segment) get the one error shape too, instead of Fastify's own.
+ */
+export function frameworkErrorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  reply.header('X-Request-Id', request.id);
+  void sendApiError(reply, toApiError(error));
+}
+
+/**
+ * Fastify's `clientErrorHandler` option: a request Node's HTTP parser refuses (an unknown method,
+ * raw bytes in the URL, oversized headers) never reaches the app; answer it in the one error
+ * shape too, then close the connection as Node would.
+ */
+export function clientErrorHandler(error: Error & { code?: string }, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  // The client never finished its request in time; there is no one to answer.
+  if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+    socket.destroy();
+    return;
+  }
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const body = JSON.stringify(new ApiError('BAD_REQUEST', 'The request is not valid HTTP').toBody());
+  // An answer to HEAD has no body, or the client would read it as the start of a next response.
+  const raw: unknown = (error as { rawPacket?: unknown }).rawPacket;
+  const head = Buffer.isBuffer(raw) && raw.subarray(0, 5).toString('latin1') === 'HEAD ';
+  socket.end(
+    `HTTP/1.1 400 Bad Request\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${head ? '' : body}`,
+  );
 }
 
 export function installErrorHandlers(app: FastifyInstance, logger: Logger): void {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SESSION_STATUSES } from '../sessions/session-types.js';
 import { PERMISSION_MODES, TASK_STATUSES } from '../tasks/task-types.js';
 
 const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
@@ -37,6 +38,10 @@ export const listTasksQuerySchema = z.strictObject({
   status: z.enum(TASK_STATUSES).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
   cursor: z.string().max(1000).optional(),
+});
+
+export const listSessionsQuerySchema = z.strictObject({
+  status: z.enum([...SESSION_STATUSES, 'all']).optional(),
 });
 
 const seqParam = (name: string) =>

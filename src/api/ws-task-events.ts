@@ -42,22 +42,27 @@ export function registerTaskEventsWebSocket(
   app: FastifyInstance,
   deps: { tasks: TaskService; stream: EventStream; sockets: Set<WebSocket>; logger: Logger },
 ): void {
-  app.get<{ Params: WsParams; Querystring: WsQuery }>(
-    '/ws/tasks/:task_id',
-    {
-      websocket: true,
-      // Runs before the upgrade: an unknown task or a bad `after` is refused with a plain HTTP error.
-      preValidation: async (request, reply) => {
-        try {
-          validate(eventsQuerySchema, request.query, 'query');
-          await deps.tasks.get(request.params.task_id);
-        } catch (error) {
-          if (error instanceof ApiError) return sendApiError(reply, error);
-          throw error;
+  app.route<{ Params: WsParams; Querystring: WsQuery }>({
+    method: 'GET',
+    url: '/ws/tasks/:task_id',
+    // Runs before the upgrade: an unknown task or a bad `after` is refused with a plain HTTP error.
+    preValidation: async (request, reply) => {
+      try {
+        const { after } = validate(eventsQuerySchema, request.query, 'query');
+        await deps.tasks.get(request.params.task_id);
+        if (after !== undefined && (await deps.stream.isPastEnd(request.params.task_id, after))) {
+          throw new ApiError('VALIDATION_ERROR', `Task ${request.params.task_id} has no event ${after}: resume after the last seq you received`);
         }
-      },
+      } catch (error) {
+        if (error instanceof ApiError) return sendApiError(reply, error);
+        throw error;
+      }
     },
-    (socket, request) => {
+    // A plain GET (no Upgrade header) gets the error shape, not the plugin's empty 404.
+    handler: async () => {
+      throw new ApiError('NOT_FOUND', 'This is a WebSocket endpoint: connect with an Upgrade: websocket request');
+    },
+    wsHandler: (socket, request) => {
       const taskId = request.params.task_id;
       const { after } = validate(eventsQuerySchema, request.query, 'query');
       deps.sockets.add(socket);
@@ -88,5 +93,5 @@ export function registerTaskEventsWebSocket(
         }
       });
     },
-  );
+  });
 }

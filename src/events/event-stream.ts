@@ -92,6 +92,16 @@ export class EventStream {
     }
   }
 
+  /**
+   * True when the task has no event `afterSeq`: a client cannot have received it, and a stream
+   * after it would wait forever (seqs have no gaps, so the `complete` event would be skipped).
+   */
+  async isPastEnd(taskId: string, afterSeq: number): Promise<boolean> {
+    if (afterSeq < 1) return false;
+    const [event] = await this.log.store.readEvents(taskId, afterSeq - 1, 1);
+    return event === undefined;
+  }
+
   /** True when `afterSeq` is the task's final `complete` event: there is nothing left to stream. */
   async alreadyComplete(taskId: string, afterSeq: number): Promise<boolean> {
     if (afterSeq < 1) return false;

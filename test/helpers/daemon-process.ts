@@ -28,7 +28,8 @@ export async function startDaemon(
   const port = options.port ?? 20000 + Math.floor(Math.random() * 20000);
   const child = spawn(process.execPath, [MAIN], {
     cwd: dir,
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', SERVER_HOST: '127.0.0.1', SERVER_PORT: String(port), ...env },
+    // METRICS_PORT 0: daemons started side by side must not fight over the default 9090.
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', SERVER_HOST: '127.0.0.1', SERVER_PORT: String(port), METRICS_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

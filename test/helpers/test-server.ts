@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/observability/logger.js';
+import { startMetricsServer } from '../../src/observability/metrics-server.js';
 import { createServerContext, type ServerContext } from '../../src/server-context.js';
 import { startScriptedModel, type ScriptedModel } from '../../src/dev/scripted-model/index.js';
 
@@ -17,6 +18,8 @@ export interface TestServer {
   dir: string;
   workspaceRoot: string;
   logs: Record<string, unknown>[];
+  /** The Prometheus endpoint (METRICS_PORT is always a free port here). */
+  metricsUrl: string;
   close(): Promise<void>;
 }
 
@@ -37,6 +40,9 @@ export async function startTestServer(env: Record<string, string> = {}, model?: 
       SERVER_HOST: '127.0.0.1',
       SERVER_PORT: '0',
       SERVER_LOG_LEVEL: 'DEBUG',
+      // Suites make many requests to one server; test/integration/rate-limit.test.ts turns it on.
+      API_RATE_LIMIT_ENABLED: 'false',
+      METRICS_PORT: '0',
       PATH: process.env.PATH ?? '/usr/bin:/bin',
       ...env,
     },
@@ -49,6 +55,7 @@ export async function startTestServer(env: Record<string, string> = {}, model?: 
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
+  const metricsServer = await startMetricsServer({ metrics: ctx.metrics, host: '127.0.0.1', port: ctx.config.metricsPort, logger });
   return {
     baseUrl: `http://127.0.0.1:${port}`,
     wsBase: `ws://127.0.0.1:${port}`,
@@ -58,10 +65,12 @@ export async function startTestServer(env: Record<string, string> = {}, model?: 
     dir,
     workspaceRoot: ctx.config.workspaceRoot,
     logs,
+    metricsUrl: `http://127.0.0.1:${metricsServer.port}/metrics`,
     close: async () => {
       for (const id of ctx.executor.activeTaskIds()) ctx.executor.stop(id, 'shutdown');
       await Promise.all(ctx.executor.activeTaskIds().map((id) => ctx.executor.whenDone(id)));
       await app.close();
+      await metricsServer.close();
       await ctx.close();
       if (ownModel) await scripted.close();
       await rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });

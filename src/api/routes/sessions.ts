@@ -1,19 +1,14 @@
 import type { FastifyInstance } from 'fastify';
-import { z } from 'zod';
 import type { SessionService } from '../../sessions/session-service.js';
-import { SESSION_STATUSES } from '../../sessions/session-types.js';
 import type { Store } from '../../storage/store.js';
 import type { TaskService } from '../../tasks/task-service.js';
+import { listSessionsQuerySchema } from '../schemas.js';
 import { validate } from '../validate.js';
 import { sessionView } from '../views.js';
 
 interface SessionParams {
   session_id: string;
 }
-
-const listSessionsQuerySchema = z.strictObject({
-  status: z.enum([...SESSION_STATUSES, 'all']).optional(),
-});
 
 export function registerSessionRoutes(app: FastifyInstance, deps: { store: Store; sessions: SessionService; tasks: TaskService }): void {
   app.get('/api/v1/sessions', async (request) => {

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import { ApiError } from '../../errors.js';
 import type { EventSink, EventStream } from '../../events/event-stream.js';
 import type { TaskEvent } from '../../events/event-types.js';
 import type { Logger } from '../../observability/logger.js';
@@ -54,6 +55,9 @@ export function registerTaskEventRoutes(
       };
     }
 
+    if (await deps.stream.isPastEnd(taskId, after)) {
+      throw new ApiError('VALIDATION_ERROR', `Task ${taskId} has no event ${after}: resume after the last seq you received`);
+    }
     // 204 tells EventSource the stream is over, so it stops reconnecting after `complete`.
     if (await deps.stream.alreadyComplete(taskId, after)) return reply.code(204).send();
 

@@ -1,0 +1,218 @@
+import { z } from 'zod';
+import { ERROR_CATALOGUE, type ErrorCode } from '../errors.js';
+import { SESSION_STATUSES } from '../sessions/session-types.js';
+import { PERMISSION_MODES, TASK_STATUSES } from '../tasks/task-types.js';
+
+/**
+ * What the API answers, as zod schemas: the OpenAPI document is generated from them, and
+ * test/unit/openapi.test.ts checks at compile time that they match the types views.ts returns
+ * (and at run time that real answers parse). Only the documentation uses them; responses are
+ * not validated on the way out.
+ */
+
+const timestamp = z.string().describe('ISO 8601 timestamp, UTC, e.g. 2026-01-19T10:00:00.000Z');
+const nullableTimestamp = timestamp.nullable();
+
+export const errorCodeSchema = z.enum(Object.keys(ERROR_CATALOGUE) as [ErrorCode, ...ErrorCode[]]);
+
+export const validationDetailSchema = z.object({
+  path: z.string().describe('The offending field, dotted (e.g. `options.max_turns`), or `(body)`.'),
+  message: z.string(),
+});
+
+export const errorResponseSchema = z
+  .object({
+    error: z.object({
+      code: errorCodeSchema.describe('Stable machine-readable code; see the README error table.'),
+      message: z.string().describe('Human-readable explanation.'),
+      details: z
+        .union([
+          z.array(validationDetailSchema).describe('VALIDATION_ERROR: one entry per bad field.'),
+          z.object({ queued: z.number().int(), running: z.number().int() }).describe('QUEUE_FULL: the queue and running counts.'),
+        ])
+        .optional(),
+    }),
+  })
+  .meta({ id: 'Error', description: 'The one error shape of every HTTP error.' });
+
+export const taskErrorSchema = z
+  .object({ code: errorCodeSchema, message: z.string() })
+  .meta({ id: 'TaskError', description: 'Why a task failed, timed out or was interrupted.' });
+
+export const usageSchema = z
+  .object({ input_tokens: z.number().int(), output_tokens: z.number().int() })
+  .meta({ id: 'Usage', description: "Model tokens used by this task (its own, also in a reused session)." });
+
+export const taskStatusSchema = z.enum(TASK_STATUSES).meta({
+  id: 'TaskStatus',
+  description: '`queued → running → completed | failed | interrupted | timed_out`; the last four are final.',
+});
+
+export const taskOptionsViewSchema = z
+  .object({
+    allowed_tools: z.array(z.string()).nullable(),
+    permission_mode: z.enum(PERMISSION_MODES).nullable(),
+    max_turns: z.number().int().nullable(),
+    timeout: z.number().nullable().describe('Seconds.'),
+    model: z.string().nullable(),
+  })
+  .meta({ id: 'TaskOptions', description: 'The options as submitted; null where the server default applies.' });
+
+export const taskSchema = z
+  .object({
+    task_id: z.string(),
+    session_id: z.string(),
+    status: taskStatusSchema,
+    prompt: z.string(),
+    workspace: z.string().describe('Real path of the workspace, inside WORKSPACE_ROOT.'),
+    options: taskOptionsViewSchema,
+    created_at: timestamp,
+    started_at: nullableTimestamp,
+    completed_at: nullableTimestamp,
+    result: z.string().nullable().describe('The final answer of a completed task; null otherwise.'),
+    usage: usageSchema,
+    num_turns: z.number().int(),
+    cost_usd: z.number(),
+    duration_ms: z.number().nullable(),
+    error: taskErrorSchema.nullable(),
+    websocket_url: z.string().describe('Where to follow the task live.'),
+  })
+  .meta({ id: 'Task' });
+
+export const submitTaskResponseSchema = z
+  .object({
+    task_id: z.string(),
+    session_id: z.string(),
+    status: taskStatusSchema.describe('`running` or `queued`, whichever is true (any status when an identical submission is replayed).'),
+    websocket_url: z.string(),
+    created_at: timestamp,
+  })
+  .meta({ id: 'SubmittedTask' });
+
+export const taskListSchema = z
+  .object({
+    tasks: z.array(taskSchema),
+    next_cursor: z.string().nullable().describe('Pass as `?cursor=` for the next page; null on the last.'),
+  })
+  .meta({ id: 'TaskList' });
+
+export const sessionSchema = z
+  .object({
+    session_id: z.string(),
+    workspace: z.string(),
+    status: z.enum(SESSION_STATUSES),
+    created_at: timestamp,
+    last_activity_at: timestamp,
+    task_count: z.number().int(),
+    current_task_id: z.string().nullable(),
+    cost_usd: z.number(),
+    claude_session_id: z.string().nullable().describe('The Claude Code conversation id, once the first task has started.'),
+  })
+  .meta({ id: 'Session' });
+
+export const sessionListSchema = z
+  .object({ sessions: z.array(sessionSchema), total: z.number().int() })
+  .meta({ id: 'SessionList' });
+
+export const deletedSessionSchema = z
+  .object({
+    session_id: z.string(),
+    interrupted_tasks: z.array(z.string()).describe('Tasks that ended `interrupted` with SESSION_DELETED.'),
+    deleted: z.literal(true),
+  })
+  .meta({ id: 'DeletedSession' });
+
+export const healthSchema = z
+  .object({
+    status: z.enum(['healthy', 'shutting_down']),
+    version: z.string(),
+    active_sessions: z.number().int().describe('Open (not expired) sessions.'),
+    active_tasks: z.number().int().describe('Running tasks.'),
+    queued_tasks: z.number().int().describe('Waiting tasks.'),
+    uptime_seconds: z.number().int(),
+    agent_processes: z
+      .object({
+        busy: z.number().int(),
+        idle: z.number().int(),
+        spare: z.number().int(),
+        memory_bytes: z.number().int(),
+      })
+      .describe('Live Claude Code processes: running a task, kept for an idle session, or started ahead of need; their resident memory.'),
+  })
+  .meta({ id: 'Health' });
+
+// ---- Events: one envelope, six types -------------------------------------------------------
+
+export const messageDataSchema = z
+  .object({ role: z.literal('assistant'), text: z.string() })
+  .meta({ id: 'MessageData', description: 'Assistant text.' });
+export const toolUseDataSchema = z
+  .object({ tool_use_id: z.string(), name: z.string(), input: z.unknown() })
+  .meta({ id: 'ToolUseData', description: 'A tool invocation.' });
+export const toolResultDataSchema = z
+  .object({ tool_use_id: z.string(), content: z.string().describe('The result as text.'), is_error: z.boolean() })
+  .meta({ id: 'ToolResultData', description: "A tool's result." });
+export const progressDataSchema = z
+  .object({
+    turns: z.number().int(),
+    input_tokens: z.number().int(),
+    output_tokens: z.number().int(),
+    cost_usd: z.number(),
+    files_changed: z.array(z.string()).describe('Files written or edited so far, relative to the workspace.'),
+  })
+  .meta({ id: 'ProgressData', description: 'After each round of tool results, and once at the end.' });
+export const errorDataSchema = z
+  .object({ code: z.string(), message: z.string() })
+  .meta({ id: 'ErrorData', description: 'Why the task failed, timed out or was interrupted.' });
+export const completeDataSchema = z
+  .object({
+    status: taskStatusSchema,
+    result: z.string().nullable(),
+    usage: usageSchema,
+    num_turns: z.number().int(),
+    cost_usd: z.number(),
+    duration_ms: z.number().nullable(),
+    error: errorDataSchema.nullable().optional(),
+  })
+  .meta({ id: 'CompleteData', description: 'Always the last event, exactly once.' });
+
+const envelope = <T extends string, D extends z.ZodType>(type: T, data: D, id: string) =>
+  z
+    .object({
+      seq: z.number().int().min(1).describe('Starts at 1 per task, no gaps.'),
+      task_id: z.string(),
+      type: z.literal(type),
+      timestamp,
+      data,
+    })
+    .meta({ id });
+
+export const messageEventSchema = envelope('message', messageDataSchema, 'MessageEvent');
+export const toolUseEventSchema = envelope('tool_use', toolUseDataSchema, 'ToolUseEvent');
+export const toolResultEventSchema = envelope('tool_result', toolResultDataSchema, 'ToolResultEvent');
+export const progressEventSchema = envelope('progress', progressDataSchema, 'ProgressEvent');
+export const errorEventSchema = envelope('error', errorDataSchema, 'ErrorEvent');
+export const completeEventSchema = envelope('complete', completeDataSchema, 'CompleteEvent');
+
+export const taskEventSchema = z
+  .discriminatedUnion('type', [
+    messageEventSchema,
+    toolUseEventSchema,
+    toolResultEventSchema,
+    progressEventSchema,
+    errorEventSchema,
+    completeEventSchema,
+  ])
+  .meta({
+    id: 'TaskEvent',
+    description: 'One event, identical on the WebSocket, in Server-Sent Events and in the JSON history.',
+  });
+
+export const eventPageSchema = z
+  .object({
+    task_id: z.string(),
+    events: z.array(taskEventSchema),
+    next_after: z.number().int().describe('Pass as `?after=` for the next page.'),
+    has_more: z.boolean(),
+  })
+  .meta({ id: 'EventPage' });

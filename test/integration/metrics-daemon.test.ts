@@ -1,0 +1,39 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { request } from '../helpers/client.js';
+import { startDaemon, type DaemonProcess } from '../helpers/daemon-process.js';
+import { sampleValue, scrape } from '../helpers/prometheus.js';
+
+/** main.ts's wiring: the metrics port is started after the API, logged, and closed on SIGTERM. */
+describe('the daemon’s metrics port', () => {
+  let daemon: DaemonProcess;
+  let metricsUrl: string;
+  beforeAll(async () => {
+    // No task runs here, so the model address is never called.
+    daemon = await startDaemon({ CLAUDE_API_KEY: 'sk-test', CLAUDE_BASE_URL: 'http://127.0.0.1:9', STORAGE_TYPE: 'memory', WARM_POOL_SIZE: '0' });
+    const started = daemon
+      .stdout()
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+      .find((line) => line.message === 'Server started');
+    expect(started?.metrics_port).toEqual(expect.any(Number));
+    expect(started?.metrics_port).not.toBe(0);
+    metricsUrl = `http://127.0.0.1:${String(started?.metrics_port)}/metrics`;
+  });
+  afterAll(async () => {
+    await daemon?.stop('SIGKILL');
+  });
+
+  it('serves /metrics there and not on the API port', async () => {
+    expect((await request(daemon.baseUrl, 'GET', '/health')).status).toBe(200);
+    const samples = await scrape(metricsUrl);
+    expect(sampleValue(samples, 'http_requests_total', { method: 'GET', route: '/health', status_code: '200' })).toBe(1);
+    expect(sampleValue(samples, 'active_sessions')).toBe(0);
+    expect((await request(daemon.baseUrl, 'GET', '/metrics')).status).toBe(404);
+  });
+
+  it('closes it on SIGTERM', async () => {
+    expect(await daemon.stop('SIGTERM')).toBe(0);
+    await expect(fetch(metricsUrl)).rejects.toThrow();
+  });
+});
