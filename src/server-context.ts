@@ -104,6 +104,7 @@ export async function createServerContext(config: Config, logger: Logger, overri
   const metrics = new Metrics();
   // Before recovery, so that tasks it finishes (SERVER_RESTARTED) are counted too.
   metrics.observeTasks(finisher);
+  metrics.observeAgentProcesses(agents);
   const executor = new TaskExecutor({
     store,
     events,

@@ -38,6 +38,12 @@ export interface AgentProcessMemorySample {
   labels?: Record<string, string>;
 }
 
+/** What the agent process manager reports. */
+export interface AgentProcessSource {
+  stats(): { busy: number; idle: number; spare: number; starts: Record<string, number>; cold_no_matching_spare: number };
+  memoryBytes(): Promise<number>;
+}
+
 /** Anything with TaskFinisher's listener hook. */
 export interface FinishNotifier {
   onFinish(listener: (task: Task) => void): void;
@@ -180,6 +186,44 @@ export class Metrics {
         }
       },
     });
+  }
+
+  /**
+   * Agent processes (issue: live sessions and the warm pool): how many are busy, idle or parked
+   * as spares, their memory, where each task's process came from, and how often a new session
+   * found no spare that fits its spawn options.
+   */
+  observeAgentProcesses(source: AgentProcessSource): void {
+    new Gauge({
+      name: 'agent_processes',
+      help: 'Live Claude Code processes by state: busy (running a task), idle (a session between tasks), spare (prewarmed).',
+      labelNames: ['state'],
+      registers: [this.registry],
+      collect() {
+        const stats = source.stats();
+        for (const state of ['busy', 'idle', 'spare'] as const) this.set({ state }, stats[state]);
+      },
+    });
+    new Counter({
+      name: 'agent_process_starts_total',
+      help: 'Tasks by where their agent process came from: reused (a live session), spare (the warm pool) or cold (a new process).',
+      labelNames: ['source'],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const [from, count] of Object.entries(source.stats().starts)) this.inc({ source: from }, count);
+      },
+    });
+    new Counter({
+      name: 'agent_cold_starts_no_matching_spare_total',
+      help: 'New sessions that started cold because no spare was made for their tools and turn limit.',
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        this.inc(source.stats().cold_no_matching_spare);
+      },
+    });
+    this.registerAgentProcessMemory(async () => [{ bytes: await source.memoryBytes() }]);
   }
 
   get contentType(): string {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request, waitFor, waitForStatus } from '../helpers/client.js';
 import { isAlive } from '../helpers/processes.js';
+import { parsePrometheus, sampleValue } from '../helpers/prometheus.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 
 async function runTask(server: TestServer, body: Record<string, unknown>): Promise<Record<string, unknown>> {
@@ -78,10 +79,20 @@ describe('live sessions and the warm pool (real SDK and CLI)', () => {
     expect(busy + idle + spare).toBeLessThanOrEqual(3);
   });
 
-  it('reports busy, idle and spare processes and their memory on /health', async () => {
+  it('reports busy, idle and spare processes and their memory on /health and in the metrics', async () => {
     const body = await health(server);
-    expect(body.agent_processes).toMatchObject({ busy: 0, idle: expect.any(Number), spare: expect.any(Number) });
+    const stats = server.ctx.agents.stats();
+    expect(body.agent_processes).toMatchObject({ busy: 0, idle: stats.idle, spare: stats.spare });
     expect(body.agent_processes.memory_bytes).toBeGreaterThan(50 * 1024 * 1024);
+
+    const samples = parsePrometheus(await server.ctx.metrics.render());
+    expect(sampleValue(samples, 'agent_processes', { state: 'idle' })).toBe(stats.idle);
+    expect(sampleValue(samples, 'agent_processes', { state: 'spare' })).toBe(stats.spare);
+    expect(sampleValue(samples, 'agent_process_starts_total', { source: 'spare' })).toBe(stats.starts.spare);
+    expect(sampleValue(samples, 'agent_process_starts_total', { source: 'reused' })).toBe(stats.starts.reused);
+    expect(sampleValue(samples, 'agent_process_starts_total', { source: 'cold' })).toBe(stats.starts.cold);
+    expect(sampleValue(samples, 'agent_cold_starts_no_matching_spare_total')).toBe(stats.cold_no_matching_spare);
+    expect(sampleValue(samples, 'agent_process_memory_bytes')).toBeGreaterThan(50 * 1024 * 1024);
   });
 });
 
