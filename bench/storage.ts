@@ -38,6 +38,7 @@ function event(taskId: string, seq: number): TaskEvent {
 function task(id: string, now: string): Task {
   return {
     task_id: id,
+    tenant_id: 'default',
     session_id: `session-${id}`,
     prompt: 'Implement user authentication with tests',
     workspace: `/srv/workspaces/${id}`,

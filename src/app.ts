@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import websocket from '@fastify/websocket';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { installApiKeyAuth } from './api/auth.js';
+import { installAuth } from './api/auth.js';
 import { clientErrorHandler, frameworkErrorHandler, installErrorHandlers } from './api/error-handler.js';
 import { installHttpMetrics } from './api/http-metrics.js';
 import { installRateLimit, verifiedApiKey } from './api/rate-limit.js';
@@ -10,6 +10,7 @@ import { registerHealthRoute } from './api/routes/health.js';
 import { registerSessionRoutes } from './api/routes/sessions.js';
 import { registerTaskEventRoutes } from './api/routes/task-events.js';
 import { registerTaskRoutes } from './api/routes/tasks.js';
+import { registerWsTicketRoute } from './api/routes/ws-tickets.js';
 import { registerTaskEventsWebSocket } from './api/ws-task-events.js';
 import type { ServerContext } from './server-context.js';
 
@@ -57,10 +58,10 @@ export async function buildApp(ctx: ServerContext): Promise<FastifyInstance> {
   if (ctx.config.api.rateLimitEnabled) {
     await installRateLimit(app, {
       perMinute: ctx.config.api.rateLimitPerMinute,
-      identify: verifiedApiKey(ctx.config.api.authEnabled ? ctx.config.api.apiKey : undefined),
+      identify: verifiedApiKey(ctx.config.api.authEnabled ? ctx.tenants : undefined),
     });
   }
-  if (ctx.config.api.authEnabled && ctx.config.api.apiKey) installApiKeyAuth(app, ctx.config.api.apiKey);
+  installAuth(app, { enabled: ctx.config.api.authEnabled, registry: ctx.tenants, tickets: ctx.tickets });
 
   registerHealthRoute(app, {
     activeSessions: async () => (await ctx.store.listSessions()).filter((s) => s.status !== 'expired').length,
@@ -74,6 +75,7 @@ export async function buildApp(ctx: ServerContext): Promise<FastifyInstance> {
     },
   });
   registerTaskRoutes(app, ctx.tasks);
+  registerWsTicketRoute(app, ctx.tickets);
   registerSessionRoutes(app, { store: ctx.store, sessions: ctx.sessions, tasks: ctx.tasks });
   registerTaskEventRoutes(app, { tasks: ctx.tasks, store: ctx.store, stream: ctx.stream, logger: httpLogger });
   registerTaskEventsWebSocket(app, { tasks: ctx.tasks, stream: ctx.stream, sockets: ctx.sockets, logger: httpLogger });

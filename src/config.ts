@@ -1,4 +1,6 @@
 import path from 'node:path';
+import { loadKeysFile } from './tenancy/keys-file.js';
+import type { Tenant } from './tenancy/tenant.js';
 
 export type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 export type StorageType = 'memory' | 'sqlite' | 'redis';
@@ -8,6 +10,8 @@ export interface Config {
   readonly api: {
     readonly authEnabled: boolean;
     readonly apiKey: string | undefined;
+    /** Tenants from API_KEYS_FILE (empty without one). */
+    readonly tenants: readonly Tenant[];
     readonly rateLimitEnabled: boolean;
     readonly rateLimitPerMinute: number;
     readonly maxBodyBytes: number;
@@ -127,7 +131,12 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
 
   const authEnabled = r.bool('API_AUTH_ENABLED', false);
   const apiKey = r.raw('API_API_KEY');
-  if (authEnabled && apiKey === undefined) r.problems.push('API_AUTH_ENABLED is true but API_API_KEY is not set');
+  const keysFile = r.raw('API_KEYS_FILE');
+  const keys = keysFile === undefined ? { tenants: [], problems: [] } : loadKeysFile(path.resolve(cwd, keysFile));
+  r.problems.push(...keys.problems);
+  if (authEnabled && apiKey === undefined && keysFile === undefined) {
+    r.problems.push('API_AUTH_ENABLED is true but neither API_API_KEY nor API_KEYS_FILE is set');
+  }
 
   const storageType = r.oneOf<StorageType>('STORAGE_TYPE', ['memory', 'sqlite', 'redis'], 'sqlite', (v) => v.toLowerCase());
   if (storageType === 'redis') r.problems.push('STORAGE_TYPE=redis is not available in this version; use sqlite or memory');
@@ -142,6 +151,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     api: {
       authEnabled,
       apiKey,
+      tenants: keys.tenants,
       rateLimitEnabled: r.bool('API_RATE_LIMIT_ENABLED', true),
       rateLimitPerMinute: r.int('API_RATE_LIMIT_PER_MINUTE', 100, 1),
       maxBodyBytes: r.int('API_MAX_BODY_BYTES', 1024 * 1024, 1024),

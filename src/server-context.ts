@@ -22,6 +22,9 @@ import { recoverAfterRestart } from './tasks/recovery.js';
 import { Retention } from './tasks/retention.js';
 import { VERSION } from './version.js';
 import { WorkspaceResolver } from './workspaces/workspace-resolver.js';
+import type { Tenant } from './tenancy/tenant.js';
+import { TenantRegistry } from './tenancy/tenant-registry.js';
+import { TicketStore } from './tenancy/ws-tickets.js';
 
 /** Tools granted when a task names none: what a coding task needs, without network tools. */
 export const DEFAULT_ALLOWED_TOOLS = ['Read', 'Write', 'Edit', 'MultiEdit', 'Glob', 'Grep', 'Bash'] as const;
@@ -46,6 +49,8 @@ export interface ServerContext {
   executor: TaskExecutor;
   tasks: TaskService;
   agents: AgentProcessManager;
+  tenants: TenantRegistry;
+  tickets: TicketStore;
   /** Prometheus metrics, served on METRICS_PORT by main.ts. */
   metrics: Metrics;
   sockets: Set<WebSocket>;
@@ -67,7 +72,19 @@ export async function createServerContext(config: Config, logger: Logger, overri
   const homeDir = path.join(config.dataDir, 'agent-home');
   await Promise.all([mkdir(configDir, { recursive: true }), mkdir(homeDir, { recursive: true })]);
 
-  const workspaces = await WorkspaceResolver.create(config.workspaceRoot);
+  const tenants = new TenantRegistry(config.api.tenants, config.api.apiKey);
+  const tickets = new TicketStore();
+  // Each tenant's subtree is created on first use and its resolver kept.
+  const resolvers = new Map<string, Promise<WorkspaceResolver>>();
+  const workspacesOf = (tenant: Tenant): Promise<WorkspaceResolver> => {
+    let resolver = resolvers.get(tenant.id);
+    if (!resolver) {
+      resolver = WorkspaceResolver.create(path.join(config.workspaceRoot, tenant.workspaceDir));
+      resolvers.set(tenant.id, resolver);
+    }
+    return resolver;
+  };
+  await workspacesOf(tenants.defaultTenant);
   const usePdeathsig = pdeathsigAvailable();
   if (!usePdeathsig) logger.warn('setpriv not available: agent processes may outlive the server if it is killed with SIGKILL');
   const redact = serverRedactor([config.claude.apiKey, config.api.apiKey], serverEnv);
@@ -99,7 +116,7 @@ export async function createServerContext(config: Config, logger: Logger, overri
     maxBufferedBytes: config.streams.maxBufferedBytes,
     stallTimeoutMs: config.streams.stallTimeoutSeconds * 1000,
   });
-  const sessions = new SessionService(store, workspaces, logger.child('sessions'), now);
+  const sessions = new SessionService(store, workspacesOf, logger.child('sessions'), now);
   const finisher = new TaskFinisher(store, events, logger.child('tasks'), now, redact);
   const metrics = new Metrics();
   // Before recovery, so that tasks it finishes (SERVER_RESTARTED) are counted too.
@@ -122,7 +139,7 @@ export async function createServerContext(config: Config, logger: Logger, overri
       interruptGraceMs: config.tasks.interruptGraceMs,
     },
   });
-  const scheduler = new Scheduler(config.sessions.maxConcurrent, config.tasks.queueMax, executor.execute);
+  const scheduler = new Scheduler(config.sessions.maxConcurrent, config.tasks.queueMax, executor.execute, (id) => tenants.get(id)?.maxConcurrent ?? null);
   metrics.setSources({
     queueDepth: () => scheduler.queuedCount,
     runningTasks: () => scheduler.runningCount,
@@ -169,6 +186,8 @@ export async function createServerContext(config: Config, logger: Logger, overri
     executor,
     tasks,
     agents,
+    tenants,
+    tickets,
     metrics,
     sockets: new Set(),
     startedAt: now(),

@@ -263,12 +263,30 @@ export function buildOpenApiDocument(): OpenApiDocument {
             'HTTP error in the usual shape; with auth enabled the key is checked at the upgrade (`X-API-Key` or Bearer).',
           ].join(' '),
           tags: ['events'],
-          parameters: [TASK_ID, ...queryParameters(eventsQuerySchema, { after: eventsQueryHelp.after })],
+          parameters: [
+            TASK_ID,
+            ...queryParameters(eventsQuerySchema, {
+              after: eventsQueryHelp.after,
+              ticket: 'A ticket from POST /api/v1/ws-tickets, instead of a key header (browsers).',
+            }),
+          ],
           responses: {
             '101': { description: 'Switching protocols; then one TaskEvent (see its schema) per text message.' },
             '400': errorResponse('VALIDATION_ERROR: a bad `after`, or a seq the task has no event for.'),
+            '401': errorResponse('UNAUTHORIZED: no key, a wrong key, or a used or expired ticket.'),
             '404': errorResponse('TASK_NOT_FOUND.'),
           },
+        }),
+      },
+      '/api/v1/ws-tickets': {
+        post: operation({
+          id: 'createWsTicket',
+          summary: 'A single-use ticket for a WebSocket upgrade',
+          description:
+            'For browsers, which cannot set headers on a WebSocket: ask for a ticket with your key, then connect to ' +
+            '`/ws/tasks/{task_id}?ticket=…`. A ticket is valid once, for 30 seconds, and only for your own tasks. Never put a key in a URL.',
+          tags: ['events'],
+          responses: { '201': json(ref('WsTicket'), 'The ticket.') },
         }),
       },
       '/api/v1/sessions': {

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import rateLimit, { normalizeIP, type RateLimitPluginOptions } from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ApiError } from '../errors.js';
-import { keysMatch, presentedKey } from './auth.js';
+import type { TenantRegistry } from '../tenancy/tenant-registry.js';
+import { presentedKey } from './auth.js';
 import { sendApiError } from './error-handler.js';
 
 /** Never limited: load balancers and orchestrators poll it. */
@@ -29,12 +30,12 @@ export interface RateLimitSettings {
   backend?: RateLimitBackend;
 }
 
-/** The identity for the single-key setup: the presented key, if it is API_API_KEY. */
-export function verifiedApiKey(apiKey: string | undefined): (request: FastifyRequest) => string | undefined {
+/** The caller's identity for rate limiting: the presented key, if the server accepts it. */
+export function verifiedApiKey(registry: TenantRegistry | undefined): (request: FastifyRequest) => string | undefined {
   return (request) => {
-    if (apiKey === undefined) return undefined;
+    if (registry === undefined) return undefined;
     const key = presentedKey(request);
-    return key !== undefined && keysMatch(key, apiKey) ? key : undefined;
+    return key !== undefined && registry.identify(key) !== null ? key : undefined;
   };
 }
 

@@ -114,6 +114,14 @@ export const sessionListSchema = z
   .object({ sessions: z.array(sessionSchema), total: z.number().int() })
   .meta({ id: 'SessionList' });
 
+export const wsTicketSchema = z
+  .object({
+    ticket: z.string().describe('Put it in the WebSocket URL: `/ws/tasks/{task_id}?ticket=…`. Valid once.'),
+    expires_at: z.string().describe('ISO 8601; 30 seconds after issue.'),
+    expires_in_seconds: z.number().int(),
+  })
+  .meta({ id: 'WsTicket' });
+
 export const deletedSessionSchema = z
   .object({
     session_id: z.string(),

@@ -52,6 +52,8 @@ const seqParam = (name: string) =>
 
 export const eventsQuerySchema = z.strictObject({
   after: seqParam('after').optional(),
+  /** A single-use ticket from POST /api/v1/ws-tickets, for clients that cannot send headers. */
+  ticket: z.string().max(200).optional(),
 });
 
 export const eventsHttpQuerySchema = z.strictObject({

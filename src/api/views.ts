@@ -1,19 +1,23 @@
 import type { FastifyRequest } from 'fastify';
+import type { TaskEvent } from '../events/event-types.js';
 import type { Session } from '../sessions/session-types.js';
 import type { Task } from '../tasks/task-types.js';
+import { externalId } from '../tenancy/tenant.js';
+
+// Everything a client sees carries its own ids: the tenant prefix used inside never leaves.
 
 /** The WebSocket address a client should use, as seen from the client (Host and proxy headers). */
 export function websocketUrl(request: FastifyRequest, taskId: string): string {
   const forwardedProto = String(request.headers['x-forwarded-proto'] ?? '').split(',')[0]?.trim();
   const secure = forwardedProto === 'https' || request.protocol === 'https';
   const host = request.headers['x-forwarded-host'] ?? request.headers.host ?? 'localhost:8000';
-  return `${secure ? 'wss' : 'ws'}://${String(host).split(',')[0]!.trim()}/ws/tasks/${encodeURIComponent(taskId)}`;
+  return `${secure ? 'wss' : 'ws'}://${String(host).split(',')[0]!.trim()}/ws/tasks/${encodeURIComponent(externalId(taskId))}`;
 }
 
 export function submitView(request: FastifyRequest, task: Task) {
   return {
-    task_id: task.task_id,
-    session_id: task.session_id,
+    task_id: externalId(task.task_id),
+    session_id: externalId(task.session_id),
     status: task.status,
     websocket_url: websocketUrl(request, task.task_id),
     created_at: task.created_at,
@@ -21,11 +25,25 @@ export function submitView(request: FastifyRequest, task: Task) {
 }
 
 export function taskView(request: FastifyRequest, task: Task) {
-  const { request_hash: _hash, ...rest } = task;
-  return { ...rest, websocket_url: websocketUrl(request, task.task_id) };
+  const { request_hash: _hash, tenant_id: _tenant, ...rest } = task;
+  return {
+    ...rest,
+    task_id: externalId(task.task_id),
+    session_id: externalId(task.session_id),
+    websocket_url: websocketUrl(request, task.task_id),
+  };
 }
 
 export function sessionView(session: Session) {
-  const { sdk_session_id, sdk_cost_total_usd: _total, ...rest } = session;
-  return { ...rest, claude_session_id: sdk_session_id };
+  const { sdk_session_id, sdk_cost_total_usd: _total, tenant_id: _tenant, ...rest } = session;
+  return {
+    ...rest,
+    session_id: externalId(session.session_id),
+    current_task_id: session.current_task_id === null ? null : externalId(session.current_task_id),
+    claude_session_id: sdk_session_id,
+  };
+}
+
+export function publicEvent(event: TaskEvent): TaskEvent {
+  return { ...event, task_id: externalId(event.task_id) };
 }

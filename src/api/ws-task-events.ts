@@ -8,6 +8,8 @@ import type { TaskService } from '../tasks/task-service.js';
 import { sendApiError } from './error-handler.js';
 import { eventsQuerySchema } from './schemas.js';
 import { validate } from './validate.js';
+import { publicEvent } from './views.js';
+import { internalId } from '../tenancy/tenant.js';
 
 /** Close codes clients can act on; documented in the README. */
 export const WS_CLOSE = {
@@ -31,7 +33,7 @@ function webSocketSink(socket: WebSocket): EventSink {
   let lastWrite: Promise<void> = Promise.resolve();
   return {
     send: (event: TaskEvent) => {
-      lastWrite = new Promise((resolve) => socket.send(JSON.stringify(event), () => resolve()));
+      lastWrite = new Promise((resolve) => socket.send(JSON.stringify(publicEvent(event)), () => resolve()));
     },
     buffered: () => socket.bufferedAmount,
     flushed: () => lastWrite,
@@ -49,8 +51,8 @@ export function registerTaskEventsWebSocket(
     preValidation: async (request, reply) => {
       try {
         const { after } = validate(eventsQuerySchema, request.query, 'query');
-        await deps.tasks.get(request.params.task_id);
-        if (after !== undefined && (await deps.stream.isPastEnd(request.params.task_id, after))) {
+        const task = await deps.tasks.get(request.tenant, request.params.task_id);
+        if (after !== undefined && (await deps.stream.isPastEnd(task.task_id, after))) {
           throw new ApiError('VALIDATION_ERROR', `Task ${request.params.task_id} has no event ${after}: resume after the last seq you received`);
         }
       } catch (error) {
@@ -63,7 +65,7 @@ export function registerTaskEventsWebSocket(
       throw new ApiError('NOT_FOUND', 'This is a WebSocket endpoint: connect with an Upgrade: websocket request');
     },
     wsHandler: (socket, request) => {
-      const taskId = request.params.task_id;
+      const taskId = internalId(request.tenant.id, request.params.task_id);
       const { after } = validate(eventsQuerySchema, request.query, 'query');
       deps.sockets.add(socket);
       const closed = new AbortController();

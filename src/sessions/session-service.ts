@@ -1,6 +1,7 @@
 import { ApiError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import type { Store } from '../storage/store.js';
+import { externalId, internalId, type Tenant } from '../tenancy/tenant.js';
 import type { WorkspaceResolver } from '../workspaces/workspace-resolver.js';
 import type { Session } from './session-types.js';
 
@@ -18,7 +19,8 @@ export interface SessionPlacement {
 export class SessionService {
   constructor(
     private readonly store: Store,
-    private readonly workspaces: WorkspaceResolver,
+    /** Each tenant's workspaces live in a subtree of WORKSPACE_ROOT of their own. */
+    private readonly workspacesOf: (tenant: Tenant) => Promise<WorkspaceResolver>,
     private readonly logger: Logger,
     private readonly now: () => Date,
   ) {}
@@ -27,32 +29,35 @@ export class SessionService {
    * Decides which session a task joins (see README, "Sessions"). Only the workspace directory is
    * created here; the caller stores the task and, for a new session, the session.
    */
-  async place(taskId: string, request: SessionRequest | undefined, workspace: string | undefined): Promise<SessionPlacement> {
-    const requestedWorkspace = workspace === undefined ? undefined : await this.workspaces.resolve(workspace);
+  async place(tenant: Tenant, taskId: string, request: SessionRequest | undefined, workspace: string | undefined): Promise<SessionPlacement> {
+    const workspaces = await this.workspacesOf(tenant);
+    const requestedWorkspace = workspace === undefined ? undefined : await workspaces.resolve(workspace);
 
     if (request?.reuse_existing && request.session_id) {
-      const session = await this.store.getSession(request.session_id);
+      const session = await this.store.getSession(internalId(tenant.id, request.session_id));
       if (!session) throw new ApiError('SESSION_NOT_FOUND', `Session ${request.session_id} not found`);
       this.assertSameWorkspace(session, requestedWorkspace);
       return { session, isNew: false };
     }
     if (request?.reuse_existing && requestedWorkspace !== undefined) {
       const candidates = (await this.store.listSessions())
-        .filter((s) => s.workspace === requestedWorkspace && s.status === 'idle')
+        .filter((s) => s.tenant_id === tenant.id && s.workspace === requestedWorkspace && s.status === 'idle')
         .sort((a, b) => (a.last_activity_at < b.last_activity_at ? 1 : -1));
       if (candidates[0]) return { session: candidates[0], isNew: false };
     }
 
-    const sessionId = request?.session_id ?? `session-${taskId}`;
+    const name = request?.session_id ?? `session-${externalId(taskId)}`;
+    const sessionId = internalId(tenant.id, name);
     if (await this.store.getSession(sessionId)) {
-      throw new ApiError('SESSION_ALREADY_EXISTS', `Session ${sessionId} already exists; send "reuse_existing": true to run in it`);
+      throw new ApiError('SESSION_ALREADY_EXISTS', `Session ${name} already exists; send "reuse_existing": true to run in it`);
     }
     const now = this.now().toISOString();
     return {
       isNew: true,
       session: {
         session_id: sessionId,
-        workspace: requestedWorkspace ?? (await this.workspaces.resolve(sessionId)),
+        tenant_id: tenant.id,
+        workspace: requestedWorkspace ?? (await workspaces.resolve(name)),
         status: 'idle',
         sdk_session_id: null,
         created_at: now,
@@ -107,9 +112,10 @@ export class SessionService {
     }
   }
 
-  async get(sessionId: string): Promise<Session> {
-    const session = await this.store.getSession(sessionId);
-    if (!session) throw new ApiError('SESSION_NOT_FOUND', `Session ${sessionId} not found`);
+  /** A tenant's session by the id the client knows; another tenant's answers exactly like a missing one. */
+  async get(tenant: Tenant, sessionId: string): Promise<Session> {
+    const session = await this.store.getSession(internalId(tenant.id, sessionId));
+    if (!session || session.tenant_id !== tenant.id) throw new ApiError('SESSION_NOT_FOUND', `Session ${sessionId} not found`);
     return session;
   }
 
@@ -128,7 +134,7 @@ export class SessionService {
 
   private assertSameWorkspace(session: Session, workspace: string | undefined): void {
     if (workspace !== undefined && workspace !== session.workspace) {
-      throw new ApiError('SESSION_WORKSPACE_MISMATCH', `Session ${session.session_id} runs in a different workspace`);
+      throw new ApiError('SESSION_WORKSPACE_MISMATCH', `Session ${externalId(session.session_id)} runs in a different workspace`);
     }
   }
 }

@@ -2,7 +2,9 @@ export const SESSION_STATUSES = ['idle', 'busy', 'expired'] as const;
 export type SessionStatus = (typeof SESSION_STATUSES)[number];
 
 export interface Session {
+  /** Internal id, prefixed like task ids (see tenancy/ids.ts). */
   session_id: string;
+  tenant_id: string;
   /** Real path of the workspace every task of this session runs in. */
   workspace: string;
   status: SessionStatus;

@@ -41,6 +41,7 @@ export class MemoryStore implements Store {
     const after = query.cursor ? decodeCursor(query.cursor) : null;
     const matching = [...this.tasks.values()]
       .filter((t) => query.status === undefined || t.status === query.status)
+      .filter((t) => query.tenant_id === undefined || t.tenant_id === query.tenant_id)
       .filter((t) => after === null || compareTasksNewestFirst({ created_at: after[0], task_id: after[1] }, t) < 0)
       .sort(compareTasksNewestFirst);
     const items = matching.slice(0, query.limit).map(copy);

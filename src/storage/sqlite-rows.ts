@@ -6,6 +6,7 @@ import type { Task, TaskOptions, TaskStatus, TaskUsage } from '../tasks/task-typ
 /** Rows as better-sqlite3 binds and returns them: nested fields are JSON text. */
 export interface TaskRow {
   task_id: string;
+  tenant_id: string;
   session_id: string;
   prompt: string;
   workspace: string;
@@ -25,6 +26,7 @@ export interface TaskRow {
 
 export interface SessionRow {
   session_id: string;
+  tenant_id: string;
   workspace: string;
   status: string;
   sdk_session_id: string | null;
@@ -46,12 +48,12 @@ export interface EventRow {
 
 export const TASK_COLUMNS = [
   'task_id', 'session_id', 'prompt', 'workspace', 'options', 'status', 'created_at', 'started_at',
-  'completed_at', 'result', 'usage', 'num_turns', 'cost_usd', 'duration_ms', 'error', 'request_hash',
+  'completed_at', 'result', 'usage', 'num_turns', 'cost_usd', 'duration_ms', 'error', 'request_hash', 'tenant_id',
 ] as const satisfies readonly (keyof TaskRow)[];
 
 export const SESSION_COLUMNS = [
   'session_id', 'workspace', 'status', 'sdk_session_id', 'created_at', 'last_activity_at', 'task_count',
-  'current_task_id', 'cost_usd', 'sdk_cost_total_usd',
+  'current_task_id', 'cost_usd', 'sdk_cost_total_usd', 'tenant_id',
 ] as const satisfies readonly (keyof SessionRow)[];
 
 const parse = <T>(json: string): T => JSON.parse(json) as T;
@@ -60,6 +62,7 @@ const parseNullable = <T>(json: string | null): T | null => (json === null ? nul
 export function taskToRow(task: Task): TaskRow {
   return {
     task_id: task.task_id,
+    tenant_id: task.tenant_id,
     session_id: task.session_id,
     prompt: task.prompt,
     workspace: task.workspace,
@@ -81,6 +84,7 @@ export function taskToRow(task: Task): TaskRow {
 export function rowToTask(row: TaskRow): Task {
   return {
     task_id: row.task_id,
+    tenant_id: row.tenant_id,
     session_id: row.session_id,
     prompt: row.prompt,
     workspace: row.workspace,
@@ -102,6 +106,7 @@ export function rowToTask(row: TaskRow): Task {
 export function sessionToRow(session: Session): SessionRow {
   return {
     session_id: session.session_id,
+    tenant_id: session.tenant_id,
     workspace: session.workspace,
     status: session.status,
     sdk_session_id: session.sdk_session_id,

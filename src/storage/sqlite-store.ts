@@ -34,6 +34,7 @@ const rowLimit = (limit: number): number =>
   Number.isNaN(limit) ? 0 : Math.max(0, Math.min(Math.floor(limit), Number.MAX_SAFE_INTEGER));
 
 interface ListParams {
+  tenant: string | null;
   status: string | null;
   c_at: string | null;
   c_id: string | null;
@@ -51,7 +52,7 @@ export class SqliteStore implements Store {
   private readonly insertTaskStmt;
   private readonly getTaskStmt;
   private readonly updateTaskStmt;
-  private readonly listStmts: Record<'all' | 'status' | 'cursor' | 'statusCursor', Database.Statement<[ListParams], TaskRow>>;
+  private readonly listStmts: Map<string, Database.Statement<[ListParams], TaskRow>>;
   private readonly tasksWithStatusStmt;
   private readonly pruneCandidatesStmt;
   private readonly deleteTaskStmt;
@@ -98,14 +99,20 @@ export class SqliteStore implements Store {
         `SELECT * FROM tasks ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ` +
           'ORDER BY created_at DESC, task_id DESC LIMIT @limit',
       );
-    const byStatus = 'status = @status';
-    const afterCursor = '(created_at, task_id) < (@c_at, @c_id)';
-    this.listStmts = {
-      all: list([]),
-      status: list([byStatus]),
-      cursor: list([afterCursor]),
-      statusCursor: list([byStatus, afterCursor]),
-    };
+    // One prepared statement per combination of filters, so each can use its index.
+    this.listStmts = new Map();
+    for (const tenant of [false, true]) {
+      for (const status of [false, true]) {
+        for (const cursor of [false, true]) {
+          const where = [
+            ...(tenant ? ['tenant_id = @tenant'] : []),
+            ...(status ? ['status = @status'] : []),
+            ...(cursor ? ['(created_at, task_id) < (@c_at, @c_id)'] : []),
+          ];
+          this.listStmts.set(`${tenant}|${status}|${cursor}`, list(where));
+        }
+      }
+    }
     this.tasksWithStatusStmt = db.prepare<[string], TaskRow>(
       'SELECT * FROM tasks WHERE status IN (SELECT value FROM json_each(?)) ORDER BY created_at ASC, task_id ASC',
     );
@@ -186,9 +193,14 @@ export class SqliteStore implements Store {
     // An undecodable cursor is ignored (first page), exactly as in MemoryStore.
     const after = query.cursor ? decodeCursor(query.cursor) : null;
     const limit = rowLimit(query.limit);
-    const stmt =
-      query.status === undefined ? (after ? this.listStmts.cursor : this.listStmts.all) : after ? this.listStmts.statusCursor : this.listStmts.status;
-    const rows = stmt.all({ status: query.status ?? null, c_at: after?.[0] ?? null, c_id: after?.[1] ?? null, limit: limit + 1 });
+    const stmt = this.listStmts.get(`${query.tenant_id !== undefined}|${query.status !== undefined}|${after !== null}`)!;
+    const rows = stmt.all({
+      tenant: query.tenant_id ?? null,
+      status: query.status ?? null,
+      c_at: after?.[0] ?? null,
+      c_id: after?.[1] ?? null,
+      limit: limit + 1,
+    });
     const items = rows.slice(0, limit).map(rowToTask);
     const last = items[items.length - 1];
     return { items, next_cursor: rows.length > limit && last ? encodeCursor(last) : null };

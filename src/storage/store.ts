@@ -4,6 +4,8 @@ import type { Task, TaskPatch, TaskStatus } from '../tasks/task-types.js';
 
 export interface TaskListQuery {
   status?: TaskStatus | undefined;
+  /** Only this tenant's tasks. */
+  tenant_id?: string | undefined;
   /** 1..500 */
   limit: number;
   /** Opaque, from a previous page's `next_cursor`. */

@@ -36,7 +36,7 @@ export async function recoverAfterRestart(deps: {
   }
   const requeued: string[] = [];
   for (const task of await store.tasksWithStatus(['queued'])) {
-    scheduler.enqueue({ taskId: task.task_id, sessionId: task.session_id });
+    scheduler.enqueue({ taskId: task.task_id, sessionId: task.session_id, tenantId: task.tenant_id });
     requeued.push(task.task_id);
   }
   if (interrupted.length > 0 || requeued.length > 0) logger.warn('Recovered tasks from the previous run', { interrupted, requeued });

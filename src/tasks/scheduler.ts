@@ -3,46 +3,59 @@ import { ApiError } from '../errors.js';
 export interface QueueItem {
   taskId: string;
   sessionId: string;
+  tenantId: string;
 }
 
 export type RunTask = (item: QueueItem) => Promise<void>;
 
+/** A tenant's own cap on running tasks (its max_concurrent), or null for none. */
+export type TenantCap = (tenantId: string) => number | null;
+
 const QUEUE_FULL_RETRY_AFTER_SECONDS = 5;
 
 /**
- * FIFO admission with two limits: at most `maxConcurrent` tasks run at once, and a session runs
- * one task at a time. A task whose session is busy waits without blocking the tasks behind it.
+ * Admission with three limits: at most `maxConcurrent` tasks run at once, a session runs one
+ * task at a time, and a tenant never runs more than its own cap. When a slot frees up, the
+ * waiting task of the tenant with the fewest running tasks goes first (FIFO among equals), so
+ * a tenant with a long queue cannot starve the others, while a lone tenant can still use every
+ * slot. A task that cannot start yet does not hold up the tasks behind it.
  */
 export class Scheduler {
   private readonly queue: QueueItem[] = [];
   private readonly running = new Map<string, QueueItem>();
   private readonly busySessions = new Set<string>();
-  private reserved = 0;
+  private readonly runningPerTenant = new Map<string, number>();
+  private readonly reservedPerTenant = new Map<string, number>();
   private paused = false;
 
   constructor(
     private readonly maxConcurrent: number,
     private readonly queueMax: number,
     private readonly run: RunTask,
+    private readonly tenantCap: TenantCap = () => null,
   ) {}
 
   /**
    * Claims room for one submission before it is stored, so concurrent submissions cannot
-   * overfill the queue. Every reservation counts as queued until it is used or released.
+   * overfill the queue. Each tenant may have up to TASK_QUEUE_MAX tasks waiting beyond what it
+   * can run, so one tenant filling its queue never locks the others out.
    */
-  reserve(): { release(): void } {
-    if (this.running.size + this.queue.length + this.reserved >= this.maxConcurrent + this.queueMax) {
+  reserve(tenantId: string): { release(): void } {
+    const canRun = Math.min(this.maxConcurrent, this.tenantCap(tenantId) ?? this.maxConcurrent);
+    const reserved = this.reservedPerTenant.get(tenantId) ?? 0;
+    const held = (this.runningPerTenant.get(tenantId) ?? 0) + this.queue.filter((i) => i.tenantId === tenantId).length + reserved;
+    if (held >= canRun + this.queueMax) {
       throw new ApiError('QUEUE_FULL', undefined, { queued: this.queue.length, running: this.running.size }, {
         'Retry-After': String(QUEUE_FULL_RETRY_AFTER_SECONDS),
       });
     }
-    this.reserved++;
+    this.reservedPerTenant.set(tenantId, reserved + 1);
     let released = false;
     return {
       release: () => {
         if (released) return;
         released = true;
-        this.reserved--;
+        this.reservedPerTenant.set(tenantId, (this.reservedPerTenant.get(tenantId) ?? 1) - 1);
       },
     };
   }
@@ -89,23 +102,39 @@ export class Scheduler {
   }
 
   private pump(): void {
-    if (this.paused) return;
-    for (let i = 0; i < this.queue.length && this.running.size < this.maxConcurrent; ) {
-      const item = this.queue[i]!;
-      if (this.busySessions.has(item.sessionId)) {
-        i++;
-        continue;
-      }
-      this.queue.splice(i, 1);
+    while (!this.paused && this.running.size < this.maxConcurrent) {
+      const index = this.nextStartable();
+      if (index === -1) return;
+      const [item] = this.queue.splice(index, 1) as [QueueItem];
       this.running.set(item.taskId, item);
       this.busySessions.add(item.sessionId);
+      this.runningPerTenant.set(item.tenantId, (this.runningPerTenant.get(item.tenantId) ?? 0) + 1);
       void this.run(item)
         .catch(() => undefined)
         .finally(() => {
           this.running.delete(item.taskId);
           this.busySessions.delete(item.sessionId);
+          this.runningPerTenant.set(item.tenantId, (this.runningPerTenant.get(item.tenantId) ?? 1) - 1);
           this.pump();
         });
     }
+  }
+
+  /** The queue index of the task to start next, or -1 if none can start now. */
+  private nextStartable(): number {
+    let best = -1;
+    let bestRunning = Infinity;
+    for (let i = 0; i < this.queue.length; i++) {
+      const item = this.queue[i]!;
+      if (this.busySessions.has(item.sessionId)) continue;
+      const running = this.runningPerTenant.get(item.tenantId) ?? 0;
+      const cap = this.tenantCap(item.tenantId);
+      if (cap !== null && running >= cap) continue;
+      if (running < bestRunning) {
+        best = i;
+        bestRunning = running;
+      }
+    }
+    return best;
   }
 }

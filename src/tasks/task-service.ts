@@ -8,6 +8,7 @@ import type { Scheduler } from './scheduler.js';
 import type { TaskExecutor } from './task-executor.js';
 import { ZERO_USAGE, type TaskFinisher } from './task-finisher.js';
 import { isTerminal, type Task } from './task-types.js';
+import { externalId, internalId, type Tenant } from '../tenancy/tenant.js';
 
 export interface SubmitResult {
   task: Task;
@@ -34,10 +35,11 @@ export interface TaskServiceDeps {
 export class TaskService {
   constructor(private readonly deps: TaskServiceDeps) {}
 
-  async submit(body: SubmitTaskBody): Promise<SubmitResult> {
+  async submit(tenant: Tenant, body: SubmitTaskBody): Promise<SubmitResult> {
     const { store, sessions, scheduler } = this.deps;
-    const { task_id: requestedId, ...rest } = body;
+    const { task_id: clientId, ...rest } = body;
     const requestHash = fingerprint(rest);
+    const requestedId = clientId === undefined ? undefined : internalId(tenant.id, clientId);
 
     if (requestedId !== undefined) {
       const existing = await store.getTask(requestedId);
@@ -51,12 +53,13 @@ export class TaskService {
       );
     }
 
-    const reservation = scheduler.reserve();
+    const reservation = scheduler.reserve(tenant.id);
     try {
-      const taskId = requestedId ?? this.deps.newTaskId();
-      const placement = await sessions.place(taskId, body.session, body.workspace);
+      const taskId = requestedId ?? internalId(tenant.id, this.deps.newTaskId());
+      const placement = await sessions.place(tenant, taskId, body.session, body.workspace);
       const task: Task = {
         task_id: taskId,
+        tenant_id: tenant.id,
         session_id: placement.session.session_id,
         prompt: body.prompt,
         workspace: placement.session.workspace,
@@ -87,7 +90,7 @@ export class TaskService {
       if (!inserted.inserted) return this.idempotentReplay(inserted.task, requestHash);
 
       this.deps.logger.info('Task submitted', { task_id: taskId, session_id: task.session_id, workspace: task.workspace });
-      scheduler.enqueue({ taskId, sessionId: task.session_id });
+      scheduler.enqueue({ taskId, sessionId: task.session_id, tenantId: tenant.id });
       reservation.release();
       return { task: (await store.getTask(taskId)) ?? task, created: true };
     } finally {
@@ -95,21 +98,26 @@ export class TaskService {
     }
   }
 
-  async get(taskId: string): Promise<Task> {
-    const task = await this.deps.store.getTask(taskId);
-    if (!task) throw new ApiError('TASK_NOT_FOUND', `Task ${taskId} not found`);
+  /** A tenant's task by the id the client knows; another tenant's answers exactly like a missing one. */
+  async get(tenant: Tenant, taskId: string): Promise<Task> {
+    const task = await this.deps.store.getTask(internalId(tenant.id, taskId));
+    if (!task || task.tenant_id !== tenant.id) throw new ApiError('TASK_NOT_FOUND', `Task ${taskId} not found`);
     return task;
   }
 
-  list(query: TaskListQuery): Promise<Page<Task>> {
-    return this.deps.store.listTasks(query);
+  list(tenant: Tenant, query: Omit<TaskListQuery, 'tenant_id'>): Promise<Page<Task>> {
+    return this.deps.store.listTasks({ ...query, tenant_id: tenant.id });
   }
 
   /** Ends a queued or running task as `interrupted` and returns it once it has ended. */
-  async interrupt(taskId: string, reason: 'interrupted' | 'session_deleted' = 'interrupted'): Promise<Task> {
-    const task = await this.get(taskId);
+  async interrupt(tenant: Tenant, taskId: string): Promise<Task> {
+    return this.stop(await this.get(tenant, taskId), 'interrupted');
+  }
+
+  private async stop(task: Task, reason: 'interrupted' | 'session_deleted'): Promise<Task> {
+    const taskId = task.task_id;
     if (isTerminal(task.status)) {
-      throw new ApiError('TASK_NOT_RUNNING', `Task ${taskId} has already finished with status ${task.status}`);
+      throw new ApiError('TASK_NOT_RUNNING', `Task ${externalId(taskId)} has already finished with status ${task.status}`);
     }
     if (this.deps.scheduler.cancel(taskId)) {
       const error = reason === 'session_deleted' ? taskError('SESSION_DELETED') : taskError('TASK_INTERRUPTED', 'Task was interrupted before it started');
@@ -119,20 +127,20 @@ export class TaskService {
       this.deps.executor.stop(taskId, reason);
       await this.deps.executor.whenDone(taskId);
     }
-    return this.get(taskId);
+    return (await this.deps.store.getTask(taskId)) ?? task;
   }
 
   /** Deletes a session, first interrupting its running task and cancelling its queued ones. */
-  async deleteSession(sessionId: string): Promise<{ session_id: string; interrupted_tasks: string[] }> {
-    await this.deps.sessions.get(sessionId);
+  async deleteSession(tenant: Tenant, clientSessionId: string): Promise<{ session_id: string; interrupted_tasks: string[] }> {
+    const sessionId = (await this.deps.sessions.get(tenant, clientSessionId)).session_id;
     const unfinished = (await this.deps.store.tasksWithStatus(['queued', 'running'])).filter((t) => t.session_id === sessionId);
     // Queued ones first, so none of them starts in the slot the running one frees.
     unfinished.sort((a, b) => (a.status === b.status ? 0 : a.status === 'queued' ? -1 : 1));
     const interrupted: string[] = [];
     for (const task of unfinished) {
       try {
-        await this.interrupt(task.task_id, 'session_deleted');
-        interrupted.push(task.task_id);
+        await this.stop(task, 'session_deleted');
+        interrupted.push(externalId(task.task_id));
       } catch (error) {
         if (!(error instanceof ApiError && error.code === 'TASK_NOT_RUNNING')) throw error;
       }
@@ -140,12 +148,12 @@ export class TaskService {
     await this.deps.store.deleteSession(sessionId);
     this.deps.onSessionDeleted(sessionId);
     this.deps.logger.info('Session deleted', { session_id: sessionId, interrupted_tasks: interrupted });
-    return { session_id: sessionId, interrupted_tasks: interrupted };
+    return { session_id: clientSessionId, interrupted_tasks: interrupted };
   }
 
   private idempotentReplay(existing: Task, requestHash: string): SubmitResult {
     if (existing.request_hash !== requestHash) {
-      throw new ApiError('TASK_ID_CONFLICT', `Task ${existing.task_id} already exists with a different request body`);
+      throw new ApiError('TASK_ID_CONFLICT', `Task ${externalId(existing.task_id)} already exists with a different request body`);
     }
     return { task: existing, created: false };
   }

@@ -27,7 +27,10 @@ export interface TaskUsage {
 }
 
 export interface Task {
+  /** Internal id: the client's task_id, prefixed for tenants other than the default (see tenancy/ids.ts). */
   task_id: string;
+  /** The tenant that owns the task; 'default' without multi-tenant keys. */
+  tenant_id: string;
   session_id: string;
   prompt: string;
   /** Real path of the workspace, inside WORKSPACE_ROOT. */

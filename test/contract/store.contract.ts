@@ -16,6 +16,7 @@ const at = (second: number): string => new Date(Date.UTC(2025, 0, 1, 0, 0, secon
 export function makeTask(overrides: Partial<Task> = {}): Task {
   return {
     task_id: 'task-1',
+    tenant_id: 'default',
     session_id: 'session-1',
     prompt: 'Say hello',
     workspace: '/workspaces/one',
@@ -38,6 +39,7 @@ export function makeTask(overrides: Partial<Task> = {}): Task {
 export function makeSession(overrides: Partial<Session> = {}): Session {
   return {
     session_id: 'session-1',
+    tenant_id: 'default',
     workspace: '/workspaces/one',
     status: 'idle',
     sdk_session_id: null,

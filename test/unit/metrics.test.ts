@@ -9,6 +9,7 @@ import { parsePrometheus, sampleValue } from '../helpers/prometheus.js';
 function finishedTask(patch: Partial<Task>): Task {
   return {
     task_id: 't',
+    tenant_id: 'default',
     session_id: 's',
     prompt: 'p',
     workspace: '/w',

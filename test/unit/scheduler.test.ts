@@ -2,16 +2,21 @@ import { describe, expect, it } from 'vitest';
 import { ApiError } from '../../src/errors.js';
 import { Scheduler, type QueueItem } from '../../src/tasks/scheduler.js';
 
-function harness(maxConcurrent: number, queueMax: number) {
+function harness(maxConcurrent: number, queueMax: number, caps: Record<string, number> = {}) {
   const started: string[] = [];
   const finishers = new Map<string, () => void>();
-  const scheduler = new Scheduler(maxConcurrent, queueMax, (item: QueueItem) => {
-    started.push(item.taskId);
-    return new Promise<void>((resolve) => finishers.set(item.taskId, resolve));
-  });
-  const submit = (taskId: string, sessionId = `s-${taskId}`) => {
-    const reservation = scheduler.reserve();
-    const running = scheduler.enqueue({ taskId, sessionId });
+  const scheduler = new Scheduler(
+    maxConcurrent,
+    queueMax,
+    (item: QueueItem) => {
+      started.push(item.taskId);
+      return new Promise<void>((resolve) => finishers.set(item.taskId, resolve));
+    },
+    (tenantId) => caps[tenantId] ?? null,
+  );
+  const submit = (taskId: string, sessionId = `s-${taskId}`, tenantId = 'default') => {
+    const reservation = scheduler.reserve(tenantId);
+    const running = scheduler.enqueue({ taskId, sessionId, tenantId });
     reservation.release();
     return running;
   };
@@ -52,7 +57,7 @@ describe('Scheduler', () => {
     submit('b');
     let error: unknown;
     try {
-      scheduler.reserve();
+      scheduler.reserve('default');
     } catch (e) {
       error = e;
     }
@@ -64,10 +69,10 @@ describe('Scheduler', () => {
 
   it('counts outstanding reservations so concurrent submissions cannot overfill', () => {
     const { scheduler } = harness(1, 2);
-    scheduler.reserve();
-    scheduler.reserve();
-    scheduler.reserve();
-    expect(() => scheduler.reserve()).toThrow(ApiError);
+    scheduler.reserve('default');
+    scheduler.reserve('default');
+    scheduler.reserve('default');
+    expect(() => scheduler.reserve('default')).toThrow(ApiError);
   });
 
   it('cancels a queued task so it never starts', async () => {
@@ -79,4 +84,26 @@ describe('Scheduler', () => {
     await finish('a');
     expect(started).toEqual(['a']);
   });
+
+  it('starts the waiting task of the tenant with the fewest running tasks first', async () => {
+    const { started, submit, finish } = harness(2, 10);
+    submit('a1', 'sa1', 'a');
+    submit('a2', 'sa2', 'a');
+    submit('a3', 'sa3', 'a');
+    submit('b1', 'sb1', 'b');
+    expect(started).toEqual(['a1', 'a2']);
+    await finish('a1');
+    // a3 waited longer, but tenant b has nothing running.
+    expect(started).toEqual(['a1', 'a2', 'b1']);
+  });
+
+  it('holds a tenant to its own cap, and gives each tenant its own queue bound', async () => {
+    const { scheduler, started, submit } = harness(3, 1, { a: 1 });
+    submit('a1', 'sa1', 'a');
+    submit('a2', 'sa2', 'a');
+    expect(started).toEqual(['a1']);
+    expect(() => scheduler.reserve('a')).toThrow(ApiError);
+    expect(submit('b1', 'sb1', 'b')).toBe(true);
+  });
 });
+

@@ -7,6 +7,7 @@ import type { Store } from '../../storage/store.js';
 import type { TaskService } from '../../tasks/task-service.js';
 import { eventsHttpQuerySchema, lastEventIdSchema } from '../schemas.js';
 import { validate } from '../validate.js';
+import { publicEvent } from '../views.js';
 
 const HEARTBEAT_MS = 15_000;
 
@@ -19,7 +20,7 @@ function sseSink(reply: FastifyReply): EventSink {
   let lastWrite: Promise<void> = Promise.resolve();
   return {
     send: (event: TaskEvent) => {
-      const frame = `id: ${event.seq}\ndata: ${JSON.stringify(event)}\n\n`;
+      const frame = `id: ${event.seq}\ndata: ${JSON.stringify(publicEvent(event))}\n\n`;
       lastWrite = new Promise((resolve) => raw.write(frame, () => resolve()));
     },
     buffered: () => raw.writableLength,
@@ -40,23 +41,23 @@ export function registerTaskEventRoutes(
     const query = validate(eventsHttpQuerySchema, request.query, 'query');
     const lastEventId = request.headers['last-event-id'];
     const resumeFrom = typeof lastEventId === 'string' && lastEventId !== '' ? validate(lastEventIdSchema, lastEventId, 'query') : undefined;
-    const taskId = request.params.task_id;
-    await deps.tasks.get(taskId);
+    const clientTaskId = request.params.task_id;
+    const taskId = (await deps.tasks.get(request.tenant, clientTaskId)).task_id;
     const after = resumeFrom ?? query.after ?? 0;
 
     if (query.format === 'json') {
       const events = await deps.store.readEvents(taskId, after, query.limit + 1);
       const page = events.slice(0, query.limit);
       return {
-        task_id: taskId,
-        events: page,
+        task_id: clientTaskId,
+        events: page.map(publicEvent),
         next_after: page.at(-1)?.seq ?? after,
         has_more: events.length > query.limit,
       };
     }
 
     if (await deps.stream.isPastEnd(taskId, after)) {
-      throw new ApiError('VALIDATION_ERROR', `Task ${taskId} has no event ${after}: resume after the last seq you received`);
+      throw new ApiError('VALIDATION_ERROR', `Task ${clientTaskId} has no event ${after}: resume after the last seq you received`);
     }
     // 204 tells EventSource the stream is over, so it stops reconnecting after `complete`.
     if (await deps.stream.alreadyComplete(taskId, after)) return reply.code(204).send();

@@ -11,19 +11,19 @@ interface TaskParams {
 export function registerTaskRoutes(app: FastifyInstance, tasks: TaskService): void {
   app.post('/api/v1/tasks', async (request, reply) => {
     const body = validate(submitTaskSchema, request.body, 'body');
-    const { task, created } = await tasks.submit(body);
+    const { task, created } = await tasks.submit(request.tenant, body);
     return reply.code(created ? 201 : 200).send(submitView(request, task));
   });
 
   app.get('/api/v1/tasks', async (request) => {
     const query = validate(listTasksQuerySchema, request.query, 'query');
-    const page = await tasks.list(query);
+    const page = await tasks.list(request.tenant, query);
     return { tasks: page.items.map((t) => taskView(request, t)), next_cursor: page.next_cursor };
   });
 
-  app.get<{ Params: TaskParams }>('/api/v1/tasks/:task_id', async (request) => taskView(request, await tasks.get(request.params.task_id)));
+  app.get<{ Params: TaskParams }>('/api/v1/tasks/:task_id', async (request) => taskView(request, await tasks.get(request.tenant, request.params.task_id)));
 
   app.post<{ Params: TaskParams }>('/api/v1/tasks/:task_id/interrupt', async (request) =>
-    taskView(request, await tasks.interrupt(request.params.task_id)),
+    taskView(request, await tasks.interrupt(request.tenant, request.params.task_id)),
   );
 }

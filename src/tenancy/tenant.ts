@@ -1,0 +1,27 @@
+export const DEFAULT_TENANT_ID = 'default';
+
+/** Who is calling: a tenant from API_KEYS_FILE, or the default tenant (API_API_KEY or no auth). */
+export interface Tenant {
+  id: string;
+  /** SHA-256 digests of the tenant's keys; the keys themselves are never stored. */
+  keyHashes: readonly Buffer[];
+  /** At most this many of the tenant's tasks run at once (null: only the global limit). */
+  maxConcurrent: number | null;
+  /** Directory under WORKSPACE_ROOT holding the tenant's workspaces ('' for the root itself). */
+  workspaceDir: string;
+}
+
+/**
+ * Ids are namespaced per tenant inside the server, so that two tenants can both use
+ * `task-1` and neither can reach (or even detect) the other's. Clients never see the prefix.
+ */
+const SEPARATOR = '~';
+
+export function internalId(tenantId: string, externalId: string): string {
+  return tenantId === DEFAULT_TENANT_ID ? externalId : `${tenantId}${SEPARATOR}${externalId}`;
+}
+
+export function externalId(id: string): string {
+  const at = id.indexOf(SEPARATOR);
+  return at === -1 ? id : id.slice(at + 1);
+}
