@@ -84,9 +84,15 @@ export async function waitFor<T>(probe: () => Promise<T | undefined | null | fal
   }
 }
 
-export async function waitForStatus(baseUrl: string, taskId: string, statuses: string[], timeoutMs = 30_000): Promise<Record<string, unknown>> {
+export async function waitForStatus(
+  baseUrl: string,
+  taskId: string,
+  statuses: string[],
+  timeoutMs = 30_000,
+  headers: Record<string, string> = {},
+): Promise<Record<string, unknown>> {
   return waitFor(async () => {
-    const { body } = await request(baseUrl, 'GET', `/api/v1/tasks/${taskId}`);
+    const { body } = await request(baseUrl, 'GET', `/api/v1/tasks/${taskId}`, undefined, headers);
     return statuses.includes(String(body.status)) ? body : undefined;
   }, timeoutMs);
 }
