@@ -1,13 +1,12 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { TERMINAL_STATUSES, type Task } from '../tasks/task-types.js';
+import { DEFAULT_TENANT_ID } from '../tenancy/tenant.js';
 
-/**
- * Label names, in one place. Each metric that will one day be split by tenant lists its labels
- * here, so adding `tenant` is a change to these arrays and to the label values passed below.
- */
+/** Label names, in one place. Task metrics carry the owning tenant ('default' without tenants). */
 const HTTP_LABELS = ['method', 'route', 'status_code'] as const;
-const TASK_LABELS = ['status'] as const;
-const TOKEN_LABELS = ['type'] as const;
+const TASK_LABELS = ['status', 'tenant'] as const;
+const TOKEN_LABELS = ['type', 'tenant'] as const;
+const TENANT_LABELS = ['tenant'] as const;
 
 /** Task durations run from seconds to the 1 h default timeout and beyond (up to 24 h allowed). */
 export const TASK_DURATION_BUCKETS = [1, 5, 10, 30, 60, 120, 300, 600, 1200, 1800, 3600] as const;
@@ -92,6 +91,7 @@ export class Metrics {
   readonly costUsd = new Counter({
     name: 'task_cost_usd_total',
     help: 'Model cost of finished tasks in US dollars, as reported by the Agent SDK.',
+    labelNames: TENANT_LABELS,
     registers: [this.registry],
   });
 
@@ -134,11 +134,14 @@ export class Metrics {
       },
     });
     // Zero-initialise the label sets dashboards expect, so rate() works from the first task.
-    for (const type of ['input', 'output']) this.tokensUsed.inc({ type }, 0);
+    // The default tenant's series exist from the start, so dashboards see zeros, not gaps.
+    const tenant = DEFAULT_TENANT_ID;
     for (const status of TERMINAL_STATUSES) {
-      this.tasksTotal.inc({ status }, 0);
-      this.taskDuration.zero({ status });
+      this.tasksTotal.inc({ status, tenant }, 0);
+      this.taskDuration.zero({ status, tenant });
     }
+    for (const type of ['input', 'output']) this.tokensUsed.inc({ type, tenant }, 0);
+    this.costUsd.inc({ tenant }, 0);
     if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry });
   }
 
@@ -154,12 +157,13 @@ export class Metrics {
 
   recordTaskFinished(task: Task): void {
     const status = task.status;
-    this.tasksTotal.inc({ status });
+    const tenant = task.tenant_id;
+    this.tasksTotal.inc({ status, tenant });
     // A task interrupted while queued never ran and has no duration.
-    if (task.duration_ms !== null) this.taskDuration.observe({ status }, task.duration_ms / 1000);
-    this.tokensUsed.inc({ type: 'input' }, task.usage.input_tokens);
-    this.tokensUsed.inc({ type: 'output' }, task.usage.output_tokens);
-    if (task.cost_usd > 0) this.costUsd.inc(task.cost_usd);
+    if (task.duration_ms !== null) this.taskDuration.observe({ status, tenant }, task.duration_ms / 1000);
+    this.tokensUsed.inc({ type: 'input', tenant }, task.usage.input_tokens);
+    this.tokensUsed.inc({ type: 'output', tenant }, task.usage.output_tokens);
+    if (task.cost_usd > 0) this.costUsd.inc({ tenant }, task.cost_usd);
   }
 
   recordHttpRequest(method: string, route: string, statusCode: number, durationSeconds: number): void {

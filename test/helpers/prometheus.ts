@@ -18,12 +18,15 @@ export function parsePrometheus(text: string): Sample[] {
   return samples;
 }
 
-/** The value of the sample with exactly these labels, or undefined. */
+/**
+ * The value of the sample with these labels. Task metrics also carry `tenant`, which defaults
+ * to 'default' here when the metric has it and the caller does not name it.
+ */
 export function sampleValue(samples: Sample[], name: string, labels: Record<string, string> = {}): number | undefined {
+  const exact = (wanted: [string, string][]) =>
+    samples.find((s) => s.name === name && Object.keys(s.labels).length === wanted.length && wanted.every(([k, v]) => s.labels[k] === v));
   const wanted = Object.entries(labels);
-  return samples.find(
-    (s) => s.name === name && Object.keys(s.labels).length === wanted.length && wanted.every(([k, v]) => s.labels[k] === v),
-  )?.value;
+  return (exact(wanted) ?? (labels.tenant === undefined ? exact([...wanted, ['tenant', 'default']]) : undefined))?.value;
 }
 
 export async function scrape(metricsUrl: string): Promise<Sample[]> {

@@ -5,6 +5,7 @@ import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startScriptedModel, type ScriptedModel } from '../../src/dev/scripted-model/index.js';
 import { collectEvents, request, waitForStatus } from '../helpers/client.js';
+import { parsePrometheus, sampleValue } from '../helpers/prometheus.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 
 const ALPHA_KEY = 'alpha-key-0f3c9a1b2d';
@@ -139,6 +140,14 @@ describe('tenants (API_KEYS_FILE): each sees and touches only its own', () => {
     expect(await upgrade(`${server.wsBase}/ws/tasks/alpha-only?ticket=made-up`)).toBe(401);
     // Tickets only stand in for keys on the WebSocket.
     expect((await request(server.baseUrl, 'GET', `/api/v1/tasks/alpha-only?ticket=${ticket}`)).status).toBe(401);
+  });
+
+  it('labels task metrics with the tenant', async () => {
+    const samples = parsePrometheus(await server.ctx.metrics.render());
+    expect(sampleValue(samples, 'tasks_total', { status: 'completed', tenant: 'alpha' })).toBe(3);
+    expect(sampleValue(samples, 'tasks_total', { status: 'completed', tenant: 'beta' })).toBe(1);
+    expect(sampleValue(samples, 'tasks_total', { status: 'interrupted', tenant: 'beta' })).toBe(2);
+    expect(sampleValue(samples, 'tokens_used_total', { type: 'input', tenant: 'alpha' })).toBeGreaterThan(0);
   });
 
   it('refuses missing, wrong and wrong-length keys with 401', async () => {
