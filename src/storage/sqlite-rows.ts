@@ -24,19 +24,8 @@ export interface TaskRow {
   request_hash: string;
 }
 
-export interface SessionRow {
-  session_id: string;
-  tenant_id: string;
-  workspace: string;
-  status: string;
-  sdk_session_id: string | null;
-  created_at: string;
-  last_activity_at: string;
-  task_count: number;
-  current_task_id: string | null;
-  cost_usd: number;
-  sdk_cost_total_usd: number;
-}
+/** A session row is the session itself; only its status comes back as plain text. */
+export type SessionRow = Omit<Session, 'status'> & { status: string };
 
 export interface EventRow {
   task_id: string;
