@@ -20,6 +20,10 @@ describe('API key authentication (API_AUTH_ENABLED=true)', () => {
     ['GET', '/api/v1/sessions'],
     ['GET', '/api/v1/sessions/x'],
     ['DELETE', '/api/v1/sessions/x'],
+    ['GET', '/api/v1/tasks/x/events'],
+    ['POST', '/api/v1/ws-tickets'],
+    ['GET', '/openapi.json'],
+    ['GET', '/docs'],
   ];
 
   it('leaves /health open', async () => {
