@@ -117,7 +117,7 @@ export function eventToRow(event: TaskEvent): EventRow {
 }
 
 export function rowToEvent(row: EventRow): TaskEvent {
-  return { seq: row.seq, task_id: row.task_id, timestamp: row.timestamp, type: row.type, data: parse(row.data) } as TaskEvent;
+  return { seq: row.seq, task_id: row.task_id, type: row.type, timestamp: row.timestamp, data: parse(row.data) } as TaskEvent;
 }
 
 /** Keys of `patch` whose value is not undefined, merged over `base`. */
