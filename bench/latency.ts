@@ -65,7 +65,8 @@ async function startServer(model: ScriptedModel, env: Record<string, string>): P
     },
     dir,
   );
-  const ctx = await createServerContext(config, silentLogger, { serverEnv: { PATH: process.env.PATH } });
+  // The server's real environment, as in production: the agent env allowlist picks from it.
+  const ctx = await createServerContext(config, silentLogger, { serverEnv: process.env });
   const app = await buildApp(ctx);
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
