@@ -46,6 +46,9 @@ export function spawnClaudeProcess(options: SdkSpawnOptions, settings: SpawnSett
     stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
   });
   if (child.pid !== undefined) settings.onSpawn(child.pid);
+  // When a claimed or long-lived process ends, the SDK waits for its exit from several places at
+  // once (about a dozen 'exit' listeners); the count does not grow with turns, so this is not a leak.
+  child.setMaxListeners(32);
   const keyPipe = child.stdio[API_KEY_FD] as Writable | null;
   keyPipe?.on('error', () => undefined);
   keyPipe?.end(settings.apiKey);
