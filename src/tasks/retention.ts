@@ -5,8 +5,9 @@ const BATCH = 200;
 const DAY_MS = 86_400_000;
 
 /**
- * Deletes finished tasks (and their events) older than the retention period. It works in
- * small batches and yields between them, so a large backlog never blocks requests.
+ * Deletes finished tasks (and their events) older than the retention period, and sessions that
+ * expired before it. Tasks go in small batches with a yield between them, so a large backlog
+ * never blocks requests.
  */
 export class Retention {
   private timer: NodeJS.Timeout | undefined;
@@ -38,6 +39,16 @@ export class Retention {
     return this.running;
   }
 
+  /** Expired sessions unused since before the cutoff go too, or every scan of sessions would grow forever. */
+  private async pruneExpiredSessions(cutoff: string): Promise<number> {
+    let deleted = 0;
+    for (const session of await this.store.listSessions()) {
+      if (session.status !== 'expired' || session.last_activity_at >= cutoff) continue;
+      if (await this.store.deleteSession(session.session_id)) deleted++;
+    }
+    return deleted;
+  }
+
   private async prune(): Promise<number> {
     const cutoff = new Date(this.now().getTime() - this.retentionDays * DAY_MS).toISOString();
     let total = 0;
@@ -48,7 +59,8 @@ export class Retention {
         if (deleted < BATCH) break;
         await new Promise((resolve) => setImmediate(resolve));
       }
-      if (total > 0) this.logger.info('Pruned finished tasks past retention', { deleted: total, cutoff });
+      const sessions = await this.pruneExpiredSessions(cutoff);
+      if (total > 0 || sessions > 0) this.logger.info('Pruned past retention', { tasks_deleted: total, sessions_deleted: sessions, cutoff });
     } catch (error) {
       this.logger.error('Retention pass failed', { error });
     }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/observability/logger.js';
 import { MemoryStore } from '../../src/storage/memory-store.js';
 import { Retention } from '../../src/tasks/retention.js';
-import { makeTask } from '../contract/store.contract.js';
+import { makeSession, makeTask } from '../contract/store.contract.js';
 import type { Task, TaskStatus } from '../../src/tasks/task-types.js';
 
 const NOW = new Date('2026-06-30T12:00:00.000Z');
@@ -30,8 +30,13 @@ describe('Retention', () => {
     await store.insertTask(task('running', 'running', null));
     await store.insertTask(task('queued', 'queued', null));
 
+    await store.insertSession(makeSession({ session_id: 'old-expired', status: 'expired', last_activity_at: daysAgo(31) }));
+    await store.insertSession(makeSession({ session_id: 'recent-expired', status: 'expired', last_activity_at: daysAgo(2) }));
+    await store.insertSession(makeSession({ session_id: 'old-idle', status: 'idle', last_activity_at: daysAgo(90) }));
+
     const retention = new Retention(store, 30, 3_600_000, silentLogger, () => NOW);
     expect(await retention.runOnce()).toBe(451);
+    expect((await store.listSessions()).map((s) => s.session_id).sort()).toEqual(['old-idle', 'recent-expired']);
     const left = (await store.listTasks({ limit: 500 })).items.map((t) => t.task_id).sort();
     expect(left).toEqual(['queued', 'recent', 'running']);
     expect(await store.readEvents('old-1', 0)).toEqual([]);
