@@ -110,6 +110,7 @@ export class EventMapper {
     this.costUsd = total >= this.costBaselineUsd ? total - this.costBaselineUsd : total;
     const isError = message.is_error || message.subtype !== 'success';
     const usage = message.usage;
+    const streamed = this.progress();
     const result: AgentResult = {
       isError,
       subtype: message.subtype,
@@ -119,16 +120,16 @@ export class EventMapper {
       usage: {
         input_tokens: Math.max(
           (usage.input_tokens ?? 0) + (usage.cache_read_input_tokens ?? 0) + (usage.cache_creation_input_tokens ?? 0),
-          this.progress().input_tokens,
+          streamed.input_tokens,
         ),
-        output_tokens: Math.max(usage.output_tokens ?? 0, this.progress().output_tokens),
+        output_tokens: Math.max(usage.output_tokens ?? 0, streamed.output_tokens),
       },
       numTurns: message.num_turns,
       costUsd: this.costUsd,
       sdkTotalCostUsd: total,
       durationMs: message.duration_ms,
     };
-    const progress: ProgressData = { ...this.progress(), turns: result.numTurns, input_tokens: result.usage.input_tokens, output_tokens: result.usage.output_tokens };
+    const progress: ProgressData = { ...streamed, turns: result.numTurns, input_tokens: result.usage.input_tokens, output_tokens: result.usage.output_tokens };
     return [{ kind: 'event', event: { type: 'progress', data: progress } }, { kind: 'result', result }];
   }
 }

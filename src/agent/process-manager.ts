@@ -40,7 +40,6 @@ export class AgentProcessManager implements AgentRunner {
   private readonly live = new Map<string, LiveProcess>();
   private readonly pool: WarmPool;
   private readonly stats_: ProcessStats = { busy: 0, idle: 0, spare: 0, starts: { reused: 0, spare: 0, cold: 0 }, cold_no_matching_spare: 0, evictions: 0 };
-  private readonly onStartListeners: ((source: ProcessSource) => void)[] = [];
 
   constructor(
     private readonly host: AgentHostConfig,
@@ -60,10 +59,6 @@ export class AgentProcessManager implements AgentRunner {
   /** Starts the warm pool; call once at start-up. */
   warmUp(): void {
     this.pool.refill();
-  }
-
-  onStart(listener: (source: ProcessSource) => void): void {
-    this.onStartListeners.push(listener);
   }
 
   start(request: AgentRunRequest): AgentRun {
@@ -199,7 +194,6 @@ export class AgentProcessManager implements AgentRunner {
 
   private started(proc: LiveProcess, source: ProcessSource): LiveProcess {
     this.stats_.starts[source]++;
-    for (const listener of this.onStartListeners) listener(source);
     return proc;
   }
 

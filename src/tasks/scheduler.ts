@@ -75,14 +75,6 @@ export class Scheduler {
     return true;
   }
 
-  isQueued(taskId: string): boolean {
-    return this.queue.some((item) => item.taskId === taskId);
-  }
-
-  isRunning(taskId: string): boolean {
-    return this.running.has(taskId);
-  }
-
   /** Whether a task of this session is waiting or running. */
   hasWorkFor(sessionId: string): boolean {
     return this.busySessions.has(sessionId) || this.queue.some((item) => item.sessionId === sessionId);

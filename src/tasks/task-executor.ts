@@ -47,10 +47,6 @@ export class TaskExecutor {
     return [...this.active.keys()];
   }
 
-  isActive(taskId: string): boolean {
-    return this.active.has(taskId);
-  }
-
   /** Resolves when the task has left the executor (finished), or at once if it is not here. */
   async whenDone(taskId: string): Promise<void> {
     await this.active.get(taskId)?.done;

@@ -91,6 +91,7 @@ export class TaskService {
 
       this.deps.logger.info('Task submitted', { task_id: taskId, session_id: task.session_id, workspace: task.workspace });
       scheduler.enqueue({ taskId, sessionId: task.session_id, tenantId: tenant.id });
+      // Now counted in the queue itself; the finally below only covers the paths that fail.
       reservation.release();
       return { task: (await store.getTask(taskId)) ?? task, created: true };
     } finally {
