@@ -54,6 +54,8 @@ function task(id: string, now: string): Task {
     duration_ms: 45_000,
     error: null,
     request_hash: 'f'.repeat(64),
+    webhook: null,
+    changed_files: null,
   };
 }
 

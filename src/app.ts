@@ -9,6 +9,7 @@ import { registerDocsRoutes } from './api/routes/docs.js';
 import { registerHealthRoute } from './api/routes/health.js';
 import { registerSessionRoutes } from './api/routes/sessions.js';
 import { registerTaskEventRoutes } from './api/routes/task-events.js';
+import { registerTaskExtraRoutes } from './api/routes/task-extras.js';
 import { registerTaskRoutes } from './api/routes/tasks.js';
 import { registerWsTicketRoute } from './api/routes/ws-tickets.js';
 import { registerTaskEventsWebSocket } from './api/ws-task-events.js';
@@ -75,6 +76,7 @@ export async function buildApp(ctx: ServerContext): Promise<FastifyInstance> {
     },
   });
   registerTaskRoutes(app, ctx.tasks);
+  registerTaskExtraRoutes(app, { tasks: ctx.tasks, store: ctx.store });
   registerWsTicketRoute(app, ctx.tickets);
   registerSessionRoutes(app, { store: ctx.store, sessions: ctx.sessions, tasks: ctx.tasks });
   registerTaskEventRoutes(app, { tasks: ctx.tasks, store: ctx.store, stream: ctx.stream, logger: httpLogger });

@@ -38,6 +38,17 @@ export interface Config {
   readonly metricsPort: number;
   readonly shutdownGraceSeconds: number;
   readonly streams: { readonly maxBufferedBytes: number; readonly stallTimeoutSeconds: number };
+  readonly webhooks: {
+    /** Signs webhooks of tenants without a secret of their own (WEBHOOK_SECRET). */
+    readonly secret: string | undefined;
+    /** Let webhooks reach loopback, link-local and private addresses (tests, trusted networks). */
+    readonly allowPrivate: boolean;
+    readonly retryBaseMs: number;
+    readonly maxAgeHours: number;
+    readonly timeoutSeconds: number;
+  };
+  /** API_MONTHLY_BUDGET_USD: the default tenant's monthly budget (tenants set theirs in API_KEYS_FILE). */
+  readonly monthlyBudgetUsd: number | undefined;
 }
 
 export class ConfigError extends Error {
@@ -89,6 +100,17 @@ class EnvReader {
     if ((allowed as readonly string[]).includes(normalised)) return normalised as T;
     this.problems.push(`${name} must be one of ${allowed.join(', ')} (got "${value}")`);
     return fallback;
+  }
+
+  /** A positive decimal number, or undefined when unset. */
+  positiveNumber(name: string): number | undefined {
+    const value = this.raw(name);
+    if (value === undefined) return undefined;
+    if (!/^\d+(\.\d+)?$/.test(value) || Number(value) <= 0) {
+      this.problems.push(`${name} must be a positive number (got "${value}")`);
+      return undefined;
+    }
+    return Number(value);
   }
 
   url(name: string): string | undefined {
@@ -188,7 +210,18 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       maxBufferedBytes: r.int('STREAM_MAX_BUFFERED_BYTES', 1024 * 1024, 1024),
       stallTimeoutSeconds: r.int('STREAM_STALL_TIMEOUT_SECONDS', 30, 1, 3600),
     },
+    webhooks: {
+      secret: r.raw('WEBHOOK_SECRET'),
+      allowPrivate: r.bool('WEBHOOK_ALLOW_PRIVATE', false),
+      retryBaseMs: r.int('WEBHOOK_RETRY_BASE_MS', 10_000, 10, 3_600_000),
+      maxAgeHours: r.int('WEBHOOK_MAX_AGE_HOURS', 24, 1, 24 * 30),
+      timeoutSeconds: r.int('WEBHOOK_TIMEOUT_SECONDS', 10, 1, 300),
+    },
+    monthlyBudgetUsd: r.positiveNumber('API_MONTHLY_BUDGET_USD'),
   };
+  if (config.webhooks.secret !== undefined && config.webhooks.secret.length < 16) {
+    r.problems.push('WEBHOOK_SECRET must be at least 16 characters');
+  }
 
   if (config.metricsPort !== 0 && config.metricsPort === config.server.port) {
     r.problems.push(`METRICS_PORT must differ from SERVER_PORT (both ${config.metricsPort})`);

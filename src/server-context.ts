@@ -22,6 +22,10 @@ import { recoverAfterRestart } from './tasks/recovery.js';
 import { Retention } from './tasks/retention.js';
 import { VERSION } from './version.js';
 import { WorkspaceResolver } from './workspaces/workspace-resolver.js';
+import { ChangeTracker } from './changes/change-tracker.js';
+import { SubmitChecks } from './tasks/submit-checks.js';
+import { WebhookDispatcher } from './webhooks/webhook-dispatcher.js';
+import { WebhookOutbox } from './webhooks/webhook-outbox.js';
 import type { Tenant } from './tenancy/tenant.js';
 import { TenantRegistry } from './tenancy/tenant-registry.js';
 import { TicketStore } from './tenancy/ws-tickets.js';
@@ -72,7 +76,7 @@ export async function createServerContext(config: Config, logger: Logger, overri
   const homeDir = path.join(config.dataDir, 'agent-home');
   await Promise.all([mkdir(configDir, { recursive: true }), mkdir(homeDir, { recursive: true })]);
 
-  const tenants = new TenantRegistry(config.api.tenants, config.api.apiKey);
+  const tenants = new TenantRegistry(config.api.tenants, config.api.apiKey, { monthlyBudgetUsd: config.monthlyBudgetUsd ?? null });
   const tickets = new TicketStore();
   // Each tenant's subtree is created on first use and its resolver kept.
   const resolvers = new Map<string, Promise<WorkspaceResolver>>();
@@ -87,7 +91,7 @@ export async function createServerContext(config: Config, logger: Logger, overri
   await workspacesOf(tenants.defaultTenant);
   const usePdeathsig = pdeathsigAvailable();
   if (!usePdeathsig) logger.warn('setpriv not available: agent processes may outlive the server if it is killed with SIGKILL');
-  const redact = serverRedactor([config.claude.apiKey, config.api.apiKey], serverEnv);
+  const redact = serverRedactor([config.claude.apiKey, config.api.apiKey, config.webhooks.secret, ...tenants.all().map((t) => t.webhookSecret ?? undefined)], serverEnv);
   const agents = new AgentProcessManager(
     {
       env: buildAgentEnv({
@@ -122,7 +126,24 @@ export async function createServerContext(config: Config, logger: Logger, overri
   // Before recovery, so that tasks it finishes (SERVER_RESTARTED) are counted too.
   metrics.observeTasks(finisher);
   metrics.observeAgentProcesses(agents);
+  const webhookLogger = logger.child('webhooks');
+  const dispatcher = new WebhookDispatcher(
+    store,
+    {
+      secretFor: (tenantId) => tenants.get(tenantId)?.webhookSecret ?? config.webhooks.secret,
+      allowPrivate: config.webhooks.allowPrivate,
+      retryBaseMs: config.webhooks.retryBaseMs,
+      maxAgeMs: config.webhooks.maxAgeHours * 3_600_000,
+      timeoutMs: config.webhooks.timeoutSeconds * 1000,
+    },
+    webhookLogger,
+    now,
+    (result) => metrics.webhookDeliveries.inc({ result }),
+  );
+  const outbox = new WebhookOutbox(store, () => dispatcher.wake(), now);
+  finisher.beforeComplete((task) => outbox.taskFinished(task));
   const executor = new TaskExecutor({
+    changes: new ChangeTracker(path.join(config.dataDir, 'tmp', 'changes'), logger.child('changes')),
     store,
     events,
     runner: agents,
@@ -159,11 +180,14 @@ export async function createServerContext(config: Config, logger: Logger, overri
     bypassPermissionsAllowed: !isRoot,
     isShuttingDown: () => shuttingDown,
     onSessionDeleted: (sessionId) => agents.closeSession(sessionId),
+    checks: new SubmitChecks(store, { webhookSecret: config.webhooks.secret, allowPrivateWebhooks: config.webhooks.allowPrivate }, now),
   });
 
   await recoverAfterRestart({ store, finisher, scheduler, logger: logger.child('recovery'), now });
   const retention = new Retention(store, config.tasks.retentionDays, 3_600_000, logger.child('retention'), now);
   retention.start();
+  // Deliveries left pending by a previous run are picked up here too.
+  dispatcher.start();
   agents.warmUp();
 
   const cleanupLogger = logger.child('sessions');
@@ -199,6 +223,7 @@ export async function createServerContext(config: Config, logger: Logger, overri
     retention,
     close: async () => {
       clearInterval(cleanup);
+      await dispatcher.stop();
       await agents.shutdown();
       await retention.stop();
       await store.close();

@@ -168,7 +168,10 @@ export function buildOpenApiDocument(): OpenApiDocument {
           responses: {
             '201': json(ref('SubmittedTask'), 'A new task, `running` or `queued`.'),
             '200': json(ref('SubmittedTask'), 'The same task_id and body were already submitted: the existing task.'),
-            '400': errorResponse('INVALID_JSON, VALIDATION_ERROR, WORKSPACE_OUTSIDE_ROOT, WORKSPACE_INVALID or PERMISSION_MODE_REFUSED.'),
+            '400': errorResponse(
+              'INVALID_JSON, VALIDATION_ERROR, WORKSPACE_OUTSIDE_ROOT, WORKSPACE_INVALID, PERMISSION_MODE_REFUSED, WEBHOOK_URL_REFUSED or WEBHOOK_SECRET_MISSING.',
+            ),
+            '402': errorResponse('TENANT_BUDGET_EXCEEDED: this month\'s budget of the caller\'s tenant is spent.'),
             '404': errorResponse('SESSION_NOT_FOUND: `session.reuse_existing` named an unknown session.'),
             '409': errorResponse('TASK_ID_CONFLICT, SESSION_ALREADY_EXISTS or SESSION_WORKSPACE_MISMATCH.'),
             '413': errorResponse('BODY_TOO_LARGE.'),
@@ -247,6 +250,35 @@ export function buildOpenApiDocument(): OpenApiDocument {
             '204': { description: 'SSE: the client already has `complete`; nothing more will come (EventSource stops reconnecting).' },
             '400': errorResponse('VALIDATION_ERROR: a bad `after`, `format`, `limit` or `Last-Event-ID`, or (SSE) a seq the task has no event for.'),
             '404': errorResponse('TASK_NOT_FOUND.'),
+          },
+        }),
+      },
+      '/api/v1/tasks/{task_id}/webhooks': {
+        get: operation({
+          id: 'getTaskWebhooks',
+          summary: "A task's webhook deliveries",
+          description: 'Every notification stored for the task, with its attempts and outcome. Deliveries are retried with backoff for up to `WEBHOOK_MAX_AGE_HOURS`.',
+          tags: ['tasks'],
+          parameters: [TASK_ID],
+          responses: {
+            '200': { description: 'The deliveries, oldest first.', content: { 'application/json': { schema: ref('WebhookDeliveryList') } } },
+            '404': errorResponse('TASK_NOT_FOUND.'),
+          },
+        }),
+      },
+      '/api/v1/tasks/{task_id}/diff': {
+        get: operation({
+          id: 'getTaskDiff',
+          summary: "A unified diff of what a finished task changed in its workspace",
+          description:
+            'Through git where the workspace is in a repository (against the state at the task\'s start, without touching your index or committing), ' +
+            'otherwise from a snapshot taken at its start. Binary and huge files are listed in `changed_files` but not diffed. Empty when nothing changed.',
+          tags: ['tasks'],
+          parameters: [TASK_ID],
+          responses: {
+            '200': { description: 'The diff.', content: { 'text/x-diff': { schema: { type: 'string' } } } },
+            '404': errorResponse('TASK_NOT_FOUND.'),
+            '409': errorResponse('TASK_NOT_FINISHED: the task is queued or running.'),
           },
         }),
       },

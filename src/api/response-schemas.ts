@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { ERROR_CATALOGUE, type ErrorCode } from '../errors.js';
 import { SESSION_STATUSES } from '../sessions/session-types.js';
+import { CHANGE_KINDS } from '../changes/change-types.js';
 import { PERMISSION_MODES, TASK_STATUSES } from '../tasks/task-types.js';
+import { DELIVERY_STATUSES, WEBHOOK_EVENTS } from '../webhooks/webhook-types.js';
 
 /**
  * What the API answers, as zod schemas: the OpenAPI document is generated from them, and
@@ -58,6 +60,20 @@ export const taskOptionsViewSchema = z
   })
   .meta({ id: 'TaskOptions', description: 'The options as submitted; null where the server default applies.' });
 
+export const webhookTargetSchema = z
+  .object({ url: z.string(), events: z.array(z.enum(WEBHOOK_EVENTS)) })
+  .meta({ id: 'WebhookTarget', description: 'Where the task\'s notifications go, and for which events.' });
+
+export const changedFileSchema = z
+  .object({
+    path: z.string().describe('Relative to the workspace.'),
+    change: z.enum(CHANGE_KINDS),
+    additions: z.number().int().nullable().describe('Lines added; null for binary files and files too large to diff.'),
+    deletions: z.number().int().nullable().describe('Lines removed; null for binary files and files too large to diff.'),
+    binary: z.boolean(),
+  })
+  .meta({ id: 'ChangedFile' });
+
 export const taskSchema = z
   .object({
     task_id: z.string(),
@@ -75,9 +91,34 @@ export const taskSchema = z
     cost_usd: z.number(),
     duration_ms: z.number().nullable(),
     error: taskErrorSchema.nullable(),
+    webhook: webhookTargetSchema.nullable().describe('The task\'s webhook (its own or its tenant\'s default); null for none.'),
+    changed_files: z
+      .array(changedFileSchema)
+      .nullable()
+      .describe('Files the task created, modified or deleted in its workspace; null until it has finished (or when unknown).'),
     websocket_url: z.string().describe('Where to follow the task live.'),
   })
   .meta({ id: 'Task' });
+
+export const webhookDeliverySchema = z
+  .object({
+    webhook_id: z.string().describe('The `webhook-id` header; the same on every retry of this delivery.'),
+    url: z.string(),
+    event: z.enum(WEBHOOK_EVENTS),
+    payload: z.unknown().describe('The JSON body that was (or will be) sent: `{type, timestamp, data: {task_id, session_id, status, …}}`.'),
+    status: z.enum(DELIVERY_STATUSES),
+    attempts: z.number().int(),
+    next_attempt_at: nullableTimestamp,
+    last_status_code: z.number().int().nullable(),
+    last_error: z.string().nullable(),
+    created_at: timestamp,
+    delivered_at: nullableTimestamp,
+  })
+  .meta({ id: 'WebhookDelivery' });
+
+export const webhookDeliveryListSchema = z
+  .object({ task_id: z.string(), webhook: webhookTargetSchema.nullable(), deliveries: z.array(webhookDeliverySchema) })
+  .meta({ id: 'WebhookDeliveryList' });
 
 export const submitTaskResponseSchema = z
   .object({

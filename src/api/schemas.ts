@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { SESSION_STATUSES } from '../sessions/session-types.js';
 import { PERMISSION_MODES, TASK_STATUSES } from '../tasks/task-types.js';
+import { webhookRequestSchema } from '../webhooks/webhook-request.js';
 
 const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 const idField = (what: string) =>
@@ -30,6 +31,7 @@ export const submitTaskSchema = z.strictObject({
   workspace: z.string().min(1).max(4096).optional(),
   options: taskOptionsSchema.optional(),
   session: sessionRequestSchema.optional(),
+  webhook: webhookRequestSchema.optional(),
 });
 
 export type SubmitTaskBody = z.infer<typeof submitTaskSchema>;

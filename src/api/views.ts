@@ -3,6 +3,7 @@ import type { TaskEvent } from '../events/event-types.js';
 import type { Session } from '../sessions/session-types.js';
 import type { Task } from '../tasks/task-types.js';
 import { externalId } from '../tenancy/tenant.js';
+import type { WebhookDelivery } from '../webhooks/webhook-types.js';
 
 // Everything a client sees carries its own ids: the tenant prefix used inside never leaves.
 
@@ -46,4 +47,9 @@ export function sessionView(session: Session) {
 
 export function publicEvent(event: TaskEvent): TaskEvent {
   return { ...event, task_id: externalId(event.task_id) };
+}
+
+export function webhookDeliveryView(delivery: WebhookDelivery) {
+  const { task_id: _task, tenant_id: _tenant, payload, ...rest } = delivery;
+  return { ...rest, payload: JSON.parse(payload) as unknown };
 }

@@ -95,6 +95,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly webhookDeliveries = new Counter({
+    name: 'webhook_deliveries_total',
+    help: 'Webhook delivery attempts by result: delivered, retry (failed, will be retried) or failed (given up).',
+    labelNames: ['result'],
+    registers: [this.registry],
+  });
+
   constructor(options: { defaultMetrics?: boolean } = {}) {
     const sources = (): MetricsSources | undefined => this.sources;
     new Gauge({
@@ -142,6 +149,7 @@ export class Metrics {
     }
     for (const type of ['input', 'output']) this.tokensUsed.inc({ type, tenant }, 0);
     this.costUsd.inc({ tenant }, 0);
+    for (const result of ['delivered', 'retry', 'failed']) this.webhookDeliveries.inc({ result }, 0);
     if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry });
   }
 

@@ -1,6 +1,7 @@
 import type { TaskEvent } from '../events/event-types.js';
 import type { Session, SessionPatch } from '../sessions/session-types.js';
 import { isTerminal, type Task, type TaskPatch, type TaskStatus } from '../tasks/task-types.js';
+import type { WebhookDelivery, WebhookDeliveryPatch } from '../webhooks/webhook-types.js';
 import {
   compareTasksNewestFirst,
   decodeCursor,
@@ -17,6 +18,8 @@ export class MemoryStore implements Store {
   private readonly tasks = new Map<string, Task>();
   private readonly sessions = new Map<string, Session>();
   private readonly events = new Map<string, TaskEvent[]>();
+  private readonly diffs = new Map<string, string>();
+  private readonly deliveries = new Map<string, WebhookDelivery>();
 
   async insertTask(task: Task): Promise<{ inserted: boolean; task: Task }> {
     const existing = this.tasks.get(task.task_id);
@@ -63,6 +66,8 @@ export class MemoryStore implements Store {
       if (!isTerminal(task.status) || task.completed_at === null || task.completed_at >= cutoffIso) continue;
       this.tasks.delete(task.task_id);
       this.events.delete(task.task_id);
+      this.diffs.delete(task.task_id);
+      for (const [id, delivery] of this.deliveries) if (delivery.task_id === task.task_id) this.deliveries.delete(id);
       deleted++;
     }
     return deleted;
@@ -93,6 +98,45 @@ export class MemoryStore implements Store {
 
   async listSessions(): Promise<Session[]> {
     return [...this.sessions.values()].sort((a, b) => (a.created_at < b.created_at ? -1 : 1)).map(copy);
+  }
+
+  async tenantSpendSince(tenantId: string, sinceIso: string): Promise<number> {
+    let total = 0;
+    for (const task of this.tasks.values()) if (task.tenant_id === tenantId && task.created_at >= sinceIso) total += task.cost_usd;
+    return total;
+  }
+
+  async saveTaskDiff(taskId: string, diff: string): Promise<void> {
+    this.diffs.set(taskId, diff);
+  }
+
+  async getTaskDiff(taskId: string): Promise<string | null> {
+    return this.diffs.get(taskId) ?? null;
+  }
+
+  async insertWebhookDelivery(delivery: WebhookDelivery): Promise<void> {
+    if (!this.deliveries.has(delivery.webhook_id)) this.deliveries.set(delivery.webhook_id, copy(delivery));
+  }
+
+  async claimDueWebhookDeliveries(nowIso: string, leaseUntilIso: string, limit: number): Promise<WebhookDelivery[]> {
+    const due = [...this.deliveries.values()]
+      .filter((d) => d.status === 'pending' && d.next_attempt_at !== null && d.next_attempt_at <= nowIso)
+      .sort((a, b) => (a.next_attempt_at! < b.next_attempt_at! ? -1 : a.next_attempt_at! > b.next_attempt_at! ? 1 : 0))
+      .slice(0, Math.max(0, limit));
+    for (const delivery of due) delivery.next_attempt_at = leaseUntilIso;
+    return due.map(copy);
+  }
+
+  async updateWebhookDelivery(webhookId: string, patch: WebhookDeliveryPatch): Promise<void> {
+    const delivery = this.deliveries.get(webhookId);
+    if (delivery) Object.assign(delivery, copy(patch));
+  }
+
+  async listWebhookDeliveries(taskId: string): Promise<WebhookDelivery[]> {
+    return [...this.deliveries.values()]
+      .filter((d) => d.task_id === taskId)
+      .sort((a, b) => (a.created_at < b.created_at ? -1 : a.created_at > b.created_at ? 1 : 0))
+      .map(copy);
   }
 
   async appendEvent(event: TaskEvent): Promise<void> {

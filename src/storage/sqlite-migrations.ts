@@ -72,6 +72,37 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX tasks_tenant_status_created ON tasks (tenant_id, status, created_at, task_id);
     `,
   },
+  {
+    version: 3,
+    up: `
+      ALTER TABLE tasks ADD COLUMN webhook TEXT;
+      ALTER TABLE tasks ADD COLUMN changed_files TEXT;
+
+      CREATE TABLE webhook_deliveries (
+        webhook_id       TEXT PRIMARY KEY NOT NULL,
+        task_id          TEXT NOT NULL,
+        tenant_id        TEXT NOT NULL,
+        url              TEXT NOT NULL,
+        event            TEXT NOT NULL,
+        payload          TEXT NOT NULL,
+        status           TEXT NOT NULL,
+        attempts         INTEGER NOT NULL,
+        next_attempt_at  TEXT,
+        last_status_code INTEGER,
+        last_error       TEXT,
+        created_at       TEXT NOT NULL,
+        delivered_at     TEXT
+      );
+      -- the dispatcher's due scan, and a task's deliveries
+      CREATE INDEX webhook_deliveries_due ON webhook_deliveries (status, next_attempt_at);
+      CREATE INDEX webhook_deliveries_task ON webhook_deliveries (task_id, created_at);
+
+      CREATE TABLE task_diffs (
+        task_id TEXT PRIMARY KEY NOT NULL,
+        diff    TEXT NOT NULL
+      ) WITHOUT ROWID;
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

@@ -1,4 +1,6 @@
+import type { ChangedFile } from '../changes/change-types.js';
 import type { TaskError } from '../errors.js';
+import type { WebhookDelivery, WebhookTarget } from '../webhooks/webhook-types.js';
 import type { TaskEvent } from '../events/event-types.js';
 import type { Session, SessionStatus } from '../sessions/session-types.js';
 import type { Task, TaskOptions, TaskStatus, TaskUsage } from '../tasks/task-types.js';
@@ -22,6 +24,8 @@ export interface TaskRow {
   duration_ms: number | null;
   error: string | null;
   request_hash: string;
+  webhook: string | null;
+  changed_files: string | null;
 }
 
 /** A session row is the session itself; only its status comes back as plain text. */
@@ -38,6 +42,7 @@ export interface EventRow {
 export const TASK_COLUMNS = [
   'task_id', 'session_id', 'prompt', 'workspace', 'options', 'status', 'created_at', 'started_at',
   'completed_at', 'result', 'usage', 'num_turns', 'cost_usd', 'duration_ms', 'error', 'request_hash', 'tenant_id',
+  'webhook', 'changed_files',
 ] as const satisfies readonly (keyof TaskRow)[];
 
 export const SESSION_COLUMNS = [
@@ -67,6 +72,8 @@ export function taskToRow(task: Task): TaskRow {
     duration_ms: task.duration_ms,
     error: task.error === null ? null : JSON.stringify(task.error),
     request_hash: task.request_hash,
+    webhook: task.webhook === null ? null : JSON.stringify(task.webhook),
+    changed_files: task.changed_files === null ? null : JSON.stringify(task.changed_files),
   };
 }
 
@@ -89,6 +96,8 @@ export function rowToTask(row: TaskRow): Task {
     duration_ms: row.duration_ms,
     error: parseNullable<TaskError>(row.error),
     request_hash: row.request_hash,
+    webhook: parseNullable<WebhookTarget>(row.webhook),
+    changed_files: parseNullable<ChangedFile[]>(row.changed_files),
   };
 }
 
@@ -127,4 +136,16 @@ export function applyPatch<T extends object>(base: T, patch: NoInfer<Partial<T>>
     if (value !== undefined) (merged as Record<string, unknown>)[key] = structuredClone(value);
   }
   return merged;
+}
+
+/** A webhook delivery row is the delivery itself; its enums come back as plain text. */
+export type WebhookDeliveryRow = Omit<WebhookDelivery, 'status' | 'event'> & { status: string; event: string };
+
+export const WEBHOOK_DELIVERY_COLUMNS = [
+  'webhook_id', 'task_id', 'tenant_id', 'url', 'event', 'payload', 'status', 'attempts', 'next_attempt_at',
+  'last_status_code', 'last_error', 'created_at', 'delivered_at',
+] as const satisfies readonly (keyof WebhookDeliveryRow)[];
+
+export function rowToWebhookDelivery(row: WebhookDeliveryRow): WebhookDelivery {
+  return { ...row } as WebhookDelivery;
 }

@@ -4,11 +4,15 @@ import Database from 'better-sqlite3';
 import type { TaskEvent } from '../events/event-types.js';
 import type { Session, SessionPatch } from '../sessions/session-types.js';
 import { TERMINAL_STATUSES, type Task, type TaskPatch, type TaskStatus } from '../tasks/task-types.js';
+import type { WebhookDelivery, WebhookDeliveryPatch } from '../webhooks/webhook-types.js';
 import { migrate } from './sqlite-migrations.js';
 import {
   applyPatch,
   eventToRow,
   rowToEvent,
+  rowToWebhookDelivery,
+  WEBHOOK_DELIVERY_COLUMNS,
+  type WebhookDeliveryRow,
   rowToSession,
   rowToTask,
   SESSION_COLUMNS,
@@ -65,6 +69,18 @@ export class SqliteStore implements Store {
   private readonly insertEventStmt;
   private readonly readEventsStmt;
   private readonly lastSeqStmt;
+  private readonly tenantSpendStmt;
+  private readonly saveDiffStmt;
+  private readonly getDiffStmt;
+  private readonly deleteDiffStmt;
+  private readonly insertDeliveryStmt;
+  private readonly dueDeliveriesStmt;
+  private readonly leaseDeliveryStmt;
+  private readonly getDeliveryStmt;
+  private readonly updateDeliveryStmt;
+  private readonly taskDeliveriesStmt;
+  private readonly deleteTaskDeliveriesStmt;
+  private readonly claimDeliveriesTx;
 
   private readonly insertTaskTx;
   private readonly updateTaskTx;
@@ -140,6 +156,28 @@ export class SqliteStore implements Store {
       'SELECT * FROM events WHERE task_id = ? AND seq > ? ORDER BY seq ASC LIMIT ?',
     );
     this.lastSeqStmt = db.prepare<[string], number>('SELECT COALESCE(MAX(seq), 0) FROM events WHERE task_id = ?').pluck();
+    this.tenantSpendStmt = db
+      .prepare<[string, string], number>('SELECT COALESCE(SUM(cost_usd), 0) FROM tasks WHERE tenant_id = ? AND created_at >= ?')
+      .pluck();
+    this.saveDiffStmt = db.prepare<[string, string]>('INSERT INTO task_diffs (task_id, diff) VALUES (?, ?) ON CONFLICT (task_id) DO UPDATE SET diff = excluded.diff');
+    this.getDiffStmt = db.prepare<[string], string>('SELECT diff FROM task_diffs WHERE task_id = ?').pluck();
+    this.deleteDiffStmt = db.prepare<[string]>('DELETE FROM task_diffs WHERE task_id = ?');
+    this.insertDeliveryStmt = db.prepare<[WebhookDeliveryRow]>(insertSql('webhook_deliveries', WEBHOOK_DELIVERY_COLUMNS, 'webhook_id'));
+    this.dueDeliveriesStmt = db.prepare<[string, number], WebhookDeliveryRow>(
+      "SELECT * FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at ASC LIMIT ?",
+    );
+    this.leaseDeliveryStmt = db.prepare<[string, string]>('UPDATE webhook_deliveries SET next_attempt_at = ? WHERE webhook_id = ?');
+    this.getDeliveryStmt = db.prepare<[string], WebhookDeliveryRow>('SELECT * FROM webhook_deliveries WHERE webhook_id = ?');
+    this.updateDeliveryStmt = db.prepare<[WebhookDeliveryRow]>(
+      `UPDATE webhook_deliveries SET ${WEBHOOK_DELIVERY_COLUMNS.filter((c) => c !== 'webhook_id').map((c) => `${c} = @${c}`).join(', ')} WHERE webhook_id = @webhook_id`,
+    );
+    this.taskDeliveriesStmt = db.prepare<[string], WebhookDeliveryRow>('SELECT * FROM webhook_deliveries WHERE task_id = ? ORDER BY created_at ASC, webhook_id ASC');
+    this.deleteTaskDeliveriesStmt = db.prepare<[string]>('DELETE FROM webhook_deliveries WHERE task_id = ?');
+    this.claimDeliveriesTx = db.transaction((nowIso: string, leaseUntilIso: string, limit: number): WebhookDelivery[] => {
+      const due = this.dueDeliveriesStmt.all(nowIso, limit);
+      for (const row of due) this.leaseDeliveryStmt.run(leaseUntilIso, row.webhook_id);
+      return due.map((row) => rowToWebhookDelivery({ ...row, next_attempt_at: leaseUntilIso }));
+    });
 
     this.insertTaskTx = db.transaction((task: Task): { inserted: boolean; task: Task } => {
       if (this.insertTaskStmt.run(taskToRow(task)).changes === 1) return { inserted: true, task: structuredClone(task) };
@@ -165,6 +203,8 @@ export class SqliteStore implements Store {
       const ids = this.pruneCandidatesStmt.all(cutoffIso, TERMINAL_JSON, limit);
       for (const id of ids) {
         this.deleteEventsStmt.run(id);
+        this.deleteDiffStmt.run(id);
+        this.deleteTaskDeliveriesStmt.run(id);
         this.deleteTaskStmt.run(id);
       }
       return ids.length;
@@ -235,6 +275,36 @@ export class SqliteStore implements Store {
 
   async listSessions(): Promise<Session[]> {
     return this.listSessionsStmt.all().map(rowToSession);
+  }
+
+  async tenantSpendSince(tenantId: string, sinceIso: string): Promise<number> {
+    return this.tenantSpendStmt.get(tenantId, sinceIso) ?? 0;
+  }
+
+  async saveTaskDiff(taskId: string, diff: string): Promise<void> {
+    this.saveDiffStmt.run(taskId, diff);
+  }
+
+  async getTaskDiff(taskId: string): Promise<string | null> {
+    return this.getDiffStmt.get(taskId) ?? null;
+  }
+
+  async insertWebhookDelivery(delivery: WebhookDelivery): Promise<void> {
+    this.insertDeliveryStmt.run(delivery);
+  }
+
+  async claimDueWebhookDeliveries(nowIso: string, leaseUntilIso: string, limit: number): Promise<WebhookDelivery[]> {
+    const max = rowLimit(limit);
+    return max === 0 ? [] : this.claimDeliveriesTx.immediate(nowIso, leaseUntilIso, max);
+  }
+
+  async updateWebhookDelivery(webhookId: string, patch: WebhookDeliveryPatch): Promise<void> {
+    const row = this.getDeliveryStmt.get(webhookId);
+    if (row) this.updateDeliveryStmt.run(applyPatch(row, patch));
+  }
+
+  async listWebhookDeliveries(taskId: string): Promise<WebhookDelivery[]> {
+    return this.taskDeliveriesStmt.all(taskId).map(rowToWebhookDelivery);
   }
 
   async appendEvent(event: TaskEvent): Promise<void> {

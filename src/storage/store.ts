@@ -1,6 +1,7 @@
 import type { TaskEvent } from '../events/event-types.js';
 import type { Session, SessionPatch } from '../sessions/session-types.js';
 import type { Task, TaskPatch, TaskStatus } from '../tasks/task-types.js';
+import type { WebhookDelivery, WebhookDeliveryPatch } from '../webhooks/webhook-types.js';
 
 export interface TaskListQuery {
   status?: TaskStatus | undefined;
@@ -47,10 +48,30 @@ export interface Store {
 
   /**
    * Deletes up to `limit` finished tasks (completed, failed, interrupted, timed_out) whose
-   * completed_at is before `cutoffIso`, with their events; returns how many were deleted.
+   * completed_at is before `cutoffIso`, with their events, diffs and webhook deliveries;
+   * returns how many were deleted.
    * Bounded so retention can run in small batches without blocking requests.
    */
   pruneFinishedBefore(cutoffIso: string, limit: number): Promise<number>;
+
+  /** What a tenant's tasks created at or after `sinceIso` have cost, in USD (monthly budgets). */
+  tenantSpendSince(tenantId: string, sinceIso: string): Promise<number>;
+
+  /** The unified diff of a finished task's changes (see changes/); replaced if saved again. */
+  saveTaskDiff(taskId: string, diff: string): Promise<void>;
+  getTaskDiff(taskId: string): Promise<string | null>;
+
+  /** The webhook outbox. Deliveries are deleted with their task by pruneFinishedBefore. */
+  insertWebhookDelivery(delivery: WebhookDelivery): Promise<void>;
+  /**
+   * Atomically takes up to `limit` pending deliveries whose next attempt is due at `nowIso`,
+   * oldest first, and moves their next_attempt_at to `leaseUntilIso`, so that no other caller
+   * takes them while they are being sent.
+   */
+  claimDueWebhookDeliveries(nowIso: string, leaseUntilIso: string, limit: number): Promise<WebhookDelivery[]>;
+  updateWebhookDelivery(webhookId: string, patch: WebhookDeliveryPatch): Promise<void>;
+  /** A task's deliveries, oldest first. */
+  listWebhookDeliveries(taskId: string): Promise<WebhookDelivery[]>;
 
   appendEvent(event: TaskEvent): Promise<void>;
   readEvents(taskId: string, afterSeq: number, limit?: number): Promise<TaskEvent[]>;

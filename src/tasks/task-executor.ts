@@ -1,4 +1,6 @@
 import type { AgentResult, AgentRun, AgentRunner } from '../agent/agent-types.js';
+import type { ChangeTracker } from '../changes/change-tracker.js';
+import type { ChangeBaseline } from '../changes/change-types.js';
 import type { EventLog } from '../events/event-log.js';
 import type { Logger } from '../observability/logger.js';
 import type { SessionService } from '../sessions/session-service.js';
@@ -6,7 +8,7 @@ import type { Store } from '../storage/store.js';
 import { decideOutcome, type StopReason } from './outcome.js';
 import type { QueueItem } from './scheduler.js';
 import type { TaskFinisher } from './task-finisher.js';
-import type { PermissionMode } from './task-types.js';
+import type { PermissionMode, Task } from './task-types.js';
 
 export interface ExecutorSettings {
   defaultMaxTurns: number;
@@ -40,6 +42,8 @@ export class TaskExecutor {
       settings: ExecutorSettings;
       now: () => Date;
       redact: (text: string) => string;
+      /** Records what each task changes in its workspace (changed_files and the diff). */
+      changes?: ChangeTracker;
     },
   ) {}
 
@@ -93,10 +97,12 @@ export class TaskExecutor {
     let result: AgentResult | null = null;
     let failure: Error | null = null;
     let timer: NodeJS.Timeout | undefined;
+    let baseline: ChangeBaseline | null = null;
     try {
       if (!session) {
         entry.stopReason = 'session_deleted';
       } else if (entry.stopReason === null) {
+        baseline = (await this.deps.changes?.begin(taskId, task.workspace)) ?? null;
         entry.run = this.deps.runner.start({
           sessionId: task.session_id,
           prompt: task.prompt,
@@ -133,7 +139,21 @@ export class TaskExecutor {
       timeoutSeconds: task.options.timeout,
     });
     await sessions.markIdle(task.session_id, result ? { taskCostUsd: result.costUsd, sdkTotalCostUsd: result.sdkTotalCostUsd } : undefined);
-    await finisher.finish(taskId, outcome);
+    const changes = await this.changesOf(taskId, baseline);
+    await finisher.finish(taskId, changes ? { ...outcome, changed_files: changes.files } : outcome);
+  }
+
+  /** The task's workspace changes, with the diff stored; null when they could not be worked out. */
+  private async changesOf(taskId: string, baseline: ChangeBaseline | null): Promise<{ files: NonNullable<Task['changed_files']> } | null> {
+    if (baseline === null) return null;
+    try {
+      const report = await baseline.finish();
+      await this.deps.store.saveTaskDiff(taskId, this.deps.redact(report.diff));
+      return { files: report.files };
+    } catch (error) {
+      this.deps.logger.warn('Could not work out the task\'s workspace changes', { task_id: taskId, error });
+      return null;
+    }
   }
 
   private async stopRun(run: AgentRun, outputEnded: Promise<void>): Promise<void> {

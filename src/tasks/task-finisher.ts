@@ -4,9 +4,13 @@ import { redactDeep, type Redactor } from '../observability/redact.js';
 import type { Store } from '../storage/store.js';
 import type { Task, TaskStatus, TaskUsage } from './task-types.js';
 
-export type TaskOutcome = Pick<Task, 'result' | 'usage' | 'num_turns' | 'cost_usd' | 'duration_ms' | 'error'> & {
-  status: Exclude<TaskStatus, 'queued' | 'running'>;
-};
+export type TaskOutcome = Pick<Task, 'result' | 'usage' | 'num_turns' | 'cost_usd' | 'duration_ms' | 'error'> &
+  Partial<Pick<Task, 'changed_files'>> & {
+    status: Exclude<TaskStatus, 'queued' | 'running'>;
+  };
+
+/** Work that must be stored before the task's `complete` event is sent (e.g. its webhook delivery). */
+export type FinishHook = (task: Task) => Promise<void>;
 
 export type FinishListener = (task: Task) => void;
 
@@ -17,6 +21,7 @@ export type FinishListener = (task: Task) => void;
  */
 export class TaskFinisher {
   private readonly listeners: FinishListener[] = [];
+  private readonly hooks: FinishHook[] = [];
 
   constructor(
     private readonly store: Store,
@@ -31,10 +36,18 @@ export class TaskFinisher {
     this.listeners.push(listener);
   }
 
+  /** Runs `hook` after the final record is written and before `complete` is sent; a failing hook is logged, not fatal. */
+  beforeComplete(hook: FinishHook): void {
+    this.hooks.push(hook);
+  }
+
   async finish(taskId: string, rawOutcome: TaskOutcome): Promise<Task | null> {
     const outcome = redactDeep(rawOutcome, this.redact);
     const task = await this.store.updateTask(taskId, { ...outcome, completed_at: this.now().toISOString() });
     if (!task) return null;
+    for (const hook of this.hooks) {
+      await hook(task).catch((error: unknown) => this.logger.error('Task finish hook failed', { task_id: taskId, error }));
+    }
     if (outcome.error) await this.events.append(taskId, { type: 'error', data: { ...outcome.error } });
     await this.events.append(taskId, {
       type: 'complete',

@@ -5,6 +5,7 @@ import type { SessionService } from '../sessions/session-service.js';
 import type { Page, Store, TaskListQuery } from '../storage/store.js';
 import { fingerprint } from './request-fingerprint.js';
 import type { Scheduler } from './scheduler.js';
+import type { SubmitChecks } from './submit-checks.js';
 import type { TaskExecutor } from './task-executor.js';
 import { ZERO_USAGE, type TaskFinisher } from './task-finisher.js';
 import { isTerminal, type Task } from './task-types.js';
@@ -28,6 +29,7 @@ export interface TaskServiceDeps {
   /** Whether bypassPermissions can work here (the CLI refuses it as root). */
   bypassPermissionsAllowed: boolean;
   isShuttingDown: () => boolean;
+  checks: SubmitChecks;
   /** Releases what a deleted session held (its live agent process). */
   onSessionDeleted: (sessionId: string) => void;
 }
@@ -52,6 +54,9 @@ export class TaskService {
         'permission_mode "bypassPermissions" is refused: the server runs as root and Claude Code will not skip permission checks as root. Use acceptEdits with allowed_tools, or run the server as a non-root user.',
       );
     }
+
+    await this.deps.checks.checkBudget(tenant);
+    const webhook = await this.deps.checks.webhookFor(tenant, body.webhook);
 
     const reservation = scheduler.reserve(tenant.id);
     try {
@@ -81,6 +86,8 @@ export class TaskService {
         duration_ms: null,
         error: null,
         request_hash: requestHash,
+        webhook,
+        changed_files: null,
       };
       if (placement.isNew) await sessions.create(placement.session);
       else await sessions.reopenIfExpired(placement.session);

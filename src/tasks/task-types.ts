@@ -1,4 +1,6 @@
+import type { ChangedFile } from '../changes/change-types.js';
 import type { TaskError } from '../errors.js';
+import type { WebhookTarget } from '../webhooks/webhook-types.js';
 
 export const TASK_STATUSES = ['queued', 'running', 'completed', 'failed', 'interrupted', 'timed_out'] as const;
 export type TaskStatus = (typeof TASK_STATUSES)[number];
@@ -48,9 +50,13 @@ export interface Task {
   error: TaskError | null;
   /** Fingerprint of the submitted body, so a retry with the same task_id can be told from a conflict. */
   request_hash: string;
+  /** Where its notifications go: the task's own webhook, else its tenant's default; null for none. */
+  webhook: WebhookTarget | null;
+  /** What the task created, modified and deleted in its workspace; null until it has finished (or if unknown). */
+  changed_files: ChangedFile[] | null;
 }
 
 /** The fields a running or finishing task may change. */
 export type TaskPatch = Partial<
-  Pick<Task, 'status' | 'started_at' | 'completed_at' | 'result' | 'usage' | 'num_turns' | 'cost_usd' | 'duration_ms' | 'error'>
+  Pick<Task, 'status' | 'started_at' | 'completed_at' | 'result' | 'usage' | 'num_turns' | 'cost_usd' | 'duration_ms' | 'error' | 'changed_files'>
 >;

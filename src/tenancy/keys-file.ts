@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { webhookRequestSchema, webhookTarget } from '../webhooks/webhook-request.js';
 import { DEFAULT_TENANT_ID, type Tenant } from './tenant.js';
 
 const tenantSchema = z.strictObject({
@@ -14,6 +15,9 @@ const tenantSchema = z.strictObject({
     .string()
     .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'workspace_dir must be one directory name')
     .optional(),
+  webhook: webhookRequestSchema.optional(),
+  webhook_secret: z.string().min(16, 'webhook_secret must be at least 16 characters').optional(),
+  monthly_budget_usd: z.number().positive().optional(),
 });
 
 const fileSchema = z.strictObject({ tenants: z.array(tenantSchema).min(1) });
@@ -49,6 +53,9 @@ export function loadKeysFile(file: string): { tenants: Tenant[]; problems: strin
       keyHashes: t.key_sha256.map((h) => Buffer.from(h, 'hex')),
       maxConcurrent: t.max_concurrent ?? null,
       workspaceDir: t.workspace_dir ?? t.id,
+      defaultWebhook: t.webhook ? webhookTarget(t.webhook) : null,
+      webhookSecret: t.webhook_secret ?? null,
+      monthlyBudgetUsd: t.monthly_budget_usd ?? null,
     };
   });
   return { tenants, problems };

@@ -10,7 +10,7 @@ export class TenantRegistry {
   private readonly byId = new Map<string, Tenant>();
   readonly multiTenant: boolean;
 
-  constructor(tenants: readonly Tenant[], singleKey: string | undefined) {
+  constructor(tenants: readonly Tenant[], singleKey: string | undefined, defaults: Pick<Tenant, 'monthlyBudgetUsd'> = { monthlyBudgetUsd: null }) {
     this.multiTenant = tenants.length > 0;
     // With tenants, the API_API_KEY caller is one more tenant with a subtree of its own.
     const defaultTenant: Tenant = {
@@ -18,6 +18,9 @@ export class TenantRegistry {
       keyHashes: singleKey === undefined ? [] : [sha256(singleKey)],
       maxConcurrent: null,
       workspaceDir: this.multiTenant ? DEFAULT_TENANT_ID : '',
+      defaultWebhook: null,
+      webhookSecret: null,
+      monthlyBudgetUsd: defaults.monthlyBudgetUsd,
     };
     for (const tenant of [defaultTenant, ...tenants]) this.byId.set(tenant.id, tenant);
   }

@@ -1,3 +1,5 @@
+import type { WebhookTarget } from '../webhooks/webhook-types.js';
+
 export const DEFAULT_TENANT_ID = 'default';
 
 /** Who is calling: a tenant from API_KEYS_FILE, or the default tenant (API_API_KEY or no auth). */
@@ -9,6 +11,12 @@ export interface Tenant {
   maxConcurrent: number | null;
   /** Directory under WORKSPACE_ROOT holding the tenant's workspaces ('' for the root itself). */
   workspaceDir: string;
+  /** Where its tasks' notifications go when a task names no webhook of its own. */
+  defaultWebhook: WebhookTarget | null;
+  /** Signs its webhooks; WEBHOOK_SECRET when unset. */
+  webhookSecret: string | null;
+  /** Submits are refused (402) once its tasks created this calendar month (UTC) cost this much. */
+  monthlyBudgetUsd: number | null;
 }
 
 /**

@@ -32,6 +32,8 @@ export function makeTask(overrides: Partial<Task> = {}): Task {
     duration_ms: null,
     error: null,
     request_hash: 'hash-1',
+    webhook: null,
+    changed_files: null,
     ...overrides,
   };
 }

@@ -25,6 +25,8 @@ function finishedTask(patch: Partial<Task>): Task {
     duration_ms: 2000,
     error: null,
     request_hash: 'h',
+    webhook: null,
+    changed_files: null,
     ...patch,
   };
 }

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest'
 import type { z } from 'zod';
 import { buildOpenApiDocument, renderOpenApiDocument } from '../../src/api/openapi.js';
 import type * as R from '../../src/api/response-schemas.js';
-import type { sessionView, submitView, taskView } from '../../src/api/views.js';
+import type { sessionView, submitView, taskView, webhookDeliveryView } from '../../src/api/views.js';
 import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import type { TaskEvent } from '../../src/events/event-types.js';
@@ -176,6 +176,7 @@ describe('response schemas match the views (checked by tsc)', () => {
     expectTypeOf<z.infer<typeof R.taskSchema>>().toEqualTypeOf<ReturnType<typeof taskView>>();
     expectTypeOf<z.infer<typeof R.submitTaskResponseSchema>>().toEqualTypeOf<ReturnType<typeof submitView>>();
     expectTypeOf<z.infer<typeof R.sessionSchema>>().toEqualTypeOf<ReturnType<typeof sessionView>>();
+    expectTypeOf<z.infer<typeof R.webhookDeliverySchema>>().toEqualTypeOf<ReturnType<typeof webhookDeliveryView>>();
     expectTypeOf<TaskEvent>().toExtend<z.infer<typeof R.taskEventSchema>>();
   });
 });

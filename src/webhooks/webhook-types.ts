@@ -1,0 +1,38 @@
+/** Task events a webhook can subscribe to: the four final statuses and approval requests. */
+export const WEBHOOK_EVENTS = ['completed', 'failed', 'interrupted', 'timed_out', 'permission_request'] as const;
+export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
+
+/** Where a task's notifications go, as stored with the task (the secret never is). */
+export interface WebhookTarget {
+  url: string;
+  events: WebhookEvent[];
+}
+
+export const DELIVERY_STATUSES = ['pending', 'delivered', 'failed'] as const;
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+
+/**
+ * One notification in the outbox. It is stored before the first attempt and keeps its
+ * `webhook_id` across retries, so a receiver can drop duplicates.
+ */
+export interface WebhookDelivery {
+  webhook_id: string;
+  task_id: string;
+  tenant_id: string;
+  url: string;
+  event: WebhookEvent;
+  /** The exact JSON body that is signed and sent. */
+  payload: string;
+  status: DeliveryStatus;
+  attempts: number;
+  /** When the next attempt is due (pending), or null once settled. */
+  next_attempt_at: string | null;
+  last_status_code: number | null;
+  last_error: string | null;
+  created_at: string;
+  delivered_at: string | null;
+}
+
+export type WebhookDeliveryPatch = Partial<
+  Pick<WebhookDelivery, 'status' | 'attempts' | 'next_attempt_at' | 'last_status_code' | 'last_error' | 'delivered_at'>
+>;
