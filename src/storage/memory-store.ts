@@ -121,7 +121,7 @@ export class MemoryStore implements Store {
   async claimDueWebhookDeliveries(nowIso: string, leaseUntilIso: string, limit: number): Promise<WebhookDelivery[]> {
     const due = [...this.deliveries.values()]
       .filter((d) => d.status === 'pending' && d.next_attempt_at !== null && d.next_attempt_at <= nowIso)
-      .sort((a, b) => (a.next_attempt_at! < b.next_attempt_at! ? -1 : a.next_attempt_at! > b.next_attempt_at! ? 1 : 0))
+      .sort((a, b) => a.next_attempt_at!.localeCompare(b.next_attempt_at!) || a.webhook_id.localeCompare(b.webhook_id))
       .slice(0, Math.max(0, limit));
     for (const delivery of due) delivery.next_attempt_at = leaseUntilIso;
     return due.map(copy);

@@ -164,7 +164,7 @@ export class SqliteStore implements Store {
     this.deleteDiffStmt = db.prepare<[string]>('DELETE FROM task_diffs WHERE task_id = ?');
     this.insertDeliveryStmt = db.prepare<[WebhookDeliveryRow]>(insertSql('webhook_deliveries', WEBHOOK_DELIVERY_COLUMNS, 'webhook_id'));
     this.dueDeliveriesStmt = db.prepare<[string, number], WebhookDeliveryRow>(
-      "SELECT * FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at ASC LIMIT ?",
+      "SELECT * FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at ASC, webhook_id ASC LIMIT ?",
     );
     this.leaseDeliveryStmt = db.prepare<[string, string]>('UPDATE webhook_deliveries SET next_attempt_at = ? WHERE webhook_id = ?');
     this.getDeliveryStmt = db.prepare<[string], WebhookDeliveryRow>('SELECT * FROM webhook_deliveries WHERE webhook_id = ?');

@@ -65,7 +65,7 @@ export interface Store {
   insertWebhookDelivery(delivery: WebhookDelivery): Promise<void>;
   /**
    * Atomically takes up to `limit` pending deliveries whose next attempt is due at `nowIso`,
-   * oldest first, and moves their next_attempt_at to `leaseUntilIso`, so that no other caller
+   * earliest due first (then by webhook_id), and moves their next_attempt_at to `leaseUntilIso`, so that no other caller
    * takes them while they are being sent.
    */
   claimDueWebhookDeliveries(nowIso: string, leaseUntilIso: string, limit: number): Promise<WebhookDelivery[]>;
