@@ -1,10 +1,12 @@
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import type { z } from 'zod';
 import type * as R from '../../src/api/response-schemas.js';
 import type { listSessionsQuerySchema, listTasksQuerySchema, submitTaskSchema } from '../../src/api/schemas.js';
 import * as client from '../../src/client/index.js';
 import { ERROR_CATALOGUE } from '../../src/errors.js';
+import { REPO_ROOT } from '../helpers/daemon-process.js';
 
 /**
  * The client is written out by hand (it has no runtime dependency), so this suite pins it to
@@ -79,5 +81,26 @@ describe('client types equal the server schemas (checked by tsc)', () => {
     expectTypeOf<client.ListSessionsQuery>().toEqualTypeOf<z.input<typeof listSessionsQuerySchema>>();
     expectTypeOf<client.ArgsOf<'getTask'>>().toEqualTypeOf<{ path: { task_id: string } }>();
     expectTypeOf<client.ResponseOf<'interruptTask'>>().toEqualTypeOf<client.Task>();
+  });
+});
+
+describe('client package', () => {
+  it('runs in browsers: no Node built-in imported, `ws` only loaded on demand', () => {
+    const dir = new URL('../../src/client/', import.meta.url);
+    for (const file of readdirSync(dir).filter((f) => f.endsWith('.ts'))) {
+      const source = readFileSync(new URL(file, dir), 'utf8');
+      const imports = [...source.matchAll(/^import[^;]*from '([^']+)'/gm)].map((m) => m[1]!);
+      expect(imports.filter((name) => !name.startsWith('./')), file).toEqual([]);
+      const code = source.replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/.*$/gm, '');
+      expect(code, file).not.toMatch(/\bprocess\.|\bBuffer\b|require\(/);
+    }
+  });
+
+  it('is importable as claude-code-server/client, with type declarations (built by globalSetup)', () => {
+    const script = "import { CcsClient, ROUTES } from 'claude-code-server/client'; console.log(typeof CcsClient, Object.keys(ROUTES).length);";
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: REPO_ROOT, encoding: 'utf8' });
+    expect(out.trim()).toBe(`function ${Object.keys(client.ROUTES).length}`);
+    const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { exports: Record<string, { types: string }> };
+    expect(readFileSync(new URL(`../../${manifest.exports['./client']!.types}`, import.meta.url), 'utf8')).toContain('export');
   });
 });
