@@ -1,0 +1,253 @@
+/**
+ * What the API sends and accepts, as plain TypeScript types. The client carries no runtime
+ * dependency (no zod), so these are written out; test/unit/client-contract.test.ts proves with
+ * tsc that each one equals the server's own schema (the schemas openapi.json is generated from),
+ * so they cannot drift apart unnoticed.
+ */
+
+export const TASK_STATUSES = ['queued', 'running', 'completed', 'failed', 'interrupted', 'timed_out'] as const;
+export type TaskStatus = (typeof TASK_STATUSES)[number];
+
+/** The statuses a task never leaves. */
+export const FINAL_TASK_STATUSES: readonly TaskStatus[] = ['completed', 'failed', 'interrupted', 'timed_out'];
+
+export const PERMISSION_MODES = ['default', 'acceptEdits', 'bypassPermissions', 'plan', 'dontAsk'] as const;
+export type PermissionMode = (typeof PERMISSION_MODES)[number];
+
+export const SESSION_STATUSES = ['idle', 'busy', 'expired'] as const;
+export type SessionStatus = (typeof SESSION_STATUSES)[number];
+
+export const EVENT_TYPES = ['message', 'tool_use', 'tool_result', 'progress', 'error', 'complete'] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+/** Every error code the server can answer with (the README's error table). */
+export const ERROR_CODES = [
+  'BAD_REQUEST',
+  'INVALID_JSON',
+  'VALIDATION_ERROR',
+  'WORKSPACE_OUTSIDE_ROOT',
+  'WORKSPACE_INVALID',
+  'PERMISSION_MODE_REFUSED',
+  'UNAUTHORIZED',
+  'NOT_FOUND',
+  'TASK_NOT_FOUND',
+  'SESSION_NOT_FOUND',
+  'TASK_ID_CONFLICT',
+  'TASK_NOT_RUNNING',
+  'SESSION_ALREADY_EXISTS',
+  'SESSION_WORKSPACE_MISMATCH',
+  'BODY_TOO_LARGE',
+  'UNSUPPORTED_MEDIA_TYPE',
+  'QUEUE_FULL',
+  'RATE_LIMITED',
+  'SHUTTING_DOWN',
+  'INTERNAL_ERROR',
+  'AGENT_API_ERROR',
+  'AGENT_PROCESS_FAILED',
+  'AGENT_MAX_TURNS',
+  'AGENT_EXECUTION_ERROR',
+  'TASK_TIMEOUT',
+  'TASK_INTERRUPTED',
+  'SESSION_DELETED',
+  'SERVER_RESTARTED',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+// ---- Requests -------------------------------------------------------------------------------
+
+export interface TaskOptionsRequest {
+  allowed_tools?: string[] | undefined;
+  permission_mode?: PermissionMode | undefined;
+  max_turns?: number | undefined;
+  /** Seconds. */
+  timeout?: number | undefined;
+  model?: string | undefined;
+}
+
+export interface SessionRequest {
+  reuse_existing?: boolean | undefined;
+  session_id?: string | undefined;
+}
+
+export interface SubmitTaskRequest {
+  task_id?: string | undefined;
+  prompt: string;
+  workspace?: string | undefined;
+  options?: TaskOptionsRequest | undefined;
+  session?: SessionRequest | undefined;
+}
+
+export interface ListTasksQuery {
+  status?: TaskStatus | undefined;
+  limit?: number | undefined;
+  cursor?: string | undefined;
+}
+
+export interface ListSessionsQuery {
+  status?: SessionStatus | 'all' | undefined;
+}
+
+export interface EventsPageQuery {
+  after?: number | undefined;
+  limit?: number | undefined;
+}
+
+// ---- Responses ------------------------------------------------------------------------------
+
+export interface Usage {
+  input_tokens: number;
+  output_tokens: number;
+}
+
+export interface TaskError {
+  code: ErrorCode;
+  message: string;
+}
+
+export interface TaskOptions {
+  allowed_tools: string[] | null;
+  permission_mode: PermissionMode | null;
+  max_turns: number | null;
+  timeout: number | null;
+  model: string | null;
+}
+
+export interface Task {
+  task_id: string;
+  session_id: string;
+  status: TaskStatus;
+  prompt: string;
+  workspace: string;
+  options: TaskOptions;
+  created_at: string;
+  started_at: string | null;
+  completed_at: string | null;
+  result: string | null;
+  usage: Usage;
+  num_turns: number;
+  cost_usd: number;
+  duration_ms: number | null;
+  error: TaskError | null;
+  websocket_url: string;
+}
+
+export interface SubmittedTask {
+  task_id: string;
+  session_id: string;
+  status: TaskStatus;
+  websocket_url: string;
+  created_at: string;
+}
+
+export interface TaskList {
+  tasks: Task[];
+  next_cursor: string | null;
+}
+
+export interface Session {
+  session_id: string;
+  workspace: string;
+  status: SessionStatus;
+  created_at: string;
+  last_activity_at: string;
+  task_count: number;
+  current_task_id: string | null;
+  cost_usd: number;
+  claude_session_id: string | null;
+}
+
+export interface SessionList {
+  sessions: Session[];
+  total: number;
+}
+
+export interface DeletedSession {
+  session_id: string;
+  interrupted_tasks: string[];
+  deleted: true;
+}
+
+export interface WsTicket {
+  ticket: string;
+  expires_at: string;
+  expires_in_seconds: number;
+}
+
+export interface Health {
+  status: 'healthy' | 'shutting_down';
+  version: string;
+  active_sessions: number;
+  active_tasks: number;
+  queued_tasks: number;
+  uptime_seconds: number;
+  agent_processes: { busy: number; idle: number; spare: number; memory_bytes: number };
+}
+
+// ---- Events ---------------------------------------------------------------------------------
+
+export interface MessageData {
+  role: 'assistant';
+  text: string;
+}
+export interface ToolUseData {
+  tool_use_id: string;
+  name: string;
+  input: unknown;
+}
+export interface ToolResultData {
+  tool_use_id: string;
+  content: string;
+  is_error: boolean;
+}
+export interface ProgressData {
+  turns: number;
+  input_tokens: number;
+  output_tokens: number;
+  cost_usd: number;
+  files_changed: string[];
+}
+export interface ErrorData {
+  code: string;
+  message: string;
+}
+export interface CompleteData {
+  status: TaskStatus;
+  result: string | null;
+  usage: Usage;
+  num_turns: number;
+  cost_usd: number;
+  duration_ms: number | null;
+  error?: ErrorData | null | undefined;
+}
+
+interface EventEnvelope<T extends EventType, D> {
+  /** Starts at 1 per task, no gaps. */
+  seq: number;
+  task_id: string;
+  type: T;
+  timestamp: string;
+  data: D;
+}
+
+export type MessageEvent = EventEnvelope<'message', MessageData>;
+export type ToolUseEvent = EventEnvelope<'tool_use', ToolUseData>;
+export type ToolResultEvent = EventEnvelope<'tool_result', ToolResultData>;
+export type ProgressEvent = EventEnvelope<'progress', ProgressData>;
+export type ErrorEvent = EventEnvelope<'error', ErrorData>;
+export type CompleteEvent = EventEnvelope<'complete', CompleteData>;
+export type TaskEvent = MessageEvent | ToolUseEvent | ToolResultEvent | ProgressEvent | ErrorEvent | CompleteEvent;
+
+export interface EventPage {
+  task_id: string;
+  events: TaskEvent[];
+  next_after: number;
+  has_more: boolean;
+}
+
+/** The OpenAPI document, untyped beyond its top level. */
+export interface OpenApiDocument {
+  openapi: string;
+  info: { title: string; version: string };
+  paths: Record<string, Record<string, unknown>>;
+  [key: string]: unknown;
+}

@@ -1,0 +1,106 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import type { z } from 'zod';
+import type * as R from '../../src/api/response-schemas.js';
+import type { listSessionsQuerySchema, listTasksQuerySchema, submitTaskSchema } from '../../src/api/schemas.js';
+import * as client from '../../src/client/index.js';
+import { ERROR_CATALOGUE } from '../../src/errors.js';
+import { REPO_ROOT } from '../helpers/daemon-process.js';
+
+/**
+ * The client is written out by hand (it has no runtime dependency), so this suite pins it to
+ * openapi.json, which test/unit/openapi.test.ts pins to the server: routes and enums at run time,
+ * every request and response type at compile time (tsc, run by `npm run lint`).
+ */
+
+interface Operation {
+  operationId: string;
+}
+interface OpenApi {
+  paths: Record<string, Record<string, Operation>>;
+  components: { schemas: Record<string, { enum?: string[]; oneOf?: { $ref: string }[]; properties?: Record<string, { enum?: string[] }> }> };
+}
+
+const document = JSON.parse(readFileSync(new URL('../../openapi.json', import.meta.url), 'utf8')) as OpenApi;
+const schemas = document.components.schemas;
+
+describe('client route table against openapi.json', () => {
+  it('has exactly the documented operations, with their methods and paths', () => {
+    const documented = Object.entries(document.paths)
+      .flatMap(([path, ops]) => Object.entries(ops).map(([method, op]) => `${op.operationId} ${method.toUpperCase()} ${path}`))
+      .sort();
+    const table = Object.entries(client.ROUTES)
+      .map(([id, route]) => `${id} ${route.method} ${route.path}`)
+      .sort();
+    expect(table).toEqual(documented);
+  });
+
+  it('reads the event routes as streams and the rest as single answers', () => {
+    expect(client.ROUTES.taskEventsWebSocket.kind).toBe('websocket');
+    expect(client.ROUTES.getDocs.kind).toBe('text');
+    const json = Object.entries(client.ROUTES).filter(([, r]) => r.kind === 'json').map(([id]) => id);
+    expect(json).toHaveLength(Object.keys(client.ROUTES).length - 2);
+  });
+});
+
+describe('client enums against openapi.json', () => {
+  it('task statuses, permission modes, session statuses', () => {
+    expect([...client.TASK_STATUSES]).toEqual(schemas.TaskStatus?.enum);
+    expect([...client.PERMISSION_MODES]).toEqual(schemas.TaskOptionsRequest?.properties?.permission_mode?.enum);
+    expect([...client.SESSION_STATUSES]).toEqual(schemas.Session?.properties?.status?.enum);
+  });
+
+  it('event types', () => {
+    const types = (schemas.TaskEvent?.oneOf ?? []).map((o) => schemas[o.$ref.split('/').at(-1)!]?.properties?.type);
+    expect(types.map((t) => (t as { const?: string } | undefined)?.const)).toEqual([...client.EVENT_TYPES]);
+  });
+
+  it('error codes: the same catalogue as the server', () => {
+    expect([...client.ERROR_CODES].sort()).toEqual(Object.keys(ERROR_CATALOGUE).sort());
+    const errorSchema = schemas.Error as { properties?: { error?: { properties?: { code?: { enum?: string[] } } } } };
+    expect([...client.ERROR_CODES].sort()).toEqual([...(errorSchema.properties?.error?.properties?.code?.enum ?? [])].sort());
+  });
+});
+
+describe('client types equal the server schemas (checked by tsc)', () => {
+  it('compiles', () => {
+    expectTypeOf<client.Task>().toEqualTypeOf<z.infer<typeof R.taskSchema>>();
+    expectTypeOf<client.SubmittedTask>().toEqualTypeOf<z.infer<typeof R.submitTaskResponseSchema>>();
+    expectTypeOf<client.TaskList>().toEqualTypeOf<z.infer<typeof R.taskListSchema>>();
+    expectTypeOf<client.Session>().toEqualTypeOf<z.infer<typeof R.sessionSchema>>();
+    expectTypeOf<client.SessionList>().toEqualTypeOf<z.infer<typeof R.sessionListSchema>>();
+    expectTypeOf<client.DeletedSession>().toEqualTypeOf<z.infer<typeof R.deletedSessionSchema>>();
+    expectTypeOf<client.WsTicket>().toEqualTypeOf<z.infer<typeof R.wsTicketSchema>>();
+    expectTypeOf<client.Health>().toEqualTypeOf<z.infer<typeof R.healthSchema>>();
+    expectTypeOf<client.TaskEvent>().toEqualTypeOf<z.infer<typeof R.taskEventSchema>>();
+    expectTypeOf<client.EventPage>().toEqualTypeOf<z.infer<typeof R.eventPageSchema>>();
+    expectTypeOf<client.TaskError>().toEqualTypeOf<z.infer<typeof R.taskErrorSchema>>();
+    expectTypeOf<client.SubmitTaskRequest>().toEqualTypeOf<z.input<typeof submitTaskSchema>>();
+    expectTypeOf<client.ListTasksQuery>().toExtend<z.input<typeof listTasksQuerySchema>>();
+    expectTypeOf<client.ListSessionsQuery>().toEqualTypeOf<z.input<typeof listSessionsQuerySchema>>();
+    expectTypeOf<client.ArgsOf<'getTask'>>().toEqualTypeOf<{ path: { task_id: string } }>();
+    expectTypeOf<client.ResponseOf<'interruptTask'>>().toEqualTypeOf<client.Task>();
+  });
+});
+
+describe('client package', () => {
+  it('runs in browsers: no Node built-in imported, `ws` only loaded on demand', () => {
+    const dir = new URL('../../src/client/', import.meta.url);
+    for (const file of readdirSync(dir).filter((f) => f.endsWith('.ts'))) {
+      const source = readFileSync(new URL(file, dir), 'utf8');
+      const imports = [...source.matchAll(/^import[^;]*from '([^']+)'/gm)].map((m) => m[1]!);
+      expect(imports.filter((name) => !name.startsWith('./')), file).toEqual([]);
+      const code = source.replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/.*$/gm, '');
+      expect(code, file).not.toMatch(/\bprocess\.|\bBuffer\b|require\(/);
+    }
+  });
+
+  it('is importable as claude-code-server/client, with type declarations (built by globalSetup)', () => {
+    const script = "import { CcsClient, ROUTES } from 'claude-code-server/client'; console.log(typeof CcsClient, Object.keys(ROUTES).length);";
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: REPO_ROOT, encoding: 'utf8' });
+    expect(out.trim()).toBe(`function ${Object.keys(client.ROUTES).length}`);
+    const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { exports: Record<string, { types: string }> };
+    expect(readFileSync(new URL(`../../${manifest.exports['./client']!.types}`, import.meta.url), 'utf8')).toContain('export');
+  });
+});
