@@ -18,6 +18,7 @@ import type {
   Task,
   TaskEvent,
   TaskList,
+  WebhookDeliveryList,
   WsTicket,
 } from './types.js';
 
@@ -63,6 +64,16 @@ class TasksApi {
 
   interrupt(taskId: string, options?: RequestOptions): Promise<Task> {
     return this.client.request('interruptTask', { path: { task_id: taskId } }, options);
+  }
+
+  /** The deliveries of the task's webhook, with their attempts and outcome. */
+  webhooks(taskId: string, options?: RequestOptions): Promise<WebhookDeliveryList> {
+    return this.client.request('getTaskWebhooks', { path: { task_id: taskId } }, options);
+  }
+
+  /** A unified diff of what the finished task changed in its workspace ('' when nothing). */
+  diff(taskId: string, options?: RequestOptions): Promise<string> {
+    return this.client.request('getTaskDiff', { path: { task_id: taskId } }, options);
   }
 
   /** One page of the stored event history (no live events). */

@@ -12,6 +12,7 @@ import type {
   SubmittedTask,
   Task,
   TaskList,
+  WebhookDeliveryList,
   WsTicket,
 } from './types.js';
 
@@ -64,6 +65,8 @@ export const ROUTES = {
   getTask: route<TaskPath, Task>('GET', '/api/v1/tasks/{task_id}'),
   interruptTask: route<TaskPath, Task>('POST', '/api/v1/tasks/{task_id}/interrupt'),
   getTaskEvents: route<TaskPath & { query?: EventsPageQuery & { format?: 'json' } }, EventPage>('GET', '/api/v1/tasks/{task_id}/events'),
+  getTaskWebhooks: route<TaskPath, WebhookDeliveryList>('GET', '/api/v1/tasks/{task_id}/webhooks'),
+  getTaskDiff: route<TaskPath, string, 'text'>('GET', '/api/v1/tasks/{task_id}/diff', 'text'),
   taskEventsWebSocket: route<TaskPath, never, 'websocket'>('GET', '/ws/tasks/{task_id}', 'websocket'),
   createWsTicket: route<NoArgs, WsTicket>('POST', '/api/v1/ws-tickets'),
   listSessions: route<{ query?: ListSessionsQuery }, SessionList>('GET', '/api/v1/sessions'),

@@ -28,12 +28,16 @@ export const ERROR_CODES = [
   'WORKSPACE_OUTSIDE_ROOT',
   'WORKSPACE_INVALID',
   'PERMISSION_MODE_REFUSED',
+  'WEBHOOK_URL_REFUSED',
+  'WEBHOOK_SECRET_MISSING',
   'UNAUTHORIZED',
+  'TENANT_BUDGET_EXCEEDED',
   'NOT_FOUND',
   'TASK_NOT_FOUND',
   'SESSION_NOT_FOUND',
   'TASK_ID_CONFLICT',
   'TASK_NOT_RUNNING',
+  'TASK_NOT_FINISHED',
   'SESSION_ALREADY_EXISTS',
   'SESSION_WORKSPACE_MISMATCH',
   'BODY_TOO_LARGE',
@@ -69,12 +73,22 @@ export interface SessionRequest {
   session_id?: string | undefined;
 }
 
+export const WEBHOOK_EVENTS = ['completed', 'failed', 'interrupted', 'timed_out', 'permission_request'] as const;
+export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
+
+export interface WebhookRequest {
+  url: string;
+  /** Default: all of WEBHOOK_EVENTS. */
+  events?: WebhookEvent[] | undefined;
+}
+
 export interface SubmitTaskRequest {
   task_id?: string | undefined;
   prompt: string;
   workspace?: string | undefined;
   options?: TaskOptionsRequest | undefined;
   session?: SessionRequest | undefined;
+  webhook?: WebhookRequest | undefined;
 }
 
 export interface ListTasksQuery {
@@ -128,7 +142,46 @@ export interface Task {
   cost_usd: number;
   duration_ms: number | null;
   error: TaskError | null;
+  webhook: WebhookTarget | null;
+  /** null until the task has finished (or when unknown). */
+  changed_files: ChangedFile[] | null;
   websocket_url: string;
+}
+
+export interface WebhookTarget {
+  url: string;
+  events: WebhookEvent[];
+}
+
+export interface ChangedFile {
+  /** Relative to the workspace. */
+  path: string;
+  change: 'created' | 'modified' | 'deleted';
+  /** null for binary files and files too large to diff. */
+  additions: number | null;
+  deletions: number | null;
+  binary: boolean;
+}
+
+export interface WebhookDelivery {
+  /** The `webhook-id` header, the same on every retry. */
+  webhook_id: string;
+  url: string;
+  event: WebhookEvent;
+  payload: unknown;
+  status: 'pending' | 'delivered' | 'failed';
+  attempts: number;
+  next_attempt_at: string | null;
+  last_status_code: number | null;
+  last_error: string | null;
+  created_at: string;
+  delivered_at: string | null;
+}
+
+export interface WebhookDeliveryList {
+  task_id: string;
+  webhook: WebhookTarget | null;
+  deliveries: WebhookDelivery[];
 }
 
 export interface SubmittedTask {

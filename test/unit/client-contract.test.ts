@@ -39,8 +39,9 @@ describe('client route table against openapi.json', () => {
   it('reads the event routes as streams and the rest as single answers', () => {
     expect(client.ROUTES.taskEventsWebSocket.kind).toBe('websocket');
     expect(client.ROUTES.getDocs.kind).toBe('text');
+    expect(client.ROUTES.getTaskDiff.kind).toBe('text');
     const json = Object.entries(client.ROUTES).filter(([, r]) => r.kind === 'json').map(([id]) => id);
-    expect(json).toHaveLength(Object.keys(client.ROUTES).length - 2);
+    expect(json).toHaveLength(Object.keys(client.ROUTES).length - 3);
   });
 });
 
@@ -76,6 +77,7 @@ describe('client types equal the server schemas (checked by tsc)', () => {
     expectTypeOf<client.TaskEvent>().toEqualTypeOf<z.infer<typeof R.taskEventSchema>>();
     expectTypeOf<client.EventPage>().toEqualTypeOf<z.infer<typeof R.eventPageSchema>>();
     expectTypeOf<client.TaskError>().toEqualTypeOf<z.infer<typeof R.taskErrorSchema>>();
+    expectTypeOf<client.WebhookDeliveryList>().toEqualTypeOf<z.infer<typeof R.webhookDeliveryListSchema>>();
     expectTypeOf<client.SubmitTaskRequest>().toEqualTypeOf<z.input<typeof submitTaskSchema>>();
     expectTypeOf<client.ListTasksQuery>().toExtend<z.input<typeof listTasksQuerySchema>>();
     expectTypeOf<client.ListSessionsQuery>().toEqualTypeOf<z.input<typeof listSessionsQuerySchema>>();
