@@ -38,6 +38,15 @@ export interface Config {
   readonly metricsPort: number;
   readonly shutdownGraceSeconds: number;
   readonly streams: { readonly maxBufferedBytes: number; readonly stallTimeoutSeconds: number };
+  /** Supervision of model calls by the credential proxy (src/model-proxy). */
+  readonly model: {
+    readonly retryMaxAttempts: number;
+    readonly retryBudgetSeconds: number;
+    readonly retryBaseDelayMs: number;
+    readonly retryMaxDelayMs: number;
+    /** AGENT_STALL_TIMEOUT_SECONDS: a model request that sends nothing this long is cut. */
+    readonly stallTimeoutSeconds: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -187,6 +196,13 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     streams: {
       maxBufferedBytes: r.int('STREAM_MAX_BUFFERED_BYTES', 1024 * 1024, 1024),
       stallTimeoutSeconds: r.int('STREAM_STALL_TIMEOUT_SECONDS', 30, 1, 3600),
+    },
+    model: {
+      retryMaxAttempts: r.int('MODEL_RETRY_MAX_ATTEMPTS', 10, 1, 100),
+      retryBudgetSeconds: r.int('MODEL_RETRY_BUDGET_SECONDS', 60, 0, 3600),
+      retryBaseDelayMs: r.int('MODEL_RETRY_BASE_DELAY_MS', 1000, 0, 60_000),
+      retryMaxDelayMs: r.int('MODEL_RETRY_MAX_DELAY_MS', 15_000, 0, 600_000),
+      stallTimeoutSeconds: r.int('AGENT_STALL_TIMEOUT_SECONDS', 300, 1, 86_400),
     },
   };
 

@@ -31,6 +31,9 @@ export function buildAgentEnv(input: AgentEnvInput): Record<string, string> {
     DISABLE_TELEMETRY: '1',
     DISABLE_ERROR_REPORTING: '1',
     CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+    // The credential proxy retries transient model failures itself (src/model-proxy); CLI
+    // retries on top would multiply the attempts and stretch a failure to minutes.
+    CLAUDE_CODE_MAX_RETRIES: '0',
   });
   if (input.baseUrl !== undefined) env.ANTHROPIC_BASE_URL = input.baseUrl;
   return env;

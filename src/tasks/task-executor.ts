@@ -1,4 +1,6 @@
 import type { AgentResult, AgentRun, AgentRunner } from '../agent/agent-types.js';
+import { taskError, type TaskError } from '../errors.js';
+import type { ModelFailure } from '../model-proxy/model-failure.js';
 import type { EventLog } from '../events/event-log.js';
 import type { Logger } from '../observability/logger.js';
 import type { SessionService } from '../sessions/session-service.js';
@@ -20,6 +22,7 @@ interface ActiveTask {
   run: AgentRun | null;
   stopReason: StopReason | null;
   stopping: Promise<void> | null;
+  modelFailure: TaskError | null;
   /** Resolves when the agent's output stream has ended, however it ended. */
   outputEnded: Promise<void>;
   done: Promise<void>;
@@ -61,6 +64,14 @@ export class TaskExecutor {
     return true;
   }
 
+  /** The credential proxy gave up on a model request of this task: end the task with its code. */
+  failFromModel(taskId: string, failure: ModelFailure): void {
+    const entry = this.active.get(taskId);
+    if (!entry || entry.modelFailure !== null) return;
+    entry.modelFailure = taskError(failure.code, failure.message);
+    this.stop(taskId, 'model_failure');
+  }
+
   execute = async (item: QueueItem): Promise<void> => {
     let resolveDone!: () => void;
     let resolveOutputEnded!: () => void;
@@ -68,6 +79,7 @@ export class TaskExecutor {
       run: null,
       stopReason: null,
       stopping: null,
+      modelFailure: null,
       outputEnded: new Promise((r) => (resolveOutputEnded = r)),
       done: new Promise((r) => (resolveDone = r)),
     };
@@ -98,6 +110,7 @@ export class TaskExecutor {
         entry.stopReason = 'session_deleted';
       } else if (entry.stopReason === null) {
         entry.run = this.deps.runner.start({
+          taskId,
           sessionId: task.session_id,
           prompt: task.prompt,
           cwd: task.workspace,
@@ -131,6 +144,7 @@ export class TaskExecutor {
       stderrTail: this.deps.redact(entry.run?.stderrTail() ?? ''),
       durationMs: this.deps.now().getTime() - startedAt.getTime(),
       timeoutSeconds: task.options.timeout,
+      modelFailure: entry.modelFailure,
     });
     await sessions.markIdle(task.session_id, result ? { taskCostUsd: result.costUsd, sdkTotalCostUsd: result.sdkTotalCostUsd } : undefined);
     await finisher.finish(taskId, outcome);
