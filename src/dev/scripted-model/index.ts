@@ -11,6 +11,7 @@
  */
 export { startScriptedModel, type ScriptedModel, type ScriptedModelOptions } from './server.js';
 export type { Script, Step, ToolCall, ScriptedError } from './scripts.js';
+export type { Fault } from './faults.js';
 export type { Conversation, ToolResult } from './conversation.js';
 export type { RecordedRequest, HeadersSummary, HttpLogEntry, RequestKind } from './recording.js';
-export { BUILTIN_SCRIPTS, DEFAULT_SCRIPT, HELLO_CONTENT, HELLO_FILE, MULTI_CONTENT, MULTI_FILE } from './builtin-scripts.js';
+export { BUILTIN_SCRIPTS, DEFAULT_SCRIPT, HELLO_CONTENT, HELLO_FILE, MULTI_CONTENT, MULTI_FILE, RECOVERED_TEXT } from './builtin-scripts.js';
