@@ -67,6 +67,11 @@ export class ModelProxy {
     return proxy;
   }
 
+  /** The token registry the proxy checks against (agent processes mint from it at spawn). */
+  get credentials(): CredentialBroker {
+    return this.options.credentials;
+  }
+
   /** Called when a task's model request fails for good (stall, exhausted retries, dropped stream). */
   onModelFailure(listener: ModelFailureListener): void {
     this.failureListener = listener;

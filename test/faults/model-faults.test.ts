@@ -105,7 +105,9 @@ describe('model faults (real CLI, credential proxy, scripted model)', () => {
   });
 
   it('a connection dropped mid-stream fails the task with MODEL_UNAVAILABLE instead of hanging', async () => {
-    const { events, task } = await run('dropped', '[[script:dropped-stream]]');
+    const { events, task } = await run('dropped', '[[script:dropped-stream]] marker-drop');
+    // The CLI runs with CLAUDE_CODE_MAX_RETRIES=0: a broken stream is not resent behind our back.
+    expect(mainAttempts('marker-drop')).toEqual(['fault:drop']);
     expect(task).toMatchObject({ status: 'failed', error: { code: 'MODEL_UNAVAILABLE' } });
     expect((task.error as { message: string }).message).toContain('dropped the connection');
     expect(events.at(-1)).toMatchObject({ type: 'complete', data: { status: 'failed' } });
@@ -114,6 +116,7 @@ describe('model faults (real CLI, credential proxy, scripted model)', () => {
 
   it('a malformed stream fails the task, not hangs it', async () => {
     const { events, task } = await run('malformed', '[[script:malformed-stream]]');
+    console.log('MALFORMED', JSON.stringify(task.error));
     expect(task.status).toBe('failed');
     expect(typeof (task.error as { code: string }).code).toBe('string');
     expect(events.at(-1)).toMatchObject({ type: 'complete', data: { status: 'failed' } });
