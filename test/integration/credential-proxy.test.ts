@@ -113,7 +113,8 @@ describe('credential proxy (real CLI, scripted model)', () => {
     credential.revoke();
     expect((await call()).status).toBe(401);
     // Unknown, empty and Bearer-less garbage tokens are refused the same way.
-    for (const headers of [{}, { 'x-api-key': 'nope' }, { authorization: `Bearer ${credential.token}x` }]) {
+    const refused: Record<string, string>[] = [{}, { 'x-api-key': 'nope' }, { authorization: `Bearer ${credential.token}x` }];
+    for (const headers of refused) {
       const response = await proxyFetch('/v1/messages', { method: 'POST', headers, body: modelRequestBody('hi') });
       expect(response.status).toBe(401);
     }
