@@ -6,6 +6,7 @@ import { buildAgentEnv } from './agent/agent-env.js';
 import { pdeathsigAvailable } from './agent/process-spawner.js';
 import { AgentProcessManager } from './agent/process-manager.js';
 import type { Config } from './config.js';
+import { agentModelEnv } from './model-proxy/agent-model-env.js';
 import { CredentialBroker } from './model-proxy/credential-broker.js';
 import { DEFAULT_MODEL_API_URL, ModelProxy } from './model-proxy/model-proxy.js';
 import { registerModelProxyMetrics } from './model-proxy/proxy-metrics.js';
@@ -111,14 +112,17 @@ export async function createServerContext(config: Config, logger: Logger, overri
   });
   const agents = new AgentProcessManager(
     {
-      env: buildAgentEnv({
-        serverEnv,
-        passthrough: config.claude.envPassthrough,
-        baseUrl: modelProxy.url,
-        configDir,
-        homeDir,
-        clientApp: `claude-code-server/${VERSION}`,
-      }),
+      env: {
+        ...buildAgentEnv({
+          serverEnv,
+          passthrough: config.claude.envPassthrough,
+          baseUrl: modelProxy.url,
+          configDir,
+          homeDir,
+          clientApp: `claude-code-server/${VERSION}`,
+        }),
+        ...agentModelEnv(config.model.stallTimeoutSeconds * 1000),
+      },
       allowBypassPermissions: !isRoot,
       usePdeathsig,
       credentials,
