@@ -106,8 +106,12 @@ describe('model faults (real CLI, credential proxy, scripted model)', () => {
 
   it('a connection dropped mid-stream fails the task with MODEL_UNAVAILABLE instead of hanging', async () => {
     const { events, task } = await run('dropped', '[[script:dropped-stream]] marker-drop');
-    // The CLI runs with CLAUDE_CODE_MAX_RETRIES=0: a broken stream is not resent behind our back.
-    expect(mainAttempts('marker-drop')).toEqual(['fault:drop']);
+    // With CLAUDE_CODE_MAX_RETRIES=0 the CLI resends a broken stream at most once (its
+    // non-streaming fallback), where by default it retries for minutes (measured: 7 in 40 s).
+    const attempts = mainAttempts('marker-drop');
+    expect(attempts.length).toBeGreaterThanOrEqual(1);
+    expect(attempts.length).toBeLessThanOrEqual(2);
+    expect(attempts.every((a) => a === 'fault:drop')).toBe(true);
     expect(task).toMatchObject({ status: 'failed', error: { code: 'MODEL_UNAVAILABLE' } });
     expect((task.error as { message: string }).message).toContain('dropped the connection');
     expect(events.at(-1)).toMatchObject({ type: 'complete', data: { status: 'failed' } });
