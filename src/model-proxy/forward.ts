@@ -80,8 +80,12 @@ function relay(response: IncomingMessage, res: ServerResponse, ctx: ForwardConte
   res.writeHead(status, headers);
   res.flushHeaders();
   return new Promise((resolve) => {
+    // Set when the answer is cut on this side (the CLI hung up, or the stall cut it): its being
+    // incomplete is then no new failure of the model.
+    let endedHere = false;
     let stall = setTimeout(onStall, ctx.stallMs);
     function onStall(): void {
+      endedHere = true;
       ctx.reportFailure({ code: 'MODEL_STALLED', message: `The model's response stream (HTTP ${status}) sent nothing for ${seconds(ctx.stallMs)} s; it was cut`, upstream_status: status });
       ctx.metrics.requests.inc({ status: 'stalled' });
       response.destroy();
@@ -96,13 +100,16 @@ function relay(response: IncomingMessage, res: ServerResponse, ctx: ForwardConte
         res.once('drain', () => response.resume());
       }
     });
+    // Either side breaking off is handled by the 'close' handlers below.
+    response.on('error', () => undefined);
+    res.on('error', () => undefined);
     response.once('end', () => {
       clearTimeout(stall);
       res.end();
     });
     response.once('close', () => {
       clearTimeout(stall);
-      if (!response.complete && !res.destroyed) {
+      if (!response.complete && !endedHere) {
         ctx.reportFailure({ code: 'MODEL_UNAVAILABLE', message: `The model API dropped the connection in the middle of its response (HTTP ${status})`, upstream_status: status });
         ctx.metrics.requests.inc({ status: 'dropped' });
         res.destroy();
@@ -112,7 +119,9 @@ function relay(response: IncomingMessage, res: ServerResponse, ctx: ForwardConte
     // The CLI went away: stop reading from the model.
     res.once('close', () => {
       clearTimeout(stall);
-      if (!response.complete) response.destroy();
+      if (response.complete) return;
+      endedHere = true;
+      response.destroy();
     });
   });
 }
