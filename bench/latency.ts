@@ -30,6 +30,7 @@ import { hostOptions } from '../src/agent/spawn-options.js';
 import { StderrTail } from '../src/agent/stderr-tail.js';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
+import { CredentialBroker } from '../src/model-proxy/credential-broker.js';
 import { startScriptedModel, type ScriptedModel } from '../src/dev/scripted-model/index.js';
 import { silentLogger } from '../src/observability/logger.js';
 import { createServerContext, DEFAULT_ALLOWED_TOOLS, type ServerContext } from '../src/server-context.js';
@@ -119,14 +120,15 @@ async function directSamePath(model: ScriptedModel, dir: string): Promise<Sample
     env: buildAgentEnv({ serverEnv: process.env, passthrough: [], baseUrl: model.url, configDir: path.join(dir, 'config'), homeDir: dir, clientApp: 'bench' }),
     allowBypassPermissions: false,
     usePdeathsig: pdeathsigAvailable(),
-    apiKey: 'bench-key',
+    // Straight to the scripted model, which takes any key: the baseline has no credential proxy.
+    credentials: new CredentialBroker(),
   };
   const spec = { tools: DEFAULT_ALLOWED_TOOLS, maxTurns: 50 };
   const channel = new PromptChannel();
   channel.push(PROMPT);
   const started = performance.now();
   let firstEvent = 0;
-  const options = { ...hostOptions(host, spec, 'acceptEdits', { abortController: new AbortController(), stderr: new StderrTail(), onSpawn: () => undefined }), cwd };
+  const options = { ...hostOptions(host, spec, 'acceptEdits', { abortController: new AbortController(), stderr: new StderrTail(), onSpawn: () => undefined, credential: host.credentials.mint() }), cwd };
   for await (const message of sdkQuery({ prompt: channel, options })) {
     if (message.type === 'assistant' && !firstEvent) firstEvent = performance.now() - started;
     if (message.type === 'result') {

@@ -49,6 +49,15 @@ export interface Config {
   };
   /** API_MONTHLY_BUDGET_USD: the default tenant's monthly budget (tenants set theirs in API_KEYS_FILE). */
   readonly monthlyBudgetUsd: number | undefined;
+  /** Supervision of model calls by the credential proxy (src/model-proxy). */
+  readonly model: {
+    readonly retryMaxAttempts: number;
+    readonly retryBudgetSeconds: number;
+    readonly retryBaseDelayMs: number;
+    readonly retryMaxDelayMs: number;
+    /** AGENT_STALL_TIMEOUT_SECONDS: a model request that sends nothing this long is cut. */
+    readonly stallTimeoutSeconds: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -218,6 +227,13 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       timeoutSeconds: r.int('WEBHOOK_TIMEOUT_SECONDS', 10, 1, 300),
     },
     monthlyBudgetUsd: r.positiveNumber('API_MONTHLY_BUDGET_USD'),
+    model: {
+      retryMaxAttempts: r.int('MODEL_RETRY_MAX_ATTEMPTS', 10, 1, 100),
+      retryBudgetSeconds: r.int('MODEL_RETRY_BUDGET_SECONDS', 60, 0, 3600),
+      retryBaseDelayMs: r.int('MODEL_RETRY_BASE_DELAY_MS', 1000, 0, 60_000),
+      retryMaxDelayMs: r.int('MODEL_RETRY_MAX_DELAY_MS', 15_000, 0, 600_000),
+      stallTimeoutSeconds: r.int('AGENT_STALL_TIMEOUT_SECONDS', 300, 1, 86_400),
+    },
   };
   if (config.webhooks.secret !== undefined && config.webhooks.secret.length < 16) {
     r.problems.push('WEBHOOK_SECRET must be at least 16 characters');

@@ -38,6 +38,9 @@ export const ERROR_CATALOGUE = {
   TASK_INTERRUPTED: { status: 409, message: 'Task was interrupted' },
   SESSION_DELETED: { status: 409, message: 'Task was interrupted because its session was deleted' },
   SERVER_RESTARTED: { status: 503, message: 'Task was interrupted because the server stopped while it ran' },
+  MODEL_UNAVAILABLE: { status: 503, message: 'The model API stayed unavailable after retries' },
+  MODEL_RATE_LIMITED: { status: 429, message: 'The model API kept rate-limiting the request after retries' },
+  MODEL_STALLED: { status: 504, message: 'The model API stopped sending; the request was cut' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

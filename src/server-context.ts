@@ -6,6 +6,10 @@ import { buildAgentEnv } from './agent/agent-env.js';
 import { pdeathsigAvailable } from './agent/process-spawner.js';
 import { AgentProcessManager } from './agent/process-manager.js';
 import type { Config } from './config.js';
+import { agentModelEnv } from './model-proxy/agent-model-env.js';
+import { CredentialBroker } from './model-proxy/credential-broker.js';
+import { DEFAULT_MODEL_API_URL, ModelProxy } from './model-proxy/model-proxy.js';
+import { registerModelProxyMetrics } from './model-proxy/proxy-metrics.js';
 import { EventLog } from './events/event-log.js';
 import { EventStream } from './events/event-stream.js';
 import type { Logger } from './observability/logger.js';
@@ -53,6 +57,8 @@ export interface ServerContext {
   executor: TaskExecutor;
   tasks: TaskService;
   agents: AgentProcessManager;
+  /** The loopback credential proxy every agent process calls the model through. */
+  modelProxy: ModelProxy;
   tenants: TenantRegistry;
   tickets: TicketStore;
   /** Prometheus metrics, served on METRICS_PORT by main.ts. */
@@ -92,19 +98,38 @@ export async function createServerContext(config: Config, logger: Logger, overri
   const usePdeathsig = pdeathsigAvailable();
   if (!usePdeathsig) logger.warn('setpriv not available: agent processes may outlive the server if it is killed with SIGKILL');
   const redact = serverRedactor([config.claude.apiKey, config.api.apiKey, config.webhooks.secret, ...tenants.all().map((t) => t.webhookSecret ?? undefined)], serverEnv);
+  const metrics = new Metrics();
+  const credentials = new CredentialBroker();
+  const modelProxy = await ModelProxy.start({
+    upstreamUrl: config.claude.baseUrl ?? DEFAULT_MODEL_API_URL,
+    apiKey: config.claude.apiKey,
+    credentials,
+    retry: {
+      maxAttempts: config.model.retryMaxAttempts,
+      budgetMs: config.model.retryBudgetSeconds * 1000,
+      baseDelayMs: config.model.retryBaseDelayMs,
+      maxDelayMs: config.model.retryMaxDelayMs,
+    },
+    stallTimeoutMs: config.model.stallTimeoutSeconds * 1000,
+    logger: logger.child('model-proxy'),
+    metrics: registerModelProxyMetrics(metrics.registry),
+  });
   const agents = new AgentProcessManager(
     {
-      env: buildAgentEnv({
-        serverEnv,
-        passthrough: config.claude.envPassthrough,
-        baseUrl: config.claude.baseUrl,
-        configDir,
-        homeDir,
-        clientApp: `claude-code-server/${VERSION}`,
-      }),
+      env: {
+        ...buildAgentEnv({
+          serverEnv,
+          passthrough: config.claude.envPassthrough,
+          baseUrl: modelProxy.url,
+          configDir,
+          homeDir,
+          clientApp: `claude-code-server/${VERSION}`,
+        }),
+        ...agentModelEnv(config.model.stallTimeoutSeconds * 1000),
+      },
       allowBypassPermissions: !isRoot,
       usePdeathsig,
-      apiKey: config.claude.apiKey,
+      credentials,
     },
     {
       maxProcesses: config.sessions.maxConcurrent,
@@ -122,7 +147,6 @@ export async function createServerContext(config: Config, logger: Logger, overri
   });
   const sessions = new SessionService(store, workspacesOf, logger.child('sessions'), now);
   const finisher = new TaskFinisher(store, events, logger.child('tasks'), now, redact);
-  const metrics = new Metrics();
   // Before recovery, so that tasks it finishes (SERVER_RESTARTED) are counted too.
   metrics.observeTasks(finisher);
   metrics.observeAgentProcesses(agents);
@@ -160,6 +184,7 @@ export async function createServerContext(config: Config, logger: Logger, overri
       interruptGraceMs: config.tasks.interruptGraceMs,
     },
   });
+  modelProxy.onModelFailure((taskId, failure) => executor.failFromModel(taskId, failure));
   const scheduler = new Scheduler(config.sessions.maxConcurrent, config.tasks.queueMax, executor.execute, (id) => tenants.get(id)?.maxConcurrent ?? null);
   metrics.setSources({
     queueDepth: () => scheduler.queuedCount,
@@ -210,6 +235,7 @@ export async function createServerContext(config: Config, logger: Logger, overri
     executor,
     tasks,
     agents,
+    modelProxy,
     tenants,
     tickets,
     metrics,
@@ -225,6 +251,7 @@ export async function createServerContext(config: Config, logger: Logger, overri
       clearInterval(cleanup);
       await dispatcher.stop();
       await agents.shutdown();
+      await modelProxy.close();
       await retention.stop();
       await store.close();
     },

@@ -31,6 +31,12 @@ export function buildAgentEnv(input: AgentEnvInput): Record<string, string> {
     DISABLE_TELEMETRY: '1',
     DISABLE_ERROR_REPORTING: '1',
     CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+    // The credential proxy retries transient model failures itself (src/model-proxy); CLI
+    // retries on top would multiply the attempts and stretch a failure to minutes. Measured
+    // (CLI 2.1.x): by default it gives up after three 529s and resends a broken stream for
+    // minutes; with 0 it makes one attempt per error status and at most one non-streaming
+    // fallback after a broken stream.
+    CLAUDE_CODE_MAX_RETRIES: '0',
   });
   if (input.baseUrl !== undefined) env.ANTHROPIC_BASE_URL = input.baseUrl;
   return env;

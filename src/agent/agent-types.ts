@@ -2,6 +2,8 @@ import type { EventDraft } from '../events/event-types.js';
 import type { PermissionMode, TaskUsage } from '../tasks/task-types.js';
 
 export interface AgentRunRequest {
+  /** The task this turn runs: the process's proxy token serves it while the turn lasts. */
+  taskId: string;
   /** Our session id: the key of the session's live process. */
   sessionId: string;
   prompt: string;

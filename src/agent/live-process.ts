@@ -1,3 +1,4 @@
+import type { ProcessCredential } from '../model-proxy/credential-broker.js';
 import type { PermissionMode } from '../tasks/task-types.js';
 import type { AgentOutput, AgentRun, AgentRunRequest } from './agent-types.js';
 import { EventMapper } from './event-mapper.js';
@@ -17,6 +18,7 @@ export interface LiveProcessParts {
   pid: () => number | null;
   permissionMode: PermissionMode;
   model: string | undefined;
+  credential: ProcessCredential;
 }
 
 /**
@@ -58,6 +60,7 @@ export class LiveProcess {
     this.busy = true;
     const mapper = new EventMapper(request.cwd, request.costBaselineUsd);
     const outputs = async function* (this: LiveProcess): AsyncGenerator<AgentOutput> {
+      this.parts.credential.activate(request.taskId);
       try {
         await this.applyTaskSettings(request);
         this.parts.channel.push(request.prompt);
@@ -78,6 +81,7 @@ export class LiveProcess {
         void this.close();
         throw error;
       } finally {
+        this.parts.credential.deactivate();
         this.busy = false;
         this.lastUsedAt = Date.now();
       }
@@ -106,6 +110,7 @@ export class LiveProcess {
   close(): Promise<void> {
     if (this.closing) return this.closing;
     this.alive = false;
+    this.parts.credential.revoke();
     this.parts.channel.close();
     const kill = setTimeout(() => this.parts.abortController.abort(), CLOSE_GRACE_MS);
     kill.unref();

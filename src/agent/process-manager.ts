@@ -167,6 +167,7 @@ export class AgentProcessManager implements AgentRunner {
       abortController: spare.abortController,
       stderr: spare.stderr,
       pid: spare.pid,
+      credential: spare.credential,
       permissionMode: request.permissionMode,
       model: request.model,
     });
@@ -177,14 +178,15 @@ export class AgentProcessManager implements AgentRunner {
     const stderr = new StderrTail();
     let pid: number | null = null;
     const channel = new PromptChannel();
+    const credential = this.host.credentials.mint();
     const options: SdkOptions = {
-      ...hostOptions(this.host, spec, request.permissionMode, { abortController, stderr, onSpawn: (p) => (pid = p) }),
+      ...hostOptions(this.host, spec, request.permissionMode, { abortController, stderr, onSpawn: (p) => (pid = p), credential }),
       cwd: request.cwd,
     };
     if (request.model !== undefined) options.model = request.model;
     if (request.resumeSdkSessionId !== null) options.resume = request.resumeSdkSessionId;
     const q = query({ prompt: channel, options });
-    return new LiveProcess({ query: q, channel, key, abortController, stderr, pid: () => pid, permissionMode: request.permissionMode, model: request.model });
+    return new LiveProcess({ query: q, channel, key, abortController, stderr, pid: () => pid, permissionMode: request.permissionMode, model: request.model, credential });
   }
 
   private adopt(sessionId: string, proc: LiveProcess, source: ProcessSource): LiveProcess {

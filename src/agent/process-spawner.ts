@@ -18,10 +18,12 @@ export function pdeathsigAvailable(): boolean {
 export interface SpawnSettings {
   /** Exec the CLI through `setpriv --pdeathsig KILL`. */
   usePdeathsig: boolean;
-  /** The model key, handed over on a pipe so that it is in no process's environment. */
+  /** What the CLI uses as its model key: the process's credential-proxy token, on a pipe so it is in no environment. */
   apiKey: string;
   onStderr: StderrSink;
   onSpawn: (pid: number) => void;
+  /** The process has exited (its proxy token is revoked here). */
+  onExit?: () => void;
 }
 
 /**
@@ -46,6 +48,7 @@ export function spawnClaudeProcess(options: SdkSpawnOptions, settings: SpawnSett
     stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
   });
   if (child.pid !== undefined) settings.onSpawn(child.pid);
+  if (settings.onExit) child.once('exit', settings.onExit);
   // When a claimed or long-lived process ends, the SDK waits for its exit from several places at
   // once (about a dozen 'exit' listeners); the count does not grow with turns, so this is not a leak.
   child.setMaxListeners(32);

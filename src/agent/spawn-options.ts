@@ -1,3 +1,4 @@
+import type { CredentialBroker, ProcessCredential } from '../model-proxy/credential-broker.js';
 import type { PermissionMode } from '../tasks/task-types.js';
 import { spawnClaudeProcess } from './process-spawner.js';
 import type { SdkOptions } from './sdk.js';
@@ -10,8 +11,11 @@ export interface AgentHostConfig {
   allowBypassPermissions: boolean;
   /** Launch the CLI under `setpriv --pdeathsig KILL` so it cannot outlive the server. */
   usePdeathsig: boolean;
-  /** Handed to the CLI on a pipe, never in its environment (see process-spawner.ts). */
-  apiKey: string;
+  /**
+   * Mints each process's token for the credential proxy (src/model-proxy): the CLI gets the
+   * token instead of the model key, which never leaves the server.
+   */
+  credentials: CredentialBroker;
 }
 
 /**
@@ -31,6 +35,8 @@ export interface ProcessHooks {
   abortController: AbortController;
   stderr: StderrTail;
   onSpawn: (pid: number) => void;
+  /** From host.credentials.mint(): handed to the CLI as its key, revoked when the process exits. */
+  credential: ProcessCredential;
 }
 
 /** Options for query() and prewarm(); per-task settings (cwd, mode, model, resume) are added by the caller. */
@@ -52,9 +58,10 @@ export function hostOptions(host: AgentHostConfig, spec: SpawnSpec, permissionMo
     spawnClaudeCodeProcess: (spawnOptions) =>
       spawnClaudeProcess(spawnOptions, {
         usePdeathsig: host.usePdeathsig,
-        apiKey: host.apiKey,
+        apiKey: hooks.credential.token,
         onStderr: hooks.stderr.write,
         onSpawn: hooks.onSpawn,
+        onExit: hooks.credential.revoke,
       }),
   };
 }

@@ -1,5 +1,6 @@
 import type { Logger } from '../observability/logger.js';
 import type { PermissionMode } from '../tasks/task-types.js';
+import type { ProcessCredential } from '../model-proxy/credential-broker.js';
 import { prewarm, type SdkSpareProcess } from './sdk.js';
 import { hostOptions, spawnKey, type AgentHostConfig, type SpawnSpec } from './spawn-options.js';
 import { StderrTail } from './stderr-tail.js';
@@ -11,6 +12,7 @@ export interface Spare {
   abortController: AbortController;
   stderr: StderrTail;
   pid: () => number | null;
+  credential: ProcessCredential;
 }
 
 /**
@@ -85,11 +87,12 @@ export class WarmPool {
     const abortController = new AbortController();
     const stderr = new StderrTail();
     let pid: number | null = null;
+    const credential = this.host.credentials.mint();
     try {
-      const options = hostOptions(this.host, this.spec, this.permissionMode, { abortController, stderr, onSpawn: (p) => (pid = p) });
+      const options = hostOptions(this.host, this.spec, this.permissionMode, { abortController, stderr, onSpawn: (p) => (pid = p), credential });
       const spare = await prewarm({ options });
       if (this.closed) return spare.close();
-      const entry: Spare = { key: spawnKey(this.spec), spare, abortController, stderr, pid: () => pid };
+      const entry: Spare = { key: spawnKey(this.spec), spare, abortController, stderr, pid: () => pid, credential };
       this.spares.push(entry);
       // A spare that dies while parked is dropped and replaced.
       void spare.exited.then(() => {
@@ -100,6 +103,7 @@ export class WarmPool {
         this.refill();
       });
     } catch (error) {
+      credential.revoke();
       this.logger.warn('Could not prewarm an agent process', { error, stderr: stderr.text() });
     }
   }

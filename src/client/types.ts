@@ -54,6 +54,9 @@ export const ERROR_CODES = [
   'TASK_INTERRUPTED',
   'SESSION_DELETED',
   'SERVER_RESTARTED',
+  'MODEL_UNAVAILABLE',
+  'MODEL_RATE_LIMITED',
+  'MODEL_STALLED',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

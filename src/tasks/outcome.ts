@@ -1,8 +1,8 @@
-import { taskError } from '../errors.js';
+import { taskError, type TaskError } from '../errors.js';
 import type { AgentResult } from '../agent/agent-types.js';
 import { ZERO_USAGE, type TaskOutcome } from './task-finisher.js';
 
-export type StopReason = 'interrupted' | 'timed_out' | 'session_deleted' | 'shutdown';
+export type StopReason = 'interrupted' | 'timed_out' | 'session_deleted' | 'shutdown' | 'model_failure';
 
 const MAX_ERROR_MESSAGE = 2000;
 
@@ -18,6 +18,8 @@ export function decideOutcome(input: {
   stderrTail: string;
   durationMs: number;
   timeoutSeconds: number | null;
+  /** What the credential proxy reported when it gave up on a model request of this task. */
+  modelFailure?: TaskError | null;
 }): TaskOutcome {
   const { result } = input;
   const base = {
@@ -36,6 +38,8 @@ export function decideOutcome(input: {
       return { ...base, status: 'interrupted', error: taskError('SESSION_DELETED') };
     case 'timed_out':
       return { ...base, status: 'timed_out', error: taskError('TASK_TIMEOUT', `Task exceeded its timeout of ${input.timeoutSeconds} s`) };
+    case 'model_failure':
+      return { ...base, status: 'failed', error: input.modelFailure ?? taskError('MODEL_UNAVAILABLE') };
     case null:
       break;
   }

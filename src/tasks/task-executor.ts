@@ -1,6 +1,8 @@
 import type { AgentResult, AgentRun, AgentRunner } from '../agent/agent-types.js';
 import type { ChangeTracker } from '../changes/change-tracker.js';
 import type { ChangeBaseline } from '../changes/change-types.js';
+import { taskError, type TaskError } from '../errors.js';
+import type { ModelFailure } from '../model-proxy/model-failure.js';
 import type { EventLog } from '../events/event-log.js';
 import type { Logger } from '../observability/logger.js';
 import type { SessionService } from '../sessions/session-service.js';
@@ -22,6 +24,7 @@ interface ActiveTask {
   run: AgentRun | null;
   stopReason: StopReason | null;
   stopping: Promise<void> | null;
+  modelFailure: TaskError | null;
   /** Resolves when the agent's output stream has ended, however it ended. */
   outputEnded: Promise<void>;
   done: Promise<void>;
@@ -65,6 +68,14 @@ export class TaskExecutor {
     return true;
   }
 
+  /** The credential proxy gave up on a model request of this task: end the task with its code. */
+  failFromModel(taskId: string, failure: ModelFailure): void {
+    const entry = this.active.get(taskId);
+    if (!entry || entry.modelFailure !== null) return;
+    entry.modelFailure = taskError(failure.code, failure.message);
+    this.stop(taskId, 'model_failure');
+  }
+
   execute = async (item: QueueItem): Promise<void> => {
     let resolveDone!: () => void;
     let resolveOutputEnded!: () => void;
@@ -72,6 +83,7 @@ export class TaskExecutor {
       run: null,
       stopReason: null,
       stopping: null,
+      modelFailure: null,
       outputEnded: new Promise((r) => (resolveOutputEnded = r)),
       done: new Promise((r) => (resolveDone = r)),
     };
@@ -104,6 +116,7 @@ export class TaskExecutor {
       } else if (entry.stopReason === null) {
         baseline = (await this.deps.changes?.begin(taskId, task.workspace)) ?? null;
         entry.run = this.deps.runner.start({
+          taskId,
           sessionId: task.session_id,
           prompt: task.prompt,
           cwd: task.workspace,
@@ -137,6 +150,7 @@ export class TaskExecutor {
       stderrTail: this.deps.redact(entry.run?.stderrTail() ?? ''),
       durationMs: this.deps.now().getTime() - startedAt.getTime(),
       timeoutSeconds: task.options.timeout,
+      modelFailure: entry.modelFailure,
     });
     await sessions.markIdle(task.session_id, result ? { taskCostUsd: result.costUsd, sdkTotalCostUsd: result.sdkTotalCostUsd } : undefined);
     const changes = await this.changesOf(taskId, baseline);

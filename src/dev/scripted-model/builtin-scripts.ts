@@ -1,6 +1,7 @@
 import { inCwd, type Conversation } from './conversation.js';
 import { directive, withoutDirectives } from './directives.js';
-import type { Script, ToolCall } from './scripts.js';
+import { parseStatuses } from './faults.js';
+import type { Script, Step, ToolCall } from './scripts.js';
 
 export const DEFAULT_SCRIPT = 'demo';
 
@@ -37,6 +38,15 @@ const CREATE = /\bcreate\s+(?:(?:a|the)\s+)?(?:file\s+)?(?:(?:called|named)\s+)?
 
 function demoTarget(c: Conversation): string | undefined {
   return CREATE.exec(withoutDirectives(c.prompt))?.[1]?.replace(/[,;:]+$/, '');
+}
+
+export const RECOVERED_TEXT = 'Recovered after the model failure.';
+
+/** `[[statuses:529,529,529]]` and `[[retry-after:N]]` from the prompt, as one faulty step. */
+function statusSequence(c: Conversation): readonly Step[] {
+  const fault = parseStatuses(directive(c.prompt, 'statuses') ?? '529,529,529', directive(c.prompt, 'retry-after'));
+  if (typeof fault === 'string') return [{ error: { status: 400, type: 'invalid_request_error', message: `scripted model: ${fault}` } }];
+  return [{ text: RECOVERED_TEXT, fault }];
 }
 
 export const BUILTIN_SCRIPTS: Readonly<Record<string, Script>> = {
@@ -112,6 +122,42 @@ export const BUILTIN_SCRIPTS: Readonly<Record<string, Script>> = {
   'auth-error': {
     description: 'Fails with a 401 authentication_error.',
     steps: [{ error: { status: 401, type: 'authentication_error', message: 'Scripted invalid x-api-key' } }],
+  },
+  'status-sequence': {
+    description: 'Answers [[statuses:529,529,529]] (default) to the first attempts, then recovers; "500+" repeats for ever, "reset" drops the connection; [[retry-after:N]] adds that header.',
+    steps: statusSequence,
+  },
+  'overloaded-then-ok': {
+    description: 'Answers 529 three times in a row, then recovers.',
+    steps: [{ text: RECOVERED_TEXT, fault: { statuses: [529, 529, 529] } }],
+  },
+  overloaded: {
+    description: 'Answers 529 to every attempt.',
+    steps: [{ text: RECOVERED_TEXT, fault: { statuses: [529], repeat_last: true } }],
+  },
+  'server-error': {
+    description: 'Answers 500 to every attempt.',
+    steps: [{ text: RECOVERED_TEXT, fault: { statuses: [500], repeat_last: true } }],
+  },
+  'rate-limited-then-ok': {
+    description: 'Answers 429 with retry-after: 1 once, then recovers.',
+    steps: [{ text: RECOVERED_TEXT, fault: { statuses: [429], retry_after: '1' } }],
+  },
+  'reset-then-ok': {
+    description: 'Drops the connection before answering, twice, then recovers.',
+    steps: [{ text: RECOVERED_TEXT, fault: { statuses: ['reset', 'reset'] } }],
+  },
+  'silent-stream': {
+    description: 'Sends 200 and stream headers, then nothing until the client hangs up.',
+    steps: [{ text: RECOVERED_TEXT, fault: { stream: 'silent' } }],
+  },
+  'dropped-stream': {
+    description: 'Starts the streamed message, then drops the connection.',
+    steps: [{ text: RECOVERED_TEXT, fault: { stream: 'drop' } }],
+  },
+  'malformed-stream': {
+    description: 'Sends a stream whose events are not JSON, then ends it.',
+    steps: [{ text: RECOVERED_TEXT, fault: { stream: 'malformed' } }],
   },
   remember: {
     description: 'Acknowledges "remember <X>" from the prompt.',

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readConversation } from './conversation.js';
+import { faultOutcome, sendFault, type AttemptCounter } from './faults.js';
 import { summarizeHeaders, type RecordedRequest, type RequestKind } from './recording.js';
 import { estimateTokens, newId, replyForStep, sideReply, type Reply } from './reply.js';
 import { selectScript, stepForTurn, type Script, type ScriptedError } from './scripts.js';
@@ -12,6 +13,8 @@ export interface MessagesContext {
   /** Aborts when the client disconnects or the server closes. */
   readonly signal: AbortSignal;
   readonly record: (request: RecordedRequest) => void;
+  /** Arrivals of identical requests, for faults that answer retries differently. */
+  readonly attempts: AttemptCounter;
 }
 
 /**
@@ -84,7 +87,14 @@ export async function handleMessages(req: IncomingMessage, res: ServerResponse, 
   }
   let reply: Reply;
   try {
-    reply = replyForStep(stepForTurn(selection.script, conversation), conversation, request.model, raw.length);
+    const step = stepForTurn(selection.script, conversation);
+    const fault = step.fault;
+    const outcome = fault === undefined ? null : faultOutcome(fault, ctx.attempts.next(raw));
+    if (fault !== undefined && outcome !== null) {
+      record('main', outcome, selection.name, conversation.turn);
+      return sendFault(res, fault, outcome, ctx.signal);
+    }
+    reply = replyForStep(step, conversation, request.model, raw.length);
   } catch (err) {
     // A throwing text_fn/tool_fn is a bug in the test; fail the query at once and say why.
     const message = `scripted model: script "${selection.name}" step ${conversation.turn} threw: ${err instanceof Error ? err.message : String(err)}`;

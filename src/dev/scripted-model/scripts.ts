@@ -1,5 +1,6 @@
 import type { Conversation } from './conversation.js';
 import { directive } from './directives.js';
+import { parseStatuses, type Fault } from './faults.js';
 import { isRecord } from './wire.js';
 
 export interface ToolCall {
@@ -29,8 +30,11 @@ type TextFnStep = { readonly text_fn: (conversation: Conversation) => string; re
 /** A tool call computed from the conversation, e.g. a command taken from the prompt. */
 type ToolFnStep = { readonly tool_fn: (conversation: Conversation) => ToolCall; readonly text?: string; readonly tool?: never; readonly text_fn?: never; readonly error?: never };
 
-/** `delay_ms` holds the reply back; a streamed reply sends message_start and pings meanwhile. */
-export type Step = (TextStep | ToolStep | ErrorStep | TextFnStep | ToolFnStep) & { readonly delay_ms?: number };
+/**
+ * `delay_ms` holds the reply back; a streamed reply sends message_start and pings meanwhile.
+ * `fault` stages a failure of the model itself before (or instead of) the reply: see faults.ts.
+ */
+export type Step = (TextStep | ToolStep | ErrorStep | TextFnStep | ToolFnStep) & { readonly delay_ms?: number; readonly fault?: Fault };
 
 /**
  * One task's replies: step i answers the i-th model call after the prompt. `steps` may be a
@@ -44,8 +48,26 @@ export interface Script {
 /** What the model says once a script has no steps left. */
 export const FINAL_STEP: Step = { text: 'Done.' };
 
+function validateFault(raw: unknown, where: string): Fault | string {
+  if (!isRecord(raw)) return `${where}: must be an object`;
+  if (raw.stream !== undefined) {
+    if (raw.stream === 'silent' || raw.stream === 'drop' || raw.stream === 'malformed') return { stream: raw.stream };
+    return `${where}.stream: must be silent, drop or malformed`;
+  }
+  if (!Array.isArray(raw.statuses)) return `${where}: needs statuses (array) or stream`;
+  const retryAfter = raw.retry_after === undefined ? undefined : String(raw.retry_after);
+  const parsed = parseStatuses(raw.statuses.map(String).join(',') + (raw.repeat_last === true ? '+' : ''), retryAfter);
+  return typeof parsed === 'string' ? `${where}.${parsed}` : parsed;
+}
+
 function validateStep(raw: unknown, where: string): Step | string {
   if (!isRecord(raw)) return `${where}: a step must be an object`;
+  if (raw.fault !== undefined) {
+    const fault = validateFault(raw.fault, `${where}.fault`);
+    if (typeof fault === 'string') return fault;
+    const rest = validateStep({ text: 'Recovered.', ...raw, fault: undefined }, where);
+    return typeof rest === 'string' ? rest : { ...rest, fault };
+  }
   const delay = raw.delay_ms;
   if (delay !== undefined && (typeof delay !== 'number' || !Number.isFinite(delay) || delay < 0)) {
     return `${where}.delay_ms: must be a non-negative number`;

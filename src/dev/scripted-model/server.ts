@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { BUILTIN_SCRIPTS, DEFAULT_SCRIPT } from './builtin-scripts.js';
+import { AttemptCounter } from './faults.js';
 import { handleCountTokens, handleMessages, sendError, type MessagesContext } from './messages.js';
 import type { HttpLogEntry, RecordedRequest } from './recording.js';
 import type { Script } from './scripts.js';
@@ -90,6 +91,7 @@ export async function startScriptedModel(opts: ScriptedModelOptions = {}): Promi
   const requests: RecordedRequest[] = [];
   const httpLog: HttpLogEntry[] = [];
   const inFlight = new Set<AbortController>();
+  const attempts = new AttemptCounter();
 
   const server = createServer((req, res) => {
     const path = req.url ?? '/';
@@ -103,7 +105,7 @@ export async function startScriptedModel(opts: ScriptedModelOptions = {}): Promi
       controller.abort();
       httpLog.push({ method: req.method ?? '', path, status: res.statusCode, completed: res.writableFinished });
     });
-    const ctx: MessagesContext = { scripts, defaultScript, signal: controller.signal, record: (r) => requests.push(r) };
+    const ctx: MessagesContext = { scripts, defaultScript, signal: controller.signal, record: (r) => requests.push(r), attempts };
     const handle: Handler =
       route ?? ((_q, r) => sendError(r, { status: 404, type: 'not_found_error', message: `Not found: ${req.method} ${path}` }));
     Promise.resolve(handle(req, res, ctx)).catch((err: unknown) => {

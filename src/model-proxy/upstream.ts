@@ -1,0 +1,73 @@
+import http, { type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
+import https from 'node:https';
+
+/** Raised when the model accepted the request but sent nothing (not even headers) for the stall timeout. */
+export class UpstreamStallError extends Error {
+  constructor(readonly stallMs: number) {
+    super(`the model sent nothing for ${Math.round(stallMs / 1000)} s`);
+    this.name = 'UpstreamStallError';
+  }
+}
+
+/** Headers that describe one hop (RFC 9110 §7.6.1) or that the proxy sets itself. */
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'host']);
+
+/** The CLI's request headers minus its token and the hop-by-hop ones, plus the real key. */
+export function upstreamHeaders(incoming: IncomingHttpHeaders, apiKey: string, bodyLength: number): OutgoingHttpHeaders {
+  const out: OutgoingHttpHeaders = {};
+  for (const [name, value] of Object.entries(incoming)) {
+    if (value === undefined || HOP_BY_HOP.has(name) || name === 'x-api-key' || name === 'authorization' || name === 'content-length') continue;
+    out[name] = value;
+  }
+  out['x-api-key'] = apiKey;
+  out['content-length'] = bodyLength;
+  return out;
+}
+
+/** The model's response headers as sent on to the CLI (hop-by-hop ones dropped; Node re-frames the body). */
+export function downstreamHeaders(incoming: IncomingHttpHeaders): OutgoingHttpHeaders {
+  const out: OutgoingHttpHeaders = {};
+  for (const [name, value] of Object.entries(incoming)) {
+    if (value !== undefined && !HOP_BY_HOP.has(name)) out[name] = value;
+  }
+  return out;
+}
+
+export interface UpstreamRequest {
+  url: URL;
+  method: string;
+  headers: OutgoingHttpHeaders;
+  body: Buffer;
+  stallMs: number;
+  signal: AbortSignal;
+}
+
+/**
+ * Sends one attempt and resolves with the response once its headers arrive. Rejects with the
+ * socket error (nothing of the response has been seen, so the caller may retry) or with
+ * UpstreamStallError when no headers came within the stall timeout.
+ */
+export function sendUpstream(request: UpstreamRequest, agents: { http: http.Agent; https: https.Agent }): Promise<IncomingMessage> {
+  return new Promise((resolve, reject) => {
+    const isHttps = request.url.protocol === 'https:';
+    const client = (isHttps ? https : http).request(request.url, {
+      method: request.method,
+      headers: request.headers,
+      agent: isHttps ? agents.https : agents.http,
+      signal: request.signal,
+    });
+    const stall = setTimeout(() => {
+      client.destroy();
+      reject(new UpstreamStallError(request.stallMs));
+    }, request.stallMs);
+    client.once('response', (response) => {
+      clearTimeout(stall);
+      resolve(response);
+    });
+    client.once('error', (error) => {
+      clearTimeout(stall);
+      reject(error);
+    });
+    client.end(request.body);
+  });
+}
