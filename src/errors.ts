@@ -34,6 +34,8 @@ export const ERROR_CATALOGUE = {
   TASK_INTERRUPTED: { status: 409, message: 'Task was interrupted' },
   SESSION_DELETED: { status: 409, message: 'Task was interrupted because its session was deleted' },
   SERVER_RESTARTED: { status: 503, message: 'Task was interrupted because the server stopped while it ran' },
+  INSTANCE_LOST: { status: 503, message: 'Task was interrupted because the instance running it was lost' },
+  LEASE_LOST: { status: 503, message: 'Task was stopped because its instance could not renew its lease' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

@@ -40,6 +40,8 @@ export class TaskExecutor {
       settings: ExecutorSettings;
       now: () => Date;
       redact: (text: string) => string;
+      /** Called as a task starts, with the session's task_count (transcript version) counting it. */
+      beforeRun?: (sessionId: string, taskCount: number) => void;
     },
   ) {}
 
@@ -88,6 +90,7 @@ export class TaskExecutor {
     const task = await store.updateTask(taskId, { status: 'running', started_at: startedAt.toISOString() });
     if (!task) return;
     const session = await sessions.markBusy(task.session_id, taskId);
+    if (session) this.deps.beforeRun?.(task.session_id, session.task_count);
     logger.info('Task started', { task_id: taskId, session_id: task.session_id, workspace: task.workspace, resumed: Boolean(session?.sdk_session_id) });
 
     let result: AgentResult | null = null;
