@@ -13,6 +13,7 @@ import { createTaskQueue, queueLimits } from './create-task-queue.js';
 import type { FenceRegistry } from './fence-registry.js';
 import { LeaseKeeper } from './lease-keeper.js';
 import { LeaseReaper } from './lease-reaper.js';
+import { lostTaskSettler } from './settle-lost-task.js';
 
 export interface ControlPlane {
   scheduler: Scheduler;
@@ -70,18 +71,21 @@ export async function createControlPlane(deps: {
   const reaper = queue.shared
     ? new LeaseReaper({
         queue,
-        store,
-        events,
-        finisher,
         fences,
         instanceId: config.instanceId,
         intervalMs: Math.max(100, Math.floor(limits.leaseMs / 4)),
         logger: logger.child('leases'),
-        now,
-        onSettled: async (task) => {
-          const session = await store.getSession(task.session_id);
-          if (session?.current_task_id === task.task_id) await sessions.markIdle(task.session_id);
-        },
+        settle: lostTaskSettler({
+          store,
+          events,
+          finisher,
+          logger: logger.child('leases'),
+          now,
+          onSettled: async (task) => {
+            const session = await store.getSession(task.session_id);
+            if (session?.current_task_id === task.task_id) await sessions.markIdle(task.session_id);
+          },
+        }),
       })
     : null;
 

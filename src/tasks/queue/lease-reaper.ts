@@ -1,25 +1,19 @@
-import { taskError } from '../../errors.js';
-import type { EventLog } from '../../events/event-log.js';
 import type { Logger } from '../../observability/logger.js';
-import type { Store } from '../../storage/store.js';
-import type { TaskFinisher } from '../task-finisher.js';
-import { isTerminal, type Task } from '../task-types.js';
 import type { FenceRegistry } from './fence-registry.js';
 import type { ClaimedTask, TaskQueue } from './task-queue.js';
 
 export interface LeaseReaperDeps {
   queue: TaskQueue;
-  store: Store;
-  events: EventLog;
-  finisher: TaskFinisher;
   fences: FenceRegistry;
   instanceId: string;
   /** How often to look for expired leases; a fraction of the lease period. */
   intervalMs: number;
   logger: Logger;
-  now: () => Date;
-  /** The session of a settled task is free again. */
-  onSettled?: (task: Task) => Promise<void> | void;
+  /**
+   * Ends a task taken over from a lost instance; writes carry the new fence (already registered).
+   * 'requeue': the task never started (its holder died right after claiming it), so it is queued again.
+   */
+  settle: (claimed: ClaimedTask) => Promise<'settled' | 'requeue'>;
 }
 
 /**
@@ -60,46 +54,17 @@ export class LeaseReaper {
       if (!claimed) continue;
       this.deps.fences.set(claimed.taskId, claimed.fence);
       try {
-        await this.settle(claimed);
+        const outcome = await this.deps.settle(claimed);
+        await this.deps.queue.finish(claimed, false);
+        if (outcome === 'requeue') await this.deps.queue.requeue({ taskId: claimed.taskId, sessionId: claimed.sessionId, tenantId: claimed.tenantId });
         settled.push(claimed.taskId);
       } catch (error) {
+        // The lease stays with this reaper and expires again, so a later sweep retries.
         this.deps.logger.error('Could not settle a task whose instance was lost', { task_id: claimed.taskId, error });
       } finally {
-        await this.deps.queue.finish(claimed, false).catch(() => undefined);
         this.deps.fences.delete(claimed.taskId, claimed.fence);
       }
     }
     return settled;
-  }
-
-  private async settle(claimed: ClaimedTask): Promise<void> {
-    const { store, events, finisher, logger } = this.deps;
-    const task = await store.getTask(claimed.taskId);
-    if (!task) return;
-    if (isTerminal(task.status)) {
-      // The holder wrote its outcome but died before its `complete` event: finish the stream.
-      const [last] = await store.readEvents(task.task_id, Math.max(0, (await store.lastEventSeq(task.task_id)) - 1), 1);
-      if (last?.type !== 'complete') {
-        await events.append(task.task_id, {
-          type: 'complete',
-          data: { status: task.status, result: task.result, usage: task.usage, num_turns: task.num_turns, cost_usd: task.cost_usd, duration_ms: task.duration_ms, error: task.error },
-        });
-      }
-      events.forget(task.task_id);
-    } else {
-      const startedAt = task.started_at === null ? null : Date.parse(task.started_at);
-      await finisher.finish(task.task_id, {
-        status: 'interrupted',
-        result: null,
-        usage: task.usage,
-        num_turns: task.num_turns,
-        cost_usd: task.cost_usd,
-        duration_ms: startedAt === null ? null : Math.max(0, this.deps.now().getTime() - startedAt),
-        error: taskError('INSTANCE_LOST', 'Task was interrupted because the instance running it stopped renewing its lease (killed, frozen or cut off from Redis); resubmit it, or continue its session'),
-      });
-      logger.warn('Interrupted a task whose instance was lost', { task_id: task.task_id, previous_holder: claimed.fence });
-    }
-    const final = await store.getTask(task.task_id);
-    if (final) await this.deps.onSettled?.(final);
   }
 }

@@ -35,7 +35,7 @@ type Client = ReturnType<typeof createClient>;
 
 function clientFor(options: RedisConnectionOptions): Client {
   const client = createClient({
-    ...(options.url ? { url: options.url } : { socket: { host: options.host, port: options.port } }),
+    ...(options.url ? { url: options.url } : {}),
     // Fail at once while disconnected: the queue retries on its own schedule, and a lease
     // renewal that waited in an offline queue would look successful when it is already late.
     disableOfflineQueue: true,
