@@ -36,7 +36,21 @@ class Journal {
   constructor(
     private readonly redis: QueueRedis,
     private readonly prefix: string,
+    /** Transient failures (Redis restarting) are retried this long, as a store would. */
+    private readonly retryMs: number,
   ) {}
+
+  private async retry<T>(write: () => Promise<T>): Promise<T> {
+    const deadline = Date.now() + this.retryMs;
+    for (;;) {
+      try {
+        return await write();
+      } catch (error) {
+        if ((error instanceof Error && error.message.startsWith('FENCED')) || Date.now() > deadline) throw error;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+  }
 
   private keys(taskId: string): string[] {
     const tag = `{${this.prefix}:t:${taskId}}`;
@@ -44,11 +58,11 @@ class Journal {
   }
 
   append(taskId: string, fence: string, entry: string): Promise<unknown> {
-    return this.redis.script(APPEND, this.keys(taskId), [fence, entry]);
+    return this.retry(() => this.redis.script(APPEND, this.keys(taskId), [fence, entry]));
   }
 
   outcome(taskId: string, fence: string, outcome: string): Promise<unknown> {
-    return this.redis.script(OUTCOME, this.keys(taskId), [fence, outcome]);
+    return this.retry(() => this.redis.script(OUTCOME, this.keys(taskId), [fence, outcome]));
   }
 }
 
@@ -63,17 +77,20 @@ async function main(): Promise<void> {
   const url = env.REDIS_URL ?? 'redis://127.0.0.1:6379';
   const redis = await connectQueueRedis({ url, host: '', port: 0 });
   const journalRedis = await connectQueueRedis({ url, host: '', port: 0 });
-  const journal = new Journal(journalRedis, prefix);
+  const journal = new Journal(journalRedis, prefix, leaseMs);
   const queue = new RedisTaskQueue(redis, { maxConcurrent: slots, queueMax: 100_000, tenantCaps: JSON.parse(env.TENANT_CAPS ?? '{}') as Record<string, number>, leaseMs, affinityMs: 0 }, prefix);
   const fences = new FenceRegistry();
   const aborts = new Map<string, AbortController>();
   const say = (line: string): void => void process.stdout.write(`${line}\n`);
 
-  const run = async (task: ClaimedTask): Promise<void> => {
+  const running = new Set<string>();
+  const run = async (task: ClaimedTask): Promise<boolean> => {
     const abort = new AbortController();
     aborts.set(task.taskId, abort);
+    running.add(task.taskId);
     const active = `${prefix}:active:${task.sessionId}`;
     try {
+      if (running.size > slots) await journalRedis.command(['RPUSH', `${prefix}:violations`, `${instanceId} ran ${running.size} tasks with ${slots} slots`]);
       if ((await journalRedis.command<number>(['SADD', active, task.taskId])) === 1 && (await journalRedis.command<number>(['SCARD', active])) > 1) {
         await journalRedis.command(['RPUSH', `${prefix}:violations`, `session ${task.sessionId} ran two tasks at once`]);
       }
@@ -86,11 +103,14 @@ async function main(): Promise<void> {
       await journalRedis.command(['SREM', active, task.taskId]);
       await journal.outcome(task.taskId, task.fence, abort.signal.aborted ? `interrupted LEASE_LOST ${instanceId}` : `completed ${instanceId}`);
       say(`${abort.signal.aborted ? 'STOPPED' : 'DONE'} ${task.taskId}`);
+      return true;
     } catch (error) {
       if (error instanceof Error && error.message.startsWith('FENCED')) say(`FENCED ${task.taskId}`);
       else say(`ERROR ${task.taskId} ${String(error)}`);
+      return false;
     } finally {
       aborts.delete(task.taskId);
+      running.delete(task.taskId);
     }
   };
 

@@ -4,7 +4,11 @@ import type { ClaimedTask, ControlMessage, QueueItem, Reservation, StopRequest, 
 
 export type { QueueItem } from './queue/task-queue.js';
 
-export type RunTask = (item: ClaimedTask) => Promise<void>;
+/**
+ * Runs a claimed task to its end. Resolving `false` means its outcome could not be recorded
+ * (the store was unreachable): the lease is then left to expire, so that a reaper settles it.
+ */
+export type RunTask = (item: ClaimedTask) => Promise<void | boolean>;
 
 export interface SchedulerOptions {
   instanceId: string;
@@ -155,9 +159,9 @@ export class Scheduler {
       this.options.fences.set(claimed.taskId, claimed.fence);
       this.running.set(claimed.taskId, claimed);
       void this.run(claimed)
-        .catch(() => undefined)
-        .finally(() => {
-          const releasing = this.giveBack(claimed).finally(() => this.releasing.delete(releasing));
+        .catch(() => false as const)
+        .then((recorded) => {
+          const releasing = (recorded === false && this.queue.shared ? this.abandon(claimed) : this.giveBack(claimed)).finally(() => this.releasing.delete(releasing));
           this.releasing.add(releasing);
         });
     }
@@ -181,6 +185,13 @@ export class Scheduler {
       }
     }
     this.options.fences.delete(claimed.taskId, claimed.fence);
+    await this.pump();
+  }
+
+  private async abandon(claimed: ClaimedTask): Promise<void> {
+    this.running.delete(claimed.taskId);
+    this.options.fences.delete(claimed.taskId, claimed.fence);
+    this.options.logger?.warn('Task outcome not recorded; leaving its lease to expire so a reaper settles it', { task_id: claimed.taskId });
     await this.pump();
   }
 

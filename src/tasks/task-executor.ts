@@ -63,7 +63,8 @@ export class TaskExecutor {
     return true;
   }
 
-  execute = async (item: QueueItem): Promise<void> => {
+  /** Resolves false when the task's outcome could not be recorded (see RunTask). */
+  execute = async (item: QueueItem): Promise<boolean> => {
     let resolveDone!: () => void;
     let resolveOutputEnded!: () => void;
     const entry: ActiveTask = {
@@ -76,8 +77,10 @@ export class TaskExecutor {
     this.active.set(item.taskId, entry);
     try {
       await this.executeTracked(item.taskId, entry, resolveOutputEnded);
+      return true;
     } catch (error) {
       this.deps.logger.error('Task executor failed', { task_id: item.taskId, error });
+      return false;
     } finally {
       this.active.delete(item.taskId);
       resolveDone();
