@@ -129,6 +129,7 @@ async function main(): Promise<void> {
     instanceId,
     intervalMs: Math.max(50, Math.floor(leaseMs / 4)),
     logger,
+    isLocal: (taskId) => scheduler.runsHere(taskId),
     settle: async (claimed) => {
       const started = (await journalRedis.command<string[]>(['LRANGE', `{${prefix}:t:${claimed.taskId}}:log`, '0', '0'])).length > 0;
       if (!started) return 'requeue';

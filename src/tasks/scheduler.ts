@@ -108,6 +108,10 @@ export class Scheduler {
     return this.queue.hasWorkFor(sessionId);
   }
 
+  runsHere(taskId: string): boolean {
+    return this.running.has(taskId);
+  }
+
   /** Tasks this instance runs now, with their fences (renewed by the lease keeper). */
   localLeases(): ClaimedTask[] {
     return [...this.running.values()];

@@ -75,6 +75,7 @@ export async function createControlPlane(deps: {
         instanceId: config.instanceId,
         intervalMs: Math.max(100, Math.floor(limits.leaseMs / 4)),
         logger: logger.child('leases'),
+        isLocal: (taskId) => scheduler.runsHere(taskId),
         settle: lostTaskSettler({
           store,
           events,

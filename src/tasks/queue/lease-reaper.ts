@@ -10,6 +10,12 @@ export interface LeaseReaperDeps {
   intervalMs: number;
   logger: Logger;
   /**
+   * Whether this instance itself runs the task. Its own expired leases are left to its lease
+   * keeper, which stops the agent: taking them over here would hand the still-running agent the
+   * new fence.
+   */
+  isLocal: (taskId: string) => boolean;
+  /**
    * Ends a task taken over from a lost instance; writes carry the new fence (already registered).
    * 'requeue': the task never started (its holder died right after claiming it), so it is queued again.
    */
@@ -50,6 +56,7 @@ export class LeaseReaper {
   private async sweepNow(): Promise<string[]> {
     const settled: string[] = [];
     for (const item of await this.deps.queue.expired()) {
+      if (this.deps.isLocal(item.taskId)) continue;
       const claimed = await this.deps.queue.takeOver(item.taskId, this.deps.instanceId);
       if (!claimed) continue;
       this.deps.fences.set(claimed.taskId, claimed.fence);
