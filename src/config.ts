@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import path from 'node:path';
 import { loadKeysFile } from './tenancy/keys-file.js';
 import type { Tenant } from './tenancy/tenant.js';
@@ -32,7 +34,19 @@ export interface Config {
     readonly warmPoolSize: number;
   };
   readonly tasks: { readonly queueMax: number; readonly interruptGraceMs: number; readonly retentionDays: number };
-  readonly storage: { readonly type: StorageType; readonly sqlitePath: string; readonly redisHost: string; readonly redisPort: number };
+  readonly storage: {
+    readonly type: StorageType;
+    readonly sqlitePath: string;
+    readonly redisHost: string;
+    readonly redisPort: number;
+    /** STORAGE_REDIS_URL: wins over host and port (rediss:// for TLS, password, database). */
+    readonly redisUrl: string | undefined;
+    readonly redisPrefix: string;
+  };
+  /** The shared queue's leases (STORAGE_TYPE=redis); see README "Queue, leases and failover". */
+  readonly queue: { readonly leaseSeconds: number; readonly affinitySeconds: number; readonly pollMs: number };
+  /** This instance's name in task records, /health and metrics (INSTANCE_ID). */
+  readonly instanceId: string;
   readonly workspaceRoot: string;
   readonly dataDir: string;
   readonly metricsPort: number;
@@ -146,6 +160,10 @@ class EnvReader {
   }
 }
 
+function defaultInstanceId(): string {
+  return `${hostname()}-${process.pid}-${randomBytes(2).toString('hex')}`;
+}
+
 const LOG_LEVEL_ALIASES: Record<string, LogLevel> = {
   DEBUG: 'DEBUG', INFO: 'INFO', WARN: 'WARN', WARNING: 'WARN', ERROR: 'ERROR', CRITICAL: 'ERROR',
 };
@@ -210,7 +228,15 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       sqlitePath: path.resolve(cwd, r.string('STORAGE_SQLITE_PATH', path.join(dataDir, 'claude-code-server.db'))),
       redisHost: r.string('STORAGE_REDIS_HOST', 'localhost'),
       redisPort: r.int('STORAGE_REDIS_PORT', 6379, 1, 65535),
+      redisUrl: r.raw('STORAGE_REDIS_URL'),
+      redisPrefix: r.string('STORAGE_REDIS_PREFIX', 'ccs'),
     },
+    queue: {
+      leaseSeconds: r.int('QUEUE_LEASE_SECONDS', 30, 1, 3600),
+      affinitySeconds: r.int('QUEUE_AFFINITY_SECONDS', 5, 0, 3600),
+      pollMs: r.int('QUEUE_POLL_MS', 1000, 50, 60_000),
+    },
+    instanceId: r.string('INSTANCE_ID', defaultInstanceId()),
     workspaceRoot: path.resolve(cwd, r.string('WORKSPACE_ROOT', './workspaces')),
     dataDir,
     metricsPort: r.int('METRICS_PORT', 9090, 0, 65535),

@@ -41,6 +41,8 @@ export const ERROR_CATALOGUE = {
   MODEL_UNAVAILABLE: { status: 503, message: 'The model API stayed unavailable after retries' },
   MODEL_RATE_LIMITED: { status: 429, message: 'The model API kept rate-limiting the request after retries' },
   MODEL_STALLED: { status: 504, message: 'The model API stopped sending; the request was cut' },
+  INSTANCE_LOST: { status: 503, message: 'Task was interrupted because the instance running it was lost' },
+  LEASE_LOST: { status: 503, message: 'Task was stopped because its instance could not renew its lease' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

@@ -18,11 +18,13 @@ import { serverRedactor } from './observability/redact.js';
 import { SessionService } from './sessions/session-service.js';
 import { createStore } from './storage/create-store.js';
 import type { Store } from './storage/store.js';
-import { Scheduler } from './tasks/scheduler.js';
+import type { Scheduler } from './tasks/scheduler.js';
+import { createControlPlane } from './tasks/queue/control-plane.js';
+import { FenceRegistry } from './tasks/queue/fence-registry.js';
+import { TranscriptGuard } from './sessions/transcript-guard.js';
 import { TaskExecutor } from './tasks/task-executor.js';
 import { TaskFinisher } from './tasks/task-finisher.js';
 import { TaskService } from './tasks/task-service.js';
-import { recoverAfterRestart } from './tasks/recovery.js';
 import { Retention } from './tasks/retention.js';
 import { VERSION } from './version.js';
 import { WorkspaceResolver } from './workspaces/workspace-resolver.js';
@@ -74,6 +76,8 @@ export interface ServerContext {
 
 export async function createServerContext(config: Config, logger: Logger, overrides: ContextOverrides = {}): Promise<ServerContext> {
   const now = overrides.now ?? (() => new Date());
+  // The fence tokens of the tasks this instance holds; the Redis store passes them with every write (fenceFor).
+  const fences = new FenceRegistry();
   const store = overrides.store ?? createStore({ type: config.storage.type, sqliteFile: config.storage.sqlitePath });
   const serverEnv = overrides.serverEnv ?? process.env;
   const isRoot = process.getuid?.() === 0;
@@ -166,6 +170,7 @@ export async function createServerContext(config: Config, logger: Logger, overri
   );
   const outbox = new WebhookOutbox(store, () => dispatcher.wake(), now);
   finisher.beforeComplete((task) => outbox.taskFinished(task));
+  const transcripts = new TranscriptGuard((sessionId) => agents.closeSession(sessionId));
   const executor = new TaskExecutor({
     changes: new ChangeTracker(path.join(config.dataDir, 'tmp', 'changes'), logger.child('changes')),
     store,
@@ -176,6 +181,7 @@ export async function createServerContext(config: Config, logger: Logger, overri
     logger: logger.child('tasks'),
     now,
     redact,
+    beforeRun: (sessionId, taskCount) => transcripts.beforeRun(sessionId, taskCount),
     settings: {
       defaultMaxTurns: config.claude.maxTurns,
       defaultModel: config.claude.defaultModel,
@@ -185,7 +191,21 @@ export async function createServerContext(config: Config, logger: Logger, overri
     },
   });
   modelProxy.onModelFailure((taskId, failure) => executor.failFromModel(taskId, failure));
-  const scheduler = new Scheduler(config.sessions.maxConcurrent, config.tasks.queueMax, executor.execute, (id) => tenants.get(id)?.maxConcurrent ?? null);
+  const control = await createControlPlane({
+    config,
+    tenants: config.api.tenants,
+    store,
+    events,
+    sessions,
+    finisher,
+    executor,
+    fences,
+    transcripts,
+    closeLiveProcess: (sessionId) => agents.closeSession(sessionId),
+    logger,
+    now,
+  });
+  const { scheduler } = control;
   metrics.setSources({
     queueDepth: () => scheduler.queuedCount,
     runningTasks: () => scheduler.runningCount,
@@ -204,11 +224,15 @@ export async function createServerContext(config: Config, logger: Logger, overri
     newTaskId: overrides.newTaskId ?? (() => `task-${randomUUID()}`),
     bypassPermissionsAllowed: !isRoot,
     isShuttingDown: () => shuttingDown,
-    onSessionDeleted: (sessionId) => agents.closeSession(sessionId),
     checks: new SubmitChecks(store, { webhookSecret: config.webhooks.secret, allowPrivateWebhooks: config.webhooks.allowPrivate }, now),
+    onSessionDeleted: (sessionId) => {
+      transcripts.forget(sessionId);
+      agents.closeSession(sessionId);
+    },
+    stopWaitMs: 2 * config.queue.leaseSeconds * 1000 + config.tasks.interruptGraceMs,
   });
 
-  await recoverAfterRestart({ store, finisher, scheduler, logger: logger.child('recovery'), now });
+  await control.start();
   const retention = new Retention(store, config.tasks.retentionDays, 3_600_000, logger.child('retention'), now);
   retention.start();
   // Deliveries left pending by a previous run are picked up here too.
@@ -252,6 +276,7 @@ export async function createServerContext(config: Config, logger: Logger, overri
       await dispatcher.stop();
       await agents.shutdown();
       await modelProxy.close();
+      await control.close();
       await retention.stop();
       await store.close();
     },

@@ -57,6 +57,8 @@ export const ERROR_CODES = [
   'MODEL_UNAVAILABLE',
   'MODEL_RATE_LIMITED',
   'MODEL_STALLED',
+  'INSTANCE_LOST',
+  'LEASE_LOST',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

@@ -120,11 +120,11 @@ export class SessionService {
   }
 
   /** Marks idle sessions past the idle timeout as expired. `isWaited` tells whether a queued task still needs one. */
-  async expireIdle(idleTimeoutMs: number, isWaited: (sessionId: string) => boolean): Promise<string[]> {
+  async expireIdle(idleTimeoutMs: number, isWaited: (sessionId: string) => boolean | Promise<boolean>): Promise<string[]> {
     const cutoff = this.now().getTime() - idleTimeoutMs;
     const expired: string[] = [];
     for (const session of await this.store.listSessions()) {
-      if (session.status !== 'idle' || Date.parse(session.last_activity_at) > cutoff || isWaited(session.session_id)) continue;
+      if (session.status !== 'idle' || Date.parse(session.last_activity_at) > cutoff || (await isWaited(session.session_id))) continue;
       await this.store.updateSession(session.session_id, { status: 'expired' });
       expired.push(session.session_id);
       this.logger.info('Session expired', { session_id: session.session_id, idle_seconds: Math.round((this.now().getTime() - Date.parse(session.last_activity_at)) / 1000) });

@@ -2,7 +2,7 @@ import { taskError, type TaskError } from '../errors.js';
 import type { AgentResult } from '../agent/agent-types.js';
 import { ZERO_USAGE, type TaskOutcome } from './task-finisher.js';
 
-export type StopReason = 'interrupted' | 'timed_out' | 'session_deleted' | 'shutdown' | 'model_failure';
+export type StopReason = 'interrupted' | 'timed_out' | 'session_deleted' | 'shutdown' | 'model_failure' | 'lease_lost';
 
 const MAX_ERROR_MESSAGE = 2000;
 
@@ -36,6 +36,8 @@ export function decideOutcome(input: {
       return { ...base, status: 'interrupted', error: taskError('TASK_INTERRUPTED', 'Task was interrupted because the server is shutting down') };
     case 'session_deleted':
       return { ...base, status: 'interrupted', error: taskError('SESSION_DELETED') };
+    case 'lease_lost':
+      return { ...base, status: 'interrupted', error: taskError('LEASE_LOST', 'Task was stopped because this instance could not renew its lease; another instance may have taken it over') };
     case 'timed_out':
       return { ...base, status: 'timed_out', error: taskError('TASK_TIMEOUT', `Task exceeded its timeout of ${input.timeoutSeconds} s`) };
     case 'model_failure':

@@ -1,132 +1,215 @@
-import { ApiError } from '../errors.js';
+import type { Logger } from '../observability/logger.js';
+import type { FenceRegistry } from './queue/fence-registry.js';
+import type { ClaimedTask, ControlMessage, QueueItem, Reservation, StopRequest, TaskQueue } from './queue/task-queue.js';
 
-export interface QueueItem {
-  taskId: string;
-  sessionId: string;
-  tenantId: string;
-}
-
-export type RunTask = (item: QueueItem) => Promise<void>;
-
-/** A tenant's own cap on running tasks (its max_concurrent), or null for none. */
-export type TenantCap = (tenantId: string) => number | null;
-
-const QUEUE_FULL_RETRY_AFTER_SECONDS = 5;
+export type { QueueItem } from './queue/task-queue.js';
 
 /**
- * Admission with three limits: at most `maxConcurrent` tasks run at once, a session runs one
- * task at a time, and a tenant never runs more than its own cap. When a slot frees up, the
- * waiting task of the tenant with the fewest running tasks goes first (FIFO among equals), so
- * a tenant with a long queue cannot starve the others, while a lone tenant can still use every
- * slot. A task that cannot start yet does not hold up the tasks behind it.
+ * Runs a claimed task to its end. Resolving `false` means its outcome could not be recorded
+ * (the store was unreachable): the lease is then left to expire, so that a reaper settles it.
+ */
+export type RunTask = (item: ClaimedTask) => Promise<void | boolean>;
+
+export interface SchedulerOptions {
+  instanceId: string;
+  /** SESSION_MAX_CONCURRENT: tasks this instance runs at once. */
+  maxConcurrent: number;
+  /** How often a shared queue is polled for work, besides the wake-ups other instances send. */
+  pollMs: number;
+  /** How long a finished lease is retried while the queue's backend is unreachable. */
+  finishRetryMs: number;
+  fences: FenceRegistry;
+  logger?: Logger | undefined;
+}
+
+/**
+ * This instance's side of the queue: it claims tasks while it has a free slot and runs them.
+ * The policy (fairness, caps, one task per session, affinity, bounds) is the queue's contract
+ * (queue/task-queue.ts), kept atomically by the adapter, so it holds across instances too.
  */
 export class Scheduler {
-  private readonly queue: QueueItem[] = [];
-  private readonly running = new Map<string, QueueItem>();
-  private readonly busySessions = new Set<string>();
-  private readonly runningPerTenant = new Map<string, number>();
-  private readonly reservedPerTenant = new Map<string, number>();
+  private readonly running = new Map<string, ClaimedTask>();
+  private readonly stopListeners: ((taskId: string, reason: StopRequest) => void)[] = [];
+  private readonly sessionClosedListeners: ((sessionId: string) => void)[] = [];
   private paused = false;
+  private pumping: Promise<void> | null = null;
+  private pumpAgain = false;
+  private counted = { queued: 0, running: 0 };
+  private poll: NodeJS.Timeout | undefined;
+  private readonly releasing = new Set<Promise<void>>();
 
   constructor(
-    private readonly maxConcurrent: number,
-    private readonly queueMax: number,
+    readonly queue: TaskQueue,
     private readonly run: RunTask,
-    private readonly tenantCap: TenantCap = () => null,
-  ) {}
-
-  /**
-   * Claims room for one submission before it is stored, so concurrent submissions cannot
-   * overfill the queue. Each tenant may have up to TASK_QUEUE_MAX tasks waiting beyond what it
-   * can run, so one tenant filling its queue never locks the others out.
-   */
-  reserve(tenantId: string): { release(): void } {
-    const canRun = Math.min(this.maxConcurrent, this.tenantCap(tenantId) ?? this.maxConcurrent);
-    const reserved = this.reservedPerTenant.get(tenantId) ?? 0;
-    const held = (this.runningPerTenant.get(tenantId) ?? 0) + this.queue.filter((i) => i.tenantId === tenantId).length + reserved;
-    if (held >= canRun + this.queueMax) {
-      throw new ApiError('QUEUE_FULL', undefined, { queued: this.queue.length, running: this.running.size }, {
-        'Retry-After': String(QUEUE_FULL_RETRY_AFTER_SECONDS),
-      });
-    }
-    this.reservedPerTenant.set(tenantId, reserved + 1);
-    let released = false;
-    return {
-      release: () => {
-        if (released) return;
-        released = true;
-        this.reservedPerTenant.set(tenantId, (this.reservedPerTenant.get(tenantId) ?? 1) - 1);
-      },
-    };
+    private readonly options: SchedulerOptions,
+  ) {
+    queue.onControl((message) => this.onControl(message));
   }
 
-  /** Adds the task at the back of the queue and starts whatever can start. Returns true if it started. */
-  enqueue(item: QueueItem): boolean {
-    this.queue.push(item);
-    this.pump();
+  get instanceId(): string {
+    return this.options.instanceId;
+  }
+
+  /** Starts polling a shared queue (an in-process queue wakes the scheduler itself). */
+  start(): void {
+    if (!this.queue.shared || this.poll) return;
+    this.poll = setInterval(() => void this.pump(), this.options.pollMs);
+    this.poll.unref();
+    void this.pump();
+  }
+
+  stop(): void {
+    clearInterval(this.poll);
+    this.poll = undefined;
+  }
+
+  /** Holds room for one submission; throws QueueFullError when the tenant's share is full. */
+  reserve(tenantId: string): Promise<Reservation> {
+    return this.queue.reserve(tenantId);
+  }
+
+  release(reservation: Reservation): Promise<void> {
+    return this.queue.release(reservation);
+  }
+
+  /** Queues a reserved task and starts whatever can start here. True if it now runs here. */
+  async enqueue(item: QueueItem, reservation: Reservation): Promise<boolean> {
+    await this.queue.enqueue(item, reservation);
+    await this.pump();
     return this.running.has(item.taskId);
   }
 
-  /** Removes a task that has not started yet. */
-  cancel(taskId: string): boolean {
-    const index = this.queue.findIndex((item) => item.taskId === taskId);
-    if (index === -1) return false;
-    this.queue.splice(index, 1);
-    return true;
+  /** Removes a task that has not started yet, wherever it was submitted. */
+  async cancel(taskId: string): Promise<boolean> {
+    const cancelled = await this.queue.cancel(taskId);
+    await this.refreshCounts();
+    return cancelled;
   }
 
-  /** Whether a task of this session is waiting or running. */
-  hasWorkFor(sessionId: string): boolean {
-    return this.busySessions.has(sessionId) || this.queue.some((item) => item.sessionId === sessionId);
+  /** Asks whichever instance runs the task to stop it. False if it is not running anywhere. */
+  requestStop(taskId: string, reason: StopRequest): Promise<boolean> {
+    return this.queue.requestStop(taskId, reason);
   }
 
+  /** Tells every instance to let go of a deleted session's live process. */
+  async announceSessionClosed(sessionId: string): Promise<void> {
+    await this.queue.broadcast({ type: 'session-closed', sessionId });
+  }
+
+  onStopRequest(listener: (taskId: string, reason: StopRequest) => void): void {
+    this.stopListeners.push(listener);
+  }
+
+  onSessionClosed(listener: (sessionId: string) => void): void {
+    this.sessionClosedListeners.push(listener);
+  }
+
+  hasWorkFor(sessionId: string): Promise<boolean> {
+    return this.queue.hasWorkFor(sessionId);
+  }
+
+  runsHere(taskId: string): boolean {
+    return this.running.has(taskId);
+  }
+
+  /** Tasks this instance runs now, with their fences (renewed by the lease keeper). */
+  localLeases(): ClaimedTask[] {
+    return [...this.running.values()];
+  }
+
+  /** Queued tasks (all instances), as of the last look at the queue. */
   get queuedCount(): number {
-    return this.queue.length;
+    return this.counted.queued;
   }
 
+  /** Running tasks: this instance's own on a shared queue, as /health reports per instance. */
   get runningCount(): number {
-    return this.running.size;
+    return this.queue.shared ? this.running.size : this.counted.running;
   }
 
   /** Stops starting queued tasks (shutdown); running ones carry on. */
   pause(): void {
     this.paused = true;
+    this.stop();
   }
 
-  private pump(): void {
-    while (!this.paused && this.running.size < this.maxConcurrent) {
-      const index = this.nextStartable();
-      if (index === -1) return;
-      const [item] = this.queue.splice(index, 1) as [QueueItem];
-      this.running.set(item.taskId, item);
-      this.busySessions.add(item.sessionId);
-      this.runningPerTenant.set(item.tenantId, (this.runningPerTenant.get(item.tenantId) ?? 0) + 1);
-      void this.run(item)
-        .catch(() => undefined)
-        .finally(() => {
-          this.running.delete(item.taskId);
-          this.busySessions.delete(item.sessionId);
-          this.runningPerTenant.set(item.tenantId, (this.runningPerTenant.get(item.tenantId) ?? 1) - 1);
-          this.pump();
+  /** Resolves once every finished task has given its lease back (before the queue closes). */
+  async drained(): Promise<void> {
+    while (this.releasing.size > 0) await Promise.allSettled([...this.releasing]);
+  }
+
+  /** Claims while there is a free slot. Calls overlap safely: one loop runs, and runs again if asked meanwhile. */
+  pump(): Promise<void> {
+    if (this.pumping) {
+      this.pumpAgain = true;
+      return this.pumping;
+    }
+    this.pumping = (async () => {
+      do {
+        this.pumpAgain = false;
+        await this.claimWhileFree();
+        await this.refreshCounts();
+      } while (this.pumpAgain);
+    })()
+      .catch((error: unknown) => this.options.logger?.warn('Could not claim queued tasks; will retry', { error }))
+      .finally(() => (this.pumping = null));
+    return this.pumping;
+  }
+
+  private async claimWhileFree(): Promise<void> {
+    while (!this.paused && this.running.size < this.options.maxConcurrent) {
+      const claimed = await this.queue.claim(this.options.instanceId);
+      if (!claimed) return;
+      this.options.fences.set(claimed.taskId, claimed.fence);
+      this.running.set(claimed.taskId, claimed);
+      void this.run(claimed)
+        .catch(() => false as const)
+        .then((recorded) => {
+          const releasing = (recorded === false && this.queue.shared ? this.abandon(claimed) : this.giveBack(claimed)).finally(() => this.releasing.delete(releasing));
+          this.releasing.add(releasing);
         });
     }
   }
 
-  /** The queue index of the task to start next, or -1 if none can start now. */
-  private nextStartable(): number {
-    let best = -1;
-    let bestRunning = Infinity;
-    for (let i = 0; i < this.queue.length; i++) {
-      const item = this.queue[i]!;
-      if (this.busySessions.has(item.sessionId)) continue;
-      const running = this.runningPerTenant.get(item.tenantId) ?? 0;
-      const cap = this.tenantCap(item.tenantId);
-      if (cap !== null && running >= cap) continue;
-      if (running < bestRunning) {
-        best = i;
-        bestRunning = running;
+  private async giveBack(claimed: ClaimedTask): Promise<void> {
+    this.running.delete(claimed.taskId);
+    const deadline = Date.now() + this.options.finishRetryMs;
+    for (;;) {
+      try {
+        const finished = await this.queue.finish(claimed, true);
+        if (!finished) this.options.logger?.warn('Lease was taken over before the task finished here', { task_id: claimed.taskId });
+        break;
+      } catch (error) {
+        // Unreachable backend: the lease expires by itself and a reaper settles the task.
+        if (Date.now() > deadline) {
+          this.options.logger?.error('Could not release a finished task', { task_id: claimed.taskId, error });
+          break;
+        }
+        await new Promise((r) => setTimeout(r, 200));
       }
     }
-    return best;
+    this.options.fences.delete(claimed.taskId, claimed.fence);
+    await this.pump();
+  }
+
+  private async abandon(claimed: ClaimedTask): Promise<void> {
+    this.running.delete(claimed.taskId);
+    this.options.fences.delete(claimed.taskId, claimed.fence);
+    this.options.logger?.warn('Task outcome not recorded; leaving its lease to expire so a reaper settles it', { task_id: claimed.taskId });
+    await this.pump();
+  }
+
+  private async refreshCounts(): Promise<void> {
+    try {
+      this.counted = await this.queue.counts();
+    } catch {
+      // Keep the last known counts; /health reports the backend's trouble itself.
+    }
+  }
+
+  private onControl(message: ControlMessage): void {
+    if (message.type === 'wake') void this.pump();
+    else if (message.type === 'stop' && this.running.has(message.taskId)) this.stopListeners.forEach((l) => l(message.taskId, message.reason));
+    else if (message.type === 'session-closed') this.sessionClosedListeners.forEach((l) => l(message.sessionId));
   }
 }

@@ -47,6 +47,8 @@ export class TaskExecutor {
       redact: (text: string) => string;
       /** Records what each task changes in its workspace (changed_files and the diff). */
       changes?: ChangeTracker;
+      /** Called as a task starts, with the session's task_count (transcript version) counting it. */
+      beforeRun?: (sessionId: string, taskCount: number) => void;
     },
   ) {}
 
@@ -76,7 +78,8 @@ export class TaskExecutor {
     this.stop(taskId, 'model_failure');
   }
 
-  execute = async (item: QueueItem): Promise<void> => {
+  /** Resolves false when the task's outcome could not be recorded (see RunTask). */
+  execute = async (item: QueueItem): Promise<boolean> => {
     let resolveDone!: () => void;
     let resolveOutputEnded!: () => void;
     const entry: ActiveTask = {
@@ -90,8 +93,10 @@ export class TaskExecutor {
     this.active.set(item.taskId, entry);
     try {
       await this.executeTracked(item.taskId, entry, resolveOutputEnded);
+      return true;
     } catch (error) {
       this.deps.logger.error('Task executor failed', { task_id: item.taskId, error });
+      return false;
     } finally {
       this.active.delete(item.taskId);
       resolveDone();
@@ -104,6 +109,7 @@ export class TaskExecutor {
     const task = await store.updateTask(taskId, { status: 'running', started_at: startedAt.toISOString() });
     if (!task) return;
     const session = await sessions.markBusy(task.session_id, taskId);
+    if (session) this.deps.beforeRun?.(task.session_id, session.task_count);
     logger.info('Task started', { task_id: taskId, session_id: task.session_id, workspace: task.workspace, resumed: Boolean(session?.sdk_session_id) });
 
     let result: AgentResult | null = null;

@@ -32,6 +32,18 @@ export interface TaskServiceDeps {
   checks: SubmitChecks;
   /** Releases what a deleted session held (its live agent process). */
   onSessionDeleted: (sessionId: string) => void;
+  /** How long an interrupt waits for a task running on another instance to end. */
+  stopWaitMs: number;
+}
+
+/** Polls the store: the task's holder may be another instance, whose appends do not wake us. */
+async function waitUntilTerminal(store: Store, taskId: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const task = await store.getTask(taskId);
+    if (!task || isTerminal(task.status) || Date.now() > deadline) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 export class TaskService {
@@ -58,7 +70,8 @@ export class TaskService {
     await this.deps.checks.checkBudget(tenant);
     const webhook = await this.deps.checks.webhookFor(tenant, body.webhook);
 
-    const reservation = scheduler.reserve(tenant.id);
+    const reservation = await scheduler.reserve(tenant.id);
+    let enqueued = false;
     try {
       const taskId = requestedId ?? internalId(tenant.id, this.deps.newTaskId());
       const placement = await sessions.place(tenant, taskId, body.session, body.workspace);
@@ -97,12 +110,20 @@ export class TaskService {
       if (!inserted.inserted) return this.idempotentReplay(inserted.task, requestHash);
 
       this.deps.logger.info('Task submitted', { task_id: taskId, session_id: task.session_id, workspace: task.workspace });
-      scheduler.enqueue({ taskId, sessionId: task.session_id, tenantId: tenant.id });
-      // Now counted in the queue itself; the finally below only covers the paths that fail.
-      reservation.release();
+      try {
+        await scheduler.enqueue({ taskId, sessionId: task.session_id, tenantId: tenant.id }, reservation);
+        // The queue consumed the reservation; the finally below only covers the paths that fail.
+        enqueued = true;
+      } catch (error) {
+        // Stored but not queued: end it now rather than leave a task that never runs.
+        await this.deps.finisher
+          .finish(taskId, { status: 'interrupted', result: null, usage: { ...ZERO_USAGE }, num_turns: 0, cost_usd: 0, duration_ms: null, error: taskError('TASK_INTERRUPTED', 'Task could not be queued') })
+          .catch(() => undefined);
+        throw error;
+      }
       return { task: (await store.getTask(taskId)) ?? task, created: true };
     } finally {
-      reservation.release();
+      if (!enqueued) await scheduler.release(reservation);
     }
   }
 
@@ -127,13 +148,16 @@ export class TaskService {
     if (isTerminal(task.status)) {
       throw new ApiError('TASK_NOT_RUNNING', `Task ${externalId(taskId)} has already finished with status ${task.status}`);
     }
-    if (this.deps.scheduler.cancel(taskId)) {
+    if (await this.deps.scheduler.cancel(taskId)) {
       const error = reason === 'session_deleted' ? taskError('SESSION_DELETED') : taskError('TASK_INTERRUPTED', 'Task was interrupted before it started');
       await this.deps.finisher.finish(taskId, { status: 'interrupted', result: null, usage: { ...ZERO_USAGE }, num_turns: 0, cost_usd: 0, duration_ms: null, error });
       this.deps.logger.info('Queued task interrupted', { task_id: taskId });
-    } else {
-      this.deps.executor.stop(taskId, reason);
+    } else if (this.deps.executor.stop(taskId, reason)) {
       await this.deps.executor.whenDone(taskId);
+    } else if (await this.deps.scheduler.requestStop(taskId, reason)) {
+      // Running on another instance: its holder stops it (or, if that instance is gone, a
+      // reaper ends it within a lease period). Wait for the terminal state either way.
+      await waitUntilTerminal(this.deps.store, taskId, this.deps.stopWaitMs);
     }
     return (await this.deps.store.getTask(taskId)) ?? task;
   }
@@ -155,6 +179,8 @@ export class TaskService {
     }
     await this.deps.store.deleteSession(sessionId);
     this.deps.onSessionDeleted(sessionId);
+    // Other instances may hold a live process of this session too.
+    await this.deps.scheduler.announceSessionClosed(sessionId).catch(() => undefined);
     this.deps.logger.info('Session deleted', { session_id: sessionId, interrupted_tasks: interrupted });
     return { session_id: clientSessionId, interrupted_tasks: interrupted };
   }

@@ -21,7 +21,9 @@ describe('configuration', () => {
     expect(config.api).toMatchObject({ authEnabled: false, rateLimitEnabled: true, rateLimitPerMinute: 100 });
     expect(config.claude).toMatchObject({ maxTurns: 50, baseUrl: undefined, defaultModel: undefined });
     expect(config.sessions).toEqual({ maxConcurrent: 10, idleTimeoutSeconds: 1800, cleanupIntervalSeconds: 300, warmPoolSize: 1 });
-    expect(config.storage).toEqual({ type: 'sqlite', sqlitePath: path.resolve('/srv/app', 'data', 'claude-code-server.db'), redisHost: 'localhost', redisPort: 6379 });
+    expect(config.storage).toEqual({ type: 'sqlite', sqlitePath: path.resolve('/srv/app', 'data', 'claude-code-server.db'), redisHost: 'localhost', redisPort: 6379, redisUrl: undefined, redisPrefix: 'ccs' });
+    expect(config.queue).toEqual({ leaseSeconds: 30, affinitySeconds: 5, pollMs: 1000 });
+    expect(config.instanceId).toMatch(/^.+-\d+-[0-9a-f]{4}$/);
     expect(config.tasks.queueMax).toBe(100);
     expect(config.workspaceRoot).toBe(path.resolve('/srv/app', 'workspaces'));
     expect(config.dataDir).toBe(path.resolve('/srv/app', 'data'));

@@ -1,36 +1,36 @@
 import { describe, expect, it } from 'vitest';
-import { ApiError } from '../../src/errors.js';
-import { Scheduler, type QueueItem } from '../../src/tasks/scheduler.js';
+import { FenceRegistry } from '../../src/tasks/queue/fence-registry.js';
+import { InProcessTaskQueue } from '../../src/tasks/queue/in-process-task-queue.js';
+import { QueueFullError, type ClaimedTask } from '../../src/tasks/queue/task-queue.js';
+import { Scheduler } from '../../src/tasks/scheduler.js';
 
 function harness(maxConcurrent: number, queueMax: number, caps: Record<string, number> = {}) {
   const started: string[] = [];
   const finishers = new Map<string, () => void>();
+  const fences = new FenceRegistry();
+  const queue = new InProcessTaskQueue({ maxConcurrent, queueMax, tenantCaps: caps, leaseMs: 30_000, affinityMs: 0 });
   const scheduler = new Scheduler(
-    maxConcurrent,
-    queueMax,
-    (item: QueueItem) => {
+    queue,
+    (item: ClaimedTask) => {
       started.push(item.taskId);
       return new Promise<void>((resolve) => finishers.set(item.taskId, resolve));
     },
-    (tenantId) => caps[tenantId] ?? null,
+    { instanceId: 'here', maxConcurrent, pollMs: 1000, finishRetryMs: 1000, fences },
   );
-  const submit = (taskId: string, sessionId = `s-${taskId}`, tenantId = 'default') => {
-    const reservation = scheduler.reserve(tenantId);
-    const running = scheduler.enqueue({ taskId, sessionId, tenantId });
-    reservation.release();
-    return running;
-  };
+  const submit = async (taskId: string, sessionId = `s-${taskId}`, tenantId = 'default') =>
+    scheduler.enqueue({ taskId, sessionId, tenantId }, await scheduler.reserve(tenantId));
   const finish = async (taskId: string) => {
     finishers.get(taskId)!();
-    await new Promise((r) => setImmediate(r));
+    for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+    await scheduler.pump();
   };
-  return { scheduler, started, submit, finish };
+  return { scheduler, started, submit, finish, fences };
 }
 
 describe('Scheduler', () => {
   it('runs up to the limit and starts the rest in FIFO order', async () => {
     const { scheduler, started, submit, finish } = harness(2, 10);
-    expect([submit('a'), submit('b'), submit('c'), submit('d')]).toEqual([true, true, false, false]);
+    expect([await submit('a'), await submit('b'), await submit('c'), await submit('d')]).toEqual([true, true, false, false]);
     expect(scheduler.runningCount).toBe(2);
     expect(scheduler.queuedCount).toBe(2);
     await finish('b');
@@ -41,9 +41,9 @@ describe('Scheduler', () => {
 
   it('runs one task per session, without blocking other sessions behind it', async () => {
     const { started, submit, finish } = harness(2, 10);
-    submit('a1', 'A');
-    submit('a2', 'A');
-    submit('b1', 'B');
+    await submit('a1', 'A');
+    await submit('a2', 'A');
+    await submit('b1', 'B');
     expect(started).toEqual(['a1', 'b1']);
     await finish('b1');
     expect(started).toEqual(['a1', 'b1']);
@@ -51,46 +51,39 @@ describe('Scheduler', () => {
     expect(started).toEqual(['a1', 'b1', 'a2']);
   });
 
-  it('refuses past the queue bound with QUEUE_FULL and a Retry-After', () => {
+  it('refuses past the queue bound with a domain error (the API maps it to 429 QUEUE_FULL)', async () => {
     const { scheduler, submit } = harness(1, 1);
-    submit('a');
-    submit('b');
-    let error: unknown;
-    try {
-      scheduler.reserve('default');
-    } catch (e) {
-      error = e;
-    }
-    expect(error).toBeInstanceOf(ApiError);
-    expect((error as ApiError).status).toBe(429);
-    expect((error as ApiError).message).toBe('Maximum concurrent sessions reached');
-    expect((error as ApiError).headers['Retry-After']).toMatch(/^\d+$/);
+    await submit('a');
+    await submit('b');
+    const error = await scheduler.reserve('default').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(QueueFullError);
+    expect((error as QueueFullError).message).toBe('Maximum concurrent sessions reached');
   });
 
-  it('counts outstanding reservations so concurrent submissions cannot overfill', () => {
+  it('counts outstanding reservations so concurrent submissions cannot overfill', async () => {
     const { scheduler } = harness(1, 2);
-    scheduler.reserve('default');
-    scheduler.reserve('default');
-    scheduler.reserve('default');
-    expect(() => scheduler.reserve('default')).toThrow(ApiError);
+    await scheduler.reserve('default');
+    await scheduler.reserve('default');
+    await scheduler.reserve('default');
+    await expect(scheduler.reserve('default')).rejects.toBeInstanceOf(QueueFullError);
   });
 
   it('cancels a queued task so it never starts', async () => {
     const { scheduler, started, submit, finish } = harness(1, 10);
-    submit('a');
-    submit('b');
-    expect(scheduler.cancel('b')).toBe(true);
-    expect(scheduler.cancel('b')).toBe(false);
+    await submit('a');
+    await submit('b');
+    expect(await scheduler.cancel('b')).toBe(true);
+    expect(await scheduler.cancel('b')).toBe(false);
     await finish('a');
     expect(started).toEqual(['a']);
   });
 
   it('starts the waiting task of the tenant with the fewest running tasks first', async () => {
     const { started, submit, finish } = harness(2, 10);
-    submit('a1', 'sa1', 'a');
-    submit('a2', 'sa2', 'a');
-    submit('a3', 'sa3', 'a');
-    submit('b1', 'sb1', 'b');
+    await submit('a1', 'sa1', 'a');
+    await submit('a2', 'sa2', 'a');
+    await submit('a3', 'sa3', 'a');
+    await submit('b1', 'sb1', 'b');
     expect(started).toEqual(['a1', 'a2']);
     await finish('a1');
     // a3 waited longer, but tenant b has nothing running.
@@ -99,11 +92,29 @@ describe('Scheduler', () => {
 
   it('holds a tenant to its own cap, and gives each tenant its own queue bound', async () => {
     const { scheduler, started, submit } = harness(3, 1, { a: 1 });
-    submit('a1', 'sa1', 'a');
-    submit('a2', 'sa2', 'a');
+    await submit('a1', 'sa1', 'a');
+    await submit('a2', 'sa2', 'a');
     expect(started).toEqual(['a1']);
-    expect(() => scheduler.reserve('a')).toThrow(ApiError);
-    expect(submit('b1', 'sb1', 'b')).toBe(true);
+    await expect(scheduler.reserve('a')).rejects.toBeInstanceOf(QueueFullError);
+    expect(await submit('b1', 'sb1', 'b')).toBe(true);
+  });
+
+  it('holds the fence of each running task and drops it once the task has finished', async () => {
+    const { fences, submit, finish, scheduler } = harness(1, 10);
+    await submit('a');
+    expect(fences.fenceFor('a')).toMatch(/^here:/);
+    await finish('a');
+    await scheduler.drained();
+    expect(fences.fenceFor('a')).toBeNull();
+  });
+
+  it('routes a stop request to the instance running the task', async () => {
+    const { scheduler, submit } = harness(1, 10);
+    const stops: string[] = [];
+    scheduler.onStopRequest((taskId, reason) => stops.push(`${taskId}:${reason}`));
+    await submit('a');
+    expect(await scheduler.requestStop('a', 'interrupted')).toBe(true);
+    await new Promise((r) => setImmediate(r));
+    expect(stops).toEqual(['a:interrupted']);
   });
 });
-

@@ -1,0 +1,158 @@
+/**
+ * Scale-out benchmark. Prints JSON.
+ *
+ *   queue     The control plane alone: 1, 2 and 3 agent-free worker processes
+ *             (src/dev/queue-worker.ts) on one Redis drain a burst of tasks that each wait
+ *             --task-ms (as a model call does); plus the queue's own cost per task
+ *             (reserve + enqueue + claim + finish), in-process against Redis.
+ *   daemons   Real daemons (STORAGE_TYPE=redis) on one Redis and the scripted model with
+ *             --model-ms of latency per reply: time for 1, 2 and 3 instances to finish a burst,
+ *             and one instance's task latency on Redis against SQLite. Needs the Redis store;
+ *             reported as skipped while STORAGE_TYPE=redis is refused.
+ *
+ *   npm run -s bench:scale                       (builds first)
+ *   node dist/bench/scale.js [--tasks 24] [--task-ms 500] [--model-ms 1500] [--runs 6]
+ */
+import { randomBytes } from 'node:crypto';
+import { cpus, totalmem } from 'node:os';
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../src/config.js';
+import { startScriptedModel } from '../src/dev/scripted-model/index.js';
+import { InProcessTaskQueue } from '../src/tasks/queue/in-process-task-queue.js';
+import { connectQueueRedis } from '../src/tasks/queue/redis-queue-client.js';
+import { RedisTaskQueue } from '../src/tasks/queue/redis-task-queue.js';
+import type { QueueLimits, TaskQueue } from '../src/tasks/queue/task-queue.js';
+import { median, startBenchDaemon, startBenchRedis, startQueueWorker, waitUntil, type BenchDaemon, type BenchRedis } from './scale-processes.js';
+
+const { values: args } = parseArgs({
+  options: {
+    tasks: { type: 'string', default: '24' },
+    'task-ms': { type: 'string', default: '500' },
+    'model-ms': { type: 'string', default: '1500' },
+    runs: { type: 'string', default: '6' },
+    slots: { type: 'string', default: '2' },
+  },
+});
+const TASKS = Number(args.tasks);
+const TASK_MS = Number(args['task-ms']);
+const MODEL_MS = Number(args['model-ms']);
+const RUNS = Number(args.runs);
+const SLOTS = Number(args.slots);
+const LIMITS: QueueLimits = { maxConcurrent: 1000, queueMax: 1_000_000, tenantCaps: {}, leaseMs: 30_000, affinityMs: 0 };
+
+async function queueBurst(redis: BenchRedis, workers: number): Promise<number> {
+  const prefix = `bench-${randomBytes(4).toString('hex')}`;
+  const procs = await Promise.all(Array.from({ length: workers }, (_, i) => startQueueWorker(redis.url, prefix, `w${i}`, SLOTS, TASK_MS)));
+  const conn = await connectQueueRedis({ url: redis.url, host: '', port: 0 });
+  const queue = new RedisTaskQueue(conn, LIMITS, prefix);
+  try {
+    const started = performance.now();
+    for (let i = 0; i < TASKS; i++) await queue.enqueue({ taskId: `b${i}`, sessionId: `s${i}`, tenantId: `t${i % 3}` }, await queue.reserve(`t${i % 3}`));
+    await waitUntil(async () => {
+      const outcomes = await conn.command<number>(['EVAL', `local n = 0 for i = 0, ${TASKS - 1} do n = n + redis.call('EXISTS', '{${prefix}:t:b' .. i .. '}:outcome') end return n`, '0']);
+      return outcomes === TASKS;
+    }, 120_000);
+    return performance.now() - started;
+  } finally {
+    await Promise.all(procs.map((p) => p.stop()));
+    await queue.close();
+  }
+}
+
+/** The queue's own cost per task, with no work in between: reserve, enqueue, claim, finish. */
+async function queueOverhead(queue: TaskQueue, n: number): Promise<number> {
+  const started = performance.now();
+  for (let i = 0; i < n; i++) {
+    await queue.enqueue({ taskId: `o${i}`, sessionId: `s${i}`, tenantId: 't' }, await queue.reserve('t'));
+    const claimed = (await queue.claim('bench'))!;
+    await queue.finish(claimed, false);
+  }
+  return ((performance.now() - started) / n) * 1000;
+}
+
+async function queueSection(redis: BenchRedis): Promise<Record<string, unknown>> {
+  const burst: Record<string, number[]> = { '1': [], '2': [], '3': [] };
+  for (let run = 0; run < Math.max(1, Math.floor(RUNS / 2)); run++) {
+    for (const n of [1, 2, 3]) burst[String(n)]!.push(await queueBurst(redis, n));
+  }
+  const ms = Object.fromEntries(Object.entries(burst).map(([k, v]) => [k, Math.round(median(v))]));
+  const conn = await connectQueueRedis({ url: redis.url, host: '', port: 0 });
+  const redisQueue = new RedisTaskQueue(conn, LIMITS, `bench-o-${randomBytes(4).toString('hex')}`);
+  const overhead = { in_process_us: Math.round(await queueOverhead(new InProcessTaskQueue(LIMITS), 2000)), redis_us: Math.round(await queueOverhead(redisQueue, 2000)) };
+  await redisQueue.close();
+  return {
+    burst: { tasks: TASKS, task_ms: TASK_MS, slots_per_instance: SLOTS, drain_ms_median: ms, speedup_2: +(ms['1']! / ms['2']!).toFixed(2), speedup_3: +(ms['1']! / ms['3']!).toFixed(2) },
+    per_task_overhead: overhead,
+  };
+}
+
+function redisStoreAvailable(): boolean {
+  try {
+    loadConfig({ STORAGE_TYPE: 'redis', CLAUDE_API_KEY: 'probe-key-0123456789' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function daemonSection(redis: BenchRedis): Promise<Record<string, unknown>> {
+  if (!redisStoreAvailable()) return { skipped: 'STORAGE_TYPE=redis is not available in this build (the Redis store is not merged yet)' };
+  const model = await startScriptedModel();
+  const prompt = `[[script:{"steps":[{"delay_ms":${MODEL_MS},"text":"done"}]}]]`;
+  try {
+    const burst: Record<string, number> = {};
+    for (const n of [1, 2, 3]) {
+      const prefix = `bench-d-${randomBytes(4).toString('hex')}`;
+      const daemons: BenchDaemon[] = [];
+      for (let i = 0; i < n; i++) daemons.push(await startBenchDaemon(model.url, { STORAGE_TYPE: 'redis', STORAGE_REDIS_URL: redis.url, STORAGE_REDIS_PREFIX: prefix, SESSION_MAX_CONCURRENT: String(SLOTS) }, prefix));
+      try {
+        const started = performance.now();
+        const ids = await Promise.all(Array.from({ length: TASKS }, (_, i) => daemons[i % n]!.submit(prompt)));
+        await Promise.all(ids.map((id, i) => daemons[i % n]!.waitDone(id)));
+        burst[String(n)] = Math.round(performance.now() - started);
+      } finally {
+        await Promise.all(daemons.map((d) => d.stop()));
+      }
+    }
+    const latency: Record<string, number> = {};
+    const sqlite = await startBenchDaemon(model.url, { STORAGE_TYPE: 'sqlite' }, 'sqlite');
+    const onRedis = await startBenchDaemon(model.url, { STORAGE_TYPE: 'redis', STORAGE_REDIS_URL: redis.url, STORAGE_REDIS_PREFIX: `bench-l-${randomBytes(4).toString('hex')}` }, 'redis');
+    try {
+      const samples: Record<string, number[]> = { sqlite: [], redis: [] };
+      for (let run = 0; run < RUNS; run++) {
+        for (const [name, d] of [['sqlite', sqlite], ['redis', onRedis]] as const) {
+          const started = performance.now();
+          await d.waitDone(await d.submit('[[script:write-file]]'));
+          samples[name]!.push(performance.now() - started);
+        }
+      }
+      latency.sqlite_ms = Math.round(median(samples.sqlite!));
+      latency.redis_ms = Math.round(median(samples.redis!));
+    } finally {
+      await Promise.all([sqlite.stop(), onRedis.stop()]);
+    }
+    return {
+      burst: { tasks: TASKS, model_ms: MODEL_MS, slots_per_instance: SLOTS, finish_ms: burst, speedup_2: +(burst['1']! / burst['2']!).toFixed(2), speedup_3: +(burst['1']! / burst['3']!).toFixed(2) },
+      single_instance_latency: { ...latency, redis_over_sqlite: +(latency.redis_ms! / latency.sqlite_ms!).toFixed(3) },
+    };
+  } finally {
+    await model.close();
+  }
+}
+
+async function main(): Promise<void> {
+  const redis = await startBenchRedis();
+  try {
+    const queue = await queueSection(redis);
+    const daemons = await daemonSection(redis);
+    const machine = { cpus: cpus().length, cpu_model: cpus()[0]?.model.split(' ').slice(0, 2).join(' '), memory_gb: Math.round(totalmem() / 2 ** 30), node: process.version };
+    process.stdout.write(`${JSON.stringify({ date: new Date().toISOString(), machine, queue, daemons }, null, 2)}\n`);
+  } finally {
+    await redis.stop();
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});

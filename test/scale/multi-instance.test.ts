@@ -1,0 +1,183 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+import { startScriptedModel, type ScriptedModel } from '../../src/dev/scripted-model/index.js';
+import type { TaskEvent } from '../../src/events/event-types.js';
+import { collectEvents, request, waitFor, waitForStatus } from '../helpers/client.js';
+import { startDaemon, type DaemonProcess } from '../helpers/daemon-process.js';
+import { childPids, isAlive } from '../helpers/processes.js';
+import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
+
+/** Until the Redis store is merged, STORAGE_TYPE=redis is refused and these tests cannot run. */
+const redisStoreAvailable = (() => {
+  try {
+    loadConfig({ STORAGE_TYPE: 'redis', CLAUDE_API_KEY: 'probe-key-0123456789' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+const LEASE_SECONDS = 2;
+const TERMINAL = ['completed', 'failed', 'interrupted', 'timed_out'];
+
+function expectGapFree(events: TaskEvent[]): void {
+  expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
+  expect(events.filter((e) => e.type === 'complete')).toHaveLength(1);
+  expect(events.at(-1)?.type).toBe('complete');
+}
+
+describe.skipIf(!redisStoreAvailable)('many instances, one service (real daemons on one Redis)', () => {
+  let redis: RedisServer;
+  let model: ScriptedModel;
+  let root: string;
+  let daemons: DaemonProcess[] = [];
+  let prefix = 0;
+
+  beforeAll(async () => {
+    redis = await startRedisServer();
+    model = await startScriptedModel();
+    root = mkdtempSync(path.join(tmpdir(), 'ccs-scale-'));
+  });
+  afterAll(async () => {
+    await model?.close();
+    await redis?.close();
+  });
+  afterEach(async () => {
+    for (const d of daemons) {
+      d.child.kill('SIGCONT');
+      await d.stop('SIGKILL');
+    }
+    daemons = [];
+  });
+
+  /** Instances share Redis and WORKSPACE_ROOT; each has its own DATA_DIR. Each test its own prefix. */
+  async function instances(n: number, extra: Record<string, string> = {}): Promise<DaemonProcess[]> {
+    const keyPrefix = `scale${++prefix}-${process.pid}`;
+    const started: DaemonProcess[] = [];
+    for (let i = 0; i < n; i++) started.push(await instance(keyPrefix, `inst${i}`, extra));
+    return started;
+  }
+
+  async function instance(keyPrefix: string, id: string, extra: Record<string, string> = {}): Promise<DaemonProcess> {
+    const daemon = await startDaemon({
+      CLAUDE_API_KEY: 'test-key-scale-0123',
+      CLAUDE_BASE_URL: model.url,
+      STORAGE_TYPE: 'redis',
+      STORAGE_REDIS_URL: redis.url,
+      STORAGE_REDIS_PREFIX: keyPrefix,
+      WORKSPACE_ROOT: path.join(root, keyPrefix, 'workspaces'),
+      DATA_DIR: path.join(root, keyPrefix, id),
+      INSTANCE_ID: id,
+      QUEUE_LEASE_SECONDS: String(LEASE_SECONDS),
+      API_RATE_LIMIT_ENABLED: 'false',
+      WARM_POOL_SIZE: '0',
+      ...extra,
+    });
+    daemons.push(daemon);
+    return daemon;
+  }
+
+  const submit = (d: DaemonProcess, body: Record<string, unknown>) => request(d.baseUrl, 'POST', '/api/v1/tasks', body);
+
+  it('serves any task from any instance: fetch, list, stream and replay through another one', async () => {
+    const [a, b] = await instances(2);
+    expect((await submit(a!, { task_id: 'anywhere', prompt: '[[script:write-file]]' })).status).toBe(201);
+    const { events } = await collectEvents(`${b!.wsBase}/ws/tasks/anywhere`);
+    expectGapFree(events);
+    expect(await waitForStatus(b!.baseUrl, 'anywhere', ['completed'])).toMatchObject({ status: 'completed' });
+    const replay = await collectEvents(`${a!.wsBase}/ws/tasks/anywhere?after=2`);
+    expect(replay.events).toEqual(events.slice(2));
+    const listed = await request<{ tasks: { task_id: string }[] }>(b!.baseUrl, 'GET', '/api/v1/tasks');
+    expect(listed.body.tasks.map((t) => t.task_id)).toContain('anywhere');
+  });
+
+  it('shares one queue: per-instance slots, FIFO, and the TASK_QUEUE_MAX bound across instances', async () => {
+    const [a, b] = await instances(2, { SESSION_MAX_CONCURRENT: '1', TASK_QUEUE_MAX: '2' });
+    const slow = '[[script:{"steps":[{"delay_ms":1500,"text":"done"}]}]]';
+    for (const [i, d] of [a, b, a].entries()) expect((await submit(d!, { task_id: `q${i}`, prompt: slow })).status).toBe(201);
+    // Two instances, one slot each: two run, one waits, whichever instance it was sent to.
+    await waitFor(async () => {
+      const states = await Promise.all(['q0', 'q1', 'q2'].map(async (id) => (await request(b!.baseUrl, 'GET', `/api/v1/tasks/${id}`)).body.status));
+      return states.filter((s) => s === 'running').length === 2 && states[2] === 'queued';
+    });
+    expect((await submit(b!, { task_id: 'q3', prompt: slow })).status).toBe(201);
+    const refused = await submit(a!, { task_id: 'q4', prompt: slow });
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get('retry-after')).toMatch(/^\d+$/);
+    for (const id of ['q0', 'q1', 'q2', 'q3']) expect((await waitForStatus(a!.baseUrl, id, TERMINAL)).status).toBe('completed');
+  });
+
+  it('idempotent submit across instances: the same body twice at once is one task, another body is 409', async () => {
+    const [a, b] = await instances(2);
+    const body = { task_id: 'once', prompt: 'hello' };
+    const [first, second] = await Promise.all([submit(a!, body), submit(b!, body)]);
+    expect([first.status, second.status].sort()).toEqual([200, 201]);
+    expect(first.body.session_id).toBe(second.body.session_id);
+    expect((await submit(b!, { task_id: 'once', prompt: 'other' })).status).toBe(409);
+  });
+
+  it('interrupts on B a task running on A, and deletes its session from B', async () => {
+    const [a] = await instances(1);
+    expect((await submit(a!, { task_id: 'far', prompt: '[[script:slow]]' })).status).toBe(201);
+    await waitForStatus(a!.baseUrl, 'far', ['running']);
+    const [b] = await instances(1);
+    const stopped = await request(b!.baseUrl, 'POST', '/api/v1/tasks/far/interrupt');
+    expect(stopped.body).toMatchObject({ status: 'interrupted', error: { code: 'TASK_INTERRUPTED' } });
+    const deleted = await request(b!.baseUrl, 'DELETE', '/api/v1/sessions/session-far');
+    expect(deleted.status).toBe(200);
+  });
+
+  it('kill -9 of an instance mid-task: interrupted (INSTANCE_LOST) within about a lease, queued work runs elsewhere', async () => {
+    const [a] = await instances(1, { SESSION_MAX_CONCURRENT: '1' });
+    await submit(a!, { task_id: 'victim', prompt: '[[script:slow]]' });
+    await waitForStatus(a!.baseUrl, 'victim', ['running']);
+    await submit(a!, { task_id: 'waiting', prompt: 'run me elsewhere' });
+    const [b] = await instances(1, { SESSION_MAX_CONCURRENT: '1' });
+    const streamed = collectEvents(`${b!.wsBase}/ws/tasks/victim`, 60_000);
+    const agents = childPids(a!.child.pid!);
+    await a!.stop('SIGKILL');
+    const victim = await waitForStatus(b!.baseUrl, 'victim', TERMINAL);
+    expect(victim).toMatchObject({ status: 'interrupted', error: { code: 'INSTANCE_LOST' } });
+    const { events } = await streamed;
+    expectGapFree(events);
+    expect(events.slice(-2).map((e) => e.type)).toEqual(['error', 'complete']);
+    expect((await waitForStatus(b!.baseUrl, 'waiting', TERMINAL)).status).toBe('completed');
+    await waitFor(async () => agents.every((pid) => !isAlive(pid)), 10_000, 100);
+  });
+
+  it('SIGSTOP then SIGCONT: the frozen instance is fenced, stops its agent, and its stream stays gap-free', async () => {
+    const [a] = await instances(1);
+    await submit(a!, { task_id: 'frozen', prompt: '[[script:slow]]' });
+    await waitForStatus(a!.baseUrl, 'frozen', ['running']);
+    const [b] = await instances(1);
+    a!.child.kill('SIGSTOP');
+    const taken = await waitForStatus(b!.baseUrl, 'frozen', TERMINAL, 60_000);
+    expect(taken).toMatchObject({ status: 'interrupted', error: { code: 'INSTANCE_LOST' } });
+    a!.child.kill('SIGCONT');
+    await waitFor(async () => a!.stdout().includes('Lost the lease of a running task'), 30_000, 100);
+    await waitFor(async () => childPids(a!.child.pid!).length === 0, 30_000, 100);
+    const { events } = await collectEvents(`${a!.wsBase}/ws/tasks/frozen`);
+    expectGapFree(events);
+    expect((await request(b!.baseUrl, 'GET', '/api/v1/tasks/frozen')).body).toMatchObject({ error: { code: 'INSTANCE_LOST' } });
+  });
+
+  it('Redis restart mid-run: every acknowledged task ends, every stream is gap-free', async () => {
+    const [a, b] = await instances(2, { SESSION_MAX_CONCURRENT: '2' });
+    const ids = Array.from({ length: 6 }, (_, i) => `rr${i}`);
+    const accepted: string[] = [];
+    for (const [i, id] of ids.entries()) {
+      const res = await submit(i % 2 ? a! : b!, { task_id: id, prompt: '[[script:{"steps":[{"delay_ms":800,"text":"ok"}]}]]' });
+      if (res.status === 201) accepted.push(id);
+    }
+    await redis.stop('SIGTERM');
+    await new Promise((r) => setTimeout(r, 500));
+    await redis.restart();
+    for (const id of accepted) {
+      await waitForStatus(a!.baseUrl, id, TERMINAL, 90_000);
+      expectGapFree((await collectEvents(`${b!.wsBase}/ws/tasks/${id}`)).events);
+    }
+  });
+});
