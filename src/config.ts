@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import path from 'node:path';
 import { loadKeysFile } from './tenancy/keys-file.js';
 import type { Tenant } from './tenancy/tenant.js';
@@ -32,7 +34,17 @@ export interface Config {
     readonly warmPoolSize: number;
   };
   readonly tasks: { readonly queueMax: number; readonly interruptGraceMs: number; readonly retentionDays: number };
-  readonly storage: { readonly type: StorageType; readonly sqlitePath: string; readonly redisHost: string; readonly redisPort: number };
+  readonly storage: {
+    readonly type: StorageType;
+    readonly sqlitePath: string;
+    readonly redisHost: string;
+    readonly redisPort: number;
+    /** STORAGE_REDIS_URL: overrides host and port (rediss:// for TLS, password, database). */
+    readonly redisUrl: string | undefined;
+    readonly redisPrefix: string;
+  };
+  /** This instance's name among several sharing one Redis (INSTANCE_ID). */
+  readonly instanceId: string;
   readonly workspaceRoot: string;
   readonly dataDir: string;
   readonly metricsPort: number;
@@ -139,7 +151,14 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
   }
 
   const storageType = r.oneOf<StorageType>('STORAGE_TYPE', ['memory', 'sqlite', 'redis'], 'sqlite', (v) => v.toLowerCase());
-  if (storageType === 'redis') r.problems.push('STORAGE_TYPE=redis is not available in this version; use sqlite or memory');
+  const redisUrl = r.raw('STORAGE_REDIS_URL');
+  if (redisUrl !== undefined && !/^rediss?:\/\/[^\s]*$/.test(redisUrl)) {
+    r.problems.push('STORAGE_REDIS_URL must be a redis:// or rediss:// URL (got a value that is not)');
+  }
+  const redisPrefix = r.string('STORAGE_REDIS_PREFIX', 'ccs');
+  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(redisPrefix)) r.problems.push(`STORAGE_REDIS_PREFIX must be 1-64 letters, digits, '_', '.' or '-' (got "${redisPrefix}")`);
+  const instanceId = r.string('INSTANCE_ID', `${hostname()}-${process.pid}-${randomBytes(2).toString('hex')}`);
+  if (!/^[A-Za-z0-9_.:-]{1,128}$/.test(instanceId)) r.problems.push(`INSTANCE_ID must be 1-128 letters, digits, '_', '.', ':' or '-' (got "${instanceId}")`);
   const dataDir = path.resolve(cwd, r.string('DATA_DIR', './data'));
 
   const config: Config = {
@@ -179,7 +198,10 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       sqlitePath: path.resolve(cwd, r.string('STORAGE_SQLITE_PATH', path.join(dataDir, 'claude-code-server.db'))),
       redisHost: r.string('STORAGE_REDIS_HOST', 'localhost'),
       redisPort: r.int('STORAGE_REDIS_PORT', 6379, 1, 65535),
+      redisUrl,
+      redisPrefix,
     },
+    instanceId,
     workspaceRoot: path.resolve(cwd, r.string('WORKSPACE_ROOT', './workspaces')),
     dataDir,
     metricsPort: r.int('METRICS_PORT', 9090, 0, 65535),
