@@ -13,6 +13,7 @@ import { Metrics } from './observability/metrics.js';
 import { serverRedactor } from './observability/redact.js';
 import { SessionService } from './sessions/session-service.js';
 import { createStore } from './storage/create-store.js';
+import { openRedisBackend, type RedisBackend } from './storage/redis/redis-backend.js';
 import type { Store } from './storage/store.js';
 import { Scheduler } from './tasks/scheduler.js';
 import { TaskExecutor } from './tasks/task-executor.js';
@@ -24,7 +25,8 @@ import { VERSION } from './version.js';
 import { WorkspaceResolver } from './workspaces/workspace-resolver.js';
 import type { Tenant } from './tenancy/tenant.js';
 import { TenantRegistry } from './tenancy/tenant-registry.js';
-import { TicketStore } from './tenancy/ws-tickets.js';
+import { TicketStore, type WsTickets } from './tenancy/ws-tickets.js';
+import type { StorageHealth } from './api/routes/health.js';
 
 /** Tools granted when a task names none: what a coding task needs, without network tools. */
 export const DEFAULT_ALLOWED_TOOLS = ['Read', 'Write', 'Edit', 'MultiEdit', 'Glob', 'Grep', 'Bash'] as const;
@@ -50,7 +52,11 @@ export interface ServerContext {
   tasks: TaskService;
   agents: AgentProcessManager;
   tenants: TenantRegistry;
-  tickets: TicketStore;
+  tickets: WsTickets;
+  /** The Redis-backed parts with STORAGE_TYPE=redis; null otherwise. */
+  redis: RedisBackend | null;
+  /** Whether storage can be reached now (Redis may be down; memory and SQLite always report up). */
+  storageHealth(): StorageHealth;
   /** Prometheus metrics, served on METRICS_PORT by main.ts. */
   metrics: Metrics;
   sockets: Set<WebSocket>;
@@ -64,7 +70,8 @@ export interface ServerContext {
 
 export async function createServerContext(config: Config, logger: Logger, overrides: ContextOverrides = {}): Promise<ServerContext> {
   const now = overrides.now ?? (() => new Date());
-  const store = overrides.store ?? createStore({ type: config.storage.type, sqliteFile: config.storage.sqlitePath });
+  const redis = config.storage.type === 'redis' && overrides.store === undefined ? await openRedisBackend(config, logger) : null;
+  const store = overrides.store ?? redis?.store ?? createStore({ type: config.storage.type, sqliteFile: config.storage.sqlitePath });
   const serverEnv = overrides.serverEnv ?? process.env;
   const isRoot = process.getuid?.() === 0;
 
@@ -73,7 +80,7 @@ export async function createServerContext(config: Config, logger: Logger, overri
   await Promise.all([mkdir(configDir, { recursive: true }), mkdir(homeDir, { recursive: true })]);
 
   const tenants = new TenantRegistry(config.api.tenants, config.api.apiKey);
-  const tickets = new TicketStore();
+  const tickets: WsTickets = redis?.tickets ?? new TicketStore();
   // Each tenant's subtree is created on first use and its resolver kept.
   const resolvers = new Map<string, Promise<WorkspaceResolver>>();
   const workspacesOf = (tenant: Tenant): Promise<WorkspaceResolver> => {
@@ -111,14 +118,14 @@ export async function createServerContext(config: Config, logger: Logger, overri
     logger.child('agents'),
   );
 
-  const events = new EventLog(store, now, redact);
+  const events = new EventLog(store, now, redact, redis?.bus);
   const stream = new EventStream(events, {
     maxBufferedBytes: config.streams.maxBufferedBytes,
     stallTimeoutMs: config.streams.stallTimeoutSeconds * 1000,
   });
   const sessions = new SessionService(store, workspacesOf, logger.child('sessions'), now);
   const finisher = new TaskFinisher(store, events, logger.child('tasks'), now, redact);
-  const metrics = new Metrics();
+  const metrics = new Metrics({ instanceId: config.instanceId });
   // Before recovery, so that tasks it finishes (SERVER_RESTARTED) are counted too.
   metrics.observeTasks(finisher);
   metrics.observeAgentProcesses(agents);
@@ -137,6 +144,7 @@ export async function createServerContext(config: Config, logger: Logger, overri
       defaultAllowedTools: DEFAULT_ALLOWED_TOOLS,
       defaultPermissionMode: DEFAULT_PERMISSION_MODE,
       interruptGraceMs: config.tasks.interruptGraceMs,
+      instanceId: config.instanceId,
     },
   });
   const scheduler = new Scheduler(config.sessions.maxConcurrent, config.tasks.queueMax, executor.execute, (id) => tenants.get(id)?.maxConcurrent ?? null);
@@ -188,6 +196,11 @@ export async function createServerContext(config: Config, logger: Logger, overri
     agents,
     tenants,
     tickets,
+    redis,
+    storageHealth: () => {
+      const health = redis?.connection.health() ?? { up: true, reason: null };
+      return { type: config.storage.type, status: health.up ? 'up' : 'down', reason: health.reason };
+    },
     metrics,
     sockets: new Set(),
     startedAt: now(),
@@ -202,6 +215,7 @@ export async function createServerContext(config: Config, logger: Logger, overri
       await agents.shutdown();
       await retention.stop();
       await store.close();
+      await redis?.close();
     },
   };
 }

@@ -14,6 +14,8 @@ export interface ExecutorSettings {
   defaultAllowedTools: readonly string[];
   defaultPermissionMode: PermissionMode;
   interruptGraceMs: number;
+  /** Recorded on the task as `instance_id` when it starts (INSTANCE_ID). */
+  instanceId?: string;
 }
 
 interface ActiveTask {
@@ -85,7 +87,7 @@ export class TaskExecutor {
   private async executeTracked(taskId: string, entry: ActiveTask, outputEnded: () => void): Promise<void> {
     const { store, events, sessions, finisher, logger, settings } = this.deps;
     const startedAt = this.deps.now();
-    const task = await store.updateTask(taskId, { status: 'running', started_at: startedAt.toISOString() });
+    const task = await store.updateTask(taskId, { status: 'running', started_at: startedAt.toISOString(), instance_id: settings.instanceId ?? null });
     if (!task) return;
     const session = await sessions.markBusy(task.session_id, taskId);
     logger.info('Task started', { task_id: taskId, session_id: task.session_id, workspace: task.workspace, resumed: Boolean(session?.sdk_session_id) });

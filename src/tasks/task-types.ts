@@ -48,9 +48,11 @@ export interface Task {
   error: TaskError | null;
   /** Fingerprint of the submitted body, so a retry with the same task_id can be told from a conflict. */
   request_hash: string;
+  /** INSTANCE_ID of the instance that ran (or runs) the task; absent or null until it starts. */
+  instance_id?: string | null;
 }
 
 /** The fields a running or finishing task may change. */
 export type TaskPatch = Partial<
-  Pick<Task, 'status' | 'started_at' | 'completed_at' | 'result' | 'usage' | 'num_turns' | 'cost_usd' | 'duration_ms' | 'error'>
+  Pick<Task, 'status' | 'started_at' | 'completed_at' | 'result' | 'usage' | 'num_turns' | 'cost_usd' | 'duration_ms' | 'error' | 'instance_id'>
 >;
