@@ -115,3 +115,53 @@ describe('RedisStore specifics', () => {
     }
   });
 });
+
+describe('RedisEventBus', () => {
+  it('wakes a reader on another connection when an event is appended, with the task id', async () => {
+    const { RedisEventBus } = await import('../../src/storage/redis/redis-event-bus.js');
+    const prefix = RedisProcess.prefix();
+    const [writer, reader] = await Promise.all([connect(prefix), connect(prefix)]);
+    const bus = await RedisEventBus.open(reader, logger);
+    try {
+      const heard: (string | null)[] = [];
+      const woken = new Promise<void>((resolve) =>
+        bus.onAppend((taskId) => {
+          heard.push(taskId);
+          if (heard.length === 2) resolve();
+        }),
+      );
+      const store = new RedisStore(writer);
+      await store.appendEvent(makeEvent('task-x', 1));
+      await store.appendEvent(makeEvent('task-y', 1));
+      // a refused append announces nothing
+      await expect(store.appendEvent(makeEvent('task-x', 5))).rejects.toBeInstanceOf(EventSeqConflictError);
+      await woken;
+      expect(heard).toEqual(['task-x', 'task-y']);
+      expect(bus.safetyPollMs).toBeGreaterThan(0);
+    } finally {
+      await bus.close();
+      await Promise.all([writer.close(), reader.close()]);
+    }
+  });
+
+  it('another prefix hears nothing', async () => {
+    const { RedisEventBus } = await import('../../src/storage/redis/redis-event-bus.js');
+    const [writer, reader] = await Promise.all([connect(RedisProcess.prefix()), connect(RedisProcess.prefix())]);
+    const bus = await RedisEventBus.open(reader, logger);
+    try {
+      const heard: (string | null)[] = [];
+      bus.onAppend((taskId) => heard.push(taskId));
+      const store = new RedisStore(writer);
+      await store.appendEvent(makeEvent('task-z', 1));
+      // a message for our own prefix, sent after, proves delivery has happened in order
+      const own = new RedisStore(reader);
+      const ownHeard = new Promise<void>((resolve) => bus.onAppend((id) => id === 'mine' && resolve()));
+      await own.appendEvent(makeEvent('mine', 1));
+      await ownHeard;
+      expect(heard).toEqual(['mine']);
+    } finally {
+      await bus.close();
+      await Promise.all([writer.close(), reader.close()]);
+    }
+  });
+});

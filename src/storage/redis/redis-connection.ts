@@ -115,15 +115,17 @@ export class RedisConnection {
     client.on('reconnecting', () => {
       if (this.state.up) this.set({ up: false, reason: 'reconnecting' });
     });
-    client.on('end', () => this.set({ up: false, reason: this.closed ? 'closed' : 'connection ended' }));
-    void name;
+    client.on('end', () => this.set({ up: false, reason: this.closed ? 'closed' : `${name} connection ended` }));
   }
 
   private set(next: RedisHealth): void {
     const changed = next.up !== this.state.up;
     // Keep the first reason of an outage: later ones are usually the reconnect attempts failing.
     if (!changed && !next.up && this.state.reason !== 'connecting' && this.state.reason !== 'reconnecting') return;
+    const firstFailure = !changed && this.state.reason === 'connecting' && !this.closed;
     this.state = next;
+    // Started while Redis is unreachable: say so once, then keep trying.
+    if (firstFailure) this.logger.warn('Waiting for Redis', { reason: next.reason });
     if (!changed) return;
     if (next.up) this.logger.info('Redis connection up');
     else if (!this.closed) this.logger.warn('Redis connection down', { reason: next.reason });
