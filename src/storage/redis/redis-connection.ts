@@ -162,11 +162,20 @@ const CONNECTION_ERRORS = new Set([
 ]);
 
 /**
+ * Replies that mean "not now" rather than "wrong": out of memory under noeviction, a replica
+ * after a failover, loading its data at start, a busy script, no reachable primary.
+ */
+const UNAVAILABLE_REPLIES = /^(OOM|READONLY|LOADING|BUSY|MASTERDOWN|TRYAGAIN|CLUSTERDOWN)\b/;
+
+/**
  * Connection failures (closed socket, timeout, offline) become StorageUnavailableError; a
  * server error reply (a script's refusal, WRONGTYPE...) and our own domain errors stay as
  * they are.
  */
 export function asStorageError(error: unknown): unknown {
+  if (error instanceof ErrorReply && UNAVAILABLE_REPLIES.test(error.message)) {
+    return new StorageUnavailableError(`Redis refused the write (${error.message})`);
+  }
   if (!(error instanceof Error) || error instanceof ErrorReply) return error;
   const code = (error as { code?: unknown }).code;
   if (CONNECTION_ERRORS.has(error.constructor.name) || CONNECTION_ERRORS.has(error.name) || (typeof code === 'string' && code.startsWith('E'))) {
