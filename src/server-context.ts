@@ -125,7 +125,8 @@ export async function createServerContext(config: Config, logger: Logger, overri
   });
   const sessions = new SessionService(store, workspacesOf, logger.child('sessions'), now);
   const finisher = new TaskFinisher(store, events, logger.child('tasks'), now, redact);
-  const metrics = new Metrics({ instanceId: config.instanceId });
+  // Several instances on one Redis are told apart by an `instance` label; one instance keeps the seed's series.
+  const metrics = new Metrics(config.storage.type === 'redis' ? { instanceId: config.instanceId } : {});
   // Before recovery, so that tasks it finishes (SERVER_RESTARTED) are counted too.
   metrics.observeTasks(finisher);
   metrics.observeAgentProcesses(agents);

@@ -23,10 +23,8 @@ export function parsePrometheus(text: string): Sample[] {
  * to 'default' here when the metric has it and the caller does not name it.
  */
 export function sampleValue(samples: Sample[], name: string, labels: Record<string, string> = {}): number | undefined {
-  // Every sample carries the server's `instance` label; it only counts when the caller names it.
-  const labelsOf = (s: Sample): string[] => Object.keys(s.labels).filter((k) => k !== 'instance' || labels.instance !== undefined);
   const exact = (wanted: [string, string][]) =>
-    samples.find((s) => s.name === name && labelsOf(s).length === wanted.length && wanted.every(([k, v]) => s.labels[k] === v));
+    samples.find((s) => s.name === name && Object.keys(s.labels).length === wanted.length && wanted.every(([k, v]) => s.labels[k] === v));
   const wanted = Object.entries(labels);
   return (exact(wanted) ?? (labels.tenant === undefined ? exact([...wanted, ['tenant', 'default']]) : undefined))?.value;
 }

@@ -55,6 +55,12 @@ describe('two instances on one Redis', () => {
     if (shared) await rm(shared, { recursive: true, force: true });
   });
 
+  it('metrics carry the instance label', async () => {
+    const text = await (await fetch(a.metricsUrl)).text();
+    expect(text).toMatch(/^tasks_total\{[^}]*instance="instance-a"[^}]*\} \d+/m);
+    expect(await (await fetch(b.metricsUrl)).text()).toMatch(/instance="instance-b"/);
+  });
+
   it('/health names each instance and reports Redis up', async () => {
     const [ha, hb] = await Promise.all([request(a.baseUrl, 'GET', '/health'), request(b.baseUrl, 'GET', '/health')]);
     expect(ha.status).toBe(200);
