@@ -1,4 +1,5 @@
 import { redactDeep, type Redactor } from '../observability/redact.js';
+import { retryWhileUnavailable } from '../storage/retry-unavailable.js';
 import { EventSeqConflictError, type Store } from '../storage/store.js';
 import type { EventBus } from './event-bus.js';
 import type { EventDraft, TaskEvent } from './event-types.js';
@@ -67,6 +68,12 @@ export class EventLog {
     return { promise, cancel };
   }
 
+  /** Whether exactly this event is stored (an earlier attempt landed though its reply was lost). */
+  private async isStored(event: TaskEvent): Promise<boolean> {
+    const [stored] = await this.store.readEvents(event.task_id, event.seq - 1, 1);
+    return stored !== undefined && JSON.stringify(stored) === JSON.stringify(event);
+  }
+
   private wake(taskId: string): void {
     for (const wake of [...(this.waiters.get(taskId) ?? [])]) wake();
   }
@@ -81,7 +88,10 @@ export class EventLog {
     const data = redactDeep(draft.data, this.redact);
     const event = { seq, task_id: taskId, type: draft.type, timestamp: this.now().toISOString(), data } as TaskEvent;
     try {
-      await this.store.appendEvent(event);
+      // A storage blip (Redis restarting) must not lose the event or fail the task.
+      await retryWhileUnavailable(() => this.store.appendEvent(event), {
+        alreadyDone: async (error) => (error instanceof EventSeqConflictError && (await this.isStored(event)) ? { value: undefined } : null),
+      });
     } catch (error) {
       // Someone else appended to this task (another instance finishing it): re-read next time.
       if (error instanceof EventSeqConflictError) this.nextSeq.delete(taskId);

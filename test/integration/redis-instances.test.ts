@@ -162,6 +162,30 @@ describe('Redis trouble', () => {
     await redis?.close();
   });
 
+  it('a Redis restart while a task runs loses nothing: the task completes, its stream is gap-free, a subscriber resumes by seq', async () => {
+    await request(server.baseUrl, 'POST', '/api/v1/tasks', { task_id: 'through', prompt: '[[script:bash]] [[cmd:sleep 6; echo survived]]' });
+    const events: TaskEvent[] = [];
+    // Connected before the outage: it is cut (1011) when Redis goes, and resumes after the last seq it has.
+    const first = collectEvents(`${server.wsBase}/ws/tasks/through`);
+    await waitFor(async () => (await request<{ events: TaskEvent[] }>(server.baseUrl, 'GET', '/api/v1/tasks/through/events?format=json')).body.events?.some((e) => e.type === 'tool_use'));
+    await redis.stop();
+    await waitFor(async () => (await request(server.baseUrl, 'GET', '/health')).status === 503);
+    await redis.resume();
+    const cut = await first;
+    events.push(...cut.events);
+    await waitFor(async () => (await request(server.baseUrl, 'GET', '/health')).status === 200, 30_000, 200);
+    if (cut.closeCode !== 1000) {
+      const resumed = await collectEvents(`${server.wsBase}/ws/tasks/through?after=${events.at(-1)?.seq ?? 0}`);
+      events.push(...resumed.events);
+    }
+    expectGapFree(events);
+    expect(JSON.stringify(events)).toContain('survived');
+    const task = await request<{ status: string }>(server.baseUrl, 'GET', '/api/v1/tasks/through');
+    expect(task.body.status).toBe('completed');
+    const stored = await request<{ events: TaskEvent[] }>(server.baseUrl, 'GET', '/api/v1/tasks/through/events?format=json&limit=1000');
+    expect(stored.body.events).toEqual(events);
+  });
+
   it('answers 503 STORAGE_UNAVAILABLE with Retry-After and /health degraded while Redis is down, and recovers by itself', async () => {
     const done = await request(server.baseUrl, 'POST', '/api/v1/tasks', { task_id: 'before', prompt: 'hello' });
     expect(done.status).toBe(201);

@@ -59,3 +59,29 @@ describe('EventLog with an event bus (appends made by other instances)', () => {
     expect(next.seq).toBe(3);
   });
 });
+
+describe('EventLog rides out a storage blip', () => {
+  it('retries an append while storage is unavailable, and an attempt that landed without a reply is not stored twice', async () => {
+    const { StorageUnavailableError } = await import('../../src/storage/store.js');
+    const store = new MemoryStore();
+    let failures = ['before', 'after'] as ('before' | 'after')[];
+    const flaky = Object.assign(Object.create(store) as MemoryStore, {
+      appendEvent: async (event: Parameters<MemoryStore['appendEvent']>[0]) => {
+        const next = failures.shift();
+        // 'after': the write is applied but its reply is lost, as when a connection drops mid-command
+        if (next === 'after') await store.appendEvent(event);
+        if (next) throw new StorageUnavailableError('test outage');
+        await store.appendEvent(event);
+      },
+    });
+    const log = new EventLog(flaky);
+    const first = await log.append('t', { type: 'message', data: { role: 'assistant', text: 'one' } });
+    const second = await log.append('t', { type: 'message', data: { role: 'assistant', text: 'two' } });
+    expect([first.seq, second.seq]).toEqual([1, 2]);
+    expect((await store.readEvents('t', 0)).map((e) => e.data)).toEqual([
+      { role: 'assistant', text: 'one' },
+      { role: 'assistant', text: 'two' },
+    ]);
+    failures = [];
+  });
+});
