@@ -165,3 +165,29 @@ describe('RedisEventBus', () => {
     }
   });
 });
+
+describe('RedisConnection health', () => {
+  it('a frozen Redis (SIGSTOP) times commands out as StorageUnavailableError and reports down; it heals by itself after SIGCONT', async () => {
+    const { StorageUnavailableError } = await import('../../src/storage/store.js');
+    const own = await RedisProcess.start();
+    const connection = await RedisConnection.open({ url: own.url, host: '', port: 0, prefix: RedisProcess.prefix(), commandTimeoutMs: 300 }, logger);
+    try {
+      const store = new RedisStore(connection);
+      await store.insertTask(makeTask());
+      expect(connection.health()).toEqual({ up: true, reason: null });
+      own.signal('SIGSTOP');
+      await expect(store.getTask('task-1')).rejects.toBeInstanceOf(StorageUnavailableError);
+      expect(connection.health().up).toBe(false);
+      own.signal('SIGCONT');
+      // no request needed: the connection probes until Redis answers again
+      const deadline = Date.now() + 20_000;
+      while (!connection.health().up && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      expect(connection.health()).toEqual({ up: true, reason: null });
+      expect((await store.getTask('task-1'))?.task_id).toBe('task-1');
+    } finally {
+      own.signal('SIGCONT');
+      await connection.close();
+      await own.close();
+    }
+  });
+});

@@ -98,6 +98,11 @@ export class RedisProcess {
     await exited;
   }
 
+  /** Sends a signal (SIGSTOP freezes it: connected but never answering; SIGCONT thaws it). */
+  signal(signal: NodeJS.Signals): void {
+    this.child?.kill(signal);
+  }
+
   async close(): Promise<void> {
     await this.stop('SIGKILL');
     await rm(this.dir, { recursive: true, force: true });

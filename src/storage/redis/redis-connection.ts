@@ -22,6 +22,8 @@ export interface RedisHealth {
 export type RedisClient = RedisClientType;
 
 const MAX_BACKOFF_MS = 2_000;
+const PROBE_INTERVAL_MS = 1_000;
+const DEFAULT_COMMAND_TIMEOUT_MS = 5_000;
 
 /** Retry forever, backing off to 2 s with jitter: Redis coming back must heal us without a restart. */
 export function reconnectDelay(retries: number): number {
@@ -41,6 +43,7 @@ export class RedisConnection {
   private readonly listeners = new Set<(health: RedisHealth) => void>();
   private readonly extra = new Set<RedisClient>();
   private closed = false;
+  private probe: NodeJS.Timeout | undefined;
 
   private constructor(
     readonly client: RedisClient,
@@ -70,9 +73,9 @@ export class RedisConnection {
     return () => this.listeners.delete(listener);
   }
 
-  /** Throws StorageUnavailableError while Redis is down, before a request does any work. */
+  /** Throws StorageUnavailableError while the connection is down, before a request does any work. */
   assertUp(): void {
-    if (!this.state.up) throw new StorageUnavailableError(`Redis is unreachable (${this.state.reason ?? 'unknown'})`);
+    if (!this.client.isReady) throw new StorageUnavailableError(`Redis is unreachable (${this.state.reason ?? 'not connected'})`);
   }
 
   /**
@@ -91,15 +94,57 @@ export class RedisConnection {
   async run<T>(call: (client: RedisClient) => Promise<T>): Promise<T> {
     this.assertUp();
     try {
-      return await call(this.client);
+      const result = await this.withDeadline(call(this.client));
+      if (!this.state.up && this.client.isReady) this.set({ up: true, reason: null });
+      return result;
     } catch (error) {
-      throw asStorageError(error);
+      const mapped = asStorageError(error);
+      // Connected but not answering (a frozen or overloaded Redis): degraded until a command succeeds.
+      if (mapped instanceof StorageUnavailableError && this.client.isReady && this.state.up) {
+        this.set({ up: false, reason: mapped.reason });
+        this.probeUntilUp();
+      }
+      throw mapped;
     }
+  }
+
+  /**
+   * node-redis times out only commands still waiting to be written; one already sent to a
+   * frozen Redis would wait forever. The command may still land later: callers see 503, and
+   * every write here is safe to retry.
+   */
+  private async withDeadline<T>(command: Promise<T>): Promise<T> {
+    const ms = this.settings.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new StorageUnavailableError(`Redis did not answer within ${ms} ms`)), ms);
+    });
+    command.catch(() => undefined);
+    try {
+      return await Promise.race([command, deadline]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** While degraded on a live socket, nothing else may send a command (the load balancer stops): ping until it answers. */
+  private probeUntilUp(): void {
+    if (this.probe) return;
+    this.probe = setInterval(() => {
+      if (this.closed || this.state.up) {
+        clearInterval(this.probe);
+        this.probe = undefined;
+        return;
+      }
+      this.run((c) => c.ping()).catch(() => undefined);
+    }, PROBE_INTERVAL_MS);
+    this.probe.unref();
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    clearInterval(this.probe);
     for (const client of [...this.extra, this.client]) {
       try {
         if (client.isOpen) await client.close();
@@ -144,7 +189,7 @@ export function createRedisClient(settings: RedisSettings): RedisClient {
     disableOfflineQueue: true,
     // Notices a half-open connection (peer gone without a FIN) within seconds.
     pingInterval: 5_000,
-    commandOptions: { timeout: settings.commandTimeoutMs ?? 10_000 },
+    commandOptions: { timeout: settings.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS },
   });
   return client as unknown as RedisClient;
 }
