@@ -95,6 +95,18 @@ describe('RedisTranscriptStore (the SDK SessionStore on Redis)', () => {
     expect(await store.load(main)).toEqual([entry('m1', 'main again')]);
   });
 
+  it('with a ttl, a transcript expires after its last append and old sessions leave the project index', async () => {
+    const expiring = new RedisTranscriptStore(connection, () => clock, 3600);
+    await expiring.append(main, [entry('u1', 'old')]);
+    await expiring.append({ ...main, subpath: 'subagents/a' }, [entry('s1', 'sub')]);
+    const ttl = await connection.client.ttl(`{${connection.prefix}:tr:${encodeURIComponent(main.projectKey)}:${main.sessionId}}:main:entries`);
+    expect(ttl).toBeGreaterThan(3500);
+    expect(ttl).toBeLessThanOrEqual(3600);
+    clock += 2 * 3600 * 1000;
+    await expiring.append({ projectKey: main.projectKey, sessionId: 'fresh' }, [entry('f1', 'new')]);
+    expect((await expiring.listSessions(main.projectKey)).map((s) => s.sessionId)).toEqual(['fresh']);
+  });
+
   it('a second instance (its own connection) loads what the first appended', async () => {
     await store.append(main, [entry('u1', 'from A')]);
     const other = await RedisConnection.open({ ...connection.settings }, logger);

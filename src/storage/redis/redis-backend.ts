@@ -41,7 +41,8 @@ export async function openRedisBackend(config: Config, logger: Logger, storeOpti
       bus,
       tickets: new RedisTicketStore(connection),
       rateLimitStore: redisRateLimitStore(connection),
-      transcripts: new RedisTranscriptStore(connection),
+      // Transcripts outlive their tasks by as long as tasks are kept.
+      transcripts: new RedisTranscriptStore(connection, Date.now, config.tasks.retentionDays * 86_400),
       close: async () => {
         await bus.close();
         await connection.close();

@@ -4,11 +4,14 @@ import type { RedisConnection } from '../redis/redis-connection.js';
 
 /**
  * KEYS: entries list, uuid set, project index, subkeys set. ARGV: mtime, session id, subpath
- * ('' for the main transcript), then (uuid or '', entry JSON) pairs. Entries with a uuid are
- * kept once (the SDK retries appends); the rest are appended as they come.
+ * ('' for the main transcript), ttl seconds (0 = keep), then (uuid or '', entry JSON) pairs.
+ * Entries with a uuid are kept once (the SDK retries appends); the rest are appended as they
+ * come. With a ttl, the transcript expires that long after its last append, and the project
+ * index forgets sessions older than that.
  */
 const APPEND = new LuaScript(`
-for i = 4, #ARGV, 2 do
+local ttl = tonumber(ARGV[4])
+for i = 5, #ARGV, 2 do
   local uuid = ARGV[i]
   if uuid == '' or redis.call('SADD', KEYS[2], uuid) == 1 then
     redis.call('RPUSH', KEYS[1], ARGV[i + 1])
@@ -18,6 +21,12 @@ if ARGV[3] == '' then
   redis.call('ZADD', KEYS[3], tonumber(ARGV[1]), ARGV[2])
 else
   redis.call('SADD', KEYS[4], ARGV[3])
+end
+if ttl > 0 then
+  redis.call('EXPIRE', KEYS[1], ttl)
+  redis.call('EXPIRE', KEYS[2], ttl)
+  if redis.call('EXISTS', KEYS[4]) == 1 then redis.call('EXPIRE', KEYS[4], ttl) end
+  redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', '(' .. (tonumber(ARGV[1]) - ttl * 1000))
 end
 return 1
 `);
@@ -41,11 +50,13 @@ export class RedisTranscriptStore implements SdkSessionStore {
   constructor(
     private readonly connection: RedisConnection,
     private readonly now: () => number = Date.now,
+    /** Transcripts expire this long after their last append (e.g. TASK_RETENTION_DAYS); 0 keeps them. */
+    private readonly ttlSeconds = 0,
   ) {}
 
   async append(key: SdkSessionKey, entries: SdkSessionStoreEntry[]): Promise<void> {
     if (entries.length === 0) return;
-    const args = [String(Math.floor(this.now())), key.sessionId, key.subpath ?? ''];
+    const args = [String(Math.floor(this.now())), key.sessionId, key.subpath ?? '', String(Math.max(0, Math.floor(this.ttlSeconds)))];
     for (const entry of entries) args.push(typeof entry.uuid === 'string' ? entry.uuid : '', JSON.stringify(entry));
     const keys = [this.entriesKey(key), this.uuidsKey(key), this.projectIndex(key.projectKey), this.subkeysKey(key)];
     await this.connection.run((c) => APPEND.run(c, keys, args));
