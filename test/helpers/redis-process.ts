@@ -47,6 +47,13 @@ export class RedisProcess {
     readonly dir: string,
   ) {}
 
+  /** On a given port (e.g. one a server was told to use before Redis existed). */
+  static async startOn(port: number): Promise<RedisProcess> {
+    const redis = new RedisProcess(port, await mkdtemp(join(tmpdir(), 'redis-test-')));
+    await redis.resume();
+    return redis;
+  }
+
   static async start(): Promise<RedisProcess> {
     const dir = await mkdtemp(join(tmpdir(), 'redis-test-'));
     for (let attempt = 0; ; attempt++) {
