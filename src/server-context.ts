@@ -13,7 +13,7 @@ import { Metrics } from './observability/metrics.js';
 import { serverRedactor } from './observability/redact.js';
 import { SessionService } from './sessions/session-service.js';
 import { createStore } from './storage/create-store.js';
-import { openRedisBackend, type RedisBackend } from './storage/redis/redis-backend.js';
+import { openRedisBackend, redisSecrets, type RedisBackend } from './storage/redis/redis-backend.js';
 import type { Store } from './storage/store.js';
 import { Scheduler } from './tasks/scheduler.js';
 import { TaskExecutor } from './tasks/task-executor.js';
@@ -94,7 +94,7 @@ export async function createServerContext(config: Config, logger: Logger, overri
   await workspacesOf(tenants.defaultTenant);
   const usePdeathsig = pdeathsigAvailable();
   if (!usePdeathsig) logger.warn('setpriv not available: agent processes may outlive the server if it is killed with SIGKILL');
-  const redact = serverRedactor([config.claude.apiKey, config.api.apiKey], serverEnv);
+  const redact = serverRedactor([config.claude.apiKey, config.api.apiKey, ...redisSecrets(config)], serverEnv);
   const agents = new AgentProcessManager(
     {
       env: buildAgentEnv({
