@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, createConnection } from 'node:net';
@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export const REDIS_SERVER_BIN = process.env.REDIS_SERVER_BIN ?? 'redis-server';
+const HAS_SETPRIV = spawnSync('setpriv', ['--version'], { stdio: 'ignore' }).status === 0;
 
 /** A free loopback port (the OS picks one; there is a small window before redis binds it). */
 export async function freePort(): Promise<number> {
@@ -78,11 +79,13 @@ export class RedisProcess {
 
   /** Starts (again) and waits until it answers PING. */
   async resume(): Promise<void> {
-    const child = spawn(
-      REDIS_SERVER_BIN,
-      ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'everysec', '--maxmemory-policy', 'noeviction'],
-      { stdio: 'ignore' },
-    );
+    // Under setpriv --pdeathsig, a test worker that dies (a timeout, a crash) takes its Redis with it.
+    const args = [
+      '--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'everysec', '--maxmemory-policy', 'noeviction',
+    ];
+    const child = HAS_SETPRIV
+      ? spawn('setpriv', ['--pdeathsig', 'KILL', REDIS_SERVER_BIN, ...args], { stdio: 'ignore' })
+      : spawn(REDIS_SERVER_BIN, args, { stdio: 'ignore' });
     this.child = child;
     const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`redis-server exited (${code})`))));
     exited.catch(() => undefined);
