@@ -60,11 +60,15 @@ export async function buildApp(ctx: ServerContext): Promise<FastifyInstance> {
     await installRateLimit(app, {
       perMinute: ctx.config.api.rateLimitPerMinute,
       identify: verifiedApiKey(ctx.config.api.authEnabled ? ctx.tenants : undefined),
+      // Several instances on one Redis share each caller's budget.
+      ...(ctx.redis ? { backend: { store: ctx.redis.rateLimitStore } } : {}),
     });
   }
   installAuth(app, { enabled: ctx.config.api.authEnabled, registry: ctx.tenants, tickets: ctx.tickets });
 
   registerHealthRoute(app, {
+    instanceId: ctx.config.instanceId,
+    storage: ctx.storageHealth,
     activeSessions: async () => (await ctx.store.listSessions()).filter((s) => s.status !== 'expired').length,
     activeTasks: () => ctx.scheduler.runningCount,
     queuedTasks: () => ctx.scheduler.queuedCount,

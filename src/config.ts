@@ -39,7 +39,7 @@ export interface Config {
     readonly sqlitePath: string;
     readonly redisHost: string;
     readonly redisPort: number;
-    /** STORAGE_REDIS_URL: wins over host and port (rediss:// for TLS, password, database). */
+    /** STORAGE_REDIS_URL: overrides host and port (rediss:// for TLS, password, database). */
     readonly redisUrl: string | undefined;
     readonly redisPrefix: string;
   };
@@ -160,10 +160,6 @@ class EnvReader {
   }
 }
 
-function defaultInstanceId(): string {
-  return `${hostname()}-${process.pid}-${randomBytes(2).toString('hex')}`;
-}
-
 const LOG_LEVEL_ALIASES: Record<string, LogLevel> = {
   DEBUG: 'DEBUG', INFO: 'INFO', WARN: 'WARN', WARNING: 'WARN', ERROR: 'ERROR', CRITICAL: 'ERROR',
 };
@@ -188,7 +184,14 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
   }
 
   const storageType = r.oneOf<StorageType>('STORAGE_TYPE', ['memory', 'sqlite', 'redis'], 'sqlite', (v) => v.toLowerCase());
-  if (storageType === 'redis') r.problems.push('STORAGE_TYPE=redis is not available in this version; use sqlite or memory');
+  const redisUrl = r.raw('STORAGE_REDIS_URL');
+  if (redisUrl !== undefined && !/^rediss?:\/\/[^\s]*$/.test(redisUrl)) {
+    r.problems.push('STORAGE_REDIS_URL must be a redis:// or rediss:// URL (got a value that is not)');
+  }
+  const redisPrefix = r.string('STORAGE_REDIS_PREFIX', 'ccs');
+  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(redisPrefix)) r.problems.push(`STORAGE_REDIS_PREFIX must be 1-64 letters, digits, '_', '.' or '-' (got "${redisPrefix}")`);
+  const instanceId = r.string('INSTANCE_ID', `${hostname()}-${process.pid}-${randomBytes(2).toString('hex')}`);
+  if (!/^[A-Za-z0-9_.:-]{1,128}$/.test(instanceId)) r.problems.push(`INSTANCE_ID must be 1-128 letters, digits, '_', '.', ':' or '-' (got "${instanceId}")`);
   const dataDir = path.resolve(cwd, r.string('DATA_DIR', './data'));
 
   const config: Config = {
@@ -228,15 +231,15 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       sqlitePath: path.resolve(cwd, r.string('STORAGE_SQLITE_PATH', path.join(dataDir, 'claude-code-server.db'))),
       redisHost: r.string('STORAGE_REDIS_HOST', 'localhost'),
       redisPort: r.int('STORAGE_REDIS_PORT', 6379, 1, 65535),
-      redisUrl: r.raw('STORAGE_REDIS_URL'),
-      redisPrefix: r.string('STORAGE_REDIS_PREFIX', 'ccs'),
+      redisUrl,
+      redisPrefix,
     },
     queue: {
       leaseSeconds: r.int('QUEUE_LEASE_SECONDS', 30, 1, 3600),
       affinitySeconds: r.int('QUEUE_AFFINITY_SECONDS', 5, 0, 3600),
       pollMs: r.int('QUEUE_POLL_MS', 1000, 50, 60_000),
     },
-    instanceId: r.string('INSTANCE_ID', defaultInstanceId()),
+    instanceId,
     workspaceRoot: path.resolve(cwd, r.string('WORKSPACE_ROOT', './workspaces')),
     dataDir,
     metricsPort: r.int('METRICS_PORT', 9090, 0, 65535),

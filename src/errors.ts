@@ -27,6 +27,7 @@ export const ERROR_CATALOGUE = {
   QUEUE_FULL: { status: 429, message: 'Maximum concurrent sessions reached' },
   RATE_LIMITED: { status: 429, message: 'Rate limit exceeded' },
   SHUTTING_DOWN: { status: 503, message: 'Server is shutting down' },
+  STORAGE_UNAVAILABLE: { status: 503, message: 'Storage is unavailable; retry later' },
   INTERNAL_ERROR: { status: 500, message: 'Internal server error' },
 
   // Task outcomes, carried by `error` events and the task's `error` field (never an HTTP status)

@@ -6,6 +6,7 @@ import { startMetricsServer } from './observability/metrics-server.js';
 import { createServerContext } from './server-context.js';
 import { VERSION } from './version.js';
 import { shutdownGracefully } from './shutdown.js';
+import { redisSecrets } from './storage/redis/redis-backend.js';
 
 async function main(): Promise<void> {
   let config;
@@ -20,7 +21,7 @@ async function main(): Promise<void> {
     throw error;
   }
 
-  const logger = createLogger({ level: config.server.logLevel, redact: serverRedactor([config.claude.apiKey, config.api.apiKey], process.env) });
+  const logger = createLogger({ level: config.server.logLevel, redact: serverRedactor([config.claude.apiKey, config.api.apiKey, ...redisSecrets(config)], process.env) });
   const serverLogger = logger.child('server');
   const ctx = await createServerContext(config, logger);
   const app = await buildApp(ctx);
@@ -38,6 +39,7 @@ async function main(): Promise<void> {
     port: config.server.port,
     metrics_port: metricsServer.port,
     storage: config.storage.type,
+    instance_id: config.instanceId,
     workspace_root: config.workspaceRoot,
     max_concurrent: config.sessions.maxConcurrent,
   });

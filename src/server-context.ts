@@ -17,6 +17,7 @@ import { Metrics } from './observability/metrics.js';
 import { serverRedactor } from './observability/redact.js';
 import { SessionService } from './sessions/session-service.js';
 import { createStore } from './storage/create-store.js';
+import { openRedisBackend, redisSecrets, type RedisBackend } from './storage/redis/redis-backend.js';
 import type { Store } from './storage/store.js';
 import type { Scheduler } from './tasks/scheduler.js';
 import { createControlPlane } from './tasks/queue/control-plane.js';
@@ -34,7 +35,8 @@ import { WebhookDispatcher } from './webhooks/webhook-dispatcher.js';
 import { WebhookOutbox } from './webhooks/webhook-outbox.js';
 import type { Tenant } from './tenancy/tenant.js';
 import { TenantRegistry } from './tenancy/tenant-registry.js';
-import { TicketStore } from './tenancy/ws-tickets.js';
+import { TicketStore, type WsTickets } from './tenancy/ws-tickets.js';
+import type { StorageHealth } from './api/routes/health.js';
 
 /** Tools granted when a task names none: what a coding task needs, without network tools. */
 export const DEFAULT_ALLOWED_TOOLS = ['Read', 'Write', 'Edit', 'MultiEdit', 'Glob', 'Grep', 'Bash'] as const;
@@ -62,7 +64,11 @@ export interface ServerContext {
   /** The loopback credential proxy every agent process calls the model through. */
   modelProxy: ModelProxy;
   tenants: TenantRegistry;
-  tickets: TicketStore;
+  tickets: WsTickets;
+  /** The Redis-backed parts with STORAGE_TYPE=redis; null otherwise. */
+  redis: RedisBackend | null;
+  /** Whether storage can be reached now (Redis may be down; memory and SQLite always report up). */
+  storageHealth(): StorageHealth;
   /** Prometheus metrics, served on METRICS_PORT by main.ts. */
   metrics: Metrics;
   sockets: Set<WebSocket>;
@@ -78,7 +84,8 @@ export async function createServerContext(config: Config, logger: Logger, overri
   const now = overrides.now ?? (() => new Date());
   // The fence tokens of the tasks this instance holds; the Redis store passes them with every write (fenceFor).
   const fences = new FenceRegistry();
-  const store = overrides.store ?? createStore({ type: config.storage.type, sqliteFile: config.storage.sqlitePath });
+  const redis = config.storage.type === 'redis' && overrides.store === undefined ? await openRedisBackend(config, logger, { fenceFor: fences.fenceFor }) : null;
+  const store = overrides.store ?? redis?.store ?? createStore({ type: config.storage.type, sqliteFile: config.storage.sqlitePath });
   const serverEnv = overrides.serverEnv ?? process.env;
   const isRoot = process.getuid?.() === 0;
 
@@ -87,7 +94,7 @@ export async function createServerContext(config: Config, logger: Logger, overri
   await Promise.all([mkdir(configDir, { recursive: true }), mkdir(homeDir, { recursive: true })]);
 
   const tenants = new TenantRegistry(config.api.tenants, config.api.apiKey, { monthlyBudgetUsd: config.monthlyBudgetUsd ?? null });
-  const tickets = new TicketStore();
+  const tickets: WsTickets = redis?.tickets ?? new TicketStore();
   // Each tenant's subtree is created on first use and its resolver kept.
   const resolvers = new Map<string, Promise<WorkspaceResolver>>();
   const workspacesOf = (tenant: Tenant): Promise<WorkspaceResolver> => {
@@ -101,8 +108,9 @@ export async function createServerContext(config: Config, logger: Logger, overri
   await workspacesOf(tenants.defaultTenant);
   const usePdeathsig = pdeathsigAvailable();
   if (!usePdeathsig) logger.warn('setpriv not available: agent processes may outlive the server if it is killed with SIGKILL');
-  const redact = serverRedactor([config.claude.apiKey, config.api.apiKey, config.webhooks.secret, ...tenants.all().map((t) => t.webhookSecret ?? undefined)], serverEnv);
-  const metrics = new Metrics();
+  const redact = serverRedactor([config.claude.apiKey, config.api.apiKey, ...redisSecrets(config), config.webhooks.secret, ...tenants.all().map((t) => t.webhookSecret ?? undefined)], serverEnv);
+  // Several instances on one Redis are told apart by an `instance` label; one instance keeps the seed's series.
+  const metrics = new Metrics(config.storage.type === 'redis' ? { instanceId: config.instanceId } : {});
   const credentials = new CredentialBroker();
   const modelProxy = await ModelProxy.start({
     upstreamUrl: config.claude.baseUrl ?? DEFAULT_MODEL_API_URL,
@@ -144,7 +152,7 @@ export async function createServerContext(config: Config, logger: Logger, overri
     logger.child('agents'),
   );
 
-  const events = new EventLog(store, now, redact);
+  const events = new EventLog(store, now, redact, redis?.bus);
   const stream = new EventStream(events, {
     maxBufferedBytes: config.streams.maxBufferedBytes,
     stallTimeoutMs: config.streams.stallTimeoutSeconds * 1000,
@@ -188,6 +196,7 @@ export async function createServerContext(config: Config, logger: Logger, overri
       defaultAllowedTools: DEFAULT_ALLOWED_TOOLS,
       defaultPermissionMode: DEFAULT_PERMISSION_MODE,
       interruptGraceMs: config.tasks.interruptGraceMs,
+      instanceId: config.instanceId,
     },
   });
   modelProxy.onModelFailure((taskId, failure) => executor.failFromModel(taskId, failure));
@@ -262,6 +271,11 @@ export async function createServerContext(config: Config, logger: Logger, overri
     modelProxy,
     tenants,
     tickets,
+    redis,
+    storageHealth: () => {
+      const health = redis?.connection.health() ?? { up: true, reason: null };
+      return { type: config.storage.type, status: health.up ? 'up' : 'down', reason: health.reason };
+    },
     metrics,
     sockets: new Set(),
     startedAt: now(),
@@ -279,6 +293,7 @@ export async function createServerContext(config: Config, logger: Logger, overri
       await control.close();
       await retention.stop();
       await store.close();
+      await redis?.close();
     },
   };
 }

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ApiError } from '../errors.js';
 import type { Tenant } from '../tenancy/tenant.js';
 import type { TenantRegistry } from '../tenancy/tenant-registry.js';
-import type { TicketStore } from '../tenancy/ws-tickets.js';
+import type { WsTickets } from '../tenancy/ws-tickets.js';
 import { sendApiError } from './error-handler.js';
 
 declare module 'fastify' {
@@ -33,7 +33,7 @@ function ticketParam(request: FastifyRequest): string | undefined {
  * X-API-Key or Authorization: Bearer) — the WebSocket too, checked before the upgrade, where a
  * browser may instead present a single-use ticket from POST /api/v1/ws-tickets.
  */
-export function installAuth(app: FastifyInstance, options: { enabled: boolean; registry: TenantRegistry; tickets: TicketStore }): void {
+export function installAuth(app: FastifyInstance, options: { enabled: boolean; registry: TenantRegistry; tickets: WsTickets }): void {
   const { registry, tickets } = options;
   app.decorateRequest('tenant', null as unknown as Tenant);
   app.addHook('onRequest', async (request, reply) => {
@@ -43,7 +43,7 @@ export function installAuth(app: FastifyInstance, options: { enabled: boolean; r
 
     const key = presentedKey(request);
     const ticket = path.startsWith(WEBSOCKET_PREFIX) ? ticketParam(request) : undefined;
-    const tenant = key !== undefined ? registry.identify(key) : ticket !== undefined ? registry.get(tickets.redeem(ticket) ?? '') : null;
+    const tenant = key !== undefined ? registry.identify(key) : ticket !== undefined ? registry.get((await tickets.redeem(ticket)) ?? '') : null;
     if (!tenant) {
       const message = ticket !== undefined && key === undefined ? 'WebSocket ticket is unknown, used or expired' : undefined;
       return sendApiError(reply.header('WWW-Authenticate', 'Bearer'), new ApiError('UNAUTHORIZED', message));

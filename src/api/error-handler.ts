@@ -3,6 +3,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { ApiError, type ErrorCode } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import { QueueFullError } from '../tasks/queue/task-queue.js';
+import { StorageUnavailableError } from '../storage/store.js';
 
 /** Fastify's own request errors, mapped onto our catalogue so clients only ever see one shape. */
 const FASTIFY_CODES: Record<string, ErrorCode> = {
@@ -25,6 +26,9 @@ export function toApiError(error: FastifyError | Error): ApiError {
   if (error instanceof ApiError) return error;
   if (error instanceof QueueFullError) {
     return new ApiError('QUEUE_FULL', undefined, { queued: error.queued, running: error.running }, { 'Retry-After': String(error.retryAfterSeconds) });
+  }
+  if (error instanceof StorageUnavailableError) {
+    return new ApiError('STORAGE_UNAVAILABLE', error.message, undefined, { 'Retry-After': String(error.retryAfterSeconds) });
   }
   const fastifyError = error as FastifyError;
   const mapped = fastifyError.code ? FASTIFY_CODES[fastifyError.code] : undefined;

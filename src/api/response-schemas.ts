@@ -96,6 +96,7 @@ export const taskSchema = z
       .array(changedFileSchema)
       .nullable()
       .describe('Files the task created, modified or deleted in its workspace; null until it has finished (or when unknown).'),
+    instance_id: z.string().nullable().describe('INSTANCE_ID of the instance that ran (or runs) the task; null while queued.'),
     websocket_url: z.string().describe('Where to follow the task live.'),
   })
   .meta({ id: 'Task' });
@@ -173,8 +174,14 @@ export const deletedSessionSchema = z
 
 export const healthSchema = z
   .object({
-    status: z.enum(['healthy', 'shutting_down']),
+    status: z.enum(['healthy', 'degraded', 'shutting_down']).describe('`degraded` (HTTP 503): storage is unreachable; `storage.reason` says why.'),
     version: z.string(),
+    instance_id: z.string().describe('INSTANCE_ID of the instance that answered.'),
+    storage: z.object({
+      type: z.enum(['memory', 'sqlite', 'redis']),
+      status: z.enum(['up', 'down']),
+      reason: z.string().nullable(),
+    }),
     active_sessions: z.number().int().describe('Open (not expired) sessions.'),
     active_tasks: z.number().int().describe('Running tasks.'),
     queued_tasks: z.number().int().describe('Waiting tasks.'),

@@ -31,6 +31,7 @@ export function taskView(request: FastifyRequest, task: Task) {
     ...rest,
     task_id: externalId(task.task_id),
     session_id: externalId(task.session_id),
+    instance_id: task.instance_id ?? null,
     websocket_url: websocketUrl(request, task.task_id),
   };
 }

@@ -59,6 +59,7 @@ export const ERROR_CODES = [
   'MODEL_STALLED',
   'INSTANCE_LOST',
   'LEASE_LOST',
+  'STORAGE_UNAVAILABLE',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
@@ -150,6 +151,8 @@ export interface Task {
   webhook: WebhookTarget | null;
   /** null until the task has finished (or when unknown). */
   changed_files: ChangedFile[] | null;
+  /** INSTANCE_ID of the instance that ran (or runs) the task; null while queued. */
+  instance_id: string | null;
   websocket_url: string;
 }
 
@@ -232,8 +235,12 @@ export interface WsTicket {
 }
 
 export interface Health {
-  status: 'healthy' | 'shutting_down';
+  /** `degraded` (HTTP 503): storage is unreachable; `storage.reason` says why. */
+  status: 'healthy' | 'degraded' | 'shutting_down';
   version: string;
+  /** INSTANCE_ID of the instance that answered. */
+  instance_id: string;
+  storage: { type: 'memory' | 'sqlite' | 'redis'; status: 'up' | 'down'; reason: string | null };
   active_sessions: number;
   active_tasks: number;
   queued_tasks: number;

@@ -102,7 +102,9 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  constructor(options: { defaultMetrics?: boolean } = {}) {
+  constructor(options: { defaultMetrics?: boolean; instanceId?: string } = {}) {
+    // Several instances behind one load balancer: every series says which one it came from.
+    if (options.instanceId !== undefined) this.registry.setDefaultLabels({ instance: options.instanceId });
     const sources = (): MetricsSources | undefined => this.sources;
     new Gauge({
       name: 'active_sessions',

@@ -16,6 +16,7 @@ export function createStore(config: StoreConfig): Store {
     case 'sqlite':
       return SqliteStore.open(config.sqliteFile);
     case 'redis':
-      throw new Error('STORAGE_TYPE=redis is not available in this version');
+      // Redis needs a connection first: server-context.ts opens it with openRedisBackend().
+      throw new Error('STORAGE_TYPE=redis is opened by openRedisBackend (src/storage/redis/redis-backend.ts)');
   }
 }

@@ -108,3 +108,28 @@ export function compareTasksNewestFirst(a: Pick<Task, 'created_at' | 'task_id'>,
   if (a.created_at !== b.created_at) return a.created_at < b.created_at ? 1 : -1;
   return a.task_id < b.task_id ? 1 : a.task_id > b.task_id ? -1 : 0;
 }
+
+/**
+ * A write refused because another instance now owns the task (its fencing token changed, see
+ * contract D in the README's "Scaling on Redis"): the writer lost its lease and must stop.
+ */
+export class FencedWriteError extends Error {
+  constructor(readonly taskId: string) {
+    super(`FENCED: task ${taskId} is now owned by another instance`);
+    this.name = 'FencedWriteError';
+  }
+}
+
+/**
+ * The storage backend cannot be reached (e.g. Redis is down); the API answers 503
+ * STORAGE_UNAVAILABLE with Retry-After, and the caller may try again later.
+ */
+export class StorageUnavailableError extends Error {
+  constructor(
+    readonly reason: string,
+    readonly retryAfterSeconds = 5,
+  ) {
+    super(`Storage is unavailable: ${reason}`);
+    this.name = 'StorageUnavailableError';
+  }
+}

@@ -18,6 +18,8 @@ export interface ExecutorSettings {
   defaultAllowedTools: readonly string[];
   defaultPermissionMode: PermissionMode;
   interruptGraceMs: number;
+  /** Recorded on the task as `instance_id` when it starts (INSTANCE_ID). */
+  instanceId?: string;
 }
 
 interface ActiveTask {
@@ -106,7 +108,7 @@ export class TaskExecutor {
   private async executeTracked(taskId: string, entry: ActiveTask, outputEnded: () => void): Promise<void> {
     const { store, events, sessions, finisher, logger, settings } = this.deps;
     const startedAt = this.deps.now();
-    const task = await store.updateTask(taskId, { status: 'running', started_at: startedAt.toISOString() });
+    const task = await store.updateTask(taskId, { status: 'running', started_at: startedAt.toISOString(), instance_id: settings.instanceId ?? null });
     if (!task) return;
     const session = await sessions.markBusy(task.session_id, taskId);
     if (session) this.deps.beforeRun?.(task.session_id, session.task_count);

@@ -1,6 +1,7 @@
 import type { EventLog } from '../events/event-log.js';
 import type { Logger } from '../observability/logger.js';
 import { redactDeep, type Redactor } from '../observability/redact.js';
+import { retryWhileUnavailable } from '../storage/retry-unavailable.js';
 import type { Store } from '../storage/store.js';
 import type { Task, TaskStatus, TaskUsage } from './task-types.js';
 
@@ -43,7 +44,8 @@ export class TaskFinisher {
 
   async finish(taskId: string, rawOutcome: TaskOutcome): Promise<Task | null> {
     const outcome = redactDeep(rawOutcome, this.redact);
-    const task = await this.store.updateTask(taskId, { ...outcome, completed_at: this.now().toISOString() });
+    const completedAt = this.now().toISOString();
+    const task = await retryWhileUnavailable(() => this.store.updateTask(taskId, { ...outcome, completed_at: completedAt }));
     if (!task) return null;
     for (const hook of this.hooks) {
       await hook(task).catch((error: unknown) => this.logger.error('Task finish hook failed', { task_id: taskId, error }));

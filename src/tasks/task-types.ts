@@ -54,9 +54,11 @@ export interface Task {
   webhook: WebhookTarget | null;
   /** What the task created, modified and deleted in its workspace; null until it has finished (or if unknown). */
   changed_files: ChangedFile[] | null;
+  /** INSTANCE_ID of the instance that ran (or runs) the task; absent or null until it starts. */
+  instance_id?: string | null;
 }
 
 /** The fields a running or finishing task may change. */
 export type TaskPatch = Partial<
-  Pick<Task, 'status' | 'started_at' | 'completed_at' | 'result' | 'usage' | 'num_turns' | 'cost_usd' | 'duration_ms' | 'error' | 'changed_files'>
+  Pick<Task, 'status' | 'started_at' | 'completed_at' | 'result' | 'usage' | 'num_turns' | 'cost_usd' | 'duration_ms' | 'error' | 'changed_files' | 'instance_id'>
 >;

@@ -131,7 +131,7 @@ describe('SqliteStore specifics', () => {
 });
 
 describe('createStore', () => {
-  it('builds each adapter, and refuses redis', async () => {
+  it('builds each adapter, and sends redis to openRedisBackend', async () => {
     expect(createStore({ type: 'memory', sqliteFile: '/nonexistent/never-used.db' })).toBeInstanceOf(MemoryStore);
     const dir = await mkdtemp(join(tmpdir(), 'create-store-'));
     try {
@@ -141,6 +141,6 @@ describe('createStore', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
-    expect(() => createStore({ type: 'redis', sqliteFile: '' })).toThrow('STORAGE_TYPE=redis is not available in this version');
+    expect(() => createStore({ type: 'redis', sqliteFile: '' })).toThrow('STORAGE_TYPE=redis is opened by openRedisBackend');
   });
 });

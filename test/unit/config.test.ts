@@ -23,7 +23,7 @@ describe('configuration', () => {
     expect(config.sessions).toEqual({ maxConcurrent: 10, idleTimeoutSeconds: 1800, cleanupIntervalSeconds: 300, warmPoolSize: 1 });
     expect(config.storage).toEqual({ type: 'sqlite', sqlitePath: path.resolve('/srv/app', 'data', 'claude-code-server.db'), redisHost: 'localhost', redisPort: 6379, redisUrl: undefined, redisPrefix: 'ccs' });
     expect(config.queue).toEqual({ leaseSeconds: 30, affinitySeconds: 5, pollMs: 1000 });
-    expect(config.instanceId).toMatch(/^.+-\d+-[0-9a-f]{4}$/);
+    expect(config.instanceId).toMatch(new RegExp(`-${process.pid}-[0-9a-f]{4}$`));
     expect(config.tasks.queueMax).toBe(100);
     expect(config.workspaceRoot).toBe(path.resolve('/srv/app', 'workspaces'));
     expect(config.dataDir).toBe(path.resolve('/srv/app', 'data'));
@@ -76,5 +76,20 @@ describe('configuration', () => {
     expect(config.claude.envPassthrough).toEqual(['GIT_AUTHOR_NAME', 'NPM_CONFIG_REGISTRY']);
     expect(config.sessions.maxConcurrent).toBe(3);
     expect(config.workspaceRoot).toBe('/data/ws');
+  });
+
+  it('accepts STORAGE_TYPE=redis with a URL, a prefix and an instance id, and refuses bad ones without echoing secrets', () => {
+    const config = loadConfig({
+      ...base,
+      STORAGE_TYPE: 'redis',
+      STORAGE_REDIS_URL: 'rediss://:s3cret@redis.internal:6380/2',
+      STORAGE_REDIS_PREFIX: 'prod',
+      INSTANCE_ID: 'node-a',
+    });
+    expect(config.storage).toMatchObject({ type: 'redis', redisUrl: 'rediss://:s3cret@redis.internal:6380/2', redisPrefix: 'prod' });
+    expect(config.instanceId).toBe('node-a');
+    const problems = problemsOf({ ...base, STORAGE_TYPE: 'redis', STORAGE_REDIS_URL: 'http://:s3cret@x', STORAGE_REDIS_PREFIX: 'a b', INSTANCE_ID: 'x/y' });
+    expect(problems).toHaveLength(3);
+    expect(problems.join('\n')).not.toContain('s3cret');
   });
 });
