@@ -109,7 +109,6 @@ describe('web dashboard (/ui) in headless Chromium, auth on, two tenants', () =>
     await row.waitFor();
     expect(await row.getAttribute('data-status')).toBe('completed');
     expect(await row.textContent()).toContain('alpha');
-    await screenshot(page, 'tasks');
     await page.selectOption('select[name=status]', 'failed');
     await page.waitForURL(/status=failed/);
     await page.waitForSelector('td.empty');
@@ -164,6 +163,9 @@ describe('web dashboard (/ui) in headless Chromium, auth on, two tenants', () =>
     expect(task.body.session_id).toBe('session-ui-multi');
     await page.goto(`${server.baseUrl}/ui#/tasks?session=session-ui-multi`);
     await expect.poll(() => page.locator('tbody tr[data-task-id]').count(), POLL).toBe(2);
+    await page.goto(`${server.baseUrl}/ui#/tasks`);
+    await expect.poll(() => page.locator('tbody tr[data-task-id]').count(), POLL).toBe(3);
+    await screenshot(page, 'tasks');
   });
 
   it("does not show one tenant's tasks or sessions to another", async () => {

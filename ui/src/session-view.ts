@@ -4,7 +4,7 @@ import { formatCost, formatTime } from './format.js';
 import { loadTaskPage, taskTable } from './task-table.js';
 import { every, navigate, type Cleanup, type ViewContext } from './view.js';
 
-const REFRESH_MS = 3000;
+const REFRESH_MS = 5000;
 
 /** One session: its record, its tasks (newest first), and buttons to continue or delete it. */
 export function renderSessionDetail(ctx: ViewContext, sessionId: string): Cleanup {

@@ -5,7 +5,10 @@ import { formatCost, formatDuration, formatTime, formatTokens, taskDuration } fr
 import { TERMINAL, type Task } from './types.js';
 import { every, type Cleanup, type ViewContext } from './view.js';
 
-const REFRESH_MS = 2000;
+/** The record is re-read this often while the task is not final (events say most of it sooner). */
+const REFRESH_MS = 5000;
+/** The elapsed time ticks locally, without asking the server. */
+const TICK_MS = 1000;
 
 /** One task: its record (kept fresh), its event stream as it happens, and an Interrupt button. */
 export function renderTaskDetail(ctx: ViewContext, taskId: string): Cleanup {
@@ -106,6 +109,7 @@ export function renderTaskDetail(ctx: ViewContext, taskId: string): Cleanup {
       });
       stops.push(() => subscription.close());
       // The record (status, duration) is refreshed while the task is not final.
+      stops.push(every(TICK_MS, drawSummary));
       stops.push(
         every(REFRESH_MS, async () => {
           if (task !== null && TERMINAL.has(task.status)) return;

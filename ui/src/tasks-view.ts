@@ -5,7 +5,8 @@ import { loadTaskPage, taskTable } from './task-table.js';
 import { TASK_STATUSES, type TaskPage } from './types.js';
 import { every, navigate, type Cleanup, type ViewContext } from './view.js';
 
-const REFRESH_MS = 2000;
+/** About 20 requests a minute: well inside the default rate limit of 100. */
+const REFRESH_MS = 3000;
 
 /** The task list: filters in the URL (so they can be shared), pages by cursor, refreshed live. */
 export function renderTaskList(ctx: ViewContext): Cleanup {
