@@ -77,7 +77,7 @@ describe('web dashboard (/ui) in headless Chromium, auth on, two tenants', () =>
     await page.waitForSelector('[data-testid=tenant]');
     expect(await page.textContent('[data-testid=tenant]')).toContain('alpha');
     // The key is kept for this tab only.
-    expect(await page.evaluate(() => sessionStorage.getItem('ccs.apiKey'))).toBe(ALPHA_KEY);
+    expect(await page.evaluate<string | null>("sessionStorage.getItem('ccs.apiKey')")).toBe(ALPHA_KEY);
   });
 
   it('submits a task from the form and shows its events, tool call and final result', async () => {
@@ -91,7 +91,7 @@ describe('web dashboard (/ui) in headless Chromium, auth on, two tenants', () =>
     await page.click('button[type=submit]');
     await page.waitForURL(/#\/tasks\/ui-multi$/);
     await page.waitForSelector('[data-testid=events] [data-type=complete]');
-    const types = await page.$$eval('[data-testid=events] > li', (items) => items.map((item) => (item as HTMLElement).dataset.type));
+    const types = await Promise.all((await page.locator('[data-testid=events] > li').all()).map((item) => item.getAttribute('data-type')));
     expect(types).toContain('tool_use');
     expect(types).toContain('message');
     expect(types.at(-1)).toBe('complete');
