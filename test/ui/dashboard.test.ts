@@ -20,12 +20,19 @@ describe('web dashboard (/ui) in headless Chromium, auth on, two tenants', () =>
   let server: TestServer;
   let browser: Browser;
   const contexts: BrowserContext[] = [];
+  /** Uncaught exceptions and console errors on every page (CSP violations show up here too). */
+  const pageErrors: string[] = [];
 
   async function newPage(): Promise<Page> {
     const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, deviceScaleFactor: 1 });
     contexts.push(context);
     const page = await context.newPage();
     page.setDefaultTimeout(45_000);
+    page.on('pageerror', (error) => pageErrors.push(`${page.url()}: ${error.message}`));
+    page.on('console', (message) => {
+      // A refused key or another tenant's id answers 401/404 by design; the browser logs those.
+      if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) pageErrors.push(`${page.url()}: ${message.text()}`);
+    });
     return page;
   }
 
@@ -51,6 +58,7 @@ describe('web dashboard (/ui) in headless Chromium, auth on, two tenants', () =>
   it('serves the page and its files without a key, from this server only, while the API still needs the key', async () => {
     const page = await fetch(`${server.baseUrl}/ui`);
     expect(page.status).toBe(200);
+    expect(page.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
     const html = await page.text();
     const assets = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]!);
     expect(assets.length).toBeGreaterThanOrEqual(3);
@@ -166,6 +174,17 @@ describe('web dashboard (/ui) in headless Chromium, auth on, two tenants', () =>
     await page.goto(`${server.baseUrl}/ui#/tasks`);
     await expect.poll(() => page.locator('tbody tr[data-task-id]').count(), POLL).toBe(3);
     await screenshot(page, 'tasks');
+
+    // Pages follow the API's cursor: two tasks, then the oldest one, then back.
+    const ids = () => page.locator('tbody tr[data-task-id]').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-task-id')));
+    await page.goto(`${server.baseUrl}/ui#/tasks?limit=2`);
+    await expect.poll(ids, POLL).toEqual([taskId, 'ui-slow']);
+    await page.click('text=Older →');
+    await expect.poll(ids, POLL).toEqual(['ui-multi']);
+    expect(await page.isDisabled('text=Older →')).toBe(true);
+    expect(await page.textContent('[data-testid=page]')).toBe('Page 2');
+    await page.click('text=← Newer');
+    await expect.poll(ids, POLL).toEqual([taskId, 'ui-slow']);
   });
 
   it("does not show one tenant's tasks or sessions to another", async () => {
@@ -181,6 +200,10 @@ describe('web dashboard (/ui) in headless Chromium, auth on, two tenants', () =>
     await page.goto(`${server.baseUrl}/ui#/sessions?status=all`);
     await page.waitForSelector('td.empty');
     expect(await page.locator('tr[data-session-id]').count()).toBe(0);
+  });
+
+  it('raised no script error and no console error on any page above', () => {
+    expect(pageErrors).toEqual([]);
   });
 });
 

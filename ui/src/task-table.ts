@@ -13,15 +13,15 @@ const SCAN_MAX_PAGES = 20;
  * here, scanning server pages until a page's worth has matched. The returned cursor continues
  * the scan exactly where it stopped, so no task is skipped or shown twice.
  */
-export async function loadTaskPage(filter: { status?: string; session?: string }, cursor?: string): Promise<TaskPage> {
-  if (!filter.session) return api.listTasks({ status: filter.status, limit: PAGE_SIZE, cursor });
+export async function loadTaskPage(filter: { status?: string; session?: string }, cursor?: string, pageSize = PAGE_SIZE): Promise<TaskPage> {
+  if (!filter.session) return api.listTasks({ status: filter.status, limit: pageSize, cursor });
   const tasks: Task[] = [];
   let next: string | null | undefined = cursor;
   for (let scanned = 0; scanned < SCAN_MAX_PAGES; scanned++) {
     const page = await api.listTasks({ status: filter.status, limit: SCAN_PAGE, cursor: next ?? undefined });
     tasks.push(...page.tasks.filter((task) => task.session_id === filter.session));
     next = page.next_cursor;
-    if (next === null || tasks.length >= PAGE_SIZE) break;
+    if (next === null || tasks.length >= pageSize) break;
   }
   return { tasks, next_cursor: next ?? null };
 }

@@ -1,7 +1,7 @@
 import { api } from './api.js';
 import { callout, h, replaceChildren } from './dom.js';
 import { formatTime } from './format.js';
-import { loadTaskPage, taskTable } from './task-table.js';
+import { loadTaskPage, PAGE_SIZE, taskTable } from './task-table.js';
 import { TASK_STATUSES, type TaskPage } from './types.js';
 import { every, navigate, type Cleanup, type ViewContext } from './view.js';
 
@@ -12,6 +12,9 @@ const REFRESH_MS = 3000;
 export function renderTaskList(ctx: ViewContext): Cleanup {
   const status = ctx.query.get('status') ?? '';
   const session = ctx.query.get('session') ?? '';
+  // `?limit=` in the hash sizes a page (1-100); the filters keep it.
+  const requested = Number(ctx.query.get('limit'));
+  const pageSize = Number.isInteger(requested) && requested >= 1 && requested <= 100 ? requested : PAGE_SIZE;
   // Cursors of the pages before this one, so "Newer" can go back.
   const previous: (string | undefined)[] = [];
   let cursor: string | undefined;
@@ -23,6 +26,7 @@ export function renderTaskList(ctx: ViewContext): Cleanup {
     const se = next.session ?? session;
     if (s) query.set('status', s);
     if (se) query.set('session', se);
+    if (pageSize !== PAGE_SIZE) query.set('limit', String(pageSize));
     const text = query.toString();
     navigate(`/tasks${text ? `?${text}` : ''}`);
   };
@@ -47,13 +51,13 @@ export function renderTaskList(ctx: ViewContext): Cleanup {
     replaceChildren(
       pager,
       h('button', { disabled: previous.length === 0, onclick: () => void go(previous.pop(), false) }, '← Newer'),
-      h('span', { class: 'muted' }, `Page ${previous.length + 1}`),
+      h('span', { class: 'muted', 'data-testid': 'page' }, `Page ${previous.length + 1}`),
       h('button', { disabled: page.next_cursor === null, onclick: () => void go(page?.next_cursor ?? undefined, true) }, 'Older →'),
     );
   };
   const refresh = async () => {
     try {
-      page = await loadTaskPage({ status, session }, cursor);
+      page = await loadTaskPage({ status, session }, cursor, pageSize);
       replaceChildren(errors);
       live.textContent = `live · updated ${formatTime(new Date().toISOString())}`;
       live.classList.remove('stale');

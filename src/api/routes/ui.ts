@@ -59,6 +59,18 @@ export function isPublicUiPath(urlPath: string): boolean {
   return ASSETS.has(name);
 }
 
+/**
+ * The page runs only its own files and talks only to this server (the WebSocket included: CSP3's
+ * 'self' covers ws/wss of the same host); no other site may frame it, so its Interrupt button
+ * cannot be clickjacked.
+ */
+const PAGE_HEADERS = {
+  'Content-Security-Policy': "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+  'Referrer-Policy': 'no-referrer',
+  'X-Content-Type-Options': 'nosniff',
+  'Cache-Control': 'no-cache',
+};
+
 export function registerUiRoutes(app: FastifyInstance, options: { authEnabled: boolean }): void {
   const cache = new Map<string, Buffer>();
   const send = async (name: string): Promise<Buffer> => {
@@ -74,7 +86,7 @@ export function registerUiRoutes(app: FastifyInstance, options: { authEnabled: b
     if (!ASSETS.has('app.js')) {
       return reply.code(503).type('text/plain; charset=utf-8').send('The dashboard is not built: run `npm run build` (npm start does it).\n');
     }
-    return reply.type(CONTENT_TYPES['.html']!).header('Cache-Control', 'no-cache').send(await send('index.html'));
+    return reply.type(CONTENT_TYPES['.html']!).headers(PAGE_HEADERS).send(await send('index.html'));
   });
 
   app.get('/ui/api/me', async (request) => ({ tenant: request.tenant.id, auth_enabled: options.authEnabled }));
@@ -83,6 +95,6 @@ export function registerUiRoutes(app: FastifyInstance, options: { authEnabled: b
     const { asset } = request.params;
     if (!ASSETS.has(asset)) return reply.callNotFound();
     // no-cache: the browser revalidates, so a rebuilt dashboard is never mixed with stale modules.
-    return reply.type(CONTENT_TYPES[path.extname(asset)]!).header('Cache-Control', 'no-cache').send(await send(asset));
+    return reply.type(CONTENT_TYPES[path.extname(asset)]!).headers(PAGE_HEADERS).send(await send(asset));
   });
 }
