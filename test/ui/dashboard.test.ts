@@ -140,6 +140,13 @@ describe('web dashboard (/ui) in headless Chromium, auth on, two tenants', () =>
     await expect.poll(() => list.getAttribute('tr[data-task-id="ui-slow"]', 'data-status'), POLL).toBe('running');
     await screenshot(page, 'task-running');
 
+    // Drop the page's WebSocket from the server side: it reconnects by itself (a new ticket,
+    // ?after=<last seq>), so what follows arrives once, with no gap.
+    expect(server.ctx.sockets.size).toBe(1);
+    const dropped = [...server.ctx.sockets];
+    for (const socket of dropped) socket.terminate();
+    await expect.poll(() => [...server.ctx.sockets].filter((socket) => !dropped.includes(socket)).length, POLL).toBe(1);
+
     await page.click('[data-testid=interrupt]');
     await page.waitForSelector('[data-testid=events] [data-type=complete].status-interrupted');
     await expect.poll(() => page.getAttribute('.summary [data-status]', 'data-status'), POLL).toBe('interrupted');
@@ -148,6 +155,13 @@ describe('web dashboard (/ui) in headless Chromium, auth on, two tenants', () =>
     await expect.poll(() => list.getAttribute('tr[data-task-id="ui-slow"]', 'data-status'), POLL).toBe('interrupted');
     const stored = await waitForStatus(server.baseUrl, 'ui-slow', ['interrupted'], undefined, { 'x-api-key': ALPHA_KEY });
     expect(stored.status).toBe('interrupted');
+    // Every stored event is on the page exactly once, in order (tool results fold into their call).
+    const history = await request<{ events: { seq: number; type: string }[] }>(server.baseUrl, 'GET', '/api/v1/tasks/ui-slow/events?format=json', undefined, {
+      'x-api-key': ALPHA_KEY,
+    });
+    const shown = await page.locator('[data-testid=events] > li').evaluateAll((items) => items.map((item) => Number(item.getAttribute('data-seq'))));
+    expect(shown).toEqual(history.body.events.filter((e) => e.type !== 'tool_result').map((e) => e.seq));
+    expect(history.body.events.map((e) => e.type)).toContain('complete');
   });
 
   it('shows sessions with their tasks, and continues one from its page', async () => {
