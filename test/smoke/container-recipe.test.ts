@@ -50,6 +50,11 @@ describe.runIf(isRoot)('container recipe: read-only app, unprivileged uid, produ
     app = prepareRecipeApp(root);
     workspaces = writableDir(path.join(root, 'workspace'));
     data = writableDir(path.join(root, 'data'));
+    try {
+      execFileSync('setpriv', asRecipeUser([process.execPath, '--version']), { stdio: 'pipe' });
+    } catch (error) {
+      throw new Error(`uid ${RECIPE_UID} cannot run ${process.execPath} (is node under a private directory such as /root?): ${String(error)}`);
+    }
     model = await startScriptedModel();
     startedAt = Date.now();
     // The image's ENV and CMD (see Dockerfile), on loopback and a free port.
