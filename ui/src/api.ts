@@ -2,7 +2,7 @@ import type { Me, Session, SubmitBody, SubmitResponse, Task, TaskEvent, TaskPage
 
 const KEY_STORAGE = 'ccs.apiKey';
 
-/** An error answer from the server: its stable `code`, HTTP status and request id. */
+/** An error answer from the server: its stable `code`, HTTP status and any per-field `details`. */
 export class ApiError extends Error {
   constructor(
     readonly status: number,
