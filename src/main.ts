@@ -7,6 +7,7 @@ import { createServerContext } from './server-context.js';
 import { VERSION } from './version.js';
 import { shutdownGracefully } from './shutdown.js';
 import { redisSecrets } from './storage/redis/redis-backend.js';
+import { listenBanner } from './listen-banner.js';
 
 async function main(): Promise<void> {
   let config;
@@ -43,6 +44,7 @@ async function main(): Promise<void> {
     workspace_root: config.workspaceRoot,
     max_concurrent: config.sessions.maxConcurrent,
   });
+  process.stderr.write(listenBanner(app.server.address(), VERSION));
 
   let stopping = false;
   const shutdown = async (signal: string): Promise<void> => {
