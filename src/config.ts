@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { ISOLATION_SETTINGS, type IsolationSetting } from './agent/isolation/isolation-mode.js';
 import { loadKeysFile } from './tenancy/keys-file.js';
 import type { Tenant } from './tenancy/tenant.js';
 
@@ -38,6 +39,8 @@ export interface Config {
   readonly metricsPort: number;
   readonly shutdownGraceSeconds: number;
   readonly streams: { readonly maxBufferedBytes: number; readonly stallTimeoutSeconds: number };
+  /** AGENT_ISOLATION and the first per-tenant uid (AGENT_UID_BASE) when the server runs as root. */
+  readonly isolation: { readonly setting: IsolationSetting; readonly uidBase: number };
 }
 
 export class ConfigError extends Error {
@@ -187,6 +190,10 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     streams: {
       maxBufferedBytes: r.int('STREAM_MAX_BUFFERED_BYTES', 1024 * 1024, 1024),
       stallTimeoutSeconds: r.int('STREAM_STALL_TIMEOUT_SECONDS', 30, 1, 3600),
+    },
+    isolation: {
+      setting: r.oneOf<IsolationSetting>('AGENT_ISOLATION', ISOLATION_SETTINGS, 'auto', (v) => v.toLowerCase()),
+      uidBase: r.int('AGENT_UID_BASE', 200_000, 1000, 2_000_000_000),
     },
   };
 

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { WebSocket } from 'ws';
 import { buildAgentEnv } from './agent/agent-env.js';
 import { pdeathsigAvailable } from './agent/process-spawner.js';
+import { AgentSandbox } from './agent/isolation/agent-sandbox.js';
+import { planIsolation, type IsolationMode } from './agent/isolation/isolation-mode.js';
 import { AgentProcessManager } from './agent/process-manager.js';
 import type { Config } from './config.js';
 import { EventLog } from './events/event-log.js';
@@ -13,6 +14,7 @@ import { Metrics } from './observability/metrics.js';
 import { serverRedactor } from './observability/redact.js';
 import { SessionService } from './sessions/session-service.js';
 import { createStore } from './storage/create-store.js';
+import { createTranscriptStore } from './storage/transcripts/create-transcript-store.js';
 import type { Store } from './storage/store.js';
 import { Scheduler } from './tasks/scheduler.js';
 import { TaskExecutor } from './tasks/task-executor.js';
@@ -51,6 +53,8 @@ export interface ServerContext {
   agents: AgentProcessManager;
   tenants: TenantRegistry;
   tickets: TicketStore;
+  /** How agent processes are confined (AGENT_ISOLATION), as /health reports it. */
+  isolation: IsolationMode;
   /** Prometheus metrics, served on METRICS_PORT by main.ts. */
   metrics: Metrics;
   sockets: Set<WebSocket>;
@@ -68,11 +72,17 @@ export async function createServerContext(config: Config, logger: Logger, overri
   const serverEnv = overrides.serverEnv ?? process.env;
   const isRoot = process.getuid?.() === 0;
 
-  const configDir = path.join(config.dataDir, 'claude-config');
-  const homeDir = path.join(config.dataDir, 'agent-home');
-  await Promise.all([mkdir(configDir, { recursive: true }), mkdir(homeDir, { recursive: true })]);
-
   const tenants = new TenantRegistry(config.api.tenants, config.api.apiKey);
+  const isolation = planIsolation(config.isolation.setting, { isRoot, platform: process.platform });
+  logger.child('agents').info(isolation.summary, { isolation: isolation.mode });
+  const sandbox = new AgentSandbox(isolation, {
+    dataDir: config.dataDir,
+    workspaceRoot: config.workspaceRoot,
+    tenants: [tenants.defaultTenant, ...config.api.tenants].map((t) => ({ id: t.id, workspaceDir: t.workspaceDir })),
+    uidBase: config.isolation.uidBase,
+  });
+  await sandbox.init();
+  const transcripts = createTranscriptStore({ type: config.storage.type, sqliteFile: config.storage.sqlitePath });
   const tickets = new TicketStore();
   // Each tenant's subtree is created on first use and its resolver kept.
   const resolvers = new Map<string, Promise<WorkspaceResolver>>();
@@ -94,19 +104,21 @@ export async function createServerContext(config: Config, logger: Logger, overri
         serverEnv,
         passthrough: config.claude.envPassthrough,
         baseUrl: config.claude.baseUrl,
-        configDir,
-        homeDir,
+        // No HOME or CLAUDE_CONFIG_DIR: each process gets its own (see AgentSandbox.createHome).
         clientApp: `claude-code-server/${VERSION}`,
       }),
       allowBypassPermissions: !isRoot,
       usePdeathsig,
       apiKey: config.claude.apiKey,
+      sandbox,
+      transcripts,
     },
     {
       maxProcesses: config.sessions.maxConcurrent,
       warmPoolSize: config.sessions.warmPoolSize,
       defaultSpec: { tools: DEFAULT_ALLOWED_TOOLS, maxTurns: config.claude.maxTurns },
       defaultPermissionMode: DEFAULT_PERMISSION_MODE,
+      defaultTenantId: tenants.defaultTenant.id,
     },
     logger.child('agents'),
   );
@@ -188,6 +200,7 @@ export async function createServerContext(config: Config, logger: Logger, overri
     agents,
     tenants,
     tickets,
+    isolation: isolation.mode,
     metrics,
     sockets: new Set(),
     startedAt: now(),
@@ -202,6 +215,7 @@ export async function createServerContext(config: Config, logger: Logger, overri
       await agents.shutdown();
       await retention.stop();
       await store.close();
+      await transcripts.close();
     },
   };
 }

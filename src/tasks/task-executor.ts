@@ -99,6 +99,7 @@ export class TaskExecutor {
       } else if (entry.stopReason === null) {
         entry.run = this.deps.runner.start({
           sessionId: task.session_id,
+          tenantId: task.tenant_id,
           prompt: task.prompt,
           cwd: task.workspace,
           resumeSdkSessionId: session.sdk_session_id,
