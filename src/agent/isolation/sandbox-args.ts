@@ -1,4 +1,5 @@
 import { lstatSync, readlinkSync } from 'node:fs';
+import path from 'node:path';
 
 /** The host's top-level system paths, bound read-only (or recreated as the same symlinks). */
 const SYSTEM_DIRS = ['/usr', '/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32', '/etc'] as const;
@@ -19,6 +20,23 @@ export function hostSystemLayout(): SystemLayout {
     }
   }
   return layout;
+}
+
+const isInside = (child: string, parent: string): boolean => child === parent || child.startsWith(parent.endsWith('/') ? parent : `${parent}/`);
+
+/** Parent directories of the bound paths that bwrap has to create, shallowest first. */
+function parentsToCreate(system: SystemLayout, view: SandboxView): string[] {
+  const bound = [...view.readOnly, ...view.readWrite];
+  const provided = [...system.map((e) => e.path), '/proc', '/dev', ...bound];
+  const tmpfs = ['/tmp', '/var', '/var/tmp'];
+  const parents = new Set<string>();
+  for (const target of bound) {
+    for (let dir = path.dirname(target); dir !== '/' && dir !== '.'; dir = path.dirname(dir)) {
+      if (tmpfs.includes(dir) || provided.some((p) => isInside(dir, p))) continue;
+      parents.add(dir);
+    }
+  }
+  return [...parents].sort((a, b) => a.split('/').length - b.split('/').length);
 }
 
 /** Who the agent runs as inside the sandbox. */
@@ -55,6 +73,9 @@ export function bwrapArgs(system: SystemLayout, view: SandboxView, user: Sandbox
   }
   for (const dir of OPTIONAL_SYSTEM_DIRS) out.push('--ro-bind-try', dir, dir);
   out.push('--proc', '/proc', '--dev', '/dev', '--perms', '1777', '--tmpfs', '/tmp', '--perms', '1777', '--tmpfs', '/var/tmp');
+  // bwrap would copy the host's modes onto the parents it creates (a 0700 mkdtemp, DATA_DIR),
+  // leaving a per-tenant uid unable to reach its own bound directories: make them traverse-only.
+  for (const dir of parentsToCreate(system, view)) out.push('--perms', '0711', '--dir', dir);
   for (const dir of view.readOnly) out.push('--ro-bind', dir, dir);
   for (const dir of view.readWrite) out.push('--bind', dir, dir);
   for (const dir of view.masked) out.push('--tmpfs', dir);
