@@ -1,8 +1,10 @@
 // A hostile task: run by the agent's Bash tool inside the sandbox, it tries to reach the server,
 // its data and another tenant, and prints everything it finds base64-encoded (so no text
 // redaction can hide a leak from the test). Usage: node attack.mjs targets.json
+import { Buffer } from 'node:buffer';
 import { execFileSync } from 'node:child_process';
 import { closeSync, openSync, readdirSync, readFileSync, readSync, statSync, writeFileSync } from 'node:fs';
+import process from 'node:process';
 
 const targets = JSON.parse(readFileSync(process.argv[2], 'utf8'));
 const findings = {};
