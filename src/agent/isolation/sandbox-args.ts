@@ -74,8 +74,9 @@ export function bwrapArgs(system: SystemLayout, view: SandboxView, user: Sandbox
   for (const dir of OPTIONAL_SYSTEM_DIRS) out.push('--ro-bind-try', dir, dir);
   out.push('--proc', '/proc', '--dev', '/dev', '--perms', '1777', '--tmpfs', '/tmp', '--perms', '1777', '--tmpfs', '/var/tmp');
   // bwrap would copy the host's modes onto the parents it creates (a 0700 mkdtemp, DATA_DIR),
-  // leaving a per-tenant uid unable to reach its own bound directories: make them traverse-only.
-  for (const dir of parentsToCreate(system, view)) out.push('--perms', '0711', '--dir', dir);
+  // leaving a per-tenant uid unable to reach its own bound directories: make them traverse-only
+  // (0111: nobody lists them, so the agent learns nothing of what else is there).
+  for (const dir of parentsToCreate(system, view)) out.push('--perms', '0111', '--dir', dir);
   for (const dir of view.readOnly) out.push('--ro-bind', dir, dir);
   for (const dir of view.readWrite) out.push('--bind', dir, dir);
   for (const dir of view.masked) out.push('--tmpfs', dir);
