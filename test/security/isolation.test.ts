@@ -176,3 +176,27 @@ describe('agent isolation: a hostile task cannot reach the server, its secrets o
     for (const haystack of [withDecodedBase64(streamed), withDecodedBase64(toModel), JSON.stringify(findings)]) expect(haystack).not.toContain(MODEL_KEY);
   });
 });
+
+describe('secure by default: no isolation, no start', () => {
+  it('refuses to start with one line saying what to install, unless AGENT_ISOLATION=none', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'ccs-noiso-'));
+    try {
+      // A PATH without bwrap stands for a machine where bubblewrap is not installed.
+      const env = { PATH: path.join(dir, 'empty-bin'), CLAUDE_API_KEY: 'k', WORKSPACE_ROOT: path.join(dir, 'ws'), DATA_DIR: path.join(dir, 'data') };
+      const refused = await startDaemon(env, { waitForListen: false, dir });
+      expect(await refused.exited).toBe(2);
+      const lines = refused.stderr().trim().split('\n');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(/^Agent isolation unavailable: bwrap not found: install bubblewrap .*AGENT_ISOLATION=none/);
+
+      const unisolated = await startDaemon({ ...env, AGENT_ISOLATION: 'none' }, { dir });
+      try {
+        expect((await request(unisolated.baseUrl, 'GET', '/health')).body).toMatchObject({ isolation: 'none' });
+      } finally {
+        await unisolated.stop('SIGTERM');
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
