@@ -23,6 +23,9 @@ import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
 import { query } from '@anthropic-ai/claude-agent-sdk';
 import { buildAgentEnv } from '../src/agent/agent-env.js';
+import { AgentSandbox } from '../src/agent/isolation/agent-sandbox.js';
+import { planIsolation } from '../src/agent/isolation/isolation-mode.js';
+import { MemoryTranscriptStore } from '../src/storage/transcripts/memory-transcript-store.js';
 import { pdeathsigAvailable } from '../src/agent/process-spawner.js';
 import { PromptChannel } from '../src/agent/prompt-channel.js';
 import { query as sdkQuery } from '../src/agent/sdk.js';
@@ -116,19 +119,29 @@ async function viaServer(server: BenchServer, session?: string): Promise<Sample>
 /** query() with the server's own options, minus the server: the baseline for its overhead. */
 async function directSamePath(model: ScriptedModel, dir: string): Promise<Sample> {
   const cwd = mkdtempSync(path.join(dir, 'ws-'));
+  // The same isolation as the server's (AGENT_ISOLATION, default auto), so that it is not counted as server overhead.
+  const isolation = planIsolation(loadConfig({ CLAUDE_API_KEY: 'bench-key', ...process.env }).isolation.setting, { isRoot: process.getuid?.() === 0, platform: process.platform });
+  const sandbox = new AgentSandbox(isolation, { dataDir: path.join(dir, 'data'), workspaceRoot: dir, tenants: [{ id: 'default', workspaceDir: '' }], uidBase: 200_000 });
+  await sandbox.init();
+  const identity = sandbox.identityFor('default');
+  await sandbox.prepareWorkspace(identity, cwd);
   const host = {
-    env: buildAgentEnv({ serverEnv: process.env, passthrough: [], baseUrl: model.url, configDir: path.join(dir, 'config'), homeDir: dir, clientApp: 'bench' }),
+    env: buildAgentEnv({ serverEnv: process.env, passthrough: [], baseUrl: model.url, clientApp: 'bench' }),
     allowBypassPermissions: false,
     usePdeathsig: pdeathsigAvailable(),
     // Straight to the scripted model, which takes any key: the baseline has no credential proxy.
     credentials: new CredentialBroker(),
+    sandbox,
+    transcripts: new MemoryTranscriptStore(),
   };
+  const home = await sandbox.createHome(identity);
   const spec = { tools: DEFAULT_ALLOWED_TOOLS, maxTurns: 50 };
   const channel = new PromptChannel();
   channel.push(PROMPT);
   const started = performance.now();
   let firstEvent = 0;
-  const options = { ...hostOptions(host, spec, 'acceptEdits', { abortController: new AbortController(), stderr: new StderrTail(), onSpawn: () => undefined, credential: host.credentials.mint() }), cwd };
+  const hooks = { abortController: new AbortController(), stderr: new StderrTail(), onSpawn: () => undefined, credential: host.credentials.mint() };
+  const options = { ...hostOptions(host, spec, 'acceptEdits', hooks, { identity, home }), cwd };
   for await (const message of sdkQuery({ prompt: channel, options })) {
     if (message.type === 'assistant' && !firstEvent) firstEvent = performance.now() - started;
     if (message.type === 'result') {

@@ -79,6 +79,7 @@ export async function buildApp(ctx: ServerContext): Promise<FastifyInstance> {
       const { busy, idle, spare } = ctx.agents.stats();
       return { busy, idle, spare, memory_bytes: await ctx.agents.memoryBytes() };
     },
+    isolation: () => ctx.isolation,
   });
   registerTaskRoutes(app, ctx.tasks);
   registerTaskExtraRoutes(app, { tasks: ctx.tasks, store: ctx.store });

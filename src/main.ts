@@ -1,3 +1,4 @@
+import { IsolationUnavailableError } from './agent/isolation/isolation-mode.js';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { createLogger } from './observability/logger.js';
@@ -24,7 +25,18 @@ async function main(): Promise<void> {
 
   const logger = createLogger({ level: config.server.logLevel, redact: serverRedactor([config.claude.apiKey, config.api.apiKey, ...redisSecrets(config)], process.env) });
   const serverLogger = logger.child('server');
-  const ctx = await createServerContext(config, logger);
+  let ctx;
+  try {
+    ctx = await createServerContext(config, logger);
+  } catch (error) {
+    // One line that says what to install or grant, as for a configuration problem.
+    if (error instanceof IsolationUnavailableError) {
+      process.stderr.write(`${error.message}\n`);
+      serverLogger.error(error.message);
+      process.exit(2);
+    }
+    throw error;
+  }
   const app = await buildApp(ctx);
   await app.listen({ host: config.server.host, port: config.server.port });
   // Its own port, so that Prometheus can be let in where API clients are not (and vice versa).

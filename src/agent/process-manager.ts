@@ -1,6 +1,7 @@
 import type { Logger } from '../observability/logger.js';
 import type { PermissionMode } from '../tasks/task-types.js';
 import type { AgentOutput, AgentRun, AgentRunner, AgentRunRequest } from './agent-types.js';
+import type { SandboxIdentity } from './isolation/agent-sandbox.js';
 import { LiveProcess } from './live-process.js';
 import { residentBytes } from './process-memory.js';
 import { PromptChannel } from './prompt-channel.js';
@@ -16,6 +17,8 @@ export interface ProcessManagerSettings {
   /** The spawn options of a task that sets none; spares are made for these. */
   defaultSpec: SpawnSpec;
   defaultPermissionMode: PermissionMode;
+  /** Spares are first made for this tenant's sandbox. */
+  defaultTenantId: string;
 }
 
 export type ProcessSource = 'reused' | 'spare' | 'cold';
@@ -53,6 +56,7 @@ export class AgentProcessManager implements AgentRunner {
       host,
       () => this.live.size + this.pool.count < settings.maxProcesses,
       logger,
+      host.sandbox.identityFor(settings.defaultTenantId),
     );
   }
 
@@ -129,12 +133,15 @@ export class AgentProcessManager implements AgentRunner {
 
   private async acquire(request: AgentRunRequest): Promise<LiveProcess> {
     const spec: SpawnSpec = { tools: request.allowedTools, maxTurns: request.maxTurns };
-    const key = spawnKey(spec);
+    const identity = this.host.sandbox.identityFor(request.tenantId);
+    const key = spawnKey(spec, identity.key);
     const existing = this.live.get(request.sessionId);
     if (existing?.usable && existing.key === key) return this.started(existing, 'reused');
     if (existing) this.closeSession(request.sessionId);
+    await this.host.sandbox.prepareWorkspace(identity, request.cwd);
 
     if (request.resumeSdkSessionId === null) {
+      this.pool.retarget(identity);
       const spare = this.pool.take(key);
       if (spare) {
         const claimed = await this.claim(spare, request);
@@ -144,7 +151,7 @@ export class AgentProcessManager implements AgentRunner {
       }
     }
     this.makeRoom();
-    return this.adopt(request.sessionId, this.coldStart(request, spec, key), 'cold');
+    return this.adopt(request.sessionId, await this.coldStart(request, spec, key, identity), 'cold');
   }
 
   private async claim(spare: ReturnType<WarmPool['take']> & object, request: AgentRunRequest): Promise<LiveProcess | null> {
@@ -173,14 +180,15 @@ export class AgentProcessManager implements AgentRunner {
     });
   }
 
-  private coldStart(request: AgentRunRequest, spec: SpawnSpec, key: string): LiveProcess {
+  private async coldStart(request: AgentRunRequest, spec: SpawnSpec, key: string, identity: SandboxIdentity): Promise<LiveProcess> {
     const abortController = new AbortController();
     const stderr = new StderrTail();
     let pid: number | null = null;
     const channel = new PromptChannel();
+    const home = await this.host.sandbox.createHome(identity);
     const credential = this.host.credentials.mint();
     const options: SdkOptions = {
-      ...hostOptions(this.host, spec, request.permissionMode, { abortController, stderr, onSpawn: (p) => (pid = p), credential }),
+      ...hostOptions(this.host, spec, request.permissionMode, { abortController, stderr, onSpawn: (p) => (pid = p), credential }, { identity, home }),
       cwd: request.cwd,
     };
     if (request.model !== undefined) options.model = request.model;

@@ -1,7 +1,8 @@
 import type { CredentialBroker, ProcessCredential } from '../model-proxy/credential-broker.js';
 import type { PermissionMode } from '../tasks/task-types.js';
+import type { AgentSandbox, ProcessHome, SandboxIdentity } from './isolation/agent-sandbox.js';
 import { spawnClaudeProcess } from './process-spawner.js';
-import type { SdkOptions } from './sdk.js';
+import type { SdkOptions, SdkSessionStore } from './sdk.js';
 import type { StderrTail } from './stderr-tail.js';
 
 /** What every agent process of this server shares. */
@@ -16,6 +17,10 @@ export interface AgentHostConfig {
    * token instead of the model key, which never leaves the server.
    */
   credentials: CredentialBroker;
+  /** How each process is confined, and its private home (see isolation/agent-sandbox.ts). */
+  sandbox: AgentSandbox;
+  /** Transcripts live here, not in a process's config dir: a session resumes in any process. */
+  transcripts: SdkSessionStore;
 }
 
 /**
@@ -27,8 +32,9 @@ export interface SpawnSpec {
   maxTurns: number;
 }
 
-export function spawnKey(spec: SpawnSpec): string {
-  return JSON.stringify({ tools: [...spec.tools].sort(), maxTurns: spec.maxTurns });
+/** `sandboxIdentity` is opaque here: a process serves only tasks of the same identity (tenant). */
+export function spawnKey(spec: SpawnSpec, sandboxIdentity = ''): string {
+  return JSON.stringify({ tools: [...spec.tools].sort(), maxTurns: spec.maxTurns, sandbox: sandboxIdentity });
 }
 
 export interface ProcessHooks {
@@ -39,10 +45,17 @@ export interface ProcessHooks {
   credential: ProcessCredential;
 }
 
+/** Where one process runs: its tenant's sandbox and its own HOME / CLAUDE_CONFIG_DIR. */
+export interface ProcessPlace {
+  identity: SandboxIdentity;
+  home: ProcessHome;
+}
+
 /** Options for query() and prewarm(); per-task settings (cwd, mode, model, resume) are added by the caller. */
-export function hostOptions(host: AgentHostConfig, spec: SpawnSpec, permissionMode: PermissionMode, hooks: ProcessHooks): SdkOptions {
+export function hostOptions(host: AgentHostConfig, spec: SpawnSpec, permissionMode: PermissionMode, hooks: ProcessHooks, place: ProcessPlace): SdkOptions {
   return {
-    env: host.env,
+    env: { ...host.env, HOME: place.home.dir, CLAUDE_CONFIG_DIR: place.home.configDir },
+    sessionStore: host.transcripts,
     abortController: hooks.abortController,
     tools: [...spec.tools],
     allowedTools: [...spec.tools],
@@ -61,7 +74,11 @@ export function hostOptions(host: AgentHostConfig, spec: SpawnSpec, permissionMo
         apiKey: hooks.credential.token,
         onStderr: hooks.stderr.write,
         onSpawn: hooks.onSpawn,
-        onExit: hooks.credential.revoke,
+        wrap: (launch) => host.sandbox.wrap(launch, place.identity, place.home),
+        onExit: () => {
+          hooks.credential.revoke();
+          place.home.dispose();
+        },
       }),
   };
 }

@@ -2,6 +2,7 @@ import type { Logger } from '../observability/logger.js';
 import type { PermissionMode } from '../tasks/task-types.js';
 import type { ProcessCredential } from '../model-proxy/credential-broker.js';
 import { prewarm, type SdkSpareProcess } from './sdk.js';
+import type { SandboxIdentity } from './isolation/agent-sandbox.js';
 import { hostOptions, spawnKey, type AgentHostConfig, type SpawnSpec } from './spawn-options.js';
 import { StderrTail } from './stderr-tail.js';
 
@@ -34,7 +35,16 @@ export class WarmPool {
     private readonly host: AgentHostConfig,
     private readonly hasRoom: () => boolean,
     private readonly logger: Logger,
+    /** Spares run for one sandbox identity (tenant) at a time: the last one that needed a spare. */
+    private identity: SandboxIdentity,
   ) {}
+
+  /** Makes future spares for `identity`; parked spares of another tenant are closed, as no task can use them. */
+  retarget(identity: SandboxIdentity): void {
+    if (identity.key === this.identity.key) return;
+    this.identity = identity;
+    for (const spare of this.spares.splice(0)) spare.spare.close();
+  }
 
   /** Spares parked or being started: each holds a process slot. */
   get count(): number {
@@ -87,12 +97,14 @@ export class WarmPool {
     const abortController = new AbortController();
     const stderr = new StderrTail();
     let pid: number | null = null;
+    const identity = this.identity;
+    const home = await this.host.sandbox.createHome(identity);
     const credential = this.host.credentials.mint();
     try {
-      const options = hostOptions(this.host, this.spec, this.permissionMode, { abortController, stderr, onSpawn: (p) => (pid = p), credential });
+      const options = hostOptions(this.host, this.spec, this.permissionMode, { abortController, stderr, onSpawn: (p) => (pid = p), credential }, { identity, home });
       const spare = await prewarm({ options });
-      if (this.closed) return spare.close();
-      const entry: Spare = { key: spawnKey(this.spec), spare, abortController, stderr, pid: () => pid, credential };
+      if (this.closed || identity.key !== this.identity.key) return spare.close();
+      const entry: Spare = { key: spawnKey(this.spec, identity.key), spare, abortController, stderr, pid: () => pid, credential };
       this.spares.push(entry);
       // A spare that dies while parked is dropped and replaced.
       void spare.exited.then(() => {
@@ -104,6 +116,7 @@ export class WarmPool {
       });
     } catch (error) {
       credential.revoke();
+      if (pid === null) home.dispose();
       this.logger.warn('Could not prewarm an agent process', { error, stderr: stderr.text() });
     }
   }
