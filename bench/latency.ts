@@ -26,7 +26,8 @@ import { buildAgentEnv } from '../src/agent/agent-env.js';
 import { pdeathsigAvailable } from '../src/agent/process-spawner.js';
 import { PromptChannel } from '../src/agent/prompt-channel.js';
 import { query as sdkQuery } from '../src/agent/sdk.js';
-import { hostOptions } from '../src/agent/spawn-options.js';
+import { DEFAULT_SPAWN_SPEC, hostOptions } from '../src/agent/spawn-options.js';
+import { taskPermissionSettings, ToolGate } from '../src/agent/tool-gate.js';
 import { StderrTail } from '../src/agent/stderr-tail.js';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
@@ -121,12 +122,13 @@ async function directSamePath(model: ScriptedModel, dir: string): Promise<Sample
     usePdeathsig: pdeathsigAvailable(),
     apiKey: 'bench-key',
   };
-  const spec = { tools: DEFAULT_ALLOWED_TOOLS, maxTurns: 50 };
   const channel = new PromptChannel();
   channel.push(PROMPT);
   const started = performance.now();
   let firstEvent = 0;
-  const options = { ...hostOptions(host, spec, 'acceptEdits', { abortController: new AbortController(), stderr: new StderrTail(), onSpawn: () => undefined }), cwd };
+  const hooks = { abortController: new AbortController(), stderr: new StderrTail(), toolGate: new ToolGate(), onSpawn: () => undefined, onExit: () => undefined };
+  hooks.toolGate.openFor(DEFAULT_ALLOWED_TOOLS);
+  const options = { ...hostOptions(host, DEFAULT_SPAWN_SPEC, 'acceptEdits', hooks), cwd, settings: taskPermissionSettings(DEFAULT_ALLOWED_TOOLS) };
   for await (const message of sdkQuery({ prompt: channel, options })) {
     if (message.type === 'assistant' && !firstEvent) firstEvent = performance.now() - started;
     if (message.type === 'result') {

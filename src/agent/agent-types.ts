@@ -17,6 +17,11 @@ export interface AgentRunRequest {
    * reported when the previous task of the session ended, subtracted to get this task's cost.
    */
   costBaselineUsd: number;
+  /**
+   * Opaque identity of the environment the agent process must run in (e.g. a tenant's uid and
+   * namespaces); processes are only shared between tasks with the same one. '' when omitted.
+   */
+  sandboxIdentity?: string;
 }
 
 export interface AgentResult {

@@ -22,6 +22,8 @@ export interface SpawnSettings {
   apiKey: string;
   onStderr: StderrSink;
   onSpawn: (pid: number) => void;
+  /** The process is gone: exited, killed, or never started. Lets the server count only live processes. */
+  onExit?: () => void;
 }
 
 /**
@@ -46,6 +48,17 @@ export function spawnClaudeProcess(options: SdkSpawnOptions, settings: SpawnSett
     stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
   });
   if (child.pid !== undefined) settings.onSpawn(child.pid);
+  let gone = false;
+  const onGone = (): void => {
+    if (gone) return;
+    gone = true;
+    settings.onExit?.();
+  };
+  child.once('exit', onGone);
+  // A spawn that fails emits 'error' and never 'exit'.
+  child.once('error', () => {
+    if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) onGone();
+  });
   // When a claimed or long-lived process ends, the SDK waits for its exit from several places at
   // once (about a dozen 'exit' listeners); the count does not grow with turns, so this is not a leak.
   child.setMaxListeners(32);
