@@ -81,6 +81,20 @@ export class LiveProcess {
     return this.parts.pid();
   }
 
+  /**
+   * Holds the process for a task from the moment it is picked until its turn ends, so that
+   * nothing (an eviction for another task's slot) closes it in between.
+   */
+  hold(): void {
+    this.busy = true;
+  }
+
+  /** Lets go of a hold when the task did not run after all. */
+  unhold(): void {
+    this.busy = false;
+    this.lastUsedAt = Date.now();
+  }
+
   runTurn(request: AgentRunRequest): AgentRun {
     this.busy = true;
     const mapper = new EventMapper(request.cwd, request.costBaselineUsd);

@@ -90,7 +90,10 @@ export class AgentProcessManager implements AgentRunner {
     const outputs = async function* (this: AgentProcessManager): AsyncGenerator<AgentOutput> {
       let acquired = await this.acquire(request);
       for (let attempt = 1; ; attempt++) {
-        if (stopRequested) return this.afterTurn(request.sessionId, acquired.proc);
+        if (stopRequested) {
+          acquired.proc.unhold();
+          return this.afterTurn(request.sessionId, acquired.proc);
+        }
         run = acquired.proc.runTurn(request);
         let produced = false;
         try {
@@ -189,8 +192,10 @@ export class AgentProcessManager implements AgentRunner {
       cause = this.lost.take(request.sessionId) ?? 'resume';
     }
 
-    if (request.resumeSdkSessionId === null) {
-      const spare = this.pool.take(key);
+    // A new session takes a spare, including one that finishes starting while it waits for a slot.
+    const wantsSpare = request.resumeSdkSessionId === null;
+    for (;;) {
+      const spare = wantsSpare ? this.pool.take(key) : null;
       if (spare) {
         this.slots.takeOver();
         try {
@@ -200,11 +205,15 @@ export class AgentProcessManager implements AgentRunner {
           this.slots.release();
         }
         cause = 'claim_refused';
-      } else {
+      } else if (wantsSpare && cause !== 'claim_refused') {
         cause = this.pool.parked > 0 ? 'profile_mismatch' : 'no_spare';
       }
+      const reserved = await this.slots.reserve(
+        () => this.freeOne(key),
+        () => wantsSpare && cause !== 'claim_refused' && this.pool.hasParked(key),
+      );
+      if (reserved) break;
     }
-    await this.slots.reserve(() => this.freeOne());
     try {
       this.counters.coldStarts[cause]++;
       return this.count({ proc: this.adopt(request.sessionId, this.coldStart(request, spec, key)), source: 'cold' });
@@ -296,12 +305,13 @@ export class AgentProcessManager implements AgentRunner {
   }
 
   private count(acquired: Acquired): Acquired {
+    acquired.proc.hold();
     this.counters.starts[acquired.source]++;
     return acquired;
   }
 
-  /** Starts closing one process to make room: the least recently used idle one, else a spare. */
-  private freeOne(): boolean {
+  /** Starts closing one process to make room: the least recently used idle one, else a spare (another spec's first). */
+  private freeOne(keep: string): boolean {
     const idle = [...this.live.entries()].filter(([, p]) => !p.isBusy).sort(([, a], [, b]) => a.lastUsedAt - b.lastUsedAt)[0];
     if (idle) {
       this.logger.info('Evicting least recently used idle agent process', { session_id: idle[0] });
@@ -309,7 +319,7 @@ export class AgentProcessManager implements AgentRunner {
       this.closeSession(idle[0], 'evicted');
       return true;
     }
-    return this.pool.dropOne();
+    return this.pool.dropOne(keep);
   }
 
   private afterTurn(sessionId: string, proc: LiveProcess): void {

@@ -51,17 +51,21 @@ export class ProcessSlots {
   /**
    * Waits until a slot is free and reserves it. `freeOne` is asked to start closing a process (an
    * idle one, a spare) whenever fewer are on their way out than there are tasks waiting; between
-   * attempts it waits for a process to exit or a turn to end. Release the reservation with
-   * `release()` once the started process is counted by `held`.
+   * attempts it waits for a process to exit or a turn to end. Gives up without a reservation
+   * (false) as soon as `useInstead()` says the caller can do without one, e.g. a spare it can
+   * claim has finished starting. Release a reservation with `release()` once the started
+   * process is counted by `held`.
    */
-  async reserve(freeOne: () => boolean): Promise<void> {
+  async reserve(freeOne: () => boolean, useInstead: () => boolean = () => false): Promise<boolean> {
     this.waitingCount++;
     try {
       while (this.inUse >= this.limit) {
+        if (useInstead()) return false;
         if (this.exiting.size < this.waitingCount && freeOne()) continue;
         await new Promise<void>((resolve) => this.wakeups.push(resolve));
       }
       this.reservedCount++;
+      return true;
     } finally {
       this.waitingCount--;
     }

@@ -79,10 +79,15 @@ export class WarmPool {
     return this.spares.splice(index, 1)[0]!;
   }
 
-  /** Closes one spare to free its slot for a task; false if there is none. */
-  dropOne(): boolean {
-    const spare = this.spares.shift();
+  hasParked(key: string): boolean {
+    return this.spares.some((s) => s.key === key);
+  }
+
+  /** Closes one spare to free its slot for a task, one not made for `keep` first; false if there is none. */
+  dropOne(keep: string): boolean {
+    const spare = this.spares.find((s) => s.key !== keep) ?? this.spares[0];
     if (!spare) return false;
+    this.spares.splice(this.spares.indexOf(spare), 1);
     this.discard(spare);
     return true;
   }
