@@ -41,7 +41,6 @@ export class LiveProcess {
   private alive = true;
   private exitedFlag = false;
   private busy = false;
-  private retired = false;
   private closing: Promise<void> | null = null;
   private permissionMode: PermissionMode;
   private model: string | undefined;
@@ -59,9 +58,9 @@ export class LiveProcess {
     });
   }
 
-  /** Can take another task: the process is running and nothing made it unfit. */
+  /** Can take another task: the process is running and no failure made it unfit. */
   get usable(): boolean {
-    return this.alive && !this.retired;
+    return this.alive;
   }
 
   get isBusy(): boolean {
@@ -148,11 +147,6 @@ export class LiveProcess {
       stderrTail: () => this.parts.stderr.text(),
       pid: () => this.parts.pid(),
     };
-  }
-
-  /** Marks the process unfit for further tasks; it is closed once its current turn ends. */
-  retire(): void {
-    this.retired = true;
   }
 
   /**

@@ -5,12 +5,9 @@ import { COLD_START_CAUSES, LostProcesses, type ColdStartCause } from './cold-st
 import { LiveProcess } from './live-process.js';
 import { ProcessSlots } from './process-slots.js';
 import { residentBytes } from './process-memory.js';
-import { PromptChannel } from './prompt-channel.js';
-import { query, type SdkOptions } from './sdk.js';
-import { hostOptions, spawnKey, type AgentHostConfig, type SpawnSpec } from './spawn-options.js';
-import { StderrTail } from './stderr-tail.js';
-import { taskPermissionSettings, ToolGate } from './tool-gate.js';
-import { WarmPool, type Spare } from './warm-pool.js';
+import { ProcessLauncher } from './process-launcher.js';
+import { spawnKey, type AgentHostConfig, type SpawnSpec } from './spawn-options.js';
+import { WarmPool } from './warm-pool.js';
 
 export interface ProcessManagerSettings {
   /** SESSION_MAX_CONCURRENT: busy, idle, spare and exiting processes together. */
@@ -53,6 +50,7 @@ export class AgentProcessManager implements AgentRunner {
   private readonly live = new Map<string, LiveProcess>();
   private readonly pool: WarmPool;
   private readonly slots: ProcessSlots;
+  private readonly launcher: ProcessLauncher;
   private readonly lost = new LostProcesses();
   private readonly counters = {
     starts: { reused: 0, spare: 0, cold: 0 } as Record<ProcessSource, number>,
@@ -66,6 +64,7 @@ export class AgentProcessManager implements AgentRunner {
     private readonly logger: Logger,
   ) {
     this.slots = new ProcessSlots(settings.maxProcesses, () => this.live.size + this.pool.count);
+    this.launcher = new ProcessLauncher(host, logger, (exited) => this.slots.trackExit(exited));
     this.pool = new WarmPool(
       settings.warmPoolSize,
       settings.defaultPermissionMode,
@@ -199,7 +198,7 @@ export class AgentProcessManager implements AgentRunner {
       if (spare) {
         this.slots.takeOver();
         try {
-          const claimed = await this.claim(spare, request);
+          const claimed = await this.launcher.claim(spare, request);
           if (claimed) return this.count({ proc: this.adopt(request.sessionId, claimed), source: 'spare' });
         } finally {
           this.slots.release();
@@ -216,77 +215,10 @@ export class AgentProcessManager implements AgentRunner {
     }
     try {
       this.counters.coldStarts[cause]++;
-      return this.count({ proc: this.adopt(request.sessionId, this.coldStart(request, spec, key)), source: 'cold' });
+      return this.count({ proc: this.adopt(request.sessionId, this.launcher.coldStart(request, spec, key)), source: 'cold' });
     } finally {
       this.slots.release();
     }
-  }
-
-  private async claim(spare: Spare, request: AgentRunRequest): Promise<LiveProcess | null> {
-    const channel = new PromptChannel();
-    const claimOptions: Parameters<typeof spare.spare.claim>[0]['options'] = {
-      cwd: request.cwd,
-      permissionMode: request.permissionMode,
-      // Holds the claim until the rules are in force: the task never runs under the spare's.
-      settings: taskPermissionSettings(request.allowedTools),
-    };
-    if (request.model !== undefined) claimOptions.model = request.model;
-    let q: ReturnType<typeof spare.spare.claim>;
-    try {
-      q = spare.spare.claim({ prompt: channel, options: claimOptions });
-      await spare.spare.claimed;
-    } catch (error) {
-      // option_not_applied included: a session without the model it asked for is not the task's.
-      this.logger.warn('Spare agent process refused the claim; starting cold', { error });
-      channel.close();
-      spare.spare.close();
-      this.slots.trackExit(spare.exited);
-      return null;
-    }
-    return new LiveProcess({
-      query: q,
-      channel,
-      key: spare.key,
-      abortController: spare.abortController,
-      stderr: spare.stderr,
-      pid: spare.pid,
-      exited: spare.exited,
-      toolGate: spare.toolGate,
-      permissionMode: request.permissionMode,
-      model: request.model,
-      allowedTools: request.allowedTools,
-    });
-  }
-
-  private coldStart(request: AgentRunRequest, spec: SpawnSpec, key: string): LiveProcess {
-    const abortController = new AbortController();
-    const stderr = new StderrTail();
-    const toolGate = new ToolGate();
-    let pid: number | null = null;
-    let resolveExited!: () => void;
-    const exited = new Promise<void>((resolve) => (resolveExited = resolve));
-    const channel = new PromptChannel();
-    const options: SdkOptions = {
-      ...hostOptions(this.host, spec, request.permissionMode, { abortController, stderr, toolGate, onSpawn: (p) => (pid = p), onExit: resolveExited }),
-      cwd: request.cwd,
-      settings: taskPermissionSettings(request.allowedTools),
-    };
-    if (request.model !== undefined) options.model = request.model;
-    if (request.resumeSdkSessionId !== null) options.resume = request.resumeSdkSessionId;
-    const q = query({ prompt: channel, options });
-    return new LiveProcess({
-      query: q,
-      channel,
-      key,
-      abortController,
-      stderr,
-      pid: () => pid,
-      exited,
-      toolGate,
-      permissionMode: request.permissionMode,
-      model: request.model,
-      allowedTools: request.allowedTools,
-    });
   }
 
   private adopt(sessionId: string, proc: LiveProcess): LiveProcess {
