@@ -159,7 +159,6 @@ export async function createServerContext(config: Config, logger: Logger, overri
     {
       maxProcesses: config.sessions.maxConcurrent,
       warmPoolSize: config.sessions.warmPoolSize,
-      defaultSpec: { tools: DEFAULT_ALLOWED_TOOLS, maxTurns: config.claude.maxTurns },
       defaultPermissionMode: DEFAULT_PERMISSION_MODE,
       defaultTenantId: tenants.defaultTenant.id,
     },

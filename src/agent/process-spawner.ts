@@ -25,7 +25,10 @@ export interface SpawnSettings {
   onSpawn: (pid: number) => void;
   /** Rewrites the launch to run inside the agent's sandbox (see isolation/agent-sandbox.ts). */
   wrap?: (launch: Launch) => Launch;
-  /** Called once the process has exited (its proxy token is revoked and its private home can go). */
+  /**
+   * The process is gone: exited, killed, or never started. Lets the server count only live
+   * processes, revoke the process's proxy token and remove its private home.
+   */
   onExit?: () => void;
 }
 
@@ -55,7 +58,17 @@ export function spawnClaudeProcess(options: SdkSpawnOptions, settings: SpawnSett
     stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
   });
   if (child.pid !== undefined) settings.onSpawn(child.pid);
-  if (settings.onExit) child.once('exit', settings.onExit);
+  let gone = false;
+  const onGone = (): void => {
+    if (gone) return;
+    gone = true;
+    settings.onExit?.();
+  };
+  child.once('exit', onGone);
+  // A spawn that fails emits 'error' and never 'exit'.
+  child.once('error', () => {
+    if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) onGone();
+  });
   // When a claimed or long-lived process ends, the SDK waits for its exit from several places at
   // once (about a dozen 'exit' listeners); the count does not grow with turns, so this is not a leak.
   child.setMaxListeners(32);
