@@ -75,8 +75,9 @@ describe('credential proxy (real CLI, scripted model)', () => {
     expect(sampleValue(samples, 'model_requests_total', { status: '200' })).toBeGreaterThan(0);
   });
 
-  it('the real key is in no file the agent can read (its config dir and home)', async () => {
-    const files = [...(await filesUnder(path.join(server.dir, 'data', 'claude-config'))), ...(await filesUnder(path.join(server.dir, 'data', 'agent-home')))];
+  it('the real key is in no file the agent can read (its config dir and home), nor in the transcripts kept for it', async () => {
+    // Each live agent process (a spare at least) has a private home holding its CLAUDE_CONFIG_DIR.
+    const files = [...(await filesUnder(path.join(server.dir, 'data', 'agent-homes'))), path.join(server.dir, 'data', 'transcripts.db')];
     expect(files.length).toBeGreaterThan(0);
     for (const file of files) {
       if ((await stat(file)).size > 10_000_000) continue;
