@@ -6,7 +6,7 @@
  *           file) and metrics on; one finished task is stored and its URL reported.
  *   bare    a node:http server answering every request with the bytes it is given.
  *
- * Each replies `{ ready: true, port, ... }` and exits cleanly on `{ stop: true }` (so that
+ * Each replies `{ ready: true, port, ... }`, answers `{ usage: true }` with its CPU time, and exits cleanly on `{ stop: true }` (so that
  * `node --cpu-prof` writes its profile).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -29,7 +29,12 @@ export interface TargetReady {
   path: string;
 }
 
-export type TargetCommand = { stop: true } | { body: string };
+export type TargetCommand = { stop: true } | { body: string } | { usage: true };
+
+/** The answer to `{ usage: true }`: the process's CPU time so far, in microseconds. */
+export interface TargetUsage {
+  cpu_us: number;
+}
 
 const TASK_ID = 'task-bench-0001';
 
@@ -130,6 +135,10 @@ async function run(): Promise<void> {
         stop = target.stop;
         send(target.ready);
       });
+    }
+    if ('usage' in message) {
+      const { user, system } = process.cpuUsage();
+      send({ cpu_us: user + system } satisfies TargetUsage);
     }
     if ('stop' in message) {
       void (stop ?? (async () => undefined))().then(() => {

@@ -11,7 +11,7 @@
  * by default, no rate limiter (a load test would be refused after 100 requests). `--rate-limit`
  * turns the limiter on with a budget no run reaches, so its per-request cost is measured too.
  * Access logging (INFO, one "Request handled" line per request, to a file) and metrics are on.
- * `--cpu-prof DIR` runs the server under `node --cpu-prof` and leaves the profile in DIR.
+ * `--cpu-prof DIR` runs both servers under `node --cpu-prof`, profiles in DIR/daemon and DIR/bare.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
@@ -20,7 +20,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
-import type { TargetCommand, TargetReady } from './rest-target.js';
+import type { TargetCommand, TargetReady, TargetUsage } from './rest-target.js';
 
 const TARGET_SCRIPT = path.join(path.dirname(fileURLToPath(import.meta.url)), 'rest-target.js');
 
@@ -52,17 +52,29 @@ function stopTarget(target: Target): Promise<void> {
   });
 }
 
+/** CPU time the target process has used so far (µs): per request, it does not depend on the machine's load. */
+function cpuUsage(target: Target): Promise<number> {
+  return new Promise((resolve) => {
+    target.child.once('message', (message) => resolve((message as TargetUsage).cpu_us));
+    target.child.send({ usage: true } satisfies TargetCommand);
+  });
+}
+
 interface Round {
   requests_per_s: number;
+  cpu_us_per_request: number;
   latency_p50_ms: number;
   latency_p99_ms: number;
 }
 
-async function load(url: string, connections: number, duration: number): Promise<Round> {
+async function load(target: Target, connections: number, duration: number): Promise<Round> {
+  const url = target.url;
+  const cpuBefore = await cpuUsage(target);
   const result = await autocannon({ url, connections, duration });
+  const cpuUsed = (await cpuUsage(target)) - cpuBefore;
   const failures = result.errors + result.timeouts + result.non2xx;
   if (failures > 0) throw new Error(`${url}: ${result.errors} errors, ${result.timeouts} timeouts, ${result.non2xx} non-2xx answers`);
-  return { requests_per_s: result.requests.average, latency_p50_ms: result.latency.p50, latency_p99_ms: result.latency.p99 };
+  return { requests_per_s: result.requests.average, cpu_us_per_request: cpuUsed / Math.max(1, result.requests.total), latency_p50_ms: result.latency.p50, latency_p99_ms: result.latency.p99 };
 }
 
 const median = (values: number[]): number => {
@@ -86,26 +98,27 @@ export async function runRestBench(options: RestBenchOptions) {
   const dir = mkdtempSync(path.join(tmpdir(), 'ccs-bench-rest-logs-'));
   const logFile = path.join(dir, 'server.log');
   const logFd = openSync(logFile, 'w');
-  const execArgv = options.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`] : [];
+  const profile = (name: Target['name']): string[] => (options.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${path.join(options.cpuProfDir, name)}`] : []);
   const loadBefore = loadavg();
-  const daemon = await startTarget('daemon', { args: options.rateLimit ? ['--rate-limit'] : [], execArgv, stdout: logFd });
+  const daemon = await startTarget('daemon', { args: options.rateLimit ? ['--rate-limit'] : [], execArgv: profile('daemon'), stdout: logFd });
   let bare: Target | undefined;
   try {
     const answer = await fetch(daemon.url);
     const body = await answer.text();
     if (answer.status !== 200) throw new Error(`daemon answered ${answer.status}: ${body}`);
-    bare = await startTarget('bare', { args: [], execArgv: [], stdout: 'ignore', body });
+    bare = await startTarget('bare', { args: [], execArgv: profile('bare'), stdout: 'ignore', body });
 
     const rounds: Record<Target['name'], Round[]> = { daemon: [], bare: [] };
     // Warm-up (JIT, connection pools), not counted.
-    for (const target of [daemon, bare]) await load(target.url, options.connections, 2);
+    for (const target of [daemon, bare]) await load(target, options.connections, 2);
     for (let i = 0; i < options.rounds; i++) {
       // Alternate which side goes first, so a drift in machine load hits both alike.
       const order = i % 2 === 0 ? [daemon, bare] : [bare, daemon];
-      for (const target of order) rounds[target.name].push(await load(target.url, options.connections, options.duration));
+      for (const target of order) rounds[target.name].push(await load(target, options.connections, options.duration));
     }
     const summary = (name: Target['name']) => ({
       requests_per_s_median: Math.round(median(rounds[name].map((r) => r.requests_per_s))),
+      cpu_us_per_request_median: round2(median(rounds[name].map((r) => r.cpu_us_per_request))),
       latency_p50_ms_median: median(rounds[name].map((r) => r.latency_p50_ms)),
       latency_p99_ms_median: median(rounds[name].map((r) => r.latency_p99_ms)),
       requests_per_s_rounds: rounds[name].map((r) => Math.round(r.requests_per_s)),
@@ -126,6 +139,8 @@ export async function runRestBench(options: RestBenchOptions) {
       bare_node_http: bareSummary,
       ratio_daemon_to_bare: round2(daemonSummary.requests_per_s_median / bareSummary.requests_per_s_median),
       target_ratio: 0.6,
+      // CPU time per request, bare / daemon: what the ratio would be with a core each and nothing else running.
+      cpu_ratio_bare_to_daemon: round2(bareSummary.cpu_us_per_request_median / daemonSummary.cpu_us_per_request_median),
       // Proof that access logging was on: one line per answered request.
       request_log_lines: logLines.filter((line) => line.includes('"Request handled"')).length,
       load_average_before: loadBefore.map(round2),
