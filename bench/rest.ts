@@ -4,7 +4,7 @@
  * by autocannon from this process in interleaved rounds. Prints one JSON document.
  *
  *   npm run -s bench:rest                 (builds first)
- *   node dist/bench/rest.js [--rounds 5] [--duration 5] [--connections 32]
+ *   node dist/bench/rest.js [--rounds 10] [--duration 4] [--connections 32]
  *                           [--rate-limit] [--cpu-prof DIR]
  *
  * The server runs as in production except: no spare Claude Code process (WARM_POOL_SIZE=0) and,
@@ -129,6 +129,7 @@ export async function runRestBench(options: RestBenchOptions) {
     closeSync(logFd);
     const logLines = readFileSync(logFile, 'utf8').split('\n');
     return {
+      benchmark: 'rest',
       route: 'GET /api/v1/tasks/{task_id}',
       body_bytes: Buffer.byteLength(body),
       connections: options.connections,
@@ -155,8 +156,8 @@ export async function runRestBench(options: RestBenchOptions) {
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
-      rounds: { type: 'string', default: '5' },
-      duration: { type: 'string', default: '5' },
+      rounds: { type: 'string', default: '10' },
+      duration: { type: 'string', default: '4' },
       connections: { type: 'string', default: '32' },
       'rate-limit': { type: 'boolean', default: false },
       'cpu-prof': { type: 'string' },
@@ -170,7 +171,8 @@ async function main(): Promise<void> {
     ...(values['cpu-prof'] ? { cpuProfDir: path.resolve(values['cpu-prof']) } : {}),
   });
   const machine = { cpus: cpus().length, cpu_model: cpus()[0]?.model ?? 'unknown', memory_gb: Math.round(totalmem() / 2 ** 30), node: process.version };
-  process.stdout.write(`${JSON.stringify({ date: new Date().toISOString(), machine, ...result }, null, 2)}\n`);
+  const { benchmark, ...rest } = result;
+  process.stdout.write(`${JSON.stringify({ benchmark, date: new Date().toISOString(), machine, ...rest }, null, 2)}\n`);
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
