@@ -3,7 +3,6 @@ import websocket from '@fastify/websocket';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { installAuth } from './api/auth.js';
 import { clientErrorHandler, frameworkErrorHandler, installErrorHandlers } from './api/error-handler.js';
-import { installHttpMetrics } from './api/http-metrics.js';
 import { installRateLimit, verifiedApiKey } from './api/rate-limit.js';
 import { registerDocsRoutes } from './api/routes/docs.js';
 import { registerHealthRoute } from './api/routes/health.js';
@@ -14,6 +13,7 @@ import { registerTaskRoutes } from './api/routes/tasks.js';
 import { registerUiRoutes } from './api/routes/ui.js';
 import { registerWsTicketRoute } from './api/routes/ws-tickets.js';
 import { registerTaskEventsWebSocket } from './api/ws-task-events.js';
+import { installRequestObservability } from './api/request-observability.js';
 import type { ServerContext } from './server-context.js';
 
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._-]{1,128}$/;
@@ -43,19 +43,7 @@ export async function buildApp(ctx: ServerContext): Promise<FastifyInstance> {
   installErrorHandlers(app, httpLogger);
   // The API speaks JSON only; any other body is refused with 415 rather than half-parsed.
   app.removeContentTypeParser('text/plain');
-  app.addHook('onRequest', async (request, reply) => {
-    reply.header('X-Request-Id', request.id);
-  });
-  app.addHook('onResponse', async (request, reply) => {
-    httpLogger.info('Request handled', {
-      request_id: request.id,
-      method: request.method,
-      path: request.url.split('?')[0],
-      status_code: reply.statusCode,
-      duration_ms: Math.round(reply.elapsedTime),
-    });
-  });
-  installHttpMetrics(app, ctx.metrics);
+  installRequestObservability(app, httpLogger, ctx.metrics);
   // Before auth, so that guessing keys is throttled too (per IP: only an accepted key has a budget of its own).
   if (ctx.config.api.rateLimitEnabled) {
     await installRateLimit(app, {

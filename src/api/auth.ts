@@ -37,18 +37,32 @@ function ticketParam(request: FastifyRequest): string | undefined {
 export function installAuth(app: FastifyInstance, options: { enabled: boolean; registry: TenantRegistry; tickets: WsTickets }): void {
   const { registry, tickets } = options;
   app.decorateRequest('tenant', null as unknown as Tenant);
-  app.addHook('onRequest', async (request, reply) => {
+  // Callback style: no promise per request on the hot path.
+  app.addHook('onRequest', (request, reply, done) => {
     request.tenant = registry.defaultTenant;
-    const path = request.url.split('?')[0] ?? '';
-    if (!options.enabled || PUBLIC_PATHS.has(path) || isPublicUiPath(path)) return;
+    if (!options.enabled) return done();
+    const url = request.url;
+    const query = url.indexOf('?');
+    const path = query === -1 ? url : url.slice(0, query);
+    if (PUBLIC_PATHS.has(path) || isPublicUiPath(path)) return done();
 
     const key = presentedKey(request);
-    const ticket = path.startsWith(WEBSOCKET_PREFIX) ? ticketParam(request) : undefined;
-    const tenant = key !== undefined ? registry.identify(key) : ticket !== undefined ? registry.get((await tickets.redeem(ticket)) ?? '') : null;
-    if (!tenant) {
-      const message = ticket !== undefined && key === undefined ? 'WebSocket ticket is unknown, used or expired' : undefined;
-      return sendApiError(reply.header('WWW-Authenticate', 'Bearer'), new ApiError('UNAUTHORIZED', message));
-    }
-    request.tenant = tenant;
+    const ticket = key === undefined && path.startsWith(WEBSOCKET_PREFIX) ? ticketParam(request) : undefined;
+    const admit = (tenant: Tenant | null | undefined): void => {
+      if (!tenant) {
+        const message = ticket !== undefined ? 'WebSocket ticket is unknown, used or expired' : undefined;
+        // Answered here: the request goes no further (done is not called).
+        sendApiError(reply.header('WWW-Authenticate', 'Bearer'), new ApiError('UNAUTHORIZED', message));
+        return;
+      }
+      request.tenant = tenant;
+      done();
+    };
+    if (ticket === undefined) return admit(key !== undefined ? registry.identify(key) : null);
+    // Tickets may live in Redis (shared by every instance): only this path waits on I/O.
+    tickets.redeem(ticket).then(
+      (tenantId) => admit(registry.get(tenantId ?? '')),
+      (error: unknown) => done(error instanceof Error ? error : new Error(String(error))),
+    );
   });
 }

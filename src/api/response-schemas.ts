@@ -8,8 +8,10 @@ import { DELIVERY_STATUSES, WEBHOOK_EVENTS } from '../webhooks/webhook-types.js'
 /**
  * What the API answers, as zod schemas: the OpenAPI document is generated from them, and
  * test/unit/openapi.test.ts checks at compile time that they match the types views.ts returns
- * (and at run time that real answers parse). Only the documentation uses them; responses are
- * not validated on the way out.
+ * (and at run time that real answers parse). The task routes also serialize with them
+ * (fast-json-stringify, see serialization.ts), which writes only the fields a schema names:
+ * a view field missing here is dropped on the wire, and
+ * test/integration/response-serialization.test.ts fails. Responses are not validated.
  */
 
 const timestamp = z.string().describe('ISO 8601 timestamp, UTC, e.g. 2026-01-19T10:00:00.000Z');
