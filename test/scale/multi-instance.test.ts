@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startScriptedModel, type ScriptedModel } from '../../src/dev/scripted-model/index.js';
 import type { TaskEvent } from '../../src/events/event-types.js';
 import { collectEvents, request, waitFor, waitForStatus } from '../helpers/client.js';
@@ -42,12 +42,20 @@ describe('many instances, one service (real daemons on one Redis)', () => {
     daemons = [];
   });
 
-  /** Instances share Redis and WORKSPACE_ROOT; each has its own DATA_DIR. Each test its own prefix. */
+  /**
+   * Instances share Redis and WORKSPACE_ROOT; each has its own DATA_DIR. Each test is its own
+   * deployment (its own prefix); instances started later in a test join the same one.
+   */
+  let started = 0;
+  beforeEach(() => {
+    prefix++;
+    started = 0;
+  });
   async function instances(n: number, extra: Record<string, string> = {}): Promise<DaemonProcess[]> {
-    const keyPrefix = `scale${++prefix}-${process.pid}`;
-    const started: DaemonProcess[] = [];
-    for (let i = 0; i < n; i++) started.push(await instance(keyPrefix, `inst${i}`, extra));
-    return started;
+    const keyPrefix = `scale${prefix}-${process.pid}`;
+    const out: DaemonProcess[] = [];
+    for (let i = 0; i < n; i++) out.push(await instance(keyPrefix, `inst${started++}`, extra));
+    return out;
   }
 
   async function instance(keyPrefix: string, id: string, extra: Record<string, string> = {}): Promise<DaemonProcess> {
