@@ -151,6 +151,14 @@ export class TaskExecutor {
       outputEnded();
     }
 
+    if (entry.stopReason === 'lease_lost' && !(failure instanceof FencedWriteError)) {
+      // Before touching the session: an empty patch writes nothing but is refused if another
+      // instance has taken the task over, and then its session is no longer ours to free.
+      failure = await store.updateTask(taskId, {}).then(
+        () => failure,
+        (error: unknown) => (error instanceof FencedWriteError ? error : failure),
+      );
+    }
     if (failure instanceof FencedWriteError) {
       // Another instance took the task over (our lease expired): its process must stop here, and
       // the task's record, session and stream now belong to the new owner, so nothing is written.
