@@ -10,6 +10,11 @@
  *   server_reuse  the server, a reused session (one more prompt into its live process)
  *   server_cold   the server with WARM_POOL_SIZE=0, a new session (the same cold SDK path)
  *
+ * direct_cold and server_new are measured for three sets of task options, each against a direct
+ * cold query() with the same options: the server's defaults (`default`), the seed's example
+ * (`seed`: Read, Write, Edit, Bash; acceptEdits; max_turns 50) and a random subset of tools in a
+ * random mode, drawn anew each round (`random`).
+ *
  * Each is timed from the request (POST, or the query() call) to the task's `complete` event on
  * a WebSocket (or the SDK's result), with time-to-first-event alongside. Prints JSON.
  *
@@ -23,10 +28,14 @@ import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
 import { query } from '@anthropic-ai/claude-agent-sdk';
 import { buildAgentEnv } from '../src/agent/agent-env.js';
+import { AgentSandbox } from '../src/agent/isolation/agent-sandbox.js';
+import { planIsolation } from '../src/agent/isolation/isolation-mode.js';
+import { MemoryTranscriptStore } from '../src/storage/transcripts/memory-transcript-store.js';
 import { pdeathsigAvailable } from '../src/agent/process-spawner.js';
 import { PromptChannel } from '../src/agent/prompt-channel.js';
 import { query as sdkQuery } from '../src/agent/sdk.js';
 import { hostOptions } from '../src/agent/spawn-options.js';
+import { taskPermissionSettings, ToolGate } from '../src/agent/tool-gate.js';
 import { StderrTail } from '../src/agent/stderr-tail.js';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
@@ -86,11 +95,29 @@ async function startServer(model: ScriptedModel, env: Record<string, string>): P
 
 let taskCounter = 0;
 
+/** Task options as a client sends them; null means the server's defaults. */
+interface TaskOptions {
+  allowed_tools: string[];
+  permission_mode: 'default' | 'acceptEdits';
+  max_turns: number;
+}
+
+const PROFILES = ['default', 'seed', 'random'] as const;
+type Profile = (typeof PROFILES)[number];
+const SEED_OPTIONS: TaskOptions = { allowed_tools: ['Read', 'Write', 'Edit', 'Bash'], permission_mode: 'acceptEdits', max_turns: 50 };
+const DEFAULT_OPTIONS: TaskOptions = { allowed_tools: [...DEFAULT_ALLOWED_TOOLS], permission_mode: 'acceptEdits', max_turns: 50 };
+
+function randomOptions(): TaskOptions {
+  const tools = ['Read', 'Write', 'Edit', 'Glob', 'Grep', 'Bash', 'WebFetch', 'TodoWrite'].filter(() => Math.random() < 0.5);
+  return { allowed_tools: tools, permission_mode: Math.random() < 0.5 ? 'default' : 'acceptEdits', max_turns: 2 + Math.floor(Math.random() * 60) };
+}
+
 /** POST a task, then follow its WebSocket to `complete`. */
-async function viaServer(server: BenchServer, session?: string): Promise<Sample> {
+async function viaServer(server: BenchServer, session?: string, options?: TaskOptions): Promise<Sample> {
   const taskId = `bench-${++taskCounter}`;
   const body: Record<string, unknown> = { task_id: taskId, prompt: PROMPT };
   if (session) body.session = { reuse_existing: true, session_id: session };
+  if (options) body.options = options;
   const started = performance.now();
   const response = await fetch(`${server.url}/api/v1/tasks`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   if (response.status !== 201) throw new Error(`submit failed: ${response.status} ${await response.text()}`);
@@ -116,19 +143,36 @@ async function viaServer(server: BenchServer, session?: string): Promise<Sample>
 /** query() with the server's own options, minus the server: the baseline for its overhead. */
 async function directSamePath(model: ScriptedModel, dir: string): Promise<Sample> {
   const cwd = mkdtempSync(path.join(dir, 'ws-'));
+  // The same isolation as the server's (AGENT_ISOLATION, default auto), so that it is not counted as server overhead.
+  const isolation = planIsolation(loadConfig({ CLAUDE_API_KEY: 'bench-key', ...process.env }).isolation.setting, { isRoot: process.getuid?.() === 0, platform: process.platform });
+  const sandbox = new AgentSandbox(isolation, { dataDir: path.join(dir, 'data'), workspaceRoot: dir, tenants: [{ id: 'default', workspaceDir: '' }], uidBase: 200_000 });
+  await sandbox.init();
+  const identity = sandbox.identityFor('default');
+  await sandbox.prepareWorkspace(identity, cwd);
   const host = {
-    env: buildAgentEnv({ serverEnv: process.env, passthrough: [], baseUrl: model.url, configDir: path.join(dir, 'config'), homeDir: dir, clientApp: 'bench' }),
+    env: buildAgentEnv({ serverEnv: process.env, passthrough: [], baseUrl: model.url, clientApp: 'bench' }),
     allowBypassPermissions: false,
     usePdeathsig: pdeathsigAvailable(),
     // Straight to the scripted model, which takes any key: the baseline has no credential proxy.
     credentials: new CredentialBroker(),
+    sandbox,
+    transcripts: new MemoryTranscriptStore(),
   };
-  const spec = { tools: DEFAULT_ALLOWED_TOOLS, maxTurns: 50 };
+  const home = await sandbox.createHome(identity);
   const channel = new PromptChannel();
   channel.push(PROMPT);
   const started = performance.now();
   let firstEvent = 0;
-  const options = { ...hostOptions(host, spec, 'acceptEdits', { abortController: new AbortController(), stderr: new StderrTail(), onSpawn: () => undefined, credential: host.credentials.mint() }), cwd };
+  const hooks = {
+    abortController: new AbortController(),
+    stderr: new StderrTail(),
+    toolGate: new ToolGate(),
+    credential: host.credentials.mint(),
+    onSpawn: () => undefined,
+    onExit: () => undefined,
+  };
+  hooks.toolGate.openFor(DEFAULT_ALLOWED_TOOLS);
+  const options = { ...hostOptions(host, 'acceptEdits', hooks, { identity, home }), cwd, settings: taskPermissionSettings(DEFAULT_ALLOWED_TOOLS) };
   for await (const message of sdkQuery({ prompt: channel, options })) {
     if (message.type === 'assistant' && !firstEvent) firstEvent = performance.now() - started;
     if (message.type === 'result') {
@@ -141,7 +185,7 @@ async function directSamePath(model: ScriptedModel, dir: string): Promise<Sample
 }
 
 /** The SDK called directly, as a cold query() with the same tools and limits. */
-async function direct(model: ScriptedModel, dir: string): Promise<Sample> {
+async function direct(model: ScriptedModel, dir: string, taskOptions: TaskOptions = DEFAULT_OPTIONS): Promise<Sample> {
   const cwd = mkdtempSync(path.join(dir, 'ws-'));
   const started = performance.now();
   let firstEvent = 0;
@@ -150,11 +194,11 @@ async function direct(model: ScriptedModel, dir: string): Promise<Sample> {
     options: {
       cwd,
       env: { PATH: process.env.PATH, HOME: dir, ANTHROPIC_BASE_URL: model.url, ANTHROPIC_API_KEY: 'bench-key', CLAUDE_CONFIG_DIR: path.join(dir, 'config') },
-      tools: [...DEFAULT_ALLOWED_TOOLS],
-      allowedTools: [...DEFAULT_ALLOWED_TOOLS],
-      permissionMode: 'acceptEdits',
+      tools: [...taskOptions.allowed_tools],
+      allowedTools: [...taskOptions.allowed_tools],
+      permissionMode: taskOptions.permission_mode,
       permissionPrompts: 'none',
-      maxTurns: 50,
+      maxTurns: taskOptions.max_turns,
       settingSources: ['project'],
     },
   });
@@ -211,13 +255,11 @@ async function main(): Promise<void> {
   const directDir = mkdtempSync(path.join(tmpdir(), 'ccs-bench-direct-'));
   const warm = await startServer(model, { SESSION_MAX_CONCURRENT: '4', WARM_POOL_SIZE: '1' });
   const cold = await startServer(model, { SESSION_MAX_CONCURRENT: '4', WARM_POOL_SIZE: '0' });
-  const samples: Record<'direct_cold' | 'direct_same' | 'server_new' | 'server_reuse' | 'server_cold', Sample[]> = {
-    direct_cold: [],
-    direct_same: [],
-    server_new: [],
-    server_reuse: [],
-    server_cold: [],
-  };
+  const samples: Record<string, Sample[]> = { direct_same: [], server_reuse: [], server_cold: [] };
+  for (const profile of PROFILES) {
+    samples[`direct_cold_${profile}`] = [];
+    samples[`server_new_${profile}`] = [];
+  }
 
   // Warm-up: the first CLI start pays for disk caches; it is not a fair sample for anyone.
   await direct(model, directDir);
@@ -226,26 +268,31 @@ async function main(): Promise<void> {
   const reuseSession = `session-bench-${reuseTask}`;
   await viaServer(warm, reuseSession);
 
+  type Variant = () => Promise<void>;
   for (let round = 0; round < runs; round++) {
-    const order = [0, 1, 2, 3, 4].map((i) => (i + round) % 5);
-    for (const which of order) {
-      // Let the previous sample's background work (a spare being refilled, a deleted session's
-      // process exiting) finish, so it does not eat into whichever variant runs next.
-      await until(() => warm.ctx.agents.stats().spare >= 1);
-      await new Promise((r) => setTimeout(r, SETTLE_MS));
-      if (which === 0) samples.direct_cold.push(await direct(model, directDir));
-      if (which === 1) {
-        const sample = await viaServer(warm);
-        samples.server_new.push(sample);
+    const optionsOf: Record<Profile, TaskOptions | undefined> = { default: undefined, seed: SEED_OPTIONS, random: randomOptions() };
+    const variants: Variant[] = [
+      async () => void samples.server_reuse!.push(await viaServer(warm, reuseSession)),
+      async () => void samples.direct_same!.push(await directSamePath(model, directDir)),
+      async () => {
+        samples.server_cold!.push(await viaServer(cold));
+        await fetch(`${cold.url}/api/v1/sessions/session-bench-${taskCounter}`, { method: 'DELETE' });
+      },
+    ];
+    for (const profile of PROFILES) {
+      variants.push(async () => void samples[`direct_cold_${profile}`]!.push(await direct(model, directDir, optionsOf[profile] ?? DEFAULT_OPTIONS)));
+      variants.push(async () => {
+        samples[`server_new_${profile}`]!.push(await viaServer(warm, undefined, optionsOf[profile]));
         // Done with it, as an orchestrator would be; this frees the slot for the next spare.
         await fetch(`${warm.url}/api/v1/sessions/session-bench-${taskCounter}`, { method: 'DELETE' });
-      }
-      if (which === 2) samples.server_reuse.push(await viaServer(warm, reuseSession));
-      if (which === 4) samples.direct_same.push(await directSamePath(model, directDir));
-      if (which === 3) {
-        samples.server_cold.push(await viaServer(cold));
-        await fetch(`${cold.url}/api/v1/sessions/session-bench-${taskCounter}`, { method: 'DELETE' });
-      }
+      });
+    }
+    for (let i = 0; i < variants.length; i++) {
+      // Let the previous sample's background work (a spare being refilled, a deleted session's
+      // process exiting) finish, so it does not eat into whichever variant runs next.
+      await until(() => warm.ctx.agents.stats().spare >= 1 && warm.ctx.agents.stats().exiting === 0);
+      await new Promise((r) => setTimeout(r, SETTLE_MS));
+      await variants[(i + round) % variants.length]!();
     }
   }
   await warm.close();
@@ -256,19 +303,22 @@ async function main(): Promise<void> {
       name,
       { median_ms: round1(median(list.map((s) => s.total_ms))), first_event_median_ms: round1(median(list.map((s) => s.first_event_ms))), runs: list.length },
     ]),
-  ) as Record<keyof typeof samples, { median_ms: number; first_event_median_ms: number; runs: number }>;
-  const base = summary.direct_cold.median_ms;
+  ) as Record<string, { median_ms: number; first_event_median_ms: number; runs: number }>;
+  const medianOf = (name: string) => summary[name]!.median_ms;
   const memory = await liveSessionMemory(model, Number(values['memory-sessions']));
   await model.close();
   rmSync(directDir, { recursive: true, force: true });
 
+  const ratio = (a: number, b: number) => +(a / b).toFixed(3);
   const ratios = {
-    server_new_vs_direct_cold: +(summary.server_new.median_ms / base).toFixed(3),
-    server_reuse_vs_direct_cold: +(summary.server_reuse.median_ms / base).toFixed(3),
-    server_cold_vs_direct_cold: +(summary.server_cold.median_ms / base).toFixed(3),
-  };
-  const overheadMs = round1(summary.server_cold.median_ms - summary.direct_same.median_ms);
-  const serverMs = [...samples.server_new, ...samples.server_reuse, ...samples.server_cold].map((s) => s.server_ms ?? 0);
+    ...Object.fromEntries(PROFILES.map((p) => [`server_new_${p}_vs_direct_cold_${p}`, ratio(medianOf(`server_new_${p}`), medianOf(`direct_cold_${p}`))])),
+    server_reuse_vs_direct_cold: ratio(medianOf('server_reuse'), medianOf('direct_cold_default')),
+    server_cold_vs_direct_cold: ratio(medianOf('server_cold'), medianOf('direct_cold_default')),
+  } as Record<string, number>;
+  const overheadMs = round1(medianOf('server_cold') - medianOf('direct_same'));
+  const serverMs = Object.entries(samples)
+    .filter(([name]) => name.startsWith('server_'))
+    .flatMap(([, list]) => list.map((s) => s.server_ms ?? 0));
   process.stdout.write(
     JSON.stringify(
       {
@@ -280,9 +330,9 @@ async function main(): Promise<void> {
         results: summary,
         ratios,
         targets: {
-          server_new_le_0_6: ratios.server_new_vs_direct_cold <= 0.6,
-          server_reuse_le_0_3: ratios.server_reuse_vs_direct_cold <= 0.3,
-          server_overhead_lt_15_ms: median(serverMs) < 15,
+          server_new_any_options_le_0_5: PROFILES.every((p) => ratios[`server_new_${p}_vs_direct_cold_${p}`]! <= 0.5),
+          server_reuse_le_0_2: ratios.server_reuse_vs_direct_cold! <= 0.2,
+          server_overhead_lt_10_ms: median(serverMs) < 10,
         },
         // Per task: request-to-complete minus the agent run the server timed (median, and p90).
         server_overhead_ms: { median: round1(median(serverMs)), p90: round1([...serverMs].sort((a, b) => a - b)[Math.floor(serverMs.length * 0.9)]!) },

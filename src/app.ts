@@ -11,6 +11,7 @@ import { registerSessionRoutes } from './api/routes/sessions.js';
 import { registerTaskEventRoutes } from './api/routes/task-events.js';
 import { registerTaskExtraRoutes } from './api/routes/task-extras.js';
 import { registerTaskRoutes } from './api/routes/tasks.js';
+import { registerUiRoutes } from './api/routes/ui.js';
 import { registerWsTicketRoute } from './api/routes/ws-tickets.js';
 import { registerTaskEventsWebSocket } from './api/ws-task-events.js';
 import type { ServerContext } from './server-context.js';
@@ -78,6 +79,7 @@ export async function buildApp(ctx: ServerContext): Promise<FastifyInstance> {
       const { busy, idle, spare } = ctx.agents.stats();
       return { busy, idle, spare, memory_bytes: await ctx.agents.memoryBytes() };
     },
+    isolation: () => ctx.isolation,
   });
   registerTaskRoutes(app, ctx.tasks);
   registerTaskExtraRoutes(app, { tasks: ctx.tasks, store: ctx.store });
@@ -86,5 +88,6 @@ export async function buildApp(ctx: ServerContext): Promise<FastifyInstance> {
   registerTaskEventRoutes(app, { tasks: ctx.tasks, store: ctx.store, stream: ctx.stream, logger: httpLogger });
   registerTaskEventsWebSocket(app, { tasks: ctx.tasks, stream: ctx.stream, sockets: ctx.sockets, logger: httpLogger });
   registerDocsRoutes(app);
+  registerUiRoutes(app, { authEnabled: ctx.config.api.authEnabled });
   return app;
 }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import path from 'node:path';
+import { ISOLATION_SETTINGS, type IsolationSetting } from './agent/isolation/isolation-mode.js';
 import { loadKeysFile } from './tenancy/keys-file.js';
 import type { Tenant } from './tenancy/tenant.js';
 
@@ -72,6 +73,8 @@ export interface Config {
     /** AGENT_STALL_TIMEOUT_SECONDS: a model request that sends nothing this long is cut. */
     readonly stallTimeoutSeconds: number;
   };
+  /** AGENT_ISOLATION and the first per-tenant uid (AGENT_UID_BASE) when the server runs as root. */
+  readonly isolation: { readonly setting: IsolationSetting; readonly uidBase: number };
 }
 
 export class ConfigError extends Error {
@@ -262,6 +265,10 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       retryBaseDelayMs: r.int('MODEL_RETRY_BASE_DELAY_MS', 1000, 0, 60_000),
       retryMaxDelayMs: r.int('MODEL_RETRY_MAX_DELAY_MS', 15_000, 0, 600_000),
       stallTimeoutSeconds: r.int('AGENT_STALL_TIMEOUT_SECONDS', 300, 1, 86_400),
+    },
+    isolation: {
+      setting: r.oneOf<IsolationSetting>('AGENT_ISOLATION', ISOLATION_SETTINGS, 'auto', (v) => v.toLowerCase()),
+      uidBase: r.int('AGENT_UID_BASE', 200_000, 1000, 2_000_000_000),
     },
   };
   if (config.webhooks.secret !== undefined && config.webhooks.secret.length < 16) {

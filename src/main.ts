@@ -1,3 +1,4 @@
+import { IsolationUnavailableError } from './agent/isolation/isolation-mode.js';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { createLogger } from './observability/logger.js';
@@ -7,6 +8,7 @@ import { createServerContext } from './server-context.js';
 import { VERSION } from './version.js';
 import { shutdownGracefully } from './shutdown.js';
 import { redisSecrets } from './storage/redis/redis-backend.js';
+import { listenBanner } from './listen-banner.js';
 
 async function main(): Promise<void> {
   let config;
@@ -23,7 +25,18 @@ async function main(): Promise<void> {
 
   const logger = createLogger({ level: config.server.logLevel, redact: serverRedactor([config.claude.apiKey, config.api.apiKey, ...redisSecrets(config)], process.env) });
   const serverLogger = logger.child('server');
-  const ctx = await createServerContext(config, logger);
+  let ctx;
+  try {
+    ctx = await createServerContext(config, logger);
+  } catch (error) {
+    // One line that says what to install or grant, as for a configuration problem.
+    if (error instanceof IsolationUnavailableError) {
+      process.stderr.write(`${error.message}\n`);
+      serverLogger.error(error.message);
+      process.exit(2);
+    }
+    throw error;
+  }
   const app = await buildApp(ctx);
   await app.listen({ host: config.server.host, port: config.server.port });
   // Its own port, so that Prometheus can be let in where API clients are not (and vice versa).
@@ -43,6 +56,7 @@ async function main(): Promise<void> {
     workspace_root: config.workspaceRoot,
     max_concurrent: config.sessions.maxConcurrent,
   });
+  process.stderr.write(listenBanner(app.server.address(), VERSION));
 
   let stopping = false;
   const shutdown = async (signal: string): Promise<void> => {

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { WebSocket } from 'ws';
 import { buildAgentEnv } from './agent/agent-env.js';
 import { pdeathsigAvailable } from './agent/process-spawner.js';
+import { AgentSandbox } from './agent/isolation/agent-sandbox.js';
+import { planIsolation, type IsolationMode } from './agent/isolation/isolation-mode.js';
 import { AgentProcessManager } from './agent/process-manager.js';
 import type { Config } from './config.js';
 import { agentModelEnv } from './model-proxy/agent-model-env.js';
@@ -18,6 +19,7 @@ import { serverRedactor } from './observability/redact.js';
 import { SessionService } from './sessions/session-service.js';
 import { createStore } from './storage/create-store.js';
 import { openRedisBackend, redisSecrets, type RedisBackend } from './storage/redis/redis-backend.js';
+import { createTranscriptStore } from './storage/transcripts/create-transcript-store.js';
 import type { Store } from './storage/store.js';
 import type { Scheduler } from './tasks/scheduler.js';
 import { createControlPlane } from './tasks/queue/control-plane.js';
@@ -69,6 +71,8 @@ export interface ServerContext {
   redis: RedisBackend | null;
   /** Whether storage can be reached now (Redis may be down; memory and SQLite always report up). */
   storageHealth(): StorageHealth;
+  /** How agent processes are confined (AGENT_ISOLATION), as /health reports it. */
+  isolation: IsolationMode;
   /** Prometheus metrics, served on METRICS_PORT by main.ts. */
   metrics: Metrics;
   sockets: Set<WebSocket>;
@@ -89,11 +93,19 @@ export async function createServerContext(config: Config, logger: Logger, overri
   const serverEnv = overrides.serverEnv ?? process.env;
   const isRoot = process.getuid?.() === 0;
 
-  const configDir = path.join(config.dataDir, 'claude-config');
-  const homeDir = path.join(config.dataDir, 'agent-home');
-  await Promise.all([mkdir(configDir, { recursive: true }), mkdir(homeDir, { recursive: true })]);
-
   const tenants = new TenantRegistry(config.api.tenants, config.api.apiKey, { monthlyBudgetUsd: config.monthlyBudgetUsd ?? null });
+  const isolation = planIsolation(config.isolation.setting, { isRoot, platform: process.platform });
+  logger.child('agents').info(isolation.summary, { isolation: isolation.mode });
+  const sandbox = new AgentSandbox(isolation, {
+    dataDir: config.dataDir,
+    workspaceRoot: config.workspaceRoot,
+    tenants: [tenants.defaultTenant, ...config.api.tenants].map((t) => ({ id: t.id, workspaceDir: t.workspaceDir })),
+    uidBase: config.isolation.uidBase,
+  });
+  await sandbox.init();
+  // With Redis, transcripts live there too, so a session resumes on any instance.
+  const ownTranscripts = redis ? null : createTranscriptStore({ type: config.storage.type, sqliteFile: config.storage.sqlitePath });
+  const transcriptStore = redis?.transcripts ?? ownTranscripts!;
   const tickets: WsTickets = redis?.tickets ?? new TicketStore();
   // Each tenant's subtree is created on first use and its resolver kept.
   const resolvers = new Map<string, Promise<WorkspaceResolver>>();
@@ -133,8 +145,7 @@ export async function createServerContext(config: Config, logger: Logger, overri
           serverEnv,
           passthrough: config.claude.envPassthrough,
           baseUrl: modelProxy.url,
-          configDir,
-          homeDir,
+          // No HOME or CLAUDE_CONFIG_DIR: each process gets its own (see AgentSandbox.createHome).
           clientApp: `claude-code-server/${VERSION}`,
         }),
         ...agentModelEnv(config.model.stallTimeoutSeconds * 1000),
@@ -142,12 +153,14 @@ export async function createServerContext(config: Config, logger: Logger, overri
       allowBypassPermissions: !isRoot,
       usePdeathsig,
       credentials,
+      sandbox,
+      transcripts: transcriptStore,
     },
     {
       maxProcesses: config.sessions.maxConcurrent,
       warmPoolSize: config.sessions.warmPoolSize,
-      defaultSpec: { tools: DEFAULT_ALLOWED_TOOLS, maxTurns: config.claude.maxTurns },
       defaultPermissionMode: DEFAULT_PERMISSION_MODE,
+      defaultTenantId: tenants.defaultTenant.id,
     },
     logger.child('agents'),
   );
@@ -276,6 +289,7 @@ export async function createServerContext(config: Config, logger: Logger, overri
       const health = redis?.connection.health() ?? { up: true, reason: null };
       return { type: config.storage.type, status: health.up ? 'up' : 'down', reason: health.reason };
     },
+    isolation: isolation.mode,
     metrics,
     sockets: new Set(),
     startedAt: now(),
@@ -293,6 +307,7 @@ export async function createServerContext(config: Config, logger: Logger, overri
       await control.close();
       await retention.stop();
       await store.close();
+      await ownTranscripts?.close();
       await redis?.close();
     },
   };

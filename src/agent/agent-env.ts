@@ -10,8 +10,9 @@ export interface AgentEnvInput {
   serverEnv: Readonly<Record<string, string | undefined>>;
   passthrough: readonly string[];
   baseUrl: string | undefined;
-  configDir: string;
-  homeDir: string;
+  /** Omitted when each process gets its own (see AgentSandbox.createHome). */
+  configDir?: string;
+  homeDir?: string;
   clientApp: string;
 }
 
@@ -22,9 +23,9 @@ export function buildAgentEnv(input: AgentEnvInput): Record<string, string> {
     if (value !== undefined) env[name] = value;
   }
   if (env.PATH === undefined) env.PATH = '/usr/local/bin:/usr/bin:/bin';
+  if (input.homeDir !== undefined) env.HOME = input.homeDir;
+  if (input.configDir !== undefined) env.CLAUDE_CONFIG_DIR = input.configDir;
   Object.assign(env, {
-    HOME: input.homeDir,
-    CLAUDE_CONFIG_DIR: input.configDir,
     CLAUDE_AGENT_SDK_CLIENT_APP: input.clientApp,
     // A daemon must not phone home or update itself behind its operator's back.
     DISABLE_AUTOUPDATER: '1',

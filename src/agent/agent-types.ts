@@ -6,6 +6,8 @@ export interface AgentRunRequest {
   taskId: string;
   /** Our session id: the key of the session's live process. */
   sessionId: string;
+  /** Whose task it is: its process runs in that tenant's sandbox. */
+  tenantId: string;
   prompt: string;
   cwd: string;
   /** Claude Code conversation to continue, or null for a new one. */
@@ -51,7 +53,7 @@ export interface AgentRun {
   abort(): void;
   /** The last lines the CLI wrote to stderr, for failure messages. */
   stderrTail(): string;
-  /** The agent process id once spawned (the setpriv wrapper execs into the CLI, so it is the CLI's). */
+  /** The agent process id once spawned: the CLI's, or in a sandbox bwrap's (the CLI dies with it). */
   pid(): number | null;
 }
 

@@ -5,9 +5,13 @@ import { EventMapper } from './event-mapper.js';
 import type { PromptChannel } from './prompt-channel.js';
 import type { SDKMessage, SdkQuery } from './sdk.js';
 import type { StderrTail } from './stderr-tail.js';
+import { allowedToolsKey, taskPermissionSettings, type ToolGate } from './tool-gate.js';
+import { TurnLimit } from './turn-limit.js';
 
 /** How long a closing process may take to exit by itself before it is killed. */
 const CLOSE_GRACE_MS = 3000;
+/** How long a killed process may take to be reaped before we stop waiting for it. */
+const KILL_REAP_MS = 5000;
 
 export interface LiveProcessParts {
   query: SdkQuery;
@@ -16,64 +20,112 @@ export interface LiveProcessParts {
   abortController: AbortController;
   stderr: StderrTail;
   pid: () => number | null;
+  /** Settles once the OS process is gone. */
+  exited: Promise<void>;
+  toolGate: ToolGate;
+  /** Its credential-proxy token: serves a task only while that task's turn runs. */
+  credential: ProcessCredential;
+  /** The settings the process already has (from its spawn or claim), so the first turn does not resend them. */
   permissionMode: PermissionMode;
   model: string | undefined;
-  credential: ProcessCredential;
+  allowedTools: readonly string[] | null;
 }
 
 /**
  * One Claude Code process in streaming-input mode, kept alive between tasks: each task is one
- * more prompt into it, with no spawn and no transcript reload. One turn runs at a time.
+ * more prompt into it, with no spawn and no transcript reload. One turn runs at a time, and each
+ * turn brings its own settings: permission mode, model, permission rules and tool gate for its
+ * allowed_tools, and its own turn limit.
  */
 export class LiveProcess {
   readonly key: string;
   lastUsedAt = Date.now();
   private readonly iterator: AsyncIterator<SDKMessage>;
   private alive = true;
+  private exitedFlag = false;
   private busy = false;
-  private retired = false;
   private closing: Promise<void> | null = null;
   private permissionMode: PermissionMode;
   private model: string | undefined;
+  private toolsKey: string | null;
 
   constructor(private readonly parts: LiveProcessParts) {
     this.key = parts.key;
     this.iterator = parts.query[Symbol.asyncIterator]();
     this.permissionMode = parts.permissionMode;
     this.model = parts.model;
+    this.toolsKey = parts.allowedTools === null ? null : allowedToolsKey(parts.allowedTools);
+    void parts.exited.then(() => {
+      this.exitedFlag = true;
+      this.alive = false;
+    });
   }
 
-  /** Can take another task: the process is running and nothing made it unfit. */
+  /** Can take another task: the process is running and no failure made it unfit. */
   get usable(): boolean {
-    return this.alive && !this.retired;
+    return this.alive;
   }
 
   get isBusy(): boolean {
     return this.busy;
   }
 
+  /** Whether the OS process is gone. */
+  get hasExited(): boolean {
+    return this.exitedFlag;
+  }
+
+  get exited(): Promise<void> {
+    return this.parts.exited;
+  }
+
   pid(): number | null {
     return this.parts.pid();
+  }
+
+  /**
+   * Holds the process for a task from the moment it is picked until its turn ends, so that
+   * nothing (an eviction for another task's slot) closes it in between.
+   */
+  hold(): void {
+    this.busy = true;
+  }
+
+  /** Lets go of a hold when the task did not run after all. */
+  unhold(): void {
+    this.busy = false;
+    this.lastUsedAt = Date.now();
   }
 
   runTurn(request: AgentRunRequest): AgentRun {
     this.busy = true;
     const mapper = new EventMapper(request.cwd, request.costBaselineUsd);
+    const limit = new TurnLimit(request.maxTurns);
+    let limitStop: Promise<unknown> | null = null;
     const outputs = async function* (this: LiveProcess): AsyncGenerator<AgentOutput> {
       this.parts.credential.activate(request.taskId);
       try {
         await this.applyTaskSettings(request);
+        this.parts.toolGate.openFor(request.allowedTools);
         this.parts.channel.push(request.prompt);
         for (;;) {
           const step = await this.iterator.next();
           if (step.done) throw new Error('The Claude Code process exited before the task finished');
-          for (const output of mapper.map(step.value)) {
+          let message = step.value;
+          const verdict = limit.observe(message);
+          if (verdict === 'drop') continue;
+          if (verdict === 'pass-then-stop') {
+            // No tool may run past the limit, even if the model answers before the interrupt lands.
+            this.parts.toolGate.shut(`the task reached its turn limit (${request.maxTurns})`);
+            limitStop = this.parts.query.interrupt().catch(() => undefined);
+          }
+          if (message.type === 'result' && limit.reached) {
+            await limitStop;
+            message = limit.asMaxTurnsResult(message);
+          }
+          for (const output of mapper.map(message)) {
             yield output;
-            if (output.kind !== 'result') continue;
-            // After a turn cut off by max_turns the process carries a dangling tool call into
-            // the next prompt; the next task gets a fresh process that resumes the transcript.
-            if (output.result.subtype === 'error_max_turns') this.retire();
-            return;
+            if (output.kind === 'result') return;
           }
         }
       } catch (error) {
@@ -82,6 +134,7 @@ export class LiveProcess {
         throw error;
       } finally {
         this.parts.credential.deactivate();
+        this.parts.toolGate.shut('no task is running in this agent process');
         this.busy = false;
         this.lastUsedAt = Date.now();
       }
@@ -101,40 +154,49 @@ export class LiveProcess {
     };
   }
 
-  /** Marks the process unfit for further tasks; it is closed once its current turn ends. */
-  retire(): void {
-    this.retired = true;
-  }
-
-  /** Ends the process: closing its input lets it exit cleanly; it is killed if it lingers. */
+  /**
+   * Ends the process: closing its input lets it exit cleanly; it is killed if it lingers.
+   * Resolves once the OS process is gone, so its slot can be given to another.
+   */
   close(): Promise<void> {
     if (this.closing) return this.closing;
     this.alive = false;
     this.parts.credential.revoke();
+    this.parts.toolGate.shut('the agent process is closing');
     this.parts.channel.close();
     const kill = setTimeout(() => this.parts.abortController.abort(), CLOSE_GRACE_MS);
     kill.unref();
-    // Drain what is left so the SDK's final error (if any) is not an unhandled rejection.
     this.closing = (async () => {
-      try {
-        while (!(await this.iterator.next()).done);
-      } catch {
-        // the process is going away; its last word does not matter
-      } finally {
-        clearTimeout(kill);
-      }
+      // Drain what is left so the SDK's final error (if any) is not an unhandled rejection.
+      const drained = (async () => {
+        try {
+          while (!(await this.iterator.next()).done);
+        } catch {
+          // the process is going away; its last word does not matter
+        }
+      })();
+      await Promise.race([Promise.all([drained, this.parts.exited]), delay(CLOSE_GRACE_MS + KILL_REAP_MS)]);
+      clearTimeout(kill);
+      if (!this.exitedFlag) this.parts.abortController.abort();
     })();
     return this.closing;
   }
 
   private async applyTaskSettings(request: AgentRunRequest): Promise<void> {
-    if (request.permissionMode !== this.permissionMode) {
-      await this.parts.query.setPermissionMode(request.permissionMode);
-      this.permissionMode = request.permissionMode;
-    }
-    if (request.model !== this.model) {
-      await this.parts.query.setModel(request.model);
-      this.model = request.model;
-    }
+    const { query } = this.parts;
+    const toolsKey = allowedToolsKey(request.allowedTools);
+    // Independent settings: sent together, one round trip for all of them.
+    await Promise.all([
+      request.permissionMode !== this.permissionMode ? query.setPermissionMode(request.permissionMode) : null,
+      request.model !== this.model ? query.setModel(request.model) : null,
+      toolsKey !== this.toolsKey ? query.applyFlagSettings(taskPermissionSettings(request.allowedTools)) : null,
+    ]);
+    this.permissionMode = request.permissionMode;
+    this.model = request.model;
+    this.toolsKey = toolsKey;
   }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }

@@ -1,21 +1,22 @@
 import type { Logger } from '../observability/logger.js';
 import type { PermissionMode } from '../tasks/task-types.js';
 import type { AgentOutput, AgentRun, AgentRunner, AgentRunRequest } from './agent-types.js';
+import { COLD_START_CAUSES, LostProcesses, type ColdStartCause } from './cold-start-causes.js';
 import { LiveProcess } from './live-process.js';
+import { ProcessSlots } from './process-slots.js';
 import { residentBytes } from './process-memory.js';
-import { PromptChannel } from './prompt-channel.js';
-import { query, type SdkOptions } from './sdk.js';
-import { hostOptions, spawnKey, type AgentHostConfig, type SpawnSpec } from './spawn-options.js';
-import { StderrTail } from './stderr-tail.js';
+import { ProcessLauncher } from './process-launcher.js';
+import { spawnKey, type AgentHostConfig, type SpawnSpec } from './spawn-options.js';
 import { WarmPool } from './warm-pool.js';
 
 export interface ProcessManagerSettings {
-  /** SESSION_MAX_CONCURRENT: busy, idle and spare processes together. */
+  /** SESSION_MAX_CONCURRENT: busy, idle, spare and exiting processes together. */
   maxProcesses: number;
   warmPoolSize: number;
-  /** The spawn options of a task that sets none; spares are made for these. */
-  defaultSpec: SpawnSpec;
+  /** The mode spares are started in; each task's own mode is applied when it claims one. */
   defaultPermissionMode: PermissionMode;
+  /** Spares are always kept for this tenant's sandbox (others' as their tasks ask for them). */
+  defaultTenantId: string;
 }
 
 export type ProcessSource = 'reused' | 'spare' | 'cold';
@@ -24,35 +25,59 @@ export interface ProcessStats {
   busy: number;
   idle: number;
   spare: number;
+  /** Closed or evicted processes that have not exited yet; they still hold a slot. */
+  exiting: number;
   starts: Record<ProcessSource, number>;
-  /** Cold starts of new sessions because no spare matched the task's spawn options. */
+  /** Cold starts by why no live process or spare could serve the task. */
+  cold_starts: Record<ColdStartCause, number>;
+  /** New sessions that started cold because no spare fitted (no_spare + profile_mismatch). */
   cold_no_matching_spare: number;
   evictions: number;
+}
+
+interface Acquired {
+  proc: LiveProcess;
+  source: ProcessSource;
 }
 
 /**
  * Owns every agent process: one live process per session that has one, plus the warm pool.
  * A task runs in its session's live process when there is one (reuse), else in a claimed spare
- * (new sessions), else in a fresh process that resumes the session's transcript (cold). When a
- * slot is needed, the least recently used idle process is closed; its session resumes cold.
+ * (new sessions), else in a fresh process that resumes the session's transcript (cold). Any
+ * task settings fit any process; only the spawn spec (sandbox identity) must match. When a slot
+ * is needed, the least recently used idle process is closed and waited for; its session resumes
+ * cold. A process that dies while idle is noticed and its session, too, resumes cold.
  */
 export class AgentProcessManager implements AgentRunner {
   private readonly live = new Map<string, LiveProcess>();
   private readonly pool: WarmPool;
-  private readonly stats_: ProcessStats = { busy: 0, idle: 0, spare: 0, starts: { reused: 0, spare: 0, cold: 0 }, cold_no_matching_spare: 0, evictions: 0 };
+  private readonly slots: ProcessSlots;
+  private readonly launcher: ProcessLauncher;
+  private readonly lost = new LostProcesses();
+  private readonly counters = {
+    starts: { reused: 0, spare: 0, cold: 0 } as Record<ProcessSource, number>,
+    coldStarts: Object.fromEntries(COLD_START_CAUSES.map((c) => [c, 0])) as Record<ColdStartCause, number>,
+    evictions: 0,
+  };
 
   constructor(
     private readonly host: AgentHostConfig,
     private readonly settings: ProcessManagerSettings,
     private readonly logger: Logger,
   ) {
+    this.slots = new ProcessSlots(settings.maxProcesses, () => this.live.size + this.pool.count);
+    this.launcher = new ProcessLauncher(host, logger, (exited) => this.slots.trackExit(exited));
     this.pool = new WarmPool(
       settings.warmPoolSize,
-      settings.defaultSpec,
       settings.defaultPermissionMode,
       host,
-      () => this.live.size + this.pool.count < settings.maxProcesses,
+      {
+        hasRoom: () => this.slots.hasRoomForSpare,
+        onClosing: (exited) => this.slots.trackExit(exited, () => this.pool.refill()),
+        changed: () => this.slots.changed(),
+      },
       logger,
+      { identity: host.sandbox.identityFor(settings.defaultTenantId) },
     );
   }
 
@@ -65,13 +90,30 @@ export class AgentProcessManager implements AgentRunner {
     let run: AgentRun | null = null;
     let stopRequested = false;
     const outputs = async function* (this: AgentProcessManager): AsyncGenerator<AgentOutput> {
-      const proc = await this.acquire(request);
-      if (stopRequested) return;
-      run = proc.runTurn(request);
-      try {
-        yield* run.outputs;
-      } finally {
-        this.afterTurn(request.sessionId, proc);
+      let acquired = await this.acquire(request);
+      for (let attempt = 1; ; attempt++) {
+        if (stopRequested) {
+          acquired.proc.unhold();
+          return this.afterTurn(request.sessionId, acquired.proc);
+        }
+        run = acquired.proc.runTurn(request);
+        let produced = false;
+        try {
+          for await (const output of run.outputs) {
+            produced = true;
+            yield output;
+          }
+          return;
+        } catch (error) {
+          // A reused process that died before it started the task (killed while idle, just before
+          // this task came): the client should not see that. Resume in a fresh process, once.
+          if (produced || stopRequested || attempt > 1 || acquired.source !== 'reused') throw error;
+          this.logger.warn('Reused agent process failed before the task started; resuming in a fresh process', { session_id: request.sessionId, error });
+          this.lost.set(request.sessionId, 'process_died');
+        } finally {
+          this.afterTurn(request.sessionId, acquired.proc);
+        }
+        acquired = await this.acquire(request);
       }
     }.call(this);
     return {
@@ -90,12 +132,12 @@ export class AgentProcessManager implements AgentRunner {
   }
 
   /** Closes the live process of a session (idle expiry, deletion); it can still resume cold. */
-  closeSession(sessionId: string): void {
+  closeSession(sessionId: string, cause: ColdStartCause = 'session_closed'): void {
     const proc = this.live.get(sessionId);
     if (!proc) return;
     this.live.delete(sessionId);
-    void proc.close();
-    this.pool.refill();
+    this.lost.set(sessionId, cause);
+    this.slots.trackExit(proc.close(), () => this.pool.refill());
   }
 
   /** The process a session's next task would reuse, if any. */
@@ -110,7 +152,17 @@ export class AgentProcessManager implements AgentRunner {
 
   stats(): ProcessStats {
     const busy = [...this.live.values()].filter((p) => p.isBusy).length;
-    return { ...this.stats_, starts: { ...this.stats_.starts }, busy, idle: this.live.size - busy, spare: this.pool.parked };
+    const { coldStarts } = this.counters;
+    return {
+      busy,
+      idle: this.live.size - busy,
+      spare: this.pool.parked,
+      exiting: this.slots.exitingCount,
+      starts: { ...this.counters.starts },
+      cold_starts: { ...coldStarts },
+      cold_no_matching_spare: coldStarts.no_spare + coldStarts.profile_mismatch,
+      evictions: this.counters.evictions,
+    };
   }
 
   /** Resident memory of every agent process (live and spare), in bytes. */
@@ -124,97 +176,92 @@ export class AgentProcessManager implements AgentRunner {
   async shutdown(): Promise<void> {
     const live = [...this.live.values()];
     this.live.clear();
-    await Promise.all([this.pool.close(), ...live.map((proc) => proc.close())]);
+    await Promise.all([this.pool.close(), ...live.map((proc) => proc.close()), this.slots.drain()]);
   }
 
-  private async acquire(request: AgentRunRequest): Promise<LiveProcess> {
-    const spec: SpawnSpec = { tools: request.allowedTools, maxTurns: request.maxTurns };
+  private async acquire(request: AgentRunRequest): Promise<Acquired> {
+    const spec: SpawnSpec = { identity: this.host.sandbox.identityFor(request.tenantId) };
     const key = spawnKey(spec);
+    this.pool.noteDemand(spec);
     const existing = this.live.get(request.sessionId);
-    if (existing?.usable && existing.key === key) return this.started(existing, 'reused');
-    if (existing) this.closeSession(request.sessionId);
+    if (existing?.usable && existing.key === key) return this.count({ proc: existing, source: 'reused' });
+    // The workspace must belong to the tenant's sandbox user before a new process works in it.
+    await this.host.sandbox.prepareWorkspace(spec.identity, request.cwd);
 
-    if (request.resumeSdkSessionId === null) {
-      const spare = this.pool.take(key);
+    let cause: ColdStartCause;
+    if (existing) {
+      cause = existing.key !== key ? 'profile_mismatch' : 'process_died';
+      this.closeSession(request.sessionId, cause);
+    } else {
+      cause = this.lost.take(request.sessionId) ?? 'resume';
+    }
+
+    // A new session takes a spare, including one that finishes starting while it waits for a slot.
+    const wantsSpare = request.resumeSdkSessionId === null;
+    for (;;) {
+      const spare = wantsSpare ? this.pool.take(key) : null;
       if (spare) {
-        const claimed = await this.claim(spare, request);
-        if (claimed) return this.adopt(request.sessionId, claimed, 'spare');
-      } else {
-        this.stats_.cold_no_matching_spare++;
+        this.slots.takeOver();
+        try {
+          const claimed = await this.launcher.claim(spare, request);
+          if (claimed) return this.count({ proc: this.adopt(request.sessionId, claimed), source: 'spare' });
+        } finally {
+          this.slots.release();
+        }
+        cause = 'claim_refused';
+      } else if (wantsSpare && cause !== 'claim_refused') {
+        cause = this.pool.parked > 0 ? 'profile_mismatch' : 'no_spare';
       }
+      const reserved = await this.slots.reserve(
+        () => this.freeOne(key),
+        () => wantsSpare && cause !== 'claim_refused' && this.pool.hasParked(key),
+      );
+      if (reserved) break;
     }
-    this.makeRoom();
-    return this.adopt(request.sessionId, this.coldStart(request, spec, key), 'cold');
-  }
-
-  private async claim(spare: ReturnType<WarmPool['take']> & object, request: AgentRunRequest): Promise<LiveProcess | null> {
-    const channel = new PromptChannel();
-    const claimOptions: Parameters<typeof spare.spare.claim>[0]['options'] = { cwd: request.cwd, permissionMode: request.permissionMode };
-    if (request.model !== undefined) claimOptions.model = request.model;
-    const q = spare.spare.claim({ prompt: channel, options: claimOptions });
     try {
-      await spare.spare.claimed;
-    } catch (error) {
-      this.logger.warn('Spare agent process refused the claim; starting cold', { error });
-      channel.close();
-      spare.spare.close();
-      return null;
+      this.counters.coldStarts[cause]++;
+      return this.count({ proc: this.adopt(request.sessionId, await this.launcher.coldStart(request, spec, key)), source: 'cold' });
+    } finally {
+      this.slots.release();
     }
-    return new LiveProcess({
-      query: q,
-      channel,
-      key: spare.key,
-      abortController: spare.abortController,
-      stderr: spare.stderr,
-      pid: spare.pid,
-      credential: spare.credential,
-      permissionMode: request.permissionMode,
-      model: request.model,
-    });
   }
 
-  private coldStart(request: AgentRunRequest, spec: SpawnSpec, key: string): LiveProcess {
-    const abortController = new AbortController();
-    const stderr = new StderrTail();
-    let pid: number | null = null;
-    const channel = new PromptChannel();
-    const credential = this.host.credentials.mint();
-    const options: SdkOptions = {
-      ...hostOptions(this.host, spec, request.permissionMode, { abortController, stderr, onSpawn: (p) => (pid = p), credential }),
-      cwd: request.cwd,
-    };
-    if (request.model !== undefined) options.model = request.model;
-    if (request.resumeSdkSessionId !== null) options.resume = request.resumeSdkSessionId;
-    const q = query({ prompt: channel, options });
-    return new LiveProcess({ query: q, channel, key, abortController, stderr, pid: () => pid, permissionMode: request.permissionMode, model: request.model, credential });
-  }
-
-  private adopt(sessionId: string, proc: LiveProcess, source: ProcessSource): LiveProcess {
+  private adopt(sessionId: string, proc: LiveProcess): LiveProcess {
     this.live.set(sessionId, proc);
-    return this.started(proc, source);
-  }
-
-  private started(proc: LiveProcess, source: ProcessSource): LiveProcess {
-    this.stats_.starts[source]++;
+    // A process that dies between tasks (out of memory, killed) is noticed at once: its session
+    // resumes in a fresh process next time, and its slot is free for another.
+    void proc.exited.then(() => {
+      if (this.live.get(sessionId) !== proc || proc.isBusy) return;
+      this.logger.warn('Idle agent process exited; its session will resume in a fresh process', { session_id: sessionId, pid: proc.pid() });
+      this.live.delete(sessionId);
+      this.lost.set(sessionId, 'process_died');
+      this.slots.changed();
+      this.pool.refill();
+    });
     return proc;
   }
 
-  /** Frees a slot for a new process: the least recently used idle process goes first, then a spare. */
-  private makeRoom(): void {
-    while (this.live.size + this.pool.count >= this.settings.maxProcesses) {
-      const idle = [...this.live.entries()].filter(([, p]) => !p.isBusy).sort(([, a], [, b]) => a.lastUsedAt - b.lastUsedAt)[0];
-      if (idle) {
-        this.logger.info('Evicting least recently used idle agent process', { session_id: idle[0] });
-        this.stats_.evictions++;
-        this.closeSession(idle[0]);
-        continue;
-      }
-      if (!this.pool.dropOne()) return;
+  private count(acquired: Acquired): Acquired {
+    acquired.proc.hold();
+    this.counters.starts[acquired.source]++;
+    return acquired;
+  }
+
+  /** Starts closing one process to make room: the least recently used idle one, else a spare (another spec's first). */
+  private freeOne(keep: string): boolean {
+    const idle = [...this.live.entries()].filter(([, p]) => !p.isBusy).sort(([, a], [, b]) => a.lastUsedAt - b.lastUsedAt)[0];
+    if (idle) {
+      this.logger.info('Evicting least recently used idle agent process', { session_id: idle[0] });
+      this.counters.evictions++;
+      this.closeSession(idle[0], 'evicted');
+      return true;
     }
+    return this.pool.dropOne(keep);
   }
 
   private afterTurn(sessionId: string, proc: LiveProcess): void {
-    if (!proc.usable && this.live.get(sessionId) === proc) this.closeSession(sessionId);
+    if (!proc.usable && this.live.get(sessionId) === proc) this.closeSession(sessionId, 'process_died');
+    this.slots.changed();
     // Refill only now, so prewarming never competes with a task's start for CPU.
     this.pool.refill();
   }

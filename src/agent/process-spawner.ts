@@ -1,5 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import type { Writable } from 'node:stream';
+import type { Launch } from './isolation/agent-sandbox.js';
 import type { SdkSpawnedProcess, SdkSpawnOptions } from './sdk.js';
 
 export type StderrSink = (chunk: string) => void;
@@ -22,7 +23,12 @@ export interface SpawnSettings {
   apiKey: string;
   onStderr: StderrSink;
   onSpawn: (pid: number) => void;
-  /** The process has exited (its proxy token is revoked here). */
+  /** Rewrites the launch to run inside the agent's sandbox (see isolation/agent-sandbox.ts). */
+  wrap?: (launch: Launch) => Launch;
+  /**
+   * The process is gone: exited, killed, or never started. Lets the server count only live
+   * processes, revoke the process's proxy token and remove its private home.
+   */
   onExit?: () => void;
 }
 
@@ -36,10 +42,14 @@ export interface SpawnSettings {
  *   ANTHROPIC_API_KEY, which every Bash command the agent runs would inherit.
  */
 export function spawnClaudeProcess(options: SdkSpawnOptions, settings: SpawnSettings): SdkSpawnedProcess {
-  const [command, args] = settings.usePdeathsig
-    ? ['setpriv', ['--pdeathsig', 'KILL', '--', options.command, ...options.args]]
-    : [options.command, options.args];
-  const env: NodeJS.ProcessEnv = { ...options.env, [API_KEY_FD_VARIABLE]: String(API_KEY_FD) };
+  // In a sandbox, bwrap's --die-with-parent gives the same guarantee as setpriv --pdeathsig.
+  const sandboxed = settings.wrap?.({ command: options.command, args: options.args, cwd: options.cwd, env: options.env });
+  const [command, args] = sandboxed
+    ? [sandboxed.command, sandboxed.args]
+    : settings.usePdeathsig
+      ? ['setpriv', ['--pdeathsig', 'KILL', '--', options.command, ...options.args]]
+      : [options.command, options.args];
+  const env: NodeJS.ProcessEnv = { ...(sandboxed?.env ?? options.env), [API_KEY_FD_VARIABLE]: String(API_KEY_FD) };
   delete env.ANTHROPIC_API_KEY;
   const child = spawn(command, args, {
     cwd: options.cwd,
@@ -48,7 +58,17 @@ export function spawnClaudeProcess(options: SdkSpawnOptions, settings: SpawnSett
     stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
   });
   if (child.pid !== undefined) settings.onSpawn(child.pid);
-  if (settings.onExit) child.once('exit', settings.onExit);
+  let gone = false;
+  const onGone = (): void => {
+    if (gone) return;
+    gone = true;
+    settings.onExit?.();
+  };
+  child.once('exit', onGone);
+  // A spawn that fails emits 'error' and never 'exit'.
+  child.once('error', () => {
+    if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) onGone();
+  });
   // When a claimed or long-lived process ends, the SDK waits for its exit from several places at
   // once (about a dozen 'exit' listeners); the count does not grow with turns, so this is not a leak.
   child.setMaxListeners(32);

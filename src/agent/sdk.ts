@@ -2,8 +2,10 @@
  * The only module that imports the Claude Agent SDK. Everything else goes through src/agent/,
  * so an SDK upgrade touches one place and tests can see exactly what we rely on.
  */
-export { prewarm, query } from '@anthropic-ai/claude-agent-sdk';
+export { BUILTIN_TOOL_NAMES, LEGACY_TOOL_NAME_ALIASES, prewarm, query } from '@anthropic-ai/claude-agent-sdk';
 export type {
+  HookCallback as SdkHookCallback,
+  HookJSONOutput as SdkHookOutput,
   Options as SdkOptions,
   Query as SdkQuery,
   SDKMessage,
@@ -13,6 +15,7 @@ export type {
   SessionKey as SdkSessionKey,
   SessionStore as SdkSessionStore,
   SessionStoreEntry as SdkSessionStoreEntry,
+  Settings as SdkSettings,
   SpareProcess as SdkSpareProcess,
   SpawnOptions as SdkSpawnOptions,
   SpawnedProcess as SdkSpawnedProcess,

@@ -1,8 +1,10 @@
 import type { CredentialBroker, ProcessCredential } from '../model-proxy/credential-broker.js';
 import type { PermissionMode } from '../tasks/task-types.js';
+import type { AgentSandbox, ProcessHome, SandboxIdentity } from './isolation/agent-sandbox.js';
 import { spawnClaudeProcess } from './process-spawner.js';
-import type { SdkOptions } from './sdk.js';
+import type { SdkOptions, SdkSessionStore } from './sdk.js';
 import type { StderrTail } from './stderr-tail.js';
+import type { ToolGate } from './tool-gate.js';
 
 /** What every agent process of this server shares. */
 export interface AgentHostConfig {
@@ -16,42 +18,60 @@ export interface AgentHostConfig {
    * token instead of the model key, which never leaves the server.
    */
   credentials: CredentialBroker;
+  /** How each process is confined, and its private home (see isolation/agent-sandbox.ts). */
+  sandbox: AgentSandbox;
+  /** Transcripts live here, not in a process's config dir: a session resumes in any process. */
+  transcripts: SdkSessionStore;
 }
 
 /**
- * The options a Claude Code process is started with and cannot change afterwards: a live
- * process or a spare can only serve a task that needs exactly these.
+ * What a Claude Code process is started with and cannot change afterwards, so what a spare or a
+ * live process must match to serve a task. Tools, permission mode, model and turn limit are not
+ * here: they are applied per task (claim options, flag settings, the tool gate, TurnLimit).
+ * `identity` is the sandbox the process runs in (a tenant's uid and namespaces).
  */
 export interface SpawnSpec {
-  tools: readonly string[];
-  maxTurns: number;
+  identity: SandboxIdentity;
 }
 
 export function spawnKey(spec: SpawnSpec): string {
-  return JSON.stringify({ tools: [...spec.tools].sort(), maxTurns: spec.maxTurns });
+  return JSON.stringify({ sandbox: spec.identity.key });
 }
 
 export interface ProcessHooks {
   abortController: AbortController;
   stderr: StderrTail;
   onSpawn: (pid: number) => void;
+  /** Called once when the OS process is gone (or could not be started). */
+  onExit: () => void;
+  /** The per-process check of every tool call against the current task's allowed_tools. */
+  toolGate: ToolGate;
   /** From host.credentials.mint(): handed to the CLI as its key, revoked when the process exits. */
   credential: ProcessCredential;
 }
 
-/** Options for query() and prewarm(); per-task settings (cwd, mode, model, resume) are added by the caller. */
-export function hostOptions(host: AgentHostConfig, spec: SpawnSpec, permissionMode: PermissionMode, hooks: ProcessHooks): SdkOptions {
+/** Where one process runs: its tenant's sandbox and its own HOME / CLAUDE_CONFIG_DIR. */
+export interface ProcessPlace {
+  identity: SandboxIdentity;
+  home: ProcessHome;
+}
+
+/** Options for query() and prewarm(); per-task settings (cwd, mode, model, permissions, resume) are added by the caller. */
+export function hostOptions(host: AgentHostConfig, permissionMode: PermissionMode, hooks: ProcessHooks, place: ProcessPlace): SdkOptions {
   return {
-    env: host.env,
+    env: { ...host.env, HOME: place.home.dir, CLAUDE_CONFIG_DIR: place.home.configDir },
+    sessionStore: host.transcripts,
     abortController: hooks.abortController,
-    tools: [...spec.tools],
-    allowedTools: [...spec.tools],
+    // Every built-in tool is offered; each task's allowed_tools is enforced by deny rules and the gate.
+    tools: { type: 'preset', preset: 'claude_code' },
     permissionMode,
     // Lets a later task of the same process switch to bypassPermissions; never granted as root.
     allowDangerouslySkipPermissions: host.allowBypassPermissions,
     // Nobody sits at a terminal: anything that would ask for permission is denied at once.
     permissionPrompts: 'none',
-    maxTurns: spec.maxTurns,
+    // No maxTurns: the server counts turns per task (turn-limit.ts).
+    // A gate that fails must refuse the tool, not let it through.
+    hooks: { PreToolUse: [{ hooks: [hooks.toolGate.hook], onFailure: 'block' }] },
     // Project settings carry the repository's CLAUDE.md; user settings live in our own config dir.
     settingSources: ['project'],
     stderr: hooks.stderr.write,
@@ -61,7 +81,12 @@ export function hostOptions(host: AgentHostConfig, spec: SpawnSpec, permissionMo
         apiKey: hooks.credential.token,
         onStderr: hooks.stderr.write,
         onSpawn: hooks.onSpawn,
-        onExit: hooks.credential.revoke,
+        wrap: (launch) => host.sandbox.wrap(launch, place.identity, place.home),
+        onExit: () => {
+          hooks.credential.revoke();
+          place.home.dispose();
+          hooks.onExit();
+        },
       }),
   };
 }

@@ -4,6 +4,7 @@ import type { Tenant } from '../tenancy/tenant.js';
 import type { TenantRegistry } from '../tenancy/tenant-registry.js';
 import type { WsTickets } from '../tenancy/ws-tickets.js';
 import { sendApiError } from './error-handler.js';
+import { isPublicUiPath } from './routes/ui.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -39,7 +40,7 @@ export function installAuth(app: FastifyInstance, options: { enabled: boolean; r
   app.addHook('onRequest', async (request, reply) => {
     request.tenant = registry.defaultTenant;
     const path = request.url.split('?')[0] ?? '';
-    if (!options.enabled || PUBLIC_PATHS.has(path)) return;
+    if (!options.enabled || PUBLIC_PATHS.has(path) || isPublicUiPath(path)) return;
 
     const key = presentedKey(request);
     const ticket = path.startsWith(WEBSOCKET_PREFIX) ? ticketParam(request) : undefined;

@@ -5,6 +5,7 @@ import { ApiError } from '../errors.js';
 import type { TenantRegistry } from '../tenancy/tenant-registry.js';
 import { presentedKey } from './auth.js';
 import { sendApiError } from './error-handler.js';
+import { isPublicUiPath } from './routes/ui.js';
 
 /** Never limited: load balancers and orchestrators poll it. */
 const EXEMPT_PATHS = new Set(['/health']);
@@ -63,7 +64,9 @@ export async function installRateLimit(app: FastifyInstance, settings: RateLimit
   });
   const check = app.createRateLimit();
   app.addHook('onRequest', async (request, reply) => {
-    if (EXEMPT_PATHS.has(request.url.split('?')[0] ?? '')) return;
+    const urlPath = request.url.split('?')[0] ?? '';
+    // The dashboard's own static files: one page load fetches several, and they are cheap.
+    if (EXEMPT_PATHS.has(urlPath) || isPublicUiPath(urlPath)) return;
     const outcome = await check(request);
     if (outcome.isAllowed) return;
     reply.header('x-ratelimit-limit', outcome.max);

@@ -194,6 +194,7 @@ export const healthSchema = z
         memory_bytes: z.number().int(),
       })
       .describe('Live Claude Code processes: running a task, kept for an idle session, or started ahead of need; their resident memory.'),
+    isolation: z.enum(['bwrap', 'none']).describe('How agent processes are confined (AGENT_ISOLATION); see the README\'s Security section.'),
   })
   .meta({ id: 'Health' });
 

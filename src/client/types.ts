@@ -246,6 +246,8 @@ export interface Health {
   queued_tasks: number;
   uptime_seconds: number;
   agent_processes: { busy: number; idle: number; spare: number; memory_bytes: number };
+  /** How agent processes are confined (AGENT_ISOLATION). */
+  isolation: 'bwrap' | 'none';
 }
 
 // ---- Events ---------------------------------------------------------------------------------

@@ -39,7 +39,7 @@ export interface AgentProcessMemorySample {
 
 /** What the agent process manager reports. */
 export interface AgentProcessSource {
-  stats(): { busy: number; idle: number; spare: number; starts: Record<string, number>; cold_no_matching_spare: number };
+  stats(): { busy: number; idle: number; spare: number; exiting: number; starts: Record<string, number>; cold_starts: Record<string, number>; cold_no_matching_spare: number };
   memoryBytes(): Promise<number>;
 }
 
@@ -210,12 +210,12 @@ export class Metrics {
   observeAgentProcesses(source: AgentProcessSource): void {
     new Gauge({
       name: 'agent_processes',
-      help: 'Live Claude Code processes by state: busy (running a task), idle (a session between tasks), spare (prewarmed).',
+      help: 'Live Claude Code processes by state: busy (running a task), idle (a session between tasks), spare (prewarmed), exiting (closed, not gone yet).',
       labelNames: ['state'],
       registers: [this.registry],
       collect() {
         const stats = source.stats();
-        for (const state of ['busy', 'idle', 'spare'] as const) this.set({ state }, stats[state]);
+        for (const state of ['busy', 'idle', 'spare', 'exiting'] as const) this.set({ state }, stats[state]);
       },
     });
     new Counter({
@@ -230,11 +230,21 @@ export class Metrics {
     });
     new Counter({
       name: 'agent_cold_starts_no_matching_spare_total',
-      help: 'New sessions that started cold because no spare was made for their tools and turn limit.',
+      help: 'New sessions that started cold because no spare fitted (no_spare plus profile_mismatch in agent_cold_starts_total).',
       registers: [this.registry],
       collect() {
         this.reset();
         this.inc(source.stats().cold_no_matching_spare);
+      },
+    });
+    new Counter({
+      name: 'agent_cold_starts_total',
+      help: 'Tasks that started a new agent process, by cause: no_spare, profile_mismatch, claim_refused, resume, evicted, session_closed, process_died.',
+      labelNames: ['cause'],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const [cause, count] of Object.entries(source.stats().cold_starts)) this.inc({ cause }, count);
       },
     });
     this.registerAgentProcessMemory(async () => [{ bytes: await source.memoryBytes() }]);

@@ -126,6 +126,7 @@ export class TaskExecutor {
         entry.run = this.deps.runner.start({
           taskId,
           sessionId: task.session_id,
+          tenantId: task.tenant_id,
           prompt: task.prompt,
           cwd: task.workspace,
           resumeSdkSessionId: session.sdk_session_id,

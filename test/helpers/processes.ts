@@ -1,19 +1,26 @@
 import { execFileSync } from 'node:child_process';
 
-/** Pids of live Claude Code CLI processes whose parent is `parentPid` (any parent when omitted). */
-export function claudeProcesses(parentPid?: number): number[] {
+/**
+ * Pids of live Claude Code CLI processes descending from `ancestorPid` (any when omitted). In a
+ * sandbox the CLI is a grandchild (under bwrap), not a child, of the server.
+ */
+export function claudeProcesses(ancestorPid?: number): number[] {
   let out = '';
   try {
     out = execFileSync('ps', ['-eo', 'pid=,ppid=,stat=,args='], { encoding: 'utf8' });
   } catch {
     return [];
   }
-  return out
-    .split('\n')
-    .map((line) => line.trim().split(/\s+/))
-    .filter(([, ppid, stat, ...args]) => {
+  const rows = out.split('\n').map((line) => line.trim().split(/\s+/));
+  const parentOf = new Map(rows.map(([pid, ppid]) => [Number(pid), Number(ppid)]));
+  const descends = (pid: number): boolean => {
+    for (let p = parentOf.get(pid); p !== undefined && p > 1; p = parentOf.get(p)) if (p === ancestorPid) return true;
+    return false;
+  };
+  return rows
+    .filter(([pid, , stat, ...args]) => {
       if (!stat || stat.startsWith('Z')) return false;
-      if (parentPid !== undefined && Number(ppid) !== parentPid) return false;
+      if (ancestorPid !== undefined && !descends(Number(pid))) return false;
       return args.some((a) => a.endsWith('claude-agent-sdk-linux-x64/claude'));
     })
     .map(([pid]) => Number(pid));

@@ -22,7 +22,8 @@ describe('durability: restart, kill -9 and replay across processes (sqlite, the 
   beforeAll(async () => {
     model = await startScriptedModel();
     dir = mkdtempSync(path.join(tmpdir(), 'ccs-durable-'));
-    env = { CLAUDE_API_KEY: 'test-key-durable', CLAUDE_BASE_URL: model.url, SESSION_MAX_CONCURRENT: '1' };
+    // Status polls every 50 ms would exceed the rate limit while a resume runs on a loaded machine.
+    env = { CLAUDE_API_KEY: 'test-key-durable', CLAUDE_BASE_URL: model.url, SESSION_MAX_CONCURRENT: '1', API_RATE_LIMIT_ENABLED: 'false' };
   });
   afterAll(async () => {
     for (const daemon of daemons) await daemon.stop('SIGKILL');

@@ -56,27 +56,36 @@ describe('live sessions and the warm pool (real SDK and CLI)', () => {
     expect(server.ctx.agents.livePid('session-live-1')).toBe(pid);
   });
 
-  it('a task with other spawn-time options cannot use the spare: it starts cold and is counted', async () => {
+  it('a task with other tools, mode, model or turn limit still claims the spare', async () => {
+    await waitFor(async () => server.ctx.agents.stats().spare === 1, 30_000);
     const before = server.ctx.agents.stats();
-    const done = await runTask(server, { task_id: 'odd-tools', prompt: 'hello', options: { allowed_tools: ['Read'] } });
+    const done = await runTask(server, { task_id: 'odd-tools', prompt: 'hello', options: { allowed_tools: ['Read'], permission_mode: 'plan', max_turns: 3 } });
     expect(done.status).toBe('completed');
     const after = server.ctx.agents.stats();
-    expect(after.starts.cold).toBe(before.starts.cold + 1);
-    expect(after.cold_no_matching_spare).toBe(before.cold_no_matching_spare + 1);
+    expect(after.starts.spare).toBe(before.starts.spare + 1);
+    expect(after.starts.cold).toBe(before.starts.cold);
+    expect(after.cold_no_matching_spare).toBe(before.cold_no_matching_spare);
   });
 
-  it('at the limit the least recently used idle process is evicted, and its session still resumes', async () => {
-    // Three slots: live-1's session, odd-tools' session, and the spare are all holding one.
+  it('at the limit the least recently used idle process is evicted and waited for, and its session still resumes', async () => {
+    // Three slots: live-1's session, odd-tools' session, and the spare. The first new session
+    // takes the spare; the second needs a slot, so the least recently used idle process goes.
+    await waitFor(async () => server.ctx.agents.stats().spare === 1, 30_000);
     const evictedPid = server.ctx.agents.livePid('session-live-1');
     const before = server.ctx.agents.stats();
-    await runTask(server, { task_id: 'lru-new', prompt: 'hello', options: { allowed_tools: ['Grep'] } });
-    expect(server.ctx.agents.stats().evictions).toBeGreaterThan(before.evictions);
+    await runTask(server, { task_id: 'lru-spare', prompt: 'hello', options: { allowed_tools: ['Grep'] } });
+    await runTask(server, { task_id: 'lru-cold', prompt: 'hello', options: { allowed_tools: ['Grep'] } });
+    const after = server.ctx.agents.stats();
+    expect(after.evictions).toBeGreaterThan(before.evictions);
+    expect(after.cold_starts.no_spare).toBe(before.cold_starts.no_spare + 1);
     expect(server.ctx.agents.livePid('session-live-1')).toBeNull();
-    await waitFor(async () => !isAlive(evictedPid!), 10_000);
+    // The evicted process was gone before the new one started.
+    expect(isAlive(evictedPid!)).toBe(false);
     const resumed = await runTask(server, { task_id: 'live-4', prompt: '[[script:recall]] after eviction?', session: reuse('session-live-1') });
     expect(resumed).toMatchObject({ status: 'completed', result: expect.stringContaining('mango') });
-    const { busy, idle, spare } = server.ctx.agents.stats();
-    expect(busy + idle + spare).toBeLessThanOrEqual(3);
+    expect(server.ctx.agents.stats().cold_starts.evicted).toBe(before.cold_starts.evicted + 1);
+    const { busy, idle, spare, exiting } = server.ctx.agents.stats();
+    expect(busy + idle + spare + exiting).toBeLessThanOrEqual(3);
   });
 
   it('reports busy, idle and spare processes and their memory on /health and in the metrics', async () => {
@@ -92,6 +101,8 @@ describe('live sessions and the warm pool (real SDK and CLI)', () => {
     expect(sampleValue(samples, 'agent_process_starts_total', { source: 'reused' })).toBe(stats.starts.reused);
     expect(sampleValue(samples, 'agent_process_starts_total', { source: 'cold' })).toBe(stats.starts.cold);
     expect(sampleValue(samples, 'agent_cold_starts_no_matching_spare_total')).toBe(stats.cold_no_matching_spare);
+    for (const [cause, count] of Object.entries(stats.cold_starts)) expect(sampleValue(samples, 'agent_cold_starts_total', { cause })).toBe(count);
+    expect(stats.cold_starts.evicted).toBeGreaterThan(0);
     expect(sampleValue(samples, 'agent_process_memory_bytes')).toBeGreaterThan(50 * 1024 * 1024);
   });
 });

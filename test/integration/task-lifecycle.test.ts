@@ -71,7 +71,8 @@ describe('interrupt, timeout and failure (real SDK and CLI)', () => {
     const streamed = collectEvents(`${server.wsBase}/ws/tasks/crash`);
     await waitForStatus(server.baseUrl, 'crash', ['running']);
     const pid = await waitFor(async () => server.ctx.agents.livePid('session-crash'));
-    expect(claudeProcesses(process.pid)).toContain(pid);
+    // The CLI itself, or the sandbox (bwrap) it runs in.
+    expect(claudeProcesses(process.pid).includes(pid) || claudeProcesses(pid).length > 0).toBe(true);
     process.kill(pid, 'SIGKILL');
     const { events } = await streamed;
     expect(events.find((e) => e.type === 'error')?.data).toMatchObject({ code: 'AGENT_PROCESS_FAILED', message: expect.any(String) });

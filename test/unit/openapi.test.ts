@@ -37,7 +37,7 @@ async function appWith(dir: string, env: Record<string, string>): Promise<{ ctx:
 }
 
 /** Routes that are deliberately not in the document. */
-const UNDOCUMENTED = new Set(['GET /docs/:asset']);
+const UNDOCUMENTED = new Set(['GET /docs/:asset', 'GET /ui', 'GET /ui/:asset', 'GET /ui/api/me']);
 
 /** `METHOD /path` for every route printRoutes shows (HEAD twins excluded). */
 function registeredRoutes(app: FastifyInstance): string[] {

@@ -18,6 +18,7 @@ export interface HealthSource {
   uptimeSeconds(): number;
   isShuttingDown(): boolean;
   agentProcesses(): Promise<{ busy: number; idle: number; spare: number; memory_bytes: number }>;
+  isolation(): 'bwrap' | 'none';
 }
 
 export function registerHealthRoute(app: FastifyInstance, health: HealthSource): void {
@@ -37,6 +38,7 @@ export function registerHealthRoute(app: FastifyInstance, health: HealthSource):
       queued_tasks: health.queuedTasks(),
       uptime_seconds: health.uptimeSeconds(),
       agent_processes: await health.agentProcesses(),
+      isolation: health.isolation(),
     });
   });
 }

@@ -39,9 +39,16 @@ const SYSTEM_REMINDER = /<system-reminder>[\s\S]*?<\/system-reminder>/g;
  */
 export function promptTextsOf(message: WireMessage): string[] {
   if (message.role !== 'user') return [];
-  if (message.content.some((b) => b.type === 'tool_result')) return [];
-  return message.content.map((b) => blockText(b).replace(SYSTEM_REMINDER, '').trim()).filter((t) => t !== '');
+  const texts = (blocks: readonly WireBlock[]) => blocks.map((b) => blockText(b).replace(SYSTEM_REMINDER, '').trim()).filter((t) => t !== '');
+  const lastResult = message.content.map((b) => b.type).lastIndexOf('tool_result');
+  if (lastResult === -1) return texts(message.content);
+  // A task stopped after its tools ran (interrupted, or cut at its turn limit) leaves the tool
+  // results last in the conversation, and the CLI folds the next prompt into that same message,
+  // after them and after its own interruption marker.
+  return texts(message.content.slice(lastResult + 1)).filter((t) => !INTERRUPTION_MARKER.test(t));
 }
+
+const INTERRUPTION_MARKER = /^\[Request interrupted by user[^\]]*\]$/;
 
 function toolResultText(block: WireBlock): string {
   const { content } = block;

@@ -1,0 +1,100 @@
+import { lstatSync, readlinkSync } from 'node:fs';
+import path from 'node:path';
+
+/** The host's top-level system paths, bound read-only (or recreated as the same symlinks). */
+const SYSTEM_DIRS = ['/usr', '/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32', '/etc'] as const;
+/** Bound when present: DNS on systemd hosts points /etc/resolv.conf here. */
+const OPTIONAL_SYSTEM_DIRS = ['/run/systemd/resolve'] as const;
+
+/** How the system directories look on this host: merged-/usr distributions use symlinks. */
+export type SystemLayout = ReadonlyArray<{ path: string; symlinkTo?: string }>;
+
+export function hostSystemLayout(): SystemLayout {
+  const layout: { path: string; symlinkTo?: string }[] = [];
+  for (const dir of SYSTEM_DIRS) {
+    try {
+      const stat = lstatSync(dir);
+      layout.push(stat.isSymbolicLink() ? { path: dir, symlinkTo: readlinkSync(dir) } : { path: dir });
+    } catch {
+      // absent on this host (e.g. /lib32): nothing to bind
+    }
+  }
+  return layout;
+}
+
+const isInside = (child: string, parent: string): boolean => child === parent || child.startsWith(parent.endsWith('/') ? parent : `${parent}/`);
+
+/** Parent directories of the bound paths that bwrap has to create, shallowest first. */
+function parentsToCreate(system: SystemLayout, view: SandboxView): string[] {
+  const bound = [...view.readOnly, ...view.readWrite];
+  const provided = [...system.map((e) => e.path), '/proc', '/dev', ...bound];
+  const tmpfs = ['/tmp', '/var', '/var/tmp'];
+  const parents = new Set<string>();
+  for (const target of bound) {
+    for (let dir = path.dirname(target); dir !== '/' && dir !== '.'; dir = path.dirname(dir)) {
+      if (tmpfs.includes(dir) || provided.some((p) => isInside(dir, p))) continue;
+      parents.add(dir);
+    }
+  }
+  return [...parents].sort((a, b) => a.split('/').length - b.split('/').length);
+}
+
+/** Who the agent runs as inside the sandbox. */
+export type SandboxUser =
+  /** The server is root: bwrap runs as root, then setpriv drops to this tenant's own uid. */
+  | { kind: 'uid'; uid: number; gid: number; setpriv: string }
+  /** The server is not root: an unprivileged user namespace (the host sees the server's uid). */
+  | { kind: 'userns' };
+
+/** What one agent process may see; every path is bound at the same path it has on the host. */
+export interface SandboxView {
+  readOnly: readonly string[];
+  readWrite: readonly string[];
+  /** Hidden under an empty tmpfs: other tenants' subtrees inside this tenant's tree. */
+  masked: readonly string[];
+  cwd: string;
+}
+
+/**
+ * The bwrap command line for one agent process. Nothing of the host is visible except the
+ * system directories (read-only), the view's paths and a private /tmp, /proc and /dev:
+ * DATA_DIR, the server's source tree and other tenants simply do not exist inside. The PID
+ * namespace hides every other process (the server included) and --die-with-parent kills the
+ * whole sandbox when the server dies, even by SIGKILL. The network namespace is shared on
+ * purpose: the CLI must reach the model API (or the server's credential proxy) on loopback.
+ */
+export function bwrapArgs(system: SystemLayout, view: SandboxView, user: SandboxUser, command: string, args: readonly string[]): string[] {
+  const out: string[] = ['--die-with-parent', '--new-session', '--unshare-pid', '--unshare-ipc', '--unshare-uts', '--unshare-cgroup-try'];
+  // As root, bwrap must not create a user namespace: it would map the agent to host root.
+  if (user.kind === 'userns') out.push('--unshare-user', '--disable-userns');
+  for (const entry of system) {
+    if (entry.symlinkTo !== undefined) out.push('--symlink', entry.symlinkTo, entry.path);
+    else out.push('--ro-bind', entry.path, entry.path);
+  }
+  for (const dir of OPTIONAL_SYSTEM_DIRS) out.push('--ro-bind-try', dir, dir);
+  out.push('--proc', '/proc', '--dev', '/dev', '--perms', '1777', '--tmpfs', '/tmp', '--perms', '1777', '--tmpfs', '/var/tmp');
+  // bwrap would copy the host's modes onto the parents it creates (a 0700 mkdtemp, DATA_DIR),
+  // leaving a per-tenant uid unable to reach its own bound directories: make them traverse-only
+  // (0111: nobody lists them, so the agent learns nothing of what else is there).
+  for (const dir of parentsToCreate(system, view)) out.push('--perms', '0111', '--dir', dir);
+  for (const dir of view.readOnly) out.push('--ro-bind', dir, dir);
+  for (const dir of view.readWrite) out.push('--bind', dir, dir);
+  for (const dir of view.masked) out.push('--tmpfs', dir);
+  out.push('--chdir', view.cwd, '--');
+  if (user.kind === 'uid') {
+    out.push(
+      user.setpriv,
+      `--reuid=${user.uid}`,
+      `--regid=${user.gid}`,
+      '--clear-groups',
+      '--inh-caps=-all',
+      '--bounding-set=-all',
+      // Relative to the sandbox's init; the sandbox itself dies with the server (--die-with-parent).
+      '--pdeathsig',
+      'KILL',
+      '--',
+    );
+  }
+  out.push(command, ...args);
+  return out;
+}

@@ -1,0 +1,69 @@
+import { BUILTIN_TOOL_NAMES, LEGACY_TOOL_NAME_ALIASES, type SdkHookCallback, type SdkHookOutput, type SdkSettings } from './sdk.js';
+
+/**
+ * The tool name a permission rule is about: `Bash(git:*)` → `Bash`, former names → current ones.
+ * Tool names are case-sensitive in Claude Code, so nothing is folded.
+ */
+export function toolBaseName(rule: string): string {
+  const open = rule.indexOf('(');
+  const name = (open === -1 ? rule : rule.slice(0, open)).trim();
+  return LEGACY_TOOL_NAME_ALIASES[name] ?? name;
+}
+
+/**
+ * The flag-settings permissions for one task: its `allowed_tools` as allow rules, and a deny rule
+ * for every built-in tool it did not name. Deny rules beat every permission mode (acceptEdits'
+ * automatic edit approval and bypassPermissions included), so a tool the task did not ask for is
+ * refused by the CLI itself, whatever the process was started with or allowed for an earlier task.
+ */
+export function taskPermissionSettings(allowedTools: readonly string[]): SdkSettings {
+  const named = new Set(allowedTools.map(toolBaseName));
+  const deny = BUILTIN_TOOL_NAMES.filter((tool) => !named.has(tool));
+  return { permissions: { allow: [...allowedTools], deny } };
+}
+
+/** A stable key for an allowed-tools list, to skip re-sending identical rules to a reused process. */
+export function allowedToolsKey(allowedTools: readonly string[]): string {
+  return JSON.stringify([...allowedTools].sort());
+}
+
+/**
+ * The server's own check on every tool call of one agent process, registered as a PreToolUse hook
+ * when the process starts and pointed at the current task's `allowed_tools` before each turn.
+ * It catches what the deny rules cannot name (MCP tools from a project's .mcp.json, tools newer
+ * than the SDK's list), and it shuts while no task runs or once a task hit its turn limit. A tool
+ * it lets through still goes through the CLI's rules: `Bash(git:*)` stays limited to git.
+ */
+export class ToolGate {
+  private allowed: ReadonlySet<string> = new Set();
+  private refusal = 'no task is running in this agent process';
+
+  /** Opens the gate for one task's tools. */
+  openFor(allowedTools: readonly string[]): void {
+    this.allowed = new Set(allowedTools.map(toolBaseName));
+    this.refusal = '';
+  }
+
+  /** Refuses every tool from now on, with this reason, until the next openFor(). */
+  shut(reason: string): void {
+    this.allowed = new Set();
+    this.refusal = reason;
+  }
+
+  /** Why a tool call is refused, or null when it may go on to the CLI's own permission rules. */
+  refusalFor(toolName: string): string | null {
+    if (this.refusal !== '') return `Tool ${toolName} refused: ${this.refusal}.`;
+    if (this.allowed.has(toolBaseName(toolName))) return null;
+    return `Tool ${toolName} is not in this task's allowed_tools.`;
+  }
+
+  readonly hook: SdkHookCallback = async (input) => {
+    if (input.hook_event_name !== 'PreToolUse') return {};
+    const refusal = this.refusalFor(input.tool_name);
+    if (refusal === null) return {};
+    const output: SdkHookOutput = {
+      hookSpecificOutput: { hookEventName: 'PreToolUse', permissionDecision: 'deny', permissionDecisionReason: refusal },
+    };
+    return output;
+  };
+}

@@ -1,0 +1,161 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { collectEvents, request, waitFor, waitForStatus } from '../helpers/client.js';
+import { startTestServer, type TestServer } from '../helpers/test-server.js';
+
+function inlineScript(steps: unknown[]): string {
+  return `[[script:${JSON.stringify({ steps })}]]`;
+}
+
+const bashStep = (command: string) => ({ tool: { name: 'Bash', input: { command } } });
+const reuse = (sessionId: string) => ({ reuse_existing: true, session_id: sessionId });
+const SEED_OPTIONS = { allowed_tools: ['Read', 'Write', 'Edit', 'Bash'], permission_mode: 'acceptEdits', max_turns: 50 };
+
+interface ToolResult {
+  tool_use_id: string;
+  content: string;
+  is_error: boolean;
+}
+
+/**
+ * Any task settings are served by a warm process (a claimed spare or a session's live process),
+ * and a task never gets a tool outside its allowed_tools, whatever the process allowed before.
+ */
+describe('per-task tools, mode and turn limit on warm processes (real SDK and CLI)', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({ SESSION_MAX_CONCURRENT: '3', WARM_POOL_SIZE: '1' });
+    await waitFor(async () => server.ctx.agents.stats().spare === 1, 30_000);
+  });
+  afterAll(async () => server?.close());
+
+  async function run(body: Record<string, unknown>): Promise<{ task: Record<string, unknown>; toolResults: ToolResult[] }> {
+    const submitted = await request(server.baseUrl, 'POST', '/api/v1/tasks', body);
+    expect(submitted.status).toBe(201);
+    const taskId = String(submitted.body.task_id);
+    const { events } = await collectEvents(`${server.wsBase}/ws/tasks/${taskId}`);
+    const task = await waitForStatus(server.baseUrl, taskId, ['completed', 'failed', 'interrupted', 'timed_out']);
+    const toolResults = events.filter((e) => e.type === 'tool_result').map((e) => e.data as ToolResult);
+    return { task, toolResults };
+  }
+
+  const waitForSpare = () => waitFor(async () => server.ctx.agents.stats().spare === 1, 30_000);
+  /** Done with a session, as an orchestrator would be: its process goes and a spare can take its slot. */
+  const release = async (...taskIds: string[]) => {
+    for (const id of taskIds) await request(server.baseUrl, 'DELETE', `/api/v1/sessions/session-${id}`);
+  };
+
+  it("serves the seed's example options from the spare, with no cold start", async () => {
+    await waitForSpare();
+    const before = server.ctx.agents.stats();
+    const { task } = await run({ task_id: 'seed-opts', prompt: '[[script:multi-tool]]', options: SEED_OPTIONS });
+    expect(task.status).toBe('completed');
+    const after = server.ctx.agents.stats();
+    expect(after.starts.spare).toBe(before.starts.spare + 1);
+    expect(after.starts.cold).toBe(before.starts.cold);
+    expect(readFileSync(path.join(String(task.workspace), 'multi.txt'), 'utf8')).toContain('written by multi-tool');
+    await release('seed-opts');
+  });
+
+  it('refuses a tool outside allowed_tools on a claimed spare: Bash when only Read is allowed', async () => {
+    await waitForSpare();
+    const before = server.ctx.agents.stats();
+    const { task, toolResults } = await run({
+      task_id: 'spare-no-bash',
+      prompt: inlineScript([bashStep('touch bash-ran.txt'), { text: 'tried' }]),
+      options: { allowed_tools: ['Read'] },
+    });
+    expect(server.ctx.agents.stats().starts.spare).toBe(before.starts.spare + 1);
+    expect(task.status).toBe('completed');
+    expect(toolResults).toHaveLength(1);
+    expect(toolResults[0]).toMatchObject({ is_error: true });
+    expect(existsSync(path.join(String(task.workspace), 'bash-ran.txt'))).toBe(false);
+    await release('spare-no-bash');
+  });
+
+  it('refuses Write and Edit outside allowed_tools even under acceptEdits, which approves edits by itself', async () => {
+    await waitForSpare();
+    const { task, toolResults } = await run({
+      task_id: 'spare-no-write',
+      prompt: inlineScript([{ tool: { name: 'Write', input: { file_path: 'written.txt', content: 'x' } } }, { text: 'tried' }]),
+      options: { allowed_tools: ['Read', 'Bash'], permission_mode: 'acceptEdits' },
+    });
+    expect(toolResults[0]).toMatchObject({ is_error: true });
+    expect(existsSync(path.join(String(task.workspace), 'written.txt'))).toBe(false);
+    const pid = server.ctx.agents.livePid('session-spare-no-write');
+    const edit = await run({
+      task_id: 'reuse-no-edit',
+      prompt: inlineScript([
+        bashStep('echo original > edited.txt'),
+        { tool: { name: 'Read', input: { file_path: path.join(String(task.workspace), 'edited.txt') } } },
+        { tool: { name: 'Edit', input: { file_path: path.join(String(task.workspace), 'edited.txt'), old_string: 'original', new_string: 'changed' } } },
+        { text: 'tried' },
+      ]),
+      options: { allowed_tools: ['Read', 'Bash'], permission_mode: 'acceptEdits' },
+      session: reuse('session-spare-no-write'),
+    });
+    expect(server.ctx.agents.livePid('session-spare-no-write')).toBe(pid);
+    expect(edit.toolResults.map((r) => r.is_error)).toEqual([false, false, true]);
+    expect(readFileSync(path.join(String(task.workspace), 'edited.txt'), 'utf8')).toBe('original\n');
+    await release('spare-no-write');
+  });
+
+  it('refuses a tool on a reused live process whose earlier task was allowed it', async () => {
+    const first = await run({ task_id: 'reuse-bash-1', prompt: inlineScript([bashStep('touch first.txt'), { text: 'ok' }]), options: { allowed_tools: ['Bash'] } });
+    expect(first.toolResults[0]).toMatchObject({ is_error: false });
+    expect(existsSync(path.join(String(first.task.workspace), 'first.txt'))).toBe(true);
+    const pid = server.ctx.agents.livePid('session-reuse-bash-1');
+    expect(pid).not.toBeNull();
+
+    const second = await run({
+      task_id: 'reuse-bash-2',
+      prompt: inlineScript([bashStep('touch second.txt'), { text: 'tried' }]),
+      options: { allowed_tools: ['Read'] },
+      session: reuse('session-reuse-bash-1'),
+    });
+    expect(server.ctx.agents.livePid('session-reuse-bash-1')).toBe(pid);
+    expect(second.toolResults[0]).toMatchObject({ is_error: true });
+    expect(existsSync(path.join(String(first.task.workspace), 'second.txt'))).toBe(false);
+
+    // And back: the tool is granted again when the next task asks for it, in the same process.
+    const third = await run({ task_id: 'reuse-bash-3', prompt: inlineScript([bashStep('touch third.txt'), { text: 'ok' }]), options: { allowed_tools: ['Bash'] }, session: reuse('session-reuse-bash-1') });
+    expect(server.ctx.agents.livePid('session-reuse-bash-1')).toBe(pid);
+    expect(third.toolResults[0]).toMatchObject({ is_error: false });
+    expect(existsSync(path.join(String(first.task.workspace), 'third.txt'))).toBe(true);
+    await release('reuse-bash-1');
+  });
+
+  it("stops a reused process's task at its own max_turns, as the CLI's limit does, and the session goes on", async () => {
+    await run({ task_id: 'turns-0', prompt: '[[script:remember]] remember kiwi', options: { max_turns: 50 } });
+    const pid = server.ctx.agents.livePid('session-turns-0');
+    const steps = [1, 2, 3, 4].map((n) => bashStep(`echo turn-${n} >> turns.txt`));
+    const { task, toolResults } = await run({ task_id: 'turns-1', prompt: inlineScript(steps), options: { max_turns: 2, allowed_tools: ['Bash'] }, session: reuse('session-turns-0') });
+    expect(task).toMatchObject({ status: 'failed', num_turns: 3, error: { code: 'AGENT_MAX_TURNS', message: 'The agent reached its turn limit (3 turns)' } });
+    // The tools of the last allowed turn ran; nothing after it did.
+    expect(toolResults.map((r) => r.is_error)).toEqual([false, false]);
+    expect(readFileSync(path.join(String(task.workspace), 'turns.txt'), 'utf8')).toBe('turn-1\nturn-2\n');
+    expect(server.ctx.agents.livePid('session-turns-0')).toBe(pid);
+
+    const after = await run({ task_id: 'turns-2', prompt: '[[script:recall]] still?', options: { max_turns: 1 }, session: reuse('session-turns-0') });
+    expect(after.task, JSON.stringify(after.task.error)).toMatchObject({ status: 'completed', result: expect.stringContaining('kiwi') });
+    expect(server.ctx.agents.livePid('session-turns-0')).toBe(pid);
+    await release('turns-0');
+  });
+
+  it('serves a random subset of tools, in a random mode, from a warm process', async () => {
+    await waitForSpare();
+    const before = server.ctx.agents.stats();
+    const tools = ['Read', 'Write', 'Edit', 'Glob', 'Grep', 'Bash'].filter(() => Math.random() < 0.5);
+    const { task, toolResults } = await run({
+      task_id: 'random-subset',
+      prompt: inlineScript([bashStep('touch random.txt'), { text: 'ok' }]),
+      options: { allowed_tools: tools, permission_mode: Math.random() < 0.5 ? 'acceptEdits' : 'default', max_turns: 7 },
+    });
+    expect(task.status).toBe('completed');
+    expect(server.ctx.agents.stats().starts.cold).toBe(before.starts.cold);
+    const bashAllowed = tools.includes('Bash');
+    expect(toolResults[0]).toMatchObject({ is_error: !bashAllowed });
+    expect(existsSync(path.join(String(task.workspace), 'random.txt'))).toBe(bashAllowed);
+  });
+});

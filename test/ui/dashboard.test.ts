@@ -1,0 +1,250 @@
+import { createHash } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { request, waitForStatus } from '../helpers/client.js';
+import { launchChromium, screenshot } from '../helpers/browser.js';
+import { startTestServer, type TestServer } from '../helpers/test-server.js';
+
+const ALPHA_KEY = 'alpha-ui-key-3c9a1b2d0f';
+const BETA_KEY = 'beta-ui-key-8d2e4f6a5b';
+const sha = (key: string) => createHash('sha256').update(key).digest('hex');
+/** The pages refresh every few seconds; wait for them as long as a test may take. */
+const POLL = { timeout: 45_000, interval: 100 };
+
+/** A tool call the page can show at once, then a reply held back for two minutes: time to interrupt. */
+const SLOW_PROMPT = '[[script:{"steps":[{"tool":{"name":"Bash","input":{"command":"echo warming-up","description":"say hello"}}},{"delay_ms":120000,"text":"too late"}]}]] slow work';
+
+describe('web dashboard (/ui) in headless Chromium, auth on, two tenants', () => {
+  let server: TestServer;
+  let browser: Browser;
+  const contexts: BrowserContext[] = [];
+  /** Uncaught exceptions and console errors on every page (CSP violations show up here too). */
+  const pageErrors: string[] = [];
+
+  async function newPage(): Promise<Page> {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, deviceScaleFactor: 1 });
+    contexts.push(context);
+    const page = await context.newPage();
+    page.setDefaultTimeout(45_000);
+    page.on('pageerror', (error) => pageErrors.push(`${page.url()}: ${error.message}`));
+    page.on('console', (message) => {
+      // A refused key or another tenant's id answers 401/404 by design; the browser logs those.
+      if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) pageErrors.push(`${page.url()}: ${message.text()}`);
+    });
+    return page;
+  }
+
+  async function signIn(page: Page, key: string): Promise<void> {
+    await page.goto(`${server.baseUrl}/ui`);
+    await page.fill('input[name=api_key]', key);
+    await page.click('button[type=submit]');
+    await page.waitForSelector('header.topbar');
+  }
+
+  beforeAll(async () => {
+    const keysFile = path.join(process.env.TMPDIR ?? '/tmp', `ccs-ui-keys-${process.pid}-${Date.now()}.yaml`);
+    writeFileSync(keysFile, ['tenants:', '  - id: alpha', `    key_sha256: [${sha(ALPHA_KEY)}]`, '  - id: beta', `    key_sha256: [${sha(BETA_KEY)}]`].join('\n'));
+    server = await startTestServer({ API_AUTH_ENABLED: 'true', API_KEYS_FILE: keysFile, SESSION_MAX_CONCURRENT: '3', WARM_POOL_SIZE: '0' });
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    for (const context of contexts) await context.close().catch(() => undefined);
+    await browser?.close();
+    await server?.close();
+  });
+
+  it('serves the page and its files without a key, from this server only, while the API still needs the key', async () => {
+    const page = await fetch(`${server.baseUrl}/ui`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+    const html = await page.text();
+    const assets = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]!);
+    expect(assets.length).toBeGreaterThanOrEqual(3);
+    for (const asset of assets) {
+      expect(asset.startsWith('/ui/')).toBe(true);
+      expect((await fetch(server.baseUrl + asset)).status).toBe(200);
+    }
+    expect((await fetch(`${server.baseUrl}/ui/app.js`)).headers.get('content-type')).toContain('javascript');
+    expect((await fetch(`${server.baseUrl}/ui/api/me`)).status).toBe(401);
+    expect((await fetch(`${server.baseUrl}/ui/no-such-file.js`)).status).toBe(401);
+    expect((await request(server.baseUrl, 'GET', '/ui/api/me', undefined, { 'x-api-key': ALPHA_KEY })).body).toEqual({ tenant: 'alpha', auth_enabled: true });
+  });
+
+  it('refuses a wrong key on the login page, then signs in with a right one', async () => {
+    const page = await newPage();
+    await page.goto(`${server.baseUrl}/ui`);
+    await page.waitForSelector('form.login');
+    await screenshot(page, 'login');
+    await page.fill('input[name=api_key]', 'not-a-key');
+    await page.click('button[type=submit]');
+    await expect.poll(() => page.textContent('form.login [role=alert]'), POLL).toContain('not accepted');
+    await page.fill('input[name=api_key]', ALPHA_KEY);
+    await page.click('button[type=submit]');
+    await page.waitForSelector('[data-testid=tenant]');
+    expect(await page.textContent('[data-testid=tenant]')).toContain('alpha');
+    // The key is kept for this tab only.
+    expect(await page.evaluate<string | null>("sessionStorage.getItem('ccs.apiKey')")).toBe(ALPHA_KEY);
+  });
+
+  it('submits a task from the form and shows its events, tool call and final result', async () => {
+    const page = await newPage();
+    await signIn(page, ALPHA_KEY);
+    await page.click('a[href="#/new"] >> nth=0');
+    await page.fill('textarea[name=prompt]', '[[script:multi-tool]] write a file and show it');
+    await page.fill('input[name=workspace]', 'ui-project');
+    await page.fill('input[name=task_id]', 'ui-multi');
+    await screenshot(page, 'new-task');
+    await page.click('button[type=submit]');
+    await page.waitForURL(/#\/tasks\/ui-multi$/);
+    await page.waitForSelector('[data-testid=events] [data-type=complete]');
+    const types = await Promise.all((await page.locator('[data-testid=events] > li').all()).map((item) => item.getAttribute('data-type')));
+    expect(types).toContain('tool_use');
+    expect(types).toContain('message');
+    expect(types.at(-1)).toBe('complete');
+    // Each tool call folds its result beneath it; open one and read the Bash output.
+    const bash = page.locator('details.tool', { hasText: 'Bash' }).first();
+    expect(await bash.getAttribute('open')).toBeNull();
+    await bash.locator('summary').click();
+    expect(await bash.locator('.tool-result pre').textContent()).toContain('written by multi-tool');
+    await expect.poll(() => page.getAttribute('.summary [data-status]', 'data-status'), POLL).toBe('completed');
+    await screenshot(page, 'task');
+
+    // The list shows it with tenant, tokens and cost; filtering by another status hides it.
+    await page.goto(`${server.baseUrl}/ui#/tasks`);
+    const row = page.locator('tr[data-task-id="ui-multi"]');
+    await row.waitFor();
+    expect(await row.getAttribute('data-status')).toBe('completed');
+    expect(await row.textContent()).toContain('alpha');
+    await page.selectOption('select[name=status]', 'failed');
+    await page.waitForURL(/status=failed/);
+    await page.waitForSelector('td.empty');
+    expect(await page.locator('tr[data-task-id="ui-multi"]').count()).toBe(0);
+  });
+
+  it('shows a slow task live while it runs, and interrupting it changes its status everywhere', async () => {
+    const page = await newPage();
+    await signIn(page, ALPHA_KEY);
+    const list = await newPage();
+    await signIn(list, ALPHA_KEY);
+
+    const submitted = await request(server.baseUrl, 'POST', '/api/v1/tasks', { task_id: 'ui-slow', prompt: SLOW_PROMPT, workspace: 'ui-project' }, { 'x-api-key': ALPHA_KEY });
+    expect(submitted.status).toBe(201);
+    await page.goto(`${server.baseUrl}/ui#/tasks/ui-slow`);
+    // The tool call and its result arrive over the WebSocket while the task is still running
+    // (the model holds its next reply for two minutes).
+    await page.waitForSelector('[data-testid=events] details.tool .tool-state.ok');
+    await expect.poll(() => page.getAttribute('.summary [data-status]', 'data-status'), POLL).toBe('running');
+    expect(await page.textContent('[data-testid=stream-state]')).toBe('live');
+    await expect.poll(() => list.getAttribute('tr[data-task-id="ui-slow"]', 'data-status'), POLL).toBe('running');
+    await screenshot(page, 'task-running');
+
+    // Drop the page's WebSocket from the server side: it reconnects by itself (a new ticket,
+    // ?after=<last seq>), so what follows arrives once, with no gap.
+    expect(server.ctx.sockets.size).toBe(1);
+    const dropped = [...server.ctx.sockets];
+    for (const socket of dropped) socket.terminate();
+    await expect.poll(() => [...server.ctx.sockets].filter((socket) => !dropped.includes(socket)).length, POLL).toBe(1);
+
+    await page.click('[data-testid=interrupt]');
+    await page.waitForSelector('[data-testid=events] [data-type=complete].status-interrupted');
+    await expect.poll(() => page.getAttribute('.summary [data-status]', 'data-status'), POLL).toBe('interrupted');
+    expect(await page.isDisabled('[data-testid=interrupt]')).toBe(true);
+    // The list, refreshed live, follows without a reload.
+    await expect.poll(() => list.getAttribute('tr[data-task-id="ui-slow"]', 'data-status'), POLL).toBe('interrupted');
+    const stored = await waitForStatus(server.baseUrl, 'ui-slow', ['interrupted'], undefined, { 'x-api-key': ALPHA_KEY });
+    expect(stored.status).toBe('interrupted');
+    // Every stored event is on the page exactly once, in order (tool results fold into their call).
+    const history = await request<{ events: { seq: number; type: string }[] }>(server.baseUrl, 'GET', '/api/v1/tasks/ui-slow/events?format=json', undefined, {
+      'x-api-key': ALPHA_KEY,
+    });
+    const shown = await page.locator('[data-testid=events] > li').evaluateAll((items) => items.map((item) => Number(item.getAttribute('data-seq'))));
+    expect(shown).toEqual(history.body.events.filter((e) => e.type !== 'tool_result').map((e) => e.seq));
+    expect(history.body.events.map((e) => e.type)).toContain('complete');
+  });
+
+  it('shows sessions with their tasks, and continues one from its page', async () => {
+    const page = await newPage();
+    await signIn(page, ALPHA_KEY);
+    await page.click('nav a[href="#/sessions"]');
+    await page.locator('tr[data-session-id="session-ui-multi"]').waitFor();
+    await screenshot(page, 'sessions');
+    await page.click('tr[data-session-id="session-ui-multi"] a');
+    await page.locator('tr[data-task-id="ui-multi"]').waitFor();
+    await page.click('text=Continue in this session');
+    await page.waitForSelector('select[name=continue_session]');
+    await expect.poll(() => page.inputValue('select[name=continue_session]'), POLL).toBe('session-ui-multi');
+    expect(await page.isChecked('input[name=session_mode][value=continue]')).toBe(true);
+    await page.fill('textarea[name=prompt]', 'second task in the same session');
+    await page.click('button[type=submit]');
+    await page.waitForURL(/#\/tasks\/task-/);
+    await page.waitForSelector('[data-testid=events] [data-type=complete]');
+    const taskId = decodeURIComponent(page.url().split('#/tasks/')[1]!);
+    const task = await request(server.baseUrl, 'GET', `/api/v1/tasks/${taskId}`, undefined, { 'x-api-key': ALPHA_KEY });
+    expect(task.body.session_id).toBe('session-ui-multi');
+    await page.goto(`${server.baseUrl}/ui#/tasks?session=session-ui-multi`);
+    await expect.poll(() => page.locator('tbody tr[data-task-id]').count(), POLL).toBe(2);
+    await page.goto(`${server.baseUrl}/ui#/tasks`);
+    await expect.poll(() => page.locator('tbody tr[data-task-id]').count(), POLL).toBe(3);
+    await screenshot(page, 'tasks');
+
+    // Pages follow the API's cursor: two tasks, then the oldest one, then back.
+    const ids = () => page.locator('tbody tr[data-task-id]').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-task-id')));
+    await page.goto(`${server.baseUrl}/ui#/tasks?limit=2`);
+    await expect.poll(ids, POLL).toEqual([taskId, 'ui-slow']);
+    await page.click('text=Older →');
+    await expect.poll(ids, POLL).toEqual(['ui-multi']);
+    expect(await page.isDisabled('text=Older →')).toBe(true);
+    expect(await page.textContent('[data-testid=page]')).toBe('Page 2');
+    await page.click('text=← Newer');
+    await expect.poll(ids, POLL).toEqual([taskId, 'ui-slow']);
+  });
+
+  it("does not show one tenant's tasks or sessions to another", async () => {
+    const page = await newPage();
+    await signIn(page, BETA_KEY);
+    expect(await page.textContent('[data-testid=tenant]')).toContain('beta');
+    await page.waitForSelector('[data-testid=live]:not(.stale)');
+    await page.waitForSelector('td.empty');
+    expect(await page.locator('tr[data-task-id]').count()).toBe(0);
+    await page.goto(`${server.baseUrl}/ui#/tasks/ui-multi`);
+    await page.waitForSelector('.callout-error');
+    expect(await page.textContent('main')).toContain('Task not found');
+    await page.goto(`${server.baseUrl}/ui#/sessions?status=all`);
+    await page.waitForSelector('td.empty');
+    expect(await page.locator('tr[data-session-id]').count()).toBe(0);
+  });
+
+  it('raised no script error and no console error on any page above', () => {
+    expect(pageErrors).toEqual([]);
+  });
+});
+
+describe('web dashboard with auth off', () => {
+  let server: TestServer;
+  let browser: Browser;
+  beforeAll(async () => {
+    server = await startTestServer({ WARM_POOL_SIZE: '0' });
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  it('opens straight onto the task list, with no login and no sign-out', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${server.baseUrl}/ui`);
+    await page.waitForSelector('[data-testid=tenant]');
+    expect(await page.textContent('[data-testid=tenant]')).toContain('default');
+    expect(await page.locator('text=Sign out').count()).toBe(0);
+    await request(server.baseUrl, 'POST', '/api/v1/tasks', { task_id: 'open-task', prompt: 'hello there' });
+    await expect.poll(() => page.getAttribute('tr[data-task-id="open-task"]', 'data-status'), POLL).toBe('completed');
+    await page.click('tr[data-task-id="open-task"] a');
+    await page.waitForSelector('[data-testid=events] [data-type=complete]');
+    expect(await page.textContent('[data-testid=events]')).toContain('Scripted reply to: hello there');
+    await context.close();
+  });
+});
