@@ -7,8 +7,7 @@
  *             (reserve + enqueue + claim + finish), in-process against Redis.
  *   daemons   Real daemons (STORAGE_TYPE=redis) on one Redis and the scripted model with
  *             --model-ms of latency per reply: time for 1, 2 and 3 instances to finish a burst,
- *             and one instance's task latency on Redis against SQLite. Needs the Redis store;
- *             reported as skipped while STORAGE_TYPE=redis is refused.
+ *             and one instance's task latency on Redis against SQLite.
  *
  *   npm run -s bench:scale                       (builds first)
  *   node dist/bench/scale.js [--tasks 24] [--task-ms 500] [--model-ms 1500] [--runs 6]
@@ -16,7 +15,6 @@
 import { randomBytes } from 'node:crypto';
 import { cpus, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../src/config.js';
 import { startScriptedModel } from '../src/dev/scripted-model/index.js';
 import { InProcessTaskQueue } from '../src/tasks/queue/in-process-task-queue.js';
 import { connectQueueRedis } from '../src/tasks/queue/redis-queue-client.js';
@@ -86,17 +84,7 @@ async function queueSection(redis: BenchRedis): Promise<Record<string, unknown>>
   };
 }
 
-function redisStoreAvailable(): boolean {
-  try {
-    loadConfig({ STORAGE_TYPE: 'redis', CLAUDE_API_KEY: 'probe-key-0123456789' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 async function daemonSection(redis: BenchRedis): Promise<Record<string, unknown>> {
-  if (!redisStoreAvailable()) return { skipped: 'STORAGE_TYPE=redis is not available in this build (the Redis store is not merged yet)' };
   const model = await startScriptedModel();
   const prompt = `[[script:{"steps":[{"delay_ms":${MODEL_MS},"text":"done"}]}]]`;
   try {

@@ -103,6 +103,13 @@ export const MIGRATIONS: readonly Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 4,
+    up: `
+      -- INSTANCE_ID of the instance that ran the task (one instance on SQLite, but the record says so)
+      ALTER TABLE tasks ADD COLUMN instance_id TEXT;
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

@@ -26,6 +26,7 @@ export interface TaskRow {
   request_hash: string;
   webhook: string | null;
   changed_files: string | null;
+  instance_id: string | null;
 }
 
 /** A session row is the session itself; only its status comes back as plain text. */
@@ -42,7 +43,7 @@ export interface EventRow {
 export const TASK_COLUMNS = [
   'task_id', 'session_id', 'prompt', 'workspace', 'options', 'status', 'created_at', 'started_at',
   'completed_at', 'result', 'usage', 'num_turns', 'cost_usd', 'duration_ms', 'error', 'request_hash', 'tenant_id',
-  'webhook', 'changed_files',
+  'webhook', 'changed_files', 'instance_id',
 ] as const satisfies readonly (keyof TaskRow)[];
 
 export const SESSION_COLUMNS = [
@@ -74,6 +75,7 @@ export function taskToRow(task: Task): TaskRow {
     request_hash: task.request_hash,
     webhook: task.webhook === null ? null : JSON.stringify(task.webhook),
     changed_files: task.changed_files === null ? null : JSON.stringify(task.changed_files),
+    instance_id: task.instance_id ?? null,
   };
 }
 
@@ -98,6 +100,8 @@ export function rowToTask(row: TaskRow): Task {
     request_hash: row.request_hash,
     webhook: parseNullable<WebhookTarget>(row.webhook),
     changed_files: parseNullable<ChangedFile[]>(row.changed_files),
+    // Absent until the task starts, as the other stores keep it.
+    ...(row.instance_id === null ? {} : { instance_id: row.instance_id }),
   };
 }
 

@@ -6,7 +6,7 @@ import type { ModelFailure } from '../model-proxy/model-failure.js';
 import type { EventLog } from '../events/event-log.js';
 import type { Logger } from '../observability/logger.js';
 import type { SessionService } from '../sessions/session-service.js';
-import type { Store } from '../storage/store.js';
+import { FencedWriteError, type Store } from '../storage/store.js';
 import { decideOutcome, type StopReason } from './outcome.js';
 import type { QueueItem } from './scheduler.js';
 import type { TaskFinisher } from './task-finisher.js';
@@ -152,6 +152,21 @@ export class TaskExecutor {
       outputEnded();
     }
 
+    if (entry.stopReason === 'lease_lost' && !(failure instanceof FencedWriteError)) {
+      // Before touching the session: an empty patch writes nothing but is refused if another
+      // instance has taken the task over, and then its session is no longer ours to free.
+      failure = await store.updateTask(taskId, {}).then(
+        () => failure,
+        (error: unknown) => (error instanceof FencedWriteError ? error : failure),
+      );
+    }
+    if (failure instanceof FencedWriteError) {
+      // Another instance took the task over (our lease expired): its process must stop here, and
+      // the task's record, session and stream now belong to the new owner, so nothing is written.
+      entry.run?.abort();
+      logger.warn('Task was taken over by another instance; stopped its agent here', { task_id: taskId });
+      throw failure;
+    }
     const outcome = decideOutcome({
       result,
       failure: failure ? new Error(this.deps.redact(failure.message)) : null,

@@ -60,6 +60,15 @@ describe('SqliteStore specifics', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
+  it('keeps instance_id across a reopen: absent until the task starts, then the instance that ran it', async () => {
+    const first = open();
+    await first.insertTask(makeTask({ task_id: 'placed' }));
+    expect(await first.getTask('placed')).not.toHaveProperty('instance_id');
+    await first.updateTask('placed', { status: 'running', instance_id: 'host-a-1-abcd' });
+    await first.close();
+    expect((await open().getTask('placed'))?.instance_id).toBe('host-a-1-abcd');
+  });
+
   it('creates the parent directories and the file', () => {
     open();
     expect(existsSync(file)).toBe(true);

@@ -105,10 +105,20 @@ export function taskQueueContract(name: string, factory: QueueFactory): void {
       await submit(queue, 'a');
       await submit(queue, 'b');
       await expect(queue.reserve('t')).rejects.toBeInstanceOf(QueueFullError);
-      const [a] = await claimAll(queue);
+      const a = await queue.claim('i1');
       await expect(queue.reserve('t')).rejects.toBeInstanceOf(QueueFullError);
       await queue.finish(a!, false);
       await queue.release(await queue.reserve('t'));
+    });
+
+    it('tasks running beyond one instance\'s slots (on other instances) do not shrink the queue\'s room', async () => {
+      const queue = await open({ maxConcurrent: 1, queueMax: 2 });
+      await submit(queue, 'a');
+      await submit(queue, 'b');
+      expect(await claimAll(queue)).toHaveLength(2); // two instances, one slot each
+      await submit(queue, 'c');
+      await submit(queue, 'd');
+      await expect(queue.reserve('t')).rejects.toBeInstanceOf(QueueFullError);
     });
 
     it('cancels a queued task so it is never claimed; a running or unknown one is not cancelled', async () => {

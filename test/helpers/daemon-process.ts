@@ -19,13 +19,30 @@ export interface DaemonProcess {
   exited: Promise<number | null>;
 }
 
-/** Starts the compiled daemon as `npm start` would, in its own temporary working directory. */
+/**
+ * Starts the compiled daemon as `npm start` would, in its own temporary working directory.
+ * Without an explicit port it picks one below Linux's ephemeral range (32768+, where outgoing
+ * connections take theirs) and tries another if the port is taken anyway.
+ */
 export async function startDaemon(
   env: Record<string, string>,
   options: { waitForListen?: boolean; dir?: string; port?: number } = {},
 ): Promise<DaemonProcess> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startDaemonOnce(env, { ...options, port: options.port ?? 20000 + Math.floor(Math.random() * 12000) });
+    } catch (error) {
+      if (options.port !== undefined || attempt >= 5 || !String(error).includes('EADDRINUSE')) throw error;
+    }
+  }
+}
+
+async function startDaemonOnce(
+  env: Record<string, string>,
+  options: { waitForListen?: boolean; dir?: string; port: number },
+): Promise<DaemonProcess> {
   const dir = options.dir ?? mkdtempSync(path.join(tmpdir(), 'ccs-daemon-'));
-  const port = options.port ?? 20000 + Math.floor(Math.random() * 20000);
+  const port = options.port;
   const child = spawn(process.execPath, [MAIN], {
     cwd: dir,
     // METRICS_PORT 0: daemons started side by side must not fight over the default 9090.

@@ -1,24 +1,13 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startScriptedModel, type ScriptedModel } from '../../src/dev/scripted-model/index.js';
 import type { TaskEvent } from '../../src/events/event-types.js';
 import { collectEvents, request, waitFor, waitForStatus } from '../helpers/client.js';
 import { startDaemon, type DaemonProcess } from '../helpers/daemon-process.js';
 import { childPids, isAlive } from '../helpers/processes.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
-
-/** Until the Redis store is merged, STORAGE_TYPE=redis is refused and these tests cannot run. */
-const redisStoreAvailable = (() => {
-  try {
-    loadConfig({ STORAGE_TYPE: 'redis', CLAUDE_API_KEY: 'probe-key-0123456789' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
 
 const LEASE_SECONDS = 2;
 const TERMINAL = ['completed', 'failed', 'interrupted', 'timed_out'];
@@ -29,7 +18,7 @@ function expectGapFree(events: TaskEvent[]): void {
   expect(events.at(-1)?.type).toBe('complete');
 }
 
-describe.skipIf(!redisStoreAvailable)('many instances, one service (real daemons on one Redis)', () => {
+describe('many instances, one service (real daemons on one Redis)', () => {
   let redis: RedisServer;
   let model: ScriptedModel;
   let root: string;
@@ -53,12 +42,20 @@ describe.skipIf(!redisStoreAvailable)('many instances, one service (real daemons
     daemons = [];
   });
 
-  /** Instances share Redis and WORKSPACE_ROOT; each has its own DATA_DIR. Each test its own prefix. */
+  /**
+   * Instances share Redis and WORKSPACE_ROOT; each has its own DATA_DIR. Each test is its own
+   * deployment (its own prefix); instances started later in a test join the same one.
+   */
+  let started = 0;
+  beforeEach(() => {
+    prefix++;
+    started = 0;
+  });
   async function instances(n: number, extra: Record<string, string> = {}): Promise<DaemonProcess[]> {
-    const keyPrefix = `scale${++prefix}-${process.pid}`;
-    const started: DaemonProcess[] = [];
-    for (let i = 0; i < n; i++) started.push(await instance(keyPrefix, `inst${i}`, extra));
-    return started;
+    const keyPrefix = `scale${prefix}-${process.pid}`;
+    const out: DaemonProcess[] = [];
+    for (let i = 0; i < n; i++) out.push(await instance(keyPrefix, `inst${started++}`, extra));
+    return out;
   }
 
   async function instance(keyPrefix: string, id: string, extra: Record<string, string> = {}): Promise<DaemonProcess> {

@@ -20,6 +20,22 @@ export class RedisKeys {
   fence(taskId: string): string {
     return `${this.taskTag(taskId)}:fence`;
   }
+  /** The unified diff of the task's workspace changes. */
+  diff(taskId: string): string {
+    return `${this.taskTag(taskId)}:diff`;
+  }
+  /** The task's webhook deliveries, members `<created_at>\0<webhook_id>`. */
+  taskWebhooks(taskId: string): string {
+    return `${this.taskTag(taskId)}:webhooks`;
+  }
+  /** One webhook delivery (a hash); the outbox scripts build the same name. */
+  webhook(webhookId: string): string {
+    return `${this.prefix}:wh:${webhookId}`;
+  }
+  /** Pending deliveries by due time, members `<next_attempt_at>\0<webhook_id>`. */
+  webhookDueIndex(): string {
+    return `${this.prefix}:idx:webhooks:due`;
+  }
   session(sessionId: string): string {
     return `${this.prefix}:s:${sessionId}`;
   }

@@ -2,6 +2,7 @@ import { ErrorReply } from 'redis';
 import type { TaskEvent } from '../../events/event-types.js';
 import type { Session, SessionPatch } from '../../sessions/session-types.js';
 import type { Task, TaskPatch, TaskStatus } from '../../tasks/task-types.js';
+import type { WebhookDelivery, WebhookDeliveryPatch } from '../../webhooks/webhook-types.js';
 import {
   decodeCursor,
   encodeCursor,
@@ -14,7 +15,8 @@ import {
 import { pairsToObject } from './lua-script.js';
 import { asStorageError, type RedisConnection, type RedisClient } from './redis-connection.js';
 import { idOfMember, indexMember, RedisKeys } from './redis-keys.js';
-import { decodeSession, decodeTask, encodeFields } from './redis-records.js';
+import { CLAIM_DUE_DELIVERIES, INSERT_DELIVERY, SAVE_DIFF, TENANT_SPEND, UPDATE_DELIVERY } from './redis-outbox-scripts.js';
+import { decodeDelivery, decodeSession, decodeTask, encodeFields } from './redis-records.js';
 import { DELETE_SESSION, INSERT_SESSION, UPDATE_SESSION } from './redis-session-scripts.js';
 import { APPEND_EVENT, INSERT_TASK, PRUNE_FINISHED, UPDATE_TASK } from './redis-task-scripts.js';
 
@@ -92,6 +94,43 @@ export class RedisStore implements Store {
     const max = count(limit);
     if (max === 0) return 0;
     return Number(await this.call((c) => PRUNE_FINISHED.run(c, [], [this.keys.prefix, cutoffIso, String(max)])));
+  }
+
+  async tenantSpendSince(tenantId: string, sinceIso: string): Promise<number> {
+    const index = this.keys.taskIndex({ tenant: tenantId });
+    return Number(await this.call((c) => TENANT_SPEND.run(c, [index], [this.keys.prefix, sinceIso])));
+  }
+
+  async saveTaskDiff(taskId: string, diff: string): Promise<void> {
+    await this.call((c) => SAVE_DIFF.run(c, [this.keys.diff(taskId), this.keys.fence(taskId)], [this.fence(taskId), taskId, diff]));
+  }
+
+  async getTaskDiff(taskId: string): Promise<string | null> {
+    return this.call((c) => c.get(this.keys.diff(taskId)));
+  }
+
+  async insertWebhookDelivery(delivery: WebhookDelivery): Promise<void> {
+    const keys = [this.keys.webhook(delivery.webhook_id), this.keys.taskWebhooks(delivery.task_id), this.keys.webhookDueIndex()];
+    await this.call((c) => INSERT_DELIVERY.run(c, keys, [delivery.webhook_id, delivery.created_at, ...encodeFields(delivery)]));
+  }
+
+  async claimDueWebhookDeliveries(nowIso: string, leaseUntilIso: string, limit: number): Promise<WebhookDelivery[]> {
+    const max = count(limit);
+    if (max === 0) return [];
+    const args = [this.keys.prefix, nowIso, JSON.stringify(leaseUntilIso), leaseUntilIso, String(max)];
+    const reply = (await this.call((c) => CLAIM_DUE_DELIVERIES.run(c, [this.keys.webhookDueIndex()], args))) as unknown[];
+    return reply.map((fields) => decodeDelivery(pairsToObject(fields)));
+  }
+
+  async updateWebhookDelivery(webhookId: string, patch: WebhookDeliveryPatch): Promise<void> {
+    const keys = [this.keys.webhook(webhookId), this.keys.webhookDueIndex()];
+    await this.call((c) => UPDATE_DELIVERY.run(c, keys, [webhookId, ...encodeFields(patch)]));
+  }
+
+  async listWebhookDeliveries(taskId: string): Promise<WebhookDelivery[]> {
+    const members = await this.call((c) => c.zRange(this.keys.taskWebhooks(taskId), '-', '+', { BY: 'LEX' }));
+    const hashes = await this.call((c) => Promise.all(members.map((m) => c.hGetAll(this.keys.webhook(idOfMember(m))))));
+    return hashes.filter((h) => Object.keys(h).length > 0).map(decodeDelivery);
   }
 
   async insertSession(session: Session): Promise<{ inserted: boolean; session: Session }> {

@@ -1,4 +1,5 @@
 import { FENCE_CHECK_LUA, LuaScript } from './lua-script.js';
+import { DELETE_TASK_EXTRAS_LUA } from './redis-outbox-scripts.js';
 
 /**
  * Lua for task records. A task is a hash of JSON-encoded fields; the indexes a listing or
@@ -64,9 +65,9 @@ return redis.call('HGETALL', KEYS[1])
 
 /**
  * ARGV: prefix, cutoff, limit. Deletes up to `limit` finished tasks completed before the
- * cutoff, with their events and fence. Returns how many.
+ * cutoff, with their events, fence, diff and webhook deliveries. Returns how many.
  */
-export const PRUNE_FINISHED = new LuaScript(`${INDEX_LUA}
+export const PRUNE_FINISHED = new LuaScript(`${INDEX_LUA}${DELETE_TASK_EXTRAS_LUA}
 local p = ARGV[1]
 local members = redis.call('ZRANGE', p .. ':idx:finished', '-', '(' .. ARGV[2], 'BYLEX', 'LIMIT', 0, tonumber(ARGV[3]))
 for _, m in ipairs(members) do
@@ -76,6 +77,7 @@ for _, m in ipairs(members) do
   unindex(p, id, values)
   redis.call('ZREM', p .. ':idx:finished', m)
   redis.call('DEL', tag .. ':task', tag .. ':events', tag .. ':fence')
+  delete_task_extras(p, tag)
 end
 return #members
 `);

@@ -37,8 +37,10 @@ export class InProcessTaskQueue implements TaskQueue {
   async reserve(tenantId: string): Promise<Reservation> {
     const reserved = [...this.reservations.values()].filter((r) => r.tenantId === tenantId).length;
     const queued = this.queued.filter((i) => i.tenantId === tenantId).length;
-    const running = this.runningPerTenant.get(tenantId) ?? 0;
-    if (running + queued + reserved >= tenantBound(this.limits, tenantId)) {
+    const bound = tenantBound(this.limits, tenantId);
+    // As in the Redis queue: running tasks count up to one instance's slots for the tenant.
+    const running = Math.min(this.runningPerTenant.get(tenantId) ?? 0, bound - this.limits.queueMax);
+    if (running + queued + reserved >= bound) {
       throw new QueueFullError(tenantId, this.queued.length, this.running.size);
     }
     const reservation = { tenantId, id: randomUUID() };

@@ -9,10 +9,15 @@ import { luaScript } from './redis-queue-client.js';
 
 const NOW = `local t = redis.call('TIME'); local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
 
-/** KEYS: tenantRunning, tenantQueued, reserved(tenant), queued, running. ARGV: tenant, reservationId, bound, ttlMs */
+/**
+ * KEYS: tenantRunning, tenantQueued, reserved(tenant), queued, running. ARGV: tenant, reservationId, bound, ttlMs, slots.
+ * Running tasks count only up to one instance's slots for the tenant (`slots`): tasks running on
+ * other instances must not eat the room TASK_QUEUE_MAX gives the queue, as on a single server.
+ */
 export const RESERVE = luaScript(`${NOW}
 redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now)
-local held = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0') + tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '0') + redis.call('ZCARD', KEYS[3])
+local running = math.min(tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0'), tonumber(ARGV[5]))
+local held = running + tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '0') + redis.call('ZCARD', KEYS[3])
 if held >= tonumber(ARGV[3]) then return {0, redis.call('ZCARD', KEYS[4]), redis.call('ZCARD', KEYS[5])} end
 redis.call('ZADD', KEYS[3], now + tonumber(ARGV[4]), ARGV[2])
 redis.call('PEXPIRE', KEYS[3], ARGV[4])

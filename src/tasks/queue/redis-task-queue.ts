@@ -73,7 +73,7 @@ export class RedisTaskQueue implements TaskQueue {
     const [ok, queued, running] = await this.redis.script<[number, number, number]>(
       lua.RESERVE,
       [this.key('tenant-running'), this.key('tenant-queued'), this.key(`reserved:${tenantId}`), this.key('queued'), this.key('running')],
-      [tenantId, id, tenantBound(this.limits, tenantId), RESERVATION_TTL_MS],
+      [tenantId, id, tenantBound(this.limits, tenantId), RESERVATION_TTL_MS, tenantBound(this.limits, tenantId) - this.limits.queueMax],
     );
     if (ok !== 1) throw new QueueFullError(tenantId, queued, running);
     return { tenantId, id };
