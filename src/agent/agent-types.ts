@@ -21,6 +21,24 @@ export interface AgentRunRequest {
    * reported when the previous task of the session ended, subtracted to get this task's cost.
    */
   costBaselineUsd: number;
+  /** Tools whose every call waits for the client's answer (options.require_approval); null for none. */
+  approval?: ToolApproval | null;
+}
+
+/** A tool call held by the tool gate until the client allows or denies it. */
+export interface ToolCallForApproval {
+  toolName: string;
+  input: Record<string, unknown>;
+  toolUseId: string | null;
+}
+
+export type ApprovalDecision = { allow: true; updatedInput: Record<string, unknown> | null } | { allow: false; message: string };
+
+export interface ToolApproval {
+  /** Tool names (base names, as in allowed_tools) that need an answer. */
+  tools: readonly string[];
+  /** Resolves with the client's answer, or a denial (timeout, task ended): never rejects. */
+  ask(call: ToolCallForApproval): Promise<ApprovalDecision>;
 }
 
 export interface AgentResult {

@@ -106,7 +106,7 @@ export class LiveProcess {
       this.parts.credential.activate(request.taskId);
       try {
         await this.applyTaskSettings(request);
-        this.parts.toolGate.openFor(request.allowedTools);
+        this.parts.toolGate.openFor(request.allowedTools, request.approval ?? null);
         this.parts.channel.push(request.prompt);
         for (;;) {
           const step = await this.iterator.next();

@@ -2,7 +2,7 @@ import { taskError, type TaskError } from '../errors.js';
 import type { AgentResult } from '../agent/agent-types.js';
 import { ZERO_USAGE, type TaskOutcome } from './task-finisher.js';
 
-export type StopReason = 'interrupted' | 'timed_out' | 'session_deleted' | 'shutdown' | 'model_failure' | 'lease_lost';
+export type StopReason = 'interrupted' | 'timed_out' | 'session_deleted' | 'shutdown' | 'model_failure' | 'lease_lost' | 'budget_exceeded';
 
 const MAX_ERROR_MESSAGE = 2000;
 
@@ -20,6 +20,8 @@ export function decideOutcome(input: {
   timeoutSeconds: number | null;
   /** What the credential proxy reported when it gave up on a model request of this task. */
   modelFailure?: TaskError | null;
+  /** options.max_budget_usd and the most the task was seen to spend (progress events, result). */
+  budget?: { limitUsd: number | null; spentUsd: number };
 }): TaskOutcome {
   const { result } = input;
   const base = {
@@ -40,6 +42,12 @@ export function decideOutcome(input: {
       return { ...base, status: 'interrupted', error: taskError('LEASE_LOST', 'Task was stopped because this instance could not renew its lease; another instance may have taken it over') };
     case 'timed_out':
       return { ...base, status: 'timed_out', error: taskError('TASK_TIMEOUT', `Task exceeded its timeout of ${input.timeoutSeconds} s`) };
+    case 'budget_exceeded': {
+      // The spend so far: the result's total if the stopped turn still produced one, else the last progress.
+      const spent = Math.max(base.cost_usd, input.budget?.spentUsd ?? 0);
+      const limit = input.budget?.limitUsd ?? 0;
+      return { ...base, cost_usd: spent, status: 'failed', error: taskError('BUDGET_EXCEEDED', `Task spent $${spent.toFixed(4)}, more than its max_budget_usd of $${limit}`) };
+    }
     case 'model_failure':
       return { ...base, status: 'failed', error: input.modelFailure ?? taskError('MODEL_UNAVAILABLE') };
     case null:

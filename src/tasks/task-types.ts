@@ -21,6 +21,12 @@ export interface TaskOptions {
   /** Seconds. */
   timeout: number | null;
   model: string | null;
+  /** Tools whose every call waits for the client's answer; absent on tasks stored before it existed. */
+  require_approval?: string[] | null;
+  /** Seconds a permission request waits before it is denied (default 600). */
+  approval_timeout?: number | null;
+  /** The task is stopped (failed, BUDGET_EXCEEDED) once it has spent more than this. */
+  max_budget_usd?: number | null;
 }
 
 export interface TaskUsage {
