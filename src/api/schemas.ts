@@ -41,6 +41,12 @@ export const submitTaskSchema = z.strictObject({
   webhook: webhookRequestSchema.optional(),
 });
 
+export const permissionAnswerSchema = z.strictObject({
+  decision: z.enum(['allow', 'deny']),
+  message: z.string().max(2000).optional(),
+  updated_input: z.record(z.string(), z.unknown()).optional(),
+});
+
 export type SubmitTaskBody = z.infer<typeof submitTaskSchema>;
 
 export const listTasksQuerySchema = z.strictObject({

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import type { PermissionRequests } from '../../tasks/permission-requests.js';
 import type { TaskService } from '../../tasks/task-service.js';
 import { listTasksQuerySchema, submitTaskSchema } from '../schemas.js';
 import { validate } from '../validate.js';
@@ -8,7 +9,9 @@ interface TaskParams {
   task_id: string;
 }
 
-export function registerTaskRoutes(app: FastifyInstance, tasks: TaskService): void {
+/** `permissions` shows the tool calls a task waits on (pending_permissions); absent, none show. */
+export function registerTaskRoutes(app: FastifyInstance, tasks: TaskService, permissions?: PermissionRequests): void {
+  const pendingOf = (taskId: string) => permissions?.pending(taskId) ?? [];
   app.post('/api/v1/tasks', async (request, reply) => {
     const body = validate(submitTaskSchema, request.body, 'body');
     const { task, created } = await tasks.submit(request.tenant, body);
@@ -18,10 +21,13 @@ export function registerTaskRoutes(app: FastifyInstance, tasks: TaskService): vo
   app.get('/api/v1/tasks', async (request) => {
     const query = validate(listTasksQuerySchema, request.query, 'query');
     const page = await tasks.list(request.tenant, query);
-    return { tasks: page.items.map((t) => taskView(request, t)), next_cursor: page.next_cursor };
+    return { tasks: page.items.map((t) => taskView(request, t, pendingOf(t.task_id))), next_cursor: page.next_cursor };
   });
 
-  app.get<{ Params: TaskParams }>('/api/v1/tasks/:task_id', async (request) => taskView(request, await tasks.get(request.tenant, request.params.task_id)));
+  app.get<{ Params: TaskParams }>('/api/v1/tasks/:task_id', async (request) => {
+    const task = await tasks.get(request.tenant, request.params.task_id);
+    return taskView(request, task, pendingOf(task.task_id));
+  });
 
   app.post<{ Params: TaskParams }>('/api/v1/tasks/:task_id/interrupt', async (request) =>
     taskView(request, await tasks.interrupt(request.tenant, request.params.task_id)),
