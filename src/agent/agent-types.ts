@@ -23,6 +23,8 @@ export interface AgentRunRequest {
   costBaselineUsd: number;
   /** Tools whose every call waits for the client's answer (options.require_approval); null for none. */
   approval?: ToolApproval | null;
+  /** options.max_budget_usd: when set, progress events carry the spend so far (see turn-spend.ts). */
+  maxBudgetUsd?: number | null;
 }
 
 /** A tool call held by the tool gate until the client allows or denies it. */

@@ -7,6 +7,7 @@ import type { SDKMessage, SdkQuery } from './sdk.js';
 import type { StderrTail } from './stderr-tail.js';
 import { allowedToolsKey, taskPermissionSettings, type ToolGate } from './tool-gate.js';
 import { TurnLimit } from './turn-limit.js';
+import { TurnSpend } from './turn-spend.js';
 
 /** How long a closing process may take to exit by itself before it is killed. */
 const CLOSE_GRACE_MS = 3000;
@@ -107,6 +108,9 @@ export class LiveProcess {
       try {
         await this.applyTaskSettings(request);
         this.parts.toolGate.openFor(request.allowedTools, request.approval ?? null);
+        // Only a task with a budget pays for the extra round trips of measuring its spend.
+        const spend = request.maxBudgetUsd ? new TurnSpend(this.parts.query) : null;
+        await spend?.begin();
         this.parts.channel.push(request.prompt);
         for (;;) {
           const step = await this.iterator.next();
@@ -124,6 +128,10 @@ export class LiveProcess {
             message = limit.asMaxTurnsResult(message);
           }
           for (const output of mapper.map(message)) {
+            if (spend && output.kind === 'event' && output.event.type === 'progress') {
+              const spent = await spend.sinceBegin();
+              if (spent !== null) output.event.data.cost_usd = Math.max(output.event.data.cost_usd, spent);
+            }
             yield output;
             if (output.kind === 'result') return;
           }

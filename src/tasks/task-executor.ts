@@ -144,6 +144,7 @@ export class TaskExecutor {
           model: task.options.model ?? settings.defaultModel,
           costBaselineUsd: session.sdk_session_id === null ? 0 : session.sdk_cost_total_usd,
           approval: this.deps.permissions?.approvalFor(task) ?? null,
+          maxBudgetUsd: task.options.max_budget_usd ?? null,
         });
         if (task.options.timeout !== null) {
           timer = setTimeout(() => this.stop(taskId, 'timed_out'), task.options.timeout * 1000);
