@@ -45,6 +45,7 @@ export const ERROR_CATALOGUE = {
   MODEL_STALLED: { status: 504, message: 'The model API stopped sending; the request was cut' },
   INSTANCE_LOST: { status: 503, message: 'Task was interrupted because the instance running it was lost' },
   LEASE_LOST: { status: 503, message: 'Task was stopped because its instance could not renew its lease' },
+  STRUCTURED_OUTPUT_INVALID: { status: 502, message: 'The agent gave no result matching output_schema' },
   BUDGET_EXCEEDED: { status: 402, message: 'Task was stopped because it spent more than its max_budget_usd' },
 } as const satisfies Record<string, { status: number; message: string }>;
 

@@ -25,6 +25,11 @@ export interface AgentRunRequest {
   approval?: ToolApproval | null;
   /** options.max_budget_usd: when set, progress events carry the spend so far (see turn-spend.ts). */
   maxBudgetUsd?: number | null;
+  /**
+   * options.output_schema. The SDK takes it only when a process starts (outputFormat), so such a
+   * task gets a process of its own, retired after its turn (see process-manager.ts).
+   */
+  outputSchema?: Record<string, unknown> | null;
 }
 
 /** A tool call held by the tool gate until the client allows or denies it. */
@@ -57,6 +62,8 @@ export interface AgentResult {
   /** The SDK's running total for the conversation, the next task's baseline. */
   sdkTotalCostUsd: number;
   durationMs: number;
+  /** The result's structured_output (with outputFormat); undefined when there is none. */
+  structuredOutput?: unknown;
 }
 
 /** What a run yields, already free of SDK types. */

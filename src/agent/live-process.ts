@@ -4,6 +4,7 @@ import type { AgentOutput, AgentRun, AgentRunRequest } from './agent-types.js';
 import { EventMapper } from './event-mapper.js';
 import type { PromptChannel } from './prompt-channel.js';
 import type { SDKMessage, SdkQuery } from './sdk.js';
+import { STRUCTURED_OUTPUT_TOOL } from './spawn-options.js';
 import type { StderrTail } from './stderr-tail.js';
 import { allowedToolsKey, taskPermissionSettings, type ToolGate } from './tool-gate.js';
 import { TurnLimit } from './turn-limit.js';
@@ -107,7 +108,9 @@ export class LiveProcess {
       this.parts.credential.activate(request.taskId);
       try {
         await this.applyTaskSettings(request);
-        this.parts.toolGate.openFor(request.allowedTools, request.approval ?? null);
+        // A task with an output schema answers through the CLI's structured-output tool.
+        const tools = request.outputSchema ? [...request.allowedTools, STRUCTURED_OUTPUT_TOOL] : request.allowedTools;
+        this.parts.toolGate.openFor(tools, request.approval ?? null);
         // Only a task with a budget pays for the extra round trips of measuring its spend.
         const spend = request.maxBudgetUsd ? new TurnSpend(this.parts.query) : null;
         await spend?.begin();

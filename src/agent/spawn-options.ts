@@ -35,11 +35,17 @@ export interface AgentHostConfig {
  */
 export interface SpawnSpec {
   identity: SandboxIdentity;
+  /** options.output_schema: the SDK's outputFormat is fixed when the process starts. */
+  outputSchema?: Record<string, unknown> | null;
 }
 
 export function spawnKey(spec: SpawnSpec): string {
-  return JSON.stringify({ sandbox: spec.identity.key });
+  if (!spec.outputSchema) return JSON.stringify({ sandbox: spec.identity.key });
+  return JSON.stringify({ sandbox: spec.identity.key, outputSchema: spec.outputSchema });
 }
+
+/** The tool through which the CLI takes a structured result (outputFormat json_schema). */
+export const STRUCTURED_OUTPUT_TOOL = 'StructuredOutput';
 
 export interface ProcessHooks {
   abortController: AbortController;

@@ -60,6 +60,7 @@ export const taskOptionsViewSchema = z
     require_approval: z.array(z.string()).nullable().describe('Tools whose every call waits for the client\'s answer.'),
     approval_timeout: z.number().nullable().describe('Seconds a permission request waits before it is denied; null: 600.'),
     max_budget_usd: z.number().nullable().describe('The task fails with BUDGET_EXCEEDED once it has spent more.'),
+    output_schema: z.record(z.string(), z.unknown()).nullable().describe('The JSON Schema the result must match (`structured_result`).'),
   })
   .meta({ id: 'TaskOptions', description: 'The options as submitted; null where the server default applies.' });
 
@@ -112,6 +113,9 @@ export const taskSchema = z
       .nullable()
       .describe('Files the task created, modified or deleted in its workspace; null until it has finished (or when unknown).'),
     instance_id: z.string().nullable().describe('INSTANCE_ID of the instance that ran (or runs) the task; null while queued.'),
+    structured_result: z
+      .unknown()
+      .describe('With `options.output_schema`: the agent\'s answer, matching it (a completed task always has one); null otherwise.'),
     pending_permissions: z
       .array(pendingPermissionSchema)
       .describe('Tool calls waiting for the client\'s answer (options.require_approval); empty when none, and always on a finished task.'),

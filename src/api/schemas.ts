@@ -25,6 +25,11 @@ export const taskOptionsSchema = z.strictObject({
     .optional(),
   approval_timeout: z.number().positive().max(MAX_APPROVAL_TIMEOUT_SECONDS).optional(),
   max_budget_usd: z.number().positive().max(1_000_000).optional(),
+  output_schema: z
+    .record(z.string(), z.unknown())
+    .refine((schema) => schema.type === 'object', 'must be a JSON Schema with "type": "object" (the agent answers with an object)')
+    .refine((schema) => JSON.stringify(schema).length <= 100_000, 'must be at most 100,000 characters of JSON')
+    .optional(),
 });
 
 export const sessionRequestSchema = z.strictObject({

@@ -35,7 +35,8 @@ export function taskView(request: FastifyRequest, task: Task, pending: PendingPe
     task_id: externalId(task.task_id),
     session_id: externalId(task.session_id),
     // Tasks stored before these options existed have none of them.
-    options: { ...options, require_approval: options.require_approval ?? null, approval_timeout: options.approval_timeout ?? null, max_budget_usd: options.max_budget_usd ?? null },
+    options: { ...options, require_approval: options.require_approval ?? null, approval_timeout: options.approval_timeout ?? null, max_budget_usd: options.max_budget_usd ?? null, output_schema: options.output_schema ?? null },
+    structured_result: (task.structured_result ?? null) as unknown,
     instance_id: task.instance_id ?? null,
     pending_permissions: pending,
     websocket_url: websocketUrl(request, task.task_id),

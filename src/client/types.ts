@@ -61,6 +61,7 @@ export const ERROR_CODES = [
   'INSTANCE_LOST',
   'LEASE_LOST',
   'BUDGET_EXCEEDED',
+  'STRUCTURED_OUTPUT_INVALID',
   'STORAGE_UNAVAILABLE',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -80,6 +81,8 @@ export interface TaskOptionsRequest {
   approval_timeout?: number | undefined;
   /** The task fails with BUDGET_EXCEEDED once it has spent more (USD). */
   max_budget_usd?: number | undefined;
+  /** A JSON Schema with "type": "object": the task's structured_result must match it. */
+  output_schema?: Record<string, unknown> | undefined;
 }
 
 export interface PermissionAnswer {
@@ -155,6 +158,7 @@ export interface TaskOptions {
   require_approval: string[] | null;
   approval_timeout: number | null;
   max_budget_usd: number | null;
+  output_schema: Record<string, unknown> | null;
 }
 
 /** A tool call waiting for answerPermission. */
@@ -190,6 +194,8 @@ export interface Task {
   changed_files: ChangedFile[] | null;
   /** INSTANCE_ID of the instance that ran (or runs) the task; null while queued. */
   instance_id: string | null;
+  /** With options.output_schema: the agent's answer, matching it; null otherwise. */
+  structured_result: unknown;
   /** Tool calls waiting for answerPermission; empty when none. */
   pending_permissions: PendingPermission[];
   websocket_url: string;

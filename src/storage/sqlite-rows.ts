@@ -26,6 +26,8 @@ export interface TaskRow {
   request_hash: string;
   webhook: string | null;
   changed_files: string | null;
+  /** JSON text of the structured result; NULL for none. */
+  structured_result: string | null;
 }
 
 /** A session row is the session itself; only its status comes back as plain text. */
@@ -42,7 +44,7 @@ export interface EventRow {
 export const TASK_COLUMNS = [
   'task_id', 'session_id', 'prompt', 'workspace', 'options', 'status', 'created_at', 'started_at',
   'completed_at', 'result', 'usage', 'num_turns', 'cost_usd', 'duration_ms', 'error', 'request_hash', 'tenant_id',
-  'webhook', 'changed_files',
+  'webhook', 'changed_files', 'structured_result',
 ] as const satisfies readonly (keyof TaskRow)[];
 
 export const SESSION_COLUMNS = [
@@ -74,6 +76,7 @@ export function taskToRow(task: Task): TaskRow {
     request_hash: task.request_hash,
     webhook: task.webhook === null ? null : JSON.stringify(task.webhook),
     changed_files: task.changed_files === null ? null : JSON.stringify(task.changed_files),
+    structured_result: task.structured_result === undefined || task.structured_result === null ? null : JSON.stringify(task.structured_result),
   };
 }
 
@@ -98,6 +101,7 @@ export function rowToTask(row: TaskRow): Task {
     request_hash: row.request_hash,
     webhook: parseNullable<WebhookTarget>(row.webhook),
     changed_files: parseNullable<ChangedFile[]>(row.changed_files),
+    structured_result: parseNullable<unknown>(row.structured_result),
   };
 }
 

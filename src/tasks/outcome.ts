@@ -22,6 +22,8 @@ export function decideOutcome(input: {
   modelFailure?: TaskError | null;
   /** options.max_budget_usd and the most the task was seen to spend (progress events, result). */
   budget?: { limitUsd: number | null; spentUsd: number };
+  /** options.output_schema was set: a completed task must carry a structured result. */
+  wantsStructuredResult?: boolean;
 }): TaskOutcome {
   const { result } = input;
   const base = {
@@ -53,6 +55,7 @@ export function decideOutcome(input: {
     case null:
       break;
   }
+  if (input.wantsStructuredResult && result) return structuredOutcome(base, result);
   if (result && !result.isError) return { ...base, status: 'completed', error: null };
   if (result) {
     const detail = clip(result.errors.join('; ') || result.text || result.subtype);
@@ -62,4 +65,19 @@ export function decideOutcome(input: {
   }
   const why = [input.failure?.message, input.stderrTail].filter(Boolean).join(' | stderr: ');
   return { ...base, status: 'failed', error: taskError('AGENT_PROCESS_FAILED', clip(why || 'The Claude Code process ended without a result')) };
+}
+
+/**
+ * A task with an output_schema: the CLI validates the agent's answer against the schema (its
+ * structured-output tool) and asks again when it does not match; a result without a valid answer
+ * ends the task failed, never completed without structured_result.
+ */
+function structuredOutcome(base: Omit<TaskOutcome, 'status' | 'error'>, result: AgentResult): TaskOutcome {
+  if (!result.isError && result.structuredOutput !== undefined) return { ...base, status: 'completed', error: null, structured_result: result.structuredOutput };
+  if (!result.isError || result.subtype === 'error_max_structured_output_retries') {
+    const why = result.subtype === 'error_max_structured_output_retries' ? 'the agent gave no answer matching output_schema within its retries' : 'the agent ended without a structured answer';
+    const detail = result.errors.length > 0 ? `: ${clip(result.errors.join('; '))}` : '';
+    return { ...base, status: 'failed', error: taskError('STRUCTURED_OUTPUT_INVALID', `No structured result: ${why}${detail}`) };
+  }
+  return decideOutcome({ result, failure: null, stopReason: null, stderrTail: '', durationMs: base.duration_ms ?? 0, timeoutSeconds: null });
 }

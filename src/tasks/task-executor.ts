@@ -145,6 +145,7 @@ export class TaskExecutor {
           costBaselineUsd: session.sdk_session_id === null ? 0 : session.sdk_cost_total_usd,
           approval: this.deps.permissions?.approvalFor(task) ?? null,
           maxBudgetUsd: task.options.max_budget_usd ?? null,
+          outputSchema: task.options.output_schema ?? null,
         });
         if (task.options.timeout !== null) {
           timer = setTimeout(() => this.stop(taskId, 'timed_out'), task.options.timeout * 1000);
@@ -177,6 +178,7 @@ export class TaskExecutor {
       timeoutSeconds: task.options.timeout,
       modelFailure: entry.modelFailure,
       budget: { limitUsd: task.options.max_budget_usd ?? null, spentUsd: entry.spentUsd },
+      wantsStructuredResult: Boolean(task.options.output_schema),
     });
     await sessions.markIdle(task.session_id, result ? { taskCostUsd: result.costUsd, sdkTotalCostUsd: result.sdkTotalCostUsd } : undefined);
     const changes = await this.changesOf(taskId, baseline);

@@ -94,6 +94,7 @@ export class TaskService {
           require_approval: body.options?.require_approval ?? null,
           approval_timeout: body.options?.approval_timeout ?? null,
           max_budget_usd: body.options?.max_budget_usd ?? null,
+          output_schema: body.options?.output_schema ?? null,
         },
         status: 'queued',
         created_at: this.deps.now().toISOString(),
@@ -108,6 +109,7 @@ export class TaskService {
         request_hash: requestHash,
         webhook,
         changed_files: null,
+        structured_result: null,
       };
       if (placement.isNew) await sessions.create(placement.session);
       else await sessions.reopenIfExpired(placement.session);
