@@ -101,7 +101,8 @@ export function rowToTask(row: TaskRow): Task {
     request_hash: row.request_hash,
     webhook: parseNullable<WebhookTarget>(row.webhook),
     changed_files: parseNullable<ChangedFile[]>(row.changed_files),
-    structured_result: parseNullable<unknown>(row.structured_result),
+    // Optional on Task (tasks without an output_schema, stores that predate it): absent when none.
+    ...(row.structured_result === null ? {} : { structured_result: parse<unknown>(row.structured_result) }),
   };
 }
 

@@ -109,7 +109,6 @@ export class TaskService {
         request_hash: requestHash,
         webhook,
         changed_files: null,
-        structured_result: null,
       };
       if (placement.isNew) await sessions.create(placement.session);
       else await sessions.reopenIfExpired(placement.session);
