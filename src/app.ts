@@ -9,6 +9,7 @@ import { registerHealthRoute } from './api/routes/health.js';
 import { registerSessionRoutes } from './api/routes/sessions.js';
 import { registerTaskEventRoutes } from './api/routes/task-events.js';
 import { registerTaskExtraRoutes } from './api/routes/task-extras.js';
+import { registerTaskPermissionRoutes } from './api/routes/task-permissions.js';
 import { registerTaskRoutes } from './api/routes/tasks.js';
 import { registerUiRoutes } from './api/routes/ui.js';
 import { registerWsTicketRoute } from './api/routes/ws-tickets.js';
@@ -69,7 +70,8 @@ export async function buildApp(ctx: ServerContext): Promise<FastifyInstance> {
     },
     isolation: () => ctx.isolation,
   });
-  registerTaskRoutes(app, ctx.tasks);
+  registerTaskRoutes(app, ctx.tasks, ctx.permissions);
+  registerTaskPermissionRoutes(app, { tasks: ctx.tasks, permissions: ctx.permissions });
   registerTaskExtraRoutes(app, { tasks: ctx.tasks, store: ctx.store });
   registerWsTicketRoute(app, ctx.tickets);
   registerSessionRoutes(app, { store: ctx.store, sessions: ctx.sessions, tasks: ctx.tasks });

@@ -20,6 +20,7 @@ export const ERROR_CATALOGUE = {
   TASK_ID_CONFLICT: { status: 409, message: 'A different task with this task_id already exists' },
   TASK_NOT_RUNNING: { status: 409, message: 'Task has already finished' },
   TASK_NOT_FINISHED: { status: 409, message: 'Task has not finished yet' },
+  PERMISSION_REQUEST_NOT_PENDING: { status: 409, message: 'Permission request is unknown or already settled' },
   SESSION_ALREADY_EXISTS: { status: 409, message: 'Session already exists; set reuse_existing to use it' },
   SESSION_WORKSPACE_MISMATCH: { status: 409, message: 'Session belongs to a different workspace' },
   BODY_TOO_LARGE: { status: 413, message: 'Request body is too large' },
@@ -44,6 +45,8 @@ export const ERROR_CATALOGUE = {
   MODEL_STALLED: { status: 504, message: 'The model API stopped sending; the request was cut' },
   INSTANCE_LOST: { status: 503, message: 'Task was interrupted because the instance running it was lost' },
   LEASE_LOST: { status: 503, message: 'Task was stopped because its instance could not renew its lease' },
+  STRUCTURED_OUTPUT_INVALID: { status: 502, message: 'The agent gave no result matching output_schema' },
+  BUDGET_EXCEEDED: { status: 402, message: 'Task was stopped because it spent more than its max_budget_usd' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

@@ -25,6 +25,7 @@ import type { Scheduler } from './tasks/scheduler.js';
 import { createControlPlane } from './tasks/queue/control-plane.js';
 import { FenceRegistry } from './tasks/queue/fence-registry.js';
 import { TranscriptGuard } from './sessions/transcript-guard.js';
+import { PermissionRequests } from './tasks/permission-requests.js';
 import { TaskExecutor } from './tasks/task-executor.js';
 import { TaskFinisher } from './tasks/task-finisher.js';
 import { TaskService } from './tasks/task-service.js';
@@ -62,6 +63,8 @@ export interface ServerContext {
   scheduler: Scheduler;
   executor: TaskExecutor;
   tasks: TaskService;
+  /** Tool calls waiting for the client's approval (options.require_approval). */
+  permissions: PermissionRequests;
   agents: AgentProcessManager;
   /** The loopback credential proxy every agent process calls the model through. */
   modelProxy: ModelProxy;
@@ -191,12 +194,19 @@ export async function createServerContext(config: Config, logger: Logger, overri
   );
   const outbox = new WebhookOutbox(store, () => dispatcher.wake(), now);
   finisher.beforeComplete((task) => outbox.taskFinished(task));
+  const permissions = new PermissionRequests({
+    emit: (taskId, event) => events.append(taskId, event),
+    notify: (task, request) => outbox.permissionRequested(task, request),
+    logger: logger.child('tasks'),
+    now,
+  });
   const transcripts = new TranscriptGuard((sessionId) => agents.closeSession(sessionId));
   const executor = new TaskExecutor({
     changes: new ChangeTracker(path.join(config.dataDir, 'tmp', 'changes'), logger.child('changes')),
     store,
     events,
     runner: agents,
+    permissions,
     sessions,
     finisher,
     logger: logger.child('tasks'),
@@ -252,6 +262,7 @@ export async function createServerContext(config: Config, logger: Logger, overri
       agents.closeSession(sessionId);
     },
     stopWaitMs: 2 * config.queue.leaseSeconds * 1000 + config.tasks.interruptGraceMs,
+    defaultAllowedTools: DEFAULT_ALLOWED_TOOLS,
   });
 
   await control.start();
@@ -280,6 +291,7 @@ export async function createServerContext(config: Config, logger: Logger, overri
     scheduler,
     executor,
     tasks,
+    permissions,
     agents,
     modelProxy,
     tenants,

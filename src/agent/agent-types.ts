@@ -21,6 +21,31 @@ export interface AgentRunRequest {
    * reported when the previous task of the session ended, subtracted to get this task's cost.
    */
   costBaselineUsd: number;
+  /** Tools whose every call waits for the client's answer (options.require_approval); null for none. */
+  approval?: ToolApproval | null;
+  /** options.max_budget_usd: when set, progress events carry the spend so far (see turn-spend.ts). */
+  maxBudgetUsd?: number | null;
+  /**
+   * options.output_schema. The SDK takes it only when a process starts (outputFormat), so such a
+   * task gets a process of its own, retired after its turn (see process-manager.ts).
+   */
+  outputSchema?: Record<string, unknown> | null;
+}
+
+/** A tool call held by the tool gate until the client allows or denies it. */
+export interface ToolCallForApproval {
+  toolName: string;
+  input: Record<string, unknown>;
+  toolUseId: string | null;
+}
+
+export type ApprovalDecision = { allow: true; updatedInput: Record<string, unknown> | null } | { allow: false; message: string };
+
+export interface ToolApproval {
+  /** Tool names (base names, as in allowed_tools) that need an answer. */
+  tools: readonly string[];
+  /** Resolves with the client's answer, or a denial (timeout, task ended): never rejects. */
+  ask(call: ToolCallForApproval): Promise<ApprovalDecision>;
 }
 
 export interface AgentResult {
@@ -37,6 +62,8 @@ export interface AgentResult {
   /** The SDK's running total for the conversation, the next task's baseline. */
   sdkTotalCostUsd: number;
   durationMs: number;
+  /** The result's structured_output (with outputFormat); undefined when there is none. */
+  structuredOutput?: unknown;
 }
 
 /** What a run yields, already free of SDK types. */

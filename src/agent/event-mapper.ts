@@ -129,6 +129,7 @@ export class EventMapper {
       sdkTotalCostUsd: total,
       durationMs: message.duration_ms,
     };
+    if (message.subtype === 'success' && message.structured_output !== undefined) result.structuredOutput = message.structured_output;
     const progress: ProgressData = { ...streamed, turns: result.numTurns, input_tokens: result.usage.input_tokens, output_tokens: result.usage.output_tokens };
     return [{ kind: 'event', event: { type: 'progress', data: progress } }, { kind: 'result', result }];
   }

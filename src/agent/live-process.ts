@@ -4,9 +4,11 @@ import type { AgentOutput, AgentRun, AgentRunRequest } from './agent-types.js';
 import { EventMapper } from './event-mapper.js';
 import type { PromptChannel } from './prompt-channel.js';
 import type { SDKMessage, SdkQuery } from './sdk.js';
+import { STRUCTURED_OUTPUT_TOOL } from './spawn-options.js';
 import type { StderrTail } from './stderr-tail.js';
 import { allowedToolsKey, taskPermissionSettings, type ToolGate } from './tool-gate.js';
 import { TurnLimit } from './turn-limit.js';
+import { TurnSpend } from './turn-spend.js';
 
 /** How long a closing process may take to exit by itself before it is killed. */
 const CLOSE_GRACE_MS = 3000;
@@ -106,7 +108,12 @@ export class LiveProcess {
       this.parts.credential.activate(request.taskId);
       try {
         await this.applyTaskSettings(request);
-        this.parts.toolGate.openFor(request.allowedTools);
+        // A task with an output schema answers through the CLI's structured-output tool.
+        const tools = request.outputSchema ? [...request.allowedTools, STRUCTURED_OUTPUT_TOOL] : request.allowedTools;
+        this.parts.toolGate.openFor(tools, request.approval ?? null);
+        // Only a task with a budget pays for the extra round trips of measuring its spend.
+        const spend = request.maxBudgetUsd ? new TurnSpend(this.parts.query) : null;
+        await spend?.begin();
         this.parts.channel.push(request.prompt);
         for (;;) {
           const step = await this.iterator.next();
@@ -124,6 +131,10 @@ export class LiveProcess {
             message = limit.asMaxTurnsResult(message);
           }
           for (const output of mapper.map(message)) {
+            if (spend && output.kind === 'event' && output.event.type === 'progress') {
+              const spent = await spend.sinceBegin();
+              if (spent !== null) output.event.data.cost_usd = Math.max(output.event.data.cost_usd, spent);
+            }
             yield output;
             if (output.kind === 'result') return;
           }

@@ -83,6 +83,7 @@ export class ProcessLauncher {
       settings: taskPermissionSettings(request.allowedTools),
     };
     if (request.model !== undefined) options.model = request.model;
+    if (spec.outputSchema) options.outputFormat = { type: 'json_schema', schema: spec.outputSchema };
     if (request.resumeSdkSessionId !== null) options.resume = request.resumeSdkSessionId;
     const q = query({ prompt: channel, options });
     return new LiveProcess({

@@ -111,6 +111,8 @@ export class AgentProcessManager implements AgentRunner {
           this.logger.warn('Reused agent process failed before the task started; resuming in a fresh process', { session_id: request.sessionId, error });
           this.lost.set(request.sessionId, 'process_died');
         } finally {
+          // A process started for one task's output schema is retired with that task.
+          if (request.outputSchema && this.live.get(request.sessionId) === acquired.proc) this.closeSession(request.sessionId, 'profile_mismatch');
           this.afterTurn(request.sessionId, acquired.proc);
         }
         acquired = await this.acquire(request);
@@ -180,9 +182,10 @@ export class AgentProcessManager implements AgentRunner {
   }
 
   private async acquire(request: AgentRunRequest): Promise<Acquired> {
-    const spec: SpawnSpec = { identity: this.host.sandbox.identityFor(request.tenantId) };
+    const spec: SpawnSpec = { identity: this.host.sandbox.identityFor(request.tenantId), outputSchema: request.outputSchema ?? null };
     const key = spawnKey(spec);
-    this.pool.noteDemand(spec);
+    // A process for one task's output schema is never prewarmed: nobody else can use it.
+    if (!spec.outputSchema) this.pool.noteDemand(spec);
     const existing = this.live.get(request.sessionId);
     if (existing?.usable && existing.key === key) return this.count({ proc: existing, source: 'reused' });
     // The workspace must belong to the tenant's sandbox user before a new process works in it.
@@ -197,7 +200,7 @@ export class AgentProcessManager implements AgentRunner {
     }
 
     // A new session takes a spare, including one that finishes starting while it waits for a slot.
-    const wantsSpare = request.resumeSdkSessionId === null;
+    const wantsSpare = request.resumeSdkSessionId === null && !spec.outputSchema;
     for (;;) {
       const spare = wantsSpare ? this.pool.take(key) : null;
       if (spare) {

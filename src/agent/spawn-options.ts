@@ -6,6 +6,9 @@ import type { SdkOptions, SdkSessionStore } from './sdk.js';
 import type { StderrTail } from './stderr-tail.js';
 import type { ToolGate } from './tool-gate.js';
 
+/** The longest options.approval_timeout a task may ask for (API validation uses it too). */
+export const MAX_APPROVAL_TIMEOUT_SECONDS = 86_400;
+
 /** What every agent process of this server shares. */
 export interface AgentHostConfig {
   env: Record<string, string>;
@@ -32,11 +35,17 @@ export interface AgentHostConfig {
  */
 export interface SpawnSpec {
   identity: SandboxIdentity;
+  /** options.output_schema: the SDK's outputFormat is fixed when the process starts. */
+  outputSchema?: Record<string, unknown> | null;
 }
 
 export function spawnKey(spec: SpawnSpec): string {
-  return JSON.stringify({ sandbox: spec.identity.key });
+  if (!spec.outputSchema) return JSON.stringify({ sandbox: spec.identity.key });
+  return JSON.stringify({ sandbox: spec.identity.key, outputSchema: spec.outputSchema });
 }
+
+/** The tool through which the CLI takes a structured result (outputFormat json_schema). */
+export const STRUCTURED_OUTPUT_TOOL = 'StructuredOutput';
 
 export interface ProcessHooks {
   abortController: AbortController;
@@ -70,8 +79,9 @@ export function hostOptions(host: AgentHostConfig, permissionMode: PermissionMod
     // Nobody sits at a terminal: anything that would ask for permission is denied at once.
     permissionPrompts: 'none',
     // No maxTurns: the server counts turns per task (turn-limit.ts).
-    // A gate that fails must refuse the tool, not let it through.
-    hooks: { PreToolUse: [{ hooks: [hooks.toolGate.hook], onFailure: 'block' }] },
+    // A gate that fails must refuse the tool, not let it through. The timeout (seconds) outlasts the
+    // longest approval_timeout, since the gate holds a call while the client decides.
+    hooks: { PreToolUse: [{ hooks: [hooks.toolGate.hook], onFailure: 'block', timeout: MAX_APPROVAL_TIMEOUT_SECONDS + 60 }] },
     // Project settings carry the repository's CLAUDE.md; user settings live in our own config dir.
     settingSources: ['project'],
     stderr: hooks.stderr.write,

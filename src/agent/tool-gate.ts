@@ -1,3 +1,4 @@
+import type { ToolApproval } from './agent-types.js';
 import { BUILTIN_TOOL_NAMES, LEGACY_TOOL_NAME_ALIASES, type SdkHookCallback, type SdkHookOutput, type SdkSettings } from './sdk.js';
 
 /**
@@ -37,17 +38,23 @@ export function allowedToolsKey(allowedTools: readonly string[]): string {
 export class ToolGate {
   private allowed: ReadonlySet<string> = new Set();
   private refusal = 'no task is running in this agent process';
+  private approval: ToolApproval | null = null;
+  private needsApproval: ReadonlySet<string> = new Set();
 
-  /** Opens the gate for one task's tools. */
-  openFor(allowedTools: readonly string[]): void {
+  /** Opens the gate for one task's tools; calls of the tools in `approval` wait for the client's answer. */
+  openFor(allowedTools: readonly string[], approval: ToolApproval | null = null): void {
     this.allowed = new Set(allowedTools.map(toolBaseName));
     this.refusal = '';
+    this.approval = approval;
+    this.needsApproval = new Set(approval?.tools.map(toolBaseName) ?? []);
   }
 
   /** Refuses every tool from now on, with this reason, until the next openFor(). */
   shut(reason: string): void {
     this.allowed = new Set();
     this.refusal = reason;
+    this.approval = null;
+    this.needsApproval = new Set();
   }
 
   /** Why a tool call is refused, or null when it may go on to the CLI's own permission rules. */
@@ -60,10 +67,23 @@ export class ToolGate {
   readonly hook: SdkHookCallback = async (input) => {
     if (input.hook_event_name !== 'PreToolUse') return {};
     const refusal = this.refusalFor(input.tool_name);
-    if (refusal === null) return {};
-    const output: SdkHookOutput = {
-      hookSpecificOutput: { hookEventName: 'PreToolUse', permissionDecision: 'deny', permissionDecisionReason: refusal },
-    };
+    if (refusal !== null) return deny(refusal);
+    const approval = this.approval;
+    if (approval === null || !this.needsApproval.has(toolBaseName(input.tool_name))) return {};
+    // The call does not run until the client answers; a denial reaches the agent as the tool's error.
+    const decision = await approval.ask({ toolName: input.tool_name, input: asRecord(input.tool_input), toolUseId: input.tool_use_id ?? null });
+    if (!decision.allow) return deny(decision.message);
+    // An allowed call still goes through the CLI's own rules, unless the client changed its input.
+    if (decision.updatedInput === null) return {};
+    const output: SdkHookOutput = { hookSpecificOutput: { hookEventName: 'PreToolUse', permissionDecision: 'allow', updatedInput: decision.updatedInput } };
     return output;
   };
+}
+
+function deny(reason: string): SdkHookOutput {
+  return { hookSpecificOutput: { hookEventName: 'PreToolUse', permissionDecision: 'deny', permissionDecisionReason: reason } };
+}
+
+function asRecord(value: unknown): Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : { value };
 }

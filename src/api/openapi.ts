@@ -7,6 +7,7 @@ import {
   eventsQuerySchema,
   listSessionsQuerySchema,
   listTasksQuerySchema,
+  permissionAnswerSchema,
   sessionRequestSchema,
   submitTaskSchema,
   taskOptionsSchema,
@@ -41,6 +42,7 @@ function componentSchemas(): Record<string, JsonObject> {
     [submitTaskSchema, 'SubmitTaskRequest'],
     [taskOptionsSchema, 'TaskOptionsRequest'],
     [sessionRequestSchema, 'SessionRequest'],
+    [permissionAnswerSchema, 'PermissionAnswer'],
   ];
   for (const [schema, id] of named) registry.add(schema, { id });
   for (const value of Object.values(responses)) {
@@ -212,6 +214,25 @@ export function buildOpenApiDocument(): OpenApiDocument {
             '200': json(ref('Task'), 'The task, now `interrupted` (or the final status it reached first).'),
             '404': errorResponse('TASK_NOT_FOUND.'),
             '409': errorResponse('TASK_NOT_RUNNING: the task had already finished.'),
+          },
+        }),
+      },
+      '/api/v1/tasks/{task_id}/permissions/{request_id}': {
+        post: operation({
+          id: 'answerPermission',
+          summary: 'Allow or deny a tool call the task waits on',
+          description:
+            'For tools in `options.require_approval`: each call emits a `permission_request` event and waits, listed in the task\'s `pending_permissions`. ' +
+            '`allow` lets the call run (with `updated_input` instead of its own input, if given); `deny` returns an error (with `message`) to the agent, which goes on. ' +
+            'Unanswered requests are denied after `options.approval_timeout` seconds (default 600), and when the task is interrupted, times out or the server shuts down.',
+          tags: ['tasks'],
+          parameters: [TASK_ID, pathParameter('request_id', 'The `request_id` of the `permission_request` event.')],
+          requestBody: { required: true, content: { 'application/json': { schema: ref('PermissionAnswer') } } },
+          responses: {
+            '200': json(ref('PermissionAnswerResult'), 'The answer reached the waiting call.'),
+            '400': errorResponse('VALIDATION_ERROR: a bad body.'),
+            '404': errorResponse('TASK_NOT_FOUND.'),
+            '409': errorResponse('PERMISSION_REQUEST_NOT_PENDING: unknown, already answered, timed out, or its task has ended.'),
           },
         }),
       },

@@ -59,6 +59,10 @@ export const taskOptionsViewSchema = z
     max_turns: z.number().int().nullable(),
     timeout: z.number().nullable().describe('Seconds.'),
     model: z.string().nullable(),
+    require_approval: z.array(z.string()).nullable().describe('Tools whose every call waits for the client\'s answer.'),
+    approval_timeout: z.number().nullable().describe('Seconds a permission request waits before it is denied; null: 600.'),
+    max_budget_usd: z.number().nullable().describe('The task fails with BUDGET_EXCEEDED once it has spent more.'),
+    output_schema: z.record(z.string(), z.unknown()).nullable().describe('The JSON Schema the result must match (`structured_result`).'),
   })
   .meta({ id: 'TaskOptions', description: 'The options as submitted; null where the server default applies.' });
 
@@ -75,6 +79,18 @@ export const changedFileSchema = z
     binary: z.boolean(),
   })
   .meta({ id: 'ChangedFile' });
+
+export const pendingPermissionSchema = z
+  .object({
+    request_id: z.string(),
+    tool_name: z.string(),
+    tool_use_id: z.string().nullable(),
+    input: z.unknown().describe('The tool call\'s input, as the agent sent it.'),
+    reason: z.string().nullable(),
+    requested_at: timestamp,
+    expires_at: timestamp.describe('When it is denied if nobody answers (options.approval_timeout).'),
+  })
+  .meta({ id: 'PendingPermission', description: 'A tool call waiting for POST /api/v1/tasks/{task_id}/permissions/{request_id}.' });
 
 export const taskSchema = z
   .object({
@@ -99,6 +115,12 @@ export const taskSchema = z
       .nullable()
       .describe('Files the task created, modified or deleted in its workspace; null until it has finished (or when unknown).'),
     instance_id: z.string().nullable().describe('INSTANCE_ID of the instance that ran (or runs) the task; null while queued.'),
+    structured_result: z
+      .unknown()
+      .describe('With `options.output_schema`: the agent\'s answer, matching it (a completed task always has one); null otherwise.'),
+    pending_permissions: z
+      .array(pendingPermissionSchema)
+      .describe('Tool calls waiting for the client\'s answer (options.require_approval); empty when none, and always on a finished task.'),
     websocket_url: z.string().describe('Where to follow the task live.'),
   })
   .meta({ id: 'Task' });
@@ -200,7 +222,7 @@ export const healthSchema = z
   })
   .meta({ id: 'Health' });
 
-// ---- Events: one envelope, six types -------------------------------------------------------
+// ---- Events: one envelope, the seed's six types and the approval round-trip's two -------------------------------------------------------
 
 export const messageDataSchema = z
   .object({ role: z.literal('assistant'), text: z.string() })
@@ -235,6 +257,25 @@ export const completeDataSchema = z
   })
   .meta({ id: 'CompleteData', description: 'Always the last event, exactly once.' });
 
+export const permissionRequestDataSchema = z
+  .object({
+    request_id: z.string(),
+    tool_name: z.string(),
+    tool_use_id: z.string().nullable(),
+    input: z.unknown(),
+    reason: z.string().nullable(),
+    expires_at: timestamp,
+  })
+  .meta({ id: 'PermissionRequestData', description: 'A tool call waiting for the client\'s answer (options.require_approval).' });
+export const permissionDecisionDataSchema = z
+  .object({
+    request_id: z.string(),
+    decision: z.enum(['allow', 'deny']),
+    decided_by: z.enum(['client', 'timeout', 'task_ended']),
+    message: z.string().nullable(),
+  })
+  .meta({ id: 'PermissionDecisionData', description: 'How a permission request was settled; timeouts and ended tasks always deny.' });
+
 const envelope = <T extends string, D extends z.ZodType>(type: T, data: D, id: string) =>
   z
     .object({
@@ -252,6 +293,8 @@ export const toolResultEventSchema = envelope('tool_result', toolResultDataSchem
 export const progressEventSchema = envelope('progress', progressDataSchema, 'ProgressEvent');
 export const errorEventSchema = envelope('error', errorDataSchema, 'ErrorEvent');
 export const completeEventSchema = envelope('complete', completeDataSchema, 'CompleteEvent');
+export const permissionRequestEventSchema = envelope('permission_request', permissionRequestDataSchema, 'PermissionRequestEvent');
+export const permissionDecisionEventSchema = envelope('permission_decision', permissionDecisionDataSchema, 'PermissionDecisionEvent');
 
 export const taskEventSchema = z
   .discriminatedUnion('type', [
@@ -261,11 +304,21 @@ export const taskEventSchema = z
     progressEventSchema,
     errorEventSchema,
     completeEventSchema,
+    permissionRequestEventSchema,
+    permissionDecisionEventSchema,
   ])
   .meta({
     id: 'TaskEvent',
     description: 'One event, identical on the WebSocket, in Server-Sent Events and in the JSON history.',
   });
+
+export const permissionAnswerResultSchema = z
+  .object({
+    task_id: z.string(),
+    request_id: z.string(),
+    decision: z.enum(['allow', 'deny']),
+  })
+  .meta({ id: 'PermissionAnswerResult', description: 'The answer was handed to the waiting tool call.' });
 
 export const eventPageSchema = z
   .object({

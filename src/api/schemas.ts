@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_APPROVAL_TIMEOUT_SECONDS } from '../agent/spawn-options.js';
 import { SESSION_STATUSES } from '../sessions/session-types.js';
 import { PERMISSION_MODES, TASK_STATUSES } from '../tasks/task-types.js';
 import { webhookRequestSchema } from '../webhooks/webhook-request.js';
@@ -18,6 +19,17 @@ export const taskOptionsSchema = z.strictObject({
   max_turns: z.number().int().min(1).max(1000).optional(),
   timeout: z.number().positive().max(86_400).optional(),
   model: z.string().min(1).max(200).optional(),
+  require_approval: z
+    .array(z.string().regex(/^[A-Za-z0-9_:*\-.]{1,200}$/, 'each entry must be a tool name such as "Bash"'))
+    .max(100)
+    .optional(),
+  approval_timeout: z.number().positive().max(MAX_APPROVAL_TIMEOUT_SECONDS).optional(),
+  max_budget_usd: z.number().positive().max(1_000_000).optional(),
+  output_schema: z
+    .record(z.string(), z.unknown())
+    .refine((schema) => schema.type === 'object', 'must be a JSON Schema with "type": "object" (the agent answers with an object)')
+    .refine((schema) => JSON.stringify(schema).length <= 100_000, 'must be at most 100,000 characters of JSON')
+    .optional(),
 });
 
 export const sessionRequestSchema = z.strictObject({
@@ -32,6 +44,12 @@ export const submitTaskSchema = z.strictObject({
   options: taskOptionsSchema.optional(),
   session: sessionRequestSchema.optional(),
   webhook: webhookRequestSchema.optional(),
+});
+
+export const permissionAnswerSchema = z.strictObject({
+  decision: z.enum(['allow', 'deny']),
+  message: z.string().max(2000).optional(),
+  updated_input: z.record(z.string(), z.unknown()).optional(),
 });
 
 export type SubmitTaskBody = z.infer<typeof submitTaskSchema>;

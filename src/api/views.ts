@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { TaskEvent } from '../events/event-types.js';
 import type { Session } from '../sessions/session-types.js';
+import type { PendingPermission } from '../tasks/permission-requests.js';
 import type { Task } from '../tasks/task-types.js';
 import { externalId } from '../tenancy/tenant.js';
 import type { WebhookDelivery } from '../webhooks/webhook-types.js';
@@ -25,13 +26,19 @@ export function submitView(request: FastifyRequest, task: Task) {
   };
 }
 
-export function taskView(request: FastifyRequest, task: Task) {
+/** `pending` is the task's waiting permission requests (PermissionRequests.pending). */
+export function taskView(request: FastifyRequest, task: Task, pending: PendingPermission[] = []) {
   const { request_hash: _hash, tenant_id: _tenant, ...rest } = task;
+  const { options } = task;
   return {
     ...rest,
     task_id: externalId(task.task_id),
     session_id: externalId(task.session_id),
+    // Tasks stored before these options existed have none of them.
+    options: { ...options, require_approval: options.require_approval ?? null, approval_timeout: options.approval_timeout ?? null, max_budget_usd: options.max_budget_usd ?? null, output_schema: options.output_schema ?? null },
+    structured_result: (task.structured_result ?? null) as unknown,
     instance_id: task.instance_id ?? null,
+    pending_permissions: pending,
     websocket_url: websocketUrl(request, task.task_id),
   };
 }

@@ -104,5 +104,11 @@ export function renderEvent(c: Colors, event: TaskEvent, live: boolean): string[
       return [c.red(`✖ ${event.data.code}: ${event.data.message}`)];
     case 'complete':
       return completeLines(c, event.data);
+    case 'permission_request': {
+      const summary = summariseToolInput(event.data.input);
+      return [c.yellow(`? ${event.data.tool_name}${summary === '' ? '' : `(${summary})`} waits for approval: request ${event.data.request_id}`)];
+    }
+    case 'permission_decision':
+      return [(event.data.decision === 'allow' ? c.dim : c.red)(`  ${event.data.decision === 'allow' ? 'allowed' : 'denied'} (${event.data.decided_by})${event.data.message ? `: ${event.data.message}` : ''}`)];
   }
 }

@@ -11,6 +11,8 @@ import type {
   ListSessionsQuery,
   ListTasksQuery,
   OpenApiDocument,
+  PermissionAnswer,
+  PermissionAnswerResult,
   Session,
   SessionList,
   SubmitTaskRequest,
@@ -69,6 +71,11 @@ class TasksApi {
   /** The deliveries of the task's webhook, with their attempts and outcome. */
   webhooks(taskId: string, options?: RequestOptions): Promise<WebhookDeliveryList> {
     return this.client.request('getTaskWebhooks', { path: { task_id: taskId } }, options);
+  }
+
+  /** Allows or denies a tool call the task waits on (a `permission_request` event, `pending_permissions`). */
+  answerPermission(taskId: string, requestId: string, answer: PermissionAnswer, options?: RequestOptions): Promise<PermissionAnswerResult> {
+    return this.client.request('answerPermission', { path: { task_id: taskId, request_id: requestId }, body: answer }, options);
   }
 
   /** A unified diff of what the finished task changed in its workspace ('' when nothing). */

@@ -17,7 +17,7 @@ export type PermissionMode = (typeof PERMISSION_MODES)[number];
 export const SESSION_STATUSES = ['idle', 'busy', 'expired'] as const;
 export type SessionStatus = (typeof SESSION_STATUSES)[number];
 
-export const EVENT_TYPES = ['message', 'tool_use', 'tool_result', 'progress', 'error', 'complete'] as const;
+export const EVENT_TYPES = ['message', 'tool_use', 'tool_result', 'progress', 'error', 'complete', 'permission_request', 'permission_decision'] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
 /** Every error code the server can answer with (the README's error table). */
@@ -38,6 +38,7 @@ export const ERROR_CODES = [
   'TASK_ID_CONFLICT',
   'TASK_NOT_RUNNING',
   'TASK_NOT_FINISHED',
+  'PERMISSION_REQUEST_NOT_PENDING',
   'SESSION_ALREADY_EXISTS',
   'SESSION_WORKSPACE_MISMATCH',
   'BODY_TOO_LARGE',
@@ -59,6 +60,8 @@ export const ERROR_CODES = [
   'MODEL_STALLED',
   'INSTANCE_LOST',
   'LEASE_LOST',
+  'BUDGET_EXCEEDED',
+  'STRUCTURED_OUTPUT_INVALID',
   'STORAGE_UNAVAILABLE',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -72,6 +75,28 @@ export interface TaskOptionsRequest {
   /** Seconds. */
   timeout?: number | undefined;
   model?: string | undefined;
+  /** Tools (among the allowed ones) whose every call waits for answerPermission. */
+  require_approval?: string[] | undefined;
+  /** Seconds an unanswered permission request waits before it is denied (default 600). */
+  approval_timeout?: number | undefined;
+  /** The task fails with BUDGET_EXCEEDED once it has spent more (USD). */
+  max_budget_usd?: number | undefined;
+  /** A JSON Schema with "type": "object": the task's structured_result must match it. */
+  output_schema?: Record<string, unknown> | undefined;
+}
+
+export interface PermissionAnswer {
+  decision: 'allow' | 'deny';
+  /** With deny: told to the agent. */
+  message?: string | undefined;
+  /** With allow: the input the tool runs with instead of the agent's. */
+  updated_input?: Record<string, unknown> | undefined;
+}
+
+export interface PermissionAnswerResult {
+  task_id: string;
+  request_id: string;
+  decision: 'allow' | 'deny';
 }
 
 export interface SessionRequest {
@@ -130,6 +155,22 @@ export interface TaskOptions {
   max_turns: number | null;
   timeout: number | null;
   model: string | null;
+  require_approval: string[] | null;
+  approval_timeout: number | null;
+  max_budget_usd: number | null;
+  output_schema: Record<string, unknown> | null;
+}
+
+/** A tool call waiting for answerPermission. */
+export interface PendingPermission {
+  request_id: string;
+  tool_name: string;
+  tool_use_id: string | null;
+  input: unknown;
+  reason: string | null;
+  requested_at: string;
+  /** When it is denied if nobody answers. */
+  expires_at: string;
 }
 
 export interface Task {
@@ -153,6 +194,10 @@ export interface Task {
   changed_files: ChangedFile[] | null;
   /** INSTANCE_ID of the instance that ran (or runs) the task; null while queued. */
   instance_id: string | null;
+  /** With options.output_schema: the agent's answer, matching it; null otherwise. */
+  structured_result: unknown;
+  /** Tool calls waiting for answerPermission; empty when none. */
+  pending_permissions: PendingPermission[];
   websocket_url: string;
 }
 
@@ -287,6 +332,22 @@ export interface CompleteData {
   error?: ErrorData | null | undefined;
 }
 
+export interface PermissionRequestData {
+  request_id: string;
+  tool_name: string;
+  tool_use_id: string | null;
+  input: unknown;
+  reason: string | null;
+  expires_at: string;
+}
+
+export interface PermissionDecisionData {
+  request_id: string;
+  decision: 'allow' | 'deny';
+  decided_by: 'client' | 'timeout' | 'task_ended';
+  message: string | null;
+}
+
 interface EventEnvelope<T extends EventType, D> {
   /** Starts at 1 per task, no gaps. */
   seq: number;
@@ -302,7 +363,9 @@ export type ToolResultEvent = EventEnvelope<'tool_result', ToolResultData>;
 export type ProgressEvent = EventEnvelope<'progress', ProgressData>;
 export type ErrorEvent = EventEnvelope<'error', ErrorData>;
 export type CompleteEvent = EventEnvelope<'complete', CompleteData>;
-export type TaskEvent = MessageEvent | ToolUseEvent | ToolResultEvent | ProgressEvent | ErrorEvent | CompleteEvent;
+export type PermissionRequestEvent = EventEnvelope<'permission_request', PermissionRequestData>;
+export type PermissionDecisionEvent = EventEnvelope<'permission_decision', PermissionDecisionData>;
+export type TaskEvent = MessageEvent | ToolUseEvent | ToolResultEvent | ProgressEvent | ErrorEvent | CompleteEvent | PermissionRequestEvent | PermissionDecisionEvent;
 
 export interface EventPage {
   task_id: string;

@@ -1,6 +1,6 @@
 import type { TaskStatus, TaskUsage } from '../tasks/task-types.js';
 
-export const EVENT_TYPES = ['message', 'tool_use', 'tool_result', 'progress', 'error', 'complete'] as const;
+export const EVENT_TYPES = ['message', 'tool_use', 'tool_result', 'progress', 'error', 'complete', 'permission_request', 'permission_decision'] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
 export interface MessageData {
@@ -38,6 +38,24 @@ export interface CompleteData {
   error?: ErrorData | null;
 }
 
+/** A tool call of a task that waits for the client's answer (options.require_approval). */
+export interface PermissionRequestData {
+  request_id: string;
+  tool_name: string;
+  tool_use_id: string | null;
+  input: unknown;
+  reason: string | null;
+  /** When it is denied if nobody answers (options.approval_timeout). */
+  expires_at: string;
+}
+/** How a permission request was settled: by the client, by its timeout, or because the task ended. */
+export interface PermissionDecisionData {
+  request_id: string;
+  decision: 'allow' | 'deny';
+  decided_by: 'client' | 'timeout' | 'task_ended';
+  message: string | null;
+}
+
 export interface EventDataByType {
   message: MessageData;
   tool_use: ToolUseData;
@@ -45,6 +63,8 @@ export interface EventDataByType {
   progress: ProgressData;
   error: ErrorData;
   complete: CompleteData;
+  permission_request: PermissionRequestData;
+  permission_decision: PermissionDecisionData;
 }
 
 /** An event before it has a place in the log. */

@@ -110,6 +110,12 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE tasks ADD COLUMN instance_id TEXT;
     `,
   },
+  {
+    version: 5,
+    up: `
+      ALTER TABLE tasks ADD COLUMN structured_result TEXT;
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

@@ -27,6 +27,8 @@ export interface TaskRow {
   webhook: string | null;
   changed_files: string | null;
   instance_id: string | null;
+  /** JSON text of the structured result; NULL for none. */
+  structured_result: string | null;
 }
 
 /** A session row is the session itself; only its status comes back as plain text. */
@@ -43,7 +45,7 @@ export interface EventRow {
 export const TASK_COLUMNS = [
   'task_id', 'session_id', 'prompt', 'workspace', 'options', 'status', 'created_at', 'started_at',
   'completed_at', 'result', 'usage', 'num_turns', 'cost_usd', 'duration_ms', 'error', 'request_hash', 'tenant_id',
-  'webhook', 'changed_files', 'instance_id',
+  'webhook', 'changed_files', 'instance_id', 'structured_result',
 ] as const satisfies readonly (keyof TaskRow)[];
 
 export const SESSION_COLUMNS = [
@@ -76,6 +78,7 @@ export function taskToRow(task: Task): TaskRow {
     webhook: task.webhook === null ? null : JSON.stringify(task.webhook),
     changed_files: task.changed_files === null ? null : JSON.stringify(task.changed_files),
     instance_id: task.instance_id ?? null,
+    structured_result: task.structured_result === undefined || task.structured_result === null ? null : JSON.stringify(task.structured_result),
   };
 }
 
@@ -102,6 +105,8 @@ export function rowToTask(row: TaskRow): Task {
     changed_files: parseNullable<ChangedFile[]>(row.changed_files),
     // Absent until the task starts, as the other stores keep it.
     ...(row.instance_id === null ? {} : { instance_id: row.instance_id }),
+    // Optional on Task (tasks without an output_schema, stores that predate it): absent when none.
+    ...(row.structured_result === null ? {} : { structured_result: parse<unknown>(row.structured_result) }),
   };
 }
 

@@ -2,7 +2,7 @@ import { taskError, type TaskError } from '../errors.js';
 import type { AgentResult } from '../agent/agent-types.js';
 import { ZERO_USAGE, type TaskOutcome } from './task-finisher.js';
 
-export type StopReason = 'interrupted' | 'timed_out' | 'session_deleted' | 'shutdown' | 'model_failure' | 'lease_lost';
+export type StopReason = 'interrupted' | 'timed_out' | 'session_deleted' | 'shutdown' | 'model_failure' | 'lease_lost' | 'budget_exceeded';
 
 const MAX_ERROR_MESSAGE = 2000;
 
@@ -20,6 +20,10 @@ export function decideOutcome(input: {
   timeoutSeconds: number | null;
   /** What the credential proxy reported when it gave up on a model request of this task. */
   modelFailure?: TaskError | null;
+  /** options.max_budget_usd and the most the task was seen to spend (progress events, result). */
+  budget?: { limitUsd: number | null; spentUsd: number };
+  /** options.output_schema was set: a completed task must carry a structured result. */
+  wantsStructuredResult?: boolean;
 }): TaskOutcome {
   const { result } = input;
   const base = {
@@ -40,11 +44,18 @@ export function decideOutcome(input: {
       return { ...base, status: 'interrupted', error: taskError('LEASE_LOST', 'Task was stopped because this instance could not renew its lease; another instance may have taken it over') };
     case 'timed_out':
       return { ...base, status: 'timed_out', error: taskError('TASK_TIMEOUT', `Task exceeded its timeout of ${input.timeoutSeconds} s`) };
+    case 'budget_exceeded': {
+      // The spend so far: the result's total if the stopped turn still produced one, else the last progress.
+      const spent = Math.max(base.cost_usd, input.budget?.spentUsd ?? 0);
+      const limit = input.budget?.limitUsd ?? 0;
+      return { ...base, cost_usd: spent, status: 'failed', error: taskError('BUDGET_EXCEEDED', `Task spent $${spent.toFixed(4)}, more than its max_budget_usd of $${limit}`) };
+    }
     case 'model_failure':
       return { ...base, status: 'failed', error: input.modelFailure ?? taskError('MODEL_UNAVAILABLE') };
     case null:
       break;
   }
+  if (input.wantsStructuredResult && result) return structuredOutcome(base, result);
   if (result && !result.isError) return { ...base, status: 'completed', error: null };
   if (result) {
     const detail = clip(result.errors.join('; ') || result.text || result.subtype);
@@ -54,4 +65,19 @@ export function decideOutcome(input: {
   }
   const why = [input.failure?.message, input.stderrTail].filter(Boolean).join(' | stderr: ');
   return { ...base, status: 'failed', error: taskError('AGENT_PROCESS_FAILED', clip(why || 'The Claude Code process ended without a result')) };
+}
+
+/**
+ * A task with an output_schema: the CLI validates the agent's answer against the schema (its
+ * structured-output tool) and asks again when it does not match; a result without a valid answer
+ * ends the task failed, never completed without structured_result.
+ */
+function structuredOutcome(base: Omit<TaskOutcome, 'status' | 'error'>, result: AgentResult): TaskOutcome {
+  if (!result.isError && result.structuredOutput !== undefined) return { ...base, status: 'completed', error: null, structured_result: result.structuredOutput };
+  if (!result.isError || result.subtype === 'error_max_structured_output_retries') {
+    const why = result.subtype === 'error_max_structured_output_retries' ? 'the agent gave no answer matching output_schema within its retries' : 'the agent ended without a structured answer';
+    const detail = result.errors.length > 0 ? `: ${clip(result.errors.join('; '))}` : '';
+    return { ...base, status: 'failed', error: taskError('STRUCTURED_OUTPUT_INVALID', `No structured result: ${why}${detail}`) };
+  }
+  return decideOutcome({ result, failure: null, stopReason: null, stderrTail: '', durationMs: base.duration_ms ?? 0, timeoutSeconds: null });
 }

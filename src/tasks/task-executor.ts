@@ -10,6 +10,7 @@ import { FencedWriteError, type Store } from '../storage/store.js';
 import { decideOutcome, type StopReason } from './outcome.js';
 import type { QueueItem } from './scheduler.js';
 import type { TaskFinisher } from './task-finisher.js';
+import type { PermissionRequests } from './permission-requests.js';
 import type { PermissionMode, Task } from './task-types.js';
 
 export interface ExecutorSettings {
@@ -27,6 +28,8 @@ interface ActiveTask {
   stopReason: StopReason | null;
   stopping: Promise<void> | null;
   modelFailure: TaskError | null;
+  /** The most the task had spent by its last progress event, for a budget stop without a result. */
+  spentUsd: number;
   /** Resolves when the agent's output stream has ended, however it ended. */
   outputEnded: Promise<void>;
   done: Promise<void>;
@@ -49,6 +52,8 @@ export class TaskExecutor {
       redact: (text: string) => string;
       /** Records what each task changes in its workspace (changed_files and the diff). */
       changes?: ChangeTracker;
+      /** Held tool calls of tasks with options.require_approval, answered over the API. */
+      permissions?: PermissionRequests;
       /** Called as a task starts, with the session's task_count (transcript version) counting it. */
       beforeRun?: (sessionId: string, taskCount: number) => void;
     },
@@ -68,6 +73,8 @@ export class TaskExecutor {
     const entry = this.active.get(taskId);
     if (!entry) return false;
     if (entry.stopReason === null) entry.stopReason = reason;
+    // Fail-closed: whatever stops the task denies what it waits for, so its turn can end.
+    this.deps.permissions?.denyAll(taskId, `the task is stopping (${reason})`);
     if (entry.run && !entry.stopping) entry.stopping = this.stopRun(entry.run, entry.outputEnded);
     return true;
   }
@@ -89,6 +96,7 @@ export class TaskExecutor {
       stopReason: null,
       stopping: null,
       modelFailure: null,
+      spentUsd: 0,
       outputEnded: new Promise((r) => (resolveOutputEnded = r)),
       done: new Promise((r) => (resolveDone = r)),
     };
@@ -135,20 +143,29 @@ export class TaskExecutor {
           maxTurns: task.options.max_turns ?? settings.defaultMaxTurns,
           model: task.options.model ?? settings.defaultModel,
           costBaselineUsd: session.sdk_session_id === null ? 0 : session.sdk_cost_total_usd,
+          approval: this.deps.permissions?.approvalFor(task) ?? null,
+          maxBudgetUsd: task.options.max_budget_usd ?? null,
+          outputSchema: task.options.output_schema ?? null,
         });
         if (task.options.timeout !== null) {
           timer = setTimeout(() => this.stop(taskId, 'timed_out'), task.options.timeout * 1000);
         }
         for await (const output of entry.run.outputs) {
           if (output.kind === 'started') await sessions.recordSdkSession(task.session_id, output.sdkSessionId);
-          else if (output.kind === 'event') await events.append(taskId, output.event);
-          else result = output.result;
+          else if (output.kind === 'event') {
+            await events.append(taskId, output.event);
+            if (output.event.type === 'progress') this.checkBudget(taskId, entry, task.options.max_budget_usd, output.event.data.cost_usd);
+          } else {
+            result = output.result;
+            this.checkBudget(taskId, entry, task.options.max_budget_usd, result.costUsd);
+          }
         }
       }
     } catch (error) {
       failure = error instanceof Error ? error : new Error(String(error));
     } finally {
       clearTimeout(timer);
+      this.deps.permissions?.denyAll(taskId, 'the task has ended');
       outputEnded();
     }
 
@@ -175,10 +192,19 @@ export class TaskExecutor {
       durationMs: this.deps.now().getTime() - startedAt.getTime(),
       timeoutSeconds: task.options.timeout,
       modelFailure: entry.modelFailure,
+      budget: { limitUsd: task.options.max_budget_usd ?? null, spentUsd: entry.spentUsd },
+      wantsStructuredResult: Boolean(task.options.output_schema),
     });
     await sessions.markIdle(task.session_id, result ? { taskCostUsd: result.costUsd, sdkTotalCostUsd: result.sdkTotalCostUsd } : undefined);
     const changes = await this.changesOf(taskId, baseline);
     await finisher.finish(taskId, changes ? { ...outcome, changed_files: changes.files } : outcome);
+  }
+
+  /** Stops a task that has spent more than its max_budget_usd (it ends failed, BUDGET_EXCEEDED). */
+  private checkBudget(taskId: string, entry: ActiveTask, limitUsd: number | null | undefined, spentUsd: number): void {
+    entry.spentUsd = Math.max(entry.spentUsd, spentUsd);
+    if (limitUsd === null || limitUsd === undefined || entry.spentUsd <= limitUsd) return;
+    this.stop(taskId, 'budget_exceeded');
   }
 
   /** The task's workspace changes, with the diff stored; null when they could not be worked out. */

@@ -3,6 +3,7 @@ import { ApiError, taskError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import type { SessionService } from '../sessions/session-service.js';
 import type { Page, Store, TaskListQuery } from '../storage/store.js';
+import { checkRequireApproval } from './approval-options.js';
 import { fingerprint } from './request-fingerprint.js';
 import type { Scheduler } from './scheduler.js';
 import type { SubmitChecks } from './submit-checks.js';
@@ -34,6 +35,8 @@ export interface TaskServiceDeps {
   onSessionDeleted: (sessionId: string) => void;
   /** How long an interrupt waits for a task running on another instance to end. */
   stopWaitMs: number;
+  /** The tools a task may use when it names none (require_approval must be among them). */
+  defaultAllowedTools: readonly string[];
 }
 
 /** Polls the store: the task's holder may be another instance, whose appends do not wake us. */
@@ -67,6 +70,7 @@ export class TaskService {
       );
     }
 
+    checkRequireApproval(body.options, this.deps.defaultAllowedTools);
     await this.deps.checks.checkBudget(tenant);
     const webhook = await this.deps.checks.webhookFor(tenant, body.webhook);
 
@@ -87,6 +91,10 @@ export class TaskService {
           max_turns: body.options?.max_turns ?? null,
           timeout: body.options?.timeout ?? null,
           model: body.options?.model ?? null,
+          require_approval: body.options?.require_approval ?? null,
+          approval_timeout: body.options?.approval_timeout ?? null,
+          max_budget_usd: body.options?.max_budget_usd ?? null,
+          output_schema: body.options?.output_schema ?? null,
         },
         status: 'queued',
         created_at: this.deps.now().toISOString(),

@@ -21,6 +21,14 @@ export interface TaskOptions {
   /** Seconds. */
   timeout: number | null;
   model: string | null;
+  /** Tools whose every call waits for the client's answer; absent on tasks stored before it existed. */
+  require_approval?: string[] | null;
+  /** Seconds a permission request waits before it is denied (default 600). */
+  approval_timeout?: number | null;
+  /** The task is stopped (failed, BUDGET_EXCEEDED) once it has spent more than this. */
+  max_budget_usd?: number | null;
+  /** A JSON Schema (type object) the task's result must match; it then carries structured_result. */
+  output_schema?: Record<string, unknown> | null;
 }
 
 export interface TaskUsage {
@@ -56,9 +64,11 @@ export interface Task {
   changed_files: ChangedFile[] | null;
   /** INSTANCE_ID of the instance that ran (or runs) the task; absent or null until it starts. */
   instance_id?: string | null;
+  /** With options.output_schema: the agent's result, matching it; absent or null otherwise. */
+  structured_result?: unknown;
 }
 
 /** The fields a running or finishing task may change. */
 export type TaskPatch = Partial<
-  Pick<Task, 'status' | 'started_at' | 'completed_at' | 'result' | 'usage' | 'num_turns' | 'cost_usd' | 'duration_ms' | 'error' | 'changed_files' | 'instance_id'>
+  Pick<Task, 'status' | 'started_at' | 'completed_at' | 'result' | 'usage' | 'num_turns' | 'cost_usd' | 'duration_ms' | 'error' | 'changed_files' | 'instance_id' | 'structured_result'>
 >;

@@ -47,3 +47,19 @@ export function isAlive(pid: number): boolean {
     return false;
   }
 }
+
+/**
+ * Whether `pid` is one of `roots` or runs under one of them. The server knows its agent
+ * processes by the pid it spawned (bwrap's, in a sandbox), while the CLI runs beneath it.
+ */
+export function runsUnder(pid: number, roots: ReadonlySet<number | null>): boolean {
+  let out = '';
+  try {
+    out = execFileSync('ps', ['-eo', 'pid=,ppid='], { encoding: 'utf8' });
+  } catch {
+    return false;
+  }
+  const parentOf = new Map(out.split('\n').map((line) => line.trim().split(/\s+/).map(Number) as [number, number]));
+  for (let p: number | undefined = pid; p !== undefined && p > 1; p = parentOf.get(p)) if (roots.has(p)) return true;
+  return false;
+}

@@ -57,6 +57,48 @@ describe('monthly tenant budgets', () => {
   });
 });
 
+describe('options.max_budget_usd (per task)', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer();
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  const script = (steps: unknown[]) => `[[script:${JSON.stringify({ steps })}]]`;
+  const bash = (command: string) => ({ tool: { name: 'Bash', input: { command } } });
+
+  it('stops a task that spends more: failed, BUDGET_EXCEEDED, its spend in the record', async () => {
+    const prompt = script([bash('echo 1 > one.txt'), bash('echo 2 > two.txt'), bash('echo 3 > three.txt'), { text: 'all three written' }]);
+    const submitted = await request(server.baseUrl, 'POST', '/api/v1/tasks', { task_id: 'over-budget', prompt, options: { max_budget_usd: 0.000001 } });
+    expect(submitted.status).toBe(201);
+    const task = await waitForStatus(server.baseUrl, 'over-budget', ['completed', 'failed', 'interrupted', 'timed_out']);
+    expect(task).toMatchObject({ status: 'failed', error: { code: 'BUDGET_EXCEEDED', message: expect.stringMatching(/more than its max_budget_usd of \$0\.000001/) } });
+    expect(Number(task.cost_usd)).toBeGreaterThan(0.000001);
+    expect((task.options as Record<string, unknown>).max_budget_usd).toBe(0.000001);
+    // Stopped after its first round of tool results, long before its last step.
+    expect(task.result).not.toBe('all three written');
+    const events = (await request(server.baseUrl, 'GET', '/api/v1/tasks/over-budget/events?format=json')).body.events as { type: string; data: Record<string, unknown> }[];
+    expect(events.at(-1)).toMatchObject({ type: 'complete', data: { status: 'failed', error: { code: 'BUDGET_EXCEEDED' } } });
+  });
+
+  it('lets a task within its budget complete', async () => {
+    const submitted = await request(server.baseUrl, 'POST', '/api/v1/tasks', { task_id: 'within-budget', prompt: '[[script:write-file]] go', options: { max_budget_usd: 100 } });
+    expect(submitted.status).toBe(201);
+    const task = await waitForStatus(server.baseUrl, 'within-budget', ['completed', 'failed', 'interrupted', 'timed_out']);
+    expect(task).toMatchObject({ status: 'completed', error: null });
+    expect(Number(task.cost_usd)).toBeGreaterThan(0);
+  });
+
+  it('refuses a max_budget_usd that is not a positive number', async () => {
+    for (const bad of [0, -1, '5']) {
+      const refused = await request(server.baseUrl, 'POST', '/api/v1/tasks', { prompt: 'x', options: { max_budget_usd: bad } });
+      expect(refused.status).toBe(400);
+    }
+  });
+});
+
 describe('API_MONTHLY_BUDGET_USD', () => {
   it('sets the default tenant\'s budget, and must be a positive number', async () => {
     const { loadConfig, ConfigError } = await import('../../src/config.js');

@@ -72,7 +72,8 @@ describe('what a task changed: changed_files and GET /api/v1/tasks/{id}/diff', (
   it('a git repository: the same report through git, without touching the index, HEAD or history', async () => {
     const workspace = path.join(server.workspaceRoot, 'repo');
     seed(workspace);
-    const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { cwd: workspace, encoding: 'utf8' });
+    // The agent's sandbox user owns the workspace after the task, so root's git must be told it is safe.
+    const git = (...args: string[]) => execFileSync('git', ['-c', 'safe.directory=*', '-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { cwd: workspace, encoding: 'utf8' });
     git('init', '-q');
     writeFileSync(path.join(workspace, '.gitignore'), 'ignored.log\n');
     git('add', '-A');

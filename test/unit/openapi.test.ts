@@ -83,7 +83,7 @@ describe('OpenAPI document', () => {
     expect([...text.matchAll(/"\$ref":"([^"]+)"/g)].every(([, r]) => r!.startsWith('#/components/'))).toBe(true);
   });
 
-  it('describes the error shape, the event envelope and all six event types', () => {
+  it("describes the error shape, the event envelope, the seed's six event types and the approval round-trip's two", () => {
     const schemas = (buildOpenApiDocument().components as { schemas: Record<string, { oneOf?: { $ref: string }[] }> }).schemas;
     expect(schemas.Error).toBeDefined();
     expect(schemas.TaskEvent?.oneOf?.map((o) => o.$ref.split('/').at(-1))).toEqual([
@@ -93,6 +93,8 @@ describe('OpenAPI document', () => {
       'ProgressEvent',
       'ErrorEvent',
       'CompleteEvent',
+      'PermissionRequestEvent',
+      'PermissionDecisionEvent',
     ]);
   });
 

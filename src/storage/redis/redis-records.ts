@@ -11,7 +11,7 @@ import type { WebhookDelivery } from '../../webhooks/webhook-types.js';
 const TASK_ORDER = [
   'task_id', 'tenant_id', 'session_id', 'prompt', 'workspace', 'options', 'status', 'created_at', 'started_at',
   'completed_at', 'result', 'usage', 'num_turns', 'cost_usd', 'duration_ms', 'error', 'request_hash', 'webhook',
-  'changed_files', 'instance_id',
+  'changed_files', 'instance_id', 'structured_result',
 ];
 const SESSION_ORDER = [
   'session_id', 'tenant_id', 'workspace', 'status', 'sdk_session_id', 'created_at', 'last_activity_at', 'task_count',
