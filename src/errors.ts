@@ -9,9 +9,13 @@ export const ERROR_CATALOGUE = {
   VALIDATION_ERROR: { status: 400, message: 'Request failed validation' },
   WORKSPACE_OUTSIDE_ROOT: { status: 400, message: 'Workspace resolves outside WORKSPACE_ROOT' },
   WORKSPACE_INVALID: { status: 400, message: 'Workspace cannot be used' },
+  WORKSPACE_NOT_A_DIRECTORY: { status: 400, message: 'Workspace is not a directory' },
+  WORKSPACE_NOT_READABLE: { status: 400, message: "Workspace is not readable by the agent's user" },
+  WORKSPACE_NOT_WRITABLE: { status: 400, message: "Workspace is not writable by the agent's user" },
   PERMISSION_MODE_REFUSED: { status: 400, message: 'Permission mode refused' },
   UNAUTHORIZED: { status: 401, message: 'Missing or invalid API key' },
   NOT_FOUND: { status: 404, message: 'Route not found' },
+  REQUEST_TIMEOUT: { status: 408, message: 'The request was not received in time' },
   TASK_NOT_FOUND: { status: 404, message: 'Task not found' },
   SESSION_NOT_FOUND: { status: 404, message: 'Session not found' },
   TASK_ID_CONFLICT: { status: 409, message: 'A different task with this task_id already exists' },
@@ -23,6 +27,9 @@ export const ERROR_CATALOGUE = {
   QUEUE_FULL: { status: 429, message: 'Maximum concurrent sessions reached' },
   RATE_LIMITED: { status: 429, message: 'Rate limit exceeded' },
   SHUTTING_DOWN: { status: 503, message: 'Server is shutting down' },
+  TOO_MANY_CONNECTIONS: { status: 503, message: 'The server has too many open connections' },
+  STORAGE_UNAVAILABLE: { status: 503, message: 'Storage is unavailable' },
+  STORAGE_FULL: { status: 507, message: 'Storage is full' },
   INTERNAL_ERROR: { status: 500, message: 'Internal server error' },
 
   // Task outcomes, carried by `error` events and the task's `error` field (never an HTTP status)

@@ -9,10 +9,13 @@ import type { Config } from './config.js';
 import { EventLog } from './events/event-log.js';
 import { EventStream } from './events/event-stream.js';
 import type { Logger } from './observability/logger.js';
+import { FaultMetrics } from './observability/fault-metrics.js';
 import { Metrics } from './observability/metrics.js';
 import { serverRedactor } from './observability/redact.js';
 import { SessionService } from './sessions/session-service.js';
 import { createStore } from './storage/create-store.js';
+import { GuardedStore } from './storage/guarded-store.js';
+import { StorageHealth } from './storage/storage-health.js';
 import type { Store } from './storage/store.js';
 import { Scheduler } from './tasks/scheduler.js';
 import { TaskExecutor } from './tasks/task-executor.js';
@@ -21,6 +24,7 @@ import { TaskService } from './tasks/task-service.js';
 import { recoverAfterRestart } from './tasks/recovery.js';
 import { Retention } from './tasks/retention.js';
 import { VERSION } from './version.js';
+import { checkWorkspaceAccess } from './workspaces/workspace-access.js';
 import { WorkspaceResolver } from './workspaces/workspace-resolver.js';
 import type { Tenant } from './tenancy/tenant.js';
 import { TenantRegistry } from './tenancy/tenant-registry.js';
@@ -53,6 +57,11 @@ export interface ServerContext {
   tickets: TicketStore;
   /** Prometheus metrics, served on METRICS_PORT by main.ts. */
   metrics: Metrics;
+  faultMetrics: FaultMetrics;
+  /** Whether storage takes writes; degraded while it fails, probed until it recovers. */
+  storageHealth: StorageHealth;
+  /** Open API connections, set by buildApp (installConnectionCap). */
+  connections: { open(): number } | null;
   sockets: Set<WebSocket>;
   startedAt: Date;
   retention: Retention;
@@ -64,7 +73,9 @@ export interface ServerContext {
 
 export async function createServerContext(config: Config, logger: Logger, overrides: ContextOverrides = {}): Promise<ServerContext> {
   const now = overrides.now ?? (() => new Date());
-  const store = overrides.store ?? createStore({ type: config.storage.type, sqliteFile: config.storage.sqlitePath });
+  const storageHealth = new StorageHealth(logger.child('storage'), now);
+  // Every part sees storage through the guard, so a failure anywhere marks the server degraded.
+  const store = new GuardedStore(overrides.store ?? createStore({ type: config.storage.type, sqliteFile: config.storage.sqlitePath }), storageHealth);
   const serverEnv = overrides.serverEnv ?? process.env;
   const isRoot = process.getuid?.() === 0;
 
@@ -116,9 +127,15 @@ export async function createServerContext(config: Config, logger: Logger, overri
     maxBufferedBytes: config.streams.maxBufferedBytes,
     stallTimeoutMs: config.streams.stallTimeoutSeconds * 1000,
   });
-  const sessions = new SessionService(store, workspacesOf, logger.child('sessions'), now);
-  const finisher = new TaskFinisher(store, events, logger.child('tasks'), now, redact);
+  const sessions = new SessionService(store, workspacesOf, logger.child('sessions'), now, (dir) => checkWorkspaceAccess(dir));
+  const finisher = new TaskFinisher(store, events, logger.child('tasks'), now, redact, storageHealth);
   const metrics = new Metrics();
+  let connections: { open(): number } | null = null;
+  const faultMetrics = new FaultMetrics(metrics.registry, () => ({
+    storageDegraded: () => storageHealth.degraded,
+    pendingWrites: () => storageHealth.pendingWrites,
+    openConnections: () => connections?.open() ?? 0,
+  }));
   // Before recovery, so that tasks it finishes (SERVER_RESTARTED) are counted too.
   metrics.observeTasks(finisher);
   metrics.observeAgentProcesses(agents);
@@ -131,12 +148,15 @@ export async function createServerContext(config: Config, logger: Logger, overri
     logger: logger.child('tasks'),
     now,
     redact,
+    storage: storageHealth,
+    checkWorkspace: (dir) => checkWorkspaceAccess(dir),
     settings: {
       defaultMaxTurns: config.claude.maxTurns,
       defaultModel: config.claude.defaultModel,
       defaultAllowedTools: DEFAULT_ALLOWED_TOOLS,
       defaultPermissionMode: DEFAULT_PERMISSION_MODE,
       interruptGraceMs: config.tasks.interruptGraceMs,
+      defaultTimeoutSeconds: config.tasks.defaultTimeoutSeconds,
     },
   });
   const scheduler = new Scheduler(config.sessions.maxConcurrent, config.tasks.queueMax, executor.execute, (id) => tenants.get(id)?.maxConcurrent ?? null);
@@ -146,6 +166,7 @@ export async function createServerContext(config: Config, logger: Logger, overri
     subscribers: () => stream.subscriberCount,
     activeSessions: async () => (await store.listSessions()).filter((s) => s.status !== 'expired').length,
   });
+  storageHealth.start(() => store.probe(), config.storage.probeIntervalSeconds * 1000);
   let shuttingDown = false;
   const tasks = new TaskService({
     store,
@@ -159,6 +180,7 @@ export async function createServerContext(config: Config, logger: Logger, overri
     bypassPermissionsAllowed: !isRoot,
     isShuttingDown: () => shuttingDown,
     onSessionDeleted: (sessionId) => agents.closeSession(sessionId),
+    storage: storageHealth,
   });
 
   await recoverAfterRestart({ store, finisher, scheduler, logger: logger.child('recovery'), now });
@@ -189,6 +211,14 @@ export async function createServerContext(config: Config, logger: Logger, overri
     tenants,
     tickets,
     metrics,
+    faultMetrics,
+    storageHealth,
+    get connections() {
+      return connections;
+    },
+    set connections(value) {
+      connections = value;
+    },
     sockets: new Set(),
     startedAt: now(),
     now,
@@ -201,6 +231,9 @@ export async function createServerContext(config: Config, logger: Logger, overri
       clearInterval(cleanup);
       await agents.shutdown();
       await retention.stop();
+      // Last chance for writes that waited for storage (a final record, held events).
+      await storageHealth.check(() => store.probe());
+      storageHealth.stop();
       await store.close();
     },
   };

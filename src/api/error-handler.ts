@@ -2,6 +2,13 @@ import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError, type ErrorCode } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
+import { StorageUnavailableError } from '../storage/storage-health.js';
+import { drainRequestBody, rawErrorResponse } from './http-guards.js';
+
+/** Clients retry a refused submit after this while storage is failing (the probe runs every few seconds). */
+const STORAGE_RETRY_AFTER_SECONDS = 10;
+/** How much of an oversized body is read and dropped after its 413, as a multiple of the body limit. */
+const DRAIN_LIMIT_FACTOR = 64;
 
 /** Fastify's own request errors, mapped onto our catalogue so clients only ever see one shape. */
 const FASTIFY_CODES: Record<string, ErrorCode> = {
@@ -22,6 +29,11 @@ export function sendApiError(reply: FastifyReply, error: ApiError): FastifyReply
 
 export function toApiError(error: FastifyError | Error): ApiError {
   if (error instanceof ApiError) return error;
+  if (error instanceof StorageUnavailableError) {
+    return new ApiError(error.fault.full ? 'STORAGE_FULL' : 'STORAGE_UNAVAILABLE', `${error.fault.full ? 'Storage is full' : 'Storage is unavailable'}; retry later (${error.fault.reason})`, undefined, {
+      'Retry-After': String(STORAGE_RETRY_AFTER_SECONDS),
+    });
+  }
   const fastifyError = error as FastifyError;
   const mapped = fastifyError.code ? FASTIFY_CODES[fastifyError.code] : undefined;
   if (mapped) return new ApiError(mapped, mapped === 'INVALID_JSON' ? `Request body is not valid JSON: ${error.message}` : undefined);
@@ -50,9 +62,15 @@ export function frameworkErrorHandler(error: FastifyError, request: FastifyReque
  */
 export function clientErrorHandler(error: Error & { code?: string }, socket: Socket): void {
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
-  // The client never finished its request in time; there is no one to answer.
+  // The client did not finish its request in time: answer 408 if nothing was sent on this socket yet.
   if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
-    socket.destroy();
+    const pending = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+    if (socket.writable && !pending?.headersSent) {
+      socket.end(rawErrorResponse(new ApiError('REQUEST_TIMEOUT', 'The request was not received in time; the connection is closed'), 'Request Timeout'));
+      setTimeout(() => socket.destroy(), 1000).unref();
+    } else {
+      socket.destroy();
+    }
     return;
   }
   if (!socket.writable) {
@@ -71,6 +89,12 @@ export function clientErrorHandler(error: Error & { code?: string }, socket: Soc
 export function installErrorHandlers(app: FastifyInstance, logger: Logger): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const apiError = toApiError(error);
+    if (apiError.code === 'BODY_TOO_LARGE') {
+      // Fastify asks for the connection to be closed, which resets a client still sending; read
+      // the rest instead (bounded), so every client gets its 413.
+      reply.removeHeader('connection');
+      drainRequestBody(request.raw, app.initialConfig.bodyLimit! * DRAIN_LIMIT_FACTOR);
+    }
     if (apiError.status >= 500) {
       logger.error('Request failed', { request_id: request.id, method: request.method, url: request.url, error });
     }

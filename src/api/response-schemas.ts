@@ -132,9 +132,9 @@ export const deletedSessionSchema = z
 
 export const healthSchema = z
   .object({
-    status: z.enum(['healthy', 'shutting_down']),
+    status: z.enum(['healthy', 'degraded', 'shutting_down']).describe('`degraded`: storage is failing; submits get 503/507 until it recovers (see `reason`).'),
     version: z.string(),
-    active_sessions: z.number().int().describe('Open (not expired) sessions.'),
+    active_sessions: z.number().int().nullable().describe('Open (not expired) sessions; null if storage cannot be read.'),
     active_tasks: z.number().int().describe('Running tasks.'),
     queued_tasks: z.number().int().describe('Waiting tasks.'),
     uptime_seconds: z.number().int(),
@@ -146,6 +146,16 @@ export const healthSchema = z
         memory_bytes: z.number().int(),
       })
       .describe('Live Claude Code processes: running a task, kept for an idle session, or started ahead of need; their resident memory.'),
+    storage: z
+      .object({
+        status: z.enum(['ok', 'degraded']),
+        code: z.enum(['STORAGE_FULL', 'STORAGE_UNAVAILABLE']).optional(),
+        reason: z.string().optional(),
+        since: z.string().optional(),
+        pending_writes: z.number().int().describe('Finished tasks whose final record or events wait for storage to recover.'),
+      })
+      .optional(),
+    reason: z.string().optional().describe('Why the status is `degraded`.'),
   })
   .meta({ id: 'Health' });
 

@@ -1,12 +1,14 @@
 import type { AgentResult, AgentRun, AgentRunner } from '../agent/agent-types.js';
+import { ApiError, taskError, type TaskError } from '../errors.js';
 import type { EventLog } from '../events/event-log.js';
 import type { Logger } from '../observability/logger.js';
 import type { SessionService } from '../sessions/session-service.js';
+import { classifyStorageError, type StorageHealth } from '../storage/storage-health.js';
 import type { Store } from '../storage/store.js';
 import { decideOutcome, type StopReason } from './outcome.js';
 import type { QueueItem } from './scheduler.js';
-import type { TaskFinisher } from './task-finisher.js';
-import type { PermissionMode } from './task-types.js';
+import { ZERO_USAGE, type TaskFinisher } from './task-finisher.js';
+import type { PermissionMode, Task } from './task-types.js';
 
 export interface ExecutorSettings {
   defaultMaxTurns: number;
@@ -14,6 +16,8 @@ export interface ExecutorSettings {
   defaultAllowedTools: readonly string[];
   defaultPermissionMode: PermissionMode;
   interruptGraceMs: number;
+  /** For tasks submitted without `timeout` (TASK_DEFAULT_TIMEOUT_SECONDS); 0 means none. */
+  defaultTimeoutSeconds?: number;
 }
 
 interface ActiveTask {
@@ -23,6 +27,10 @@ interface ActiveTask {
   /** Resolves when the agent's output stream has ended, however it ended. */
   outputEnded: Promise<void>;
   done: Promise<void>;
+  /** The task's record once read, so it can be finished even if storage then fails. */
+  task: Task | null;
+  /** Set once the finisher has been called: a task is never finished twice. */
+  finishing: boolean;
 }
 
 /** Runs one task from `running` to a terminal state, and owns its interrupt and timeout. */
@@ -40,6 +48,10 @@ export class TaskExecutor {
       settings: ExecutorSettings;
       now: () => Date;
       redact: (text: string) => string;
+      /** Where deferred writes go when storage fails (optional for tests that build an executor by hand). */
+      storage?: StorageHealth;
+      /** Checks the workspace just before the agent starts there (throws a WORKSPACE_* ApiError). */
+      checkWorkspace?: (dir: string, tenantId: string) => Promise<void>;
     },
   ) {}
 
@@ -70,12 +82,14 @@ export class TaskExecutor {
       stopping: null,
       outputEnded: new Promise((r) => (resolveOutputEnded = r)),
       done: new Promise((r) => (resolveDone = r)),
+      task: null,
+      finishing: false,
     };
     this.active.set(item.taskId, entry);
     try {
       await this.executeTracked(item.taskId, entry, resolveOutputEnded);
     } catch (error) {
-      this.deps.logger.error('Task executor failed', { task_id: item.taskId, error });
+      await this.finishAfterFailure(item.taskId, entry, error);
     } finally {
       this.active.delete(item.taskId);
       resolveDone();
@@ -87,16 +101,19 @@ export class TaskExecutor {
     const startedAt = this.deps.now();
     const task = await store.updateTask(taskId, { status: 'running', started_at: startedAt.toISOString() });
     if (!task) return;
+    entry.task = task;
     const session = await sessions.markBusy(task.session_id, taskId);
     logger.info('Task started', { task_id: taskId, session_id: task.session_id, workspace: task.workspace, resumed: Boolean(session?.sdk_session_id) });
 
     let result: AgentResult | null = null;
     let failure: Error | null = null;
+    let preflightError: TaskError | null = null;
     let timer: NodeJS.Timeout | undefined;
+    const timeoutSeconds = task.options.timeout ?? (settings.defaultTimeoutSeconds ? settings.defaultTimeoutSeconds : null);
     try {
       if (!session) {
         entry.stopReason = 'session_deleted';
-      } else if (entry.stopReason === null) {
+      } else if (entry.stopReason === null && (preflightError = await this.preflight(task)) === null) {
         entry.run = this.deps.runner.start({
           sessionId: task.session_id,
           prompt: task.prompt,
@@ -108,13 +125,21 @@ export class TaskExecutor {
           model: task.options.model ?? settings.defaultModel,
           costBaselineUsd: session.sdk_session_id === null ? 0 : session.sdk_cost_total_usd,
         });
-        if (task.options.timeout !== null) {
-          timer = setTimeout(() => this.stop(taskId, 'timed_out'), task.options.timeout * 1000);
+        if (timeoutSeconds !== null) {
+          timer = setTimeout(() => this.stop(taskId, 'timed_out'), timeoutSeconds * 1000);
         }
         for await (const output of entry.run.outputs) {
-          if (output.kind === 'started') await sessions.recordSdkSession(task.session_id, output.sdkSessionId);
-          else if (output.kind === 'event') await events.append(taskId, output.event);
-          else result = output.result;
+          try {
+            if (output.kind === 'started') await sessions.recordSdkSession(task.session_id, output.sdkSessionId);
+            else if (output.kind === 'event') await events.append(taskId, output.event);
+            else result = output.result;
+          } catch (error) {
+            if (!classifyStorageError(error)) throw error;
+            this.stop(taskId, 'storage_unavailable');
+          }
+          // Progress that cannot be stored (held in memory) ends the task; the agent is stopped
+          // and drained as usual, and the held events still reach live subscribers.
+          if (events.hasHeld(taskId)) this.stop(taskId, 'storage_unavailable');
         }
       }
     } catch (error) {
@@ -130,10 +155,55 @@ export class TaskExecutor {
       stopReason: entry.stopReason,
       stderrTail: this.deps.redact(entry.run?.stderrTail() ?? ''),
       durationMs: this.deps.now().getTime() - startedAt.getTime(),
-      timeoutSeconds: task.options.timeout,
+      timeoutSeconds,
+      preflightError,
+      cwd: task.workspace,
     });
-    await sessions.markIdle(task.session_id, result ? { taskCostUsd: result.costUsd, sdkTotalCostUsd: result.sdkTotalCostUsd } : undefined);
-    await finisher.finish(taskId, outcome);
+    const cost = result ? { taskCostUsd: result.costUsd, sdkTotalCostUsd: result.sdkTotalCostUsd } : undefined;
+    try {
+      await sessions.markIdle(task.session_id, cost);
+    } catch (error) {
+      if (!classifyStorageError(error) || !this.deps.storage) throw error;
+      this.deps.storage.defer(`session ${task.session_id} idle`, () => sessions.markIdle(task.session_id, cost));
+    }
+    entry.finishing = true;
+    await finisher.finish(taskId, outcome, task);
+  }
+
+  /** What must hold before the agent starts; a failure ends the task with a clear code. */
+  private async preflight(task: Task): Promise<TaskError | null> {
+    if (!this.deps.checkWorkspace) return null;
+    try {
+      await this.deps.checkWorkspace(task.workspace, task.tenant_id);
+      return null;
+    } catch (error) {
+      if (error instanceof ApiError) return taskError(error.code, error.message);
+      throw error;
+    }
+  }
+
+  /**
+   * Whatever failed underneath (storage, a bug), an accepted task still reaches a terminal
+   * state and its stream still ends: the executor never drops a task.
+   */
+  private async finishAfterFailure(taskId: string, entry: ActiveTask, error: unknown): Promise<void> {
+    const { logger, finisher } = this.deps;
+    const storage = classifyStorageError(error);
+    logger.error('Task executor failed; finishing the task as failed', { task_id: taskId, error });
+    if (entry.finishing) return;
+    entry.finishing = true;
+    const error_ = storage
+      ? taskError('STORAGE_UNAVAILABLE', `The task could not run because storage failed: ${storage.reason}`)
+      : taskError('INTERNAL_ERROR', `The task failed inside the server: ${this.deps.redact(error instanceof Error ? error.message : String(error))}`);
+    try {
+      await finisher.finish(
+        taskId,
+        { status: 'failed', result: null, usage: { ...ZERO_USAGE }, num_turns: 0, cost_usd: 0, duration_ms: null, error: error_ },
+        entry.task ?? undefined,
+      );
+    } catch (finishError) {
+      logger.error('Task could not be finished', { task_id: taskId, error: finishError });
+    }
   }
 
   private async stopRun(run: AgentRun, outputEnded: Promise<void>): Promise<void> {

@@ -1,6 +1,7 @@
 import type { EventLog } from '../events/event-log.js';
 import type { Logger } from '../observability/logger.js';
 import { redactDeep, type Redactor } from '../observability/redact.js';
+import { classifyStorageError, type StorageHealth } from '../storage/storage-health.js';
 import type { Store } from '../storage/store.js';
 import type { Task, TaskStatus, TaskUsage } from './task-types.js';
 
@@ -14,9 +15,15 @@ export type FinishListener = (task: Task) => void;
  * The single way a task reaches a terminal state: the record is written first, then the
  * `error` event (if any), then exactly one `complete` event. A client that sees `complete` and
  * then reads the task therefore always sees the final state.
+ *
+ * If storage fails, the task is finished all the same: the final record is kept in memory
+ * (`recordOf` serves it to readers), the events are held by the event log and reach live
+ * subscribers from there, and both are written once storage recovers (StorageHealth.defer).
  */
 export class TaskFinisher {
   private readonly listeners: FinishListener[] = [];
+  /** Final records that storage could not take yet, by task id. */
+  private readonly unrecorded = new Map<string, Task>();
 
   constructor(
     private readonly store: Store,
@@ -25,15 +32,39 @@ export class TaskFinisher {
     private readonly now: () => Date,
     /** The agent's final text and errors may quote secrets it came across. */
     private readonly redact: Redactor = (text) => text,
+    private readonly storage?: StorageHealth,
   ) {}
+
+  /** The final record of a task whose finish is not stored yet, or null. */
+  recordOf(taskId: string): Task | null {
+    const task = this.unrecorded.get(taskId);
+    return task ? structuredClone(task) : null;
+  }
+
+  get unrecordedCount(): number {
+    return this.unrecorded.size;
+  }
 
   onFinish(listener: FinishListener): void {
     this.listeners.push(listener);
   }
 
-  async finish(taskId: string, rawOutcome: TaskOutcome): Promise<Task | null> {
+  /** `known` is the caller's copy of the task, used when storage cannot be read or written. */
+  async finish(taskId: string, rawOutcome: TaskOutcome, known?: Task): Promise<Task | null> {
     const outcome = redactDeep(rawOutcome, this.redact);
-    const task = await this.store.updateTask(taskId, { ...outcome, completed_at: this.now().toISOString() });
+    const patch = { ...outcome, completed_at: this.now().toISOString() };
+    let task: Task | null;
+    let recorded = true;
+    try {
+      task = await this.store.updateTask(taskId, patch);
+    } catch (error) {
+      if (!this.storage || !classifyStorageError(error)) throw error;
+      recorded = false;
+      const base = known ?? (await this.store.getTask(taskId).catch(() => null));
+      task = base ? { ...base, ...patch } : null;
+      if (task) this.unrecorded.set(taskId, task);
+      this.logger.error('Task finish could not be stored; kept until storage recovers', { task_id: taskId, status: outcome.status, error });
+    }
     if (!task) return null;
     if (outcome.error) await this.events.append(taskId, { type: 'error', data: { ...outcome.error } });
     await this.events.append(taskId, {
@@ -49,6 +80,16 @@ export class TaskFinisher {
       },
     });
     this.events.forget(taskId);
+    if (this.storage && (!recorded || this.events.hasHeld(taskId))) {
+      this.storage.defer(`finish ${taskId}`, async () => {
+        if (!recorded) {
+          await this.store.updateTask(taskId, patch);
+          recorded = true;
+          this.unrecorded.delete(taskId);
+        }
+        await this.events.flushHeld(taskId);
+      });
+    }
     const context = {
       task_id: taskId,
       session_id: task.session_id,

@@ -43,7 +43,7 @@ export class WorkspaceResolver {
     // A symlink could have appeared between the check and mkdir; check the final answer again.
     const finalPath = await realpath(candidate);
     this.assertInside(finalPath, requested);
-    if (!(await stat(finalPath)).isDirectory()) throw new ApiError('WORKSPACE_INVALID', 'workspace is not a directory');
+    if (!(await stat(finalPath)).isDirectory()) throw new ApiError('WORKSPACE_NOT_A_DIRECTORY', 'workspace exists but is not a directory');
     return finalPath;
   }
 
@@ -62,7 +62,7 @@ export class WorkspaceResolver {
         return current;
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;
-        if (code === 'ENOTDIR') throw new ApiError('WORKSPACE_INVALID', 'workspace path goes through a file');
+        if (code === 'ENOTDIR') throw new ApiError('WORKSPACE_NOT_A_DIRECTORY', 'workspace path goes through a file');
         if (code !== 'ENOENT') throw new ApiError('WORKSPACE_INVALID', `workspace cannot be used: ${code ?? 'error'}`);
       }
       const parent = path.dirname(current);
