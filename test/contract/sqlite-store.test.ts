@@ -8,7 +8,6 @@ import { createStore } from '../../src/storage/create-store.js';
 import { MemoryStore } from '../../src/storage/memory-store.js';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from '../../src/storage/sqlite-migrations.js';
 import { SqliteStore } from '../../src/storage/sqlite-store.js';
-import { EventSeqConflictError } from '../../src/storage/store.js';
 import { makeEvent, makeTask, storeContract } from './store.contract.js';
 
 storeContract('sqlite', async () => {
