@@ -90,10 +90,13 @@ export function installErrorHandlers(app: FastifyInstance, logger: Logger): void
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const apiError = toApiError(error);
     if (apiError.code === 'BODY_TOO_LARGE') {
-      // Fastify asks for the connection to be closed, which resets a client still sending; read
-      // the rest instead (bounded), so every client gets its 413.
-      reply.removeHeader('connection');
-      drainRequestBody(request.raw, app.initialConfig.bodyLimit! * DRAIN_LIMIT_FACTOR);
+      // Fastify answers at once and closes, which resets a client still sending: read the rest
+      // first (bounded), then answer, so every client gets its 413.
+      return drainRequestBody(request.raw, (app.initialConfig.bodyLimit ?? 1024 * 1024) * DRAIN_LIMIT_FACTOR).then((whole) => {
+        if (whole) reply.removeHeader('connection');
+        else reply.header('connection', 'close');
+        return sendApiError(reply, apiError);
+      });
     }
     if (apiError.status >= 500) {
       logger.error('Request failed', { request_id: request.id, method: request.method, url: request.url, error });

@@ -68,18 +68,34 @@ function refuse(socket: Socket): void {
 }
 
 /**
- * After a 413 the rest of the body is still on its way. Closing at once makes the client see
- * EPIPE or ECONNRESET instead of the answer; so the rest is read and dropped, up to `capBytes`
- * (past that the connection is cut), and the connection stays usable. The request timeout
- * bounds how long this can take.
+ * After a 413 the rest of the body is still on its way. Answering (and closing) at once makes
+ * many clients see EPIPE or ECONNRESET instead of the answer, and a client that asked for
+ * `Connection: close` drops its own socket on the answer while still sending. So the rest is
+ * read and dropped first, up to `capBytes`; resolves true once the body has been read whole
+ * (answer, and the connection stays usable), false if it went past the cap or the connection
+ * ended (answer and close). The request timeout bounds how long this can take.
  */
-export function drainRequestBody(request: IncomingMessage, capBytes: number): void {
-  if (request.readableEnded || request.destroyed) return;
-  let drained = 0;
-  request.on('data', (chunk: Buffer) => {
-    drained += chunk.length;
-    if (drained > capBytes) request.socket.destroy();
+export function drainRequestBody(request: IncomingMessage, capBytes: number): Promise<boolean> {
+  if (request.readableEnded) return Promise.resolve(true);
+  if (request.destroyed) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    let drained = 0;
+    const finish = (whole: boolean): void => {
+      request.off('data', onData);
+      request.off('end', onEnd);
+      request.off('close', onClose);
+      resolve(whole);
+    };
+    const onData = (chunk: Buffer): void => {
+      drained += chunk.length;
+      if (drained > capBytes) finish(false);
+    };
+    const onEnd = (): void => finish(true);
+    const onClose = (): void => finish(request.readableEnded);
+    request.on('data', onData);
+    request.once('end', onEnd);
+    request.once('close', onClose);
+    request.on('error', () => undefined);
+    request.resume();
   });
-  request.on('error', () => undefined);
-  request.resume();
 }
