@@ -38,7 +38,9 @@ export class WorkspaceResolver {
     try {
       await mkdir(candidate, { recursive: true });
     } catch (error) {
-      throw new ApiError('WORKSPACE_INVALID', `workspace cannot be created: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST' || code === 'ENOTDIR') throw new ApiError('WORKSPACE_NOT_A_DIRECTORY', 'workspace exists but is not a directory');
+      throw new ApiError('WORKSPACE_INVALID', `workspace cannot be created: ${code ?? 'error'}`);
     }
     // A symlink could have appeared between the check and mkdir; check the final answer again.
     const finalPath = await realpath(candidate);
