@@ -2,7 +2,10 @@ import { taskError, type TaskError } from '../errors.js';
 import type { AgentResult } from '../agent/agent-types.js';
 import { ZERO_USAGE, type TaskOutcome } from './task-finisher.js';
 
-export type StopReason = 'interrupted' | 'timed_out' | 'session_deleted' | 'shutdown' | 'model_failure' | 'lease_lost';
+export type StopReason = 'interrupted' | 'timed_out' | 'session_deleted' | 'shutdown' | 'model_failure' | 'lease_lost' | 'storage_unavailable';
+
+/** The SDK's guess when a spawn fails, wrong for us: the binary is fine, its working directory is not. */
+const MISLEADING_SPAWN_MESSAGE = /Claude Code native binary at .*? exists but failed to launch\..*?pathToClaudeCodeExecutable\./s;
 
 const MAX_ERROR_MESSAGE = 2000;
 
@@ -20,6 +23,9 @@ export function decideOutcome(input: {
   timeoutSeconds: number | null;
   /** What the credential proxy reported when it gave up on a model request of this task. */
   modelFailure?: TaskError | null;
+  /** A problem found before the agent was started (e.g. its workspace cannot be used). */
+  preflightError?: TaskError | null;
+  cwd?: string;
 }): TaskOutcome {
   const { result } = input;
   const base = {
@@ -42,9 +48,16 @@ export function decideOutcome(input: {
       return { ...base, status: 'timed_out', error: taskError('TASK_TIMEOUT', `Task exceeded its timeout of ${input.timeoutSeconds} s`) };
     case 'model_failure':
       return { ...base, status: 'failed', error: input.modelFailure ?? taskError('MODEL_UNAVAILABLE') };
+    case 'storage_unavailable':
+      return {
+        ...base,
+        status: 'failed',
+        error: taskError('STORAGE_UNAVAILABLE', 'The task was stopped because its progress could not be stored (storage failed; see /health)'),
+      };
     case null:
       break;
   }
+  if (input.preflightError) return { ...base, status: 'failed', error: input.preflightError };
   if (result && !result.isError) return { ...base, status: 'completed', error: null };
   if (result) {
     const detail = clip(result.errors.join('; ') || result.text || result.subtype);
@@ -52,6 +65,10 @@ export function decideOutcome(input: {
     if (result.subtype === 'success') return { ...base, status: 'failed', error: taskError('AGENT_API_ERROR', detail) };
     return { ...base, status: 'failed', error: taskError('AGENT_EXECUTION_ERROR', detail) };
   }
-  const why = [input.failure?.message, input.stderrTail].filter(Boolean).join(' | stderr: ');
+  const failureMessage = input.failure?.message.replace(
+    MISLEADING_SPAWN_MESSAGE,
+    `The Claude Code process could not be started in ${input.cwd ?? 'its workspace'} (the workspace may have been removed or replaced, or is not usable by the agent's user).`,
+  );
+  const why = [failureMessage, input.stderrTail].filter(Boolean).join(' | stderr: ');
   return { ...base, status: 'failed', error: taskError('AGENT_PROCESS_FAILED', clip(why || 'The Claude Code process ended without a result')) };
 }
