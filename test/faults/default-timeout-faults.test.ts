@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collectEvents, request, waitFor } from '../helpers/client.js';
-import { claudeProcesses } from '../helpers/processes.js';
+import { agentProcessRoots } from '../helpers/processes.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 
 describe('TASK_DEFAULT_TIMEOUT_SECONDS', () => {
@@ -27,6 +27,6 @@ describe('TASK_DEFAULT_TIMEOUT_SECONDS', () => {
     expect(explicit.status).toBe(201);
     const done = await collectEvents(`${server.wsBase}/ws/tasks/quick`, 30_000);
     expect(done.events.at(-1)).toMatchObject({ type: 'complete', data: { status: 'completed' } });
-    expect(claudeProcesses(process.pid).length).toBeLessThanOrEqual(1);
+    expect(agentProcessRoots(process.pid).length).toBeLessThanOrEqual(1);
   });
 });

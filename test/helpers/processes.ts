@@ -47,3 +47,13 @@ export function isAlive(pid: number): boolean {
     return false;
   }
 }
+
+/**
+ * One pid per agent process, whether it runs bare or in a sandbox: a CLI started through bwrap
+ * shows up as bwrap, its namespace init and the CLI itself, all with the CLI's path in their
+ * arguments; only the outermost counts.
+ */
+export function agentProcessRoots(ancestorPid?: number): number[] {
+  const all = claudeProcesses(ancestorPid);
+  return all.filter((pid) => !all.some((other) => other !== pid && claudeProcesses(other).includes(pid)));
+}
