@@ -139,34 +139,37 @@ export class TaskExecutor {
         entry.stopReason = 'session_deleted';
       } else if (entry.stopReason === null && (preflightError = await this.preflight(task)) === null) {
         baseline = (await this.deps.changes?.begin(taskId, task.workspace)) ?? null;
-        entry.run = this.deps.runner.start({
-          taskId,
-          sessionId: task.session_id,
-          tenantId: task.tenant_id,
-          prompt: task.prompt,
-          cwd: task.workspace,
-          resumeSdkSessionId: session.sdk_session_id,
-          allowedTools: task.options.allowed_tools ?? settings.defaultAllowedTools,
-          permissionMode: task.options.permission_mode ?? settings.defaultPermissionMode,
-          maxTurns: task.options.max_turns ?? settings.defaultMaxTurns,
-          model: task.options.model ?? settings.defaultModel,
-          costBaselineUsd: session.sdk_session_id === null ? 0 : session.sdk_cost_total_usd,
-        });
-        if (timeoutSeconds !== null) {
-          timer = setTimeout(() => this.stop(taskId, 'timed_out'), timeoutSeconds * 1000);
-        }
-        for await (const output of entry.run.outputs) {
-          try {
-            if (output.kind === 'started') await sessions.recordSdkSession(task.session_id, output.sdkSessionId);
-            else if (output.kind === 'event') await events.append(taskId, output.event);
-            else result = output.result;
-          } catch (error) {
-            if (!classifyStorageError(error)) throw error;
-            this.stop(taskId, 'storage_unavailable');
+        // Stopped while the workspace was checked or its baseline taken: the agent is not started at all.
+        if (entry.stopReason === null) {
+          entry.run = this.deps.runner.start({
+            taskId,
+            sessionId: task.session_id,
+            tenantId: task.tenant_id,
+            prompt: task.prompt,
+            cwd: task.workspace,
+            resumeSdkSessionId: session.sdk_session_id,
+            allowedTools: task.options.allowed_tools ?? settings.defaultAllowedTools,
+            permissionMode: task.options.permission_mode ?? settings.defaultPermissionMode,
+            maxTurns: task.options.max_turns ?? settings.defaultMaxTurns,
+            model: task.options.model ?? settings.defaultModel,
+            costBaselineUsd: session.sdk_session_id === null ? 0 : session.sdk_cost_total_usd,
+          });
+          if (timeoutSeconds !== null) {
+            timer = setTimeout(() => this.stop(taskId, 'timed_out'), timeoutSeconds * 1000);
           }
-          // Progress that cannot be stored (held in memory) ends the task; the agent is stopped
-          // and drained as usual, and the held events still reach live subscribers.
-          if (events.hasHeld(taskId)) this.stop(taskId, 'storage_unavailable');
+          for await (const output of entry.run.outputs) {
+            try {
+              if (output.kind === 'started') await sessions.recordSdkSession(task.session_id, output.sdkSessionId);
+              else if (output.kind === 'event') await events.append(taskId, output.event);
+              else result = output.result;
+            } catch (error) {
+              if (!classifyStorageError(error)) throw error;
+              this.stop(taskId, 'storage_unavailable');
+            }
+            // Progress that cannot be stored (held in memory) ends the task; the agent is stopped
+            // and drained as usual, and the held events still reach live subscribers.
+            if (events.hasHeld(taskId)) this.stop(taskId, 'storage_unavailable');
+          }
         }
       }
     } catch (error) {
