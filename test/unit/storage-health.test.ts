@@ -5,7 +5,10 @@ import type { TaskEvent } from '../../src/events/event-types.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { GuardedStore } from '../../src/storage/guarded-store.js';
 import { MemoryStore } from '../../src/storage/memory-store.js';
+import { retryWhileUnavailable } from '../../src/storage/retry-unavailable.js';
 import { classifyStorageError, StorageHealth, StorageUnavailableError } from '../../src/storage/storage-health.js';
+import { describeStorage } from '../../src/storage/storage-report.js';
+import { StorageUnavailableError as RedisUnreachableError } from '../../src/storage/store.js';
 import { TaskFinisher } from '../../src/tasks/task-finisher.js';
 import { makeTask } from '../contract/store.contract.js';
 
@@ -48,6 +51,65 @@ describe('classifyStorageError', () => {
     expect(classifyStorageError(err('SQLITE_READONLY_DBMOVED'))).toMatchObject({ full: false });
     expect(classifyStorageError(err('SQLITE_CONSTRAINT_PRIMARYKEY'))).toBeNull();
     expect(classifyStorageError(new TypeError('bug'))).toBeNull();
+  });
+
+  it("treats the Redis store's outage as a retryable storage failure, not a full disk", () => {
+    expect(classifyStorageError(new RedisUnreachableError('Redis is unreachable (ECONNREFUSED)'))).toEqual({
+      full: false,
+      reason: 'Redis is unreachable (ECONNREFUSED)',
+      retryable: true,
+    });
+  });
+});
+
+describe('a Redis outage through the guarded store', () => {
+  class RedisLikeStore extends MemoryStore {
+    down = false;
+    override async appendEvent(event: TaskEvent): Promise<void> {
+      if (this.down) throw new RedisUnreachableError('Redis is unreachable (socket closed)');
+      return super.appendEvent(event);
+    }
+    async probe(): Promise<void> {
+      if (this.down) throw new RedisUnreachableError('Redis is unreachable (socket closed)');
+    }
+  }
+
+  it('degrades health (503 STORAGE_UNAVAILABLE on /health), and a background write rides out a blip once the probe sees Redis back', async () => {
+    const raw = new RedisLikeStore();
+    const health = new StorageHealth(logger);
+    const store = new GuardedStore(raw, health);
+    const event = { seq: 1, task_id: 'task-1', type: 'message', timestamp: new Date().toISOString(), data: { role: 'assistant', text: 'hi' } } as TaskEvent;
+    raw.down = true;
+    let attempts = 0;
+    const write = retryWhileUnavailable(
+      async () => {
+        attempts++;
+        if (attempts === 3) {
+          raw.down = false;
+          await health.check(() => store.probe());
+        }
+        return store.appendEvent(event);
+      },
+      { windowMs: 10_000 },
+    );
+    await expect(write).resolves.toBeUndefined();
+    expect(attempts).toBe(3);
+    expect(await raw.readEvents('task-1', 0)).toHaveLength(1);
+    expect(health.degraded).toBe(false);
+
+    raw.down = true;
+    await expect(store.appendEvent({ ...event, seq: 2 })).rejects.toBeInstanceOf(StorageUnavailableError);
+    const report = describeStorage('redis', { up: false, reason: 'socket closed' }, health);
+    expect(report).toMatchObject({ type: 'redis', status: 'down', code: 'STORAGE_UNAVAILABLE', reason: expect.stringContaining('Redis is unreachable'), since: expect.any(String) });
+    expect(describeStorage('redis', { up: false, reason: 'socket closed' }, new StorageHealth(logger))).toMatchObject({ status: 'down', reason: 'socket closed', since: null });
+    expect(describeStorage('sqlite', { up: true, reason: null }, new StorageHealth(logger))).toEqual({
+      type: 'sqlite',
+      status: 'up',
+      reason: null,
+      code: null,
+      since: null,
+      pending_writes: 0,
+    });
   });
 });
 
