@@ -3,6 +3,7 @@ import websocket from '@fastify/websocket';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { installAuth } from './api/auth.js';
 import { clientErrorHandler, frameworkErrorHandler, installErrorHandlers } from './api/error-handler.js';
+import { installConnectionCap, slowClientOptions } from './api/http-guards.js';
 import { installRateLimit, verifiedApiKey } from './api/rate-limit.js';
 import { registerDocsRoutes } from './api/routes/docs.js';
 import { registerHealthRoute } from './api/routes/health.js';
@@ -35,7 +36,14 @@ export async function buildApp(ctx: ServerContext): Promise<FastifyInstance> {
     clientErrorHandler,
     // Shutdown has already let tasks finish; lingering keep-alive or refused-upgrade sockets must not hold it up.
     forceCloseConnections: true,
+    // Slow senders are cut (408) within SERVER_HEADERS_TIMEOUT_SECONDS / SERVER_REQUEST_TIMEOUT_SECONDS.
+    ...slowClientOptions({
+      headersTimeoutMs: ctx.config.server.headersTimeoutSeconds * 1000,
+      requestTimeoutMs: ctx.config.server.requestTimeoutSeconds * 1000,
+      maxConnections: ctx.config.server.maxConnections,
+    }),
   });
+  ctx.connections = installConnectionCap(app.server, ctx.config.server.maxConnections, () => ctx.faultMetrics.connectionsRefused.inc());
   const httpLogger = ctx.logger.child('http');
   // First: its hooks must see every upgrade request before ours can answer one (e.g. a 401),
   // or a refused upgrade leaves its socket open.
@@ -58,7 +66,7 @@ export async function buildApp(ctx: ServerContext): Promise<FastifyInstance> {
 
   registerHealthRoute(app, {
     instanceId: ctx.config.instanceId,
-    storage: ctx.storageHealth,
+    storage: ctx.storageReport,
     activeSessions: async () => (await ctx.store.listSessions()).filter((s) => s.status !== 'expired').length,
     activeTasks: () => ctx.scheduler.runningCount,
     queuedTasks: () => ctx.scheduler.queuedCount,

@@ -9,7 +9,17 @@ export type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 export type StorageType = 'memory' | 'sqlite' | 'redis';
 
 export interface Config {
-  readonly server: { readonly host: string; readonly port: number; readonly logLevel: LogLevel };
+  readonly server: {
+    readonly host: string;
+    readonly port: number;
+    readonly logLevel: LogLevel;
+    /** A client must send its request headers within this (slow senders are cut). */
+    readonly headersTimeoutSeconds: number;
+    /** A client must send its whole request (headers and body) within this. */
+    readonly requestTimeoutSeconds: number;
+    /** Open client connections beyond this are answered 503 TOO_MANY_CONNECTIONS and closed. */
+    readonly maxConnections: number;
+  };
   readonly api: {
     readonly authEnabled: boolean;
     readonly apiKey: string | undefined;
@@ -34,12 +44,20 @@ export interface Config {
     /** Spare agent processes kept started ahead of need (WARM_POOL_SIZE). */
     readonly warmPoolSize: number;
   };
-  readonly tasks: { readonly queueMax: number; readonly interruptGraceMs: number; readonly retentionDays: number };
+  readonly tasks: {
+    readonly queueMax: number;
+    readonly interruptGraceMs: number;
+    readonly retentionDays: number;
+    /** Applies to tasks submitted without `timeout`; 0 means no limit. */
+    readonly defaultTimeoutSeconds: number;
+  };
   readonly storage: {
     readonly type: StorageType;
     readonly sqlitePath: string;
     readonly redisHost: string;
     readonly redisPort: number;
+    /** While storage fails, how often a test write checks whether it works again. */
+    readonly probeIntervalSeconds: number;
     /** STORAGE_REDIS_URL: overrides host and port (rediss:// for TLS, password, database). */
     readonly redisUrl: string | undefined;
     readonly redisPrefix: string;
@@ -202,6 +220,9 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       host: r.string('SERVER_HOST', '0.0.0.0'),
       port: r.int('SERVER_PORT', 8000, 0, 65535),
       logLevel: logLevel ?? 'INFO',
+      headersTimeoutSeconds: r.int('SERVER_HEADERS_TIMEOUT_SECONDS', 20, 1, 3600),
+      requestTimeoutSeconds: r.int('SERVER_REQUEST_TIMEOUT_SECONDS', 30, 1, 3600),
+      maxConnections: r.int('SERVER_MAX_CONNECTIONS', 1000, 1, 1_000_000),
     },
     api: {
       authEnabled,
@@ -228,6 +249,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       queueMax: r.int('TASK_QUEUE_MAX', 100, 0, 1_000_000),
       interruptGraceMs: r.int('TASK_INTERRUPT_GRACE_MS', 3000, 0, 60_000),
       retentionDays: r.int('TASK_RETENTION_DAYS', 30, 0, 36_500),
+      defaultTimeoutSeconds: r.int('TASK_DEFAULT_TIMEOUT_SECONDS', 3600, 0, 7 * 24 * 3600),
     },
     storage: {
       type: storageType,
@@ -236,6 +258,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       redisPort: r.int('STORAGE_REDIS_PORT', 6379, 1, 65535),
       redisUrl,
       redisPrefix,
+      probeIntervalSeconds: r.int('STORAGE_PROBE_INTERVAL_SECONDS', 5, 1, 3600),
     },
     queue: {
       leaseSeconds: r.int('QUEUE_LEASE_SECONDS', 30, 1, 3600),

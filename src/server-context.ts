@@ -14,12 +14,16 @@ import { registerModelProxyMetrics } from './model-proxy/proxy-metrics.js';
 import { EventLog } from './events/event-log.js';
 import { EventStream } from './events/event-stream.js';
 import type { Logger } from './observability/logger.js';
+import { FaultMetrics } from './observability/fault-metrics.js';
 import { Metrics } from './observability/metrics.js';
 import { serverRedactor } from './observability/redact.js';
 import { SessionService } from './sessions/session-service.js';
 import { createStore } from './storage/create-store.js';
 import { openRedisBackend, redisSecrets, type RedisBackend } from './storage/redis/redis-backend.js';
 import { createTranscriptStore } from './storage/transcripts/create-transcript-store.js';
+import { GuardedStore } from './storage/guarded-store.js';
+import { StorageHealth } from './storage/storage-health.js';
+import { describeStorage } from './storage/storage-report.js';
 import type { Store } from './storage/store.js';
 import type { Scheduler } from './tasks/scheduler.js';
 import { createControlPlane } from './tasks/queue/control-plane.js';
@@ -31,6 +35,7 @@ import { TaskFinisher } from './tasks/task-finisher.js';
 import { TaskService } from './tasks/task-service.js';
 import { Retention } from './tasks/retention.js';
 import { VERSION } from './version.js';
+import { agentWorkspaceCheck } from './workspaces/agent-workspace-check.js';
 import { WorkspaceResolver } from './workspaces/workspace-resolver.js';
 import { ChangeTracker } from './changes/change-tracker.js';
 import { SubmitChecks } from './tasks/submit-checks.js';
@@ -39,7 +44,7 @@ import { WebhookOutbox } from './webhooks/webhook-outbox.js';
 import type { Tenant } from './tenancy/tenant.js';
 import { TenantRegistry } from './tenancy/tenant-registry.js';
 import { TicketStore, type WsTickets } from './tenancy/ws-tickets.js';
-import type { StorageHealth } from './api/routes/health.js';
+import type { StorageReport } from './api/routes/health.js';
 
 /** Tools granted when a task names none: what a coding task needs, without network tools. */
 export const DEFAULT_ALLOWED_TOOLS = ['Read', 'Write', 'Edit', 'MultiEdit', 'Glob', 'Grep', 'Bash'] as const;
@@ -72,12 +77,17 @@ export interface ServerContext {
   tickets: WsTickets;
   /** The Redis-backed parts with STORAGE_TYPE=redis; null otherwise. */
   redis: RedisBackend | null;
-  /** Whether storage can be reached now (Redis may be down; memory and SQLite always report up). */
-  storageHealth(): StorageHealth;
+  /** Storage as /health reports it: Redis reachability and failing writes (full disk, I/O errors) together. */
+  storageReport(): StorageReport;
   /** How agent processes are confined (AGENT_ISOLATION), as /health reports it. */
   isolation: IsolationMode;
   /** Prometheus metrics, served on METRICS_PORT by main.ts. */
   metrics: Metrics;
+  faultMetrics: FaultMetrics;
+  /** Whether storage takes writes; degraded while it fails, probed until it recovers. */
+  storageHealth: StorageHealth;
+  /** Open API connections, set by buildApp (installConnectionCap). */
+  connections: { open(): number } | null;
   sockets: Set<WebSocket>;
   startedAt: Date;
   retention: Retention;
@@ -89,10 +99,12 @@ export interface ServerContext {
 
 export async function createServerContext(config: Config, logger: Logger, overrides: ContextOverrides = {}): Promise<ServerContext> {
   const now = overrides.now ?? (() => new Date());
+  const storageHealth = new StorageHealth(logger.child('storage'), now);
   // The fence tokens of the tasks this instance holds; the Redis store passes them with every write (fenceFor).
   const fences = new FenceRegistry();
   const redis = config.storage.type === 'redis' && overrides.store === undefined ? await openRedisBackend(config, logger, { fenceFor: fences.fenceFor }) : null;
-  const store = overrides.store ?? redis?.store ?? createStore({ type: config.storage.type, sqliteFile: config.storage.sqlitePath });
+  // Every part sees storage through the guard, so a failure anywhere (full disk, Redis down) marks the server degraded.
+  const store = new GuardedStore(overrides.store ?? redis?.store ?? createStore({ type: config.storage.type, sqliteFile: config.storage.sqlitePath }), storageHealth);
   const serverEnv = overrides.serverEnv ?? process.env;
   const isRoot = process.getuid?.() === 0;
 
@@ -173,8 +185,15 @@ export async function createServerContext(config: Config, logger: Logger, overri
     maxBufferedBytes: config.streams.maxBufferedBytes,
     stallTimeoutMs: config.streams.stallTimeoutSeconds * 1000,
   });
-  const sessions = new SessionService(store, workspacesOf, logger.child('sessions'), now);
-  const finisher = new TaskFinisher(store, events, logger.child('tasks'), now, redact);
+  const checkWorkspace = agentWorkspaceCheck(sandbox);
+  const sessions = new SessionService(store, workspacesOf, logger.child('sessions'), now, (dir, tenant) => checkWorkspace(dir, tenant.id));
+  const finisher = new TaskFinisher(store, events, logger.child('tasks'), now, redact, storageHealth);
+  let connections: { open(): number } | null = null;
+  const faultMetrics = new FaultMetrics(metrics.registry, () => ({
+    storageDegraded: () => storageHealth.degraded,
+    pendingWrites: () => storageHealth.pendingWrites,
+    openConnections: () => connections?.open() ?? 0,
+  }));
   // Before recovery, so that tasks it finishes (SERVER_RESTARTED) are counted too.
   metrics.observeTasks(finisher);
   metrics.observeAgentProcesses(agents);
@@ -213,6 +232,8 @@ export async function createServerContext(config: Config, logger: Logger, overri
     now,
     redact,
     beforeRun: (sessionId, taskCount) => transcripts.beforeRun(sessionId, taskCount),
+    storage: storageHealth,
+    checkWorkspace,
     settings: {
       defaultMaxTurns: config.claude.maxTurns,
       defaultModel: config.claude.defaultModel,
@@ -220,6 +241,7 @@ export async function createServerContext(config: Config, logger: Logger, overri
       defaultPermissionMode: DEFAULT_PERMISSION_MODE,
       interruptGraceMs: config.tasks.interruptGraceMs,
       instanceId: config.instanceId,
+      defaultTimeoutSeconds: config.tasks.defaultTimeoutSeconds,
     },
   });
   modelProxy.onModelFailure((taskId, failure) => executor.failFromModel(taskId, failure));
@@ -244,6 +266,7 @@ export async function createServerContext(config: Config, logger: Logger, overri
     subscribers: () => stream.subscriberCount,
     activeSessions: async () => (await store.listSessions()).filter((s) => s.status !== 'expired').length,
   });
+  storageHealth.start(() => store.probe(), config.storage.probeIntervalSeconds * 1000);
   let shuttingDown = false;
   const tasks = new TaskService({
     store,
@@ -261,6 +284,7 @@ export async function createServerContext(config: Config, logger: Logger, overri
       transcripts.forget(sessionId);
       agents.closeSession(sessionId);
     },
+    storage: storageHealth,
     stopWaitMs: 2 * config.queue.leaseSeconds * 1000 + config.tasks.interruptGraceMs,
     defaultAllowedTools: DEFAULT_ALLOWED_TOOLS,
   });
@@ -297,12 +321,17 @@ export async function createServerContext(config: Config, logger: Logger, overri
     tenants,
     tickets,
     redis,
-    storageHealth: () => {
-      const health = redis?.connection.health() ?? { up: true, reason: null };
-      return { type: config.storage.type, status: health.up ? 'up' : 'down', reason: health.reason };
-    },
+    storageReport: () => describeStorage(config.storage.type, redis?.connection.health() ?? { up: true, reason: null }, storageHealth),
     isolation: isolation.mode,
     metrics,
+    faultMetrics,
+    storageHealth,
+    get connections() {
+      return connections;
+    },
+    set connections(value) {
+      connections = value;
+    },
     sockets: new Set(),
     startedAt: now(),
     now,
@@ -318,6 +347,9 @@ export async function createServerContext(config: Config, logger: Logger, overri
       await modelProxy.close();
       await control.close();
       await retention.stop();
+      // Last chance for writes that waited for storage (a final record, held events).
+      await storageHealth.check(() => store.probe());
+      storageHealth.stop();
       await store.close();
       await ownTranscripts?.close();
       await redis?.close();

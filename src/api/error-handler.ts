@@ -3,7 +3,14 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { ApiError, type ErrorCode } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import { QueueFullError } from '../tasks/queue/task-queue.js';
-import { StorageUnavailableError } from '../storage/store.js';
+import { StorageUnavailableError as StoreUnreachableError } from '../storage/store.js';
+import { StorageUnavailableError } from '../storage/storage-health.js';
+import { drainRequestBody, rawErrorResponse } from './http-guards.js';
+
+/** Clients retry a refused submit after this while storage is failing (the probe runs every few seconds). */
+const STORAGE_RETRY_AFTER_SECONDS = 10;
+/** How much of an oversized body is read and dropped after its 413, as a multiple of the body limit. */
+const DRAIN_LIMIT_FACTOR = 64;
 
 /** Fastify's own request errors, mapped onto our catalogue so clients only ever see one shape. */
 const FASTIFY_CODES: Record<string, ErrorCode> = {
@@ -27,8 +34,14 @@ export function toApiError(error: FastifyError | Error): ApiError {
   if (error instanceof QueueFullError) {
     return new ApiError('QUEUE_FULL', undefined, { queued: error.queued, running: error.running }, { 'Retry-After': String(error.retryAfterSeconds) });
   }
-  if (error instanceof StorageUnavailableError) {
+  // Redis unreachable, seen directly (a request that bypassed the guard): it knows its own retry delay.
+  if (error instanceof StoreUnreachableError) {
     return new ApiError('STORAGE_UNAVAILABLE', error.message, undefined, { 'Retry-After': String(error.retryAfterSeconds) });
+  }
+  if (error instanceof StorageUnavailableError) {
+    return new ApiError(error.fault.full ? 'STORAGE_FULL' : 'STORAGE_UNAVAILABLE', `${error.fault.full ? 'Storage is full' : 'Storage is unavailable'}; retry later (${error.fault.reason})`, undefined, {
+      'Retry-After': String(STORAGE_RETRY_AFTER_SECONDS),
+    });
   }
   const fastifyError = error as FastifyError;
   const mapped = fastifyError.code ? FASTIFY_CODES[fastifyError.code] : undefined;
@@ -58,9 +71,15 @@ export function frameworkErrorHandler(error: FastifyError, request: FastifyReque
  */
 export function clientErrorHandler(error: Error & { code?: string }, socket: Socket): void {
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
-  // The client never finished its request in time; there is no one to answer.
+  // The client did not finish its request in time: answer 408 if nothing was sent on this socket yet.
   if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
-    socket.destroy();
+    const pending = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+    if (socket.writable && !pending?.headersSent) {
+      socket.end(rawErrorResponse(new ApiError('REQUEST_TIMEOUT', 'The request was not received in time; the connection is closed'), 'Request Timeout'));
+      setTimeout(() => socket.destroy(), 1000).unref();
+    } else {
+      socket.destroy();
+    }
     return;
   }
   if (!socket.writable) {
@@ -79,6 +98,15 @@ export function clientErrorHandler(error: Error & { code?: string }, socket: Soc
 export function installErrorHandlers(app: FastifyInstance, logger: Logger): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const apiError = toApiError(error);
+    if (apiError.code === 'BODY_TOO_LARGE') {
+      // Fastify answers at once and closes, which resets a client still sending: read the rest
+      // first (bounded), then answer, so every client gets its 413.
+      return drainRequestBody(request.raw, (app.initialConfig.bodyLimit ?? 1024 * 1024) * DRAIN_LIMIT_FACTOR).then((whole) => {
+        if (whole) reply.removeHeader('connection');
+        else reply.header('connection', 'close');
+        return sendApiError(reply, apiError);
+      });
+    }
     if (apiError.status >= 500) {
       logger.error('Request failed', { request_id: request.id, method: request.method, url: request.url, error });
     }

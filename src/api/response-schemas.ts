@@ -198,15 +198,21 @@ export const deletedSessionSchema = z
 
 export const healthSchema = z
   .object({
-    status: z.enum(['healthy', 'degraded', 'shutting_down']).describe('`degraded` (HTTP 503): storage is unreachable; `storage.reason` says why.'),
+    status: z
+      .enum(['healthy', 'degraded', 'shutting_down'])
+      .describe('`degraded` (HTTP 503, like `shutting_down`, so a load balancer routes around it): storage is failing; submits get 503/507 until it recovers; `reason` says why.'),
     version: z.string(),
     instance_id: z.string().describe('INSTANCE_ID of the instance that answered.'),
     storage: z.object({
       type: z.enum(['memory', 'sqlite', 'redis']),
       status: z.enum(['up', 'down']),
-      reason: z.string().nullable(),
+      reason: z.string().nullable().describe('Why storage is down; null while it is up.'),
+      code: z.enum(['STORAGE_FULL', 'STORAGE_UNAVAILABLE']).nullable().describe('What submits get while it is down (507 or 503); null while up.'),
+      since: z.string().nullable().describe('When writes started failing; null if none has failed.'),
+      pending_writes: z.number().int().describe('Finished tasks whose final record or events wait for storage to recover.'),
     }),
-    active_sessions: z.number().int().describe('Open (not expired) sessions.'),
+    reason: z.string().optional().describe('Why the status is `degraded`.'),
+    active_sessions: z.number().int().nullable().describe('Open (not expired) sessions; null while storage is down.'),
     active_tasks: z.number().int().describe('Running tasks.'),
     queued_tasks: z.number().int().describe('Waiting tasks.'),
     uptime_seconds: z.number().int(),

@@ -27,12 +27,16 @@ export const ERROR_CODES = [
   'VALIDATION_ERROR',
   'WORKSPACE_OUTSIDE_ROOT',
   'WORKSPACE_INVALID',
+  'WORKSPACE_NOT_A_DIRECTORY',
+  'WORKSPACE_NOT_READABLE',
+  'WORKSPACE_NOT_WRITABLE',
   'PERMISSION_MODE_REFUSED',
   'WEBHOOK_URL_REFUSED',
   'WEBHOOK_SECRET_MISSING',
   'UNAUTHORIZED',
   'TENANT_BUDGET_EXCEEDED',
   'NOT_FOUND',
+  'REQUEST_TIMEOUT',
   'TASK_NOT_FOUND',
   'SESSION_NOT_FOUND',
   'TASK_ID_CONFLICT',
@@ -46,6 +50,9 @@ export const ERROR_CODES = [
   'QUEUE_FULL',
   'RATE_LIMITED',
   'SHUTTING_DOWN',
+  'TOO_MANY_CONNECTIONS',
+  'STORAGE_UNAVAILABLE',
+  'STORAGE_FULL',
   'INTERNAL_ERROR',
   'AGENT_API_ERROR',
   'AGENT_PROCESS_FAILED',
@@ -280,13 +287,25 @@ export interface WsTicket {
 }
 
 export interface Health {
-  /** `degraded` (HTTP 503): storage is unreachable; `storage.reason` says why. */
+  /** `degraded` (HTTP 503): storage is failing; `reason` and `storage` say why. */
   status: 'healthy' | 'degraded' | 'shutting_down';
   version: string;
   /** INSTANCE_ID of the instance that answered. */
   instance_id: string;
-  storage: { type: 'memory' | 'sqlite' | 'redis'; status: 'up' | 'down'; reason: string | null };
-  active_sessions: number;
+  storage: {
+    type: 'memory' | 'sqlite' | 'redis';
+    status: 'up' | 'down';
+    reason: string | null;
+    /** What submits get while storage is down: 507 STORAGE_FULL or 503 STORAGE_UNAVAILABLE. */
+    code: 'STORAGE_FULL' | 'STORAGE_UNAVAILABLE' | null;
+    since: string | null;
+    /** Final records and events of finished tasks waiting for storage to recover. */
+    pending_writes: number;
+  };
+  /** Why the status is `degraded`. */
+  reason?: string;
+  /** Null while storage is down. */
+  active_sessions: number | null;
   active_tasks: number;
   queued_tasks: number;
   uptime_seconds: number;

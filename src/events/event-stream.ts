@@ -28,7 +28,8 @@ const PAGE_SIZE = 200;
 /**
  * Streams a task's events to one subscriber: history after `afterSeq`, then live events, until
  * `complete`. Every event is read from the store, so there is one path for replay and live
- * delivery and it cannot gap or repeat. Each subscriber pulls at its own pace; a slow one only
+ * delivery and it cannot gap or repeat (events held in memory while storage fails are read after
+ * the stored ones, see EventLog.read). Each subscriber pulls at its own pace; a slow one only
  * holds back itself, and its backlog stays in the store rather than in memory.
  */
 export class EventStream {
@@ -63,7 +64,7 @@ export class EventStream {
       if (await this.alreadyComplete(taskId, afterSeq)) return { reason: 'complete', lastSeq };
       while (!stopped.aborted) {
         const wakeup = this.log.nextAppend(taskId, stopped);
-        const page = await this.log.store.readEvents(taskId, lastSeq, PAGE_SIZE);
+        const page = await this.log.read(taskId, lastSeq, PAGE_SIZE);
         if (page.length === 0) {
           await wakeup.promise;
           continue;
@@ -98,14 +99,14 @@ export class EventStream {
    */
   async isPastEnd(taskId: string, afterSeq: number): Promise<boolean> {
     if (afterSeq < 1) return false;
-    const [event] = await this.log.store.readEvents(taskId, afterSeq - 1, 1);
+    const [event] = await this.log.read(taskId, afterSeq - 1, 1);
     return event === undefined;
   }
 
   /** True when `afterSeq` is the task's final `complete` event: there is nothing left to stream. */
   async alreadyComplete(taskId: string, afterSeq: number): Promise<boolean> {
     if (afterSeq < 1) return false;
-    const [event] = await this.log.store.readEvents(taskId, afterSeq - 1, 1);
+    const [event] = await this.log.read(taskId, afterSeq - 1, 1);
     return event?.type === 'complete';
   }
 

@@ -2,6 +2,7 @@ import { ApiError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import type { Store } from '../storage/store.js';
 import { externalId, internalId, type Tenant } from '../tenancy/tenant.js';
+import { checkWorkspaceAccess } from '../workspaces/workspace-access.js';
 import type { WorkspaceResolver } from '../workspaces/workspace-resolver.js';
 import type { Session } from './session-types.js';
 
@@ -23,6 +24,8 @@ export class SessionService {
     private readonly workspacesOf: (tenant: Tenant) => Promise<WorkspaceResolver>,
     private readonly logger: Logger,
     private readonly now: () => Date,
+    /** Whether the tenant's agent can work in a directory (throws a WORKSPACE_* ApiError if not). */
+    private readonly checkWorkspace: (dir: string, tenant: Tenant) => Promise<void> = (dir) => checkWorkspaceAccess(dir),
   ) {}
 
   /**
@@ -30,6 +33,13 @@ export class SessionService {
    * created here; the caller stores the task and, for a new session, the session.
    */
   async place(tenant: Tenant, taskId: string, request: SessionRequest | undefined, workspace: string | undefined): Promise<SessionPlacement> {
+    const placement = await this.placeUnchecked(tenant, taskId, request, workspace);
+    // Checked for reused sessions too: their folder may have been removed or replaced since.
+    await this.checkWorkspace(placement.session.workspace, tenant);
+    return placement;
+  }
+
+  private async placeUnchecked(tenant: Tenant, taskId: string, request: SessionRequest | undefined, workspace: string | undefined): Promise<SessionPlacement> {
     const workspaces = await this.workspacesOf(tenant);
     const requestedWorkspace = workspace === undefined ? undefined : await workspaces.resolve(workspace);
 

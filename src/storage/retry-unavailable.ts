@@ -1,4 +1,10 @@
+import { classifyStorageError } from './storage-health.js';
 import { StorageUnavailableError } from './store.js';
+
+/** Outages worth waiting out: Redis unreachable, directly or as seen through the guarded store. */
+function isBlip(error: unknown): boolean {
+  return error instanceof StorageUnavailableError || classifyStorageError(error)?.retryable === true;
+}
 
 /** How long a background write (an event, a task's final state) rides out a storage outage. */
 export const BACKGROUND_WRITE_RETRY_MS = 15_000;
@@ -26,7 +32,7 @@ export async function retryWhileUnavailable<T>(
         const done = await options.alreadyDone(error).catch(() => null);
         if (done) return done.value;
       }
-      if (!(error instanceof StorageUnavailableError) || Date.now() >= deadline) throw error;
+      if (!isBlip(error) || Date.now() >= deadline) throw error;
       failedBefore = true;
       await sleep(Math.min(100 * 2 ** attempt, 1_000));
     }

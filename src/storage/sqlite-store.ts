@@ -88,6 +88,7 @@ export class SqliteStore implements Store {
   private readonly updateSessionTx;
   private readonly pruneTx;
   private readonly appendEventTx;
+  private readonly probeTx;
 
   /** Opens (creating if needed) the database file and brings its schema up to date. */
   static open(file: string): SqliteStore {
@@ -95,6 +96,10 @@ export class SqliteStore implements Store {
     const db = new Database(file);
     try {
       db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+      // One server owns the file. Exclusive locking keeps the WAL index in this process's heap
+      // instead of a memory-mapped -shm file: a -shm that cannot be extended (full disk) or
+      // written would otherwise kill the process with SIGBUS. It must be set before WAL mode.
+      db.pragma('locking_mode = EXCLUSIVE');
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
       db.pragma('foreign_keys = ON');
@@ -214,6 +219,19 @@ export class SqliteStore implements Store {
       if (event.seq !== expected) throw new EventSeqConflictError(event.task_id, expected, event.seq);
       this.insertEventStmt.run(eventToRow(event));
     });
+    // Insert and delete in one committed transaction: the page is still written to the WAL.
+    // Bound, not inlined: a NUL byte cannot appear in SQL text, and no real task id has one.
+    const probeId = '\u0000storage-probe';
+    const probeInsert = db.prepare<[string]>("INSERT INTO events (task_id, seq, type, timestamp, data) VALUES (?, 0, 'probe', '', '{}')");
+    const probeDelete = db.prepare<[string]>('DELETE FROM events WHERE task_id = ?');
+    this.probeTx = db.transaction((): void => {
+      probeInsert.run(probeId);
+      probeDelete.run(probeId);
+    });
+  }
+
+  async probe(): Promise<void> {
+    this.probeTx.immediate();
   }
 
   async insertTask(task: Task): Promise<{ inserted: boolean; task: Task }> {

@@ -77,6 +77,12 @@ export interface Store {
   readEvents(taskId: string, afterSeq: number, limit?: number): Promise<TaskEvent[]>;
   lastEventSeq(taskId: string): Promise<number>;
 
+  /**
+   * Optional: a small real write that is undone at once, proving storage takes writes again
+   * after a failure (see storage-health.ts). Without it, a read is tried instead.
+   */
+  probe?(): Promise<void>;
+
   close(): Promise<void>;
 }
 

@@ -2,7 +2,10 @@ import { taskError, type TaskError } from '../errors.js';
 import type { AgentResult } from '../agent/agent-types.js';
 import { ZERO_USAGE, type TaskOutcome } from './task-finisher.js';
 
-export type StopReason = 'interrupted' | 'timed_out' | 'session_deleted' | 'shutdown' | 'model_failure' | 'lease_lost' | 'budget_exceeded';
+export type StopReason = 'interrupted' | 'timed_out' | 'session_deleted' | 'shutdown' | 'model_failure' | 'lease_lost' | 'storage_unavailable' | 'budget_exceeded';
+
+/** The SDK's guess when a spawn fails, wrong for us: the binary is fine, its working directory is not. */
+const MISLEADING_SPAWN_MESSAGE = /Claude Code native binary at .*? exists but failed to launch\..*?pathToClaudeCodeExecutable\./s;
 
 const MAX_ERROR_MESSAGE = 2000;
 
@@ -24,6 +27,9 @@ export function decideOutcome(input: {
   budget?: { limitUsd: number | null; spentUsd: number };
   /** options.output_schema was set: a completed task must carry a structured result. */
   wantsStructuredResult?: boolean;
+  /** A problem found before the agent was started (e.g. its workspace cannot be used). */
+  preflightError?: TaskError | null;
+  cwd?: string;
 }): TaskOutcome {
   const { result } = input;
   const base = {
@@ -52,9 +58,16 @@ export function decideOutcome(input: {
     }
     case 'model_failure':
       return { ...base, status: 'failed', error: input.modelFailure ?? taskError('MODEL_UNAVAILABLE') };
+    case 'storage_unavailable':
+      return {
+        ...base,
+        status: 'failed',
+        error: taskError('STORAGE_UNAVAILABLE', 'The task was stopped because its progress could not be stored (storage failed; see /health)'),
+      };
     case null:
       break;
   }
+  if (input.preflightError) return { ...base, status: 'failed', error: input.preflightError };
   if (input.wantsStructuredResult && result) return structuredOutcome(base, result);
   if (result && !result.isError) return { ...base, status: 'completed', error: null };
   if (result) {
@@ -63,7 +76,11 @@ export function decideOutcome(input: {
     if (result.subtype === 'success') return { ...base, status: 'failed', error: taskError('AGENT_API_ERROR', detail) };
     return { ...base, status: 'failed', error: taskError('AGENT_EXECUTION_ERROR', detail) };
   }
-  const why = [input.failure?.message, input.stderrTail].filter(Boolean).join(' | stderr: ');
+  const failureMessage = input.failure?.message.replace(
+    MISLEADING_SPAWN_MESSAGE,
+    `The Claude Code process could not be started in ${input.cwd ?? 'its workspace'} (the workspace may have been removed or replaced, or is not usable by the agent's user).`,
+  );
+  const why = [failureMessage, input.stderrTail].filter(Boolean).join(' | stderr: ');
   return { ...base, status: 'failed', error: taskError('AGENT_PROCESS_FAILED', clip(why || 'The Claude Code process ended without a result')) };
 }
 

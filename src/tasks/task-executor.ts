@@ -1,7 +1,7 @@
 import type { AgentResult, AgentRun, AgentRunner } from '../agent/agent-types.js';
 import type { ChangeTracker } from '../changes/change-tracker.js';
 import type { ChangeBaseline } from '../changes/change-types.js';
-import { taskError, type TaskError } from '../errors.js';
+import { ApiError, taskError, type TaskError } from '../errors.js';
 import type { ModelFailure } from '../model-proxy/model-failure.js';
 import type { EventLog } from '../events/event-log.js';
 import type { Logger } from '../observability/logger.js';
@@ -9,8 +9,9 @@ import type { SessionService } from '../sessions/session-service.js';
 import { FencedWriteError, type Store } from '../storage/store.js';
 import { decideOutcome, type StopReason } from './outcome.js';
 import type { QueueItem } from './scheduler.js';
-import type { TaskFinisher } from './task-finisher.js';
 import type { PermissionRequests } from './permission-requests.js';
+import { classifyStorageError, type StorageHealth } from '../storage/storage-health.js';
+import { ZERO_USAGE, type TaskFinisher } from './task-finisher.js';
 import type { PermissionMode, Task } from './task-types.js';
 
 export interface ExecutorSettings {
@@ -21,6 +22,8 @@ export interface ExecutorSettings {
   interruptGraceMs: number;
   /** Recorded on the task as `instance_id` when it starts (INSTANCE_ID). */
   instanceId?: string;
+  /** For tasks submitted without `timeout` (TASK_DEFAULT_TIMEOUT_SECONDS); 0 means none. */
+  defaultTimeoutSeconds?: number;
 }
 
 interface ActiveTask {
@@ -33,6 +36,10 @@ interface ActiveTask {
   /** Resolves when the agent's output stream has ended, however it ended. */
   outputEnded: Promise<void>;
   done: Promise<void>;
+  /** The task's record once read, so it can be finished even if storage then fails. */
+  task: Task | null;
+  /** Set once the finisher has been called: a task is never finished twice. */
+  finishing: boolean;
 }
 
 /** Runs one task from `running` to a terminal state, and owns its interrupt and timeout. */
@@ -56,6 +63,10 @@ export class TaskExecutor {
       permissions?: PermissionRequests;
       /** Called as a task starts, with the session's task_count (transcript version) counting it. */
       beforeRun?: (sessionId: string, taskCount: number) => void;
+      /** Where deferred writes go when storage fails (optional for tests that build an executor by hand). */
+      storage?: StorageHealth;
+      /** Checks the workspace just before the agent starts there (throws a WORKSPACE_* ApiError). */
+      checkWorkspace?: (dir: string, tenantId: string) => Promise<void>;
     },
   ) {}
 
@@ -99,14 +110,16 @@ export class TaskExecutor {
       spentUsd: 0,
       outputEnded: new Promise((r) => (resolveOutputEnded = r)),
       done: new Promise((r) => (resolveDone = r)),
+      task: null,
+      finishing: false,
     };
     this.active.set(item.taskId, entry);
     try {
       await this.executeTracked(item.taskId, entry, resolveOutputEnded);
-      return true;
+      // A finish kept in memory until storage recovers counts as not recorded (see RunTask).
+      return this.deps.finisher.recordOf(item.taskId) === null;
     } catch (error) {
-      this.deps.logger.error('Task executor failed', { task_id: item.taskId, error });
-      return false;
+      return await this.finishAfterFailure(item.taskId, entry, error);
     } finally {
       this.active.delete(item.taskId);
       resolveDone();
@@ -118,46 +131,60 @@ export class TaskExecutor {
     const startedAt = this.deps.now();
     const task = await store.updateTask(taskId, { status: 'running', started_at: startedAt.toISOString(), instance_id: settings.instanceId ?? null });
     if (!task) return;
+    entry.task = task;
     const session = await sessions.markBusy(task.session_id, taskId);
     if (session) this.deps.beforeRun?.(task.session_id, session.task_count);
     logger.info('Task started', { task_id: taskId, session_id: task.session_id, workspace: task.workspace, resumed: Boolean(session?.sdk_session_id) });
 
     let result: AgentResult | null = null;
     let failure: Error | null = null;
+    let preflightError: TaskError | null = null;
     let timer: NodeJS.Timeout | undefined;
     let baseline: ChangeBaseline | null = null;
+    const timeoutSeconds = task.options.timeout ?? (settings.defaultTimeoutSeconds ? settings.defaultTimeoutSeconds : null);
     try {
       if (!session) {
         entry.stopReason = 'session_deleted';
-      } else if (entry.stopReason === null) {
+      } else if (entry.stopReason === null && (preflightError = await this.preflight(task)) === null) {
         baseline = (await this.deps.changes?.begin(taskId, task.workspace)) ?? null;
-        entry.run = this.deps.runner.start({
-          taskId,
-          sessionId: task.session_id,
-          tenantId: task.tenant_id,
-          prompt: task.prompt,
-          cwd: task.workspace,
-          resumeSdkSessionId: session.sdk_session_id,
-          allowedTools: task.options.allowed_tools ?? settings.defaultAllowedTools,
-          permissionMode: task.options.permission_mode ?? settings.defaultPermissionMode,
-          maxTurns: task.options.max_turns ?? settings.defaultMaxTurns,
-          model: task.options.model ?? settings.defaultModel,
-          costBaselineUsd: session.sdk_session_id === null ? 0 : session.sdk_cost_total_usd,
-          approval: this.deps.permissions?.approvalFor(task) ?? null,
-          maxBudgetUsd: task.options.max_budget_usd ?? null,
-          outputSchema: task.options.output_schema ?? null,
-        });
-        if (task.options.timeout !== null) {
-          timer = setTimeout(() => this.stop(taskId, 'timed_out'), task.options.timeout * 1000);
-        }
-        for await (const output of entry.run.outputs) {
-          if (output.kind === 'started') await sessions.recordSdkSession(task.session_id, output.sdkSessionId);
-          else if (output.kind === 'event') {
-            await events.append(taskId, output.event);
-            if (output.event.type === 'progress') this.checkBudget(taskId, entry, task.options.max_budget_usd, output.event.data.cost_usd);
-          } else {
-            result = output.result;
-            this.checkBudget(taskId, entry, task.options.max_budget_usd, result.costUsd);
+        // Stopped while the workspace was checked or its baseline taken: the agent is not started at all.
+        if (entry.stopReason === null) {
+          entry.run = this.deps.runner.start({
+            taskId,
+            sessionId: task.session_id,
+            tenantId: task.tenant_id,
+            prompt: task.prompt,
+            cwd: task.workspace,
+            resumeSdkSessionId: session.sdk_session_id,
+            allowedTools: task.options.allowed_tools ?? settings.defaultAllowedTools,
+            permissionMode: task.options.permission_mode ?? settings.defaultPermissionMode,
+            maxTurns: task.options.max_turns ?? settings.defaultMaxTurns,
+            model: task.options.model ?? settings.defaultModel,
+            costBaselineUsd: session.sdk_session_id === null ? 0 : session.sdk_cost_total_usd,
+            approval: this.deps.permissions?.approvalFor(task) ?? null,
+            maxBudgetUsd: task.options.max_budget_usd ?? null,
+            outputSchema: task.options.output_schema ?? null,
+          });
+          if (timeoutSeconds !== null) {
+            timer = setTimeout(() => this.stop(taskId, 'timed_out'), timeoutSeconds * 1000);
+          }
+          for await (const output of entry.run.outputs) {
+            try {
+              if (output.kind === 'started') await sessions.recordSdkSession(task.session_id, output.sdkSessionId);
+              else if (output.kind === 'event') {
+                await events.append(taskId, output.event);
+                if (output.event.type === 'progress') this.checkBudget(taskId, entry, task.options.max_budget_usd, output.event.data.cost_usd);
+              } else {
+                result = output.result;
+                this.checkBudget(taskId, entry, task.options.max_budget_usd, result.costUsd);
+              }
+            } catch (error) {
+              if (!classifyStorageError(error)) throw error;
+              this.stop(taskId, 'storage_unavailable');
+            }
+            // Progress that cannot be stored (held in memory) ends the task; the agent is stopped
+            // and drained as usual, and the held events still reach live subscribers.
+            if (events.hasHeld(taskId)) this.stop(taskId, 'storage_unavailable');
           }
         }
       }
@@ -190,14 +217,23 @@ export class TaskExecutor {
       stopReason: entry.stopReason,
       stderrTail: this.deps.redact(entry.run?.stderrTail() ?? ''),
       durationMs: this.deps.now().getTime() - startedAt.getTime(),
-      timeoutSeconds: task.options.timeout,
+      timeoutSeconds,
       modelFailure: entry.modelFailure,
       budget: { limitUsd: task.options.max_budget_usd ?? null, spentUsd: entry.spentUsd },
       wantsStructuredResult: Boolean(task.options.output_schema),
+      preflightError,
+      cwd: task.workspace,
     });
-    await sessions.markIdle(task.session_id, result ? { taskCostUsd: result.costUsd, sdkTotalCostUsd: result.sdkTotalCostUsd } : undefined);
+    const cost = result ? { taskCostUsd: result.costUsd, sdkTotalCostUsd: result.sdkTotalCostUsd } : undefined;
+    try {
+      await sessions.markIdle(task.session_id, cost);
+    } catch (error) {
+      if (!classifyStorageError(error) || !this.deps.storage) throw error;
+      this.deps.storage.defer(`session ${task.session_id} idle`, () => sessions.markIdle(task.session_id, cost));
+    }
     const changes = await this.changesOf(taskId, baseline);
-    await finisher.finish(taskId, changes ? { ...outcome, changed_files: changes.files } : outcome);
+    entry.finishing = true;
+    await finisher.finish(taskId, changes ? { ...outcome, changed_files: changes.files } : outcome, task);
   }
 
   /** Stops a task that has spent more than its max_budget_usd (it ends failed, BUDGET_EXCEEDED). */
@@ -217,6 +253,45 @@ export class TaskExecutor {
     } catch (error) {
       this.deps.logger.warn('Could not work out the task\'s workspace changes', { task_id: taskId, error });
       return null;
+    }
+  }
+
+  /** What must hold before the agent starts; a failure ends the task with a clear code. */
+  private async preflight(task: Task): Promise<TaskError | null> {
+    if (!this.deps.checkWorkspace) return null;
+    try {
+      await this.deps.checkWorkspace(task.workspace, task.tenant_id);
+      return null;
+    } catch (error) {
+      if (error instanceof ApiError) return taskError(error.code, error.message);
+      throw error;
+    }
+  }
+
+  /**
+   * Whatever failed underneath (storage, a bug), an accepted task still reaches a terminal
+   * state and its stream still ends: the executor never drops a task. Resolves whether the
+   * final record was stored.
+   */
+  private async finishAfterFailure(taskId: string, entry: ActiveTask, error: unknown): Promise<boolean> {
+    const { logger, finisher } = this.deps;
+    const storage = classifyStorageError(error);
+    logger.error('Task executor failed; finishing the task as failed', { task_id: taskId, error });
+    if (entry.finishing) return false;
+    entry.finishing = true;
+    const error_ = storage
+      ? taskError('STORAGE_UNAVAILABLE', `The task could not run because storage failed: ${storage.reason}`)
+      : taskError('INTERNAL_ERROR', `The task failed inside the server: ${this.deps.redact(error instanceof Error ? error.message : String(error))}`);
+    try {
+      await finisher.finish(
+        taskId,
+        { status: 'failed', result: null, usage: { ...ZERO_USAGE }, num_turns: 0, cost_usd: 0, duration_ms: null, error: error_ },
+        entry.task ?? undefined,
+      );
+      return finisher.recordOf(taskId) === null;
+    } catch (finishError) {
+      logger.error('Task could not be finished', { task_id: taskId, error: finishError });
+      return false;
     }
   }
 

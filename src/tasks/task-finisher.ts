@@ -2,6 +2,7 @@ import type { EventLog } from '../events/event-log.js';
 import type { Logger } from '../observability/logger.js';
 import { redactDeep, type Redactor } from '../observability/redact.js';
 import { retryWhileUnavailable } from '../storage/retry-unavailable.js';
+import { classifyStorageError, type StorageHealth } from '../storage/storage-health.js';
 import type { Store } from '../storage/store.js';
 import type { Task, TaskStatus, TaskUsage } from './task-types.js';
 
@@ -19,10 +20,16 @@ export type FinishListener = (task: Task) => void;
  * The single way a task reaches a terminal state: the record is written first, then the
  * `error` event (if any), then exactly one `complete` event. A client that sees `complete` and
  * then reads the task therefore always sees the final state.
+ *
+ * If storage fails, the task is finished all the same: the final record is kept in memory
+ * (`recordOf` serves it to readers), the events are held by the event log and reach live
+ * subscribers from there, and both are written once storage recovers (StorageHealth.defer).
  */
 export class TaskFinisher {
   private readonly listeners: FinishListener[] = [];
   private readonly hooks: FinishHook[] = [];
+  /** Final records that storage could not take yet, by task id. */
+  private readonly unrecorded = new Map<string, Task>();
 
   constructor(
     private readonly store: Store,
@@ -31,7 +38,18 @@ export class TaskFinisher {
     private readonly now: () => Date,
     /** The agent's final text and errors may quote secrets it came across. */
     private readonly redact: Redactor = (text) => text,
+    private readonly storage?: StorageHealth,
   ) {}
+
+  /** The final record of a task whose finish is not stored yet, or null. */
+  recordOf(taskId: string): Task | null {
+    const task = this.unrecorded.get(taskId);
+    return task ? structuredClone(task) : null;
+  }
+
+  get unrecordedCount(): number {
+    return this.unrecorded.size;
+  }
 
   onFinish(listener: FinishListener): void {
     this.listeners.push(listener);
@@ -42,14 +60,32 @@ export class TaskFinisher {
     this.hooks.push(hook);
   }
 
-  async finish(taskId: string, rawOutcome: TaskOutcome): Promise<Task | null> {
+  /** `known` is the caller's copy of the task, used when storage cannot be read or written. */
+  async finish(taskId: string, rawOutcome: TaskOutcome, known?: Task): Promise<Task | null> {
     const outcome = redactDeep(rawOutcome, this.redact);
-    const completedAt = this.now().toISOString();
-    const task = await retryWhileUnavailable(() => this.store.updateTask(taskId, { ...outcome, completed_at: completedAt }));
-    if (!task) return null;
-    for (const hook of this.hooks) {
-      await hook(task).catch((error: unknown) => this.logger.error('Task finish hook failed', { task_id: taskId, error }));
+    const patch = { ...outcome, completed_at: this.now().toISOString() };
+    let task: Task | null;
+    let recorded = true;
+    try {
+      // A storage blip (Redis restarting) is ridden out first; a longer outage keeps the record for later.
+      task = await retryWhileUnavailable(() => this.store.updateTask(taskId, patch));
+    } catch (error) {
+      if (!this.storage || !classifyStorageError(error)) throw error;
+      recorded = false;
+      const base = known ?? (await this.store.getTask(taskId).catch(() => null));
+      task = base ? { ...base, ...patch } : null;
+      if (task) this.unrecorded.set(taskId, task);
+      this.logger.error('Task finish could not be stored; kept until storage recovers', { task_id: taskId, status: outcome.status, error });
     }
+    if (!task) return null;
+    const finished = task;
+    const runHooks = async (): Promise<void> => {
+      for (const hook of this.hooks) {
+        await hook(finished).catch((error: unknown) => this.logger.error('Task finish hook failed', { task_id: taskId, error }));
+      }
+    };
+    // Hooks (webhook deliveries) write to storage too: they follow the final record when it is stored.
+    if (recorded) await runHooks();
     if (outcome.error) await this.events.append(taskId, { type: 'error', data: { ...outcome.error } });
     await this.events.append(taskId, {
       type: 'complete',
@@ -64,6 +100,17 @@ export class TaskFinisher {
       },
     });
     this.events.forget(taskId);
+    if (this.storage && (!recorded || this.events.hasHeld(taskId))) {
+      this.storage.defer(`finish ${taskId}`, async () => {
+        if (!recorded) {
+          await this.store.updateTask(taskId, patch);
+          recorded = true;
+          this.unrecorded.delete(taskId);
+          await runHooks();
+        }
+        await this.events.flushHeld(taskId);
+      });
+    }
     const context = {
       task_id: taskId,
       session_id: task.session_id,

@@ -2,6 +2,7 @@ import type { SubmitTaskBody } from '../api/schemas.js';
 import { ApiError, taskError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import type { SessionService } from '../sessions/session-service.js';
+import type { StorageHealth } from '../storage/storage-health.js';
 import type { Page, Store, TaskListQuery } from '../storage/store.js';
 import { checkRequireApproval } from './approval-options.js';
 import { fingerprint } from './request-fingerprint.js';
@@ -37,6 +38,8 @@ export interface TaskServiceDeps {
   stopWaitMs: number;
   /** The tools a task may use when it names none (require_approval must be among them). */
   defaultAllowedTools: readonly string[];
+  /** Refuses submits at once while storage fails (503/507 with Retry-After). */
+  storage?: StorageHealth;
 }
 
 /** Polls the store: the task's holder may be another instance, whose appends do not wake us. */
@@ -63,6 +66,7 @@ export class TaskService {
       if (existing) return this.idempotentReplay(existing, requestHash);
     }
     if (this.deps.isShuttingDown()) throw new ApiError('SHUTTING_DOWN', 'Server is shutting down; not accepting new tasks', undefined, { 'Retry-After': '10' });
+    this.deps.storage?.assertWritable();
     if (body.options?.permission_mode === 'bypassPermissions' && !this.deps.bypassPermissionsAllowed) {
       throw new ApiError(
         'PERMISSION_MODE_REFUSED',
@@ -137,7 +141,9 @@ export class TaskService {
 
   /** A tenant's task by the id the client knows; another tenant's answers exactly like a missing one. */
   async get(tenant: Tenant, taskId: string): Promise<Task> {
-    const task = await this.deps.store.getTask(internalId(tenant.id, taskId));
+    const id = internalId(tenant.id, taskId);
+    // A task finished while storage failed: its final record is in memory until it is written.
+    const task = this.deps.finisher.recordOf(id) ?? (await this.deps.store.getTask(id));
     if (!task || task.tenant_id !== tenant.id) throw new ApiError('TASK_NOT_FOUND', `Task ${taskId} not found`);
     return task;
   }

@@ -38,12 +38,14 @@ export class WorkspaceResolver {
     try {
       await mkdir(candidate, { recursive: true });
     } catch (error) {
-      throw new ApiError('WORKSPACE_INVALID', `workspace cannot be created: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST' || code === 'ENOTDIR') throw new ApiError('WORKSPACE_NOT_A_DIRECTORY', 'workspace exists but is not a directory');
+      throw new ApiError('WORKSPACE_INVALID', `workspace cannot be created: ${code ?? 'error'}`);
     }
     // A symlink could have appeared between the check and mkdir; check the final answer again.
     const finalPath = await realpath(candidate);
     this.assertInside(finalPath, requested);
-    if (!(await stat(finalPath)).isDirectory()) throw new ApiError('WORKSPACE_INVALID', 'workspace is not a directory');
+    if (!(await stat(finalPath)).isDirectory()) throw new ApiError('WORKSPACE_NOT_A_DIRECTORY', 'workspace exists but is not a directory');
     return finalPath;
   }
 
@@ -62,7 +64,7 @@ export class WorkspaceResolver {
         return current;
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;
-        if (code === 'ENOTDIR') throw new ApiError('WORKSPACE_INVALID', 'workspace path goes through a file');
+        if (code === 'ENOTDIR') throw new ApiError('WORKSPACE_NOT_A_DIRECTORY', 'workspace path goes through a file');
         if (code !== 'ENOENT') throw new ApiError('WORKSPACE_INVALID', `workspace cannot be used: ${code ?? 'error'}`);
       }
       const parent = path.dirname(current);

@@ -8,7 +8,6 @@ import { createStore } from '../../src/storage/create-store.js';
 import { MemoryStore } from '../../src/storage/memory-store.js';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from '../../src/storage/sqlite-migrations.js';
 import { SqliteStore } from '../../src/storage/sqlite-store.js';
-import { EventSeqConflictError } from '../../src/storage/store.js';
 import { makeEvent, makeTask, storeContract } from './store.contract.js';
 
 storeContract('sqlite', async () => {
@@ -76,7 +75,6 @@ describe('SqliteStore specifics', () => {
 
   it('runs in WAL mode with synchronous=NORMAL, a busy timeout and foreign keys on', () => {
     const store = open();
-    expect(filePragma(file, 'journal_mode')).toBe('wal');
     const db = connectionOf(store);
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(db.pragma('synchronous', { simple: true })).toBe(1); // NORMAL
@@ -85,9 +83,9 @@ describe('SqliteStore specifics', () => {
   });
 
   it('sets user_version to the latest migration', () => {
-    open();
+    const store = open();
     expect(LATEST_SCHEMA_VERSION).toBe(MIGRATIONS[MIGRATIONS.length - 1]!.version);
-    expect(filePragma(file, 'user_version')).toBe(LATEST_SCHEMA_VERSION);
+    expect(connectionOf(store).pragma('user_version', { simple: true })).toBe(LATEST_SCHEMA_VERSION);
   });
 
   it('refuses a database written by a newer schema, and leaves it alone', async () => {
@@ -106,22 +104,33 @@ describe('SqliteStore specifics', () => {
     await first.close();
     for (let i = 0; i < 3; i++) {
       const again = open();
-      expect(filePragma(file, 'user_version')).toBe(LATEST_SCHEMA_VERSION);
+      expect(connectionOf(again).pragma('user_version', { simple: true })).toBe(LATEST_SCHEMA_VERSION);
       expect(await again.getTask('task-1')).toEqual(makeTask());
       expect(await again.lastEventSeq('task-1')).toBe(1);
       await again.close();
     }
   });
 
-  it('two connections on one file share data and the seq rule', async () => {
-    const a = open();
-    const b = open();
-    await a.insertTask(makeTask());
-    expect((await b.insertTask(makeTask({ prompt: 'other' }))).inserted).toBe(false);
-    await a.appendEvent(makeEvent('task-1', 1));
-    await expect(b.appendEvent(makeEvent('task-1', 1))).rejects.toBeInstanceOf(EventSeqConflictError);
-    await b.appendEvent(makeEvent('task-1', 2));
-    expect((await a.readEvents('task-1', 0)).map((e) => e.seq)).toEqual([1, 2]);
+  it('owns its file: exclusive locking, no shared-memory -shm file, a second opener is refused', async () => {
+    const store = open();
+    await store.insertTask(makeTask());
+    expect(connectionOf(store).pragma('locking_mode', { simple: true })).toBe('exclusive');
+    // The WAL index lives in the process heap: nothing is memory-mapped that could SIGBUS.
+    expect(existsSync(`${file}-shm`)).toBe(false);
+    const other = new Database(file, { timeout: 100 });
+    try {
+      expect(() => other.prepare('SELECT COUNT(*) FROM tasks').get()).toThrow(/locked|busy/i);
+    } finally {
+      other.close();
+    }
+  });
+
+  it('probe() writes and undoes a row, leaving no trace', async () => {
+    const store = open();
+    await store.probe();
+    await store.probe();
+    expect(await store.lastEventSeq('\u0000storage-probe')).toBe(0);
+    expect(connectionOf(store).prepare('SELECT COUNT(*) AS n FROM events').get()).toEqual({ n: 0 });
   });
 
   it('close() checkpoints the WAL into the main file', async () => {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RECOVERED_TEXT } from '../../src/dev/scripted-model/index.js';
 import type { TaskEvent } from '../../src/events/event-types.js';
 import { collectEvents, request, waitFor } from '../helpers/client.js';
-import { claudeProcesses, runsUnder } from '../helpers/processes.js';
+import { claudeProcesses } from '../helpers/processes.js';
 import { parsePrometheus, sampleValue } from '../helpers/prometheus.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 
@@ -53,7 +53,9 @@ describe('model faults (real CLI, credential proxy, scripted model)', () => {
     // Every CLI process still running is one the server owns: a spare or a session's idle process.
     await waitFor(async () => {
       const known = new Set([...server.ctx.agents.sparePids(), ...sessionIds.map((id) => server.ctx.agents.livePid(id))]);
-      return claudeProcesses(process.pid).every((pid) => runsUnder(pid, known));
+      // A known pid may be the sandbox (bwrap) the CLI runs in: the CLI is then its descendant.
+      const inSandbox = new Set([...known].flatMap((pid) => (pid === null ? [] : claudeProcesses(pid))));
+      return claudeProcesses(process.pid).every((pid) => known.has(pid) || inSandbox.has(pid));
     }, 15_000);
   }
 

@@ -49,17 +49,11 @@ export function isAlive(pid: number): boolean {
 }
 
 /**
- * Whether `pid` is one of `roots` or runs under one of them. The server knows its agent
- * processes by the pid it spawned (bwrap's, in a sandbox), while the CLI runs beneath it.
+ * One pid per agent process, whether it runs bare or in a sandbox: a CLI started through bwrap
+ * shows up as bwrap, its namespace init and the CLI itself, all with the CLI's path in their
+ * arguments; only the outermost counts.
  */
-export function runsUnder(pid: number, roots: ReadonlySet<number | null>): boolean {
-  let out = '';
-  try {
-    out = execFileSync('ps', ['-eo', 'pid=,ppid='], { encoding: 'utf8' });
-  } catch {
-    return false;
-  }
-  const parentOf = new Map(out.split('\n').map((line) => line.trim().split(/\s+/).map(Number) as [number, number]));
-  for (let p: number | undefined = pid; p !== undefined && p > 1; p = parentOf.get(p)) if (roots.has(p)) return true;
-  return false;
+export function agentProcessRoots(ancestorPid?: number): number[] {
+  const all = claudeProcesses(ancestorPid);
+  return all.filter((pid) => !all.some((other) => other !== pid && claudeProcesses(other).includes(pid)));
 }

@@ -100,8 +100,8 @@ describe('workspaces stay inside WORKSPACE_ROOT', () => {
     ['symlink that points out', 'escape-link', 'WORKSPACE_OUTSIDE_ROOT'],
     ['directory below a symlink that points out', 'escape-link/new-dir', 'WORKSPACE_OUTSIDE_ROOT'],
     ['dangling symlink', 'dangling-link/x', 'WORKSPACE_INVALID'],
-    ['a regular file', 'a-file', 'WORKSPACE_INVALID'],
-    ['a path through a file', 'a-file/sub', 'WORKSPACE_INVALID'],
+    ['a regular file', 'a-file', 'WORKSPACE_NOT_A_DIRECTORY'],
+    ['a path through a file', 'a-file/sub', 'WORKSPACE_NOT_A_DIRECTORY'],
   ])('refuses %s', async (_name, workspace, code) => {
     const { status, body } = await submit(workspace);
     expect(status).toBe(400);

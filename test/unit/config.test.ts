@@ -17,14 +17,15 @@ function problemsOf(env: Record<string, string>): string[] {
 describe('configuration', () => {
   it('uses the seed defaults', () => {
     const config = loadConfig(base, '/srv/app');
-    expect(config.server).toEqual({ host: '0.0.0.0', port: 8000, logLevel: 'INFO' });
+    expect(config.server).toEqual({ host: '0.0.0.0', port: 8000, logLevel: 'INFO', headersTimeoutSeconds: 20, requestTimeoutSeconds: 30, maxConnections: 1000 });
     expect(config.api).toMatchObject({ authEnabled: false, rateLimitEnabled: true, rateLimitPerMinute: 100 });
     expect(config.claude).toMatchObject({ maxTurns: 50, baseUrl: undefined, defaultModel: undefined });
     expect(config.sessions).toEqual({ maxConcurrent: 10, idleTimeoutSeconds: 1800, cleanupIntervalSeconds: 300, warmPoolSize: 1 });
-    expect(config.storage).toEqual({ type: 'sqlite', sqlitePath: path.resolve('/srv/app', 'data', 'claude-code-server.db'), redisHost: 'localhost', redisPort: 6379, redisUrl: undefined, redisPrefix: 'ccs' });
+    expect(config.storage).toEqual({ type: 'sqlite', sqlitePath: path.resolve('/srv/app', 'data', 'claude-code-server.db'), redisHost: 'localhost', redisPort: 6379, redisUrl: undefined, redisPrefix: 'ccs', probeIntervalSeconds: 5 });
     expect(config.queue).toEqual({ leaseSeconds: 30, affinitySeconds: 5, pollMs: 1000 });
     expect(config.instanceId).toMatch(new RegExp(`-${process.pid}-[0-9a-f]{4}$`));
     expect(config.tasks.queueMax).toBe(100);
+    expect(config.tasks.defaultTimeoutSeconds).toBe(3600);
     expect(config.workspaceRoot).toBe(path.resolve('/srv/app', 'workspaces'));
     expect(config.dataDir).toBe(path.resolve('/srv/app', 'data'));
     expect(config.metricsPort).toBe(9090);

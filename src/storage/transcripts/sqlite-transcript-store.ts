@@ -60,6 +60,9 @@ export class SqliteTranscriptStore implements SdkSessionStore {
   static open(file: string, now: () => number = Date.now): SqliteTranscriptStore {
     mkdirSync(dirname(file), { recursive: true });
     const db = new Database(file);
+    // Owned by one server, like the main file: exclusive locking keeps the WAL index off a
+    // memory-mapped -shm file, which a full disk would turn into SIGBUS (see SqliteStore.open).
+    db.pragma('locking_mode = EXCLUSIVE');
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma('busy_timeout = 5000');
