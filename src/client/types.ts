@@ -69,7 +69,6 @@ export const ERROR_CODES = [
   'LEASE_LOST',
   'BUDGET_EXCEEDED',
   'STRUCTURED_OUTPUT_INVALID',
-  'STORAGE_UNAVAILABLE',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
