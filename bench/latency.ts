@@ -144,8 +144,16 @@ async function viaServer(server: BenchServer, session?: string, options?: TaskOp
 async function directSamePath(model: ScriptedModel, dir: string): Promise<Sample> {
   const cwd = mkdtempSync(path.join(dir, 'ws-'));
   // The same isolation as the server's (AGENT_ISOLATION, default auto), so that it is not counted as server overhead.
-  const isolation = planIsolation(loadConfig({ CLAUDE_API_KEY: 'bench-key', ...process.env }).isolation.setting, { isRoot: process.getuid?.() === 0, platform: process.platform });
-  const sandbox = new AgentSandbox(isolation, { dataDir: path.join(dir, 'data'), workspaceRoot: dir, tenants: [{ id: 'default', workspaceDir: '' }], uidBase: 200_000 });
+  const isolation = planIsolation(loadConfig({ CLAUDE_API_KEY: 'bench-key', ...process.env }).isolation.setting, {
+    isRoot: process.getuid?.() === 0,
+    platform: process.platform,
+  });
+  const sandbox = new AgentSandbox(isolation, {
+    dataDir: path.join(dir, 'data'),
+    workspaceRoot: dir,
+    tenants: [{ id: 'default', workspaceDir: '' }],
+    uidBase: 200_000,
+  });
   await sandbox.init();
   const identity = sandbox.identityFor('default');
   await sandbox.prepareWorkspace(identity, cwd);

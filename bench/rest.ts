@@ -74,7 +74,12 @@ async function load(target: Target, connections: number, duration: number): Prom
   const cpuUsed = (await cpuUsage(target)) - cpuBefore;
   const failures = result.errors + result.timeouts + result.non2xx;
   if (failures > 0) throw new Error(`${url}: ${result.errors} errors, ${result.timeouts} timeouts, ${result.non2xx} non-2xx answers`);
-  return { requests_per_s: result.requests.average, cpu_us_per_request: cpuUsed / Math.max(1, result.requests.total), latency_p50_ms: result.latency.p50, latency_p99_ms: result.latency.p99 };
+  return {
+    requests_per_s: result.requests.average,
+    cpu_us_per_request: cpuUsed / Math.max(1, result.requests.total),
+    latency_p50_ms: result.latency.p50,
+    latency_p99_ms: result.latency.p99,
+  };
 }
 
 const median = (values: number[]): number => {

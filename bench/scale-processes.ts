@@ -50,9 +50,13 @@ export interface BenchRedis {
 export async function startBenchRedis(): Promise<BenchRedis> {
   const dir = mkdtempSync(path.join(tmpdir(), 'ccs-bench-redis-'));
   const port = randomPort();
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'everysec'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'everysec'],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   await waitForOutput(child, 'Ready to accept connections', 10_000);
   return {
     url: `redis://127.0.0.1:${port}`,
@@ -99,13 +103,17 @@ export async function startBenchDaemon(modelUrl: string, env: Record<string, str
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  await waitUntil(async () => {
-    if (child.exitCode !== null) throw new Error('daemon exited');
-    return fetch(`http://127.0.0.1:${port}/health`).then(
-      (r) => r.ok,
-      () => false,
-    );
-  }, 30_000, 100);
+  await waitUntil(
+    async () => {
+      if (child.exitCode !== null) throw new Error('daemon exited');
+      return fetch(`http://127.0.0.1:${port}/health`).then(
+        (r) => r.ok,
+        () => false,
+      );
+    },
+    30_000,
+    100,
+  );
   const base = `http://127.0.0.1:${port}/api/v1/tasks`;
   return {
     submit: async (prompt) => {

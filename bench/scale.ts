@@ -47,7 +47,11 @@ async function queueBurst(redis: BenchRedis, workers: number): Promise<number> {
     const started = performance.now();
     for (let i = 0; i < TASKS; i++) await queue.enqueue({ taskId: `b${i}`, sessionId: `s${i}`, tenantId: `t${i % 3}` }, await queue.reserve(`t${i % 3}`));
     await waitUntil(async () => {
-      const outcomes = await conn.command<number>(['EVAL', `local n = 0 for i = 0, ${TASKS - 1} do n = n + redis.call('EXISTS', '{${prefix}:t:b' .. i .. '}:outcome') end return n`, '0']);
+      const outcomes = await conn.command<number>([
+        'EVAL',
+        `local n = 0 for i = 0, ${TASKS - 1} do n = n + redis.call('EXISTS', '{${prefix}:t:b' .. i .. '}:outcome') end return n`,
+        '0',
+      ]);
       return outcomes === TASKS;
     }, 120_000);
     return performance.now() - started;
@@ -76,10 +80,20 @@ async function queueSection(redis: BenchRedis): Promise<Record<string, unknown>>
   const ms = Object.fromEntries(Object.entries(burst).map(([k, v]) => [k, Math.round(median(v))]));
   const conn = await connectQueueRedis({ url: redis.url, host: '', port: 0 });
   const redisQueue = new RedisTaskQueue(conn, LIMITS, `bench-o-${randomBytes(4).toString('hex')}`);
-  const overhead = { in_process_us: Math.round(await queueOverhead(new InProcessTaskQueue(LIMITS), 2000)), redis_us: Math.round(await queueOverhead(redisQueue, 2000)) };
+  const overhead = {
+    in_process_us: Math.round(await queueOverhead(new InProcessTaskQueue(LIMITS), 2000)),
+    redis_us: Math.round(await queueOverhead(redisQueue, 2000)),
+  };
   await redisQueue.close();
   return {
-    burst: { tasks: TASKS, task_ms: TASK_MS, slots_per_instance: SLOTS, drain_ms_median: ms, speedup_2: +(ms['1']! / ms['2']!).toFixed(2), speedup_3: +(ms['1']! / ms['3']!).toFixed(2) },
+    burst: {
+      tasks: TASKS,
+      task_ms: TASK_MS,
+      slots_per_instance: SLOTS,
+      drain_ms_median: ms,
+      speedup_2: +(ms['1']! / ms['2']!).toFixed(2),
+      speedup_3: +(ms['1']! / ms['3']!).toFixed(2),
+    },
     per_task_overhead: overhead,
   };
 }
@@ -92,7 +106,14 @@ async function daemonSection(redis: BenchRedis): Promise<Record<string, unknown>
     for (const n of [1, 2, 3]) {
       const prefix = `bench-d-${randomBytes(4).toString('hex')}`;
       const daemons: BenchDaemon[] = [];
-      for (let i = 0; i < n; i++) daemons.push(await startBenchDaemon(model.url, { STORAGE_TYPE: 'redis', STORAGE_REDIS_URL: redis.url, STORAGE_REDIS_PREFIX: prefix, SESSION_MAX_CONCURRENT: String(SLOTS) }, prefix));
+      for (let i = 0; i < n; i++)
+        daemons.push(
+          await startBenchDaemon(
+            model.url,
+            { STORAGE_TYPE: 'redis', STORAGE_REDIS_URL: redis.url, STORAGE_REDIS_PREFIX: prefix, SESSION_MAX_CONCURRENT: String(SLOTS) },
+            prefix,
+          ),
+        );
       try {
         const started = performance.now();
         const ids = await Promise.all(Array.from({ length: TASKS }, (_, i) => daemons[i % n]!.submit(prompt)));
@@ -104,11 +125,18 @@ async function daemonSection(redis: BenchRedis): Promise<Record<string, unknown>
     }
     const latency: Record<string, number> = {};
     const sqlite = await startBenchDaemon(model.url, { STORAGE_TYPE: 'sqlite' }, 'sqlite');
-    const onRedis = await startBenchDaemon(model.url, { STORAGE_TYPE: 'redis', STORAGE_REDIS_URL: redis.url, STORAGE_REDIS_PREFIX: `bench-l-${randomBytes(4).toString('hex')}` }, 'redis');
+    const onRedis = await startBenchDaemon(
+      model.url,
+      { STORAGE_TYPE: 'redis', STORAGE_REDIS_URL: redis.url, STORAGE_REDIS_PREFIX: `bench-l-${randomBytes(4).toString('hex')}` },
+      'redis',
+    );
     try {
       const samples: Record<string, number[]> = { sqlite: [], redis: [] };
       for (let run = 0; run < RUNS; run++) {
-        for (const [name, d] of [['sqlite', sqlite], ['redis', onRedis]] as const) {
+        for (const [name, d] of [
+          ['sqlite', sqlite],
+          ['redis', onRedis],
+        ] as const) {
           const started = performance.now();
           await d.waitDone(await d.submit('[[script:write-file]]'));
           samples[name]!.push(performance.now() - started);
@@ -120,7 +148,14 @@ async function daemonSection(redis: BenchRedis): Promise<Record<string, unknown>
       await Promise.all([sqlite.stop(), onRedis.stop()]);
     }
     return {
-      burst: { tasks: TASKS, model_ms: MODEL_MS, slots_per_instance: SLOTS, finish_ms: burst, speedup_2: +(burst['1']! / burst['2']!).toFixed(2), speedup_3: +(burst['1']! / burst['3']!).toFixed(2) },
+      burst: {
+        tasks: TASKS,
+        model_ms: MODEL_MS,
+        slots_per_instance: SLOTS,
+        finish_ms: burst,
+        speedup_2: +(burst['1']! / burst['2']!).toFixed(2),
+        speedup_3: +(burst['1']! / burst['3']!).toFixed(2),
+      },
       single_instance_latency: { ...latency, redis_over_sqlite: +(latency.redis_ms! / latency.sqlite_ms!).toFixed(3) },
     };
   } finally {
@@ -133,7 +168,12 @@ async function main(): Promise<void> {
   try {
     const queue = await queueSection(redis);
     const daemons = await daemonSection(redis);
-    const machine = { cpus: cpus().length, cpu_model: cpus()[0]?.model.split(' ').slice(0, 2).join(' '), memory_gb: Math.round(totalmem() / 2 ** 30), node: process.version };
+    const machine = {
+      cpus: cpus().length,
+      cpu_model: cpus()[0]?.model.split(' ').slice(0, 2).join(' '),
+      memory_gb: Math.round(totalmem() / 2 ** 30),
+      node: process.version,
+    };
     process.stdout.write(`${JSON.stringify({ date: new Date().toISOString(), machine, queue, daemons }, null, 2)}\n`);
   } finally {
     await redis.stop();

@@ -52,8 +52,7 @@ function agentProcessCount(daemonPid: number): number {
   try {
     return execFileSync('ps', ['-o', 'stat=,args=', '--ppid', String(daemonPid)], { encoding: 'utf8' })
       .split('\n')
-      .filter((line) => line.trim() !== '' && !line.trim().startsWith('Z') && line.includes('/claude'))
-      .length;
+      .filter((line) => line.trim() !== '' && !line.trim().startsWith('Z') && line.includes('/claude')).length;
   } catch {
     return 0;
   }

@@ -173,7 +173,10 @@ class EnvReader {
   list(name: string): string[] {
     const value = this.raw(name);
     if (value === undefined) return [];
-    const names = value.split(',').map((s) => s.trim()).filter(Boolean);
+    const names = value
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     for (const n of names) {
       if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(n)) this.problems.push(`${name} contains an invalid variable name "${n}"`);
     }
@@ -182,7 +185,12 @@ class EnvReader {
 }
 
 const LOG_LEVEL_ALIASES: Record<string, LogLevel> = {
-  DEBUG: 'DEBUG', INFO: 'INFO', WARN: 'WARN', WARNING: 'WARN', ERROR: 'ERROR', CRITICAL: 'ERROR',
+  DEBUG: 'DEBUG',
+  INFO: 'INFO',
+  WARN: 'WARN',
+  WARNING: 'WARN',
+  ERROR: 'ERROR',
+  CRITICAL: 'ERROR',
 };
 
 export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config {

@@ -23,7 +23,10 @@ async function main(): Promise<void> {
     throw error;
   }
 
-  const logger = createLogger({ level: config.server.logLevel, redact: serverRedactor([config.claude.apiKey, config.api.apiKey, ...redisSecrets(config)], process.env) });
+  const logger = createLogger({
+    level: config.server.logLevel,
+    redact: serverRedactor([config.claude.apiKey, config.api.apiKey, ...redisSecrets(config)], process.env),
+  });
   const serverLogger = logger.child('server');
   let ctx;
   try {
@@ -78,6 +81,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`Fatal: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+  process.stderr.write(`Fatal: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   process.exit(1);
 });

@@ -104,7 +104,10 @@ export async function createServerContext(config: Config, logger: Logger, overri
   const fences = new FenceRegistry();
   const redis = config.storage.type === 'redis' && overrides.store === undefined ? await openRedisBackend(config, logger, { fenceFor: fences.fenceFor }) : null;
   // Every part sees storage through the guard, so a failure anywhere (full disk, Redis down) marks the server degraded.
-  const store = new GuardedStore(overrides.store ?? redis?.store ?? createStore({ type: config.storage.type, sqliteFile: config.storage.sqlitePath }), storageHealth);
+  const store = new GuardedStore(
+    overrides.store ?? redis?.store ?? createStore({ type: config.storage.type, sqliteFile: config.storage.sqlitePath }),
+    storageHealth,
+  );
   const serverEnv = overrides.serverEnv ?? process.env;
   const isRoot = process.getuid?.() === 0;
 
@@ -135,7 +138,10 @@ export async function createServerContext(config: Config, logger: Logger, overri
   await workspacesOf(tenants.defaultTenant);
   const usePdeathsig = pdeathsigAvailable();
   if (!usePdeathsig) logger.warn('setpriv not available: agent processes may outlive the server if it is killed with SIGKILL');
-  const redact = serverRedactor([config.claude.apiKey, config.api.apiKey, ...redisSecrets(config), config.webhooks.secret, ...tenants.all().map((t) => t.webhookSecret ?? undefined)], serverEnv);
+  const redact = serverRedactor(
+    [config.claude.apiKey, config.api.apiKey, ...redisSecrets(config), config.webhooks.secret, ...tenants.all().map((t) => t.webhookSecret ?? undefined)],
+    serverEnv,
+  );
   // Several instances on one Redis are told apart by an `instance` label; one instance keeps the seed's series.
   const metrics = new Metrics(config.storage.type === 'redis' ? { instanceId: config.instanceId } : {});
   const credentials = new CredentialBroker();

@@ -67,10 +67,7 @@ export interface AgentResult {
 }
 
 /** What a run yields, already free of SDK types. */
-export type AgentOutput =
-  | { kind: 'started'; sdkSessionId: string }
-  | { kind: 'event'; event: EventDraft }
-  | { kind: 'result'; result: AgentResult };
+export type AgentOutput = { kind: 'started'; sdkSessionId: string } | { kind: 'event'; event: EventDraft } | { kind: 'result'; result: AgentResult };
 
 export interface AgentRun {
   readonly outputs: AsyncIterable<AgentOutput>;

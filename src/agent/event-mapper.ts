@@ -67,7 +67,10 @@ export class EventMapper {
   private mapAssistant(
     messageId: string,
     content: ContentBlock[],
-    usage: { input_tokens?: number | null; output_tokens?: number | null; cache_read_input_tokens?: number | null; cache_creation_input_tokens?: number | null } | null | undefined,
+    usage:
+      | { input_tokens?: number | null; output_tokens?: number | null; cache_read_input_tokens?: number | null; cache_creation_input_tokens?: number | null }
+      | null
+      | undefined,
     parentToolUseId: string | null,
   ): AgentOutput[] {
     // Sub-agent chatter is part of its parent's tool call; the parent's tool_result reports it.
@@ -131,7 +134,10 @@ export class EventMapper {
     };
     if (message.subtype === 'success' && message.structured_output !== undefined) result.structuredOutput = message.structured_output;
     const progress: ProgressData = { ...streamed, turns: result.numTurns, input_tokens: result.usage.input_tokens, output_tokens: result.usage.output_tokens };
-    return [{ kind: 'event', event: { type: 'progress', data: progress } }, { kind: 'result', result }];
+    return [
+      { kind: 'event', event: { type: 'progress', data: progress } },
+      { kind: 'result', result },
+    ];
   }
 }
 

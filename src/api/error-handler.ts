@@ -39,9 +39,14 @@ export function toApiError(error: FastifyError | Error): ApiError {
     return new ApiError('STORAGE_UNAVAILABLE', error.message, undefined, { 'Retry-After': String(error.retryAfterSeconds) });
   }
   if (error instanceof StorageUnavailableError) {
-    return new ApiError(error.fault.full ? 'STORAGE_FULL' : 'STORAGE_UNAVAILABLE', `${error.fault.full ? 'Storage is full' : 'Storage is unavailable'}; retry later (${error.fault.reason})`, undefined, {
-      'Retry-After': String(STORAGE_RETRY_AFTER_SECONDS),
-    });
+    return new ApiError(
+      error.fault.full ? 'STORAGE_FULL' : 'STORAGE_UNAVAILABLE',
+      `${error.fault.full ? 'Storage is full' : 'Storage is unavailable'}; retry later (${error.fault.reason})`,
+      undefined,
+      {
+        'Retry-After': String(STORAGE_RETRY_AFTER_SECONDS),
+      },
+    );
   }
   const fastifyError = error as FastifyError;
   const mapped = fastifyError.code ? FASTIFY_CODES[fastifyError.code] : undefined;
@@ -112,7 +117,5 @@ export function installErrorHandlers(app: FastifyInstance, logger: Logger): void
     }
     return sendApiError(reply, apiError);
   });
-  app.setNotFoundHandler((request, reply) =>
-    sendApiError(reply, new ApiError('NOT_FOUND', `No route for ${request.method} ${request.url.split('?')[0]}`)),
-  );
+  app.setNotFoundHandler((request, reply) => sendApiError(reply, new ApiError('NOT_FOUND', `No route for ${request.method} ${request.url.split('?')[0]}`)));
 }

@@ -173,7 +173,7 @@ export function buildOpenApiDocument(): OpenApiDocument {
             '400': errorResponse(
               'INVALID_JSON, VALIDATION_ERROR, WORKSPACE_OUTSIDE_ROOT, WORKSPACE_INVALID, PERMISSION_MODE_REFUSED, WEBHOOK_URL_REFUSED or WEBHOOK_SECRET_MISSING.',
             ),
-            '402': errorResponse('TENANT_BUDGET_EXCEEDED: this month\'s budget of the caller\'s tenant is spent.'),
+            '402': errorResponse("TENANT_BUDGET_EXCEEDED: this month's budget of the caller's tenant is spent."),
             '404': errorResponse('SESSION_NOT_FOUND: `session.reuse_existing` named an unknown session.'),
             '409': errorResponse('TASK_ID_CONFLICT, SESSION_ALREADY_EXISTS or SESSION_WORKSPACE_MISMATCH.'),
             '413': errorResponse('BODY_TOO_LARGE.'),
@@ -206,8 +206,7 @@ export function buildOpenApiDocument(): OpenApiDocument {
         post: operation({
           id: 'interruptTask',
           summary: 'Interrupt a task',
-          description:
-            'Answers once the task has stopped (at most `TASK_INTERRUPT_GRACE_MS` after asking). A queued task ends `interrupted` without running.',
+          description: 'Answers once the task has stopped (at most `TASK_INTERRUPT_GRACE_MS` after asking). A queued task ends `interrupted` without running.',
           tags: ['tasks'],
           parameters: [TASK_ID],
           responses: {
@@ -222,7 +221,7 @@ export function buildOpenApiDocument(): OpenApiDocument {
           id: 'answerPermission',
           summary: 'Allow or deny a tool call the task waits on',
           description:
-            'For tools in `options.require_approval`: each call emits a `permission_request` event and waits, listed in the task\'s `pending_permissions`. ' +
+            "For tools in `options.require_approval`: each call emits a `permission_request` event and waits, listed in the task's `pending_permissions`. " +
             '`allow` lets the call run (with `updated_input` instead of its own input, if given); `deny` returns an error (with `message`) to the agent, which goes on. ' +
             'Unanswered requests are denied after `options.approval_timeout` seconds (default 600), and when the task is interrupted, times out or the server shuts down.',
           tags: ['tasks'],
@@ -278,7 +277,8 @@ export function buildOpenApiDocument(): OpenApiDocument {
         get: operation({
           id: 'getTaskWebhooks',
           summary: "A task's webhook deliveries",
-          description: 'Every notification stored for the task, with its attempts and outcome. Deliveries are retried with backoff for up to `WEBHOOK_MAX_AGE_HOURS`.',
+          description:
+            'Every notification stored for the task, with its attempts and outcome. Deliveries are retried with backoff for up to `WEBHOOK_MAX_AGE_HOURS`.',
           tags: ['tasks'],
           parameters: [TASK_ID],
           responses: {
@@ -290,9 +290,9 @@ export function buildOpenApiDocument(): OpenApiDocument {
       '/api/v1/tasks/{task_id}/diff': {
         get: operation({
           id: 'getTaskDiff',
-          summary: "A unified diff of what a finished task changed in its workspace",
+          summary: 'A unified diff of what a finished task changed in its workspace',
           description:
-            'Through git where the workspace is in a repository (against the state at the task\'s start, without touching your index or committing), ' +
+            "Through git where the workspace is in a repository (against the state at the task's start, without touching your index or committing), " +
             'otherwise from a snapshot taken at its start. Binary and huge files are listed in `changed_files` but not diffed. Empty when nothing changed.',
           tags: ['tasks'],
           parameters: [TASK_ID],

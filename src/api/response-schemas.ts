@@ -45,7 +45,7 @@ export const taskErrorSchema = z
 
 export const usageSchema = z
   .object({ input_tokens: z.number().int(), output_tokens: z.number().int() })
-  .meta({ id: 'Usage', description: "Model tokens used by this task (its own, also in a reused session)." });
+  .meta({ id: 'Usage', description: 'Model tokens used by this task (its own, also in a reused session).' });
 
 export const taskStatusSchema = z.enum(TASK_STATUSES).meta({
   id: 'TaskStatus',
@@ -59,7 +59,7 @@ export const taskOptionsViewSchema = z
     max_turns: z.number().int().nullable(),
     timeout: z.number().nullable().describe('Seconds.'),
     model: z.string().nullable(),
-    require_approval: z.array(z.string()).nullable().describe('Tools whose every call waits for the client\'s answer.'),
+    require_approval: z.array(z.string()).nullable().describe("Tools whose every call waits for the client's answer."),
     approval_timeout: z.number().nullable().describe('Seconds a permission request waits before it is denied; null: 600.'),
     max_budget_usd: z.number().nullable().describe('The task fails with BUDGET_EXCEEDED once it has spent more.'),
     output_schema: z.record(z.string(), z.unknown()).nullable().describe('The JSON Schema the result must match (`structured_result`).'),
@@ -68,7 +68,7 @@ export const taskOptionsViewSchema = z
 
 export const webhookTargetSchema = z
   .object({ url: z.string(), events: z.array(z.enum(WEBHOOK_EVENTS)) })
-  .meta({ id: 'WebhookTarget', description: 'Where the task\'s notifications go, and for which events.' });
+  .meta({ id: 'WebhookTarget', description: "Where the task's notifications go, and for which events." });
 
 export const changedFileSchema = z
   .object({
@@ -85,7 +85,7 @@ export const pendingPermissionSchema = z
     request_id: z.string(),
     tool_name: z.string(),
     tool_use_id: z.string().nullable(),
-    input: z.unknown().describe('The tool call\'s input, as the agent sent it.'),
+    input: z.unknown().describe("The tool call's input, as the agent sent it."),
     reason: z.string().nullable(),
     requested_at: timestamp,
     expires_at: timestamp.describe('When it is denied if nobody answers (options.approval_timeout).'),
@@ -109,18 +109,16 @@ export const taskSchema = z
     cost_usd: z.number(),
     duration_ms: z.number().nullable(),
     error: taskErrorSchema.nullable(),
-    webhook: webhookTargetSchema.nullable().describe('The task\'s webhook (its own or its tenant\'s default); null for none.'),
+    webhook: webhookTargetSchema.nullable().describe("The task's webhook (its own or its tenant's default); null for none."),
     changed_files: z
       .array(changedFileSchema)
       .nullable()
       .describe('Files the task created, modified or deleted in its workspace; null until it has finished (or when unknown).'),
     instance_id: z.string().nullable().describe('INSTANCE_ID of the instance that ran (or runs) the task; null while queued.'),
-    structured_result: z
-      .unknown()
-      .describe('With `options.output_schema`: the agent\'s answer, matching it (a completed task always has one); null otherwise.'),
+    structured_result: z.unknown().describe("With `options.output_schema`: the agent's answer, matching it (a completed task always has one); null otherwise."),
     pending_permissions: z
       .array(pendingPermissionSchema)
-      .describe('Tool calls waiting for the client\'s answer (options.require_approval); empty when none, and always on a finished task.'),
+      .describe("Tool calls waiting for the client's answer (options.require_approval); empty when none, and always on a finished task."),
     websocket_url: z.string().describe('Where to follow the task live.'),
   })
   .meta({ id: 'Task' });
@@ -176,9 +174,7 @@ export const sessionSchema = z
   })
   .meta({ id: 'Session' });
 
-export const sessionListSchema = z
-  .object({ sessions: z.array(sessionSchema), total: z.number().int() })
-  .meta({ id: 'SessionList' });
+export const sessionListSchema = z.object({ sessions: z.array(sessionSchema), total: z.number().int() }).meta({ id: 'SessionList' });
 
 export const wsTicketSchema = z
   .object({
@@ -200,7 +196,9 @@ export const healthSchema = z
   .object({
     status: z
       .enum(['healthy', 'degraded', 'shutting_down'])
-      .describe('`degraded` (HTTP 503, like `shutting_down`, so a load balancer routes around it): storage is failing; submits get 503/507 until it recovers; `reason` says why.'),
+      .describe(
+        '`degraded` (HTTP 503, like `shutting_down`, so a load balancer routes around it): storage is failing; submits get 503/507 until it recovers; `reason` says why.',
+      ),
     version: z.string(),
     instance_id: z.string().describe('INSTANCE_ID of the instance that answered.'),
     storage: z.object({
@@ -224,15 +222,13 @@ export const healthSchema = z
         memory_bytes: z.number().int(),
       })
       .describe('Live Claude Code processes: running a task, kept for an idle session, or started ahead of need; their resident memory.'),
-    isolation: z.enum(['bwrap', 'none']).describe('How agent processes are confined (AGENT_ISOLATION); see the README\'s Security section.'),
+    isolation: z.enum(['bwrap', 'none']).describe("How agent processes are confined (AGENT_ISOLATION); see the README's Security section."),
   })
   .meta({ id: 'Health' });
 
 // ---- Events: one envelope, the seed's six types and the approval round-trip's two -------------------------------------------------------
 
-export const messageDataSchema = z
-  .object({ role: z.literal('assistant'), text: z.string() })
-  .meta({ id: 'MessageData', description: 'Assistant text.' });
+export const messageDataSchema = z.object({ role: z.literal('assistant'), text: z.string() }).meta({ id: 'MessageData', description: 'Assistant text.' });
 export const toolUseDataSchema = z
   .object({ tool_use_id: z.string(), name: z.string(), input: z.unknown() })
   .meta({ id: 'ToolUseData', description: 'A tool invocation.' });
@@ -272,7 +268,7 @@ export const permissionRequestDataSchema = z
     reason: z.string().nullable(),
     expires_at: timestamp,
   })
-  .meta({ id: 'PermissionRequestData', description: 'A tool call waiting for the client\'s answer (options.require_approval).' });
+  .meta({ id: 'PermissionRequestData', description: "A tool call waiting for the client's answer (options.require_approval)." });
 export const permissionDecisionDataSchema = z
   .object({
     request_id: z.string(),

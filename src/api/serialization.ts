@@ -21,7 +21,18 @@ export function responseJsonSchema(schema: z.ZodType): JsonSchema {
   return simplify(document, definitions, new Set());
 }
 
-const DROPPED_KEYWORDS = new Set(['$schema', 'definitions', 'description', 'minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'id', 'title', 'examples']);
+const DROPPED_KEYWORDS = new Set([
+  '$schema',
+  'definitions',
+  'description',
+  'minimum',
+  'maximum',
+  'exclusiveMinimum',
+  'exclusiveMaximum',
+  'id',
+  'title',
+  'examples',
+]);
 
 function simplify(node: JsonSchema, definitions: Record<string, JsonSchema>, resolving: Set<string>): JsonSchema {
   const ref = node.$ref;

@@ -10,7 +10,9 @@ import type { WebhookDelivery } from '../webhooks/webhook-types.js';
 
 /** The WebSocket address a client should use, as seen from the client (Host and proxy headers). */
 export function websocketUrl(request: FastifyRequest, taskId: string): string {
-  const forwardedProto = String(request.headers['x-forwarded-proto'] ?? '').split(',')[0]?.trim();
+  const forwardedProto = String(request.headers['x-forwarded-proto'] ?? '')
+    .split(',')[0]
+    ?.trim();
   const secure = forwardedProto === 'https' || request.protocol === 'https';
   const host = request.headers['x-forwarded-host'] ?? request.headers.host ?? 'localhost:8000';
   return `${secure ? 'wss' : 'ws'}://${String(host).split(',')[0]!.trim()}/ws/tasks/${encodeURIComponent(externalId(taskId))}`;
@@ -35,7 +37,13 @@ export function taskView(request: FastifyRequest, task: Task, pending: PendingPe
     task_id: externalId(task.task_id),
     session_id: externalId(task.session_id),
     // Tasks stored before these options existed have none of them.
-    options: { ...options, require_approval: options.require_approval ?? null, approval_timeout: options.approval_timeout ?? null, max_budget_usd: options.max_budget_usd ?? null, output_schema: options.output_schema ?? null },
+    options: {
+      ...options,
+      require_approval: options.require_approval ?? null,
+      approval_timeout: options.approval_timeout ?? null,
+      max_budget_usd: options.max_budget_usd ?? null,
+      output_schema: options.output_schema ?? null,
+    },
     structured_result: (task.structured_result ?? null) as unknown,
     instance_id: task.instance_id ?? null,
     pending_permissions: pending,

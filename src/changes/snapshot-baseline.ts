@@ -83,7 +83,8 @@ function describe(relative: string, before: FileState | undefined, after: FileSt
       else if (line.startsWith('-')) deletions++;
     }
   }
-  if (additions + deletions > DIFF_LIMITS.maxChangedLines) return { file: { path: relative, change, additions: null, deletions: null, binary: false }, patch: '' };
+  if (additions + deletions > DIFF_LIMITS.maxChangedLines)
+    return { file: { path: relative, change, additions: null, deletions: null, binary: false }, patch: '' };
   const oldName = before === undefined ? '/dev/null' : `a/${relative}`;
   const newName = after === undefined ? '/dev/null' : `b/${relative}`;
   const patch = createTwoFilesPatch(oldName, newName, oldText, newText, undefined, undefined, { context: 3 });

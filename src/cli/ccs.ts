@@ -62,7 +62,12 @@ function buildProgram(run: (action: (ctx: CommandContext) => Promise<number>) =>
     .option('--model <name>', 'model name')
     .option('--max-turns <n>', 'turn limit', positiveInt)
     .option('--timeout <seconds>', 'timeout in seconds', positiveNumber)
-    .option('--tools <list>', 'allowed tools, comma-separated', (v: string) => v.split(',').map((t) => t.trim()).filter(Boolean))
+    .option('--tools <list>', 'allowed tools, comma-separated', (v: string) =>
+      v
+        .split(',')
+        .map((t) => t.trim())
+        .filter(Boolean),
+    )
     .addOption(new Option('--permission-mode <mode>', 'permission mode').choices(PERMISSION_MODES))
     .option('-f, --follow', 'follow the task until it ends; the exit code follows its status')
     .action((prompt: string, flags: SubmitFlags) => run((ctx) => submitCommand(ctx, prompt, flags)));

@@ -18,7 +18,10 @@ const jsonLine = (value: unknown) => process.stdout.write(`${JSON.stringify(valu
 function table(term: Terminal, header: string[], rows: { cells: string[]; paint?: (index: number, padded: string) => string }[]): void {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r.cells[i]!.length)));
   const line = (cells: string[], paint?: (index: number, padded: string) => string) =>
-    cells.map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i]!))).map((cell, i) => (paint ? paint(i, cell) : cell)).join('  ');
+    cells
+      .map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i]!)))
+      .map((cell, i) => (paint ? paint(i, cell) : cell))
+      .join('  ');
   term.print([term.colors.bold(line(header)), ...rows.map((r) => line(r.cells, r.paint))]);
 }
 
@@ -52,13 +55,15 @@ export async function submitCommand(ctx: CommandContext, prompt: string, flags: 
   const hasOptions = Object.values(options).some((v) => v !== undefined);
   const body: SubmitTaskRequest = { task_id: flags.taskId, prompt, workspace: flags.workspace, options: hasOptions ? options : undefined };
   const reuse = flags.reuse === true || flags.session !== undefined;
-  const submitted = await ctx.ccs.tasks.submit({ ...body, session: reuse ? { session_id: flags.session, reuse_existing: true } : undefined }).catch((error: unknown) => {
-    // --session names a session to continue, or to start when there is none by that name yet.
-    if (flags.session !== undefined && error instanceof CcsApiError && error.code === 'SESSION_NOT_FOUND') {
-      return ctx.ccs.tasks.submit({ ...body, session: { session_id: flags.session } });
-    }
-    throw error;
-  });
+  const submitted = await ctx.ccs.tasks
+    .submit({ ...body, session: reuse ? { session_id: flags.session, reuse_existing: true } : undefined })
+    .catch((error: unknown) => {
+      // --session names a session to continue, or to start when there is none by that name yet.
+      if (flags.session !== undefined && error instanceof CcsApiError && error.code === 'SESSION_NOT_FOUND') {
+        return ctx.ccs.tasks.submit({ ...body, session: { session_id: flags.session } });
+      }
+      throw error;
+    });
   if (!flags.follow) {
     if (ctx.json) jsonLine(submitted);
     else ctx.term.print([`${submitted.task_id} ${statusColour(ctx.term.colors, submitted.status)(submitted.status)} (session ${submitted.session_id})`]);
@@ -157,7 +162,15 @@ export async function sessionsCommand(ctx: CommandContext, flags: { status?: Ses
     ctx.term,
     ['SESSION', 'STATUS', 'TASKS', 'CURRENT TASK', 'LAST ACTIVITY', 'COST', 'WORKSPACE'],
     sessions.map((s) => ({
-      cells: [s.session_id, s.status, String(s.task_count), s.current_task_id ?? '-', s.last_activity_at.replace('T', ' ').slice(0, 19), formatCost(s.cost_usd), s.workspace],
+      cells: [
+        s.session_id,
+        s.status,
+        String(s.task_count),
+        s.current_task_id ?? '-',
+        s.last_activity_at.replace('T', ' ').slice(0, 19),
+        formatCost(s.cost_usd),
+        s.workspace,
+      ],
     })),
   );
   if (sessions.length === 0) ctx.term.print([ctx.term.colors.dim('(no sessions)')]);

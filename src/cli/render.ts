@@ -78,7 +78,11 @@ export function statusColour(c: Colors, status: TaskStatus): (text: string) => s
 function completeLines(c: Colors, data: CompleteData): string[] {
   const mark = data.status === 'completed' ? '✔' : data.status === 'interrupted' ? '■' : '✖';
   const parts: string[] = [data.duration_ms === null ? data.status : `${data.status} in ${formatDuration(data.duration_ms)}`];
-  parts.push(`${data.num_turns} turn${data.num_turns === 1 ? '' : 's'}`, formatTokens(data.usage.input_tokens, data.usage.output_tokens), formatCost(data.cost_usd));
+  parts.push(
+    `${data.num_turns} turn${data.num_turns === 1 ? '' : 's'}`,
+    formatTokens(data.usage.input_tokens, data.usage.output_tokens),
+    formatCost(data.cost_usd),
+  );
   return [statusColour(c, data.status)(`${mark} ${parts.join(' · ')}`)];
 }
 
@@ -109,6 +113,10 @@ export function renderEvent(c: Colors, event: TaskEvent, live: boolean): string[
       return [c.yellow(`? ${event.data.tool_name}${summary === '' ? '' : `(${summary})`} waits for approval: request ${event.data.request_id}`)];
     }
     case 'permission_decision':
-      return [(event.data.decision === 'allow' ? c.dim : c.red)(`  ${event.data.decision === 'allow' ? 'allowed' : 'denied'} (${event.data.decided_by})${event.data.message ? `: ${event.data.message}` : ''}`)];
+      return [
+        (event.data.decision === 'allow' ? c.dim : c.red)(
+          `  ${event.data.decision === 'allow' ? 'allowed' : 'denied'} (${event.data.decided_by})${event.data.message ? `: ${event.data.message}` : ''}`,
+        ),
+      ];
   }
 }

@@ -1,13 +1,6 @@
 import { CcsConnectionError, isRetryable } from './errors.js';
 import type { HttpTransport } from './http.js';
-import {
-  StreamOpenFailed,
-  resolveWebSocket,
-  sseConnection,
-  webSocketConnection,
-  type Connection,
-  type WebSocketConstructor,
-} from './stream-connections.js';
+import { StreamOpenFailed, resolveWebSocket, sseConnection, webSocketConnection, type Connection, type WebSocketConstructor } from './stream-connections.js';
 import type { TaskEvent } from './types.js';
 
 export type StreamTransport = 'websocket' | 'sse';

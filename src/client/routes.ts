@@ -69,7 +69,10 @@ export const ROUTES = {
   getTaskEvents: route<TaskPath & { query?: EventsPageQuery & { format?: 'json' } }, EventPage>('GET', '/api/v1/tasks/{task_id}/events'),
   getTaskWebhooks: route<TaskPath, WebhookDeliveryList>('GET', '/api/v1/tasks/{task_id}/webhooks'),
   getTaskDiff: route<TaskPath, string, 'text'>('GET', '/api/v1/tasks/{task_id}/diff', 'text'),
-  answerPermission: route<{ path: { task_id: string; request_id: string }; body: PermissionAnswer }, PermissionAnswerResult>('POST', '/api/v1/tasks/{task_id}/permissions/{request_id}'),
+  answerPermission: route<{ path: { task_id: string; request_id: string }; body: PermissionAnswer }, PermissionAnswerResult>(
+    'POST',
+    '/api/v1/tasks/{task_id}/permissions/{request_id}',
+  ),
   taskEventsWebSocket: route<TaskPath, never, 'websocket'>('GET', '/ws/tasks/{task_id}', 'websocket'),
   createWsTicket: route<NoArgs, WsTicket>('POST', '/api/v1/ws-tickets'),
   listSessions: route<{ query?: ListSessionsQuery }, SessionList>('GET', '/api/v1/sessions'),

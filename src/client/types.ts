@@ -383,7 +383,8 @@ export type ErrorEvent = EventEnvelope<'error', ErrorData>;
 export type CompleteEvent = EventEnvelope<'complete', CompleteData>;
 export type PermissionRequestEvent = EventEnvelope<'permission_request', PermissionRequestData>;
 export type PermissionDecisionEvent = EventEnvelope<'permission_decision', PermissionDecisionData>;
-export type TaskEvent = MessageEvent | ToolUseEvent | ToolResultEvent | ProgressEvent | ErrorEvent | CompleteEvent | PermissionRequestEvent | PermissionDecisionEvent;
+export type TaskEvent =
+  MessageEvent | ToolUseEvent | ToolResultEvent | ProgressEvent | ErrorEvent | CompleteEvent | PermissionRequestEvent | PermissionDecisionEvent;
 
 export interface EventPage {
   task_id: string;

@@ -78,7 +78,11 @@ async function main(): Promise<void> {
   const redis = await connectQueueRedis({ url, host: '', port: 0 });
   const journalRedis = await connectQueueRedis({ url, host: '', port: 0 });
   const journal = new Journal(journalRedis, prefix, leaseMs);
-  const queue = new RedisTaskQueue(redis, { maxConcurrent: slots, queueMax: 100_000, tenantCaps: JSON.parse(env.TENANT_CAPS ?? '{}') as Record<string, number>, leaseMs, affinityMs: 0 }, prefix);
+  const queue = new RedisTaskQueue(
+    redis,
+    { maxConcurrent: slots, queueMax: 100_000, tenantCaps: JSON.parse(env.TENANT_CAPS ?? '{}') as Record<string, number>, leaseMs, affinityMs: 0 },
+    prefix,
+  );
   const fences = new FenceRegistry();
   const aborts = new Map<string, AbortController>();
   const say = (line: string): void => void process.stdout.write(`${line}\n`);

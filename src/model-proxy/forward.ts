@@ -40,7 +40,8 @@ export async function forwardModelRequest(
       response = await sendUpstream({ ...request, stallMs: ctx.stallMs, signal: cancelled.signal }, ctx.agents);
     } catch (error) {
       if (cancelled.signal.aborted) return;
-      if (error instanceof UpstreamStallError) return giveUp(res, ctx, log, 504, 'MODEL_STALLED', `The model API sent nothing for ${seconds(ctx.stallMs)} s; the request was cut`, null);
+      if (error instanceof UpstreamStallError)
+        return giveUp(res, ctx, log, 504, 'MODEL_STALLED', `The model API sent nothing for ${seconds(ctx.stallMs)} s; the request was cut`, null);
       const reason = (error as { code?: string }).code ?? (error as Error).message;
       const wait = backoffMs(attempt, ctx.retry, null, ctx.random);
       if (isTransientNetworkError(error) && mayRetry(attempt, startedAt, Date.now(), wait, ctx.retry)) {
@@ -65,7 +66,11 @@ export async function forwardModelRequest(
       }
       const code = failureCodeFor(status);
       const what = code === 'MODEL_RATE_LIMITED' ? 'rate-limited the request' : 'was unavailable';
-      ctx.reportFailure({ code, message: `The model API ${what} (HTTP ${status}) after ${attempt} attempt(s) in ${seconds(Date.now() - startedAt)} s`, upstream_status: status });
+      ctx.reportFailure({
+        code,
+        message: `The model API ${what} (HTTP ${status}) after ${attempt} attempt(s) in ${seconds(Date.now() - startedAt)} s`,
+        upstream_status: status,
+      });
       ctx.logger.warn('Model request failed for good', { ...log, attempts: attempt, upstream_status: status, code });
     }
     ctx.metrics.requests.inc({ status: String(status) });
@@ -86,7 +91,11 @@ function relay(response: IncomingMessage, res: ServerResponse, ctx: ForwardConte
     let stall = setTimeout(onStall, ctx.stallMs);
     function onStall(): void {
       endedHere = true;
-      ctx.reportFailure({ code: 'MODEL_STALLED', message: `The model's response stream (HTTP ${status}) sent nothing for ${seconds(ctx.stallMs)} s; it was cut`, upstream_status: status });
+      ctx.reportFailure({
+        code: 'MODEL_STALLED',
+        message: `The model's response stream (HTTP ${status}) sent nothing for ${seconds(ctx.stallMs)} s; it was cut`,
+        upstream_status: status,
+      });
       ctx.metrics.requests.inc({ status: 'stalled' });
       response.destroy();
       res.destroy();
@@ -110,7 +119,11 @@ function relay(response: IncomingMessage, res: ServerResponse, ctx: ForwardConte
     response.once('close', () => {
       clearTimeout(stall);
       if (!response.complete && !endedHere) {
-        ctx.reportFailure({ code: 'MODEL_UNAVAILABLE', message: `The model API dropped the connection in the middle of its response (HTTP ${status})`, upstream_status: status });
+        ctx.reportFailure({
+          code: 'MODEL_UNAVAILABLE',
+          message: `The model API dropped the connection in the middle of its response (HTTP ${status})`,
+          upstream_status: status,
+        });
         ctx.metrics.requests.inc({ status: 'dropped' });
         res.destroy();
       }
@@ -126,7 +139,15 @@ function relay(response: IncomingMessage, res: ServerResponse, ctx: ForwardConte
   });
 }
 
-function giveUp(res: ServerResponse, ctx: ForwardContext, log: Record<string, unknown>, status: number, code: ModelFailure['code'], message: string, upstreamStatus: number | null): void {
+function giveUp(
+  res: ServerResponse,
+  ctx: ForwardContext,
+  log: Record<string, unknown>,
+  status: number,
+  code: ModelFailure['code'],
+  message: string,
+  upstreamStatus: number | null,
+): void {
   ctx.reportFailure({ code, message, upstream_status: upstreamStatus });
   ctx.metrics.requests.inc({ status: code === 'MODEL_STALLED' ? 'stalled' : 'unreachable' });
   ctx.logger.warn('Model request failed for good', { ...log, code, message });

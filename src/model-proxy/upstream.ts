@@ -10,7 +10,18 @@ export class UpstreamStallError extends Error {
 }
 
 /** Headers that describe one hop (RFC 9110 §7.6.1) or that the proxy sets itself. */
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'host']);
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'host',
+]);
 
 /** The CLI's request headers minus its token and the hop-by-hop ones, plus the real key. */
 export function upstreamHeaders(incoming: IncomingHttpHeaders, apiKey: string, bodyLength: number): OutgoingHttpHeaders {

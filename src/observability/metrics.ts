@@ -29,9 +29,7 @@ export interface MetricsSources {
  * Hook for whoever owns the agent processes: resident memory of the live Claude Code
  * processes, in bytes. One entry per process (or one total); `labels` may name e.g. a session.
  */
-export type AgentProcessMemorySource = () =>
-  | readonly AgentProcessMemorySample[]
-  | Promise<readonly AgentProcessMemorySample[]>;
+export type AgentProcessMemorySource = () => readonly AgentProcessMemorySample[] | Promise<readonly AgentProcessMemorySample[]>;
 export interface AgentProcessMemorySample {
   bytes: number;
   labels?: Record<string, string>;
@@ -39,7 +37,15 @@ export interface AgentProcessMemorySample {
 
 /** What the agent process manager reports. */
 export interface AgentProcessSource {
-  stats(): { busy: number; idle: number; spare: number; exiting: number; starts: Record<string, number>; cold_starts: Record<string, number>; cold_no_matching_spare: number };
+  stats(): {
+    busy: number;
+    idle: number;
+    spare: number;
+    exiting: number;
+    starts: Record<string, number>;
+    cold_starts: Record<string, number>;
+    cold_no_matching_spare: number;
+  };
   memoryBytes(): Promise<number>;
 }
 

@@ -8,9 +8,7 @@ export type Redactor = (text: string) => string;
  * redacting "1" or "true" would mangle everything and protect nothing.
  */
 export function createRedactor(secrets: readonly (string | undefined)[]): Redactor {
-  const values = [...new Set(secrets.filter((s): s is string => typeof s === 'string' && s.length >= MIN_SECRET_LENGTH))].sort(
-    (a, b) => b.length - a.length,
-  );
+  const values = [...new Set(secrets.filter((s): s is string => typeof s === 'string' && s.length >= MIN_SECRET_LENGTH))].sort((a, b) => b.length - a.length);
   if (values.length === 0) return (text) => text;
   return (text) => values.reduce((acc, secret) => (acc.includes(secret) ? acc.split(secret).join('[REDACTED]') : acc), text);
 }

@@ -137,7 +137,10 @@ export class SessionService {
       if (session.status !== 'idle' || Date.parse(session.last_activity_at) > cutoff || (await isWaited(session.session_id))) continue;
       await this.store.updateSession(session.session_id, { status: 'expired' });
       expired.push(session.session_id);
-      this.logger.info('Session expired', { session_id: session.session_id, idle_seconds: Math.round((this.now().getTime() - Date.parse(session.last_activity_at)) / 1000) });
+      this.logger.info('Session expired', {
+        session_id: session.session_id,
+        idle_seconds: Math.round((this.now().getTime() - Date.parse(session.last_activity_at)) / 1000),
+      });
     }
     return expired;
   }

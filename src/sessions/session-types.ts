@@ -20,4 +20,6 @@ export interface Session {
   sdk_cost_total_usd: number;
 }
 
-export type SessionPatch = Partial<Pick<Session, 'status' | 'sdk_session_id' | 'last_activity_at' | 'task_count' | 'current_task_id' | 'cost_usd' | 'sdk_cost_total_usd'>>;
+export type SessionPatch = Partial<
+  Pick<Session, 'status' | 'sdk_session_id' | 'last_activity_at' | 'task_count' | 'current_task_id' | 'cost_usd' | 'sdk_cost_total_usd'>
+>;

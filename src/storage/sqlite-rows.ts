@@ -43,14 +43,41 @@ export interface EventRow {
 }
 
 export const TASK_COLUMNS = [
-  'task_id', 'session_id', 'prompt', 'workspace', 'options', 'status', 'created_at', 'started_at',
-  'completed_at', 'result', 'usage', 'num_turns', 'cost_usd', 'duration_ms', 'error', 'request_hash', 'tenant_id',
-  'webhook', 'changed_files', 'instance_id', 'structured_result',
+  'task_id',
+  'session_id',
+  'prompt',
+  'workspace',
+  'options',
+  'status',
+  'created_at',
+  'started_at',
+  'completed_at',
+  'result',
+  'usage',
+  'num_turns',
+  'cost_usd',
+  'duration_ms',
+  'error',
+  'request_hash',
+  'tenant_id',
+  'webhook',
+  'changed_files',
+  'instance_id',
+  'structured_result',
 ] as const satisfies readonly (keyof TaskRow)[];
 
 export const SESSION_COLUMNS = [
-  'session_id', 'workspace', 'status', 'sdk_session_id', 'created_at', 'last_activity_at', 'task_count',
-  'current_task_id', 'cost_usd', 'sdk_cost_total_usd', 'tenant_id',
+  'session_id',
+  'workspace',
+  'status',
+  'sdk_session_id',
+  'created_at',
+  'last_activity_at',
+  'task_count',
+  'current_task_id',
+  'cost_usd',
+  'sdk_cost_total_usd',
+  'tenant_id',
 ] as const satisfies readonly (keyof SessionRow)[];
 
 const parse = <T>(json: string): T => JSON.parse(json) as T;
@@ -151,8 +178,19 @@ export function applyPatch<T extends object>(base: T, patch: NoInfer<Partial<T>>
 export type WebhookDeliveryRow = Omit<WebhookDelivery, 'status' | 'event'> & { status: string; event: string };
 
 export const WEBHOOK_DELIVERY_COLUMNS = [
-  'webhook_id', 'task_id', 'tenant_id', 'url', 'event', 'payload', 'status', 'attempts', 'next_attempt_at',
-  'last_status_code', 'last_error', 'created_at', 'delivered_at',
+  'webhook_id',
+  'task_id',
+  'tenant_id',
+  'url',
+  'event',
+  'payload',
+  'status',
+  'attempts',
+  'next_attempt_at',
+  'last_status_code',
+  'last_error',
+  'created_at',
+  'delivered_at',
 ] as const satisfies readonly (keyof WebhookDeliveryRow)[];
 
 export function rowToWebhookDelivery(row: WebhookDeliveryRow): WebhookDelivery {

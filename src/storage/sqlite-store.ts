@@ -31,11 +31,13 @@ const TERMINAL_JSON = JSON.stringify([...TERMINAL_STATUSES]);
 const insertSql = (table: string, columns: readonly string[], key: string): string =>
   `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map((c) => `@${c}`).join(', ')}) ON CONFLICT (${key}) DO NOTHING`;
 const updateSql = (table: string, columns: readonly string[], key: string): string =>
-  `UPDATE ${table} SET ${columns.filter((c) => c !== key).map((c) => `${c} = @${c}`).join(', ')} WHERE ${key} = @${key} RETURNING *`;
+  `UPDATE ${table} SET ${columns
+    .filter((c) => c !== key)
+    .map((c) => `${c} = @${c}`)
+    .join(', ')} WHERE ${key} = @${key} RETURNING *`;
 
 /** A row limit as SQLite wants it: a non-negative integer (a negative LIMIT would mean "no limit"). */
-const rowLimit = (limit: number): number =>
-  Number.isNaN(limit) ? 0 : Math.max(0, Math.min(Math.floor(limit), Number.MAX_SAFE_INTEGER));
+const rowLimit = (limit: number): number => (Number.isNaN(limit) ? 0 : Math.max(0, Math.min(Math.floor(limit), Number.MAX_SAFE_INTEGER)));
 
 interface ListParams {
   tenant: string | null;
@@ -117,8 +119,7 @@ export class SqliteStore implements Store {
     this.updateTaskStmt = db.prepare<[TaskRow], TaskRow>(updateSql('tasks', TASK_COLUMNS, 'task_id'));
     const list = (where: string[]): Database.Statement<[ListParams], TaskRow> =>
       db.prepare<[ListParams], TaskRow>(
-        `SELECT * FROM tasks ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ` +
-          'ORDER BY created_at DESC, task_id DESC LIMIT @limit',
+        `SELECT * FROM tasks ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ` + 'ORDER BY created_at DESC, task_id DESC LIMIT @limit',
       );
     // One prepared statement per combination of filters, so each can use its index.
     this.listStmts = new Map();
@@ -154,17 +155,13 @@ export class SqliteStore implements Store {
     this.deleteSessionStmt = db.prepare<[string]>('DELETE FROM sessions WHERE session_id = ?');
     this.listSessionsStmt = db.prepare<[], SessionRow>('SELECT * FROM sessions ORDER BY created_at ASC, session_id ASC');
 
-    this.insertEventStmt = db.prepare<[EventRow]>(
-      'INSERT INTO events (task_id, seq, type, timestamp, data) VALUES (@task_id, @seq, @type, @timestamp, @data)',
-    );
-    this.readEventsStmt = db.prepare<[string, number, number], EventRow>(
-      'SELECT * FROM events WHERE task_id = ? AND seq > ? ORDER BY seq ASC LIMIT ?',
-    );
+    this.insertEventStmt = db.prepare<[EventRow]>('INSERT INTO events (task_id, seq, type, timestamp, data) VALUES (@task_id, @seq, @type, @timestamp, @data)');
+    this.readEventsStmt = db.prepare<[string, number, number], EventRow>('SELECT * FROM events WHERE task_id = ? AND seq > ? ORDER BY seq ASC LIMIT ?');
     this.lastSeqStmt = db.prepare<[string], number>('SELECT COALESCE(MAX(seq), 0) FROM events WHERE task_id = ?').pluck();
-    this.tenantSpendStmt = db
-      .prepare<[string, string], number>('SELECT COALESCE(SUM(cost_usd), 0) FROM tasks WHERE tenant_id = ? AND created_at >= ?')
-      .pluck();
-    this.saveDiffStmt = db.prepare<[string, string]>('INSERT INTO task_diffs (task_id, diff) VALUES (?, ?) ON CONFLICT (task_id) DO UPDATE SET diff = excluded.diff');
+    this.tenantSpendStmt = db.prepare<[string, string], number>('SELECT COALESCE(SUM(cost_usd), 0) FROM tasks WHERE tenant_id = ? AND created_at >= ?').pluck();
+    this.saveDiffStmt = db.prepare<[string, string]>(
+      'INSERT INTO task_diffs (task_id, diff) VALUES (?, ?) ON CONFLICT (task_id) DO UPDATE SET diff = excluded.diff',
+    );
     this.getDiffStmt = db.prepare<[string], string>('SELECT diff FROM task_diffs WHERE task_id = ?').pluck();
     this.deleteDiffStmt = db.prepare<[string]>('DELETE FROM task_diffs WHERE task_id = ?');
     this.insertDeliveryStmt = db.prepare<[WebhookDeliveryRow]>(insertSql('webhook_deliveries', WEBHOOK_DELIVERY_COLUMNS, 'webhook_id'));
@@ -174,9 +171,13 @@ export class SqliteStore implements Store {
     this.leaseDeliveryStmt = db.prepare<[string, string]>('UPDATE webhook_deliveries SET next_attempt_at = ? WHERE webhook_id = ?');
     this.getDeliveryStmt = db.prepare<[string], WebhookDeliveryRow>('SELECT * FROM webhook_deliveries WHERE webhook_id = ?');
     this.updateDeliveryStmt = db.prepare<[WebhookDeliveryRow]>(
-      `UPDATE webhook_deliveries SET ${WEBHOOK_DELIVERY_COLUMNS.filter((c) => c !== 'webhook_id').map((c) => `${c} = @${c}`).join(', ')} WHERE webhook_id = @webhook_id`,
+      `UPDATE webhook_deliveries SET ${WEBHOOK_DELIVERY_COLUMNS.filter((c) => c !== 'webhook_id')
+        .map((c) => `${c} = @${c}`)
+        .join(', ')} WHERE webhook_id = @webhook_id`,
     );
-    this.taskDeliveriesStmt = db.prepare<[string], WebhookDeliveryRow>('SELECT * FROM webhook_deliveries WHERE task_id = ? ORDER BY created_at ASC, webhook_id ASC');
+    this.taskDeliveriesStmt = db.prepare<[string], WebhookDeliveryRow>(
+      'SELECT * FROM webhook_deliveries WHERE task_id = ? ORDER BY created_at ASC, webhook_id ASC',
+    );
     this.deleteTaskDeliveriesStmt = db.prepare<[string]>('DELETE FROM webhook_deliveries WHERE task_id = ?');
     this.claimDeliveriesTx = db.transaction((nowIso: string, leaseUntilIso: string, limit: number): WebhookDelivery[] => {
       const due = this.dueDeliveriesStmt.all(nowIso, limit);

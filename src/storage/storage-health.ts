@@ -23,7 +23,16 @@ export class StorageUnavailableError extends Error {
 }
 
 const FULL_CODES = new Set(['SQLITE_FULL', 'ENOSPC', 'EDQUOT']);
-const FAULT_PREFIXES = ['SQLITE_FULL', 'SQLITE_IOERR', 'SQLITE_READONLY', 'SQLITE_CANTOPEN', 'SQLITE_CORRUPT', 'SQLITE_NOTADB', 'SQLITE_BUSY', 'SQLITE_PROTOCOL'];
+const FAULT_PREFIXES = [
+  'SQLITE_FULL',
+  'SQLITE_IOERR',
+  'SQLITE_READONLY',
+  'SQLITE_CANTOPEN',
+  'SQLITE_CORRUPT',
+  'SQLITE_NOTADB',
+  'SQLITE_BUSY',
+  'SQLITE_PROTOCOL',
+];
 const FAULT_ERRNOS = new Set(['ENOSPC', 'EDQUOT', 'EIO', 'EROFS', 'EACCES', 'EPERM', 'ECONNREFUSED', 'ECONNRESET']);
 
 /** Whether an error means storage itself failed (as opposed to a bad request or a bug), and how. */
@@ -71,7 +80,12 @@ export class StorageHealth {
 
   state(): StorageState {
     if (!this.fault) return { status: 'ok' };
-    return { status: 'degraded', code: this.fault.full ? 'STORAGE_FULL' : 'STORAGE_UNAVAILABLE', reason: this.fault.reason, since: this.fault.since.toISOString() };
+    return {
+      status: 'degraded',
+      code: this.fault.full ? 'STORAGE_FULL' : 'STORAGE_UNAVAILABLE',
+      reason: this.fault.reason,
+      since: this.fault.since.toISOString(),
+    };
   }
 
   onChange(listener: (state: StorageState) => void): void {

@@ -2,7 +2,8 @@ import { taskError, type TaskError } from '../errors.js';
 import type { AgentResult } from '../agent/agent-types.js';
 import { ZERO_USAGE, type TaskOutcome } from './task-finisher.js';
 
-export type StopReason = 'interrupted' | 'timed_out' | 'session_deleted' | 'shutdown' | 'model_failure' | 'lease_lost' | 'storage_unavailable' | 'budget_exceeded';
+export type StopReason =
+  'interrupted' | 'timed_out' | 'session_deleted' | 'shutdown' | 'model_failure' | 'lease_lost' | 'storage_unavailable' | 'budget_exceeded';
 
 /** The SDK's guess when a spawn fails, wrong for us: the binary is fine, its working directory is not. */
 const MISLEADING_SPAWN_MESSAGE = /Claude Code native binary at .*? exists but failed to launch\..*?pathToClaudeCodeExecutable\./s;
@@ -47,14 +48,23 @@ export function decideOutcome(input: {
     case 'session_deleted':
       return { ...base, status: 'interrupted', error: taskError('SESSION_DELETED') };
     case 'lease_lost':
-      return { ...base, status: 'interrupted', error: taskError('LEASE_LOST', 'Task was stopped because this instance could not renew its lease; another instance may have taken it over') };
+      return {
+        ...base,
+        status: 'interrupted',
+        error: taskError('LEASE_LOST', 'Task was stopped because this instance could not renew its lease; another instance may have taken it over'),
+      };
     case 'timed_out':
       return { ...base, status: 'timed_out', error: taskError('TASK_TIMEOUT', `Task exceeded its timeout of ${input.timeoutSeconds} s`) };
     case 'budget_exceeded': {
       // The spend so far: the result's total if the stopped turn still produced one, else the last progress.
       const spent = Math.max(base.cost_usd, input.budget?.spentUsd ?? 0);
       const limit = input.budget?.limitUsd ?? 0;
-      return { ...base, cost_usd: spent, status: 'failed', error: taskError('BUDGET_EXCEEDED', `Task spent $${spent.toFixed(4)}, more than its max_budget_usd of $${limit}`) };
+      return {
+        ...base,
+        cost_usd: spent,
+        status: 'failed',
+        error: taskError('BUDGET_EXCEEDED', `Task spent $${spent.toFixed(4)}, more than its max_budget_usd of $${limit}`),
+      };
     }
     case 'model_failure':
       return { ...base, status: 'failed', error: input.modelFailure ?? taskError('MODEL_UNAVAILABLE') };
@@ -72,7 +82,8 @@ export function decideOutcome(input: {
   if (result && !result.isError) return { ...base, status: 'completed', error: null };
   if (result) {
     const detail = clip(result.errors.join('; ') || result.text || result.subtype);
-    if (result.subtype === 'error_max_turns') return { ...base, status: 'failed', error: taskError('AGENT_MAX_TURNS', `The agent reached its turn limit (${result.numTurns} turns)`) };
+    if (result.subtype === 'error_max_turns')
+      return { ...base, status: 'failed', error: taskError('AGENT_MAX_TURNS', `The agent reached its turn limit (${result.numTurns} turns)`) };
     if (result.subtype === 'success') return { ...base, status: 'failed', error: taskError('AGENT_API_ERROR', detail) };
     return { ...base, status: 'failed', error: taskError('AGENT_EXECUTION_ERROR', detail) };
   }
@@ -90,9 +101,13 @@ export function decideOutcome(input: {
  * ends the task failed, never completed without structured_result.
  */
 function structuredOutcome(base: Omit<TaskOutcome, 'status' | 'error'>, result: AgentResult): TaskOutcome {
-  if (!result.isError && result.structuredOutput !== undefined) return { ...base, status: 'completed', error: null, structured_result: result.structuredOutput };
+  if (!result.isError && result.structuredOutput !== undefined)
+    return { ...base, status: 'completed', error: null, structured_result: result.structuredOutput };
   if (!result.isError || result.subtype === 'error_max_structured_output_retries') {
-    const why = result.subtype === 'error_max_structured_output_retries' ? 'the agent gave no answer matching output_schema within its retries' : 'the agent ended without a structured answer';
+    const why =
+      result.subtype === 'error_max_structured_output_retries'
+        ? 'the agent gave no answer matching output_schema within its retries'
+        : 'the agent ended without a structured answer';
     const detail = result.errors.length > 0 ? `: ${clip(result.errors.join('; '))}` : '';
     return { ...base, status: 'failed', error: taskError('STRUCTURED_OUTPUT_INVALID', `No structured result: ${why}${detail}`) };
   }

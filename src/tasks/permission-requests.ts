@@ -67,7 +67,10 @@ export class PermissionRequests {
   answer(taskId: string, requestId: string, answer: PermissionAnswer): PendingPermission {
     const waiting = this.byTask.get(taskId)?.get(requestId);
     if (!waiting) {
-      throw new ApiError('PERMISSION_REQUEST_NOT_PENDING', `Permission request ${requestId} is not pending: unknown, or already answered, timed out or ended with its task`);
+      throw new ApiError(
+        'PERMISSION_REQUEST_NOT_PENDING',
+        `Permission request ${requestId} is not pending: unknown, or already answered, timed out or ended with its task`,
+      );
     }
     const message = answer.message ?? null;
     if (answer.decision === 'allow') waiting.settle({ allow: true, updatedInput: answer.updated_input ?? null }, 'client', message);

@@ -165,7 +165,9 @@ export class Scheduler {
       void this.run(claimed)
         .catch(() => false as const)
         .then((recorded) => {
-          const releasing = (recorded === false && this.queue.shared ? this.abandon(claimed) : this.giveBack(claimed)).finally(() => this.releasing.delete(releasing));
+          const releasing = (recorded === false && this.queue.shared ? this.abandon(claimed) : this.giveBack(claimed)).finally(() =>
+            this.releasing.delete(releasing),
+          );
           this.releasing.add(releasing);
         });
     }

@@ -18,7 +18,7 @@ export class SubmitChecks {
     const target = request ? webhookTarget(request) : tenant.defaultWebhook;
     if (target === null) return null;
     if ((tenant.webhookSecret ?? this.settings.webhookSecret) === undefined) {
-      throw new ApiError('WEBHOOK_SECRET_MISSING', 'Webhooks are signed, and no secret is configured: set WEBHOOK_SECRET (or the tenant\'s webhook_secret)');
+      throw new ApiError('WEBHOOK_SECRET_MISSING', "Webhooks are signed, and no secret is configured: set WEBHOOK_SECRET (or the tenant's webhook_secret)");
     }
     try {
       await resolveWebhookHost(checkWebhookUrl(target.url), this.settings.allowPrivateWebhooks);

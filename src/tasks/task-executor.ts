@@ -251,7 +251,7 @@ export class TaskExecutor {
       await this.deps.store.saveTaskDiff(taskId, this.deps.redact(report.diff));
       return { files: report.files };
     } catch (error) {
-      this.deps.logger.warn('Could not work out the task\'s workspace changes', { task_id: taskId, error });
+      this.deps.logger.warn("Could not work out the task's workspace changes", { task_id: taskId, error });
       return null;
     }
   }

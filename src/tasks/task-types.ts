@@ -70,5 +70,19 @@ export interface Task {
 
 /** The fields a running or finishing task may change. */
 export type TaskPatch = Partial<
-  Pick<Task, 'status' | 'started_at' | 'completed_at' | 'result' | 'usage' | 'num_turns' | 'cost_usd' | 'duration_ms' | 'error' | 'changed_files' | 'instance_id' | 'structured_result'>
+  Pick<
+    Task,
+    | 'status'
+    | 'started_at'
+    | 'completed_at'
+    | 'result'
+    | 'usage'
+    | 'num_turns'
+    | 'cost_usd'
+    | 'duration_ms'
+    | 'error'
+    | 'changed_files'
+    | 'instance_id'
+    | 'structured_result'
+  >
 >;

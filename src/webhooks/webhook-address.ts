@@ -7,14 +7,31 @@ import { BlockList, isIP } from 'node:net';
  */
 const PRIVATE = new BlockList();
 for (const [network, prefix] of [
-  ['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12],
-  ['192.0.0.0', 24], ['192.0.2.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['198.51.100.0', 24], ['203.0.113.0', 24],
-  ['224.0.0.0', 4], ['240.0.0.0', 4],
+  ['0.0.0.0', 8],
+  ['10.0.0.0', 8],
+  ['100.64.0.0', 10],
+  ['127.0.0.0', 8],
+  ['169.254.0.0', 16],
+  ['172.16.0.0', 12],
+  ['192.0.0.0', 24],
+  ['192.0.2.0', 24],
+  ['192.168.0.0', 16],
+  ['198.18.0.0', 15],
+  ['198.51.100.0', 24],
+  ['203.0.113.0', 24],
+  ['224.0.0.0', 4],
+  ['240.0.0.0', 4],
 ] as const) {
   PRIVATE.addSubnet(network, prefix, 'ipv4');
 }
 for (const [network, prefix] of [
-  ['::', 128], ['::1', 128], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8], ['2001:db8::', 32], ['100::', 64],
+  ['::', 128],
+  ['::1', 128],
+  ['fc00::', 7],
+  ['fe80::', 10],
+  ['ff00::', 8],
+  ['2001:db8::', 32],
+  ['100::', 64],
 ] as const) {
   PRIVATE.addSubnet(network, prefix, 'ipv6');
 }
@@ -72,9 +89,11 @@ export async function resolveWebhookHost(url: URL, allowPrivate: boolean): Promi
   const literal = isIP(host);
   const addresses: ResolvedAddress[] = literal
     ? [{ address: host, family: literal as 4 | 6 }]
-    : (await lookup(host, { all: true, verbatim: true }).catch(() => {
-        throw new WebhookAddressError(`webhook host ${host} cannot be resolved`);
-      })).map((a) => ({ address: a.address, family: a.family as 4 | 6 }));
+    : (
+        await lookup(host, { all: true, verbatim: true }).catch(() => {
+          throw new WebhookAddressError(`webhook host ${host} cannot be resolved`);
+        })
+      ).map((a) => ({ address: a.address, family: a.family as 4 | 6 }));
   if (addresses.length === 0) throw new WebhookAddressError(`webhook host ${host} has no address`);
   if (!allowPrivate) {
     const refused = addresses.find((a) => isPrivateAddress(a.address));

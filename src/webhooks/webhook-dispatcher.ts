@@ -105,7 +105,12 @@ export class WebhookDispatcher {
     const context = { webhook_id: delivery.webhook_id, task_id: delivery.task_id, event: delivery.event, attempts };
     if (outcome.ok) {
       await this.store.updateWebhookDelivery(delivery.webhook_id, {
-        status: 'delivered', attempts, next_attempt_at: null, last_status_code: outcome.statusCode, last_error: null, delivered_at: this.now().toISOString(),
+        status: 'delivered',
+        attempts,
+        next_attempt_at: null,
+        last_status_code: outcome.statusCode,
+        last_error: null,
+        delivered_at: this.now().toISOString(),
       });
       this.logger.info('Webhook delivered', { ...context, status_code: outcome.statusCode });
       this.onResult('delivered');

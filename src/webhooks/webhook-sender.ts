@@ -34,7 +34,12 @@ export async function sendWebhook(input: {
     target = { url, resolved: await resolveWebhookHost(url, input.allowPrivate) };
   } catch (error) {
     const refused = error instanceof WebhookAddressError;
-    return { ok: false, statusCode: null, error: (error as Error).message, retryable: !refused || /cannot be resolved|has no address/.test((error as Error).message) };
+    return {
+      ok: false,
+      statusCode: null,
+      error: (error as Error).message,
+      retryable: !refused || /cannot be resolved|has no address/.test((error as Error).message),
+    };
   }
   const { url, resolved } = target;
   const pinned: LookupFunction = (_hostname, options, callback) => {

@@ -28,7 +28,10 @@ describe('ccs for scripts', () => {
   });
 
   it('submit --follow --json: one event per line, gap-free, exit 0 when completed', async () => {
-    const { code, stdout } = await runCcs(['--json', 'submit', '[[script:bash]] [[cmd:echo from-ccs]]', '--workspace', 'cli', '--task-id', 'cli-ok', '--follow'], env);
+    const { code, stdout } = await runCcs(
+      ['--json', 'submit', '[[script:bash]] [[cmd:echo from-ccs]]', '--workspace', 'cli', '--task-id', 'cli-ok', '--follow'],
+      env,
+    );
     expect(code).toBe(0);
     const events = jsonLines(stdout) as unknown as TaskEvent[];
     expectGapFree(events);

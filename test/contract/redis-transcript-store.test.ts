@@ -26,7 +26,12 @@ afterEach(async () => {
 });
 
 const main = { projectKey: '/srv/ws:one', sessionId: 'sess-1' };
-const entry = (uuid: string | undefined, text: string) => ({ type: 'user', ...(uuid ? { uuid } : {}), timestamp: '2025-01-01T00:00:00.000Z', message: { content: [{ text, n: [1, null, { deep: true }] }] } });
+const entry = (uuid: string | undefined, text: string) => ({
+  type: 'user',
+  ...(uuid ? { uuid } : {}),
+  timestamp: '2025-01-01T00:00:00.000Z',
+  message: { content: [{ text, n: [1, null, { deep: true }] }] },
+});
 
 describe('RedisTranscriptStore (the SDK SessionStore on Redis)', () => {
   it('load returns null for a key never written', async () => {

@@ -116,9 +116,7 @@ export function storeContract(name: string, makeStore: () => Promise<StoreHarnes
       });
 
       it('concurrent inserts of the same task_id: exactly one wins', async () => {
-        const results = await Promise.all(
-          Array.from({ length: 5 }, (_, i) => store.insertTask(makeTask({ request_hash: `hash-${i}` }))),
-        );
+        const results = await Promise.all(Array.from({ length: 5 }, (_, i) => store.insertTask(makeTask({ request_hash: `hash-${i}` }))));
         expect(results.filter((r) => r.inserted)).toHaveLength(1);
         const winner = results.find((r) => r.inserted)!.task;
         for (const r of results) expect(r.task).toEqual(winner);
@@ -407,16 +405,36 @@ export function storeContract(name: string, makeStore: () => Promise<StoreHarnes
       it('appends events in seq order and reads them back', async () => {
         const events: TaskEvent[] = [
           { task_id: 't', seq: 1, timestamp: at(1), type: 'message', data: { role: 'assistant', text: 'hi ✓ "quoted"' } },
-          { task_id: 't', seq: 2, timestamp: at(2), type: 'tool_use', data: { tool_use_id: 'u1', name: 'Edit', input: { path: 'a.ts', n: [1, 2, { deep: null }] } } },
+          {
+            task_id: 't',
+            seq: 2,
+            timestamp: at(2),
+            type: 'tool_use',
+            data: { tool_use_id: 'u1', name: 'Edit', input: { path: 'a.ts', n: [1, 2, { deep: null }] } },
+          },
           { task_id: 't', seq: 3, timestamp: at(3), type: 'tool_result', data: { tool_use_id: 'u1', content: 'ok', is_error: false } },
-          { task_id: 't', seq: 4, timestamp: at(4), type: 'progress', data: { turns: 1, input_tokens: 10, output_tokens: 5, cost_usd: 0.001, files_changed: ['a.ts'] } },
+          {
+            task_id: 't',
+            seq: 4,
+            timestamp: at(4),
+            type: 'progress',
+            data: { turns: 1, input_tokens: 10, output_tokens: 5, cost_usd: 0.001, files_changed: ['a.ts'] },
+          },
           { task_id: 't', seq: 5, timestamp: at(5), type: 'error', data: { code: 'X', message: 'y' } },
           {
             task_id: 't',
             seq: 6,
             timestamp: at(6),
             type: 'complete',
-            data: { status: 'completed', result: 'done', usage: { input_tokens: 10, output_tokens: 5 }, num_turns: 1, cost_usd: 0.001, duration_ms: 1234, error: null },
+            data: {
+              status: 'completed',
+              result: 'done',
+              usage: { input_tokens: 10, output_tokens: 5 },
+              num_turns: 1,
+              cost_usd: 0.001,
+              duration_ms: 1234,
+              error: null,
+            },
           },
         ];
         for (const event of events) await store.appendEvent(event);
@@ -544,7 +562,10 @@ export function storeContract(name: string, makeStore: () => Promise<StoreHarnes
         }
         for (const id of survivors) {
           expect(await store.getTask(id), id).not.toBeNull();
-          expect((await store.readEvents(id, 0)).map((e) => e.seq), id).toEqual([1, 2, 3]);
+          expect(
+            (await store.readEvents(id, 0)).map((e) => e.seq),
+            id,
+          ).toEqual([1, 2, 3]);
         }
         expect((await allPages(store, 3)).ids.sort()).toEqual([...survivors].sort());
         expect(await store.getSession('session-1')).toEqual(makeSession());
@@ -607,7 +628,7 @@ export function storeContract(name: string, makeStore: () => Promise<StoreHarnes
         expect(await store.claimDueWebhookDeliveries(at(41), at(60), 0)).toEqual([]);
       });
 
-      it('updates deliveries, lists a task\'s deliveries oldest first, and ignores a duplicate id', async () => {
+      it("updates deliveries, lists a task's deliveries oldest first, and ignores a duplicate id", async () => {
         await store.insertWebhookDelivery(delivery('d-2', 't1', at(5), { created_at: at(2) }));
         await store.insertWebhookDelivery(delivery('d-1', 't1', at(5)));
         await store.insertWebhookDelivery(delivery('d-1', 't1', at(9), { url: 'https://other.example' }));
@@ -619,7 +640,7 @@ export function storeContract(name: string, makeStore: () => Promise<StoreHarnes
         expect(await store.listWebhookDeliveries('t2')).toEqual([]);
       });
 
-      it('keeps one diff per task, and sums a tenant\'s spend since a date', async () => {
+      it("keeps one diff per task, and sums a tenant's spend since a date", async () => {
         expect(await store.getTaskDiff('t1')).toBeNull();
         await store.saveTaskDiff('t1', 'first');
         await store.saveTaskDiff('t1', 'second');
@@ -633,7 +654,7 @@ export function storeContract(name: string, makeStore: () => Promise<StoreHarnes
         expect(await store.tenantSpendSince('nobody', at(0))).toBe(0);
       });
 
-      it('prunes a task\'s deliveries and diff with it', async () => {
+      it("prunes a task's deliveries and diff with it", async () => {
         await store.insertTask(makeTask({ task_id: 'gone', status: 'completed', completed_at: at(1) }));
         await store.insertWebhookDelivery(delivery('d-gone', 'gone', at(5)));
         await store.saveTaskDiff('gone', 'diff');
@@ -659,7 +680,15 @@ export function storeContract(name: string, makeStore: () => Promise<StoreHarnes
         await store.insertTask(makeTask({ task_id: 'a', created_at: at(1) }));
         await store.insertTask(makeTask({ task_id: 'b', created_at: at(2) }));
         await store.insertTask(finished('old', 'completed', at(1)));
-        await store.updateTask('a', { status: 'completed', completed_at: at(9), result: 'done', usage: { input_tokens: 3, output_tokens: 4 }, cost_usd: 0.02, num_turns: 2, duration_ms: 5 });
+        await store.updateTask('a', {
+          status: 'completed',
+          completed_at: at(9),
+          result: 'done',
+          usage: { input_tokens: 3, output_tokens: 4 },
+          cost_usd: 0.02,
+          num_turns: 2,
+          duration_ms: 5,
+        });
         await store.updateTask('b', { status: 'failed', error: { code: 'INTERNAL_ERROR', message: 'boom' } as Task['error'] });
         await store.insertSession(makeSession({ session_id: 's1', created_at: at(1) }));
         await store.insertSession(makeSession({ session_id: 's2', created_at: at(2) }));
@@ -701,4 +730,3 @@ export function storeContract(name: string, makeStore: () => Promise<StoreHarnes
     });
   });
 }
-

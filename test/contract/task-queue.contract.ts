@@ -111,7 +111,7 @@ export function taskQueueContract(name: string, factory: QueueFactory): void {
       await queue.release(await queue.reserve('t'));
     });
 
-    it('tasks running beyond one instance\'s slots (on other instances) do not shrink the queue\'s room', async () => {
+    it("tasks running beyond one instance's slots (on other instances) do not shrink the queue's room", async () => {
       const queue = await open({ maxConcurrent: 1, queueMax: 2 });
       await submit(queue, 'a');
       await submit(queue, 'b');

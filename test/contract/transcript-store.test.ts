@@ -28,7 +28,10 @@ describe.each(backends)('%s transcript store (the SDK SessionStore contract)', (
     const store = open();
     expect(await store.load(key)).toBeNull();
     await store.append(key, [{ type: 'user', uuid: 'a', message: { text: 'one' } }]);
-    await store.append(key, [{ type: 'assistant', uuid: 'b', nested: { deep: [1, 2] } }, { type: 'title', title: 't' }]);
+    await store.append(key, [
+      { type: 'assistant', uuid: 'b', nested: { deep: [1, 2] } },
+      { type: 'title', title: 't' },
+    ]);
     expect(await store.load(key)).toEqual([
       { type: 'user', uuid: 'a', message: { text: 'one' } },
       { type: 'assistant', uuid: 'b', nested: { deep: [1, 2] } },
@@ -39,9 +42,19 @@ describe.each(backends)('%s transcript store (the SDK SessionStore contract)', (
 
   it('keeps an entry with a uuid once (retried appends), entries without one every time', async () => {
     const store = open();
-    await store.append(key, [{ type: 'user', uuid: 'a' }, { type: 'tag', tag: 'x' }]);
-    await store.append(key, [{ type: 'user', uuid: 'a' }, { type: 'tag', tag: 'x' }]);
-    expect(await store.load(key)).toEqual([{ type: 'user', uuid: 'a' }, { type: 'tag', tag: 'x' }, { type: 'tag', tag: 'x' }]);
+    await store.append(key, [
+      { type: 'user', uuid: 'a' },
+      { type: 'tag', tag: 'x' },
+    ]);
+    await store.append(key, [
+      { type: 'user', uuid: 'a' },
+      { type: 'tag', tag: 'x' },
+    ]);
+    expect(await store.load(key)).toEqual([
+      { type: 'user', uuid: 'a' },
+      { type: 'tag', tag: 'x' },
+      { type: 'tag', tag: 'x' },
+    ]);
     await store.close();
   });
 

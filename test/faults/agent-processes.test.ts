@@ -89,20 +89,31 @@ describe.each([2, 3])('SESSION_MAX_CONCURRENT=%i bounds agent processes at every
     // New sessions, reused ones and closed ones, all at once: spares are claimed and refilled,
     // idle processes are evicted, and deleted sessions' processes exit while others start.
     const tasks: Promise<Record<string, unknown>>[] = [];
-    for (let i = 0; i < 2 * limit + 1; i++) tasks.push(runTask(server, { task_id: `burst-${limit}-${i}`, prompt: `[[script:remember]] remember item ${i}` }, 120_000));
+    for (let i = 0; i < 2 * limit + 1; i++)
+      tasks.push(runTask(server, { task_id: `burst-${limit}-${i}`, prompt: `[[script:remember]] remember item ${i}` }, 120_000));
     const first = await Promise.all(tasks);
     const second = await Promise.all(
       first.map((_, i) =>
         i % 2 === 0
-          ? runTask(server, { task_id: `burst-${limit}-${i}-again`, prompt: '[[script:recall]] which?', session: reuse(`session-burst-${limit}-${i}`) }, 120_000)
-          : request(server.baseUrl, 'DELETE', `/api/v1/sessions/session-burst-${limit}-${i}`).then((): Record<string, unknown> => ({ status: 'completed', error: null })),
+          ? runTask(
+              server,
+              { task_id: `burst-${limit}-${i}-again`, prompt: '[[script:recall]] which?', session: reuse(`session-burst-${limit}-${i}`) },
+              120_000,
+            )
+          : request(server.baseUrl, 'DELETE', `/api/v1/sessions/session-burst-${limit}-${i}`).then((): Record<string, unknown> => ({
+              status: 'completed',
+              error: null,
+            })),
       ),
     );
     // Until the deleted sessions' processes are gone (idle ones then hold every slot, so no spare refills).
     await waitFor(async () => server.ctx.agents.stats().exiting === 0, 30_000);
     const { peak, samples } = sampler.stop();
 
-    expect([...first, ...second].map((t) => t.status), JSON.stringify([...first, ...second].map((t) => t.error))).toEqual(Array(first.length + second.length).fill('completed'));
+    expect(
+      [...first, ...second].map((t) => t.status),
+      JSON.stringify([...first, ...second].map((t) => t.error)),
+    ).toEqual(Array(first.length + second.length).fill('completed'));
     expect(samples).toBeGreaterThan(10);
     // The sampler did see processes come and go; the bound held throughout.
     expect(peak).toBeGreaterThanOrEqual(1);

@@ -59,7 +59,11 @@ describe.skipIf(skipReason !== null)('a full disk under the database (tmpfs)', (
       const health = await request(server.baseUrl, 'GET', '/health');
       // 503, so a load balancer routes new work elsewhere; the body says why.
       expect(health.status).toBe(503);
-      expect(health.body).toMatchObject({ status: 'degraded', active_tasks: 0, storage: { type: 'sqlite', status: 'down', code: 'STORAGE_FULL', since: expect.any(String) } });
+      expect(health.body).toMatchObject({
+        status: 'degraded',
+        active_tasks: 0,
+        storage: { type: 'sqlite', status: 'down', code: 'STORAGE_FULL', since: expect.any(String) },
+      });
       expect((health.body.storage as { pending_writes: number }).pending_writes).toBeGreaterThan(0);
       expect(String(health.body.reason)).toMatch(/SQLITE_FULL/);
       await waitFor(async () => ((await request(server.baseUrl, 'GET', '/health')).body.agent_processes as { busy: number }).busy === 0);
@@ -83,7 +87,11 @@ describe.skipIf(skipReason !== null)('a full disk under the database (tmpfs)', (
     await waitFor(async () => server.ctx.storageHealth.pendingWrites === 0);
     const stored = await server.ctx.store.getTask('disk-full');
     expect(stored).toMatchObject({ status: 'failed', error: { code: 'STORAGE_UNAVAILABLE' } });
-    const history = await request<{ events: Array<{ type: string; seq: number }> }>(server.baseUrl, 'GET', '/api/v1/tasks/disk-full/events?format=json&limit=1000');
+    const history = await request<{ events: Array<{ type: string; seq: number }> }>(
+      server.baseUrl,
+      'GET',
+      '/api/v1/tasks/disk-full/events?format=json&limit=1000',
+    );
     expect(history.body.events.at(-1)?.type).toBe('complete');
     expect(history.body.events.map((e) => e.seq)).toEqual(history.body.events.map((_, i) => i + 1));
     expect(sampleValue(await scrape(server.metricsUrl), 'storage_available')).toBe(1);

@@ -24,10 +24,7 @@ export interface DaemonProcess {
  * Without an explicit port it picks one below Linux's ephemeral range (32768+, where outgoing
  * connections take theirs) and tries another if the port is taken anyway.
  */
-export async function startDaemon(
-  env: Record<string, string>,
-  options: { waitForListen?: boolean; dir?: string; port?: number } = {},
-): Promise<DaemonProcess> {
+export async function startDaemon(env: Record<string, string>, options: { waitForListen?: boolean; dir?: string; port?: number } = {}): Promise<DaemonProcess> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await startDaemonOnce(env, { ...options, port: options.port ?? 20000 + Math.floor(Math.random() * 12000) });
@@ -37,10 +34,7 @@ export async function startDaemon(
   }
 }
 
-async function startDaemonOnce(
-  env: Record<string, string>,
-  options: { waitForListen?: boolean; dir?: string; port: number },
-): Promise<DaemonProcess> {
+async function startDaemonOnce(env: Record<string, string>, options: { waitForListen?: boolean; dir?: string; port: number }): Promise<DaemonProcess> {
   const dir = options.dir ?? mkdtempSync(path.join(tmpdir(), 'ccs-daemon-'));
   const port = options.port;
   const child = spawn(process.execPath, [MAIN], {

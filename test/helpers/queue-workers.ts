@@ -37,7 +37,14 @@ export class QueueCluster {
 
   async startWorker(id: string, env: Record<string, string> = {}): Promise<QueueWorker> {
     const child = spawn(process.execPath, [WORKER], {
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', REDIS_URL: this.server.url, QUEUE_PREFIX: this.prefix, INSTANCE_ID: id, LEASE_MS: String(this.leaseMs), ...env },
+      env: {
+        PATH: process.env.PATH ?? '/usr/bin:/bin',
+        REDIS_URL: this.server.url,
+        QUEUE_PREFIX: this.prefix,
+        INSTANCE_ID: id,
+        LEASE_MS: String(this.leaseMs),
+        ...env,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
@@ -48,7 +55,11 @@ export class QueueCluster {
       id,
       child,
       output: () => out,
-      lines: (kind) => out.split('\n').filter((l) => l.startsWith(`${kind} `)).map((l) => l.slice(kind.length + 1)),
+      lines: (kind) =>
+        out
+          .split('\n')
+          .filter((l) => l.startsWith(`${kind} `))
+          .map((l) => l.slice(kind.length + 1)),
       exited,
     };
     this.workers.push(worker);

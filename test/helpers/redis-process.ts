@@ -81,7 +81,20 @@ export class RedisProcess {
   async resume(): Promise<void> {
     // Under setpriv --pdeathsig, a test worker that dies (a timeout, a crash) takes its Redis with it.
     const args = [
-      '--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'everysec', '--maxmemory-policy', 'noeviction',
+      '--port',
+      String(this.port),
+      '--bind',
+      '127.0.0.1',
+      '--dir',
+      this.dir,
+      '--save',
+      '',
+      '--appendonly',
+      'yes',
+      '--appendfsync',
+      'everysec',
+      '--maxmemory-policy',
+      'noeviction',
     ];
     const child = HAS_SETPRIV
       ? spawn('setpriv', ['--pdeathsig', 'KILL', REDIS_SERVER_BIN, ...args], { stdio: 'ignore' })

@@ -28,7 +28,22 @@ export async function startRedisServer(): Promise<RedisServer> {
       const candidate = fixedPort ?? 30000 + Math.floor(Math.random() * 20000);
       const proc = spawn(
         REDIS_SERVER,
-        ['--port', String(candidate), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'everysec', '--maxmemory-policy', 'noeviction'],
+        [
+          '--port',
+          String(candidate),
+          '--bind',
+          '127.0.0.1',
+          '--dir',
+          dir,
+          '--save',
+          '',
+          '--appendonly',
+          'yes',
+          '--appendfsync',
+          'everysec',
+          '--maxmemory-policy',
+          'noeviction',
+        ],
         { stdio: ['ignore', 'pipe', 'pipe'] },
       );
       let out = '';

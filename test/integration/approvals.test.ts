@@ -91,8 +91,15 @@ describe('approval round-trip (options.require_approval)', () => {
     expect(task).toMatchObject({ status: 'completed', pending_permissions: [] });
     expect(readFileSync(path.join(String(task.workspace), 'allowed.txt'), 'utf8')).toBe('approved\n');
     const [requested] = ofType(events, 'permission_request');
-    expect(requested?.data).toMatchObject({ request_id: pending.request_id, tool_name: 'Bash', input: { command: 'echo approved > allowed.txt' }, expires_at: pending.expires_at });
-    expect(ofType(events, 'permission_decision').map((e) => e.data)).toEqual([{ request_id: pending.request_id, decision: 'allow', decided_by: 'client', message: null }]);
+    expect(requested?.data).toMatchObject({
+      request_id: pending.request_id,
+      tool_name: 'Bash',
+      input: { command: 'echo approved > allowed.txt' },
+      expires_at: pending.expires_at,
+    });
+    expect(ofType(events, 'permission_decision').map((e) => e.data)).toEqual([
+      { request_id: pending.request_id, decision: 'allow', decided_by: 'client', message: null },
+    ]);
     expect(ofType(events, 'tool_result')[0]?.data).toMatchObject({ is_error: false });
   });
 

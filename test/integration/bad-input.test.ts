@@ -14,8 +14,7 @@ describe('bad input never produces a 5xx, and each gets a clear, stable error', 
   });
   afterAll(async () => server?.close());
 
-  const raw = (body: string, contentType = 'application/json') =>
-    request(server.baseUrl, 'POST', '/api/v1/tasks', body, { 'content-type': contentType });
+  const raw = (body: string, contentType = 'application/json') => request(server.baseUrl, 'POST', '/api/v1/tasks', body, { 'content-type': contentType });
 
   const cases: [string, () => Promise<{ status: number; body: unknown }>, number, string][] = [
     ['malformed JSON', () => raw('{"prompt": "hi"'), 400, 'INVALID_JSON'],
@@ -58,7 +57,7 @@ describe('bad input never produces a 5xx, and each gets a clear, stable error', 
     const response = await send();
     expect(response.status).toBe(status);
     expect(response.body).toMatchObject({ error: { code, message: expect.any(String) } });
-    expect(((response.body as { error: { message: string } }).error.message).length).toBeGreaterThan(0);
+    expect((response.body as { error: { message: string } }).error.message.length).toBeGreaterThan(0);
   });
 
   it('names the offending field in validation messages', async () => {

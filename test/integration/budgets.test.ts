@@ -34,7 +34,7 @@ describe('monthly tenant budgets', () => {
     await server?.close();
   });
 
-  it('refuses submits with 402 once the month\'s spend reaches the budget; other tenants go on', async () => {
+  it("refuses submits with 402 once the month's spend reaches the budget; other tenants go on", async () => {
     const thrifty = as(THRIFTY_KEY);
     expect((await thrifty('POST', '/api/v1/tasks', { task_id: 'spend-1', prompt: '[[script:write-file]] go' })).status).toBe(201);
     const spent = await waitForStatus(server.baseUrl, 'spend-1', ['completed'], undefined, { 'x-api-key': THRIFTY_KEY });
@@ -43,7 +43,11 @@ describe('monthly tenant budgets', () => {
     const refused = await thrifty('POST', '/api/v1/tasks', { prompt: '[[script:write-file]] again' });
     expect(refused.status).toBe(402);
     expect(refused.body).toEqual({
-      error: { code: 'TENANT_BUDGET_EXCEEDED', message: expect.stringMatching(/budget of \$0\.000001 is spent/), details: { spent_usd: spent.cost_usd, budget_usd: 0.000001 } },
+      error: {
+        code: 'TENANT_BUDGET_EXCEEDED',
+        message: expect.stringMatching(/budget of \$0\.000001 is spent/),
+        details: { spent_usd: spent.cost_usd, budget_usd: 0.000001 },
+      },
     });
     // An identical retry of an accepted task is still answered: it costs nothing more.
     expect((await thrifty('POST', '/api/v1/tasks', { task_id: 'spend-1', prompt: '[[script:write-file]] go' })).status).toBe(200);
@@ -74,17 +78,27 @@ describe('options.max_budget_usd (per task)', () => {
     const submitted = await request(server.baseUrl, 'POST', '/api/v1/tasks', { task_id: 'over-budget', prompt, options: { max_budget_usd: 0.000001 } });
     expect(submitted.status).toBe(201);
     const task = await waitForStatus(server.baseUrl, 'over-budget', ['completed', 'failed', 'interrupted', 'timed_out']);
-    expect(task).toMatchObject({ status: 'failed', error: { code: 'BUDGET_EXCEEDED', message: expect.stringMatching(/more than its max_budget_usd of \$0\.000001/) } });
+    expect(task).toMatchObject({
+      status: 'failed',
+      error: { code: 'BUDGET_EXCEEDED', message: expect.stringMatching(/more than its max_budget_usd of \$0\.000001/) },
+    });
     expect(Number(task.cost_usd)).toBeGreaterThan(0.000001);
     expect((task.options as Record<string, unknown>).max_budget_usd).toBe(0.000001);
     // Stopped after its first round of tool results, long before its last step.
     expect(task.result).not.toBe('all three written');
-    const events = (await request(server.baseUrl, 'GET', '/api/v1/tasks/over-budget/events?format=json')).body.events as { type: string; data: Record<string, unknown> }[];
+    const events = (await request(server.baseUrl, 'GET', '/api/v1/tasks/over-budget/events?format=json')).body.events as {
+      type: string;
+      data: Record<string, unknown>;
+    }[];
     expect(events.at(-1)).toMatchObject({ type: 'complete', data: { status: 'failed', error: { code: 'BUDGET_EXCEEDED' } } });
   });
 
   it('lets a task within its budget complete', async () => {
-    const submitted = await request(server.baseUrl, 'POST', '/api/v1/tasks', { task_id: 'within-budget', prompt: '[[script:write-file]] go', options: { max_budget_usd: 100 } });
+    const submitted = await request(server.baseUrl, 'POST', '/api/v1/tasks', {
+      task_id: 'within-budget',
+      prompt: '[[script:write-file]] go',
+      options: { max_budget_usd: 100 },
+    });
     expect(submitted.status).toBe(201);
     const task = await waitForStatus(server.baseUrl, 'within-budget', ['completed', 'failed', 'interrupted', 'timed_out']);
     expect(task).toMatchObject({ status: 'completed', error: null });
@@ -100,7 +114,7 @@ describe('options.max_budget_usd (per task)', () => {
 });
 
 describe('API_MONTHLY_BUDGET_USD', () => {
-  it('sets the default tenant\'s budget, and must be a positive number', async () => {
+  it("sets the default tenant's budget, and must be a positive number", async () => {
     const { loadConfig, ConfigError } = await import('../../src/config.js');
     expect(loadConfig({ CLAUDE_API_KEY: 'k', API_MONTHLY_BUDGET_USD: '12.5' }).monthlyBudgetUsd).toBe(12.5);
     expect(() => loadConfig({ CLAUDE_API_KEY: 'k', API_MONTHLY_BUDGET_USD: '-1' })).toThrow(ConfigError);

@@ -14,7 +14,12 @@ function editingScript(workspace: string): string {
       { tool: { name: 'Write', input: { file_path: file('created.txt'), content: 'brand new\nfile\n' } } },
       { tool: { name: 'Read', input: { file_path: file('edited.txt') } } },
       { tool: { name: 'Edit', input: { file_path: file('edited.txt'), old_string: 'two', new_string: 'TWO' } } },
-      { tool: { name: 'Bash', input: { command: `rm '${file('deleted.txt')}' && printf 'a\\000b' > '${file('blob.bin')}'`, description: 'Delete and make a binary' } } },
+      {
+        tool: {
+          name: 'Bash',
+          input: { command: `rm '${file('deleted.txt')}' && printf 'a\\000b' > '${file('blob.bin')}'`, description: 'Delete and make a binary' },
+        },
+      },
       { text: 'Changed the files.' },
     ],
   });
@@ -47,7 +52,9 @@ describe('what a task changed: changed_files and GET /api/v1/tasks/{id}/diff', (
 
   async function runEditingTask(taskId: string, workspaceName: string): Promise<{ task: Record<string, unknown>; diff: string }> {
     const workspace = path.join(server.workspaceRoot, workspaceName);
-    expect((await api('POST', '/api/v1/tasks', { task_id: taskId, workspace: workspaceName, prompt: `[[script:${editingScript(workspace)}]]` })).status).toBe(201);
+    expect((await api('POST', '/api/v1/tasks', { task_id: taskId, workspace: workspaceName, prompt: `[[script:${editingScript(workspace)}]]` })).status).toBe(
+      201,
+    );
     const task = await waitForStatus(server.baseUrl, taskId, ['completed', 'failed']);
     expect(task.status, JSON.stringify(task.error)).toBe('completed');
     const response = await fetch(`${server.baseUrl}/api/v1/tasks/${taskId}/diff`);
@@ -73,12 +80,16 @@ describe('what a task changed: changed_files and GET /api/v1/tasks/{id}/diff', (
     const workspace = path.join(server.workspaceRoot, 'repo');
     seed(workspace);
     // The agent's sandbox user owns the workspace after the task, so root's git must be told it is safe.
-    const git = (...args: string[]) => execFileSync('git', ['-c', 'safe.directory=*', '-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { cwd: workspace, encoding: 'utf8' });
+    const git = (...args: string[]) =>
+      execFileSync('git', ['-c', 'safe.directory=*', '-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { cwd: workspace, encoding: 'utf8' });
     git('init', '-q');
     writeFileSync(path.join(workspace, '.gitignore'), 'ignored.log\n');
     git('add', '-A');
     git('commit', '-qm', 'base');
-    const indexHash = () => createHash('sha256').update(readFileSync(path.join(workspace, '.git', 'index'))).digest('hex');
+    const indexHash = () =>
+      createHash('sha256')
+        .update(readFileSync(path.join(workspace, '.git', 'index')))
+        .digest('hex');
     const before = { index: indexHash(), head: git('rev-parse', 'HEAD'), log: git('log', '--oneline') };
     writeFileSync(path.join(workspace, 'ignored.log'), 'noise\n');
 

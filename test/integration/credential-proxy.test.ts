@@ -91,7 +91,11 @@ describe('credential proxy (real CLI, scripted model)', () => {
     const token = presented.find((p) => p.taskId === 'short')?.token;
     expect(token).toBeDefined();
     const before = server.model.httpLog.length;
-    const response = await proxyFetch('/v1/messages', { method: 'POST', headers: { 'x-api-key': token!, 'content-type': 'application/json' }, body: modelRequestBody('hi') });
+    const response = await proxyFetch('/v1/messages', {
+      method: 'POST',
+      headers: { 'x-api-key': token!, 'content-type': 'application/json' },
+      body: modelRequestBody('hi'),
+    });
     expect(response.status).toBe(401);
     expect(((await response.json()) as { error: { type: string } }).error.type).toBe('authentication_error');
     expect(response.headers.get('x-should-retry')).toBe('false');
@@ -102,7 +106,11 @@ describe('credential proxy (real CLI, scripted model)', () => {
     const broker = server.ctx.modelProxy.credentials;
     const credential = broker.mint();
     const call = (): Promise<Response> =>
-      proxyFetch('/v1/messages?beta=true', { method: 'POST', headers: { 'x-api-key': credential.token, 'content-type': 'application/json' }, body: modelRequestBody('[[script:remember]] remember the proxy') });
+      proxyFetch('/v1/messages?beta=true', {
+        method: 'POST',
+        headers: { 'x-api-key': credential.token, 'content-type': 'application/json' },
+        body: modelRequestBody('[[script:remember]] remember the proxy'),
+      });
     expect((await call()).status).toBe(401);
     credential.activate('direct-task');
     const ok = await call();
@@ -126,7 +134,13 @@ describe('credential proxy (real CLI, scripted model)', () => {
     credential.activate('paths-task');
     const before = server.model.httpLog.length;
     const headers = { 'x-api-key': credential.token };
-    for (const [method, pathname] of [['GET', '/v1/models'], ['POST', '/v1/complete'], ['GET', '/v1/messages'], ['POST', '/v1/files'], ['GET', '/']]) {
+    for (const [method, pathname] of [
+      ['GET', '/v1/models'],
+      ['POST', '/v1/complete'],
+      ['GET', '/v1/messages'],
+      ['POST', '/v1/files'],
+      ['GET', '/'],
+    ]) {
       const response = await proxyFetch(pathname!, { method, headers, ...(method === 'POST' ? { body: '{}' } : {}) });
       expect(response.status, `${method} ${pathname}`).toBe(404);
     }

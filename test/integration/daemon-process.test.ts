@@ -45,7 +45,10 @@ describe('the daemon as a process (npm start)', () => {
     });
     expect(status).toBe(201);
     const { events } = await collectEvents(`${daemon.wsBase}/ws/tasks/env-probe`);
-    const output = events.filter((e) => e.type === 'tool_result').map((e) => (e.data as { content: string }).content).join('\n');
+    const output = events
+      .filter((e) => e.type === 'tool_result')
+      .map((e) => (e.data as { content: string }).content)
+      .join('\n');
     expect(output).toContain('probe-done');
     expect(output).toContain('PATH=');
     const [agentEnv, serverEnv] = output.split('SERVER-ENV-FOLLOWS');
@@ -69,7 +72,11 @@ describe('the daemon as a process (npm start)', () => {
   });
 
   it('writes seed-format JSON log lines with task_id, duration_ms and tokens_used, and no secrets', () => {
-    const lines = daemon.stdout().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = daemon
+      .stdout()
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     for (const line of lines) {
       expect(Object.keys(line).slice(0, 4)).toEqual(['timestamp', 'level', 'logger', 'message']);
       expect(['DEBUG', 'INFO', 'WARN', 'ERROR']).toContain(line.level);

@@ -77,7 +77,11 @@ describe('durability: restart, kill -9 and replay across processes (sqlite, the 
     expect(sse.status).toBe(200);
     expect(sse.events).toEqual(firstRunEvents.slice(2));
     expect(sse.ids).toEqual(firstRunEvents.slice(2).map((e) => String(e.seq)));
-    const json = await request<{ events: unknown[]; has_more: boolean; next_after: number }>(b.baseUrl, 'GET', '/api/v1/tasks/done/events?format=json&after=1&limit=2');
+    const json = await request<{ events: unknown[]; has_more: boolean; next_after: number }>(
+      b.baseUrl,
+      'GET',
+      '/api/v1/tasks/done/events?format=json&after=1&limit=2',
+    );
     expect(json.body).toEqual({ task_id: 'done', events: firstRunEvents.slice(1, 3), next_after: 3, has_more: true });
     // Reconnecting after `complete` is told the stream is over (EventSource stops on 204).
     const over = await fetch(`${b.baseUrl}/api/v1/tasks/done/events`, { headers: { 'last-event-id': String(firstRunEvents.length) } });
@@ -86,7 +90,11 @@ describe('durability: restart, kill -9 and replay across processes (sqlite, the 
 
   it('continues a session whose process died: the conversation is remembered', async () => {
     const b = daemons.at(-1)!;
-    await request(b.baseUrl, 'POST', '/api/v1/tasks', { task_id: 'recall', prompt: '[[script:recall]] what was it?', session: { reuse_existing: true, session_id: 'session-mem' } });
+    await request(b.baseUrl, 'POST', '/api/v1/tasks', {
+      task_id: 'recall',
+      prompt: '[[script:recall]] what was it?',
+      session: { reuse_existing: true, session_id: 'session-mem' },
+    });
     const recalled = await waitForStatus(b.baseUrl, 'recall', ['completed', 'failed']);
     expect(recalled.result).toContain('kumquat');
   });

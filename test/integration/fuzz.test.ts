@@ -68,7 +68,8 @@ class Gen {
         return Array.from({ length: this.int(0, 4) }, () => this.json(depth - 1));
       default: {
         const object: Record<string, unknown> = {};
-        for (let i = this.int(0, 4); i > 0; i--) object[this.pick([this.string(8), 'prompt', 'task_id', 'options', 'session', '__proto__', 'constructor'])] = this.json(depth - 1);
+        for (let i = this.int(0, 4); i > 0; i--)
+          object[this.pick([this.string(8), 'prompt', 'task_id', 'options', 'session', '__proto__', 'constructor'])] = this.json(depth - 1);
         return object;
       }
     }
@@ -106,7 +107,12 @@ function badId(g: Gen): string {
     () => 'x'.repeat(g.pick([129, 200, 1000, 1025, 5000])),
     () => enc('漢字-🙂-' + g.string(5)),
     // Raw UTF-8 bytes on the wire (Node's client only refuses spaces and controls).
-    () => Buffer.from(`ü✓${g.string(3)}`, 'utf8').toString('latin1').split('').filter((c) => c > ' ' && c !== '\x7f').join(''),
+    () =>
+      Buffer.from(`ü✓${g.string(3)}`, 'utf8')
+        .toString('latin1')
+        .split('')
+        .filter((c) => c > ' ' && c !== '\x7f')
+        .join(''),
     () => 'known-task' + g.pick(['%20', '%0A', ';', '?x', '#frag', '/..', '/../known-task']),
     () => g.pick(['known-task', 'nope', 'task-' + g.int(0, 1e9)]),
   ])();
@@ -144,7 +150,10 @@ function brokenSubmission(g: Gen): unknown {
 
 function deepJson(g: Gen): string {
   const depth = g.pick([100, 1000, 5000, 20_000]);
-  const [open, close] = g.pick([['[', ']'], ['{"a":', '}']]);
+  const [open, close] = g.pick([
+    ['[', ']'],
+    ['{"a":', '}'],
+  ]);
   const inner = open!.repeat(depth) + '1' + close!.repeat(depth);
   return g.pick([`{"prompt":"x","options":${inner}}`, `{"prompt":${inner}}`, inner, inner.slice(0, -1)]);
 }
@@ -159,21 +168,58 @@ function generate(g: Gen): Case {
       return { kind: 'random json', method: 'POST', path: '/api/v1/tasks', headers: JSON_TYPE, body: JSON.stringify(value) ?? 'null' };
     },
     () => ({ kind: 'deep nesting', method: 'POST', path: '/api/v1/tasks', headers: JSON_TYPE, body: deepJson(g) }),
-    () => ({ kind: 'random bytes', method: g.pick(['POST', 'DELETE']), path: g.pick(['/api/v1/tasks', '/api/v1/tasks/known-task/interrupt', `/api/v1/sessions/${UNKNOWN_SESSION}`]), headers: JSON_TYPE, body: g.bytes(g.int(1, 2000)) }),
-    () => ({ kind: 'truncated json', method: 'POST', path: '/api/v1/tasks', headers: JSON_TYPE, body: JSON.stringify({ prompt: 'x', task_id: 'fuzz-t' }).slice(0, g.int(0, 25)) }),
-    () => ({ kind: 'huge body', method: 'POST', path: '/api/v1/tasks', headers: JSON_TYPE, body: `{"prompt":"${'x'.repeat(g.pick([1_100_000, 2_000_000]))}"}` }),
+    () => ({
+      kind: 'random bytes',
+      method: g.pick(['POST', 'DELETE']),
+      path: g.pick(['/api/v1/tasks', '/api/v1/tasks/known-task/interrupt', `/api/v1/sessions/${UNKNOWN_SESSION}`]),
+      headers: JSON_TYPE,
+      body: g.bytes(g.int(1, 2000)),
+    }),
+    () => ({
+      kind: 'truncated json',
+      method: 'POST',
+      path: '/api/v1/tasks',
+      headers: JSON_TYPE,
+      body: JSON.stringify({ prompt: 'x', task_id: 'fuzz-t' }).slice(0, g.int(0, 25)),
+    }),
+    () => ({
+      kind: 'huge body',
+      method: 'POST',
+      path: '/api/v1/tasks',
+      headers: JSON_TYPE,
+      body: `{"prompt":"${'x'.repeat(g.pick([1_100_000, 2_000_000]))}"}`,
+    }),
     () => ({
       kind: 'bad content type',
       method: 'POST',
       path: g.pick(['/api/v1/tasks', '/api/v1/tasks/known-task/interrupt']),
-      headers: { 'content-type': g.pick(['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/xml', 'a/b;;;=', 'application/json; charset=utf-16', '*/*', ';', 'application/jsonx']) },
+      headers: {
+        'content-type': g.pick([
+          'text/plain',
+          'application/x-www-form-urlencoded',
+          'multipart/form-data; boundary=x',
+          'application/xml',
+          'a/b;;;=',
+          'application/json; charset=utf-16',
+          '*/*',
+          ';',
+          'application/jsonx',
+        ]),
+      },
       // Never a valid submission, whatever the parser makes of the content type.
       body: g.pick(['{"prompt":"x","unknown_field":1}', 'prompt=x', '<x/>', '--x--', '']),
     }),
     () => ({ kind: 'no content type', method: 'POST', path: '/api/v1/tasks', headers: {}, body: g.pick(['{"prompt":"x"}', 'x']) }),
     () => {
       const id = badId(g);
-      const suffix = g.pick(['', '/interrupt', '/events?format=json', '/events?format=json&after=' + g.pick(['-1', 'x', '1e3', '9'.repeat(20), '']), '/events?format=' + g.pick(['xml', '', 'JSON']), '/events?limit=' + g.pick(['0', '1001', 'NaN'])]);
+      const suffix = g.pick([
+        '',
+        '/interrupt',
+        '/events?format=json',
+        '/events?format=json&after=' + g.pick(['-1', 'x', '1e3', '9'.repeat(20), '']),
+        '/events?format=' + g.pick(['xml', '', 'JSON']),
+        '/events?limit=' + g.pick(['0', '1001', 'NaN']),
+      ]);
       const method = suffix === '/interrupt' ? 'POST' : g.pick(['GET', 'GET', 'HEAD', 'DELETE', 'PUT']);
       return { kind: 'bad task id', method, path: `/api/v1/tasks/${id}${suffix}`, headers: {} };
     },
@@ -181,24 +227,77 @@ function generate(g: Gen): Case {
     () => ({
       kind: 'bad query',
       method: 'GET',
-      path: g.pick(['/api/v1/tasks', '/api/v1/sessions', '/api/v1/tasks/known-task/events']) + '?' + g.pick([
-        `status=${enc(g.string(8))}`,
-        'limit=0', 'limit=501', 'limit=-1', 'limit=abc', 'limit=1&limit=2', 'status[]=x', 'format=json&format=sse',
-        `cursor=${enc(g.string(40))}`, `cursor=${'c'.repeat(1001)}`, `${enc(g.string(5))}=${enc(g.string(5))}`,
-        'after=-1', 'after=1.5', '%zz=1', 'a=%', '&&&', '=',
-      ]),
+      path:
+        g.pick(['/api/v1/tasks', '/api/v1/sessions', '/api/v1/tasks/known-task/events']) +
+        '?' +
+        g.pick([
+          `status=${enc(g.string(8))}`,
+          'limit=0',
+          'limit=501',
+          'limit=-1',
+          'limit=abc',
+          'limit=1&limit=2',
+          'status[]=x',
+          'format=json&format=sse',
+          `cursor=${enc(g.string(40))}`,
+          `cursor=${'c'.repeat(1001)}`,
+          `${enc(g.string(5))}=${enc(g.string(5))}`,
+          'after=-1',
+          'after=1.5',
+          '%zz=1',
+          'a=%',
+          '&&&',
+          '=',
+        ]),
       headers: {},
     }),
-    () => ({ kind: 'bad Last-Event-ID', method: 'GET', path: '/api/v1/tasks/known-task/events', headers: { 'last-event-id': g.pick(['-1', 'abc', '1.5', '9'.repeat(30), ' ', g.string(10).replace(/[^\x20-\x7e]/g, '')]) } }),
+    () => ({
+      kind: 'bad Last-Event-ID',
+      method: 'GET',
+      path: '/api/v1/tasks/known-task/events',
+      headers: { 'last-event-id': g.pick(['-1', 'abc', '1.5', '9'.repeat(30), ' ', g.string(10).replace(/[^\x20-\x7e]/g, '')]) },
+    }),
     () => ({
       kind: 'random route',
       method: g.pick(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'HEAD', 'TRACE', 'PROPFIND', 'SEARCH', 'PURGE']),
-      path: g.pick(['/', '/api', '/api/v1', '/api/v2/tasks', '//api/v1/tasks', '/api/v1//tasks', '/ws', '/ws/tasks', `/ws/tasks/${badId(g)}`, '/ws/tasks/known-task', '/metrics', '/docs/../package.json', `/docs/${enc(g.string(10))}`, `/${enc(g.string(20))}`, '/health/x', '/api/v1/tasks/known-task/events/x']),
+      path: g.pick([
+        '/',
+        '/api',
+        '/api/v1',
+        '/api/v2/tasks',
+        '//api/v1/tasks',
+        '/api/v1//tasks',
+        '/ws',
+        '/ws/tasks',
+        `/ws/tasks/${badId(g)}`,
+        '/ws/tasks/known-task',
+        '/metrics',
+        '/docs/../package.json',
+        `/docs/${enc(g.string(10))}`,
+        `/${enc(g.string(20))}`,
+        '/health/x',
+        '/api/v1/tasks/known-task/events/x',
+      ]),
       headers: {},
     }),
-    () => ({ kind: 'wrong method', method: g.pick(['PUT', 'PATCH', 'DELETE', 'POST']), path: g.pick(['/health', '/api/v1/sessions', '/api/v1/tasks/known-task', '/api/v1/tasks/known-task/events', '/openapi.json']), headers: g.bool() ? JSON_TYPE : {}, body: g.bool() ? '{}' : undefined }),
+    () => ({
+      kind: 'wrong method',
+      method: g.pick(['PUT', 'PATCH', 'DELETE', 'POST']),
+      path: g.pick(['/health', '/api/v1/sessions', '/api/v1/tasks/known-task', '/api/v1/tasks/known-task/events', '/openapi.json']),
+      headers: g.bool() ? JSON_TYPE : {},
+      body: g.bool() ? '{}' : undefined,
+    }),
     () => ({ kind: 'invalid http', method: g.pick(['FOO', 'G E T'.replace(/ /g, '')]), path: g.pick(['/', '/api/v1/tasks']), headers: {} }),
-    () => ({ kind: 'odd headers', method: 'GET', path: '/api/v1/tasks/known-task', headers: { 'x-request-id': g.string(200).replace(/[^\x20-\x7e]/g, 'x'), authorization: `Bearer ${g.string(10).replace(/[^\x21-\x7e]/g, 'x')}`, accept: g.pick(['*/*', 'text/html', 'application/xml', '']) } }),
+    () => ({
+      kind: 'odd headers',
+      method: 'GET',
+      path: '/api/v1/tasks/known-task',
+      headers: {
+        'x-request-id': g.string(200).replace(/[^\x20-\x7e]/g, 'x'),
+        authorization: `Bearer ${g.string(10).replace(/[^\x21-\x7e]/g, 'x')}`,
+        accept: g.pick(['*/*', 'text/html', 'application/xml', '']),
+      },
+    }),
   ];
   return g.pick(kinds)();
 }
@@ -212,15 +311,12 @@ interface Outcome {
 function send(baseUrl: string, c: Case): Promise<Outcome> {
   return new Promise((resolve, reject) => {
     const url = new URL(baseUrl);
-    const req = http.request(
-      { host: url.hostname, port: url.port, method: c.method, path: c.path, headers: c.headers, agent: false },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }));
-        res.on('error', reject);
-      },
-    );
+    const req = http.request({ host: url.hostname, port: url.port, method: c.method, path: c.path, headers: c.headers, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
     // A server may answer (413) and close before a huge body is fully sent; the answer is what counts.
     req.on('error', (error: NodeJS.ErrnoException) => (error.code === 'EPIPE' ? undefined : reject(error)));
     req.setTimeout(5000, () => req.destroy(new Error('no answer within 5 s')));
@@ -319,6 +415,9 @@ describe(`fuzz: malformed requests (FUZZ_SEED=${SEED})`, () => {
     const health = await request(server.baseUrl, 'GET', '/health');
     expect(health.status).toBe(200);
     expect(health.body).toMatchObject({ status: 'healthy', active_tasks: 0, queued_tasks: 0 });
-    expect(server.logs.filter((l) => l.level === 'ERROR'), `FUZZ_SEED=${SEED}`).toEqual([]);
+    expect(
+      server.logs.filter((l) => l.level === 'ERROR'),
+      `FUZZ_SEED=${SEED}`,
+    ).toEqual([]);
   });
 });

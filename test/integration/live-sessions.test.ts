@@ -49,7 +49,9 @@ describe('live sessions and the warm pool (real SDK and CLI)', () => {
     await waitForStatus(server.baseUrl, 'live-slow', ['running']);
     await waitFor(async () => server.model.requests.some((r) => r.script === 'slow'));
     expect((await request(server.baseUrl, 'POST', '/api/v1/tasks/live-slow/interrupt')).body.status).toBe('interrupted');
-    expect((await runTask(server, { task_id: 'live-timeout', prompt: '[[script:slow]]', options: { timeout: 1 }, session: reuse('session-live-1') })).status).toBe('timed_out');
+    expect(
+      (await runTask(server, { task_id: 'live-timeout', prompt: '[[script:slow]]', options: { timeout: 1 }, session: reuse('session-live-1') })).status,
+    ).toBe('timed_out');
     expect((await runTask(server, { task_id: 'live-error', prompt: '[[script:api-error]]', session: reuse('session-live-1') })).status).toBe('failed');
     const after = await runTask(server, { task_id: 'live-3', prompt: '[[script:recall]] still there?', session: reuse('session-live-1') });
     expect(after).toMatchObject({ status: 'completed', result: expect.stringContaining('mango') });
@@ -110,7 +112,12 @@ describe('live sessions and the warm pool (real SDK and CLI)', () => {
 describe('idle agent processes are closed after SESSION_IDLE_TIMEOUT_SECONDS', () => {
   let server: TestServer;
   beforeAll(async () => {
-    server = await startTestServer({ SESSION_MAX_CONCURRENT: '2', WARM_POOL_SIZE: '0', SESSION_IDLE_TIMEOUT_SECONDS: '1', SESSION_CLEANUP_INTERVAL_SECONDS: '1' });
+    server = await startTestServer({
+      SESSION_MAX_CONCURRENT: '2',
+      WARM_POOL_SIZE: '0',
+      SESSION_IDLE_TIMEOUT_SECONDS: '1',
+      SESSION_CLEANUP_INTERVAL_SECONDS: '1',
+    });
   });
   afterAll(async () => server?.close());
 

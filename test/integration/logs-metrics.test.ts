@@ -13,7 +13,11 @@ type Task = z.infer<typeof R.taskSchema>;
 /** Parses strictly: the documented fields with their types, and no undocumented top-level field. */
 function conforms<S extends z.ZodObject>(schema: S, value: unknown): z.infer<S> {
   const parsed = schema.parse(value);
-  expect(Object.keys(value as object).sort()).toEqual(Object.keys(schema.shape).filter((k) => k in (value as object)).sort());
+  expect(Object.keys(value as object).sort()).toEqual(
+    Object.keys(schema.shape)
+      .filter((k) => k in (value as object))
+      .sort(),
+  );
   return parsed;
 }
 

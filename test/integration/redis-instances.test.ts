@@ -72,7 +72,9 @@ describe('two instances on one Redis', () => {
     const submit = await request(a.baseUrl, 'POST', '/api/v1/tasks', { task_id: 'cross', prompt: '[[script:bash]] [[cmd:sleep 2; echo from-a]]' }, auth);
     expect(submit.status).toBe(201);
     // Connected while the task runs on A: every event reaches B through Redis.
-    const live = await collectEvents(`${b.wsBase}/ws/tasks/cross?ticket=${(await request<{ ticket: string }>(b.baseUrl, 'POST', '/api/v1/ws-tickets', undefined, auth)).body.ticket}`);
+    const live = await collectEvents(
+      `${b.wsBase}/ws/tasks/cross?ticket=${(await request<{ ticket: string }>(b.baseUrl, 'POST', '/api/v1/ws-tickets', undefined, auth)).body.ticket}`,
+    );
     expect(live.closeCode).toBe(1000);
     expectGapFree(live.events);
     expect(live.events.map((e) => e.type)).toContain('tool_result');
@@ -155,7 +157,13 @@ describe('Redis trouble', () => {
   beforeAll(async () => {
     redis = await RedisProcess.start();
     // Rate limiting on: its counters are in Redis too, and must not turn an outage into a 500.
-    server = await startTestServer({ STORAGE_TYPE: 'redis', STORAGE_REDIS_URL: redis.url, API_RATE_LIMIT_ENABLED: 'true', API_RATE_LIMIT_PER_MINUTE: '100000', WARM_POOL_SIZE: '0' });
+    server = await startTestServer({
+      STORAGE_TYPE: 'redis',
+      STORAGE_REDIS_URL: redis.url,
+      API_RATE_LIMIT_ENABLED: 'true',
+      API_RATE_LIMIT_PER_MINUTE: '100000',
+      WARM_POOL_SIZE: '0',
+    });
   });
   afterAll(async () => {
     await server?.close();
@@ -167,7 +175,11 @@ describe('Redis trouble', () => {
     const events: TaskEvent[] = [];
     // Connected before the outage: it is cut (1011) when Redis goes, and resumes after the last seq it has.
     const first = collectEvents(`${server.wsBase}/ws/tasks/through`);
-    await waitFor(async () => (await request<{ events: TaskEvent[] }>(server.baseUrl, 'GET', '/api/v1/tasks/through/events?format=json')).body.events?.some((e) => e.type === 'tool_use'));
+    await waitFor(async () =>
+      (await request<{ events: TaskEvent[] }>(server.baseUrl, 'GET', '/api/v1/tasks/through/events?format=json')).body.events?.some(
+        (e) => e.type === 'tool_use',
+      ),
+    );
     await redis.stop();
     await waitFor(async () => (await request(server.baseUrl, 'GET', '/health')).status === 503);
     await redis.resume();
@@ -220,10 +232,18 @@ describe('Redis trouble', () => {
     expect((await request(server.baseUrl, 'GET', '/api/v1/tasks/during')).status).toBe(404);
     const again = await request(server.baseUrl, 'POST', '/api/v1/tasks', { task_id: 'after', prompt: 'hello' });
     expect(again.status).toBe(201);
-    await waitFor(async () => (await request<{ status: string }>(server.baseUrl, 'GET', '/api/v1/tasks/after')).body.status === 'completed').catch(async (e) => {
-      console.log(JSON.stringify((await request(server.baseUrl, 'GET', '/api/v1/tasks/after')).body));
-      console.log(server.logs.filter((l) => l.level !== 'DEBUG').slice(-30).map((l) => JSON.stringify(l)).join('\n'));
-      throw e;
-    });
+    await waitFor(async () => (await request<{ status: string }>(server.baseUrl, 'GET', '/api/v1/tasks/after')).body.status === 'completed').catch(
+      async (e) => {
+        console.log(JSON.stringify((await request(server.baseUrl, 'GET', '/api/v1/tasks/after')).body));
+        console.log(
+          server.logs
+            .filter((l) => l.level !== 'DEBUG')
+            .slice(-30)
+            .map((l) => JSON.stringify(l))
+            .join('\n'),
+        );
+        throw e;
+      },
+    );
   });
 });

@@ -46,7 +46,9 @@ describe('sessions (real SDK and CLI)', () => {
     await request(server.baseUrl, 'POST', '/api/v1/tasks/serial-1/interrupt');
     const done = await waitForStatus(server.baseUrl, 'serial-2', ['completed', 'failed']);
     expect(done.status).toBe('completed');
-    expect(Date.parse(String(done.started_at))).toBeGreaterThanOrEqual(Date.parse(String((await request(server.baseUrl, 'GET', '/api/v1/tasks/serial-1')).body.completed_at)));
+    expect(Date.parse(String(done.started_at))).toBeGreaterThanOrEqual(
+      Date.parse(String((await request(server.baseUrl, 'GET', '/api/v1/tasks/serial-1')).body.completed_at)),
+    );
   });
 
   it('reuses the most recent idle session of the same workspace when no session_id is given', async () => {
@@ -103,10 +105,14 @@ describe('sessions (real SDK and CLI)', () => {
   });
 
   it('expires idle sessions, and a later task in an expired session still resumes it', async () => {
-    await waitFor(async () => {
-      const { body } = await request(server.baseUrl, 'GET', '/api/v1/sessions/session-mem-1');
-      return body.status === 'expired';
-    }, 10_000, 200);
+    await waitFor(
+      async () => {
+        const { body } = await request(server.baseUrl, 'GET', '/api/v1/sessions/session-mem-1');
+        return body.status === 'expired';
+      },
+      10_000,
+      200,
+    );
     const open = await request<{ sessions: { session_id: string }[] }>(server.baseUrl, 'GET', '/api/v1/sessions');
     expect(open.body.sessions.map((s) => s.session_id)).not.toContain('session-mem-1');
     const health = await request(server.baseUrl, 'GET', '/health');

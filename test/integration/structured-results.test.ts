@@ -39,8 +39,15 @@ describe('structured results (options.output_schema)', () => {
 
   it('fails a task whose answers never match the schema: STRUCTURED_OUTPUT_INVALID', async () => {
     const wrong = answer({ summary: 42 });
-    const task = await run('structured-bad', script([wrong, wrong, wrong, wrong, wrong, wrong, wrong, wrong, wrong, wrong]), { output_schema: SCHEMA, max_turns: 20 });
-    expect(task).toMatchObject({ status: 'failed', structured_result: null, error: { code: 'STRUCTURED_OUTPUT_INVALID', message: expect.stringMatching(/within its retries/) } });
+    const task = await run('structured-bad', script([wrong, wrong, wrong, wrong, wrong, wrong, wrong, wrong, wrong, wrong]), {
+      output_schema: SCHEMA,
+      max_turns: 20,
+    });
+    expect(task).toMatchObject({
+      status: 'failed',
+      structured_result: null,
+      error: { code: 'STRUCTURED_OUTPUT_INVALID', message: expect.stringMatching(/within its retries/) },
+    });
   });
 
   it('leaves structured_result null for a task without a schema', async () => {

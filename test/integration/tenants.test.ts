@@ -47,7 +47,10 @@ describe('tenants (API_KEYS_FILE): each sees and touches only its own', () => {
         '    max_concurrent: 1',
       ].join('\n'),
     );
-    server = await startTestServer({ API_AUTH_ENABLED: 'true', API_KEYS_FILE: dir, API_API_KEY: ADMIN_KEY, SESSION_MAX_CONCURRENT: '3', WARM_POOL_SIZE: '0' }, model);
+    server = await startTestServer(
+      { API_AUTH_ENABLED: 'true', API_KEYS_FILE: dir, API_API_KEY: ADMIN_KEY, SESSION_MAX_CONCURRENT: '3', WARM_POOL_SIZE: '0' },
+      model,
+    );
   });
   afterAll(async () => {
     await server?.close();
@@ -80,7 +83,8 @@ describe('tenants (API_KEYS_FILE): each sees and touches only its own', () => {
       ['POST', '/api/v1/tasks', { prompt: 'x', session: { reuse_existing: true, session_id: 'session-{id}' } }],
     ];
     for (const [method, template, body] of probes) {
-      const fill = (id: string) => [template.replace('{id}', id), body === undefined ? undefined : JSON.parse(JSON.stringify(body).replace('{id}', id))] as const;
+      const fill = (id: string) =>
+        [template.replace('{id}', id), body === undefined ? undefined : JSON.parse(JSON.stringify(body).replace('{id}', id))] as const;
       const [theirs, theirBody] = fill('alpha-only');
       const [missing, missingBody] = fill('never-existed');
       const foreign = await beta(method, theirs, theirBody);
@@ -151,7 +155,13 @@ describe('tenants (API_KEYS_FILE): each sees and touches only its own', () => {
   });
 
   it('refuses missing, wrong and wrong-length keys with 401', async () => {
-    for (const headers of [{}, { 'x-api-key': 'nope' }, { 'x-api-key': ALPHA_KEY.slice(0, -1) }, { 'x-api-key': ALPHA_KEY + 'x' }, { authorization: 'Bearer x' }]) {
+    for (const headers of [
+      {},
+      { 'x-api-key': 'nope' },
+      { 'x-api-key': ALPHA_KEY.slice(0, -1) },
+      { 'x-api-key': ALPHA_KEY + 'x' },
+      { authorization: 'Bearer x' },
+    ]) {
       const { status, body } = await request(server.baseUrl, 'GET', '/api/v1/tasks', undefined, headers as Record<string, string>);
       expect(status).toBe(401);
       expect(body).toEqual({ error: { code: 'UNAUTHORIZED', message: expect.any(String) } });

@@ -102,7 +102,11 @@ describe('per-task tools, mode and turn limit on warm processes (real SDK and CL
   });
 
   it('refuses a tool on a reused live process whose earlier task was allowed it', async () => {
-    const first = await run({ task_id: 'reuse-bash-1', prompt: inlineScript([bashStep('touch first.txt'), { text: 'ok' }]), options: { allowed_tools: ['Bash'] } });
+    const first = await run({
+      task_id: 'reuse-bash-1',
+      prompt: inlineScript([bashStep('touch first.txt'), { text: 'ok' }]),
+      options: { allowed_tools: ['Bash'] },
+    });
     expect(first.toolResults[0]).toMatchObject({ is_error: false });
     expect(existsSync(path.join(String(first.task.workspace), 'first.txt'))).toBe(true);
     const pid = server.ctx.agents.livePid('session-reuse-bash-1');
@@ -119,7 +123,12 @@ describe('per-task tools, mode and turn limit on warm processes (real SDK and CL
     expect(existsSync(path.join(String(first.task.workspace), 'second.txt'))).toBe(false);
 
     // And back: the tool is granted again when the next task asks for it, in the same process.
-    const third = await run({ task_id: 'reuse-bash-3', prompt: inlineScript([bashStep('touch third.txt'), { text: 'ok' }]), options: { allowed_tools: ['Bash'] }, session: reuse('session-reuse-bash-1') });
+    const third = await run({
+      task_id: 'reuse-bash-3',
+      prompt: inlineScript([bashStep('touch third.txt'), { text: 'ok' }]),
+      options: { allowed_tools: ['Bash'] },
+      session: reuse('session-reuse-bash-1'),
+    });
     expect(server.ctx.agents.livePid('session-reuse-bash-1')).toBe(pid);
     expect(third.toolResults[0]).toMatchObject({ is_error: false });
     expect(existsSync(path.join(String(first.task.workspace), 'third.txt'))).toBe(true);
@@ -130,7 +139,12 @@ describe('per-task tools, mode and turn limit on warm processes (real SDK and CL
     await run({ task_id: 'turns-0', prompt: '[[script:remember]] remember kiwi', options: { max_turns: 50 } });
     const pid = server.ctx.agents.livePid('session-turns-0');
     const steps = [1, 2, 3, 4].map((n) => bashStep(`echo turn-${n} >> turns.txt`));
-    const { task, toolResults } = await run({ task_id: 'turns-1', prompt: inlineScript(steps), options: { max_turns: 2, allowed_tools: ['Bash'] }, session: reuse('session-turns-0') });
+    const { task, toolResults } = await run({
+      task_id: 'turns-1',
+      prompt: inlineScript(steps),
+      options: { max_turns: 2, allowed_tools: ['Bash'] },
+      session: reuse('session-turns-0'),
+    });
     expect(task).toMatchObject({ status: 'failed', num_turns: 3, error: { code: 'AGENT_MAX_TURNS', message: 'The agent reached its turn limit (3 turns)' } });
     // The tools of the last allowed turn ran; nothing after it did.
     expect(toolResults.map((r) => r.is_error)).toEqual([false, false]);

@@ -94,7 +94,11 @@ describe('signed webhooks', () => {
       await waitForStatus(server.baseUrl, 'hook-filtered', ['completed']);
       expect((await deliveriesOf('hook-filtered')).deliveries).toEqual([]);
 
-      await api('POST', '/api/v1/tasks', { task_id: 'hook-interrupted', prompt: '[[script:slow]] wait', webhook: { url: receiver.url, events: ['interrupted'] } });
+      await api('POST', '/api/v1/tasks', {
+        task_id: 'hook-interrupted',
+        prompt: '[[script:slow]] wait',
+        webhook: { url: receiver.url, events: ['interrupted'] },
+      });
       await waitForStatus(server.baseUrl, 'hook-interrupted', ['running']);
       await api('POST', '/api/v1/tasks/hook-interrupted/interrupt');
       const [hook] = await waitFor(async () => (receiver.received.length > 0 ? receiver.received : undefined));

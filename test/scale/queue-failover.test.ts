@@ -108,9 +108,11 @@ describe('shared queue across processes (real Redis)', () => {
       expect((await cluster.log(id)).at(-1)).toBe(outcomes[id]);
     }
     expect(await cluster.violations()).toEqual([]);
-    expect(await eventually(async () => {
-      const counts = await cluster.queue.counts();
-      return counts.running === 0 && counts.queued === 0 ? counts : null;
-    }, 'the queue to drain')).toEqual({ queued: 0, running: 0 });
+    expect(
+      await eventually(async () => {
+        const counts = await cluster.queue.counts();
+        return counts.running === 0 && counts.queued === 0 ? counts : null;
+      }, 'the queue to drain'),
+    ).toEqual({ queued: 0, running: 0 });
   });
 });

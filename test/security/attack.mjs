@@ -78,7 +78,9 @@ attempt('other_workspace_write', () => {
   return 'written';
 });
 attempt('own_home', () => list(process.env.HOME));
-attempt('own_config_tree', () => execFileSync('find', [process.env.CLAUDE_CONFIG_DIR ?? process.env.HOME, '-maxdepth', '4'], { encoding: 'utf8' }).slice(0, 2000));
+attempt('own_config_tree', () =>
+  execFileSync('find', [process.env.CLAUDE_CONFIG_DIR ?? process.env.HOME, '-maxdepth', '4'], { encoding: 'utf8' }).slice(0, 2000),
+);
 attempt('root_dir', () => list('/'));
 
 // Every process this task can see: their command lines, environments and memory.

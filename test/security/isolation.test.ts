@@ -60,7 +60,7 @@ describe('agent isolation: a hostile task cannot reach the server, its secrets o
 
   async function allEvents(key: string, taskId: string): Promise<unknown[]> {
     const events: unknown[] = [];
-    for (let after = 0; ; ) {
+    for (let after = 0; ;) {
       const { body } = await as(key)('GET', `/api/v1/tasks/${taskId}/events?format=json&after=${after}&limit=100`);
       events.push(...(body.events as unknown[]));
       if (!body.has_more) return events;
@@ -74,7 +74,10 @@ describe('agent isolation: a hostile task cannot reach the server, its secrets o
     workspaceRoot = path.join(dir, 'workspaces');
     dataDir = path.join(dir, 'data');
     const keysFile = path.join(dir, 'keys.yaml');
-    writeFileSync(keysFile, ['tenants:', '  - id: alpha', `    key_sha256: [${sha(ALPHA_KEY)}]`, '  - id: beta', `    key_sha256: [${sha(BETA_KEY)}]`].join('\n'));
+    writeFileSync(
+      keysFile,
+      ['tenants:', '  - id: alpha', `    key_sha256: [${sha(ALPHA_KEY)}]`, '  - id: beta', `    key_sha256: [${sha(BETA_KEY)}]`].join('\n'),
+    );
     daemon = await startDaemon({
       CLAUDE_API_KEY: MODEL_KEY,
       CLAUDE_BASE_URL: model.url,

@@ -118,13 +118,21 @@ describe.runIf(isRoot)('container recipe: read-only app, unprivileged uid, produ
   });
 
   it('runs a task to completion, writing only under WORKSPACE_ROOT and DATA_DIR', async () => {
-    const submitted = await request(baseUrl, 'POST', '/api/v1/tasks', { task_id: 'recipe-1', prompt: '[[script:multi-tool]] write and show', workspace: 'project' });
+    const submitted = await request(baseUrl, 'POST', '/api/v1/tasks', {
+      task_id: 'recipe-1',
+      prompt: '[[script:multi-tool]] write and show',
+      workspace: 'project',
+    });
     expect(submitted.status).toBe(201);
     // Once a second: the image's rate limit (100 requests a minute) is on here, as in production.
-    const task = await waitFor(async () => {
-      const { body } = await request(baseUrl, 'GET', '/api/v1/tasks/recipe-1');
-      return ['completed', 'failed', 'interrupted', 'timed_out'].includes(String(body.status)) ? body : undefined;
-    }, 50_000, 1000);
+    const task = await waitFor(
+      async () => {
+        const { body } = await request(baseUrl, 'GET', '/api/v1/tasks/recipe-1');
+        return ['completed', 'failed', 'interrupted', 'timed_out'].includes(String(body.status)) ? body : undefined;
+      },
+      50_000,
+      1000,
+    );
     expect(task.status, `${JSON.stringify(task.error)}\n${stdout.slice(-3000)}`).toBe('completed');
     expect(task.result).toContain(MULTI_CONTENT.trim());
     const written = path.join(workspaces, 'project', 'multi.txt');

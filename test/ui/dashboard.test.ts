@@ -14,7 +14,8 @@ const sha = (key: string) => createHash('sha256').update(key).digest('hex');
 const POLL = { timeout: 45_000, interval: 100 };
 
 /** A tool call the page can show at once, then a reply held back for two minutes: time to interrupt. */
-const SLOW_PROMPT = '[[script:{"steps":[{"tool":{"name":"Bash","input":{"command":"echo warming-up","description":"say hello"}}},{"delay_ms":120000,"text":"too late"}]}]] slow work';
+const SLOW_PROMPT =
+  '[[script:{"steps":[{"tool":{"name":"Bash","input":{"command":"echo warming-up","description":"say hello"}}},{"delay_ms":120000,"text":"too late"}]}]] slow work';
 
 describe('web dashboard (/ui) in headless Chromium, auth on, two tenants', () => {
   let server: TestServer;
@@ -45,7 +46,10 @@ describe('web dashboard (/ui) in headless Chromium, auth on, two tenants', () =>
 
   beforeAll(async () => {
     const keysFile = path.join(process.env.TMPDIR ?? '/tmp', `ccs-ui-keys-${process.pid}-${Date.now()}.yaml`);
-    writeFileSync(keysFile, ['tenants:', '  - id: alpha', `    key_sha256: [${sha(ALPHA_KEY)}]`, '  - id: beta', `    key_sha256: [${sha(BETA_KEY)}]`].join('\n'));
+    writeFileSync(
+      keysFile,
+      ['tenants:', '  - id: alpha', `    key_sha256: [${sha(ALPHA_KEY)}]`, '  - id: beta', `    key_sha256: [${sha(BETA_KEY)}]`].join('\n'),
+    );
     server = await startTestServer({ API_AUTH_ENABLED: 'true', API_KEYS_FILE: keysFile, SESSION_MAX_CONCURRENT: '3', WARM_POOL_SIZE: '0' });
     browser = await launchChromium();
   });
@@ -129,7 +133,13 @@ describe('web dashboard (/ui) in headless Chromium, auth on, two tenants', () =>
     const list = await newPage();
     await signIn(list, ALPHA_KEY);
 
-    const submitted = await request(server.baseUrl, 'POST', '/api/v1/tasks', { task_id: 'ui-slow', prompt: SLOW_PROMPT, workspace: 'ui-project' }, { 'x-api-key': ALPHA_KEY });
+    const submitted = await request(
+      server.baseUrl,
+      'POST',
+      '/api/v1/tasks',
+      { task_id: 'ui-slow', prompt: SLOW_PROMPT, workspace: 'ui-project' },
+      { 'x-api-key': ALPHA_KEY },
+    );
     expect(submitted.status).toBe(201);
     await page.goto(`${server.baseUrl}/ui#/tasks/ui-slow`);
     // The tool call and its result arrive over the WebSocket while the task is still running

@@ -40,7 +40,9 @@ describe('client route table against openapi.json', () => {
     expect(client.ROUTES.taskEventsWebSocket.kind).toBe('websocket');
     expect(client.ROUTES.getDocs.kind).toBe('text');
     expect(client.ROUTES.getTaskDiff.kind).toBe('text');
-    const json = Object.entries(client.ROUTES).filter(([, r]) => r.kind === 'json').map(([id]) => id);
+    const json = Object.entries(client.ROUTES)
+      .filter(([, r]) => r.kind === 'json')
+      .map(([id]) => id);
     expect(json).toHaveLength(Object.keys(client.ROUTES).length - 3);
   });
 });
@@ -92,7 +94,10 @@ describe('client package', () => {
     for (const file of readdirSync(dir).filter((f) => f.endsWith('.ts'))) {
       const source = readFileSync(new URL(file, dir), 'utf8');
       const imports = [...source.matchAll(/^import[^;]*from '([^']+)'/gm)].map((m) => m[1]!);
-      expect(imports.filter((name) => !name.startsWith('./')), file).toEqual([]);
+      expect(
+        imports.filter((name) => !name.startsWith('./')),
+        file,
+      ).toEqual([]);
       const code = source.replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/.*$/gm, '');
       expect(code, file).not.toMatch(/\bprocess\.|\bBuffer\b|require\(/);
     }

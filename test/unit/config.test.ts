@@ -17,11 +17,26 @@ function problemsOf(env: Record<string, string>): string[] {
 describe('configuration', () => {
   it('uses the seed defaults', () => {
     const config = loadConfig(base, '/srv/app');
-    expect(config.server).toEqual({ host: '0.0.0.0', port: 8000, logLevel: 'INFO', headersTimeoutSeconds: 20, requestTimeoutSeconds: 30, maxConnections: 1000 });
+    expect(config.server).toEqual({
+      host: '0.0.0.0',
+      port: 8000,
+      logLevel: 'INFO',
+      headersTimeoutSeconds: 20,
+      requestTimeoutSeconds: 30,
+      maxConnections: 1000,
+    });
     expect(config.api).toMatchObject({ authEnabled: false, rateLimitEnabled: true, rateLimitPerMinute: 100 });
     expect(config.claude).toMatchObject({ maxTurns: 50, baseUrl: undefined, defaultModel: undefined });
     expect(config.sessions).toEqual({ maxConcurrent: 10, idleTimeoutSeconds: 1800, cleanupIntervalSeconds: 300, warmPoolSize: 1 });
-    expect(config.storage).toEqual({ type: 'sqlite', sqlitePath: path.resolve('/srv/app', 'data', 'claude-code-server.db'), redisHost: 'localhost', redisPort: 6379, redisUrl: undefined, redisPrefix: 'ccs', probeIntervalSeconds: 5 });
+    expect(config.storage).toEqual({
+      type: 'sqlite',
+      sqlitePath: path.resolve('/srv/app', 'data', 'claude-code-server.db'),
+      redisHost: 'localhost',
+      redisPort: 6379,
+      redisUrl: undefined,
+      redisPrefix: 'ccs',
+      probeIntervalSeconds: 5,
+    });
     expect(config.queue).toEqual({ leaseSeconds: 30, affinitySeconds: 5, pollMs: 1000 });
     expect(config.instanceId).toMatch(new RegExp(`-${process.pid}-[0-9a-f]{4}$`));
     expect(config.tasks.queueMax).toBe(100);
@@ -50,7 +65,16 @@ describe('configuration', () => {
       TASK_RETENTION_DAYS: '-3',
     });
     expect(problems).toHaveLength(9);
-    for (const name of ['SERVER_PORT', 'SERVER_LOG_LEVEL', 'API_AUTH_ENABLED', 'CLAUDE_BASE_URL', 'CLAUDE_MAX_TURNS', 'SESSION_MAX_CONCURRENT', 'STORAGE_TYPE', 'CLAUDE_API_KEY']) {
+    for (const name of [
+      'SERVER_PORT',
+      'SERVER_LOG_LEVEL',
+      'API_AUTH_ENABLED',
+      'CLAUDE_BASE_URL',
+      'CLAUDE_MAX_TURNS',
+      'SESSION_MAX_CONCURRENT',
+      'STORAGE_TYPE',
+      'CLAUDE_API_KEY',
+    ]) {
       expect(problems.some((p) => p.includes(name))).toBe(true);
     }
   });

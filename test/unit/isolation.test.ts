@@ -15,8 +15,17 @@ describe('bwrapArgs', () => {
     expect(args).toEqual(expect.arrayContaining(['--die-with-parent', '--unshare-pid', '--unshare-ipc']));
     const command = args.slice(args.indexOf('--') + 1);
     expect(command).toEqual([
-      '/usr/bin/setpriv', '--reuid=200001', '--regid=200001', '--clear-groups', '--inh-caps=-all', '--bounding-set=-all', '--pdeathsig', 'KILL', '--',
-      '/opt/app/node_modules/cli/claude', '--x',
+      '/usr/bin/setpriv',
+      '--reuid=200001',
+      '--regid=200001',
+      '--clear-groups',
+      '--inh-caps=-all',
+      '--bounding-set=-all',
+      '--pdeathsig',
+      'KILL',
+      '--',
+      '/opt/app/node_modules/cli/claude',
+      '--x',
     ]);
   });
 
@@ -44,12 +53,22 @@ describe('planIsolation', () => {
   const ok = () => ({ status: 0, stderr: '' });
 
   it('none is none, without probing anything', () => {
-    const plan = planIsolation('none', { isRoot: true, platform: 'linux', which: () => { throw new Error('probed'); } });
+    const plan = planIsolation('none', {
+      isRoot: true,
+      platform: 'linux',
+      which: () => {
+        throw new Error('probed');
+      },
+    });
     expect(plan.mode).toBe('none');
   });
 
   it('auto as root: bwrap with one uid per tenant; as another user: bwrap in a user namespace', () => {
-    expect(planIsolation('auto', { isRoot: true, platform: 'linux', which: found, run: ok })).toMatchObject({ mode: 'bwrap', perTenantUid: true, setpriv: '/usr/bin/setpriv' });
+    expect(planIsolation('auto', { isRoot: true, platform: 'linux', which: found, run: ok })).toMatchObject({
+      mode: 'bwrap',
+      perTenantUid: true,
+      setpriv: '/usr/bin/setpriv',
+    });
     expect(planIsolation('auto', { isRoot: false, platform: 'linux', which: found, run: ok })).toMatchObject({ mode: 'bwrap', perTenantUid: false });
   });
 
@@ -62,7 +81,9 @@ describe('planIsolation', () => {
 
   it('refuses, saying what to grant, when the kernel or container forbids the namespaces', () => {
     const denied = () => ({ status: 1, stderr: 'bwrap: setting up uid map: Permission denied\n' });
-    expect(() => planIsolation('bwrap', { isRoot: false, platform: 'linux', which: found, run: denied })).toThrow(/user namespace.*Permission denied.*seccomp=unconfined/);
+    expect(() => planIsolation('bwrap', { isRoot: false, platform: 'linux', which: found, run: denied })).toThrow(
+      /user namespace.*Permission denied.*seccomp=unconfined/,
+    );
     expect(() => planIsolation('auto', { isRoot: true, platform: 'linux', which: found, run: denied })).toThrow(/CAP_SYS_ADMIN/);
   });
 

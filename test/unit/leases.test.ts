@@ -15,11 +15,25 @@ const LIMITS: QueueLimits = { maxConcurrent: 5, queueMax: 10, tenantCaps: {}, le
 
 function task(id: string, status: Task['status']): Task {
   return {
-    task_id: id, tenant_id: 't', session_id: `s-${id}`, prompt: 'p', workspace: '/w', status,
+    task_id: id,
+    tenant_id: 't',
+    session_id: `s-${id}`,
+    prompt: 'p',
+    workspace: '/w',
+    status,
     options: { allowed_tools: null, permission_mode: null, max_turns: null, timeout: null, model: null },
-    created_at: new Date().toISOString(), started_at: status === 'queued' ? null : new Date().toISOString(), completed_at: null,
-    result: null, usage: { input_tokens: 0, output_tokens: 0 }, num_turns: 0, cost_usd: 0, duration_ms: null, error: null, request_hash: 'h',
-    webhook: null, changed_files: null,
+    created_at: new Date().toISOString(),
+    started_at: status === 'queued' ? null : new Date().toISOString(),
+    completed_at: null,
+    result: null,
+    usage: { input_tokens: 0, output_tokens: 0 },
+    num_turns: 0,
+    cost_usd: 0,
+    duration_ms: null,
+    error: null,
+    request_hash: 'h',
+    webhook: null,
+    changed_files: null,
   };
 }
 
@@ -33,7 +47,11 @@ async function world() {
   const fences = new FenceRegistry();
   const local = new Set<string>();
   const reaper = new LeaseReaper({
-    queue, fences, instanceId: 'reaper', intervalMs: 1000, logger: silentLogger,
+    queue,
+    fences,
+    instanceId: 'reaper',
+    intervalMs: 1000,
+    logger: silentLogger,
     isLocal: (id) => local.has(id),
     settle: lostTaskSettler({ store, events, finisher, logger: silentLogger, now: () => new Date() }),
   });
@@ -93,7 +111,11 @@ describe('lease keeper', () => {
     const lost: string[] = [];
     const stops: string[] = [];
     const k = new LeaseKeeper({
-      queue, leases: () => leases, leaseMs: LIMITS.leaseMs, logger: silentLogger, clock,
+      queue,
+      leases: () => leases,
+      leaseMs: LIMITS.leaseMs,
+      logger: silentLogger,
+      clock,
       onLost: (id) => lost.push(id),
       onStopRequested: (id, reason) => stops.push(`${id}:${reason}`),
     });

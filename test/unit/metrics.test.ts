@@ -82,7 +82,13 @@ describe('Metrics', () => {
   it('exports agent_process_memory_bytes once its source is registered', async () => {
     const metrics = new Metrics({ defaultMetrics: false });
     expect(await metrics.render()).not.toContain('agent_process_memory_bytes');
-    metrics.registerAgentProcessMemory(async () => [{ bytes: 100, labels: { kind: 'busy' } }, { bytes: 50, labels: { kind: 'spare' } }], ['kind']);
+    metrics.registerAgentProcessMemory(
+      async () => [
+        { bytes: 100, labels: { kind: 'busy' } },
+        { bytes: 50, labels: { kind: 'spare' } },
+      ],
+      ['kind'],
+    );
     const samples = parsePrometheus(await metrics.render());
     expect(sampleValue(samples, 'agent_process_memory_bytes', { kind: 'busy' })).toBe(100);
     expect(sampleValue(samples, 'agent_process_memory_bytes', { kind: 'spare' })).toBe(50);

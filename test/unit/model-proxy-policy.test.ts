@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { CredentialBroker } from '../../src/model-proxy/credential-broker.js';
-import { backoffMs, failureCodeFor, isTransientNetworkError, isTransientStatus, mayRetry, retryAfterMs, type RetrySettings } from '../../src/model-proxy/retry-policy.js';
+import {
+  backoffMs,
+  failureCodeFor,
+  isTransientNetworkError,
+  isTransientStatus,
+  mayRetry,
+  retryAfterMs,
+  type RetrySettings,
+} from '../../src/model-proxy/retry-policy.js';
 
 const SETTINGS: RetrySettings = { maxAttempts: 5, budgetMs: 10_000, baseDelayMs: 1000, maxDelayMs: 4000 };
 

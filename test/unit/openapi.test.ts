@@ -50,7 +50,10 @@ function registeredRoutes(app: FastifyInstance): string[] {
     stack.length = depth;
     const full = (stack[depth - 1] ?? '') + match[2]!;
     stack[depth] = full;
-    for (const method of (match[3] ?? '').split(',').map((m) => m.trim()).filter(Boolean)) {
+    for (const method of (match[3] ?? '')
+      .split(',')
+      .map((m) => m.trim())
+      .filter(Boolean)) {
       if (method !== 'HEAD') routes.push(`${method} ${full}`);
     }
   }
@@ -100,8 +103,7 @@ describe('OpenAPI document', () => {
 
   it('takes request bodies and query parameters from the validating schemas', () => {
     const document = buildOpenApiDocument();
-    const submit = (document.components as { schemas: Record<string, { required?: string[]; additionalProperties?: boolean }> }).schemas
-      .SubmitTaskRequest;
+    const submit = (document.components as { schemas: Record<string, { required?: string[]; additionalProperties?: boolean }> }).schemas.SubmitTaskRequest;
     expect(submit).toMatchObject({ required: ['prompt'], additionalProperties: false });
     const listParams = (document.paths['/api/v1/tasks']!.get!.parameters as { name: string }[]).map((p) => p.name);
     expect(listParams).toEqual(['status', 'limit', 'cursor']);

@@ -15,7 +15,10 @@ describe('decideOutcome for failures found underneath', () => {
   });
 
   it('reports a storage stop as failed STORAGE_UNAVAILABLE, and a preflight problem with its own code', () => {
-    expect(decideOutcome({ ...base, failure: null, stopReason: 'storage_unavailable' })).toMatchObject({ status: 'failed', error: { code: 'STORAGE_UNAVAILABLE' } });
+    expect(decideOutcome({ ...base, failure: null, stopReason: 'storage_unavailable' })).toMatchObject({
+      status: 'failed',
+      error: { code: 'STORAGE_UNAVAILABLE' },
+    });
     const preflightError = { code: 'WORKSPACE_NOT_A_DIRECTORY' as const, message: 'workspace /ws/a exists but is not a directory' };
     expect(decideOutcome({ ...base, failure: null, stopReason: null, preflightError })).toMatchObject({ status: 'failed', error: preflightError });
   });

@@ -6,7 +6,12 @@ import { PermissionRequests } from '../../src/tasks/permission-requests.js';
 import type { Task } from '../../src/tasks/task-types.js';
 
 function taskWith(options: Partial<Task['options']>): Task {
-  return { task_id: 't1', tenant_id: 'default', session_id: 's1', options: { allowed_tools: null, permission_mode: null, max_turns: null, timeout: null, model: null, ...options } } as Task;
+  return {
+    task_id: 't1',
+    tenant_id: 'default',
+    session_id: 's1',
+    options: { allowed_tools: null, permission_mode: null, max_turns: null, timeout: null, model: null, ...options },
+  } as Task;
 }
 
 function registry() {
@@ -38,7 +43,15 @@ describe('PermissionRequests', () => {
     const approval = permissions.approvalFor(taskWith({ require_approval: ['Bash'], approval_timeout: 30 }))!;
     const decided = approval.ask(call);
     expect(permissions.pending('t1')).toEqual([
-      { request_id: 'perm_1', tool_name: 'Bash', tool_use_id: 'toolu_1', input: { command: 'ls' }, reason: null, requested_at: '2026-01-01T00:00:00.000Z', expires_at: '2026-01-01T00:00:30.000Z' },
+      {
+        request_id: 'perm_1',
+        tool_name: 'Bash',
+        tool_use_id: 'toolu_1',
+        input: { command: 'ls' },
+        reason: null,
+        requested_at: '2026-01-01T00:00:00.000Z',
+        expires_at: '2026-01-01T00:00:30.000Z',
+      },
     ]);
     expect(notified).toEqual(['perm_1']);
     permissions.answer('t1', 'perm_1', { decision: 'allow', updated_input: { command: 'pwd' } });
@@ -48,14 +61,14 @@ describe('PermissionRequests', () => {
     expect(() => permissions.answer('t1', 'perm_1', { decision: 'deny' })).toThrow(ApiError);
   });
 
-  it('denies with the client\'s message', async () => {
+  it("denies with the client's message", async () => {
     const { permissions } = registry();
     const decided = permissions.approvalFor(taskWith({ require_approval: ['Bash'] }))!.ask(call);
     permissions.answer('t1', 'perm_1', { decision: 'deny', message: 'no' });
     expect(await decided).toEqual({ allow: false, message: 'The client denied this Bash call: no' });
   });
 
-  it('denies every pending request of a task that ends, and only that task\'s', async () => {
+  it("denies every pending request of a task that ends, and only that task's", async () => {
     const { permissions, events } = registry();
     const approval = permissions.approvalFor(taskWith({ require_approval: ['Bash'] }))!;
     const first = approval.ask(call);

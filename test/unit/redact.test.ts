@@ -6,7 +6,9 @@ const CANARY = 'canary-7d1e2f-not-for-logs';
 
 describe('redaction', () => {
   it('finds secret-looking variables in the environment, ignoring short values', () => {
-    expect(secretsInEnvironment({ DB_PASSWORD: CANARY, GITHUB_TOKEN: 'ghp_abcdefgh', HOME: '/root', API_KEY: '1' }).sort()).toEqual(['1', 'ghp_abcdefgh', CANARY].sort());
+    expect(secretsInEnvironment({ DB_PASSWORD: CANARY, GITHUB_TOKEN: 'ghp_abcdefgh', HOME: '/root', API_KEY: '1' }).sort()).toEqual(
+      ['1', 'ghp_abcdefgh', CANARY].sort(),
+    );
     const redact = serverRedactor(['sk-model-key-123'], { DB_PASSWORD: CANARY, FLAG: 'x', API_KEY: '1' });
     expect(redact(`a ${CANARY} b sk-model-key-123 c 1`)).toBe('a [REDACTED] b [REDACTED] c 1');
   });

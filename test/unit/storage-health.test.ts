@@ -100,8 +100,18 @@ describe('a Redis outage through the guarded store', () => {
     raw.down = true;
     await expect(store.appendEvent({ ...event, seq: 2 })).rejects.toBeInstanceOf(StorageUnavailableError);
     const report = describeStorage('redis', { up: false, reason: 'socket closed' }, health);
-    expect(report).toMatchObject({ type: 'redis', status: 'down', code: 'STORAGE_UNAVAILABLE', reason: expect.stringContaining('Redis is unreachable'), since: expect.any(String) });
-    expect(describeStorage('redis', { up: false, reason: 'socket closed' }, new StorageHealth(logger))).toMatchObject({ status: 'down', reason: 'socket closed', since: null });
+    expect(report).toMatchObject({
+      type: 'redis',
+      status: 'down',
+      code: 'STORAGE_UNAVAILABLE',
+      reason: expect.stringContaining('Redis is unreachable'),
+      since: expect.any(String),
+    });
+    expect(describeStorage('redis', { up: false, reason: 'socket closed' }, new StorageHealth(logger))).toMatchObject({
+      status: 'down',
+      reason: 'socket closed',
+      since: null,
+    });
     expect(describeStorage('sqlite', { up: true, reason: null }, new StorageHealth(logger))).toEqual({
       type: 'sqlite',
       status: 'up',
@@ -193,12 +203,27 @@ describe('TaskFinisher while storage fails', () => {
   it('finishes the task in memory (recordOf), tells listeners, and stores record and events on recovery', async () => {
     const { raw, health, store, events } = setup();
     await raw.insertTask(makeTask({ status: 'running' }));
-    const finisher = new TaskFinisher(store, events, logger, () => new Date(), (t) => t, health);
+    const finisher = new TaskFinisher(
+      store,
+      events,
+      logger,
+      () => new Date(),
+      (t) => t,
+      health,
+    );
     const finished: string[] = [];
     finisher.onFinish((task) => finished.push(task.status));
     raw.failWith = 'SQLITE_FULL';
     const error = { code: 'STORAGE_UNAVAILABLE' as const, message: 'storage failed' };
-    const task = await finisher.finish('task-1', { status: 'failed', result: null, usage: { input_tokens: 0, output_tokens: 0 }, num_turns: 0, cost_usd: 0, duration_ms: 5, error });
+    const task = await finisher.finish('task-1', {
+      status: 'failed',
+      result: null,
+      usage: { input_tokens: 0, output_tokens: 0 },
+      num_turns: 0,
+      cost_usd: 0,
+      duration_ms: 5,
+      error,
+    });
     expect(task?.status).toBe('failed');
     expect(finished).toEqual(['failed']);
     expect(finisher.recordOf('task-1')).toMatchObject({ status: 'failed', error });

@@ -4,9 +4,17 @@ import { ToolGate, taskPermissionSettings, toolBaseName } from '../../src/agent/
 import { TurnLimit } from '../../src/agent/turn-limit.js';
 
 const assistant = (id: string, toolIds: string[] = [], parent: string | null = null) =>
-  ({ type: 'assistant', parent_tool_use_id: parent, message: { id, content: toolIds.map((t) => ({ type: 'tool_use', id: t, name: 'Bash', input: {} })) } }) as unknown as SDKMessage;
+  ({
+    type: 'assistant',
+    parent_tool_use_id: parent,
+    message: { id, content: toolIds.map((t) => ({ type: 'tool_use', id: t, name: 'Bash', input: {} })) },
+  }) as unknown as SDKMessage;
 const results = (toolIds: string[], parent: string | null = null) =>
-  ({ type: 'user', parent_tool_use_id: parent, message: { role: 'user', content: toolIds.map((t) => ({ type: 'tool_result', tool_use_id: t, content: 'ok' })) } }) as unknown as SDKMessage;
+  ({
+    type: 'user',
+    parent_tool_use_id: parent,
+    message: { role: 'user', content: toolIds.map((t) => ({ type: 'tool_result', tool_use_id: t, content: 'ok' })) },
+  }) as unknown as SDKMessage;
 
 describe('TurnLimit: max_turns counted as the CLI counts it', () => {
   it('lets the last allowed turn finish its tools, then stops before the model is asked again', () => {
@@ -37,8 +45,17 @@ describe('TurnLimit: max_turns counted as the CLI counts it', () => {
 
   it("reports the stop as the CLI's error_max_turns result", () => {
     const limit = new TurnLimit(3);
-    const result = { type: 'result', subtype: 'error_during_execution', is_error: true, num_turns: 4, errors: [], total_cost_usd: 0.5 } as unknown as Extract<SDKMessage, { type: 'result' }>;
-    expect(limit.asMaxTurnsResult(result)).toMatchObject({ subtype: 'error_max_turns', is_error: true, num_turns: 4, errors: ['Reached maximum number of turns (3)'], total_cost_usd: 0.5 });
+    const result = { type: 'result', subtype: 'error_during_execution', is_error: true, num_turns: 4, errors: [], total_cost_usd: 0.5 } as unknown as Extract<
+      SDKMessage,
+      { type: 'result' }
+    >;
+    expect(limit.asMaxTurnsResult(result)).toMatchObject({
+      subtype: 'error_max_turns',
+      is_error: true,
+      num_turns: 4,
+      errors: ['Reached maximum number of turns (3)'],
+      total_cost_usd: 0.5,
+    });
   });
 });
 

@@ -8,8 +8,23 @@ import { secretKey, signatureHeaders } from '../../src/webhooks/webhook-signer.j
 
 describe('webhook address policy', () => {
   it.each([
-    '127.0.0.1', '10.1.2.3', '172.16.0.1', '172.31.255.255', '192.168.0.1', '169.254.169.254', '100.64.0.1', '0.0.0.0',
-    '224.0.0.1', '::1', '::', 'fe80::1', 'fd00::1', '::ffff:127.0.0.1', '::ffff:7f00:1', '64:ff9b::a00:1', 'not-an-ip',
+    '127.0.0.1',
+    '10.1.2.3',
+    '172.16.0.1',
+    '172.31.255.255',
+    '192.168.0.1',
+    '169.254.169.254',
+    '100.64.0.1',
+    '0.0.0.0',
+    '224.0.0.1',
+    '::1',
+    '::',
+    'fe80::1',
+    'fd00::1',
+    '::ffff:127.0.0.1',
+    '::ffff:7f00:1',
+    '64:ff9b::a00:1',
+    'not-an-ip',
   ])('%s is private', (address) => {
     expect(isPrivateAddress(address)).toBe(true);
   });
@@ -19,7 +34,15 @@ describe('webhook address policy', () => {
   });
 
   it('is checked again at delivery time, and a refused address is not retried', async () => {
-    const outcome = await sendWebhook({ url: 'http://127.0.0.1:9/x', webhookId: 'msg_1', payload: '{}', secret: 's'.repeat(16), allowPrivate: false, timeoutMs: 1000, nowSeconds: 0 });
+    const outcome = await sendWebhook({
+      url: 'http://127.0.0.1:9/x',
+      webhookId: 'msg_1',
+      payload: '{}',
+      secret: 's'.repeat(16),
+      allowPrivate: false,
+      timeoutMs: 1000,
+      nowSeconds: 0,
+    });
     expect(outcome).toMatchObject({ ok: false, retryable: false, error: expect.stringMatching(/private/) });
   });
 });

@@ -48,16 +48,19 @@ async function route(): Promise<void> {
       me = await api.me();
     } catch (error) {
       if (error instanceof ApiError && error.status === 401) {
-        replaceChildren(root, renderLogin(async (key) => {
-          apiKey.set(key);
-          try {
-            me = await api.me();
-          } catch (failure) {
-            apiKey.clear();
-            throw failure;
-          }
-          await route();
-        }));
+        replaceChildren(
+          root,
+          renderLogin(async (key) => {
+            apiKey.set(key);
+            try {
+              me = await api.me();
+            } catch (failure) {
+              apiKey.clear();
+              throw failure;
+            }
+            await route();
+          }),
+        );
         return;
       }
       replaceChildren(root, h('main', {}, h('p', { class: 'callout callout-error' }, `Cannot reach the server: ${String(error)}`)));

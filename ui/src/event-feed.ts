@@ -49,7 +49,12 @@ export class EventFeed {
       }
       case 'tool_result': {
         const content = truncate(event.data.content, RESULT_PREVIEW_CHARS);
-        const result = h('div', { class: 'tool-result' }, h('div', { class: 'label' }, event.data.is_error ? 'Error' : 'Result'), h('pre', {}, content || '(empty)'));
+        const result = h(
+          'div',
+          { class: 'tool-result' },
+          h('div', { class: 'label' }, event.data.is_error ? 'Error' : 'Result'),
+          h('pre', {}, content || '(empty)'),
+        );
         const call = this.toolCalls.get(event.data.tool_use_id);
         if (call !== undefined) {
           call.querySelector('.tool-body')?.append(result);
@@ -60,7 +65,11 @@ export class EventFeed {
           }
           return null;
         }
-        return h('li', { class: 'event tool_result' }, h('details', { class: 'tool' }, h('summary', {}, h('span', { class: 'tool-name' }, 'Tool result'), time), result));
+        return h(
+          'li',
+          { class: 'event tool_result' },
+          h('details', { class: 'tool' }, h('summary', {}, h('span', { class: 'tool-name' }, 'Tool result'), time), result),
+        );
       }
       case 'progress': {
         const d = event.data;
@@ -72,7 +81,12 @@ export class EventFeed {
         );
       }
       case 'error':
-        return h('li', { class: 'event error' }, h('div', { class: 'event-meta' }, `Error ${event.data.code}`, time), h('div', { class: 'text' }, event.data.message));
+        return h(
+          'li',
+          { class: 'event error' },
+          h('div', { class: 'event-meta' }, `Error ${event.data.code}`, time),
+          h('div', { class: 'text' }, event.data.message),
+        );
       case 'complete': {
         const d = event.data;
         return h(

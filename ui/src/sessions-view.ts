@@ -47,7 +47,17 @@ export function renderSessions(ctx: ViewContext): Cleanup {
           h(
             'thead',
             {},
-            h('tr', {}, h('th', {}, 'Session'), h('th', {}, 'Status'), h('th', {}, 'Workspace'), h('th', { class: 'num' }, 'Tasks'), h('th', { class: 'num' }, 'Cost'), h('th', {}, 'Last activity'), h('th', {}, 'Current task')),
+            h(
+              'tr',
+              {},
+              h('th', {}, 'Session'),
+              h('th', {}, 'Status'),
+              h('th', {}, 'Workspace'),
+              h('th', { class: 'num' }, 'Tasks'),
+              h('th', { class: 'num' }, 'Cost'),
+              h('th', {}, 'Last activity'),
+              h('th', {}, 'Current task'),
+            ),
           ),
           h('tbody', {}, ...(rows.length > 0 ? rows : [h('tr', {}, h('td', { colspan: 7, class: 'empty' }, 'No sessions.'))])),
         ),

@@ -14,7 +14,11 @@ function bodyFrom(form: HTMLFormElement): SubmitBody {
   if (text('workspace')) body.workspace = text('workspace');
   const options: NonNullable<SubmitBody['options']> = {};
   const tools = text('allowed_tools');
-  if (tools) options.allowed_tools = tools.split(',').map((t) => t.trim()).filter(Boolean);
+  if (tools)
+    options.allowed_tools = tools
+      .split(',')
+      .map((t) => t.trim())
+      .filter(Boolean);
   if (text('permission_mode')) options.permission_mode = text('permission_mode');
   if (text('max_turns')) options.max_turns = Number(text('max_turns'));
   if (text('timeout')) options.timeout = Number(text('timeout'));
@@ -108,7 +112,11 @@ export function renderSubmit(ctx: ViewContext): Cleanup {
       replaceChildren(
         sessionSelect,
         ...sessions.map((s) =>
-          h('option', { value: s.session_id, selected: s.session_id === preselected }, s.workspace ? `${s.session_id} (${s.status}, ${s.task_count} tasks)` : s.session_id),
+          h(
+            'option',
+            { value: s.session_id, selected: s.session_id === preselected },
+            s.workspace ? `${s.session_id} (${s.status}, ${s.task_count} tasks)` : s.session_id,
+          ),
         ),
       );
     })

@@ -54,7 +54,11 @@ export function renderTaskDetail(ctx: ViewContext, taskId: string): Cleanup {
       drawSummary();
     } catch (error) {
       if (error instanceof ApiError && error.status === 404) {
-        replaceChildren(ctx.main, callout('error', 'Task not found', `There is no task "${taskId}" for tenant ${ctx.me.tenant}.`), link('/tasks', '← All tasks'));
+        replaceChildren(
+          ctx.main,
+          callout('error', 'Task not found', `There is no task "${taskId}" for tenant ${ctx.me.tenant}.`),
+          link('/tasks', '← All tasks'),
+        );
         stopAll();
       }
       throw error;

@@ -77,7 +77,18 @@ export type TaskEvent =
   | Envelope<'tool_result', { tool_use_id: string; content: string; is_error: boolean }>
   | Envelope<'progress', { turns: number; input_tokens: number; output_tokens: number; cost_usd: number; files_changed: string[] }>
   | Envelope<'error', TaskError>
-  | Envelope<'complete', { status: TaskStatus; result: string | null; usage: Task['usage']; num_turns: number; cost_usd: number; duration_ms: number | null; error?: TaskError | null }>;
+  | Envelope<
+      'complete',
+      {
+        status: TaskStatus;
+        result: string | null;
+        usage: Task['usage'];
+        num_turns: number;
+        cost_usd: number;
+        duration_ms: number | null;
+        error?: TaskError | null;
+      }
+    >;
 
 export interface Me {
   tenant: string;

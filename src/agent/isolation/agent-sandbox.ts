@@ -140,7 +140,13 @@ export class AgentSandbox {
     }
     const commandDir = path.dirname(launch.command);
     const readOnly = path.isAbsolute(launch.command) && !commandDir.startsWith('/usr/') ? [commandDir] : [];
-    const args = bwrapArgs(this.plan.system, { readOnly, readWrite, masked: identity.masked, cwd: launch.cwd ?? home.dir }, identity.user, launch.command, launch.args);
+    const args = bwrapArgs(
+      this.plan.system,
+      { readOnly, readWrite, masked: identity.masked, cwd: launch.cwd ?? home.dir },
+      identity.user,
+      launch.command,
+      launch.args,
+    );
     return { command: this.plan.bwrap, args, cwd: launch.cwd, env: { ...launch.env, TMPDIR: '/tmp' } };
   }
 

@@ -33,10 +33,7 @@ function sseSink(reply: FastifyReply): EventSink {
  * (resuming from `Last-Event-ID`, which EventSource sends on reconnect), or with
  * `?format=json` a page of the stored history.
  */
-export function registerTaskEventRoutes(
-  app: FastifyInstance,
-  deps: { tasks: TaskService; store: Store; stream: EventStream; logger: Logger },
-): void {
+export function registerTaskEventRoutes(app: FastifyInstance, deps: { tasks: TaskService; store: Store; stream: EventStream; logger: Logger }): void {
   app.get<{ Params: Params }>('/api/v1/tasks/:task_id/events', async (request, reply) => {
     const query = validate(eventsHttpQuerySchema, request.query, 'query');
     const lastEventId = request.headers['last-event-id'];

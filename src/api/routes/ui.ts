@@ -65,7 +65,8 @@ export function isPublicUiPath(urlPath: string): boolean {
  * cannot be clickjacked.
  */
 const PAGE_HEADERS = {
-  'Content-Security-Policy': "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+  'Content-Security-Policy':
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
   'Referrer-Policy': 'no-referrer',
   'X-Content-Type-Options': 'nosniff',
   'Cache-Control': 'no-cache',
@@ -86,7 +87,10 @@ export function registerUiRoutes(app: FastifyInstance, options: { authEnabled: b
     if (!ASSETS.has('app.js')) {
       return reply.code(503).type('text/plain; charset=utf-8').send('The dashboard is not built: run `npm run build` (npm start does it).\n');
     }
-    return reply.type(CONTENT_TYPES['.html']!).headers(PAGE_HEADERS).send(await send('index.html'));
+    return reply
+      .type(CONTENT_TYPES['.html']!)
+      .headers(PAGE_HEADERS)
+      .send(await send('index.html'));
   });
 
   app.get('/ui/api/me', async (request) => ({ tenant: request.tenant.id, auth_enabled: options.authEnabled }));
@@ -95,6 +99,9 @@ export function registerUiRoutes(app: FastifyInstance, options: { authEnabled: b
     const { asset } = request.params;
     if (!ASSETS.has(asset)) return reply.callNotFound();
     // no-cache: the browser revalidates, so a rebuilt dashboard is never mixed with stale modules.
-    return reply.type(CONTENT_TYPES[path.extname(asset)]!).headers(PAGE_HEADERS).send(await send(asset));
+    return reply
+      .type(CONTENT_TYPES[path.extname(asset)]!)
+      .headers(PAGE_HEADERS)
+      .send(await send(asset));
   });
 }

@@ -63,17 +63,11 @@ export const BUILTIN_SCRIPTS: Readonly<Record<string, Script>> = {
   },
   'write-file': {
     description: `Writes ${HELLO_FILE} with "${HELLO_CONTENT}".`,
-    steps: [
-      { tool_fn: (c) => ({ name: 'Write', input: { file_path: inCwd(c, HELLO_FILE), content: HELLO_CONTENT } }) },
-      { text: `I wrote ${HELLO_FILE}.` },
-    ],
+    steps: [{ tool_fn: (c) => ({ name: 'Write', input: { file_path: inCwd(c, HELLO_FILE), content: HELLO_CONTENT } }) }, { text: `I wrote ${HELLO_FILE}.` }],
   },
   'read-file': {
     description: `Reads [[file:PATH]] (default ${HELLO_FILE}) and quotes it.`,
-    steps: [
-      { tool_fn: (c) => ({ name: 'Read', input: { file_path: fileArg(c, HELLO_FILE) } }) },
-      { text_fn: (c) => `The file contains:\n${lastResult(c)}` },
-    ],
+    steps: [{ tool_fn: (c) => ({ name: 'Read', input: { file_path: fileArg(c, HELLO_FILE) } }) }, { text_fn: (c) => `The file contains:\n${lastResult(c)}` }],
   },
   'edit-file': {
     description: `Reads then edits [[file:PATH]] (default ${HELLO_FILE}), replacing [[old:...]] with [[new:...]].`,
@@ -124,7 +118,8 @@ export const BUILTIN_SCRIPTS: Readonly<Record<string, Script>> = {
     steps: [{ error: { status: 401, type: 'authentication_error', message: 'Scripted invalid x-api-key' } }],
   },
   'status-sequence': {
-    description: 'Answers [[statuses:529,529,529]] (default) to the first attempts, then recovers; "500+" repeats for ever, "reset" drops the connection; [[retry-after:N]] adds that header.',
+    description:
+      'Answers [[statuses:529,529,529]] (default) to the first attempts, then recovers; "500+" repeats for ever, "reset" drops the connection; [[retry-after:N]] adds that header.',
     steps: statusSequence,
   },
   'overloaded-then-ok': {
@@ -168,7 +163,10 @@ export const BUILTIN_SCRIPTS: Readonly<Record<string, Script>> = {
     steps: [
       {
         text_fn: (c) => {
-          const found = c.earlierPrompts.map(rememberedIn).filter((x) => x !== undefined).at(-1);
+          const found = c.earlierPrompts
+            .map(rememberedIn)
+            .filter((x) => x !== undefined)
+            .at(-1);
           if (found !== undefined) return `You told me to remember ${found}`;
           return `You never told me to remember anything (${c.earlierPrompts.length} earlier prompts).`;
         },

@@ -76,7 +76,19 @@ export function sendFault(res: ServerResponse, fault: Fault, outcome: string, si
     signal.addEventListener('abort', () => res.destroy(), { once: true });
     return;
   }
-  const start = { type: 'message_start', message: { id: newId('msg_'), type: 'message', role: 'assistant', model: 'scripted', content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: 1, output_tokens: 1 } } };
+  const start = {
+    type: 'message_start',
+    message: {
+      id: newId('msg_'),
+      type: 'message',
+      role: 'assistant',
+      model: 'scripted',
+      content: [],
+      stop_reason: null,
+      stop_sequence: null,
+      usage: { input_tokens: 1, output_tokens: 1 },
+    },
+  };
   res.write(`event: message_start\ndata: ${JSON.stringify(start)}\n\n`);
   if (fault.stream === 'drop') {
     res.write(`event: content_block_start\ndata: {"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}\n\n`);

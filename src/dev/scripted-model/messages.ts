@@ -66,8 +66,7 @@ export async function handleMessages(req: IncomingMessage, res: ServerResponse, 
   const body = parseJson(raw);
   const request = parseMessagesRequest(body);
   const base = { receivedAt: new Date().toISOString(), method: req.method ?? 'POST', path: req.url ?? '', headers: summarizeHeaders(req.headers), body };
-  const record = (kind: RequestKind, outcome: string, script?: string, turn?: number): void =>
-    ctx.record({ ...base, kind, outcome, script, turn });
+  const record = (kind: RequestKind, outcome: string, script?: string, turn?: number): void => ctx.record({ ...base, kind, outcome, script, turn });
 
   if (typeof request === 'string') {
     record('invalid', 'error:400');

@@ -52,7 +52,13 @@ export function summarizeHeaders(headers: IncomingHttpHeaders): HeadersSummary {
     apiKey: header(headers, 'x-api-key'),
     hasAuthorization: header(headers, 'authorization') !== undefined,
     anthropicVersion: header(headers, 'anthropic-version'),
-    anthropicBeta: beta === undefined ? [] : beta.split(',').map((b) => b.trim()).filter((b) => b !== ''),
+    anthropicBeta:
+      beta === undefined
+        ? []
+        : beta
+            .split(',')
+            .map((b) => b.trim())
+            .filter((b) => b !== ''),
     sessionId: header(headers, 'x-claude-code-session-id'),
   };
 }

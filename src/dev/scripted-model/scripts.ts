@@ -26,9 +26,21 @@ export interface ScriptedError {
 type TextStep = { readonly text: string; readonly tool?: never; readonly tool_fn?: never; readonly text_fn?: never; readonly error?: never };
 type ToolStep = { readonly tool: ToolCall; readonly text?: string; readonly tool_fn?: never; readonly text_fn?: never; readonly error?: never };
 type ErrorStep = { readonly error: ScriptedError; readonly text?: never; readonly tool?: never; readonly tool_fn?: never; readonly text_fn?: never };
-type TextFnStep = { readonly text_fn: (conversation: Conversation) => string; readonly text?: never; readonly tool?: never; readonly tool_fn?: never; readonly error?: never };
+type TextFnStep = {
+  readonly text_fn: (conversation: Conversation) => string;
+  readonly text?: never;
+  readonly tool?: never;
+  readonly tool_fn?: never;
+  readonly error?: never;
+};
 /** A tool call computed from the conversation, e.g. a command taken from the prompt. */
-type ToolFnStep = { readonly tool_fn: (conversation: Conversation) => ToolCall; readonly text?: string; readonly tool?: never; readonly text_fn?: never; readonly error?: never };
+type ToolFnStep = {
+  readonly tool_fn: (conversation: Conversation) => ToolCall;
+  readonly text?: string;
+  readonly tool?: never;
+  readonly text_fn?: never;
+  readonly error?: never;
+};
 
 /**
  * `delay_ms` holds the reply back; a streamed reply sends message_start and pings meanwhile.
@@ -113,19 +125,13 @@ export function parseInlineScript(json: string): Script | string {
   return { steps };
 }
 
-export type Selection =
-  | { readonly ok: true; readonly name: string; readonly script: Script }
-  | { readonly ok: false; readonly message: string };
+export type Selection = { readonly ok: true; readonly name: string; readonly script: Script } | { readonly ok: false; readonly message: string };
 
 /**
  * Only the latest prompt chooses: a follow-up prompt without a directive gets the default
  * script rather than silently re-running the previous prompt's script from its first step.
  */
-export function selectScript(
-  conversation: Conversation,
-  scripts: Readonly<Record<string, Script>>,
-  defaultName: string,
-): Selection {
+export function selectScript(conversation: Conversation, scripts: Readonly<Record<string, Script>>, defaultName: string): Selection {
   const value = directive(conversation.prompt, 'script')?.trim();
   if (value === undefined) {
     const script = scripts[defaultName];

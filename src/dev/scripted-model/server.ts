@@ -56,11 +56,7 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
 
 type Handler = (req: IncomingMessage, res: ServerResponse, ctx: MessagesContext) => Promise<void> | void;
 
-async function withBody(
-  req: IncomingMessage,
-  res: ServerResponse,
-  handle: (raw: string) => Promise<void> | void,
-): Promise<void> {
+async function withBody(req: IncomingMessage, res: ServerResponse, handle: (raw: string) => Promise<void> | void): Promise<void> {
   const raw = await readBody(req);
   if (raw === undefined) {
     return sendError(res, { status: 413, type: 'request_too_large', message: 'Request exceeds the maximum allowed size' });
@@ -106,8 +102,7 @@ export async function startScriptedModel(opts: ScriptedModelOptions = {}): Promi
       httpLog.push({ method: req.method ?? '', path, status: res.statusCode, completed: res.writableFinished });
     });
     const ctx: MessagesContext = { scripts, defaultScript, signal: controller.signal, record: (r) => requests.push(r), attempts };
-    const handle: Handler =
-      route ?? ((_q, r) => sendError(r, { status: 404, type: 'not_found_error', message: `Not found: ${req.method} ${path}` }));
+    const handle: Handler = route ?? ((_q, r) => sendError(r, { status: 404, type: 'not_found_error', message: `Not found: ${req.method} ${path}` }));
     Promise.resolve(handle(req, res, ctx)).catch((err: unknown) => {
       if (res.headersSent) return void res.destroy();
       sendError(res, { status: 500, type: 'api_error', message: `scripted model crashed: ${String(err)}` });

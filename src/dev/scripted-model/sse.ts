@@ -57,12 +57,7 @@ export function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
  * Streams `message` as the API's SSE sequence. During `delayMs` the stream is open and pings
  * flow, as while a real model thinks; `signal` (client gone, server closing) stops everything.
  */
-export async function streamMessage(
-  res: ServerResponse,
-  message: OutMessage,
-  delayMs: number,
-  signal: AbortSignal,
-): Promise<void> {
+export async function streamMessage(res: ServerResponse, message: OutMessage, delayMs: number, signal: AbortSignal): Promise<void> {
   res.writeHead(200, {
     'content-type': 'text/event-stream; charset=utf-8',
     'cache-control': 'no-cache',

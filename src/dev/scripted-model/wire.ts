@@ -83,9 +83,7 @@ export function parseMessagesRequest(body: unknown): MessagesRequest | string {
     if (!isRecord(m) || typeof m.role !== 'string') return `messages.${i}: expected an object with a role`;
     messages.push({ role: m.role, content: toBlocks(m.content) });
   }
-  const toolNames = Array.isArray(body.tools)
-    ? body.tools.flatMap((t) => (isRecord(t) && typeof t.name === 'string' ? [t.name] : []))
-    : undefined;
+  const toolNames = Array.isArray(body.tools) ? body.tools.flatMap((t) => (isRecord(t) && typeof t.name === 'string' ? [t.name] : [])) : undefined;
   const outputConfig = isRecord(body.output_config) ? body.output_config : {};
   const format = isRecord(outputConfig.format) ? outputConfig.format : {};
   return {

@@ -3,15 +3,7 @@ import type { TaskEvent } from '../../events/event-types.js';
 import type { Session, SessionPatch } from '../../sessions/session-types.js';
 import type { Task, TaskPatch, TaskStatus } from '../../tasks/task-types.js';
 import type { WebhookDelivery, WebhookDeliveryPatch } from '../../webhooks/webhook-types.js';
-import {
-  decodeCursor,
-  encodeCursor,
-  EventSeqConflictError,
-  FencedWriteError,
-  type Page,
-  type Store,
-  type TaskListQuery,
-} from '../store.js';
+import { decodeCursor, encodeCursor, EventSeqConflictError, FencedWriteError, type Page, type Store, type TaskListQuery } from '../store.js';
 import { pairsToObject } from './lua-script.js';
 import { asStorageError, type RedisConnection, type RedisClient } from './redis-connection.js';
 import { idOfMember, indexMember, RedisKeys } from './redis-keys.js';
@@ -52,7 +44,10 @@ export class RedisStore implements Store {
   }
 
   async insertTask(task: Task): Promise<{ inserted: boolean; task: Task }> {
-    const reply = (await this.call((c) => INSERT_TASK.run(c, [this.keys.task(task.task_id)], [this.keys.prefix, task.task_id, ...encodeFields(task)]))) as [number, unknown?];
+    const reply = (await this.call((c) => INSERT_TASK.run(c, [this.keys.task(task.task_id)], [this.keys.prefix, task.task_id, ...encodeFields(task)]))) as [
+      number,
+      unknown?,
+    ];
     if (reply[0] === 1) return { inserted: true, task: structuredClone(task) };
     return { inserted: false, task: decodeTask(pairsToObject(reply[1])) };
   }

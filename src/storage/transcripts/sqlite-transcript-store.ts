@@ -35,9 +35,7 @@ export class SqliteTranscriptStore implements SdkSessionStore {
     private readonly db: Database.Database,
     private readonly now: () => number,
   ) {
-    this.insert = db.prepare(
-      'INSERT OR IGNORE INTO transcript_entries (project_key, session_id, subpath, uuid, entry, written_at) VALUES (?, ?, ?, ?, ?, ?)',
-    );
+    this.insert = db.prepare('INSERT OR IGNORE INTO transcript_entries (project_key, session_id, subpath, uuid, entry, written_at) VALUES (?, ?, ?, ?, ?, ?)');
     this.select = db.prepare<[string, string, string], { entry: string }>(
       'SELECT entry FROM transcript_entries WHERE project_key = ? AND session_id = ? AND subpath = ? ORDER BY seq',
     );

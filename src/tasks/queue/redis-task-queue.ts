@@ -119,7 +119,11 @@ export class RedisTaskQueue implements TaskQueue {
   async renew(leases: readonly ClaimedTask[]): Promise<LeaseStatus[]> {
     if (leases.length === 0) return [];
     const args = leases.flatMap((l) => [l.taskId, l.fence]);
-    const reply = await this.redis.script<(string | null)[]>(lua.RENEW, [this.key('running'), this.key('fences'), this.key('stop')], [this.limits.leaseMs, ...args]);
+    const reply = await this.redis.script<(string | null)[]>(
+      lua.RENEW,
+      [this.key('running'), this.key('fences'), this.key('stop')],
+      [this.limits.leaseMs, ...args],
+    );
     return leases.map((lease, i) => {
       const stop = reply[i];
       if (stop === null || stop === undefined) return { taskId: lease.taskId, held: false, stopRequested: null };
@@ -193,7 +197,10 @@ export class RedisTaskQueue implements TaskQueue {
   }
 
   async counts(): Promise<{ queued: number; running: number }> {
-    const [queued, running] = await Promise.all([this.redis.command<number>(['ZCARD', this.key('queued')]), this.redis.command<number>(['ZCARD', this.key('running')])]);
+    const [queued, running] = await Promise.all([
+      this.redis.command<number>(['ZCARD', this.key('queued')]),
+      this.redis.command<number>(['ZCARD', this.key('running')]),
+    ]);
     return { queued, running };
   }
 

@@ -34,7 +34,15 @@ export function lostTaskSettler(deps: {
       if (lastEvent?.type !== 'complete') {
         await events.append(task.task_id, {
           type: 'complete',
-          data: { status: task.status, result: task.result, usage: task.usage, num_turns: task.num_turns, cost_usd: task.cost_usd, duration_ms: task.duration_ms, error: task.error },
+          data: {
+            status: task.status,
+            result: task.result,
+            usage: task.usage,
+            num_turns: task.num_turns,
+            cost_usd: task.cost_usd,
+            duration_ms: task.duration_ms,
+            error: task.error,
+          },
         });
       }
       events.forget(task.task_id);

@@ -45,10 +45,7 @@ export interface LeaseStatus {
 }
 
 /** Messages every instance receives: new work may be claimable, or something must stop. */
-export type ControlMessage =
-  | { type: 'wake' }
-  | { type: 'stop'; taskId: string; reason: StopRequest }
-  | { type: 'session-closed'; sessionId: string };
+export type ControlMessage = { type: 'wake' } | { type: 'stop'; taskId: string; reason: StopRequest } | { type: 'session-closed'; sessionId: string };
 
 export interface QueueLimits {
   /** SESSION_MAX_CONCURRENT of this instance. */
