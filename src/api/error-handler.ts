@@ -87,8 +87,13 @@ export function clientErrorHandler(error: Error & { code?: string }, socket: Soc
     }
     return;
   }
-  if (!socket.writable) {
-    socket.destroy();
+  // Bytes after a request that is still being answered (e.g. a body sent without a length, which
+  // the parser reads as a next request): a second answer would land after a response that said
+  // `Connection: close`. That response is the client's answer; the socket closes after it.
+  const answering = (socket as Socket & { _httpMessage?: unknown })._httpMessage;
+  if (!socket.writable || answering) {
+    if (answering) socket.once('finish', () => socket.destroy());
+    else socket.destroy();
     return;
   }
   const body = JSON.stringify(new ApiError('BAD_REQUEST', 'The request is not valid HTTP').toBody());

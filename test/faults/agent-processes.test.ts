@@ -73,7 +73,8 @@ describe('agent processes that die are supervised (issue 9, items 4 and 5)', () 
     await expectNoOrphans(server);
     // The server is still healthy and the session still works.
     expect((await request(server.baseUrl, 'GET', '/health')).status).toBe(200);
-    expect((await runTask(server, { task_id: 'busy-kill-after', prompt: 'hello', session: reuse('session-busy-kill') })).status).toBe('completed');
+    const after = await runTask(server, { task_id: 'busy-kill-after', prompt: 'hello', session: reuse('session-busy-kill') });
+    expect(after.status, JSON.stringify(after.error)).toBe('completed');
   });
 });
 

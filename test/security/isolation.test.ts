@@ -199,7 +199,8 @@ describe('secure by default: no isolation, no start', () => {
         await unisolated.stop('SIGTERM');
       }
     } finally {
-      rmSync(dir, { recursive: true, force: true });
+      // The daemon's agent processes may still be removing their homes as it exits.
+      rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
     }
   });
 });

@@ -14,17 +14,23 @@ const isRoot = process.getuid?.() === 0;
 const asRecipeUser = (command: string[]): string[] => ['--reuid', String(RECIPE_UID), '--regid', String(RECIPE_UID), '--clear-groups', ...command];
 
 /** Every path under `dir` that changed after `since` (ms). */
-function changedSince(dir: string, since: number): string[] {
-  const changed: string[] = [];
+/** Every path under `dir` with its mtime, to tell afterwards what the server changed. */
+function mtimes(dir: string): Map<string, number> {
+  const seen = new Map<string, number>();
   const walk = (at: string) => {
     for (const entry of readdirSync(at, { withFileTypes: true })) {
       const full = path.join(at, entry.name);
-      if (statSync(full).mtimeMs > since) changed.push(full);
+      seen.set(full, statSync(full).mtimeMs);
       if (entry.isDirectory()) walk(full);
     }
   };
   walk(dir);
-  return changed;
+  return seen;
+}
+
+/** Paths added or modified since the `before` snapshot (compared by mtime, not by a clock, which preparing the app just touched). */
+function changedSince(dir: string, before: Map<string, number>): string[] {
+  return [...mtimes(dir)].filter(([file, mtime]) => before.get(file) !== mtime).map(([file]) => file);
 }
 
 /**
@@ -42,7 +48,7 @@ describe.runIf(isRoot)('container recipe: read-only app, unprivileged uid, produ
   let baseUrl: string;
   let stderr = '';
   let stdout = '';
-  let startedAt: number;
+  let appBefore: Map<string, number>;
 
   beforeAll(async () => {
     root = mkdtempSync(path.join(tmpdir(), 'ccs-recipe-'));
@@ -56,7 +62,7 @@ describe.runIf(isRoot)('container recipe: read-only app, unprivileged uid, produ
       throw new Error(`uid ${RECIPE_UID} cannot run ${process.execPath} (is node under a private directory such as /root?): ${String(error)}`);
     }
     model = await startScriptedModel();
-    startedAt = Date.now();
+    appBefore = mtimes(app);
     // The image's ENV and CMD (see Dockerfile), on loopback and a free port.
     server = spawn('setpriv', asRecipeUser([process.execPath, 'dist/src/cli/server-bin.js']), {
       cwd: app,
@@ -139,7 +145,7 @@ describe.runIf(isRoot)('container recipe: read-only app, unprivileged uid, produ
     expect(statSync(written).uid).toBe(RECIPE_UID);
     // The store and the agent's transcripts live in DATA_DIR.
     expect(readdirSync(data).length).toBeGreaterThan(1);
-    expect(changedSince(app, startedAt - 1000)).toEqual([]);
+    expect(changedSince(app, appBefore)).toEqual([]);
   });
 
   it('stops cleanly on SIGTERM, as `docker stop` sends', async () => {
