@@ -115,8 +115,14 @@ describe('sessions (real SDK and CLI)', () => {
     );
     const open = await request<{ sessions: { session_id: string }[] }>(server.baseUrl, 'GET', '/api/v1/sessions');
     expect(open.body.sessions.map((s) => s.session_id)).not.toContain('session-mem-1');
-    const health = await request(server.baseUrl, 'GET', '/health');
-    expect(health.body.active_sessions).toBe(open.body.sessions.length);
+    // /health counts the same open sessions as the list. Other idle sessions of this suite keep
+    // expiring meanwhile, so compare two readings taken back to back until nothing changed between them.
+    await waitFor(async () => {
+      const before = (await request<{ sessions: unknown[] }>(server.baseUrl, 'GET', '/api/v1/sessions')).body.sessions.length;
+      const health = (await request(server.baseUrl, 'GET', '/health')).body.active_sessions;
+      const after = (await request<{ sessions: unknown[] }>(server.baseUrl, 'GET', '/api/v1/sessions')).body.sessions.length;
+      return before === after && health === after;
+    });
 
     await post({ task_id: 'mem-3', prompt: '[[script:recall]] still there?', session: { reuse_existing: true, session_id: 'session-mem-1' } });
     const done = await waitForStatus(server.baseUrl, 'mem-3', ['completed', 'failed']);
