@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { createClient } from 'redis';
+import { createClient, ErrorReply } from 'redis';
+import { StorageUnavailableError } from '../../storage/store.js';
 
 /**
  * The queue's own Redis connection. It is kept in this one file so that it can be swapped for
@@ -55,7 +56,13 @@ export async function connectQueueRedis(options: RedisConnectionOptions): Promis
   await client.connect();
   let subscriber: Client | null = null;
 
-  const command = <T>(args: readonly string[]): Promise<T> => client.sendCommand(args) as Promise<T>;
+  // An answer from Redis (a script's own error, NOSCRIPT) passes through; anything else means Redis
+  // cannot be reached (disconnected, reconnecting, closed) and is a storage outage, not a bug.
+  const command = <T>(args: readonly string[]): Promise<T> =>
+    (client.sendCommand(args) as Promise<T>).catch((error: unknown) => {
+      if (error instanceof ErrorReply) throw error;
+      throw new StorageUnavailableError(`Redis (queue): ${error instanceof Error ? error.message : String(error)}`);
+    });
   return {
     command,
     script: async <T>(script: LuaScript, keys: readonly string[], args: readonly (string | number)[]): Promise<T> => {
