@@ -1,6 +1,7 @@
 import { taskError, type TaskError } from '../errors.js';
 import type { AgentResult } from '../agent/agent-types.js';
 import { ZERO_USAGE, type TaskOutcome } from './task-finisher.js';
+import type { Task } from './task-types.js';
 
 export type StopReason =
   'interrupted' | 'timed_out' | 'session_deleted' | 'shutdown' | 'model_failure' | 'lease_lost' | 'storage_unavailable' | 'budget_exceeded';
@@ -112,4 +113,20 @@ function structuredOutcome(base: Omit<TaskOutcome, 'status' | 'error'>, result: 
     return { ...base, status: 'failed', error: taskError('STRUCTURED_OUTPUT_INVALID', `No structured result: ${why}${detail}`) };
   }
   return decideOutcome({ result, failure: null, stopReason: null, stderrTail: '', durationMs: base.duration_ms ?? 0, timeoutSeconds: null });
+}
+
+/**
+ * A task that was running when whatever ran it went away (a restart, a lost instance): it ends
+ * `interrupted` with what it had recorded so far, and the time it ran until now.
+ */
+export function abandonedOutcome(task: Task, now: Date, error: TaskError): TaskOutcome {
+  return {
+    status: 'interrupted',
+    result: null,
+    usage: task.usage,
+    num_turns: task.num_turns,
+    cost_usd: task.cost_usd,
+    duration_ms: task.started_at === null ? null : Math.max(0, now.getTime() - Date.parse(task.started_at)),
+    error,
+  };
 }

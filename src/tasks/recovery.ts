@@ -1,4 +1,5 @@
 import { taskError } from '../errors.js';
+import { abandonedOutcome } from './outcome.js';
 import type { Logger } from '../observability/logger.js';
 import type { Store } from '../storage/store.js';
 import { repairSharedQueue } from './queue/shared-recovery.js';
@@ -23,15 +24,14 @@ export async function recoverAfterRestart(deps: {
   if (scheduler.queue.shared) return repairSharedQueue({ store, finisher, queue: scheduler.queue, logger, now });
   const interrupted: string[] = [];
   for (const task of await store.tasksWithStatus(['running'])) {
-    await finisher.finish(task.task_id, {
-      status: 'interrupted',
-      result: null,
-      usage: task.usage,
-      num_turns: task.num_turns,
-      cost_usd: task.cost_usd,
-      duration_ms: task.started_at === null ? null : Math.max(0, now().getTime() - Date.parse(task.started_at)),
-      error: taskError('SERVER_RESTARTED', 'Task was interrupted because the server stopped while it ran; resubmit it, or continue its session'),
-    });
+    await finisher.finish(
+      task.task_id,
+      abandonedOutcome(
+        task,
+        now(),
+        taskError('SERVER_RESTARTED', 'Task was interrupted because the server stopped while it ran; resubmit it, or continue its session'),
+      ),
+    );
     interrupted.push(task.task_id);
   }
   for (const session of await store.listSessions()) {

@@ -1,4 +1,5 @@
 import { taskError } from '../../errors.js';
+import { abandonedOutcome } from '../outcome.js';
 import type { EventLog } from '../../events/event-log.js';
 import type { Logger } from '../../observability/logger.js';
 import type { Store } from '../../storage/store.js';
@@ -47,19 +48,17 @@ export function lostTaskSettler(deps: {
       }
       events.forget(task.task_id);
     } else {
-      const startedAt = task.started_at === null ? null : Date.parse(task.started_at);
-      await finisher.finish(task.task_id, {
-        status: 'interrupted',
-        result: null,
-        usage: task.usage,
-        num_turns: task.num_turns,
-        cost_usd: task.cost_usd,
-        duration_ms: startedAt === null ? null : Math.max(0, now().getTime() - startedAt),
-        error: taskError(
-          'INSTANCE_LOST',
-          'Task was interrupted because the instance running it stopped renewing its lease (killed, frozen or cut off from Redis); resubmit it, or continue its session',
+      await finisher.finish(
+        task.task_id,
+        abandonedOutcome(
+          task,
+          now(),
+          taskError(
+            'INSTANCE_LOST',
+            'Task was interrupted because the instance running it stopped renewing its lease (killed, frozen or cut off from Redis); resubmit it, or continue its session',
+          ),
         ),
-      });
+      );
       logger.warn('Interrupted a task whose instance was lost', { task_id: task.task_id, new_fence: claimed.fence });
     }
     const final = await store.getTask(task.task_id);

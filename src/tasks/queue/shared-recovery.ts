@@ -1,4 +1,5 @@
 import { taskError } from '../../errors.js';
+import { abandonedOutcome } from '../outcome.js';
 import type { Logger } from '../../observability/logger.js';
 import type { Store } from '../../storage/store.js';
 import type { TaskFinisher } from '../task-finisher.js';
@@ -29,15 +30,14 @@ export async function repairSharedQueue(deps: {
     if (task.status === 'running') {
       const fresh = await store.getTask(task.task_id);
       if (fresh?.status !== 'running' || (await queue.knows(task.task_id))) continue;
-      await finisher.finish(task.task_id, {
-        status: 'interrupted',
-        result: null,
-        usage: task.usage,
-        num_turns: task.num_turns,
-        cost_usd: task.cost_usd,
-        duration_ms: task.started_at === null ? null : Math.max(0, now().getTime() - Date.parse(task.started_at)),
-        error: taskError('INSTANCE_LOST', 'Task was interrupted because the queue lost track of it (its lease was gone); resubmit it, or continue its session'),
-      });
+      await finisher.finish(
+        task.task_id,
+        abandonedOutcome(
+          task,
+          now(),
+          taskError('INSTANCE_LOST', 'Task was interrupted because the queue lost track of it (its lease was gone); resubmit it, or continue its session'),
+        ),
+      );
       interrupted.push(task.task_id);
     } else if (now().getTime() - Date.parse(task.created_at) > SUBMIT_WINDOW_MS) {
       await queue.requeue({ taskId: task.task_id, sessionId: task.session_id, tenantId: task.tenant_id });
