@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { WebSocket } from 'ws';
 import { buildAgentEnv } from './agent/agent-env.js';
 import { pdeathsigAvailable } from './agent/process-spawner.js';
+import { redisUidAllocator } from './storage/redis/redis-tenant-uids.js';
 import { AgentSandbox } from './agent/isolation/agent-sandbox.js';
 import { planIsolation, type IsolationMode } from './agent/isolation/isolation-mode.js';
 import { AgentProcessManager } from './agent/process-manager.js';
@@ -119,6 +120,7 @@ export async function createServerContext(config: Config, logger: Logger, overri
     workspaceRoot: config.workspaceRoot,
     tenants: [tenants.defaultTenant, ...config.api.tenants].map((t) => ({ id: t.id, workspaceDir: t.workspaceDir })),
     uidBase: config.isolation.uidBase,
+    sharedUids: redis ? redisUidAllocator(redis.connection) : null,
   });
   await sandbox.init();
   // With Redis, transcripts live there too, so a session resumes on any instance.

@@ -4,7 +4,7 @@ import { chmod, chown, lchown, lstat, mkdir, readdir, rm } from 'node:fs/promise
 import path from 'node:path';
 import type { IsolationMode, IsolationPlan } from './isolation-mode.js';
 import { bwrapArgs, type SandboxUser } from './sandbox-args.js';
-import { TenantUids } from './tenant-uids.js';
+import { TenantUids, type SharedUidAllocator } from './tenant-uids.js';
 
 /** Who an agent process runs for. Processes (and spares) only serve tasks of the same identity. */
 export interface SandboxIdentity {
@@ -35,6 +35,8 @@ export interface SandboxSettings {
   workspaceRoot: string;
   tenants: readonly SandboxTenant[];
   uidBase: number;
+  /** With several instances on one Redis, the deployment-wide uid map (see TenantUids). */
+  sharedUids?: SharedUidAllocator | null;
 }
 
 export interface Launch {
@@ -57,7 +59,7 @@ export class AgentSandbox {
     private readonly plan: IsolationPlan,
     private readonly settings: SandboxSettings,
   ) {
-    this.uids = plan.perTenantUid ? new TenantUids(path.join(settings.dataDir, 'agent-uids.json'), settings.uidBase) : null;
+    this.uids = plan.perTenantUid ? new TenantUids(path.join(settings.dataDir, 'agent-uids.json'), settings.uidBase, settings.sharedUids ?? null) : null;
     this.homesDir = path.join(settings.dataDir, 'agent-homes');
   }
 
@@ -74,6 +76,7 @@ export class AgentSandbox {
     if (this.plan.mode !== 'none') await chmod(this.settings.dataDir, 0o700);
     await rm(this.homesDir, { recursive: true, force: true });
     await mkdir(this.homesDir, { recursive: true, mode: 0o711 });
+    await this.uids?.load(this.settings.tenants.map((t) => t.id));
     for (const tenant of this.settings.tenants) {
       const identity = this.identityFor(tenant.id);
       await mkdir(identity.workspaceRoot, { recursive: true });
