@@ -1,7 +1,7 @@
 import { IsolationUnavailableError } from './agent/isolation/isolation-mode.js';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
-import { createLogger } from './observability/logger.js';
+import { createLogger, limitLogFlushAtExit } from './observability/logger.js';
 import { serverRedactor } from './observability/redact.js';
 import { startMetricsServer } from './observability/metrics-server.js';
 import { createServerContext } from './server-context.js';
@@ -9,6 +9,12 @@ import { VERSION } from './version.js';
 import { shutdownGracefully } from './shutdown.js';
 import { redisSecrets } from './storage/redis/redis-backend.js';
 import { listenBanner } from './listen-banner.js';
+
+/** Exits even if whoever reads our stdout has stopped reading: the last log lines get 2 s. */
+function exit(code: number): never {
+  limitLogFlushAtExit(2000);
+  process.exit(code);
+}
 
 async function main(): Promise<void> {
   let config;
@@ -18,7 +24,7 @@ async function main(): Promise<void> {
     if (error instanceof ConfigError) {
       process.stderr.write(`${error.message}\n`);
       createLogger({ level: 'ERROR' }).error('Invalid configuration', { problems: error.problems });
-      process.exit(2);
+      exit(2);
     }
     throw error;
   }
@@ -36,7 +42,7 @@ async function main(): Promise<void> {
     if (error instanceof IsolationUnavailableError) {
       process.stderr.write(`${error.message}\n`);
       serverLogger.error(error.message);
-      process.exit(2);
+      exit(2);
     }
     throw error;
   }
@@ -70,10 +76,10 @@ async function main(): Promise<void> {
       await shutdownGracefully(ctx, app, serverLogger, config.shutdownGraceSeconds * 1000);
       await metricsServer.close();
       serverLogger.info('Server stopped');
-      process.exit(0);
+      exit(0);
     } catch (error) {
       serverLogger.error('Shutdown failed', { error });
-      process.exit(1);
+      exit(1);
     }
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
@@ -82,5 +88,5 @@ async function main(): Promise<void> {
 
 main().catch((error: unknown) => {
   process.stderr.write(`Fatal: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-  process.exit(1);
+  exit(1);
 });

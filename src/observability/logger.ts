@@ -29,6 +29,19 @@ export type LogSink = (line: string) => void;
  * and the four fixed fields are written as the first fields of each line instead: the order
  * stays the seed's.
  */
+/**
+ * A log reader that stops reading (a stalled pipe, a paused terminal) must neither grow the
+ * server's memory without bound nor keep it from exiting: past this much buffered output, lines
+ * are dropped; and once `limitLogFlushAtExit` is called, the final flush gives up after its deadline
+ * (pino flushes synchronously at exit, retrying a full pipe forever otherwise).
+ */
+const MAX_BUFFERED_LOG_BYTES = 16 * 1024 * 1024;
+let exitDeadline: number | null = null;
+
+export function limitLogFlushAtExit(ms: number): void {
+  exitDeadline = Date.now() + ms;
+}
+
 export function createLogger(options: {
   level: LogLevel;
   name?: string;
@@ -43,7 +56,7 @@ export function createLogger(options: {
   const sink = options.sink;
   const destination: DestinationStream = sink
     ? { write: (line: string) => sink(line.endsWith('\n') ? line.slice(0, -1) : line) }
-    : pino.destination({ dest: 1, sync: false });
+    : pino.destination({ dest: 1, sync: false, maxLength: MAX_BUFFERED_LOG_BYTES, retryEAGAIN: () => exitDeadline === null || Date.now() < exitDeadline });
   const base = pino(
     {
       level: PINO_LEVEL[options.level],

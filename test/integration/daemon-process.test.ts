@@ -95,4 +95,20 @@ describe('the daemon as a process (npm start)', () => {
     expect(await daemon.stop('SIGTERM')).toBe(0);
     expect(daemon.stdout()).toContain('Server stopped');
   });
+
+  it('still exits on SIGTERM when nobody reads its log output (a stalled pipe does not hold it forever)', async () => {
+    const stalled = await startDaemon({ CLAUDE_API_KEY: API_KEY, CLAUDE_BASE_URL: model.url, SERVER_LOG_LEVEL: 'DEBUG', STORAGE_TYPE: 'memory' });
+    try {
+      stalled.child.stdout!.pause();
+      // Far more log lines than a pipe holds (64 KiB): every request logs at DEBUG.
+      for (let i = 0; i < 1500; i++) await fetch(`${stalled.baseUrl}/health/${'x'.repeat(100)}`).catch(() => undefined);
+      const started = Date.now();
+      stalled.child.kill('SIGTERM');
+      const code = await Promise.race([stalled.exited, new Promise<'hung'>((r) => setTimeout(() => r('hung'), 20_000))]);
+      expect(code).not.toBe('hung');
+      expect(Date.now() - started).toBeLessThan(20_000);
+    } finally {
+      await stalled.stop('SIGKILL');
+    }
+  }, 60_000);
 });
