@@ -78,7 +78,8 @@ export async function startQueueWorker(url: string, prefix: string, id: string, 
 
 export interface BenchDaemon {
   submit(prompt: string): Promise<string>;
-  waitDone(taskId: string): Promise<void>;
+  /** Resolves with the task's terminal status. */
+  waitDone(taskId: string): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -103,9 +104,14 @@ export async function startBenchDaemon(modelUrl: string, env: Record<string, str
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  // Read its output, or the pipe fills and the daemon's writes (and exit) wait on us; keep the tail for errors.
+  let tail = '';
+  const keep = (d: Buffer): void => void (tail = (tail + d.toString()).slice(-4000));
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
   await waitUntil(
     async () => {
-      if (child.exitCode !== null) throw new Error('daemon exited');
+      if (child.exitCode !== null) throw new Error(`daemon exited: ${tail}`);
       return fetch(`http://127.0.0.1:${port}/health`).then(
         (r) => r.ok,
         () => false,
@@ -122,15 +128,19 @@ export async function startBenchDaemon(modelUrl: string, env: Record<string, str
       if (!body.task_id) throw new Error(`submit refused: ${res.status} ${JSON.stringify(body)}`);
       return body.task_id;
     },
-    waitDone: (taskId) =>
-      waitUntil(
+    waitDone: async (taskId) => {
+      let status = '';
+      await waitUntil(
         async () => {
           const body = (await (await fetch(`${base}/${taskId}`)).json()) as { status?: string };
-          return ['completed', 'failed', 'interrupted', 'timed_out'].includes(body.status ?? '');
+          status = body.status ?? '';
+          return ['completed', 'failed', 'interrupted', 'timed_out'].includes(status);
         },
         300_000,
         50,
-      ),
+      );
+      return status;
+    },
     stop: async () => {
       await stopChild(child);
       rmSync(dir, { recursive: true, force: true });

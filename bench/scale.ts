@@ -29,6 +29,8 @@ const { values: args } = parseArgs({
     'model-ms': { type: 'string', default: '1500' },
     runs: { type: 'string', default: '6' },
     slots: { type: 'string', default: '2' },
+    turns: { type: 'string', default: '1' },
+    only: { type: 'string', default: 'queue,burst,latency' },
   },
 });
 const TASKS = Number(args.tasks);
@@ -36,6 +38,8 @@ const TASK_MS = Number(args['task-ms']);
 const MODEL_MS = Number(args['model-ms']);
 const RUNS = Number(args.runs);
 const SLOTS = Number(args.slots);
+const TURNS = Number(args.turns);
+const ONLY = new Set(args.only.split(','));
 const LIMITS: QueueLimits = { maxConcurrent: 1000, queueMax: 1_000_000, tenantCaps: {}, leaseMs: 30_000, affinityMs: 0 };
 
 async function queueBurst(redis: BenchRedis, workers: number): Promise<number> {
@@ -98,65 +102,88 @@ async function queueSection(redis: BenchRedis): Promise<Record<string, unknown>>
   };
 }
 
+/** A task of TURNS model calls, each held MODEL_MS: TURNS - 1 tool calls (a Glob), then the answer. */
+function burstPrompt(): string {
+  const tool = { delay_ms: MODEL_MS, tool: { name: 'Glob', input: { pattern: '*' } } };
+  const steps = [...Array.from({ length: TURNS - 1 }, () => tool), { delay_ms: MODEL_MS, text: 'done' }];
+  return `[[script:${JSON.stringify({ steps })}]]`;
+}
+
+/** Time for `n` daemons on one Redis to finish TASKS new-session tasks, spread round-robin. */
+async function daemonBurst(modelUrl: string, redis: BenchRedis, n: number): Promise<number> {
+  const prefix = `bench-d-${randomBytes(4).toString('hex')}`;
+  const env = { STORAGE_TYPE: 'redis', STORAGE_REDIS_URL: redis.url, STORAGE_REDIS_PREFIX: prefix, SESSION_MAX_CONCURRENT: String(SLOTS) };
+  const daemons: BenchDaemon[] = [];
+  try {
+    for (let i = 0; i < n; i++) daemons.push(await startBenchDaemon(modelUrl, env, prefix));
+    const prompt = burstPrompt();
+    const started = performance.now();
+    const ids = await Promise.all(Array.from({ length: TASKS }, (_, i) => daemons[i % n]!.submit(prompt)));
+    const statuses = await Promise.all(ids.map((id, i) => daemons[i % n]!.waitDone(id)));
+    const elapsed = performance.now() - started;
+    const failed = statuses.filter((s) => s !== 'completed');
+    // A burst that finished by failing fast measures nothing.
+    if (failed.length > 0) throw new Error(`${failed.length} of ${TASKS} tasks on ${n} instance(s) did not complete: ${failed.join(', ')}`);
+    return elapsed;
+  } finally {
+    await Promise.all(daemons.map((d) => d.stop()));
+  }
+}
+
+async function burstSection(modelUrl: string, redis: BenchRedis): Promise<Record<string, unknown>> {
+  const samples: Record<string, number[]> = { '1': [], '2': [], '3': [] };
+  const runs = Math.max(1, Math.floor(RUNS / 3));
+  // Interleaved, so a change in the machine's load hits every instance count alike.
+  for (let run = 0; run < runs; run++) for (const n of [1, 2, 3]) samples[String(n)]!.push(await daemonBurst(modelUrl, redis, n));
+  const ms = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, Math.round(median(v))]));
+  return {
+    tasks: TASKS,
+    model_calls_per_task: TURNS,
+    model_ms: MODEL_MS,
+    slots_per_instance: SLOTS,
+    runs,
+    finish_ms_median: ms,
+    ideal_ms: Object.fromEntries([1, 2, 3].map((n) => [String(n), Math.ceil(TASKS / (n * SLOTS)) * TURNS * MODEL_MS])),
+    speedup_2: +(ms['1']! / ms['2']!).toFixed(2),
+    speedup_3: +(ms['1']! / ms['3']!).toFixed(2),
+  };
+}
+
+/** One instance, one task at a time: the same task on SQLite and on Redis, interleaved. */
+async function latencySection(modelUrl: string, redis: BenchRedis): Promise<Record<string, unknown>> {
+  const sqlite = await startBenchDaemon(modelUrl, { STORAGE_TYPE: 'sqlite' }, 'sqlite');
+  const onRedis = await startBenchDaemon(
+    modelUrl,
+    { STORAGE_TYPE: 'redis', STORAGE_REDIS_URL: redis.url, STORAGE_REDIS_PREFIX: `bench-l-${randomBytes(4).toString('hex')}` },
+    'redis',
+  );
+  try {
+    const samples: Record<'sqlite' | 'redis', number[]> = { sqlite: [], redis: [] };
+    for (let run = 0; run < RUNS; run++) {
+      for (const [name, d] of [
+        ['sqlite', sqlite],
+        ['redis', onRedis],
+      ] as const) {
+        const started = performance.now();
+        const status = await d.waitDone(await d.submit('[[script:write-file]]'));
+        if (status !== 'completed') throw new Error(`latency task on ${name} ended ${status}`);
+        samples[name].push(performance.now() - started);
+      }
+    }
+    const sqliteMs = Math.round(median(samples.sqlite));
+    const redisMs = Math.round(median(samples.redis));
+    return { task: '[[script:write-file]]', runs: RUNS, sqlite_ms: sqliteMs, redis_ms: redisMs, redis_over_sqlite: +(redisMs / sqliteMs).toFixed(3) };
+  } finally {
+    await Promise.all([sqlite.stop(), onRedis.stop()]);
+  }
+}
+
 async function daemonSection(redis: BenchRedis): Promise<Record<string, unknown>> {
   const model = await startScriptedModel();
-  const prompt = `[[script:{"steps":[{"delay_ms":${MODEL_MS},"text":"done"}]}]]`;
   try {
-    const burst: Record<string, number> = {};
-    for (const n of [1, 2, 3]) {
-      const prefix = `bench-d-${randomBytes(4).toString('hex')}`;
-      const daemons: BenchDaemon[] = [];
-      for (let i = 0; i < n; i++)
-        daemons.push(
-          await startBenchDaemon(
-            model.url,
-            { STORAGE_TYPE: 'redis', STORAGE_REDIS_URL: redis.url, STORAGE_REDIS_PREFIX: prefix, SESSION_MAX_CONCURRENT: String(SLOTS) },
-            prefix,
-          ),
-        );
-      try {
-        const started = performance.now();
-        const ids = await Promise.all(Array.from({ length: TASKS }, (_, i) => daemons[i % n]!.submit(prompt)));
-        await Promise.all(ids.map((id, i) => daemons[i % n]!.waitDone(id)));
-        burst[String(n)] = Math.round(performance.now() - started);
-      } finally {
-        await Promise.all(daemons.map((d) => d.stop()));
-      }
-    }
-    const latency: Record<string, number> = {};
-    const sqlite = await startBenchDaemon(model.url, { STORAGE_TYPE: 'sqlite' }, 'sqlite');
-    const onRedis = await startBenchDaemon(
-      model.url,
-      { STORAGE_TYPE: 'redis', STORAGE_REDIS_URL: redis.url, STORAGE_REDIS_PREFIX: `bench-l-${randomBytes(4).toString('hex')}` },
-      'redis',
-    );
-    try {
-      const samples: Record<string, number[]> = { sqlite: [], redis: [] };
-      for (let run = 0; run < RUNS; run++) {
-        for (const [name, d] of [
-          ['sqlite', sqlite],
-          ['redis', onRedis],
-        ] as const) {
-          const started = performance.now();
-          await d.waitDone(await d.submit('[[script:write-file]]'));
-          samples[name]!.push(performance.now() - started);
-        }
-      }
-      latency.sqlite_ms = Math.round(median(samples.sqlite!));
-      latency.redis_ms = Math.round(median(samples.redis!));
-    } finally {
-      await Promise.all([sqlite.stop(), onRedis.stop()]);
-    }
     return {
-      burst: {
-        tasks: TASKS,
-        model_ms: MODEL_MS,
-        slots_per_instance: SLOTS,
-        finish_ms: burst,
-        speedup_2: +(burst['1']! / burst['2']!).toFixed(2),
-        speedup_3: +(burst['1']! / burst['3']!).toFixed(2),
-      },
-      single_instance_latency: { ...latency, redis_over_sqlite: +(latency.redis_ms! / latency.sqlite_ms!).toFixed(3) },
+      ...(ONLY.has('burst') ? { burst: await burstSection(model.url, redis) } : {}),
+      ...(ONLY.has('latency') ? { single_instance_latency: await latencySection(model.url, redis) } : {}),
     };
   } finally {
     await model.close();
@@ -166,7 +193,7 @@ async function daemonSection(redis: BenchRedis): Promise<Record<string, unknown>
 async function main(): Promise<void> {
   const redis = await startBenchRedis();
   try {
-    const queue = await queueSection(redis);
+    const queue = ONLY.has('queue') ? await queueSection(redis) : undefined;
     const daemons = await daemonSection(redis);
     const machine = {
       cpus: cpus().length,
