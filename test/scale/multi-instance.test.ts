@@ -8,6 +8,7 @@ import { collectEvents, request, waitFor, waitForStatus } from '../helpers/clien
 import { startDaemon, type DaemonProcess } from '../helpers/daemon-process.js';
 import { childPids, isAlive } from '../helpers/processes.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
+import { startTcpPartition } from '../helpers/tcp-partition.js';
 
 const LEASE_SECONDS = 2;
 const TERMINAL = ['completed', 'failed', 'interrupted', 'timed_out'];
@@ -127,6 +128,40 @@ describe('many instances, one service (real daemons on one Redis)', () => {
     expect(deleted.status).toBe(200);
   });
 
+  it('a session moves between instances and the agent remembers; a live process that missed a turn elsewhere is not reused', async () => {
+    const affinity = { QUEUE_AFFINITY_SECONDS: '1' };
+    const reuse = { reuse_existing: true, session_id: 'session-m1' };
+    const [a] = await instances(1, affinity);
+    expect((await submit(a!, { task_id: 'm1', prompt: '[[script:remember]] remember mango' })).status).toBe(201);
+    expect(await waitForStatus(a!.baseUrl, 'm1', TERMINAL)).toMatchObject({ status: 'completed', instance_id: 'inst0' });
+    const [b] = await instances(1, affinity);
+    // A keeps the session's live process; frozen (no task of its own, so no lease at stake), it cannot take turn 2.
+    await new Promise((r) => setTimeout(r, 1500));
+    a!.child.kill('SIGSTOP');
+    try {
+      expect((await submit(b!, { task_id: 'm2', session: reuse, prompt: '[[script:recall]] and remember kiwi' })).status).toBe(201);
+      const second = await waitForStatus(b!.baseUrl, 'm2', TERMINAL);
+      // B's config dir never saw the session: it resumed from the transcript in Redis.
+      expect(second).toMatchObject({ status: 'completed', instance_id: 'inst1', result: 'You told me to remember mango' });
+    } finally {
+      a!.child.kill('SIGCONT');
+    }
+    await new Promise((r) => setTimeout(r, 1500));
+    // A still holds the process that ran turn 1 (no warm pool here: its only child).
+    const stale = childPids(a!.child.pid!);
+    expect(stale).toHaveLength(1);
+    b!.child.kill('SIGSTOP');
+    try {
+      expect((await submit(a!, { task_id: 'm3', session: reuse, prompt: '[[script:recall]]' })).status).toBe(201);
+      const third = await waitForStatus(a!.baseUrl, 'm3', TERMINAL);
+      // That process only knows turn 1: reused, it would answer mango.
+      expect(third).toMatchObject({ status: 'completed', instance_id: 'inst0', result: 'You told me to remember kiwi' });
+      expect(isAlive(stale[0]!)).toBe(false);
+    } finally {
+      b!.child.kill('SIGCONT');
+    }
+  });
+
   it('kill -9 of an instance mid-task: interrupted (INSTANCE_LOST) within about a lease, queued work runs elsewhere', async () => {
     const [a] = await instances(1, { SESSION_MAX_CONCURRENT: '1' });
     await submit(a!, { task_id: 'victim', prompt: '[[script:slow]]' });
@@ -159,6 +194,37 @@ describe('many instances, one service (real daemons on one Redis)', () => {
     const { events } = await collectEvents(`${a!.wsBase}/ws/tasks/frozen`);
     expectGapFree(events);
     expect((await request(b!.baseUrl, 'GET', '/api/v1/tasks/frozen')).body).toMatchObject({ error: { code: 'INSTANCE_LOST' } });
+  });
+
+  it('cut off from Redis: its task is taken over (INSTANCE_LOST), it stops its agent and says degraded, then works again once healed', async () => {
+    const link = await startTcpPartition(redis.port);
+    try {
+      const [a] = await instances(1, { STORAGE_REDIS_URL: `redis://127.0.0.1:${link.port}` });
+      await submit(a!, { task_id: 'cutoff', prompt: '[[script:slow]]' });
+      await waitForStatus(a!.baseUrl, 'cutoff', ['running']);
+      const [b] = await instances(1);
+      const streamed = collectEvents(`${b!.wsBase}/ws/tasks/cutoff`, 60_000);
+      const agents = childPids(a!.child.pid!);
+      link.cut();
+      const taken = await waitForStatus(b!.baseUrl, 'cutoff', TERMINAL, 60_000);
+      expect(taken).toMatchObject({ status: 'interrupted', error: { code: 'INSTANCE_LOST' } });
+      const { events } = await streamed;
+      expectGapFree(events);
+      expect(events.slice(-2).map((e) => e.type)).toEqual(['error', 'complete']);
+      await waitFor(async () => a!.stdout().includes('Lost the lease of a running task'), 30_000, 100);
+      await waitFor(async () => agents.every((pid) => !isAlive(pid)), 30_000, 100);
+      // Nothing closed: A notices when a command (its connection's periodic PING, at the latest) outlives its deadline.
+      await waitFor(async () => (await request(a!.baseUrl, 'GET', '/health')).status === 503, 15_000, 200);
+      link.heal();
+      await waitFor(async () => (await request(a!.baseUrl, 'GET', '/health')).status === 200, 30_000, 200);
+      expect((await submit(a!, { task_id: 'after-heal', prompt: 'hello' })).status).toBe(201);
+      expect((await waitForStatus(a!.baseUrl, 'after-heal', TERMINAL)).status).toBe('completed');
+      // What A wrote for the lost task while cut off arrived late and was refused by the fence.
+      expect((await request(a!.baseUrl, 'GET', '/api/v1/tasks/cutoff')).body).toMatchObject({ status: 'interrupted', error: { code: 'INSTANCE_LOST' } });
+      expectGapFree((await collectEvents(`${a!.wsBase}/ws/tasks/cutoff`)).events);
+    } finally {
+      await link.close();
+    }
   });
 
   it('Redis restart mid-run: every acknowledged task ends, every stream is gap-free', async () => {
