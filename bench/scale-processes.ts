@@ -9,7 +9,8 @@ const DIST_SRC = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../
 
 export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? NaN;
+  const mid = sorted.length / 2;
+  return Number.isInteger(mid) ? (sorted[mid - 1]! + sorted[mid]!) / 2 : sorted[Math.floor(mid)]!;
 }
 
 export async function waitUntil(probe: () => Promise<boolean>, timeoutMs: number, intervalMs = 20): Promise<void> {
@@ -78,8 +79,9 @@ export async function startQueueWorker(url: string, prefix: string, id: string, 
 
 export interface BenchDaemon {
   submit(prompt: string): Promise<string>;
-  /** Resolves with the task's terminal status. */
-  waitDone(taskId: string): Promise<string>;
+  /** Resolves with the task's terminal status, polling every `pollMs`. */
+  waitDone(taskId: string, pollMs?: number): Promise<string>;
+  get(taskId: string): Promise<Record<string, unknown>>;
   stop(): Promise<void>;
 }
 
@@ -128,7 +130,8 @@ export async function startBenchDaemon(modelUrl: string, env: Record<string, str
       if (!body.task_id) throw new Error(`submit refused: ${res.status} ${JSON.stringify(body)}`);
       return body.task_id;
     },
-    waitDone: async (taskId) => {
+    get: async (taskId) => (await (await fetch(`${base}/${taskId}`)).json()) as Record<string, unknown>,
+    waitDone: async (taskId, pollMs = 50) => {
       let status = '';
       await waitUntil(
         async () => {
@@ -137,7 +140,7 @@ export async function startBenchDaemon(modelUrl: string, env: Record<string, str
           return ['completed', 'failed', 'interrupted', 'timed_out'].includes(status);
         },
         300_000,
-        50,
+        pollMs,
       );
       return status;
     },

@@ -5,12 +5,15 @@
  *             (src/dev/queue-worker.ts) on one Redis drain a burst of tasks that each wait
  *             --task-ms (as a model call does); plus the queue's own cost per task
  *             (reserve + enqueue + claim + finish), in-process against Redis.
- *   daemons   Real daemons (STORAGE_TYPE=redis) on one Redis and the scripted model with
- *             --model-ms of latency per reply: time for 1, 2 and 3 instances to finish a burst,
- *             and one instance's task latency on Redis against SQLite.
+ *   burst     Real daemons (STORAGE_TYPE=redis, --slots each) on one Redis and the scripted
+ *             model: time for 1, 2 and 3 instances to finish a burst of --tasks new-session
+ *             tasks of --turns model calls each, every call held 0.5-1.5x --model-ms (mean
+ *             --model-ms), as real calls wait on the model. --burst-runs interleaved runs.
+ *   latency   One instance, one task at a time: the same task on SQLite and on Redis.
  *
  *   npm run -s bench:scale                       (builds first)
- *   node dist/bench/scale.js [--tasks 24] [--task-ms 500] [--model-ms 1500] [--runs 6]
+ *   node dist/bench/scale.js [--only queue,burst,latency] [--tasks 24] [--slots 2] [--turns 3]
+ *                            [--model-ms 3000] [--burst-runs 2] [--task-ms 500] [--runs 10]
  */
 import { randomBytes } from 'node:crypto';
 import { cpus, totalmem } from 'node:os';
@@ -26,10 +29,11 @@ const { values: args } = parseArgs({
   options: {
     tasks: { type: 'string', default: '24' },
     'task-ms': { type: 'string', default: '500' },
-    'model-ms': { type: 'string', default: '1500' },
-    runs: { type: 'string', default: '6' },
+    'model-ms': { type: 'string', default: '3000' },
+    runs: { type: 'string', default: '10' },
     slots: { type: 'string', default: '2' },
-    turns: { type: 'string', default: '1' },
+    turns: { type: 'string', default: '3' },
+    'burst-runs': { type: 'string', default: '2' },
     only: { type: 'string', default: 'queue,burst,latency' },
   },
 });
@@ -39,6 +43,7 @@ const MODEL_MS = Number(args['model-ms']);
 const RUNS = Number(args.runs);
 const SLOTS = Number(args.slots);
 const TURNS = Number(args.turns);
+const BURST_RUNS = Number(args['burst-runs']);
 const ONLY = new Set(args.only.split(','));
 const LIMITS: QueueLimits = { maxConcurrent: 1000, queueMax: 1_000_000, tenantCaps: {}, leaseMs: 30_000, affinityMs: 0 };
 
@@ -102,11 +107,16 @@ async function queueSection(redis: BenchRedis): Promise<Record<string, unknown>>
   };
 }
 
-/** A task of TURNS model calls, each held MODEL_MS: TURNS - 1 tool calls (a Glob), then the answer. */
-function burstPrompt(): string {
-  const tool = { delay_ms: MODEL_MS, tool: { name: 'Glob', input: { pattern: '*' } } };
-  const steps = [...Array.from({ length: TURNS - 1 }, () => tool), { delay_ms: MODEL_MS, text: 'done' }];
-  return `[[script:${JSON.stringify({ steps })}]]`;
+/**
+ * Task `i` of a burst: TURNS model calls (TURNS - 1 tool calls, a Glob, then the answer). Model
+ * latency varies as real calls' does, between 0.5 and 1.5 times MODEL_MS (mean MODEL_MS), from a
+ * fixed sequence, so every instance count runs exactly the same tasks.
+ */
+function burstTask(i: number): { prompt: string; modelMs: number } {
+  const delays = Array.from({ length: TURNS }, (_, k) => Math.round(MODEL_MS * (0.5 + (((i * TURNS + k) * 0.618034) % 1))));
+  const tool = { name: 'Glob', input: { pattern: '*' } };
+  const steps = delays.map((delay_ms, k) => (k < TURNS - 1 ? { delay_ms, tool } : { delay_ms, text: 'done' }));
+  return { prompt: `[[script:${JSON.stringify({ steps })}]]`, modelMs: delays.reduce((a, b) => a + b, 0) };
 }
 
 /** Time for `n` daemons on one Redis to finish TASKS new-session tasks, spread round-robin. */
@@ -116,9 +126,8 @@ async function daemonBurst(modelUrl: string, redis: BenchRedis, n: number): Prom
   const daemons: BenchDaemon[] = [];
   try {
     for (let i = 0; i < n; i++) daemons.push(await startBenchDaemon(modelUrl, env, prefix));
-    const prompt = burstPrompt();
     const started = performance.now();
-    const ids = await Promise.all(Array.from({ length: TASKS }, (_, i) => daemons[i % n]!.submit(prompt)));
+    const ids = await Promise.all(Array.from({ length: TASKS }, (_, i) => daemons[i % n]!.submit(burstTask(i).prompt)));
     const statuses = await Promise.all(ids.map((id, i) => daemons[i % n]!.waitDone(id)));
     const elapsed = performance.now() - started;
     const failed = statuses.filter((s) => s !== 'completed');
@@ -132,24 +141,29 @@ async function daemonBurst(modelUrl: string, redis: BenchRedis, n: number): Prom
 
 async function burstSection(modelUrl: string, redis: BenchRedis): Promise<Record<string, unknown>> {
   const samples: Record<string, number[]> = { '1': [], '2': [], '3': [] };
-  const runs = Math.max(1, Math.floor(RUNS / 3));
+  const runs = BURST_RUNS;
   // Interleaved, so a change in the machine's load hits every instance count alike.
   for (let run = 0; run < runs; run++) for (const n of [1, 2, 3]) samples[String(n)]!.push(await daemonBurst(modelUrl, redis, n));
   const ms = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, Math.round(median(v))]));
+  const modelMsTotal = Array.from({ length: TASKS }, (_, i) => burstTask(i).modelMs).reduce((a, b) => a + b, 0);
   return {
     tasks: TASKS,
     model_calls_per_task: TURNS,
-    model_ms: MODEL_MS,
+    model_ms_mean: MODEL_MS,
     slots_per_instance: SLOTS,
     runs,
     finish_ms_median: ms,
-    ideal_ms: Object.fromEntries([1, 2, 3].map((n) => [String(n), Math.ceil(TASKS / (n * SLOTS)) * TURNS * MODEL_MS])),
+    finish_ms_samples: samples,
+    // The model time alone, spread perfectly over every slot: no run can beat it.
+    model_bound_ms: Object.fromEntries([1, 2, 3].map((n) => [String(n), Math.round(modelMsTotal / (n * SLOTS))])),
     speedup_2: +(ms['1']! / ms['2']!).toFixed(2),
     speedup_3: +(ms['1']! / ms['3']!).toFixed(2),
   };
 }
 
-/** One instance, one task at a time: the same task on SQLite and on Redis, interleaved. */
+const SETTLE_MS = 1500;
+
+/** One instance, one task at a time: the same task on SQLite and on Redis, interleaved, each started on an idle machine. */
 async function latencySection(modelUrl: string, redis: BenchRedis): Promise<Record<string, unknown>> {
   const sqlite = await startBenchDaemon(modelUrl, { STORAGE_TYPE: 'sqlite' }, 'sqlite');
   const onRedis = await startBenchDaemon(
@@ -164,8 +178,11 @@ async function latencySection(modelUrl: string, redis: BenchRedis): Promise<Reco
         ['sqlite', sqlite],
         ['redis', onRedis],
       ] as const) {
+        // Each daemon replaces the spare its last task took; a task measured while the other
+        // daemon's replacement still starts would measure the contention for the CPU instead.
+        await new Promise((r) => setTimeout(r, SETTLE_MS));
         const started = performance.now();
-        const status = await d.waitDone(await d.submit('[[script:write-file]]'));
+        const status = await d.waitDone(await d.submit('[[script:write-file]]'), 10);
         if (status !== 'completed') throw new Error(`latency task on ${name} ended ${status}`);
         samples[name].push(performance.now() - started);
       }
