@@ -153,7 +153,7 @@ async function burstSection(modelUrl: string, redis: BenchRedis): Promise<Record
     slots_per_instance: SLOTS,
     runs,
     finish_ms_median: ms,
-    finish_ms_samples: samples,
+    finish_ms_samples: Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, v.map(Math.round)])),
     // The model time alone, spread perfectly over every slot: no run can beat it.
     model_bound_ms: Object.fromEntries([1, 2, 3].map((n) => [String(n), Math.round(modelMsTotal / (n * SLOTS))])),
     speedup_2: +(ms['1']! / ms['2']!).toFixed(2),
