@@ -78,8 +78,8 @@ export async function buildApp(ctx: ServerContext): Promise<FastifyInstance> {
     },
     isolation: () => ctx.isolation,
   });
-  registerTaskRoutes(app, ctx.tasks, ctx.permissions);
-  registerTaskPermissionRoutes(app, { tasks: ctx.tasks, permissions: ctx.permissions });
+  registerTaskRoutes(app, ctx.tasks, ctx.approvals);
+  registerTaskPermissionRoutes(app, { tasks: ctx.tasks, permissions: ctx.approvals });
   registerTaskExtraRoutes(app, { tasks: ctx.tasks, store: ctx.store });
   registerWsTicketRoute(app, ctx.tickets);
   registerSessionRoutes(app, { store: ctx.store, sessions: ctx.sessions, tasks: ctx.tasks });

@@ -34,6 +34,7 @@ export const ERROR_CATALOGUE = {
   SHUTTING_DOWN: { status: 503, message: 'Server is shutting down' },
   TOO_MANY_CONNECTIONS: { status: 503, message: 'The server has too many open connections' },
   STORAGE_UNAVAILABLE: { status: 503, message: 'Storage is unavailable; retry later' },
+  INSTANCE_UNREACHABLE: { status: 503, message: 'The instance running the task did not take the request in time; retry later' },
   STORAGE_FULL: { status: 507, message: 'Storage is full' },
   INTERNAL_ERROR: { status: 500, message: 'Internal server error' },
 

@@ -31,6 +31,7 @@ import { createControlPlane } from './tasks/queue/control-plane.js';
 import { FenceRegistry } from './tasks/queue/fence-registry.js';
 import { TranscriptGuard } from './sessions/transcript-guard.js';
 import { PermissionRequests } from './tasks/permission-requests.js';
+import { PermissionsAnywhere } from './tasks/permissions-anywhere.js';
 import { TaskExecutor } from './tasks/task-executor.js';
 import { TaskFinisher } from './tasks/task-finisher.js';
 import { TaskService } from './tasks/task-service.js';
@@ -69,8 +70,10 @@ export interface ServerContext {
   scheduler: Scheduler;
   executor: TaskExecutor;
   tasks: TaskService;
-  /** Tool calls waiting for the client's approval (options.require_approval). */
+  /** Tool calls waiting for the client's approval (options.require_approval), held by this instance. */
   permissions: PermissionRequests;
+  /** The same, as the API serves them: for tasks held here or, with Redis, by another instance. */
+  approvals: PermissionsAnywhere;
   agents: AgentProcessManager;
   /** The loopback credential proxy every agent process calls the model through. */
   modelProxy: ModelProxy;
@@ -268,6 +271,20 @@ export async function createServerContext(config: Config, logger: Logger, overri
     now,
   });
   const { scheduler } = control;
+  const approvals = new PermissionsAnywhere({
+    local: permissions,
+    events,
+    shared: scheduler.shared,
+    runsHere: (taskId) => scheduler.runsHere(taskId),
+    relay: (taskId, requestId, answer) => scheduler.relayPermissionAnswer(taskId, requestId, answer),
+  });
+  scheduler.onPermissionAnswer((taskId, requestId, answer) => {
+    try {
+      permissions.answer(taskId, requestId, answer);
+    } catch {
+      // Already settled here (its timeout, the task's end, or an earlier answer): the relaying instance reads the decision.
+    }
+  });
   metrics.setSources({
     queueDepth: () => scheduler.queuedCount,
     runningTasks: () => scheduler.runningCount,
@@ -324,6 +341,7 @@ export async function createServerContext(config: Config, logger: Logger, overri
     executor,
     tasks,
     permissions,
+    approvals,
     agents,
     modelProxy,
     tenants,

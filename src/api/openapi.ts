@@ -232,6 +232,7 @@ export function buildOpenApiDocument(): OpenApiDocument {
             '400': errorResponse('VALIDATION_ERROR: a bad body.'),
             '404': errorResponse('TASK_NOT_FOUND.'),
             '409': errorResponse('PERMISSION_REQUEST_NOT_PENDING: unknown, already answered, timed out, or its task has ended.'),
+            '503': errorResponse('INSTANCE_UNREACHABLE: with several instances, the one running the task did not take the answer within 5 s; retry.'),
           },
         }),
       },

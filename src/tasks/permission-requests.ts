@@ -3,7 +3,15 @@ import type { ApprovalDecision, ToolApproval, ToolCallForApproval } from '../age
 import { ApiError } from '../errors.js';
 import type { EventDraft, PermissionDecisionData } from '../events/event-types.js';
 import type { Logger } from '../observability/logger.js';
+import type { RelayedPermissionAnswer } from './queue/task-queue.js';
 import type { Task } from './task-types.js';
+
+export function notPending(requestId: string): ApiError {
+  return new ApiError(
+    'PERMISSION_REQUEST_NOT_PENDING',
+    `Permission request ${requestId} is not pending: unknown, or already answered, timed out or ended with its task`,
+  );
+}
 
 /** options.approval_timeout when the task does not set it, in seconds. */
 export const DEFAULT_APPROVAL_TIMEOUT_SECONDS = 600;
@@ -19,11 +27,8 @@ export interface PendingPermission {
   expires_at: string;
 }
 
-export interface PermissionAnswer {
-  decision: 'allow' | 'deny';
-  message?: string | undefined;
-  updated_input?: Record<string, unknown> | undefined;
-}
+/** The client's answer (POST /api/v1/tasks/{id}/permissions/{request_id}). */
+export type PermissionAnswer = RelayedPermissionAnswer;
 
 interface Waiting {
   view: PendingPermission;
@@ -66,12 +71,7 @@ export class PermissionRequests {
   /** The client's answer; 409 when the request is unknown here or already settled. */
   answer(taskId: string, requestId: string, answer: PermissionAnswer): PendingPermission {
     const waiting = this.byTask.get(taskId)?.get(requestId);
-    if (!waiting) {
-      throw new ApiError(
-        'PERMISSION_REQUEST_NOT_PENDING',
-        `Permission request ${requestId} is not pending: unknown, or already answered, timed out or ended with its task`,
-      );
-    }
+    if (!waiting) throw notPending(requestId);
     const message = answer.message ?? null;
     if (answer.decision === 'allow') waiting.settle({ allow: true, updatedInput: answer.updated_input ?? null }, 'client', message);
     else waiting.settle({ allow: false, message: `The client denied this ${waiting.view.tool_name} call${message ? `: ${message}` : '.'}` }, 'client', message);

@@ -1,6 +1,6 @@
 import type { Logger } from '../observability/logger.js';
 import type { FenceRegistry } from './queue/fence-registry.js';
-import type { ClaimedTask, ControlMessage, QueueItem, Reservation, StopRequest, TaskQueue } from './queue/task-queue.js';
+import type { ClaimedTask, ControlMessage, QueueItem, RelayedPermissionAnswer, Reservation, StopRequest, TaskQueue } from './queue/task-queue.js';
 
 export type { QueueItem } from './queue/task-queue.js';
 
@@ -31,6 +31,7 @@ export class Scheduler {
   private readonly running = new Map<string, ClaimedTask>();
   private readonly stopListeners: ((taskId: string, reason: StopRequest) => void)[] = [];
   private readonly sessionClosedListeners: ((sessionId: string) => void)[] = [];
+  private readonly permissionAnswerListeners: ((taskId: string, requestId: string, answer: RelayedPermissionAnswer) => void)[] = [];
   private paused = false;
   private pumping: Promise<void> | null = null;
   private pumpAgain = false;
@@ -94,6 +95,20 @@ export class Scheduler {
   /** Tells every instance to let go of a deleted session's live process. */
   async announceSessionClosed(sessionId: string): Promise<void> {
     await this.queue.broadcast({ type: 'session-closed', sessionId });
+  }
+
+  /** Whether several instances share the queue: a running task may then be held elsewhere. */
+  get shared(): boolean {
+    return this.queue.shared;
+  }
+
+  /** Passes a client's answer to whichever instance holds the task's waiting tool call. */
+  async relayPermissionAnswer(taskId: string, requestId: string, answer: RelayedPermissionAnswer): Promise<void> {
+    await this.queue.broadcast({ type: 'permission-answer', taskId, requestId, answer });
+  }
+
+  onPermissionAnswer(listener: (taskId: string, requestId: string, answer: RelayedPermissionAnswer) => void): void {
+    this.permissionAnswerListeners.push(listener);
   }
 
   onStopRequest(listener: (taskId: string, reason: StopRequest) => void): void {
@@ -213,5 +228,8 @@ export class Scheduler {
     if (message.type === 'wake') void this.pump();
     else if (message.type === 'stop' && this.running.has(message.taskId)) this.stopListeners.forEach((l) => l(message.taskId, message.reason));
     else if (message.type === 'session-closed') this.sessionClosedListeners.forEach((l) => l(message.sessionId));
+    else if (message.type === 'permission-answer' && this.running.has(message.taskId)) {
+      this.permissionAnswerListeners.forEach((l) => l(message.taskId, message.requestId, message.answer));
+    }
   }
 }

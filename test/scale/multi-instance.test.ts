@@ -162,6 +162,32 @@ describe('many instances, one service (real daemons on one Redis)', () => {
     }
   });
 
+  it('approvals through any instance: B lists the call A holds and relays the answer; a second answer is 409', async () => {
+    const [a] = await instances(1);
+    const steps = [{ tool: { name: 'Bash', input: { command: 'echo ran-after-approval' } } }, { text: 'finished after the Bash call' }];
+    const submitted = await submit(a!, {
+      task_id: 'ask',
+      prompt: `[[script:${JSON.stringify({ steps })}]]`,
+      options: { allowed_tools: ['Read', 'Bash'], require_approval: ['Bash'] },
+    });
+    expect(submitted.status).toBe(201);
+    const [b] = await instances(1);
+    type Pending = { request_id: string; tool_name: string; input: { command?: string } };
+    const [pending] = await waitFor(async () => {
+      const task = await request<{ pending_permissions: Pending[] }>(b!.baseUrl, 'GET', '/api/v1/tasks/ask');
+      return task.body.pending_permissions.length > 0 ? task.body.pending_permissions : undefined;
+    });
+    expect(pending).toMatchObject({ tool_name: 'Bash', input: { command: 'echo ran-after-approval' } });
+    const answered = await request(b!.baseUrl, 'POST', `/api/v1/tasks/ask/permissions/${pending!.request_id}`, { decision: 'allow' });
+    expect(answered.status).toBe(200);
+    expect((await request(b!.baseUrl, 'POST', `/api/v1/tasks/ask/permissions/${pending!.request_id}`, { decision: 'deny' })).status).toBe(409);
+    const done = await waitForStatus(b!.baseUrl, 'ask', TERMINAL);
+    expect(done).toMatchObject({ status: 'completed', instance_id: 'inst0', pending_permissions: [] });
+    const { events } = await collectEvents(`${b!.wsBase}/ws/tasks/ask`);
+    expect(events.find((e) => e.type === 'permission_decision')?.data).toMatchObject({ decision: 'allow', decided_by: 'client' });
+    expect(JSON.stringify(events.filter((e) => e.type === 'tool_result'))).toContain('ran-after-approval');
+  });
+
   it('kill -9 of an instance mid-task: interrupted (INSTANCE_LOST) within about a lease, queued work runs elsewhere', async () => {
     const [a] = await instances(1, { SESSION_MAX_CONCURRENT: '1' });
     await submit(a!, { task_id: 'victim', prompt: '[[script:slow]]' });

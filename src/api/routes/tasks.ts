@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import type { PermissionRequests } from '../../tasks/permission-requests.js';
+import type { PermissionsAnywhere } from '../../tasks/permissions-anywhere.js';
+import type { Task } from '../../tasks/task-types.js';
 import type { TaskService } from '../../tasks/task-service.js';
 import { submitTaskResponseSchema, taskListSchema, taskSchema } from '../response-schemas.js';
 import { listTasksQuerySchema, submitTaskSchema } from '../schemas.js';
@@ -12,8 +13,8 @@ interface TaskParams {
 }
 
 /** `permissions` shows the tool calls a task waits on (pending_permissions); absent, none show. */
-export function registerTaskRoutes(app: FastifyInstance, tasks: TaskService, permissions?: PermissionRequests): void {
-  const pendingOf = (taskId: string) => permissions?.pending(taskId) ?? [];
+export function registerTaskRoutes(app: FastifyInstance, tasks: TaskService, permissions?: Pick<PermissionsAnywhere, 'pending'>): void {
+  const pendingOf = async (task: Task) => (permissions ? await permissions.pending(task) : []);
   // Serialized by fast-json-stringify from the documented schemas (errors keep the default serializer).
   const submitted = responseJsonSchema(submitTaskResponseSchema);
   const task = { response: { 200: responseJsonSchema(taskSchema) } };
@@ -27,12 +28,13 @@ export function registerTaskRoutes(app: FastifyInstance, tasks: TaskService, per
   app.get('/api/v1/tasks', { schema: { response: { 200: responseJsonSchema(taskListSchema) } } }, async (request) => {
     const query = validate(listTasksQuerySchema, request.query, 'query');
     const page = await tasks.list(request.tenant, query);
-    return { tasks: page.items.map((t) => taskView(request, t, pendingOf(t.task_id))), next_cursor: page.next_cursor };
+    const pending = await Promise.all(page.items.map(pendingOf));
+    return { tasks: page.items.map((t, i) => taskView(request, t, pending[i]!)), next_cursor: page.next_cursor };
   });
 
   app.get<{ Params: TaskParams }>('/api/v1/tasks/:task_id', { schema: task }, async (request) => {
     const found = await tasks.get(request.tenant, request.params.task_id);
-    return taskView(request, found, pendingOf(found.task_id));
+    return taskView(request, found, await pendingOf(found));
   });
 
   app.post<{ Params: TaskParams }>('/api/v1/tasks/:task_id/interrupt', { schema: task }, async (request) =>

@@ -45,7 +45,18 @@ export interface LeaseStatus {
 }
 
 /** Messages every instance receives: new work may be claimable, or something must stop. */
-export type ControlMessage = { type: 'wake' } | { type: 'stop'; taskId: string; reason: StopRequest } | { type: 'session-closed'; sessionId: string };
+export type ControlMessage =
+  | { type: 'wake' }
+  | { type: 'stop'; taskId: string; reason: StopRequest }
+  | { type: 'session-closed'; sessionId: string }
+  | { type: 'permission-answer'; taskId: string; requestId: string; answer: RelayedPermissionAnswer };
+
+/** A client's answer to a permission request, relayed to the instance whose task waits on it. */
+export interface RelayedPermissionAnswer {
+  decision: 'allow' | 'deny';
+  message?: string | undefined;
+  updated_input?: Record<string, unknown> | undefined;
+}
 
 export interface QueueLimits {
   /** SESSION_MAX_CONCURRENT of this instance. */
