@@ -83,7 +83,7 @@ describe('ccs for scripts', () => {
     expect(stdout).toMatch(/⎿ 1\n\s+2\n\s+3\n\s+4\n\s+… \(\+46 more lines\)/);
     expect(stdout).toContain('Counted to fifty.');
     expect(stdout).toMatch(/· turn 1 · [\d,]+ tokens/);
-    expect(stdout).toMatch(/✔ completed in [\d.]+s · \d+ turns? · [\d,]+ tokens · \$\d+\.\d{4}/);
+    expect(stdout).toMatch(/✔ completed in (?:\d+ms|[\d.]+s|\d+m\d{2}s) · \d+ turns? · [\d,]+ tokens · \$\d+\.\d{4}/);
   });
 
   it('exit code 1 for a failed task, 4 for a timed-out one', async () => {

@@ -36,7 +36,7 @@ describe('ccs in a terminal', () => {
     expect(pane.exitCode()).toBe(0);
     expect(screen).toContain('→ Bash(echo after-pause)');
     expect(screen).toContain('all done');
-    expect(screen).toMatch(/✔ completed in [\d.]+s · 3 turns · [\d,]+ tokens/);
+    expect(screen).toMatch(/✔ completed in (?:\d+ms|[\d.]+s|\d+m\d{2}s) · 3 turns · [\d,]+ tokens/);
     // The spinner is gone once the task has ended.
     expect(screen).not.toContain('working…');
     // Colours on a terminal: the tool name and the outcome carry SGR sequences.
