@@ -52,6 +52,9 @@ async function waitUntilTerminal(store: Store, taskId: string, timeoutMs: number
   }
 }
 
+/** How long a submission that lost a race for its task's session waits for the winner's task. */
+const RACED_SUBMIT_WAIT_MS = 2_000;
+
 export class TaskService {
   constructor(private readonly deps: TaskServiceDeps) {}
 
@@ -82,7 +85,16 @@ export class TaskService {
     let enqueued = false;
     try {
       const taskId = requestedId ?? internalId(tenant.id, this.deps.newTaskId());
-      const placement = await sessions.place(tenant, taskId, body.session, body.workspace);
+      let placement;
+      try {
+        placement = await sessions.place(tenant, taskId, body.session, body.workspace);
+      } catch (error) {
+        // An identical submission may have created this task's session a moment ago and be about to store the task.
+        const raced =
+          requestedId !== undefined && error instanceof ApiError && error.code === 'SESSION_ALREADY_EXISTS' ? await this.taskStoredSoon(requestedId) : null;
+        if (raced) return this.idempotentReplay(raced, requestHash);
+        throw error;
+      }
       const task: Task = {
         task_id: taskId,
         tenant_id: tenant.id,
@@ -213,6 +225,19 @@ export class TaskService {
     await this.deps.scheduler.announceSessionClosed(sessionId).catch(() => undefined);
     this.deps.logger.info('Session deleted', { session_id: sessionId, interrupted_tasks: interrupted });
     return { session_id: clientSessionId, interrupted_tasks: interrupted };
+  }
+
+  /**
+   * The task a concurrent submission with the same task_id is storing: it creates the session
+   * first, then the task, a few storage round trips apart. Null if none appears in time.
+   */
+  private async taskStoredSoon(taskId: string): Promise<Task | null> {
+    const deadline = Date.now() + RACED_SUBMIT_WAIT_MS;
+    for (;;) {
+      const task = await this.deps.store.getTask(taskId);
+      if (task || Date.now() > deadline) return task;
+      await new Promise((r) => setTimeout(r, 20));
+    }
   }
 
   private idempotentReplay(existing: Task, requestHash: string): SubmitResult {
