@@ -226,6 +226,34 @@ describe('web dashboard (/ui) in headless Chromium, auth on, two tenants', () =>
     expect(await page.locator('tr[data-session-id]').count()).toBe(0);
   });
 
+  // After the listing tests above: this adds a task to the tenant's list.
+  it('shows a tool call that waits for approval, and Allow lets it run', async () => {
+    const page = await newPage();
+    await signIn(page, ALPHA_KEY);
+    const steps = [
+      { tool: { name: 'Bash', input: { command: 'echo approved-in-the-browser', description: 'needs approval' } } },
+      { text: 'done after approval' },
+    ];
+    const submitted = await request(
+      server.baseUrl,
+      'POST',
+      '/api/v1/tasks',
+      { task_id: 'ui-approve', prompt: `[[script:${JSON.stringify({ steps })}]]`, options: { allowed_tools: ['Read', 'Bash'], require_approval: ['Bash'] } },
+      { 'x-api-key': ALPHA_KEY },
+    );
+    expect(submitted.status).toBe(201);
+    await page.goto(`${server.baseUrl}/ui#/tasks/ui-approve`);
+    await page.waitForSelector('[data-testid=approval] [data-testid=approve]');
+    expect(await page.textContent('[data-testid=approval]')).toContain('Approval needed: Bash');
+    await screenshot(page, 'task-approval');
+    await page.click('[data-testid=approve]');
+    await expect.poll(() => page.textContent('[data-testid=approval-verdict]'), POLL).toBe('Allowed');
+    await page.waitForSelector('[data-testid=events] [data-type=complete].status-completed');
+    expect(await page.textContent('[data-testid=events]')).toContain('approved-in-the-browser');
+    const stored = await request<{ status: string }>(server.baseUrl, 'GET', '/api/v1/tasks/ui-approve', undefined, { 'x-api-key': ALPHA_KEY });
+    expect(stored.body.status).toBe('completed');
+  });
+
   it('raised no script error and no console error on any page above', () => {
     expect(pageErrors).toEqual([]);
   });

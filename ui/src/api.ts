@@ -57,6 +57,8 @@ export const api = {
   getTask: (taskId: string) => call<Task>('GET', `/api/v1/tasks/${id(taskId)}`),
   submitTask: (body: SubmitBody) => call<SubmitResponse>('POST', '/api/v1/tasks', body),
   interrupt: (taskId: string) => call<Task>('POST', `/api/v1/tasks/${id(taskId)}/interrupt`),
+  answerPermission: (taskId: string, requestId: string, decision: 'allow' | 'deny') =>
+    call<{ decision: string }>('POST', `/api/v1/tasks/${id(taskId)}/permissions/${id(requestId)}`, { decision }),
   listSessions: (status?: string) => call<{ sessions: Session[]; total: number }>('GET', `/api/v1/sessions${q({ status })}`),
   getSession: (sessionId: string) => call<Session>('GET', `/api/v1/sessions/${id(sessionId)}`),
   deleteSession: (sessionId: string) => call<{ interrupted_tasks: string[] }>('DELETE', `/api/v1/sessions/${id(sessionId)}`),

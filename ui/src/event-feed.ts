@@ -12,6 +12,10 @@ const RESULT_PREVIEW_CHARS = 20_000;
 export class EventFeed {
   readonly element = h('ol', { class: 'feed', 'data-testid': 'events' });
   private readonly toolCalls = new Map<string, HTMLElement>();
+  private readonly approvals = new Map<string, HTMLElement>();
+
+  /** `answer` sends the reader's Allow or Deny for a tool call waiting on approval. */
+  constructor(private readonly answer: (requestId: string, decision: 'allow' | 'deny') => Promise<void> = async () => undefined) {}
 
   add(event: TaskEvent): void {
     const item = this.render(event);
@@ -22,6 +26,32 @@ export class EventFeed {
     // Follow the stream while the reader is at the bottom; leave them be if they scrolled up.
     const nearBottom = window.innerHeight + window.scrollY >= document.body.scrollHeight - 160;
     if (nearBottom) item.scrollIntoView({ block: 'nearest' });
+  }
+
+  /** A tool call that waits for the reader: what it would run, and Allow / Deny until it is settled. */
+  private approvalCard(data: Extract<TaskEvent, { type: 'permission_request' }>['data'], time: HTMLElement): HTMLElement {
+    const allow = h('button', { 'data-testid': 'approve' }, 'Allow');
+    const deny = h('button', { class: 'danger', 'data-testid': 'deny' }, 'Deny');
+    const actions = h('div', { class: 'approval-actions' }, allow, deny);
+    const card = h(
+      'li',
+      { class: 'event approval waiting', 'data-testid': 'approval' },
+      h('div', { class: 'event-meta' }, `Approval needed: ${data.tool_name}`, time),
+      h('div', { class: 'text' }, summariseToolInput(data.tool_name, data.input)),
+      h('div', { class: 'muted small' }, `Denied automatically at ${new Date(data.expires_at).toLocaleTimeString('en-GB')} if nobody answers.`),
+      actions,
+    );
+    const send = (decision: 'allow' | 'deny') => {
+      allow.disabled = deny.disabled = true;
+      this.answer(data.request_id, decision).catch((error: unknown) => {
+        allow.disabled = deny.disabled = false;
+        actions.append(h('span', { class: 'muted small' }, ` ${error instanceof Error ? error.message : String(error)}`));
+      });
+    };
+    allow.addEventListener('click', () => send('allow'));
+    deny.addEventListener('click', () => send('deny'));
+    this.approvals.set(data.request_id, card);
+    return card;
   }
 
   private render(event: TaskEvent): HTMLElement | null {
@@ -100,6 +130,19 @@ export class EventFeed {
             `${d.num_turns} turns · ${formatTokens(d.usage)} tokens · ${formatCost(d.cost_usd)} · ${formatDuration(d.duration_ms)}`,
           ),
         );
+      }
+      case 'permission_request':
+        return this.approvalCard(event.data, time);
+      case 'permission_decision': {
+        const card = this.approvals.get(event.data.request_id);
+        const d = event.data;
+        const verdict = `${d.decision === 'allow' ? 'Allowed' : 'Denied'}${d.decided_by === 'client' ? '' : d.decided_by === 'timeout' ? ' (nobody answered in time)' : ' (the task ended)'}`;
+        if (card === undefined) return h('li', { class: 'event approval' }, h('div', { class: 'event-meta' }, verdict, time));
+        card
+          .querySelector('.approval-actions')
+          ?.replaceChildren(h('span', { class: `tool-state ${d.decision === 'allow' ? 'ok' : 'failed'}`, 'data-testid': 'approval-verdict' }, verdict));
+        card.classList.remove('waiting');
+        return null;
       }
       default:
         return null;

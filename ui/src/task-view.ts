@@ -12,7 +12,7 @@ const TICK_MS = 1000;
 
 /** One task: its record (kept fresh), its event stream as it happens, and an Interrupt button. */
 export function renderTaskDetail(ctx: ViewContext, taskId: string): Cleanup {
-  const feed = new EventFeed();
+  const feed = new EventFeed(async (requestId, decision) => void (await api.answerPermission(taskId, requestId, decision)));
   const summary = h('div', { class: 'summary' });
   const streamState = h('span', { class: 'live', 'data-testid': 'stream-state' }, 'connecting…');
   const notices = h('div', {});

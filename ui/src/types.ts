@@ -88,6 +88,14 @@ export type TaskEvent =
         duration_ms: number | null;
         error?: TaskError | null;
       }
+    >
+  | Envelope<
+      'permission_request',
+      { request_id: string; tool_name: string; tool_use_id: string | null; input: unknown; reason: string | null; expires_at: string }
+    >
+  | Envelope<
+      'permission_decision',
+      { request_id: string; decision: 'allow' | 'deny'; decided_by: 'client' | 'timeout' | 'task_ended'; message: string | null }
     >;
 
 export interface Me {
