@@ -2,7 +2,7 @@ import type { Logger } from '../observability/logger.js';
 import type { AgentRunRequest } from './agent-types.js';
 import { LiveProcess } from './live-process.js';
 import { PromptChannel } from './prompt-channel.js';
-import { query, type SdkOptions } from './sdk.js';
+import { getSessionInfo, query, type SdkOptions } from './sdk.js';
 import { hostOptions, type AgentHostConfig, type SpawnSpec } from './spawn-options.js';
 import { StderrTail } from './stderr-tail.js';
 import { taskPermissionSettings, ToolGate } from './tool-gate.js';
@@ -61,6 +61,22 @@ export class ProcessLauncher {
     });
   }
 
+  /**
+   * Whether the session's conversation can be resumed. A process killed during its session's
+   * first turn may die before the CLI stored any of it; resuming it would fail ("No conversation
+   * found"), so the session starts a new conversation instead. A store that cannot be read says
+   * yes: the resume then reports the store's own error.
+   */
+  private async conversationStored(sdkSessionId: string, cwd: string): Promise<boolean> {
+    try {
+      if (await getSessionInfo(sdkSessionId, { dir: cwd, sessionStore: this.host.transcripts })) return true;
+    } catch {
+      return true;
+    }
+    this.logger.warn('No stored conversation to resume; the session starts a new one', { sdk_session_id: sdkSessionId });
+    return false;
+  }
+
   /** A fresh process for the task, resuming its session's conversation if it has one. */
   async coldStart(request: AgentRunRequest, spec: SpawnSpec, key: string): Promise<LiveProcess> {
     const abortController = new AbortController();
@@ -84,7 +100,8 @@ export class ProcessLauncher {
     };
     if (request.model !== undefined) options.model = request.model;
     if (spec.outputSchema) options.outputFormat = { type: 'json_schema', schema: spec.outputSchema };
-    if (request.resumeSdkSessionId !== null) options.resume = request.resumeSdkSessionId;
+    if (request.resumeSdkSessionId !== null && (await this.conversationStored(request.resumeSdkSessionId, request.cwd)))
+      options.resume = request.resumeSdkSessionId;
     const q = query({ prompt: channel, options });
     return new LiveProcess({
       query: q,
