@@ -43,14 +43,8 @@ export class PermissionsAnywhere {
     await this.deps.relay(task.task_id, requestId, answer);
     const decision = await this.decisionOf(task.task_id, requestId, events.at(-1)?.seq ?? 0);
     if (decision === null) {
-      throw new ApiError(
-        'INSTANCE_UNREACHABLE',
-        `The instance running task ${task.task_id} did not take the answer to ${requestId} in time; retry`,
-        undefined,
-        {
-          'retry-after': '1',
-        },
-      );
+      const message = `The instance running task ${task.task_id} did not take the answer to ${requestId} in time; retry`;
+      throw new ApiError('INSTANCE_UNREACHABLE', message, undefined, { 'Retry-After': '1' });
     }
     // Settled by its timeout, the task's end or another client's answer first: not ours.
     if (decision.decided_by !== 'client' || decision.decision !== answer.decision) throw notPending(requestId);

@@ -42,13 +42,16 @@ export interface TaskServiceDeps {
   storage?: StorageHealth;
 }
 
-/** Polls the store: the task's holder may be another instance, whose appends do not wake us. */
-async function waitUntilTerminal(store: Store, taskId: string, timeoutMs: number): Promise<void> {
+/**
+ * Reads the task every `intervalMs` until `done` holds or `timeoutMs` passes, and returns the last
+ * reading. Polled, because what we wait for may be another instance's doing, which does not wake us.
+ */
+async function pollTask(store: Store, taskId: string, done: (task: Task | null) => boolean, timeoutMs: number, intervalMs: number): Promise<Task | null> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const task = await store.getTask(taskId);
-    if (!task || isTerminal(task.status) || Date.now() > deadline) return;
-    await new Promise((r) => setTimeout(r, 100));
+    if (done(task) || Date.now() > deadline) return task;
+    await new Promise((r) => setTimeout(r, intervalMs));
   }
 }
 
@@ -199,7 +202,7 @@ export class TaskService {
     } else if (await this.deps.scheduler.requestStop(taskId, reason)) {
       // Running on another instance: its holder stops it (or, if that instance is gone, a
       // reaper ends it within a lease period). Wait for the terminal state either way.
-      await waitUntilTerminal(this.deps.store, taskId, this.deps.stopWaitMs);
+      await pollTask(this.deps.store, taskId, (t) => !t || isTerminal(t.status), this.deps.stopWaitMs, 100);
     }
     return (await this.deps.store.getTask(taskId)) ?? task;
   }
@@ -231,13 +234,8 @@ export class TaskService {
    * The task a concurrent submission with the same task_id is storing: it creates the session
    * first, then the task, a few storage round trips apart. Null if none appears in time.
    */
-  private async taskStoredSoon(taskId: string): Promise<Task | null> {
-    const deadline = Date.now() + RACED_SUBMIT_WAIT_MS;
-    for (;;) {
-      const task = await this.deps.store.getTask(taskId);
-      if (task || Date.now() > deadline) return task;
-      await new Promise((r) => setTimeout(r, 20));
-    }
+  private taskStoredSoon(taskId: string): Promise<Task | null> {
+    return pollTask(this.deps.store, taskId, (t) => t !== null, RACED_SUBMIT_WAIT_MS, 20);
   }
 
   private idempotentReplay(existing: Task, requestHash: string): SubmitResult {
