@@ -1,7 +1,7 @@
 import { IsolationUnavailableError } from './agent/isolation/isolation-mode.js';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
-import { createLogger, limitLogFlushAtExit } from './observability/logger.js';
+import { createLogger, limitLogFlushAtExit, type Logger } from './observability/logger.js';
 import { serverRedactor } from './observability/redact.js';
 import { startMetricsServer } from './observability/metrics-server.js';
 import { createServerContext } from './server-context.js';
@@ -16,7 +16,23 @@ function exit(code: number): never {
   process.exit(code);
 }
 
+/** Set once the server is up; a signal before that ends a start-up that may be waiting (for Redis, say). */
+let stopServer: ((signal: string) => Promise<void>) | null = null;
+let startupLogger: Logger | null = null;
+
+function onSignal(signal: NodeJS.Signals): void {
+  if (stopServer) {
+    void stopServer(signal);
+    return;
+  }
+  // Nothing is being served yet and nothing acknowledged can be lost; exiting is the graceful stop.
+  startupLogger?.info('Signal received during start-up; stopping', { signal });
+  exit(0);
+}
+
 async function main(): Promise<void> {
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
   let config;
   try {
     config = loadConfig();
@@ -34,6 +50,7 @@ async function main(): Promise<void> {
     redact: serverRedactor([config.claude.apiKey, config.api.apiKey, ...redisSecrets(config)], process.env),
   });
   const serverLogger = logger.child('server');
+  startupLogger = serverLogger;
   let ctx;
   try {
     ctx = await createServerContext(config, logger);
@@ -47,9 +64,25 @@ async function main(): Promise<void> {
     throw error;
   }
   const app = await buildApp(ctx);
+  let metricsServer: Awaited<ReturnType<typeof startMetricsServer>> | undefined = undefined;
+  let stopping = false;
+  stopServer = async (signal: string): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    serverLogger.info('Signal received', { signal });
+    try {
+      await shutdownGracefully(ctx, app, serverLogger, config.shutdownGraceSeconds * 1000);
+      await metricsServer?.close();
+      serverLogger.info('Server stopped');
+      exit(0);
+    } catch (error) {
+      serverLogger.error('Shutdown failed', { error });
+      exit(1);
+    }
+  };
   await app.listen({ host: config.server.host, port: config.server.port });
   // Its own port, so that Prometheus can be let in where API clients are not (and vice versa).
-  const metricsServer = await startMetricsServer({
+  metricsServer = await startMetricsServer({
     metrics: ctx.metrics,
     host: config.server.host,
     port: config.metricsPort,
@@ -66,24 +99,6 @@ async function main(): Promise<void> {
     max_concurrent: config.sessions.maxConcurrent,
   });
   process.stderr.write(listenBanner(app.server.address(), VERSION));
-
-  let stopping = false;
-  const shutdown = async (signal: string): Promise<void> => {
-    if (stopping) return;
-    stopping = true;
-    serverLogger.info('Signal received', { signal });
-    try {
-      await shutdownGracefully(ctx, app, serverLogger, config.shutdownGraceSeconds * 1000);
-      await metricsServer.close();
-      serverLogger.info('Server stopped');
-      exit(0);
-    } catch (error) {
-      serverLogger.error('Shutdown failed', { error });
-      exit(1);
-    }
-  };
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
-  process.on('SIGINT', () => void shutdown('SIGINT'));
 }
 
 main().catch((error: unknown) => {

@@ -2,6 +2,7 @@ import type { ProcessCredential } from '../model-proxy/credential-broker.js';
 import type { PermissionMode } from '../tasks/task-types.js';
 import type { AgentOutput, AgentRun, AgentRunRequest } from './agent-types.js';
 import { EventMapper } from './event-mapper.js';
+import { awaitExitOrKill } from './process-exit.js';
 import type { PromptChannel } from './prompt-channel.js';
 import type { SDKMessage, SdkQuery } from './sdk.js';
 import { STRUCTURED_OUTPUT_TOOL } from './spawn-options.js';
@@ -12,8 +13,6 @@ import { TurnSpend } from './turn-spend.js';
 
 /** How long a closing process may take to exit by itself before it is killed. */
 const CLOSE_GRACE_MS = 3000;
-/** How long a killed process may take to be reaped before we stop waiting for it. */
-const KILL_REAP_MS = 5000;
 
 export interface LiveProcessParts {
   query: SdkQuery;
@@ -175,21 +174,15 @@ export class LiveProcess {
     this.parts.credential.revoke();
     this.parts.toolGate.shut('the agent process is closing');
     this.parts.channel.close();
-    const kill = setTimeout(() => this.parts.abortController.abort(), CLOSE_GRACE_MS);
-    kill.unref();
-    this.closing = (async () => {
-      // Drain what is left so the SDK's final error (if any) is not an unhandled rejection.
-      const drained = (async () => {
-        try {
-          while (!(await this.iterator.next()).done);
-        } catch {
-          // the process is going away; its last word does not matter
-        }
-      })();
-      await Promise.race([Promise.all([drained, this.parts.exited]), delay(CLOSE_GRACE_MS + KILL_REAP_MS)]);
-      clearTimeout(kill);
-      if (!this.exitedFlag) this.parts.abortController.abort();
+    // Drain what is left so the SDK's final error (if any) is not an unhandled rejection.
+    const drained = (async () => {
+      try {
+        while (!(await this.iterator.next()).done);
+      } catch {
+        // the process is going away; its last word does not matter
+      }
     })();
+    this.closing = awaitExitOrKill(Promise.all([drained, this.parts.exited]), [this.parts.abortController], CLOSE_GRACE_MS);
     return this.closing;
   }
 
@@ -206,8 +199,4 @@ export class LiveProcess {
     this.model = request.model;
     this.toolsKey = toolsKey;
   }
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }

@@ -178,7 +178,9 @@ export class AgentProcessManager implements AgentRunner {
   async shutdown(): Promise<void> {
     const live = [...this.live.values()];
     this.live.clear();
-    await Promise.all([this.pool.close(), ...live.map((proc) => proc.close()), this.slots.drain()]);
+    await Promise.all([this.pool.close(), ...live.map((proc) => proc.close())]);
+    // Closing may have let go of more processes (a spare that failed mid-start); those exit too.
+    await this.slots.drain();
   }
 
   private async acquire(request: AgentRunRequest): Promise<Acquired> {

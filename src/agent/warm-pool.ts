@@ -1,6 +1,7 @@
 import type { Logger } from '../observability/logger.js';
 import type { ProcessCredential } from '../model-proxy/credential-broker.js';
 import type { PermissionMode } from '../tasks/task-types.js';
+import { awaitExitOrKill } from './process-exit.js';
 import { prewarm, type SdkSpareProcess } from './sdk.js';
 import { hostOptions, spawnKey, type AgentHostConfig, type SpawnSpec } from './spawn-options.js';
 import { StderrTail } from './stderr-tail.js';
@@ -118,13 +119,21 @@ export class WarmPool {
     while (first !== undefined && this.count < this.size && this.hooks.hasRoom()) this.startFor(first);
   }
 
-  /** Closes every spare; resolves once they have exited (or after `timeoutMs`). */
+  /**
+   * Closes every spare, including those still starting, and resolves once their processes are gone:
+   * one that outlives `timeoutMs` is killed. Until a process has exited its private home is still
+   * in DATA_DIR and it may still be writing there, so a server must not exit before.
+   */
   async close(timeoutMs = 5000): Promise<void> {
     this.closed = true;
     await Promise.all(this.startups);
     const spares = this.spares.splice(0);
     for (const spare of spares) spare.spare.close();
-    await Promise.race([Promise.all(spares.map((s) => s.spare.exited)), new Promise((resolve) => setTimeout(resolve, timeoutMs).unref())]);
+    await awaitExitOrKill(
+      Promise.all(spares.map((s) => s.exited)),
+      spares.map((s) => s.abortController),
+      timeoutMs,
+    );
   }
 
   /** Keys to keep a spare for, most recently wanted first, at most `size` of them. */
@@ -177,7 +186,7 @@ export class WarmPool {
         { identity: spec.identity, home },
       );
       const spare = await prewarm({ options });
-      if (this.closed) return spare.close();
+      // One that finished starting after close() began is parked anyway: close() waits for startups, then closes every parked spare.
       const exited = Promise.race([gone, spare.exited]);
       const entry: Spare = { key, spare, abortController, stderr, pid: () => pid, toolGate, credential, permissionMode: this.permissionMode, exited };
       this.spares.push(entry);

@@ -1,3 +1,5 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startScriptedModel, type ScriptedModel } from '../../src/dev/scripted-model/index.js';
 import { collectEvents, request } from '../helpers/client.js';
@@ -96,6 +98,17 @@ describe('the daemon as a process (npm start)', () => {
     expect(daemon.stdout()).toContain('Server stopped');
   });
 
+  it('on SIGTERM right after start, waits for its spare agent process: none is left running, no agent home is left behind', async () => {
+    for (let round = 0; round < 3; round++) {
+      const quick = await startDaemon({ CLAUDE_API_KEY: API_KEY, CLAUDE_BASE_URL: model.url, STORAGE_TYPE: 'memory' });
+      // The spare is still starting when the signal comes (a CLI start takes about a second).
+      expect(await quick.stop('SIGTERM')).toBe(0);
+      const homes = path.join(quick.dir, 'data', 'agent-homes');
+      expect(existsSync(homes) ? readdirSync(homes) : []).toEqual([]);
+      expect(processesMentioning(quick.dir)).toEqual([]);
+    }
+  }, 60_000);
+
   it('still exits on SIGTERM when nobody reads its log output (a stalled pipe does not hold it forever)', async () => {
     const stalled = await startDaemon({ CLAUDE_API_KEY: API_KEY, CLAUDE_BASE_URL: model.url, SERVER_LOG_LEVEL: 'DEBUG', STORAGE_TYPE: 'memory' });
     try {
@@ -112,3 +125,17 @@ describe('the daemon as a process (npm start)', () => {
     }
   }, 60_000);
 });
+
+/** Live processes whose environment names `dir` (an agent's HOME and config dir lie under it). */
+function processesMentioning(dir: string): string[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/environ`, 'latin1').includes(dir);
+      } catch {
+        return false; // gone meanwhile, or a zombie
+      }
+    })
+    .map((pid) => `${pid}: ${readFileSync(`/proc/${pid}/cmdline`, 'latin1').replaceAll('\0', ' ')}`);
+}

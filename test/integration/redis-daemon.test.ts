@@ -40,4 +40,14 @@ describe('the daemon with STORAGE_TYPE=redis', () => {
     expect(await daemon.stop('SIGTERM')).toBe(0);
     expect(daemon.stderr()).not.toMatch(/Fatal|Unhandled/);
   });
+
+  it('stops with exit code 0 on SIGTERM while still waiting for Redis', async () => {
+    daemon = await startDaemon(
+      { CLAUDE_API_KEY: 'test-key-0123456789', STORAGE_TYPE: 'redis', STORAGE_REDIS_PORT: String(await freePort()), WARM_POOL_SIZE: '0' },
+      { waitForListen: false },
+    );
+    await waitFor(async () => daemon!.stdout().includes('Waiting for Redis'), 20_000);
+    expect(await daemon.stop('SIGTERM')).toBe(0);
+    expect(daemon.stdout()).toContain('Signal received during start-up; stopping');
+  });
 });
