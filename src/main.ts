@@ -1,5 +1,6 @@
 import { IsolationUnavailableError } from './agent/isolation/isolation-mode.js';
 import { buildApp } from './app.js';
+import { DataDirInUseError } from './data-dir-lock.js';
 import { ConfigError, loadConfig } from './config.js';
 import { createLogger, limitLogFlushAtExit, type Logger } from './observability/logger.js';
 import { serverRedactor } from './observability/redact.js';
@@ -55,8 +56,8 @@ async function main(): Promise<void> {
   try {
     ctx = await createServerContext(config, logger);
   } catch (error) {
-    // One line that says what to install or grant, as for a configuration problem.
-    if (error instanceof IsolationUnavailableError) {
+    // One line that says what to install, grant or change, as for a configuration problem.
+    if (error instanceof IsolationUnavailableError || error instanceof DataDirInUseError) {
       process.stderr.write(`${error.message}\n`);
       serverLogger.error(error.message);
       exit(2);

@@ -8,6 +8,7 @@ import { AgentSandbox } from './agent/isolation/agent-sandbox.js';
 import { planIsolation, type IsolationMode } from './agent/isolation/isolation-mode.js';
 import { AgentProcessManager } from './agent/process-manager.js';
 import type { Config } from './config.js';
+import { DataDirLock } from './data-dir-lock.js';
 import { agentModelEnv } from './model-proxy/agent-model-env.js';
 import { CredentialBroker } from './model-proxy/credential-broker.js';
 import { DEFAULT_MODEL_API_URL, ModelProxy } from './model-proxy/model-proxy.js';
@@ -103,6 +104,7 @@ export interface ServerContext {
 
 export async function createServerContext(config: Config, logger: Logger, overrides: ContextOverrides = {}): Promise<ServerContext> {
   const now = overrides.now ?? (() => new Date());
+  const dataDirLock = DataDirLock.acquire(config.dataDir, config.instanceId, now);
   const storageHealth = new StorageHealth(logger.child('storage'), now);
   // The fence tokens of the tasks this instance holds; the Redis store passes them with every write (fenceFor).
   const fences = new FenceRegistry();
@@ -379,6 +381,7 @@ export async function createServerContext(config: Config, logger: Logger, overri
       await store.close();
       await ownTranscripts?.close();
       await redis?.close();
+      dataDirLock.release();
     },
   };
 }

@@ -93,6 +93,19 @@ describe('the daemon as a process (npm start)', () => {
     expect(daemon.stdout()).not.toContain(API_KEY);
   });
 
+  it('refuses to start on a DATA_DIR another running server owns, in one line, and leaves that server serving', async () => {
+    // Same working directory, so the same ./data; Redis storage would not change the answer.
+    const second = await startDaemon(
+      { CLAUDE_API_KEY: API_KEY, CLAUDE_BASE_URL: model.url, STORAGE_TYPE: 'memory' },
+      { dir: daemon.dir, waitForListen: false },
+    );
+    expect(await second.exited).toBe(2);
+    const lines = second.stderr().trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^DATA_DIR \S+\/data is in use by another running server \(instance \S+, pid \d+ on .*\): give each instance its own DATA_DIR$/);
+    expect((await request(daemon.baseUrl, 'GET', '/api/v1/tasks/env-probe')).status).toBe(200);
+  });
+
   it('stops on SIGTERM with exit code 0', async () => {
     expect(await daemon.stop('SIGTERM')).toBe(0);
     expect(daemon.stdout()).toContain('Server stopped');
