@@ -2,7 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import type { TaskEvent } from '../events/event-types.js';
 import type { Session } from '../sessions/session-types.js';
 import type { PendingPermission } from '../tasks/permission-requests.js';
-import type { Task } from '../tasks/task-types.js';
+import type { Task, TaskOptions } from '../tasks/task-types.js';
 import { externalId } from '../tenancy/tenant.js';
 import type { WebhookDelivery } from '../webhooks/webhook-types.js';
 
@@ -28,24 +28,52 @@ export function submitView(request: FastifyRequest, task: Task) {
   };
 }
 
-/** `pending` is the task's waiting permission requests (PermissionRequests.pending). */
-export function taskView(request: FastifyRequest, task: Task, pending: PendingPermission[] = []) {
-  const { request_hash: _hash, tenant_id: _tenant, ...rest } = task;
+/** What a client sees of a task: every field, the optional ones as null, none left out by accident. */
+type TaskView = Required<Omit<Task, 'request_hash' | 'tenant_id' | 'options'>> & {
+  options: Required<TaskOptions>;
+  pending_permissions: PendingPermission[];
+  websocket_url: string;
+};
+
+/**
+ * `pending` is the task's waiting permission requests (PermissionRequests.pending).
+ * One object literal naming every field, not a spread of the stored task plus extra fields: V8
+ * gives a literal one stable shape, while a spread followed by new keys built a fresh one per
+ * call and cost ~18 µs of the ~300 µs a GET of a task took (bench:rest profile).
+ */
+export function taskView(request: FastifyRequest, task: Task, pending: PendingPermission[] = []): TaskView {
   const { options } = task;
   return {
-    ...rest,
     task_id: externalId(task.task_id),
     session_id: externalId(task.session_id),
-    // Tasks stored before these options existed have none of them.
+    prompt: task.prompt,
+    workspace: task.workspace,
+    // Tasks stored before the later options existed have none of them.
     options: {
-      ...options,
+      allowed_tools: options.allowed_tools,
+      permission_mode: options.permission_mode,
+      max_turns: options.max_turns,
+      timeout: options.timeout,
+      model: options.model,
       require_approval: options.require_approval ?? null,
       approval_timeout: options.approval_timeout ?? null,
       max_budget_usd: options.max_budget_usd ?? null,
       output_schema: options.output_schema ?? null,
     },
-    structured_result: (task.structured_result ?? null) as unknown,
+    status: task.status,
+    created_at: task.created_at,
+    started_at: task.started_at,
+    completed_at: task.completed_at,
+    result: task.result,
+    usage: task.usage,
+    num_turns: task.num_turns,
+    cost_usd: task.cost_usd,
+    duration_ms: task.duration_ms,
+    error: task.error,
+    webhook: task.webhook,
+    changed_files: task.changed_files,
     instance_id: task.instance_id ?? null,
+    structured_result: task.structured_result ?? null,
     pending_permissions: pending,
     websocket_url: websocketUrl(request, task.task_id),
   };

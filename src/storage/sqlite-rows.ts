@@ -110,7 +110,7 @@ export function taskToRow(task: Task): TaskRow {
 }
 
 export function rowToTask(row: TaskRow): Task {
-  return {
+  const task: Task = {
     task_id: row.task_id,
     tenant_id: row.tenant_id,
     session_id: row.session_id,
@@ -130,11 +130,13 @@ export function rowToTask(row: TaskRow): Task {
     request_hash: row.request_hash,
     webhook: parseNullable<WebhookTarget>(row.webhook),
     changed_files: parseNullable<ChangedFile[]>(row.changed_files),
-    // Absent until the task starts, as the other stores keep it.
-    ...(row.instance_id === null ? {} : { instance_id: row.instance_id }),
-    // Optional on Task (tasks without an output_schema, stores that predate it): absent when none.
-    ...(row.structured_result === null ? {} : { structured_result: parse<unknown>(row.structured_result) }),
   };
+  // Assigned rather than spread in: conditional spreads gave the object a new shape on every read.
+  // Absent until the task starts, as the other stores keep it.
+  if (row.instance_id !== null) task.instance_id = row.instance_id;
+  // Optional on Task (tasks without an output_schema, stores that predate it): absent when none.
+  if (row.structured_result !== null) task.structured_result = parse<unknown>(row.structured_result);
+  return task;
 }
 
 export function sessionToRow(session: Session): SessionRow {
