@@ -21,7 +21,7 @@
  *   npm run -s bench            (builds first)
  *   node dist/bench/latency.js [--runs 12]
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -142,7 +142,12 @@ async function viaServer(server: BenchServer, session?: string, options?: TaskOp
 
 /** query() with the server's own options, minus the server: the baseline for its overhead. */
 async function directSamePath(model: ScriptedModel, dir: string): Promise<Sample> {
-  const cwd = mkdtempSync(path.join(dir, 'ws-'));
+  // Workspaces beside DATA_DIR, as the server has them: with DATA_DIR inside the workspace root,
+  // the agent's uid could not reach its own home there (EACCES), and the CLI spent 5 s retrying
+  // its config lock, which is what made this variant take ~6 s.
+  const workspaceRoot = path.join(dir, 'direct-same-workspaces');
+  mkdirSync(workspaceRoot, { recursive: true });
+  const cwd = mkdtempSync(path.join(workspaceRoot, 'ws-'));
   // The same isolation as the server's (AGENT_ISOLATION, default auto), so that it is not counted as server overhead.
   const isolation = planIsolation(loadConfig({ CLAUDE_API_KEY: 'bench-key', ...process.env }).isolation.setting, {
     isRoot: process.getuid?.() === 0,
@@ -150,7 +155,7 @@ async function directSamePath(model: ScriptedModel, dir: string): Promise<Sample
   });
   const sandbox = new AgentSandbox(isolation, {
     dataDir: path.join(dir, 'data'),
-    workspaceRoot: dir,
+    workspaceRoot,
     tenants: [{ id: 'default', workspaceDir: '' }],
     uidBase: 200_000,
   });

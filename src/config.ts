@@ -222,6 +222,19 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
   const instanceId = r.string('INSTANCE_ID', `${hostname()}-${process.pid}-${randomBytes(2).toString('hex')}`);
   if (!/^[A-Za-z0-9_.:-]{1,128}$/.test(instanceId)) r.problems.push(`INSTANCE_ID must be 1-128 letters, digits, '_', '.', ':' or '-' (got "${instanceId}")`);
   const dataDir = path.resolve(cwd, r.string('DATA_DIR', './data'));
+  const workspaceRoot = path.resolve(cwd, r.string('WORKSPACE_ROOT', './workspaces'));
+  const sqlitePath = path.resolve(cwd, r.string('STORAGE_SQLITE_PATH', path.join(dataDir, 'claude-code-server.db')));
+  // Agents may read and write everything under WORKSPACE_ROOT (the default tenant's sandbox is all of it).
+  for (const [name, file] of [
+    ['DATA_DIR', dataDir],
+    ['STORAGE_SQLITE_PATH', sqlitePath],
+  ] as const) {
+    if (isWithin(file, workspaceRoot)) {
+      r.problems.push(
+        `${name} (${file}) must not be inside WORKSPACE_ROOT (${workspaceRoot}): agents work there and could reach the server's database and transcripts`,
+      );
+    }
+  }
 
   const config: Config = {
     server: {
@@ -261,7 +274,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     },
     storage: {
       type: storageType,
-      sqlitePath: path.resolve(cwd, r.string('STORAGE_SQLITE_PATH', path.join(dataDir, 'claude-code-server.db'))),
+      sqlitePath,
       redisHost: r.string('STORAGE_REDIS_HOST', 'localhost'),
       redisPort: r.int('STORAGE_REDIS_PORT', 6379, 1, 65535),
       redisUrl,
@@ -274,7 +287,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       pollMs: r.int('QUEUE_POLL_MS', 1000, 50, 60_000),
     },
     instanceId,
-    workspaceRoot: path.resolve(cwd, r.string('WORKSPACE_ROOT', './workspaces')),
+    workspaceRoot,
     dataDir,
     metricsPort: r.int('METRICS_PORT', 9090, 0, 65535),
     shutdownGraceSeconds: r.int('SHUTDOWN_GRACE_SECONDS', 10, 0, 3600),
@@ -311,4 +324,10 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
   }
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return Object.freeze(config);
+}
+
+/** Whether `target` is `dir` or lies under it (both absolute and normalised). */
+function isWithin(target: string, dir: string): boolean {
+  const relative = path.relative(dir, target);
+  return relative === '' || (relative !== '..' && !relative.startsWith(`..${path.sep}`) && !path.isAbsolute(relative));
 }

@@ -53,6 +53,20 @@ describe('configuration', () => {
     expect(loadConfig({ ANTHROPIC_API_KEY: 'sk-fallback', CLAUDE_API_KEY: 'sk-main' }).claude.apiKey).toBe('sk-main');
   });
 
+  it('refuses a DATA_DIR or SQLite file inside WORKSPACE_ROOT, where agents could reach them', () => {
+    expect(problemsOf({ ...base, WORKSPACE_ROOT: '/srv', DATA_DIR: '/srv/data' })).toEqual([
+      "DATA_DIR (/srv/data) must not be inside WORKSPACE_ROOT (/srv): agents work there and could reach the server's database and transcripts",
+      "STORAGE_SQLITE_PATH (/srv/data/claude-code-server.db) must not be inside WORKSPACE_ROOT (/srv): agents work there and could reach the server's database and transcripts",
+    ]);
+    expect(problemsOf({ ...base, WORKSPACE_ROOT: '/srv/ws', DATA_DIR: '/srv/ws' })).toHaveLength(2);
+    expect(problemsOf({ ...base, WORKSPACE_ROOT: '/srv/ws', DATA_DIR: '/srv/data', STORAGE_SQLITE_PATH: '/srv/ws/x.db' })).toEqual([
+      expect.stringMatching(/^STORAGE_SQLITE_PATH/),
+    ]);
+    // Side by side, or a name that merely starts with the root's: fine.
+    expect(problemsOf({ ...base, WORKSPACE_ROOT: '/srv/ws', DATA_DIR: '/srv/ws-data' })).toEqual([]);
+    expect(problemsOf({ ...base, WORKSPACE_ROOT: '/srv/ws', DATA_DIR: '/srv/..data' })).toEqual([]);
+  });
+
   it('reports every problem at once', () => {
     const problems = problemsOf({
       SERVER_PORT: 'eighty',
