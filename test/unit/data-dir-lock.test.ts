@@ -32,6 +32,19 @@ describe('DataDirLock: one running server per DATA_DIR', () => {
     DataDirLock.acquire(dataDir, 'second-instance').release();
   });
 
+  it('still refuses when the note naming the owner is gone, just without naming it', () => {
+    const dataDir = tempDir();
+    const first = DataDirLock.acquire(dataDir, 'first-instance');
+    try {
+      rmSync(path.join(dataDir, 'server.lock.owner.json'));
+      expect(() => DataDirLock.acquire(dataDir, 'second-instance')).toThrow(
+        new DataDirInUseError(`DATA_DIR ${dataDir} is in use by another running server: give each instance its own DATA_DIR`),
+      );
+    } finally {
+      first.release();
+    }
+  });
+
   it('is free again once its owner is killed (kill -9 leaves no stale lock)', async () => {
     const dataDir = tempDir();
     // The compiled module (test/global-setup.ts builds dist/) in a process that holds the lock until killed.
