@@ -2,14 +2,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-
-/** Another running server owns this DATA_DIR. */
-export class DataDirInUseError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'DataDirInUseError';
-  }
-}
+import { InUseByAnotherServerError, isSqliteBusy } from './in-use-by-another-server.js';
 
 interface Owner {
   instance_id: string;
@@ -43,8 +36,8 @@ export class DataDirLock {
       db.exec('BEGIN EXCLUSIVE');
     } catch (error) {
       db.close();
-      if ((error as { code?: string }).code !== 'SQLITE_BUSY') throw error;
-      throw new DataDirInUseError(
+      if (!isSqliteBusy(error)) throw error;
+      throw new InUseByAnotherServerError(
         `DATA_DIR ${dataDir} is in use by another running server${describe(readOwner(ownerFile))}: give each instance its own DATA_DIR`,
       );
     }

@@ -1,6 +1,6 @@
 import { IsolationUnavailableError } from './agent/isolation/isolation-mode.js';
 import { buildApp } from './app.js';
-import { DataDirInUseError } from './data-dir-lock.js';
+import { InUseByAnotherServerError } from './in-use-by-another-server.js';
 import { ConfigError, loadConfig } from './config.js';
 import { createLogger, limitLogFlushAtExit, type Logger } from './observability/logger.js';
 import { serverRedactor } from './observability/redact.js';
@@ -57,7 +57,7 @@ async function main(): Promise<void> {
     ctx = await createServerContext(config, logger);
   } catch (error) {
     // One line that says what to install, grant or change, as for a configuration problem.
-    if (error instanceof IsolationUnavailableError || error instanceof DataDirInUseError) {
+    if (error instanceof IsolationUnavailableError || error instanceof InUseByAnotherServerError) {
       process.stderr.write(`${error.message}\n`);
       serverLogger.error(error.message);
       exit(2);

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { isSqliteBusy, sqliteFileInUse } from '../in-use-by-another-server.js';
 import type { TaskEvent } from '../events/event-types.js';
 import type { Session, SessionPatch } from '../sessions/session-types.js';
 import { TERMINAL_STATUSES, type Task, type TaskPatch, type TaskStatus } from '../tasks/task-types.js';
@@ -109,7 +110,7 @@ export class SqliteStore implements Store {
       return new SqliteStore(db);
     } catch (error) {
       db.close();
-      throw error;
+      throw isSqliteBusy(error) ? sqliteFileInUse(file) : error;
     }
   }
 

@@ -8,6 +8,8 @@ import { createStore } from '../../src/storage/create-store.js';
 import { MemoryStore } from '../../src/storage/memory-store.js';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from '../../src/storage/sqlite-migrations.js';
 import { SqliteStore } from '../../src/storage/sqlite-store.js';
+import { SqliteTranscriptStore } from '../../src/storage/transcripts/sqlite-transcript-store.js';
+import { InUseByAnotherServerError } from '../../src/in-use-by-another-server.js';
 import { makeEvent, makeTask, storeContract } from './store.contract.js';
 
 storeContract('sqlite', async () => {
@@ -86,6 +88,20 @@ describe('SqliteStore specifics', () => {
     const store = open();
     expect(LATEST_SCHEMA_VERSION).toBe(MIGRATIONS[MIGRATIONS.length - 1]!.version);
     expect(connectionOf(store).pragma('user_version', { simple: true })).toBe(LATEST_SCHEMA_VERSION);
+  });
+
+  it('refuses a database another server holds open, naming the file, instead of a bare "database is locked"', async () => {
+    open();
+    expect(() => SqliteStore.open(file)).toThrow(
+      new InUseByAnotherServerError(`The SQLite database ${file} is in use by another running server: give each instance its own STORAGE_SQLITE_PATH`),
+    );
+    const transcripts = join(dir, 'transcripts.db');
+    const held = SqliteTranscriptStore.open(transcripts);
+    try {
+      expect(() => SqliteTranscriptStore.open(transcripts)).toThrow(InUseByAnotherServerError);
+    } finally {
+      await held.close();
+    }
   });
 
   it('refuses a database written by a newer schema, and leaves it alone', async () => {

@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DataDirInUseError, DataDirLock } from '../../src/data-dir-lock.js';
+import { DataDirLock } from '../../src/data-dir-lock.js';
+import { InUseByAnotherServerError } from '../../src/in-use-by-another-server.js';
 import { REPO_ROOT } from '../helpers/daemon-process.js';
 
 describe('DataDirLock: one running server per DATA_DIR', () => {
@@ -24,7 +25,7 @@ describe('DataDirLock: one running server per DATA_DIR', () => {
     } catch (error) {
       refusal = error;
     }
-    expect(refusal).toBeInstanceOf(DataDirInUseError);
+    expect(refusal).toBeInstanceOf(InUseByAnotherServerError);
     expect((refusal as Error).message).toBe(
       `DATA_DIR ${dataDir} is in use by another running server (instance first-instance, pid ${process.pid} on ${hostname()}, since 2026-01-02T03:04:05.000Z): give each instance its own DATA_DIR`,
     );
@@ -38,7 +39,7 @@ describe('DataDirLock: one running server per DATA_DIR', () => {
     try {
       rmSync(path.join(dataDir, 'server.lock.owner.json'));
       expect(() => DataDirLock.acquire(dataDir, 'second-instance')).toThrow(
-        new DataDirInUseError(`DATA_DIR ${dataDir} is in use by another running server: give each instance its own DATA_DIR`),
+        new InUseByAnotherServerError(`DATA_DIR ${dataDir} is in use by another running server: give each instance its own DATA_DIR`),
       );
     } finally {
       first.release();

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { isSqliteBusy, sqliteFileInUse } from '../../in-use-by-another-server.js';
 import type { SdkSessionKey, SdkSessionStore, SdkSessionStoreEntry } from '../../agent/sdk.js';
 
 const SCHEMA = `
@@ -58,14 +59,19 @@ export class SqliteTranscriptStore implements SdkSessionStore {
   static open(file: string, now: () => number = Date.now): SqliteTranscriptStore {
     mkdirSync(dirname(file), { recursive: true });
     const db = new Database(file);
-    // Owned by one server, like the main file: exclusive locking keeps the WAL index off a
-    // memory-mapped -shm file, which a full disk would turn into SIGBUS (see SqliteStore.open).
-    db.pragma('locking_mode = EXCLUSIVE');
-    db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = NORMAL');
-    db.pragma('busy_timeout = 5000');
-    db.exec(SCHEMA);
-    return new SqliteTranscriptStore(db, now);
+    try {
+      // Owned by one server, like the main file: exclusive locking keeps the WAL index off a
+      // memory-mapped -shm file, which a full disk would turn into SIGBUS (see SqliteStore.open).
+      db.pragma('locking_mode = EXCLUSIVE');
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+      db.pragma('busy_timeout = 5000');
+      db.exec(SCHEMA);
+      return new SqliteTranscriptStore(db, now);
+    } catch (error) {
+      db.close();
+      throw isSqliteBusy(error) ? sqliteFileInUse(file) : error;
+    }
   }
 
   append(key: SdkSessionKey, entries: SdkSessionStoreEntry[]): Promise<void> {
