@@ -155,6 +155,7 @@ async function directSamePath(model: ScriptedModel, dir: string): Promise<Sample
   });
   const sandbox = new AgentSandbox(isolation, {
     dataDir: path.join(dir, 'data'),
+    homesDir: path.join(dir, 'data', 'agent-homes'),
     workspaceRoot,
     tenants: [{ id: 'default', workspaceDir: '' }],
     uidBase: 200_000,

@@ -8,7 +8,7 @@ import { AgentSandbox } from './agent/isolation/agent-sandbox.js';
 import { planIsolation, type IsolationMode } from './agent/isolation/isolation-mode.js';
 import { AgentProcessManager } from './agent/process-manager.js';
 import type { Config } from './config.js';
-import { DataDirLock } from './data-dir-lock.js';
+import { InstanceSlot } from './instance-slot.js';
 import { agentModelEnv } from './model-proxy/agent-model-env.js';
 import { CredentialBroker } from './model-proxy/credential-broker.js';
 import { DEFAULT_MODEL_API_URL, ModelProxy } from './model-proxy/model-proxy.js';
@@ -104,7 +104,8 @@ export interface ServerContext {
 
 export async function createServerContext(config: Config, logger: Logger, overrides: ContextOverrides = {}): Promise<ServerContext> {
   const now = overrides.now ?? (() => new Date());
-  const dataDirLock = DataDirLock.acquire(config.dataDir, config.instanceId, now);
+  // This server's own part of DATA_DIR: other servers may share the directory.
+  const slot = InstanceSlot.claim(config.dataDir, config.instanceId, now);
   const storageHealth = new StorageHealth(logger.child('storage'), now);
   // The fence tokens of the tasks this instance holds; the Redis store passes them with every write (fenceFor).
   const fences = new FenceRegistry();
@@ -122,6 +123,7 @@ export async function createServerContext(config: Config, logger: Logger, overri
   logger.child('agents').info(isolation.summary, { isolation: isolation.mode });
   const sandbox = new AgentSandbox(isolation, {
     dataDir: config.dataDir,
+    homesDir: path.join(slot.dir, 'agent-homes'),
     workspaceRoot: config.workspaceRoot,
     tenants: [tenants.defaultTenant, ...config.api.tenants].map((t) => ({ id: t.id, workspaceDir: t.workspaceDir })),
     uidBase: config.isolation.uidBase,
@@ -234,7 +236,7 @@ export async function createServerContext(config: Config, logger: Logger, overri
   });
   const transcripts = new TranscriptGuard((sessionId) => agents.closeSession(sessionId));
   const executor = new TaskExecutor({
-    changes: new ChangeTracker(path.join(config.dataDir, 'tmp', 'changes'), logger.child('changes')),
+    changes: new ChangeTracker(path.join(slot.dir, 'tmp', 'changes'), logger.child('changes')),
     store,
     events,
     runner: agents,
@@ -381,7 +383,7 @@ export async function createServerContext(config: Config, logger: Logger, overri
       await store.close();
       await ownTranscripts?.close();
       await redis?.close();
-      dataDirLock.release();
+      slot.release();
     },
   };
 }

@@ -77,8 +77,9 @@ describe('credential proxy (real CLI, scripted model)', () => {
 
   it('the real key is in no file the agent can read (its config dir and home), nor in the transcripts kept for it', async () => {
     // Each live agent process (a spare at least) has a private home holding its CLAUDE_CONFIG_DIR.
-    const files = [...(await filesUnder(path.join(server.dir, 'data', 'agent-homes'))), path.join(server.dir, 'data', 'transcripts.db')];
-    expect(files.length).toBeGreaterThan(0);
+    const homes = await filesUnder(path.join(server.dir, 'data', 'instances', '0', 'agent-homes'));
+    expect(homes.length).toBeGreaterThan(0);
+    const files = [...homes, path.join(server.dir, 'data', 'transcripts.db')];
     for (const file of files) {
       if ((await stat(file)).size > 10_000_000) continue;
       expect(await readFile(file, 'utf8'), file).not.toContain(REAL_KEY);

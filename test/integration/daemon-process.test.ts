@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startScriptedModel, type ScriptedModel } from '../../src/dev/scripted-model/index.js';
@@ -93,17 +93,33 @@ describe('the daemon as a process (npm start)', () => {
     expect(daemon.stdout()).not.toContain(API_KEY);
   });
 
-  it('refuses to start on a DATA_DIR another running server owns, in one line, and leaves that server serving', async () => {
-    // Same working directory, so the same ./data; Redis storage would not change the answer.
-    const second = await startDaemon(
-      { CLAUDE_API_KEY: API_KEY, CLAUDE_BASE_URL: model.url, STORAGE_TYPE: 'memory' },
-      { dir: daemon.dir, waitForListen: false },
-    );
+  it('shares its DATA_DIR safely: a second SQLite store is refused in one line; a memory-backed server runs beside it without touching its agents', async () => {
+    // Same working directory, so the same ./data.
+    const env = { CLAUDE_API_KEY: API_KEY, CLAUDE_BASE_URL: model.url };
+    const second = await startDaemon(env, { dir: daemon.dir, waitForListen: false });
     expect(await second.exited).toBe(2);
     const lines = second.stderr().trim().split('\n');
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/^DATA_DIR \S+\/data is in use by another running server \(instance \S+, pid \d+ on .*\): give each instance its own DATA_DIR$/);
-    expect((await request(daemon.baseUrl, 'GET', '/api/v1/tasks/env-probe')).status).toBe(200);
+    expect(lines[0]).toMatch(
+      /^The SQLite database \S+\/data\/claude-code-server\.db is in use by another running server: give each instance its own STORAGE_SQLITE_PATH$/,
+    );
+
+    const beside = await startDaemon({ ...env, STORAGE_TYPE: 'memory' }, { dir: daemon.dir });
+    try {
+      expect(readdirSync(path.join(daemon.dir, 'data', 'instances')).sort()).toEqual(expect.arrayContaining(['0', '1']));
+      // The first server's spare (its home under instances/0) survived the newcomer's start.
+      for (const [server, taskId] of [
+        [daemon, 'after-neighbour'],
+        [beside, 'neighbour-task'],
+      ] as const) {
+        const submitted = await request(server.baseUrl, 'POST', '/api/v1/tasks', { task_id: taskId, prompt: '[[script:write-file]] go' });
+        expect(submitted.status).toBe(201);
+        const { events } = await collectEvents(`${server.wsBase}/ws/tasks/${taskId}`);
+        expect(events.at(-1), taskId).toMatchObject({ type: 'complete', data: { status: 'completed' } });
+      }
+    } finally {
+      await beside.stop('SIGTERM');
+    }
   });
 
   it('stops on SIGTERM with exit code 0', async () => {
@@ -116,8 +132,9 @@ describe('the daemon as a process (npm start)', () => {
       const quick = await startDaemon({ CLAUDE_API_KEY: API_KEY, CLAUDE_BASE_URL: model.url, STORAGE_TYPE: 'memory' });
       // The spare is still starting when the signal comes (a CLI start takes about a second).
       expect(await quick.stop('SIGTERM')).toBe(0);
-      const homes = path.join(quick.dir, 'data', 'agent-homes');
-      expect(existsSync(homes) ? readdirSync(homes) : []).toEqual([]);
+      const slots = path.join(quick.dir, 'data', 'instances');
+      expect(readdirSync(slots)).toContain('0');
+      expect(readdirSync(slots, { recursive: true }).filter((entry) => String(entry).includes(`agent-homes${path.sep}`))).toEqual([]);
       expect(processesMentioning(quick.dir)).toEqual([]);
     }
   }, 60_000);

@@ -32,6 +32,8 @@ export interface SandboxTenant {
 
 export interface SandboxSettings {
   dataDir: string;
+  /** Where this server's agent processes get their private homes: its own, cleared at start (see InstanceSlot). */
+  homesDir: string;
   workspaceRoot: string;
   tenants: readonly SandboxTenant[];
   uidBase: number;
@@ -60,7 +62,7 @@ export class AgentSandbox {
     private readonly settings: SandboxSettings,
   ) {
     this.uids = plan.perTenantUid ? new TenantUids(path.join(settings.dataDir, 'agent-uids.json'), settings.uidBase, settings.sharedUids ?? null) : null;
-    this.homesDir = path.join(settings.dataDir, 'agent-homes');
+    this.homesDir = settings.homesDir;
   }
 
   get mode(): IsolationMode {
