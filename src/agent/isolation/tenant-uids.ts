@@ -45,7 +45,8 @@ export class TenantUids {
 
   private save(): void {
     mkdirSync(path.dirname(this.file), { recursive: true });
-    const temp = `${this.file}.tmp`;
+    // Servers sharing a DATA_DIR (one slot each, see InstanceSlot) must not write one temp file at once.
+    const temp = `${this.file}.${process.pid}.tmp`;
     writeFileSync(temp, `${JSON.stringify(this.uids, null, 2)}\n`, { mode: 0o600 });
     renameSync(temp, this.file);
   }
