@@ -58,6 +58,8 @@ export class InstanceSlot {
 function tryLock(file: string): Database.Database | null {
   const db = new Database(file, { timeout: 0 });
   try {
+    // Nothing is ever written: its (empty) rollback journal stays in memory, not in a file beside the lock.
+    db.pragma('journal_mode = MEMORY');
     db.exec('BEGIN EXCLUSIVE');
     return db;
   } catch (error) {
