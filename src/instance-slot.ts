@@ -44,6 +44,8 @@ export class InstanceSlot {
         `${JSON.stringify({ instance_id: instanceId, pid: process.pid, host: hostname(), since: now().toISOString() })}\n`,
       );
       removeAbandonedSlots(root, index);
+      // Where versions before instance slots kept the homes of all their agents.
+      rmSync(path.join(dataDir, 'agent-homes'), { recursive: true, force: true });
       return new InstanceSlot(index, dir, lock);
     }
     throw new InUseByAnotherServerError(`DATA_DIR ${dataDir} already has ${MAX_INSTANCE_SLOTS} running servers: give each instance its own DATA_DIR`);

@@ -51,7 +51,10 @@ describe('InstanceSlot: each running server its own part of a shared DATA_DIR', 
       writeFileSync(path.join(dataDir, 'instances', String(index), 'stale-home'), 'x');
       writeFileSync(path.join(dataDir, 'instances', `${index}.lock`), '');
     }
+    // The layout before slots: every agent home directly under DATA_DIR.
+    mkdirSync(path.join(dataDir, 'agent-homes', 'old-home'), { recursive: true });
     const newcomer = claim(dataDir, 'newcomer');
+    expect(existsSync(path.join(dataDir, 'agent-homes'))).toBe(false);
     expect(newcomer.index).toBe(1);
     expect(existsSync(path.join(newcomer.dir, 'stale-home'))).toBe(false);
     expect(existsSync(path.join(dataDir, 'instances', '2'))).toBe(false);

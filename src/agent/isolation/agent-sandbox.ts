@@ -77,8 +77,6 @@ export class AgentSandbox {
     await mkdir(this.settings.dataDir, { recursive: true });
     if (this.plan.mode !== 'none') await chmod(this.settings.dataDir, 0o700);
     await rm(this.homesDir, { recursive: true, force: true });
-    // Where versions before instance slots (see InstanceSlot) kept the homes of all their agents.
-    await rm(path.join(this.settings.dataDir, 'agent-homes'), { recursive: true, force: true });
     await mkdir(this.homesDir, { recursive: true, mode: 0o711 });
     await this.uids?.load(this.settings.tenants.map((t) => t.id));
     for (const tenant of this.settings.tenants) {
