@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,7 +24,32 @@ export interface DaemonProcess {
  * Without an explicit port it picks one below Linux's ephemeral range (32768+, where outgoing
  * connections take theirs) and tries another if the port is taken anyway.
  */
-export async function startDaemon(env: Record<string, string>, options: { waitForListen?: boolean; dir?: string; port?: number } = {}): Promise<DaemonProcess> {
+export interface DaemonOptions {
+  waitForListen?: boolean;
+  dir?: string;
+  port?: number;
+  /**
+   * Run the daemon as this unprivileged uid (and gid), as a non-root deployment does: agents are
+   * then isolated by a user namespace instead of a uid of their own. The daemon's working
+   * directory is handed to the uid; give it the DATA_DIR and WORKSPACE_ROOT it needs with
+   * `handOver`.
+   */
+  asUser?: number;
+}
+
+/** Gives an unprivileged test daemon (DaemonOptions.asUser) directories of its own, parents made reachable. */
+export function handOver(uid: number, ...dirs: string[]): void {
+  for (const dir of dirs) {
+    mkdirSync(dir, { recursive: true });
+    chownSync(dir, uid, uid);
+    for (let parent = path.dirname(dir); parent !== path.dirname(parent); parent = path.dirname(parent)) {
+      const mode = statSync(parent).mode;
+      if ((mode & 0o001) === 0) chmodSync(parent, (mode & 0o7777) | 0o711);
+    }
+  }
+}
+
+export async function startDaemon(env: Record<string, string>, options: DaemonOptions = {}): Promise<DaemonProcess> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await startDaemonOnce(env, { ...options, port: options.port ?? 20000 + Math.floor(Math.random() * 12000) });
@@ -34,10 +59,14 @@ export async function startDaemon(env: Record<string, string>, options: { waitFo
   }
 }
 
-async function startDaemonOnce(env: Record<string, string>, options: { waitForListen?: boolean; dir?: string; port: number }): Promise<DaemonProcess> {
+async function startDaemonOnce(env: Record<string, string>, options: DaemonOptions & { port: number }): Promise<DaemonProcess> {
   const dir = options.dir ?? mkdtempSync(path.join(tmpdir(), 'ccs-daemon-'));
   const port = options.port;
-  const child = spawn(process.execPath, [MAIN], {
+  const asUser = options.asUser;
+  if (asUser !== undefined) handOver(asUser, dir);
+  const [command, args] =
+    asUser === undefined ? [process.execPath, [MAIN]] : ['setpriv', [`--reuid=${asUser}`, `--regid=${asUser}`, '--clear-groups', '--', process.execPath, MAIN]];
+  const child = spawn(command, args, {
     cwd: dir,
     // METRICS_PORT 0: daemons started side by side must not fight over the default 9090.
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', SERVER_HOST: '127.0.0.1', SERVER_PORT: String(port), METRICS_PORT: '0', ...env },
