@@ -4,6 +4,7 @@ import { chmod, chown, lchown, lstat, mkdir, readdir, rm } from 'node:fs/promise
 import path from 'node:path';
 import type { IsolationMode, IsolationPlan } from './isolation-mode.js';
 import { bwrapArgs, type SandboxUser } from './sandbox-args.js';
+import { runInSandbox, type SandboxCommand, type SandboxCommandResult } from './sandbox-command.js';
 import { TenantUids, type SharedUidAllocator } from './tenant-uids.js';
 
 /** Who an agent process runs for. Processes (and spares) only serve tasks of the same identity. */
@@ -131,6 +132,21 @@ export class AgentSandbox {
       await this.own(dir, user.uid, user.gid, identity.masked, false);
     }
     await this.own(cwd, user.uid, user.gid, identity.masked, true);
+  }
+
+  /** Runs a short command in the identity's sandbox, as the tenant (see sandbox-command.ts). */
+  run(identity: SandboxIdentity, command: SandboxCommand): Promise<SandboxCommandResult> {
+    return runInSandbox(this.plan, identity, command);
+  }
+
+  /**
+   * The same as root keeping only `keepCaps`, for handing the tenant what it must own. As the
+   * server is not root nothing needs handing over, and without a sandbox there is no confinement:
+   * null then.
+   */
+  runPrivileged(identity: SandboxIdentity, keepCaps: readonly string[], command: SandboxCommand): Promise<SandboxCommandResult> | null {
+    if (this.plan.mode === 'none' || identity.user?.kind !== 'uid') return null;
+    return runInSandbox(this.plan, { ...identity, user: { kind: 'root', setpriv: this.plan.setpriv, keepCaps } }, command);
   }
 
   /** The command line that starts `command` inside this identity's sandbox. */

@@ -44,7 +44,13 @@ export type SandboxUser =
   /** The server is root: bwrap runs as root, then setpriv drops to this tenant's own uid. */
   | { kind: 'uid'; uid: number; gid: number; setpriv: string }
   /** The server is not root: an unprivileged user namespace (the host sees the server's uid). */
-  | { kind: 'userns' };
+  | { kind: 'userns' }
+  /**
+   * Root inside, keeping only `keepCaps` (setpriv capability names such as `chown`): for the one
+   * step only root can do, handing a tenant what it must own. The sandbox still sees nothing but
+   * the tenant's tree, so even a path swapped mid-walk cannot lead it anywhere else.
+   */
+  | { kind: 'root'; setpriv: string; keepCaps: readonly string[] };
 
 /** What one agent process may see; every path is bound at the same path it has on the host. */
 export interface SandboxView {
@@ -81,7 +87,10 @@ export function bwrapArgs(system: SystemLayout, view: SandboxView, user: Sandbox
   for (const dir of view.readWrite) out.push('--bind', dir, dir);
   for (const dir of view.masked) out.push('--tmpfs', dir);
   out.push('--chdir', view.cwd, '--');
-  if (user.kind === 'uid') {
+  if (user.kind === 'root') {
+    const keep = user.keepCaps.map((cap) => `+${cap}`).join(',');
+    out.push(user.setpriv, `--inh-caps=-all${keep ? `,${keep}` : ''}`, `--bounding-set=-all${keep ? `,${keep}` : ''}`, '--pdeathsig', 'KILL', '--');
+  } else if (user.kind === 'uid') {
     out.push(
       user.setpriv,
       `--reuid=${user.uid}`,

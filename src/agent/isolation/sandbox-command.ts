@@ -1,0 +1,100 @@
+import { spawn } from 'node:child_process';
+import type { IsolationPlan } from './isolation-mode.js';
+import { bwrapArgs, type SandboxUser } from './sandbox-args.js';
+
+/** A short command run for the server inside a tenant's sandbox, its result read over a pipe. */
+export interface SandboxCommand {
+  command: string;
+  args: readonly string[];
+  cwd: string;
+  /** Read-write paths beyond the tenant's workspace tree (bound at the same path). */
+  readWrite?: readonly string[];
+  env?: Readonly<Record<string, string>>;
+  input?: string | Buffer;
+  /** Killed (with the whole sandbox) after this long. */
+  timeoutMs: number;
+  /** Stdout beyond this is an error: a tenant must not make the server buffer without bound. */
+  maxOutputBytes?: number;
+}
+
+export interface SandboxCommandResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: Buffer;
+  stderr: string;
+  timedOut: boolean;
+}
+
+/** Where a command runs: the tenant's tree (and its masks) as a given user. */
+export interface SandboxPlace {
+  workspaceRoot: string;
+  masked: readonly string[];
+  /** null: no sandbox (AGENT_ISOLATION=none): the command runs on the host as the server. */
+  user: SandboxUser | null;
+}
+
+const BASE_ENV = { PATH: '/usr/local/bin:/usr/bin:/bin', LANG: 'C', LC_ALL: 'C', HOME: '/nonexistent' };
+const DEFAULT_MAX_OUTPUT = 256 * 1024 * 1024;
+
+/**
+ * The only way the server touches a tenant-writable tree: a command in a sandbox that shows
+ * nothing but that tenant's tree and the system directories (read-only), with no network, no
+ * other process and (as root) the tenant's own uid. A planted git config, hook or symlink can
+ * then do no more than the tenant could do itself.
+ */
+export function runInSandbox(plan: IsolationPlan, place: SandboxPlace, cmd: SandboxCommand): Promise<SandboxCommandResult> {
+  const env = { ...BASE_ENV, ...cmd.env };
+  let command = cmd.command;
+  let args: readonly string[] = cmd.args;
+  if (plan.mode !== 'none' && place.user !== null) {
+    const view = { readOnly: [], readWrite: [place.workspaceRoot, ...(cmd.readWrite ?? [])], masked: place.masked, cwd: cmd.cwd };
+    args = ['--unshare-net', ...bwrapArgs(plan.system, view, place.user, cmd.command, cmd.args)];
+    command = plan.bwrap;
+  }
+  return runCollecting(command, args, { cwd: plan.mode === 'none' || place.user === null ? cmd.cwd : '/', env }, cmd);
+}
+
+function runCollecting(
+  command: string,
+  args: readonly string[],
+  spawnAt: { cwd: string; env: Record<string, string> },
+  cmd: SandboxCommand,
+): Promise<SandboxCommandResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd: spawnAt.cwd, env: spawnAt.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const limit = cmd.maxOutputBytes ?? DEFAULT_MAX_OUTPUT;
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let stderr = '';
+    let timedOut = false;
+    let overflow = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, cmd.timeoutMs);
+    child.stdout.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        overflow = true;
+        child.kill('SIGKILL');
+        return;
+      }
+      chunks.push(chunk);
+    });
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (chunk: string) => {
+      if (stderr.length < 64 * 1024) stderr += chunk;
+    });
+    child.stdin.on('error', () => undefined);
+    child.stdin.end(cmd.input);
+    child.once('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    child.once('close', (code, signal) => {
+      clearTimeout(timer);
+      if (overflow) return reject(new Error(`${cmd.command} wrote more than ${limit} bytes`));
+      resolve({ code, signal, stdout: Buffer.concat(chunks), stderr, timedOut });
+    });
+  });
+}
