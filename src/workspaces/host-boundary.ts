@@ -15,7 +15,7 @@
  * the server, never to a tenant. Why each is safe is said at each function.
  */
 import { closeSync, constants, fchmodSync, fchownSync, fstatSync, openSync, readdirSync } from 'node:fs';
-import { mkdir, open, readdir, readlink, rm, rmdir, unlink, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readlink, rm, rmdir, unlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 
 export interface Owner {

@@ -100,7 +100,8 @@ export class AgentSandbox {
     for (const tenant of this.settings.tenants) {
       if (tenant.workspaceDir === '') continue;
       const { removedSymlinkTo } = await ensureTenantRoot(this.settings.workspaceRoot, tenant.workspaceDir, ownerOf(tenant.id));
-      if (removedSymlinkTo !== null) warnings.push(`A symlink to ${removedSymlinkTo} stood where tenant ${tenant.id}'s workspace root belongs; it was replaced by a directory`);
+      if (removedSymlinkTo !== null)
+        warnings.push(`A symlink to ${removedSymlinkTo} stood where tenant ${tenant.id}'s workspace root belongs; it was replaced by a directory`);
     }
     return warnings;
   }
