@@ -15,7 +15,7 @@
  * the server, never to a tenant. Why each is safe is said at each function.
  */
 import { closeSync, constants, fchmodSync, fchownSync, fstatSync, openSync, readdirSync } from 'node:fs';
-import { mkdir, open, readlink, rm, rmdir, unlink, type FileHandle } from 'node:fs/promises';
+import { lstat, mkdir, open, readlink, rm, rmdir, unlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 
 export interface Owner {
@@ -57,8 +57,9 @@ export async function ensureTenantRoot(workspaceRoot: string, name: string, owne
     handle = await openDirectory(dir);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOTDIR') throw new Error(`${dir} must be the tenant's directory, but it is a file: move it away`);
-    if (code !== 'ELOOP') throw error;
+    if (code !== 'ENOTDIR' && code !== 'ELOOP') throw error;
+    // With O_DIRECTORY a symlink fails as ENOTDIR too; lstat tells it from a file (and follows nothing).
+    if (!(await lstat(dir)).isSymbolicLink()) throw new Error(`${dir} must be the tenant's directory, but it is a file: move it away`);
     removedSymlinkTo = await readlink(dir).catch(() => '?');
     await unlink(dir);
     await mkdir(dir, { mode: 0o700 });
