@@ -3,7 +3,7 @@
  * creating, checking and handing over a workspace happen as the tenant (or as root keeping
  * CAP_CHOWN) in a sandbox that shows only the tenant's tree.
  */
-import { chmodSync, chownSync, lstatSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -88,6 +88,23 @@ describe.runIf(isRoot)('prepareWorkspace: as the tenant, in its sandbox', () => 
     mkdirSync(path.join(root, 'alpha', 'team'), { mode: 0o755 });
     expect(await prepare('team/project')).toBe(path.join(root, 'alpha', 'team', 'project'));
     expect(statSync(path.join(root, 'alpha', 'team', 'project')).uid).toBe(alphaUid);
+  });
+
+  it("removes a process's home in a sandbox once it is done with, following no symlink planted in it", async () => {
+    const home = await sandbox.createHome(alpha);
+    expect(statSync(home.configDir).uid).toBe(alphaUid);
+    expect(statSync(home.dir).mode & 0o777).toBe(0o700);
+    writeFileSync(path.join(home.configDir, 'settings.json'), '{}');
+    chownSync(path.join(home.configDir, 'settings.json'), alphaUid, alphaUid);
+    // What the SDK itself makes there as root (a spare's directory), and links out.
+    mkdirSync(path.join(home.configDir, 'spares', 'spare-1'), { recursive: true, mode: 0o700 });
+    symlinkSync(path.join(root, 'beta', 'repo'), path.join(home.dir, 'to-beta'));
+    symlinkSync(betaFile, path.join(home.configDir, 'beta-file'));
+    home.dispose();
+    for (let i = 0; i < 100 && existsSync(home.dir); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(existsSync(home.dir)).toBe(false);
+    expect(existsSync(betaFile)).toBe(true);
+    expect(lstatSync(betaFile).uid).toBe(0);
   });
 
   it('refuses what is not a usable directory, with the code that says why', async () => {
