@@ -101,7 +101,7 @@ function describeRace(mode: 'root' | 'userns'): void {
         (
           await as(BETA_KEY)('POST', '/api/v1/tasks', {
             task_id: 'beta-1',
-            prompt: '[[script:bash]][[cmd:mkdir -p src && echo beta > src/secret.txt]]',
+            prompt: '[[script:bash]][[cmd:mkdir -p src && echo beta > src/secret.txt && for i in $(seq 40); do echo beta > f$i.txt; done]]',
             workspace: 'beta-repo',
           })
         ).status,
@@ -118,8 +118,8 @@ function describeRace(mode: 'root' | 'userns'): void {
       for (let i = 0; i < 100 && !existsLink(path.join(repo, 'l')); i++) await new Promise((r) => setTimeout(r, 100));
       const deadline = Date.now() + (RACE_SECONDS - 2) * 1000;
       for (let i = 0; Date.now() < deadline; i++) {
-        // The recursive walk of a workspace holding the swapped pair, and creation through it.
-        const workspace = i % 2 === 0 ? 'repo' : `repo/d/new-${i}`;
+        // The recursive walk of a workspace holding the swapped pair, of the swapped directory, and creation through it.
+        const workspace = ['repo', 'repo/d', `repo/d/new-${i}`][i % 3]!;
         const { status, body } = await as(ALPHA_KEY)('POST', '/api/v1/tasks', { task_id: `sub-${i}`, prompt: 'hello', workspace });
         responses.push({ status, code: (body.error as { code?: string } | undefined)?.code });
         if (status === 201) await as(ALPHA_KEY)('POST', `/api/v1/tasks/sub-${i}/interrupt`);
