@@ -29,6 +29,7 @@ import WebSocket from 'ws';
 import { query } from '@anthropic-ai/claude-agent-sdk';
 import { buildAgentEnv } from '../src/agent/agent-env.js';
 import { AgentSandbox } from '../src/agent/isolation/agent-sandbox.js';
+import { prepareWorkspace } from '../src/workspaces/workspace-preparation.js';
 import { planIsolation } from '../src/agent/isolation/isolation-mode.js';
 import { MemoryTranscriptStore } from '../src/storage/transcripts/memory-transcript-store.js';
 import { pdeathsigAvailable } from '../src/agent/process-spawner.js';
@@ -162,7 +163,7 @@ async function directSamePath(model: ScriptedModel, dir: string): Promise<Sample
   });
   await sandbox.init();
   const identity = sandbox.identityFor('default');
-  await sandbox.prepareWorkspace(identity, cwd);
+  await prepareWorkspace(sandbox, identity, cwd);
   const host = {
     env: buildAgentEnv({ serverEnv: process.env, passthrough: [], baseUrl: model.url, clientApp: 'bench' }),
     allowBypassPermissions: false,

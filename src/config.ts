@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { ISOLATION_SETTINGS, type IsolationSetting } from './agent/isolation/isolation-mode.js';
+import { isInside } from './lib/paths.js';
 import { loadKeysFile } from './tenancy/keys-file.js';
 import type { Tenant } from './tenancy/tenant.js';
 
@@ -229,7 +230,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     ['DATA_DIR', dataDir],
     ['STORAGE_SQLITE_PATH', sqlitePath],
   ] as const) {
-    if (isWithin(file, workspaceRoot)) {
+    if (isInside(file, workspaceRoot)) {
       r.problems.push(
         `${name} (${file}) must not be inside WORKSPACE_ROOT (${workspaceRoot}): agents work there and could reach the server's database and transcripts`,
       );
@@ -324,10 +325,4 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
   }
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return Object.freeze(config);
-}
-
-/** Whether `target` is `dir` or lies under it (both absolute and normalised). */
-function isWithin(target: string, dir: string): boolean {
-  const relative = path.relative(dir, target);
-  return relative === '' || (relative !== '..' && !relative.startsWith(`..${path.sep}`) && !path.isAbsolute(relative));
 }

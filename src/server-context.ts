@@ -129,7 +129,7 @@ export async function createServerContext(config: Config, logger: Logger, overri
     uidBase: config.isolation.uidBase,
     sharedUids: redis ? redisUidAllocator(redis.connection) : null,
   });
-  await sandbox.init();
+  for (const warning of await sandbox.init()) logger.child('agents').warn(warning);
   // With Redis, transcripts live there too, so a session resumes on any instance.
   const ownTranscripts = redis ? null : createTranscriptStore({ type: config.storage.type, sqliteFile: config.storage.sqlitePath });
   const transcriptStore = redis?.transcripts ?? ownTranscripts!;
@@ -139,7 +139,7 @@ export async function createServerContext(config: Config, logger: Logger, overri
   const workspacesOf = (tenant: Tenant): Promise<WorkspaceResolver> => {
     let resolver = resolvers.get(tenant.id);
     if (!resolver) {
-      resolver = WorkspaceResolver.create(path.join(config.workspaceRoot, tenant.workspaceDir));
+      resolver = Promise.resolve(new WorkspaceResolver(sandbox, sandbox.identityFor(tenant.id)));
       resolvers.set(tenant.id, resolver);
     }
     return resolver;

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { isInside } from '../lib/paths.js';
 import type { SDKMessage } from './sdk.js';
 import type { EventDraft, ProgressData } from '../events/event-types.js';
 import type { AgentOutput, AgentResult } from './agent-types.js';
@@ -150,8 +151,8 @@ function filePathOf(toolName: string, input: unknown): string | null {
 
 /** Paths inside the workspace are reported relative to it; anything else stays absolute. */
 function relativeToWorkspace(cwd: string, filePath: string): string {
-  const relative = path.relative(cwd, path.resolve(cwd, filePath));
-  return relative.startsWith('..') || path.isAbsolute(relative) ? filePath : relative;
+  const absolute = path.resolve(cwd, filePath);
+  return isInside(absolute, cwd) ? path.relative(cwd, absolute) : filePath;
 }
 
 function stringifyToolContent(content: unknown): string {

@@ -190,8 +190,6 @@ export class AgentProcessManager implements AgentRunner {
     if (!spec.outputSchema) this.pool.noteDemand(spec);
     const existing = this.live.get(request.sessionId);
     if (existing?.usable && existing.key === key) return this.count({ proc: existing, source: 'reused' });
-    // The workspace must belong to the tenant's sandbox user before a new process works in it.
-    await this.host.sandbox.prepareWorkspace(spec.identity, request.cwd);
 
     let cause: ColdStartCause;
     if (existing) {

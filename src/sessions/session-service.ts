@@ -2,7 +2,6 @@ import { ApiError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import type { Store } from '../storage/store.js';
 import { externalId, internalId, type Tenant } from '../tenancy/tenant.js';
-import { checkWorkspaceAccess } from '../workspaces/workspace-access.js';
 import type { WorkspaceResolver } from '../workspaces/workspace-resolver.js';
 import type { Session } from './session-types.js';
 
@@ -25,7 +24,7 @@ export class SessionService {
     private readonly logger: Logger,
     private readonly now: () => Date,
     /** Whether the tenant's agent can work in a directory (throws a WORKSPACE_* ApiError if not). */
-    private readonly checkWorkspace: (dir: string, tenant: Tenant) => Promise<void> = (dir) => checkWorkspaceAccess(dir),
+    private readonly checkWorkspace: (dir: string, tenant: Tenant) => Promise<void>,
   ) {}
 
   /**
@@ -33,15 +32,28 @@ export class SessionService {
    * created here; the caller stores the task and, for a new session, the session.
    */
   async place(tenant: Tenant, taskId: string, request: SessionRequest | undefined, workspace: string | undefined): Promise<SessionPlacement> {
-    const placement = await this.placeUnchecked(tenant, taskId, request, workspace);
+    // Resolving a workspace checks it too (in the tenant's sandbox): each is looked at once.
+    const resolver = await this.workspacesOf(tenant);
+    const checked = new Set<string>();
+    const resolve = async (requested: string): Promise<string> => {
+      const dir = await resolver.resolve(requested);
+      checked.add(dir);
+      return dir;
+    };
+    const placement = await this.placeUnchecked(tenant, taskId, request, workspace, resolve);
     // Checked for reused sessions too: their folder may have been removed or replaced since.
-    await this.checkWorkspace(placement.session.workspace, tenant);
+    if (!checked.has(placement.session.workspace)) await this.checkWorkspace(placement.session.workspace, tenant);
     return placement;
   }
 
-  private async placeUnchecked(tenant: Tenant, taskId: string, request: SessionRequest | undefined, workspace: string | undefined): Promise<SessionPlacement> {
-    const workspaces = await this.workspacesOf(tenant);
-    const requestedWorkspace = workspace === undefined ? undefined : await workspaces.resolve(workspace);
+  private async placeUnchecked(
+    tenant: Tenant,
+    taskId: string,
+    request: SessionRequest | undefined,
+    workspace: string | undefined,
+    resolve: (requested: string) => Promise<string>,
+  ): Promise<SessionPlacement> {
+    const requestedWorkspace = workspace === undefined ? undefined : await resolve(workspace);
 
     if (request?.reuse_existing && request.session_id) {
       const session = await this.store.getSession(internalId(tenant.id, request.session_id));
@@ -67,7 +79,7 @@ export class SessionService {
       session: {
         session_id: sessionId,
         tenant_id: tenant.id,
-        workspace: requestedWorkspace ?? (await workspaces.resolve(name)),
+        workspace: requestedWorkspace ?? (await resolve(name)),
         status: 'idle',
         sdk_session_id: null,
         created_at: now,

@@ -1,20 +1,13 @@
 import type { AgentSandbox } from '../agent/isolation/agent-sandbox.js';
-import { checkWorkspaceAccess } from './workspace-access.js';
+import { prepareWorkspace } from './workspace-preparation.js';
 
 /**
- * The workspace check for the user the agent really runs as. Without a per-tenant uid that is
- * the server's own user. With one (AGENT_ISOLATION as root), the sandbox hands the tenant's uid
- * its workspace before every launch; that is done here already, so the check then answers for
- * that uid, and only below the tenant's subtree (bubblewrap builds the parents above it).
+ * The check a stored workspace gets before a task starts in it: the same as at submit (created
+ * again if it was removed, handed to the tenant's uid, usable by the agent's user), as the
+ * tenant in its sandbox. Throws a WORKSPACE_* ApiError.
  */
 export function agentWorkspaceCheck(sandbox: AgentSandbox): (dir: string, tenantId: string) => Promise<void> {
   return async (dir, tenantId) => {
-    // As the server: it exists (or is created) and is a directory.
-    await checkWorkspaceAccess(dir);
-    const identity = sandbox.identityFor(tenantId);
-    const user = identity.user;
-    if (user?.kind !== 'uid') return;
-    await sandbox.prepareWorkspace(identity, dir);
-    await checkWorkspaceAccess(dir, { uid: user.uid, gid: user.gid }, identity.workspaceRoot);
+    await prepareWorkspace(sandbox, sandbox.identityFor(tenantId), dir);
   };
 }

@@ -1,76 +1,8 @@
-import { chmod, chown, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiError } from '../../src/errors.js';
-import { checkWorkspaceAccess } from '../../src/workspaces/workspace-access.js';
 import { collectEvents, request, waitFor, waitForStatus } from '../helpers/client.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
-
-const NOBODY = { uid: 65534, gid: 65534, groups: [] };
-
-async function codeOf(promise: Promise<unknown>): Promise<string | null> {
-  try {
-    await promise;
-    return null;
-  } catch (error) {
-    if (error instanceof ApiError) return error.code;
-    throw error;
-  }
-}
-
-describe('checkWorkspaceAccess decides for the agent user, from ownership and mode bits', () => {
-  let dir: string;
-  beforeAll(async () => {
-    dir = await mkdtemp(path.join(tmpdir(), 'ccs-ws-access-'));
-    await chmod(dir, 0o755);
-  });
-  afterAll(async () => rm(dir, { recursive: true, force: true }));
-
-  it('accepts a directory the agent owns, and one writable through its group', async () => {
-    const own = path.join(dir, 'own');
-    await mkdir(own);
-    await chown(own, NOBODY.uid, NOBODY.gid);
-    expect(await codeOf(checkWorkspaceAccess(own, NOBODY))).toBeNull();
-    const shared = path.join(dir, 'shared');
-    await mkdir(shared);
-    await chown(shared, 0, 4242);
-    await chmod(shared, 0o770);
-    expect(await codeOf(checkWorkspaceAccess(shared, { uid: 65534, gid: 65534, groups: [4242] }))).toBeNull();
-  });
-
-  it('refuses a directory the agent cannot write (WORKSPACE_NOT_WRITABLE) or read (WORKSPACE_NOT_READABLE)', async () => {
-    const rootOwned = path.join(dir, 'root-755');
-    await mkdir(rootOwned);
-    await chmod(rootOwned, 0o755);
-    expect(await codeOf(checkWorkspaceAccess(rootOwned, NOBODY))).toBe('WORKSPACE_NOT_WRITABLE');
-    const closed = path.join(dir, 'root-700');
-    await mkdir(closed);
-    await chmod(closed, 0o700);
-    expect(await codeOf(checkWorkspaceAccess(closed, NOBODY))).toBe('WORKSPACE_NOT_READABLE');
-    // The server itself (root here) may use both: the answer is for the agent's user.
-    expect(await codeOf(checkWorkspaceAccess(closed, { uid: 0, gid: 0 }))).toBeNull();
-  });
-
-  it('refuses a workspace behind a parent the agent cannot enter', async () => {
-    const parent = path.join(dir, 'locked-parent');
-    const inner = path.join(parent, 'ws');
-    await mkdir(inner, { recursive: true });
-    await chown(inner, NOBODY.uid, NOBODY.gid);
-    await chmod(parent, 0o700);
-    expect(await codeOf(checkWorkspaceAccess(inner, NOBODY))).toBe('WORKSPACE_NOT_READABLE');
-  });
-
-  it('refuses a file (WORKSPACE_NOT_A_DIRECTORY), and creates a missing workspace owned by the agent', async () => {
-    const file = path.join(dir, 'a-file');
-    await writeFile(file, 'x');
-    expect(await codeOf(checkWorkspaceAccess(file, NOBODY))).toBe('WORKSPACE_NOT_A_DIRECTORY');
-    expect(await codeOf(checkWorkspaceAccess(path.join(file, 'below'), NOBODY))).toBe('WORKSPACE_NOT_A_DIRECTORY');
-    const created = path.join(dir, 'created');
-    expect(await codeOf(checkWorkspaceAccess(created, NOBODY))).toBeNull();
-    expect(await codeOf(checkWorkspaceAccess(created, NOBODY))).toBeNull();
-  });
-});
 
 describe('unusable workspaces through the API (real SDK and CLI)', () => {
   let server: TestServer;

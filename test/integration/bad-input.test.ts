@@ -85,7 +85,8 @@ describe('workspaces stay inside WORKSPACE_ROOT', () => {
     outside = mkdtempSync(path.join(tmpdir(), 'ccs-outside-'));
     mkdirSync(server.workspaceRoot, { recursive: true });
     symlinkSync(outside, path.join(server.workspaceRoot, 'escape-link'));
-    symlinkSync(path.join(outside, 'missing'), path.join(server.workspaceRoot, 'dangling-link'));
+    symlinkSync(path.join(outside, 'missing'), path.join(server.workspaceRoot, 'dangling-out-link'));
+    symlinkSync(path.join(server.workspaceRoot, 'missing'), path.join(server.workspaceRoot, 'dangling-link'));
     writeFileSync(path.join(server.workspaceRoot, 'a-file'), 'not a directory');
   });
   afterAll(async () => server?.close());
@@ -99,6 +100,8 @@ describe('workspaces stay inside WORKSPACE_ROOT', () => {
     ['symlink that points out', 'escape-link', 'WORKSPACE_OUTSIDE_ROOT'],
     ['directory below a symlink that points out', 'escape-link/new-dir', 'WORKSPACE_OUTSIDE_ROOT'],
     ['dangling symlink', 'dangling-link/x', 'WORKSPACE_INVALID'],
+    // Whether its target exists outside is not told: that would let a tenant probe the host.
+    ['dangling symlink that points out', 'dangling-out-link/x', 'WORKSPACE_OUTSIDE_ROOT'],
     ['a regular file', 'a-file', 'WORKSPACE_NOT_A_DIRECTORY'],
     ['a path through a file', 'a-file/sub', 'WORKSPACE_NOT_A_DIRECTORY'],
   ])('refuses %s', async (_name, workspace, code) => {
@@ -111,6 +114,7 @@ describe('workspaces stay inside WORKSPACE_ROOT', () => {
     expect(existsSync(path.join(path.dirname(server.workspaceRoot), 'escaped'))).toBe(false);
     expect(existsSync(path.join(outside, 'new-dir'))).toBe(false);
     expect(existsSync(path.join(outside, 'missing'))).toBe(false);
+    expect(existsSync(path.join(server.workspaceRoot, 'missing'))).toBe(false);
   });
 
   it('accepts an absolute path inside the root and creates it', async () => {

@@ -1,9 +1,18 @@
 import { randomUUID } from 'node:crypto';
-import { chmodSync, lchownSync, lstatSync, readdirSync, rmSync } from 'node:fs';
-import { chmod, chown, lchown, lstat, mkdir, readdir, rm } from 'node:fs/promises';
+import { chmod, mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import { isInside } from '../../lib/paths.js';
+import {
+  clearHomesOfDeadServer,
+  createPrivateDirectory,
+  ensureTenantRoot,
+  ensureWorkspaceRoot,
+  handOverFreshTreeSync,
+  type Owner,
+} from '../../workspaces/host-boundary.js';
 import type { IsolationMode, IsolationPlan } from './isolation-mode.js';
 import { bwrapArgs, type SandboxUser } from './sandbox-args.js';
+import { removeProcessHome } from './process-homes.js';
 import { runInSandbox, type SandboxCommand, type SandboxCommandResult } from './sandbox-command.js';
 import { TenantUids, type SharedUidAllocator } from './tenant-uids.js';
 
@@ -73,21 +82,28 @@ export class AgentSandbox {
   /**
    * Locks DATA_DIR to the server, creates every tenant's subtree up front (so a mask exists for
    * each before any sandbox starts) owned by the tenant's uid, and clears homes left by a crash.
+   * Returns warnings for the log (a symlink found where a tenant's root belongs).
    */
-  async init(): Promise<void> {
+  async init(): Promise<string[]> {
     await mkdir(this.settings.dataDir, { recursive: true });
     if (this.plan.mode !== 'none') await chmod(this.settings.dataDir, 0o700);
-    await rm(this.homesDir, { recursive: true, force: true });
-    await mkdir(this.homesDir, { recursive: true, mode: 0o711 });
+    await clearHomesOfDeadServer(this.homesDir);
     await this.uids?.load(this.settings.tenants.map((t) => t.id));
+    const warnings: string[] = [];
+    const ownerOf = (tenantId: string): Owner | null => {
+      const user = this.identityFor(tenantId).user;
+      return user?.kind === 'uid' ? { uid: user.uid, gid: user.gid } : null;
+    };
+    const rootTenant = this.settings.tenants.find((t) => t.workspaceDir === '');
+    const tenantUids = this.settings.tenants.map((t) => ownerOf(t.id)?.uid).filter((uid): uid is number => uid !== undefined);
+    await ensureWorkspaceRoot(this.settings.workspaceRoot, rootTenant ? ownerOf(rootTenant.id) : null, tenantUids);
     for (const tenant of this.settings.tenants) {
-      const identity = this.identityFor(tenant.id);
-      await mkdir(identity.workspaceRoot, { recursive: true });
-      if (identity.user?.kind === 'uid') {
-        await chown(identity.workspaceRoot, identity.user.uid, identity.user.gid);
-        await chmod(identity.workspaceRoot, 0o700);
-      }
+      if (tenant.workspaceDir === '') continue;
+      const { removedSymlinkTo } = await ensureTenantRoot(this.settings.workspaceRoot, tenant.workspaceDir, ownerOf(tenant.id));
+      if (removedSymlinkTo !== null)
+        warnings.push(`A symlink to ${removedSymlinkTo} stood where tenant ${tenant.id}'s workspace root belongs; it was replaced by a directory`);
     }
+    return warnings;
   }
 
   identityFor(tenantId: string): SandboxIdentity {
@@ -97,7 +113,7 @@ export class AgentSandbox {
     const masked = this.settings.tenants
       .filter((t) => t.id !== tenant.id && t.workspaceDir !== tenant.workspaceDir)
       .map((t) => path.join(this.settings.workspaceRoot, t.workspaceDir))
-      .filter((dir) => dir.startsWith(workspaceRoot + path.sep));
+      .filter((dir) => dir !== workspaceRoot && isInside(dir, workspaceRoot));
     const user: SandboxUser = this.uids
       ? { kind: 'uid', uid: this.uids.uidOf(tenant.id), gid: this.uids.uidOf(tenant.id), setpriv: this.plan.setpriv }
       : { kind: 'userns' };
@@ -107,31 +123,10 @@ export class AgentSandbox {
   async createHome(identity: SandboxIdentity): Promise<ProcessHome> {
     const dir = path.join(this.homesDir, randomUUID());
     const configDir = path.join(dir, '.claude');
-    await mkdir(configDir, { recursive: true, mode: 0o700 });
-    await chmod(dir, 0o700);
-    if (identity.user?.kind === 'uid') {
-      await chown(dir, identity.user.uid, identity.user.gid);
-      await chown(configDir, identity.user.uid, identity.user.gid);
-    }
-    return { dir, configDir, dispose: () => rmSync(dir, { recursive: true, force: true }) };
-  }
-
-  /**
-   * Gives the tenant's uid what it must write: the workspace a process starts in, and anything in
-   * it the server or an operator created as root. Entries already owned are skipped, symlinks are
-   * not followed, and other tenants' subtrees are never entered.
-   */
-  async prepareWorkspace(identity: SandboxIdentity, cwd: string): Promise<void> {
-    const user = identity.user;
-    if (user?.kind !== 'uid') return;
-    const relative = path.relative(identity.workspaceRoot, cwd);
-    if (relative.startsWith('..') || path.isAbsolute(relative)) return;
-    let dir = identity.workspaceRoot;
-    for (const part of relative.split(path.sep).filter(Boolean)) {
-      dir = path.join(dir, part);
-      await this.own(dir, user.uid, user.gid, identity.masked, false);
-    }
-    await this.own(cwd, user.uid, user.gid, identity.masked, true);
+    const owner = identity.user?.kind === 'uid' ? { uid: identity.user.uid, gid: identity.user.gid } : null;
+    await createPrivateDirectory(dir, owner);
+    await createPrivateDirectory(configDir, owner);
+    return { dir, configDir, dispose: () => void removeProcessHome(this, identity, dir) };
   }
 
   /** Runs a short command in the identity's sandbox, as the tenant (see sandbox-command.ts). */
@@ -155,8 +150,8 @@ export class AgentSandbox {
     const readWrite = [identity.workspaceRoot, home.dir];
     // A resume from the transcript store runs in a directory the SDK materialised just now.
     const configDir = launch.env.CLAUDE_CONFIG_DIR;
-    if (configDir !== undefined && !configDir.startsWith(home.dir + path.sep) && configDir !== home.dir) {
-      if (identity.user.kind === 'uid') chownTreeSync(configDir, identity.user.uid, identity.user.gid);
+    if (configDir !== undefined && !isInside(configDir, home.dir)) {
+      if (identity.user.kind === 'uid') handOverFreshTreeSync(configDir, { uid: identity.user.uid, gid: identity.user.gid });
       readWrite.push(configDir);
     }
     const commandDir = path.dirname(launch.command);
@@ -169,27 +164,5 @@ export class AgentSandbox {
       launch.args,
     );
     return { command: this.plan.bwrap, args, cwd: launch.cwd, env: { ...launch.env, TMPDIR: '/tmp' } };
-  }
-
-  private async own(target: string, uid: number, gid: number, masked: readonly string[], recursive: boolean): Promise<void> {
-    if (masked.includes(target)) return;
-    let stat;
-    try {
-      stat = await lstat(target);
-    } catch {
-      return;
-    }
-    if (stat.uid !== uid || stat.gid !== gid) await lchown(target, uid, gid);
-    if (!recursive || !stat.isDirectory()) return;
-    for (const entry of await readdir(target)) await this.own(path.join(target, entry), uid, gid, masked, true);
-  }
-}
-
-function chownTreeSync(target: string, uid: number, gid: number): void {
-  const stat = lstatSync(target);
-  lchownSync(target, uid, gid);
-  if (stat.isDirectory()) {
-    chmodSync(target, 0o700);
-    for (const entry of readdirSync(target)) chownTreeSync(path.join(target, entry), uid, gid);
   }
 }

@@ -1,5 +1,6 @@
 import { lstatSync, readlinkSync } from 'node:fs';
 import path from 'node:path';
+import { isInside } from '../../lib/paths.js';
 
 /** The host's top-level system paths, bound read-only (or recreated as the same symlinks). */
 const SYSTEM_DIRS = ['/usr', '/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32', '/etc'] as const;
@@ -21,8 +22,6 @@ export function hostSystemLayout(): SystemLayout {
   }
   return layout;
 }
-
-const isInside = (child: string, parent: string): boolean => child === parent || child.startsWith(parent.endsWith('/') ? parent : `${parent}/`);
 
 /** Parent directories of the bound paths that bwrap has to create, shallowest first. */
 function parentsToCreate(system: SystemLayout, view: SandboxView): string[] {

@@ -1,0 +1,141 @@
+/**
+ * prepareWorkspace against a real sandbox (bwrap, one uid per tenant, as a root server runs it):
+ * creating, checking and handing over a workspace happen as the tenant (or as root keeping
+ * CAP_CHOWN) in a sandbox that shows only the tenant's tree.
+ */
+import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AgentSandbox, type SandboxIdentity } from '../../src/agent/isolation/agent-sandbox.js';
+import { planIsolation } from '../../src/agent/isolation/isolation-mode.js';
+import { ApiError } from '../../src/errors.js';
+import { prepareWorkspace } from '../../src/workspaces/workspace-preparation.js';
+
+const isRoot = process.getuid?.() === 0;
+
+async function codeOf(promise: Promise<unknown>): Promise<string | null> {
+  try {
+    await promise;
+    return null;
+  } catch (error) {
+    if (error instanceof ApiError) return error.code;
+    throw error;
+  }
+}
+
+describe.runIf(isRoot)('prepareWorkspace: as the tenant, in its sandbox', () => {
+  let dir: string;
+  let root: string;
+  let sandbox: AgentSandbox;
+  let alpha: SandboxIdentity;
+  let alphaUid: number;
+  let betaFile: string;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'ccs-ws-prepare-'));
+    root = path.join(dir, 'workspaces');
+    sandbox = new AgentSandbox(planIsolation('bwrap', { isRoot: true, platform: 'linux' }), {
+      dataDir: path.join(dir, 'data'),
+      homesDir: path.join(dir, 'data', 'homes'),
+      workspaceRoot: root,
+      tenants: [
+        { id: 'alpha', workspaceDir: 'alpha' },
+        { id: 'beta', workspaceDir: 'beta' },
+      ],
+      uidBase: 250_000 + Math.floor(Math.random() * 10_000) * 10,
+    });
+    await sandbox.init();
+    alpha = sandbox.identityFor('alpha');
+    alphaUid = (alpha.user as { uid: number }).uid;
+    mkdirSync(path.join(root, 'beta', 'repo'));
+    betaFile = path.join(root, 'beta', 'repo', 'secret.txt');
+    writeFileSync(betaFile, 'beta');
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  const prepare = (workspace: string) => prepareWorkspace(sandbox, alpha, workspace);
+
+  it('creates a missing workspace, owned by the tenant, and returns its real path', async () => {
+    const created = await prepare('new/deep/project');
+    expect(created).toBe(path.join(root, 'alpha', 'new', 'deep', 'project'));
+    for (const p of ['new', 'new/deep', 'new/deep/project']) expect(statSync(path.join(root, 'alpha', p)).uid).toBe(alphaUid);
+    // A symlink inside the tenant's tree resolves to its target: the task uses the real path.
+    symlinkSync(created, path.join(root, 'alpha', 'shortcut'));
+    expect(await prepare('shortcut')).toBe(created);
+  });
+
+  it("hands root-owned files in a workspace to the tenant, and does not follow a symlink to another tenant's file", async () => {
+    const ws = path.join(root, 'alpha', 'operator', 'checkout');
+    mkdirSync(path.join(ws, 'closed', 'inner'), { recursive: true });
+    writeFileSync(path.join(ws, 'closed', 'inner', 'file.txt'), 'x');
+    writeFileSync(path.join(root, 'alpha', 'operator', 'beside.txt'), 'not part of the workspace');
+    chmodSync(path.join(ws, 'closed'), 0o700);
+    symlinkSync(betaFile, path.join(ws, 'to-beta'));
+    symlinkSync(path.join(root, 'beta'), path.join(ws, 'to-beta-dir'));
+    expect(await prepare('operator/checkout')).toBe(ws);
+    for (const p of ['', 'closed', 'closed/inner', 'closed/inner/file.txt']) expect(lstatSync(path.join(ws, p)).uid, p).toBe(alphaUid);
+    // The links themselves become the tenant's; what they point at does not.
+    expect(lstatSync(path.join(ws, 'to-beta')).uid).toBe(alphaUid);
+    expect(lstatSync(betaFile).uid).toBe(0);
+    expect(lstatSync(path.join(root, 'beta', 'repo')).uid).toBe(0);
+    // The parent is handed over on its own, not what else it holds.
+    expect(lstatSync(path.join(root, 'alpha', 'operator')).uid).toBe(alphaUid);
+    expect(lstatSync(path.join(root, 'alpha', 'operator', 'beside.txt')).uid).toBe(0);
+  });
+
+  it('creates a workspace below a directory an operator made as root', async () => {
+    mkdirSync(path.join(root, 'alpha', 'team'), { mode: 0o755 });
+    expect(await prepare('team/project')).toBe(path.join(root, 'alpha', 'team', 'project'));
+    expect(statSync(path.join(root, 'alpha', 'team', 'project')).uid).toBe(alphaUid);
+  });
+
+  it("removes a process's home in a sandbox once it is done with, following no symlink planted in it", async () => {
+    const home = await sandbox.createHome(alpha);
+    expect(statSync(home.configDir).uid).toBe(alphaUid);
+    expect(statSync(home.dir).mode & 0o777).toBe(0o700);
+    writeFileSync(path.join(home.configDir, 'settings.json'), '{}');
+    chownSync(path.join(home.configDir, 'settings.json'), alphaUid, alphaUid);
+    // What the SDK itself makes there as root (a spare's directory), and links out.
+    mkdirSync(path.join(home.configDir, 'spares', 'spare-1'), { recursive: true, mode: 0o700 });
+    symlinkSync(path.join(root, 'beta', 'repo'), path.join(home.dir, 'to-beta'));
+    symlinkSync(betaFile, path.join(home.configDir, 'beta-file'));
+    home.dispose();
+    for (let i = 0; i < 100 && existsSync(home.dir); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(existsSync(home.dir)).toBe(false);
+    expect(existsSync(betaFile)).toBe(true);
+    expect(lstatSync(betaFile).uid).toBe(0);
+  });
+
+  it('refuses what is not a usable directory, with the code that says why', async () => {
+    const own = (name: string, mode: number) => {
+      const p = path.join(root, 'alpha', name);
+      mkdirSync(p);
+      chownSync(p, alphaUid, alphaUid);
+      chmodSync(p, mode);
+    };
+    writeFileSync(path.join(root, 'alpha', 'a-file'), 'x');
+    chownSync(path.join(root, 'alpha', 'a-file'), alphaUid, alphaUid);
+    own('read-only', 0o555);
+    own('write-only', 0o300);
+    symlinkSync(path.join(root, 'beta', 'repo'), path.join(root, 'alpha', 'into-beta'));
+    symlinkSync('/etc', path.join(root, 'alpha', 'to-etc'));
+    symlinkSync(path.join(root, 'alpha', 'nothing-here'), path.join(root, 'alpha', 'dangling'));
+    const cases: [string, string][] = [
+      ['a-file', 'WORKSPACE_NOT_A_DIRECTORY'],
+      ['a-file/below', 'WORKSPACE_NOT_A_DIRECTORY'],
+      ['read-only', 'WORKSPACE_NOT_WRITABLE'],
+      ['write-only', 'WORKSPACE_NOT_READABLE'],
+      ['into-beta', 'WORKSPACE_OUTSIDE_ROOT'],
+      ['into-beta/new', 'WORKSPACE_OUTSIDE_ROOT'],
+      ['to-etc', 'WORKSPACE_OUTSIDE_ROOT'],
+      ['dangling/x', 'WORKSPACE_INVALID'],
+      ['../beta/repo', 'WORKSPACE_OUTSIDE_ROOT'],
+      [path.join(root, 'beta', 'repo'), 'WORKSPACE_OUTSIDE_ROOT'],
+      ['nul\0byte', 'WORKSPACE_INVALID'],
+    ];
+    for (const [workspace, code] of cases) expect(await codeOf(prepare(workspace)), workspace).toBe(code);
+    expect(lstatSync(path.join(root, 'beta', 'repo')).uid).toBe(0);
+    expect(() => lstatSync(path.join(root, 'beta', 'repo', 'new'))).toThrow();
+  });
+});
