@@ -96,7 +96,8 @@ export type TaskEvent =
   | Envelope<
       'permission_decision',
       { request_id: string; decision: 'allow' | 'deny'; decided_by: 'client' | 'timeout' | 'task_ended'; message: string | null }
-    >;
+    >
+  | Envelope<'network_blocked', { host: string; port: number; reason: 'not_allowed' | 'private_address' | 'no_task' }>;
 
 export interface Me {
   tenant: string;
