@@ -27,10 +27,7 @@ export interface EgressGateOptions {
   resolve?: (host: string) => Promise<string[]>;
 }
 
-export type GateVerdict =
-  | { ok: true; address: string }
-  | { ok: false; block: EgressBlock; detail: string }
-  | { ok: false; block: null; detail: string };
+export type GateVerdict = { ok: true; address: string } | { ok: false; block: EgressBlock; detail: string } | { ok: false; block: null; detail: string };
 
 async function lookupAll(host: string): Promise<string[]> {
   return (await lookup(host, { all: true, verbatim: true })).map((a) => a.address);

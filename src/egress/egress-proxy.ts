@@ -73,7 +73,13 @@ export class EgressProxy {
     if (!verdict.ok && verdict.block !== null) {
       const block = verdict.block;
       this.options.blockedTotal.inc({ reason: block.reason });
-      this.options.logger.warn('Agent network connection blocked', { task_id: taskId, host: block.host, port: block.port, reason: block.reason, detail: verdict.detail });
+      this.options.logger.warn('Agent network connection blocked', {
+        task_id: taskId,
+        host: block.host,
+        port: block.port,
+        reason: block.reason,
+        detail: verdict.detail,
+      });
       if (taskId !== null) this.options.onBlocked(taskId, block);
     }
     return verdict;
@@ -136,12 +142,15 @@ export class EgressProxy {
     const headers: http.OutgoingHttpHeaders = {};
     for (const [name, value] of Object.entries(req.headers)) if (!DROPPED_HEADERS.has(name) && value !== undefined) headers[name] = value;
     headers.host = url.host;
-    const upstream = http.request({ host: verdict.address, port, method: req.method, path: `${url.pathname}${url.search}`, headers, setHost: false }, (answer) => {
-      const answerHeaders: http.OutgoingHttpHeaders = {};
-      for (const [name, value] of Object.entries(answer.headers)) if (!DROPPED_HEADERS.has(name) && value !== undefined) answerHeaders[name] = value;
-      res.writeHead(answer.statusCode ?? 502, answerHeaders);
-      answer.pipe(res);
-    });
+    const upstream = http.request(
+      { host: verdict.address, port, method: req.method, path: `${url.pathname}${url.search}`, headers, setHost: false },
+      (answer) => {
+        const answerHeaders: http.OutgoingHttpHeaders = {};
+        for (const [name, value] of Object.entries(answer.headers)) if (!DROPPED_HEADERS.has(name) && value !== undefined) answerHeaders[name] = value;
+        res.writeHead(answer.statusCode ?? 502, answerHeaders);
+        answer.pipe(res);
+      },
+    );
     upstream.once('error', (error: NodeJS.ErrnoException) => {
       if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' });
       res.end(`claude-code-server egress proxy: ${error.code ?? 'upstream failed'}\n`);

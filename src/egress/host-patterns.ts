@@ -20,7 +20,10 @@ export interface HostPattern {
 const LABEL = /^[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?$/;
 
 export function normaliseHost(host: string): string {
-  const bare = host.trim().toLowerCase().replace(/^\[|\]$/g, '');
+  const bare = host
+    .trim()
+    .toLowerCase()
+    .replace(/^\[|\]$/g, '');
   return isIP(bare) ? bare : bare.replace(/\.$/, '');
 }
 
