@@ -50,9 +50,9 @@ export function parseHostPattern(raw: string): HostPattern {
   if (port !== null && (port < 1 || port > 65535)) throw new Error(`"${raw}": the port must be between 1 and 65535`);
   const host = normaliseHost(hostPart);
   const suffix = port === null ? '' : `:${port}`;
-  if (host === '*') return { text: `*${suffix}`, kind: 'any', host: '', port };
-  if (host.startsWith('*.')) {
-    const parent = host.slice(2);
+  if (hostPart.trim() === '*') return { text: `*${suffix}`, kind: 'any', host: '', port };
+  if (hostPart.trim().startsWith('*.')) {
+    const parent = normaliseHost(hostPart.trim().slice(2));
     if (!validName(parent) || isIP(parent)) throw new Error(`"${raw}": "*." must be followed by a domain name`);
     return { text: `*.${parent}${suffix}`, kind: 'subdomains', host: parent, port };
   }
