@@ -202,7 +202,11 @@ async function directSamePath(model: ScriptedModel, dir: string): Promise<Sample
     onExit: () => undefined,
   };
   hooks.toolGate.openFor(DEFAULT_ALLOWED_TOOLS);
-  const options = { ...hostOptions(host, 'acceptEdits', hooks, { identity, home, network: await networks.open(() => null) }), cwd, settings: taskPermissionSettings(DEFAULT_ALLOWED_TOOLS) };
+  const options = {
+    ...hostOptions(host, 'acceptEdits', hooks, { identity, home, network: await networks.open(() => null) }),
+    cwd,
+    settings: taskPermissionSettings(DEFAULT_ALLOWED_TOOLS),
+  };
   for await (const message of sdkQuery({ prompt: channel, options })) {
     if (message.type === 'assistant' && !firstEvent) firstEvent = performance.now() - started;
     if (message.type === 'result') {

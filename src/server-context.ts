@@ -189,7 +189,9 @@ export async function createServerContext(config: Config, logger: Logger, overri
       },
     }),
     onBlocked: (taskId, block) => {
-      events.append(taskId, { type: 'network_blocked', data: block }).catch((error: unknown) => egressLogger.error('Could not record network_blocked', { error }));
+      events
+        .append(taskId, { type: 'network_blocked', data: block })
+        .catch((error: unknown) => egressLogger.error('Could not record network_blocked', { error }));
     },
     blockedTotal: registerEgressMetrics(metrics.registry),
     logger: egressLogger,

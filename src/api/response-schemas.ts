@@ -288,7 +288,9 @@ export const networkBlockedDataSchema = z
     port: z.number().int(),
     reason: z
       .enum(['not_allowed', 'private_address', 'no_task'])
-      .describe("not_allowed: no entry of the task's allowlist matches; private_address: the name resolves to a loopback, private, link-local or this host's address."),
+      .describe(
+        "not_allowed: no entry of the task's allowlist matches; private_address: the name resolves to a loopback, private, link-local or this host's address.",
+      ),
   })
   .meta({ id: 'NetworkBlockedData', description: "The egress proxy refused a connection of the task's agent." });
 

@@ -17,7 +17,17 @@ export type PermissionMode = (typeof PERMISSION_MODES)[number];
 export const SESSION_STATUSES = ['idle', 'busy', 'expired'] as const;
 export type SessionStatus = (typeof SESSION_STATUSES)[number];
 
-export const EVENT_TYPES = ['message', 'tool_use', 'tool_result', 'progress', 'error', 'complete', 'permission_request', 'permission_decision', 'network_blocked'] as const;
+export const EVENT_TYPES = [
+  'message',
+  'tool_use',
+  'tool_result',
+  'progress',
+  'error',
+  'complete',
+  'permission_request',
+  'permission_decision',
+  'network_blocked',
+] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
 /** Every error code the server can answer with (the README's error table). */

@@ -1,6 +1,16 @@
 import type { TaskStatus, TaskUsage } from '../tasks/task-types.js';
 
-export const EVENT_TYPES = ['message', 'tool_use', 'tool_result', 'progress', 'error', 'complete', 'permission_request', 'permission_decision', 'network_blocked'] as const;
+export const EVENT_TYPES = [
+  'message',
+  'tool_use',
+  'tool_result',
+  'progress',
+  'error',
+  'complete',
+  'permission_request',
+  'permission_decision',
+  'network_blocked',
+] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
 export interface MessageData {
