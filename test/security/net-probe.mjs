@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import http from 'node:http';
 import net from 'node:net';
 import process from 'node:process';
+import { URL } from 'node:url';
 
 const plan = JSON.parse(Buffer.from(process.argv[2], 'base64').toString('utf8'));
 const findings = {};
