@@ -328,7 +328,7 @@ describe('allowlisted egress works, and a task can only narrow its tenant list',
       network: { allow: [`127.0.0.1:${p.echo}`] },
     });
     expect(findings['connect:echo']).toMatchObject({ ok: true, body: 'ping-through-tunnel\n' });
-    expect(findings['curl:http-allowed'].body).toContain('is not on the egress allowlist');
+    expect(findings['curl:http-allowed']?.body).toContain('is not on the egress allowlist');
     expect(findings['curl:socks-allowed']).toMatchObject({ ok: false });
     expect(blocked).toEqual(expect.arrayContaining([{ host: '127.0.0.1', port: p.allowed, reason: 'not_allowed' }]));
     expect(task.options).toMatchObject({ network: { allow: [`127.0.0.1:${p.echo}`] } });
