@@ -191,6 +191,10 @@ describe.each(MODES)('network attacks from a sandbox, $mode', ({ asUser }) => {
       ],
       connect: [{ name: 'connect-redis', host: '127.0.0.1', port: ports.redis }],
     };
+    // The probe runs in the prewarmed spare: its sockets, made before any task was known, must serve the task that claims it.
+    const metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
+    const spares = async () => sampleValue(parsePrometheus(await (await fetch(metricsUrl)).text()), 'agent_processes', { state: 'spare' }) ?? 0;
+    for (const deadline = Date.now() + 60_000; (await spares()) < 1 && Date.now() < deadline;) await new Promise((r) => setTimeout(r, 200));
     ({ findings, blocked } = await runProbe({ daemon }, 'net-attack', 'repo', plan));
   }, 300_000);
 
@@ -235,6 +239,7 @@ describe.each(MODES)('network attacks from a sandbox, $mode', ({ asUser }) => {
     const samples = parsePrometheus(text);
     expect(sampleValue(samples, 'agent_network_blocked_total', { reason: 'not_allowed' })).toBeGreaterThanOrEqual(5);
     expect(sampleValue(samples, 'agent_network_blocked_total', { reason: 'private_address' })).toBeGreaterThanOrEqual(1);
+    expect(sampleValue(samples, 'agent_process_starts_total', { source: 'spare' }), 'the probe ran in a claimed spare').toBe(1);
     expect(daemon.stdout()).toContain('Agent network connection blocked');
   });
 });
