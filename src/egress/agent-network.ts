@@ -9,6 +9,9 @@ export const MODEL_SOCKET = 'model.sock';
 export const EGRESS_SOCKET = 'egress.sock';
 export const EGRESS_PORT = 3128;
 
+/** Open connections one process may hold on each socket: a hostile agent cannot exhaust the server's descriptors. */
+const MAX_CONNECTIONS_PER_SOCKET = 256;
+
 /** sun_path holds 108 bytes, the terminating NUL included. */
 const MAX_SOCKET_PATH = 107;
 
@@ -96,6 +99,7 @@ export class AgentNetworks {
 
 async function listen(file: string, onConnection: (socket: Socket) => void): Promise<Server> {
   const server = createServer(onConnection);
+  server.maxConnections = MAX_CONNECTIONS_PER_SOCKET;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(file, () => resolve());

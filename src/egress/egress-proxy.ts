@@ -143,7 +143,7 @@ export class EgressProxy {
     for (const [name, value] of Object.entries(req.headers)) if (!DROPPED_HEADERS.has(name) && value !== undefined) headers[name] = value;
     headers.host = url.host;
     const upstream = http.request(
-      { host: verdict.address, port, method: req.method, path: `${url.pathname}${url.search}`, headers, setHost: false },
+      { host: verdict.address, port, method: req.method, path: `${url.pathname}${url.search}`, headers, setHost: false, agent: false },
       (answer) => {
         const answerHeaders: http.OutgoingHttpHeaders = {};
         for (const [name, value] of Object.entries(answer.headers)) if (!DROPPED_HEADERS.has(name) && value !== undefined) answerHeaders[name] = value;
@@ -155,6 +155,8 @@ export class EgressProxy {
       if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' });
       res.end(`claude-code-server egress proxy: ${error.code ?? 'upstream failed'}\n`);
     });
+    // A client that goes away takes its upstream request with it (no pooled connections are shared between agents).
+    res.once('close', () => upstream.destroy());
     req.pipe(upstream);
   }
 

@@ -11,6 +11,8 @@ export const SOCKS_REPLY = {
   addressTypeNotSupported: 0x08,
 } as const;
 
+const HANDSHAKE_TIMEOUT_MS = 30_000;
+
 export interface SocksRequest {
   host: string;
   port: number;
@@ -71,6 +73,8 @@ export function socksReply(code: number): Buffer {
  */
 export async function readSocksConnect(socket: Socket): Promise<{ request: SocksRequest; rest: Buffer } | null> {
   const reader = new ByteReader(socket);
+  // A client that never finishes its handshake does not hold the connection for ever.
+  socket.setTimeout(HANDSHAKE_TIMEOUT_MS, () => socket.destroy());
   try {
     const [version, methodCount] = await reader.read(2);
     if (version !== 0x05) return null;
@@ -96,6 +100,7 @@ export async function readSocksConnect(socket: Socket): Promise<{ request: Socks
       socket.end(socksReply(SOCKS_REPLY.commandNotSupported));
       return null;
     }
+    socket.setTimeout(0);
     return { request: { host, port }, rest: reader.detach() };
   } catch {
     reader.detach();
