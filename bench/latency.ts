@@ -23,6 +23,7 @@
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
+import { connect } from 'node:net';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
@@ -40,6 +41,7 @@ import { taskPermissionSettings, ToolGate } from '../src/agent/tool-gate.js';
 import { StderrTail } from '../src/agent/stderr-tail.js';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
+import { AgentNetworks } from '../src/egress/agent-network.js';
 import { CredentialBroker } from '../src/model-proxy/credential-broker.js';
 import { startScriptedModel, type ScriptedModel } from '../src/dev/scripted-model/index.js';
 import { silentLogger } from '../src/observability/logger.js';
@@ -164,6 +166,19 @@ async function directSamePath(model: ScriptedModel, dir: string): Promise<Sample
   await sandbox.init();
   const identity = sandbox.identityFor('default');
   await prepareWorkspace(sandbox, identity, cwd);
+  // A sandbox has a network of its own: the model is reached over the process's Unix socket, relayed straight to the scripted model.
+  const networks = new AgentNetworks({
+    dir: path.join(dir, 'data', 'net'),
+    isolated: isolation.mode !== 'none',
+    acceptModel: (socket) => {
+      const upstream = connect(Number(new URL(model.url).port), '127.0.0.1');
+      socket.pipe(upstream).pipe(socket);
+      upstream.on('error', () => socket.destroy());
+      socket.on('error', () => upstream.destroy());
+    },
+    acceptEgress: (socket) => socket.destroy(),
+  });
+  await networks.init();
   const host = {
     env: buildAgentEnv({ serverEnv: process.env, passthrough: [], baseUrl: model.url, clientApp: 'bench' }),
     allowBypassPermissions: false,
@@ -171,6 +186,7 @@ async function directSamePath(model: ScriptedModel, dir: string): Promise<Sample
     // Straight to the scripted model, which takes any key: the baseline has no credential proxy.
     credentials: new CredentialBroker(),
     sandbox,
+    networks,
     transcripts: new MemoryTranscriptStore(),
   };
   const home = await sandbox.createHome(identity);
@@ -187,7 +203,11 @@ async function directSamePath(model: ScriptedModel, dir: string): Promise<Sample
     onExit: () => undefined,
   };
   hooks.toolGate.openFor(DEFAULT_ALLOWED_TOOLS);
-  const options = { ...hostOptions(host, 'acceptEdits', hooks, { identity, home }), cwd, settings: taskPermissionSettings(DEFAULT_ALLOWED_TOOLS) };
+  const options = {
+    ...hostOptions(host, 'acceptEdits', hooks, { identity, home, network: await networks.open(() => null) }),
+    cwd,
+    settings: taskPermissionSettings(DEFAULT_ALLOWED_TOOLS),
+  };
   for await (const message of sdkQuery({ prompt: channel, options })) {
     if (message.type === 'assistant' && !firstEvent) firstEvent = performance.now() - started;
     if (message.type === 'result') {

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { ISOLATION_SETTINGS, type IsolationSetting } from './agent/isolation/isolation-mode.js';
+import { parseHostPatterns, splitPatternList, type HostPattern } from './egress/host-patterns.js';
 import { isInside } from './lib/paths.js';
 import { loadKeysFile } from './tenancy/keys-file.js';
 import type { Tenant } from './tenancy/tenant.js';
@@ -94,6 +95,11 @@ export interface Config {
   };
   /** AGENT_ISOLATION and the first per-tenant uid (AGENT_UID_BASE) when the server runs as root. */
   readonly isolation: { readonly setting: IsolationSetting; readonly uidBase: number };
+  /**
+   * Where sandboxed agents may connect through the egress proxy (src/egress): AGENT_EGRESS_ALLOW
+   * (tenants may replace it with their keys file `egress_allow`), and AGENT_EGRESS_ALLOW_PRIVATE.
+   */
+  readonly egress: { readonly allow: readonly HostPattern[]; readonly allowPrivate: boolean };
 }
 
 export class ConfigError extends Error {
@@ -237,6 +243,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     }
   }
 
+  const egressAllow = parseHostPatterns(splitPatternList(r.raw('AGENT_EGRESS_ALLOW')));
   const config: Config = {
     server: {
       host: r.string('SERVER_HOST', '0.0.0.0'),
@@ -315,10 +322,12 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       setting: r.oneOf<IsolationSetting>('AGENT_ISOLATION', ISOLATION_SETTINGS, 'auto', (v) => v.toLowerCase()),
       uidBase: r.int('AGENT_UID_BASE', 200_000, 1000, 2_000_000_000),
     },
+    egress: { allow: egressAllow.patterns, allowPrivate: r.bool('AGENT_EGRESS_ALLOW_PRIVATE', false) },
   };
   if (config.webhooks.secret !== undefined && config.webhooks.secret.length < 16) {
     r.problems.push('WEBHOOK_SECRET must be at least 16 characters');
   }
+  if (egressAllow.problems.length > 0) r.problems.push(...egressAllow.problems.map((p) => `AGENT_EGRESS_ALLOW: ${p}`));
 
   if (config.metricsPort !== 0 && config.metricsPort === config.server.port) {
     r.problems.push(`METRICS_PORT must differ from SERVER_PORT (both ${config.metricsPort})`);

@@ -15,6 +15,7 @@ export const ERROR_CATALOGUE = {
   PERMISSION_MODE_REFUSED: { status: 400, message: 'Permission mode refused' },
   WEBHOOK_URL_REFUSED: { status: 400, message: 'Webhook URL refused' },
   WEBHOOK_SECRET_MISSING: { status: 400, message: 'No webhook secret is configured' },
+  NETWORK_ALLOW_OUTSIDE_TENANT: { status: 400, message: "An options.network.allow entry is not covered by the tenant's egress allowlist" },
   UNAUTHORIZED: { status: 401, message: 'Missing or invalid API key' },
   TENANT_BUDGET_EXCEEDED: { status: 402, message: 'Monthly budget exhausted' },
   NOT_FOUND: { status: 404, message: 'Route not found' },

@@ -13,6 +13,11 @@ import { agentModelEnv } from './model-proxy/agent-model-env.js';
 import { CredentialBroker } from './model-proxy/credential-broker.js';
 import { DEFAULT_MODEL_API_URL, ModelProxy } from './model-proxy/model-proxy.js';
 import { registerModelProxyMetrics } from './model-proxy/proxy-metrics.js';
+import { AgentNetworks } from './egress/agent-network.js';
+import { EgressGate } from './egress/egress-gate.js';
+import { registerEgressMetrics } from './egress/egress-metrics.js';
+import { EgressProxy } from './egress/egress-proxy.js';
+import { parseHostPatterns } from './egress/host-patterns.js';
 import { EventLog } from './events/event-log.js';
 import { EventStream } from './events/event-stream.js';
 import type { Logger } from './observability/logger.js';
@@ -168,6 +173,37 @@ export async function createServerContext(config: Config, logger: Logger, overri
     logger: logger.child('model-proxy'),
     metrics: registerModelProxyMetrics(metrics.registry),
   });
+  const events = new EventLog(store, now, redact, redis?.bus);
+  const egressLogger = logger.child('egress');
+  const egress = new EgressProxy({
+    gate: new EgressGate({
+      allowPrivate: config.egress.allowPrivate,
+      policyFor: async (taskId) => {
+        const task = await store.getTask(taskId);
+        if (task === null) return null;
+        const network = task.options.network ?? null;
+        return {
+          tenant: tenants.get(task.tenant_id)?.egressAllow ?? config.egress.allow,
+          task: network === null ? null : parseHostPatterns(network.allow).patterns,
+        };
+      },
+    }),
+    onBlocked: (taskId, block) => {
+      events
+        .append(taskId, { type: 'network_blocked', data: block })
+        .catch((error: unknown) => egressLogger.error('Could not record network_blocked', { error }));
+    },
+    blockedTotal: registerEgressMetrics(metrics.registry),
+    logger: egressLogger,
+  });
+  // Each sandboxed process reaches the model and the egress proxy only through sockets of its own.
+  const networks = new AgentNetworks({
+    dir: path.join(slot.dir, 'net'),
+    isolated: isolation.mode !== 'none',
+    acceptModel: (socket) => modelProxy.accept(socket),
+    acceptEgress: (socket, currentTask) => egress.accept(socket, currentTask),
+  });
+  await networks.init();
   const agents = new AgentProcessManager(
     {
       env: {
@@ -184,6 +220,7 @@ export async function createServerContext(config: Config, logger: Logger, overri
       usePdeathsig,
       credentials,
       sandbox,
+      networks,
       transcripts: transcriptStore,
     },
     {
@@ -195,7 +232,6 @@ export async function createServerContext(config: Config, logger: Logger, overri
     logger.child('agents'),
   );
 
-  const events = new EventLog(store, now, redact, redis?.bus);
   const stream = new EventStream(events, {
     maxBufferedBytes: config.streams.maxBufferedBytes,
     stallTimeoutMs: config.streams.stallTimeoutSeconds * 1000,
@@ -308,7 +344,11 @@ export async function createServerContext(config: Config, logger: Logger, overri
     newTaskId: overrides.newTaskId ?? (() => `task-${randomUUID()}`),
     bypassPermissionsAllowed: !isRoot,
     isShuttingDown: () => shuttingDown,
-    checks: new SubmitChecks(store, { webhookSecret: config.webhooks.secret, allowPrivateWebhooks: config.webhooks.allowPrivate }, now),
+    checks: new SubmitChecks(
+      store,
+      { webhookSecret: config.webhooks.secret, allowPrivateWebhooks: config.webhooks.allowPrivate, defaultEgressAllow: config.egress.allow },
+      now,
+    ),
     onSessionDeleted: (sessionId) => {
       transcripts.forget(sessionId);
       agents.closeSession(sessionId);
@@ -375,6 +415,7 @@ export async function createServerContext(config: Config, logger: Logger, overri
       await dispatcher.stop();
       await agents.shutdown();
       await modelProxy.close();
+      egress.close();
       await control.close();
       await retention.stop();
       // Last chance for writes that waited for storage (a final record, held events).

@@ -3,7 +3,7 @@ import type { AgentRunRequest } from './agent-types.js';
 import { LiveProcess } from './live-process.js';
 import { PromptChannel } from './prompt-channel.js';
 import { getSessionInfo, query, type SdkOptions } from './sdk.js';
-import { hostOptions, type AgentHostConfig, type SpawnSpec } from './spawn-options.js';
+import { hostOptions, preparePlace, type AgentHostConfig, type SpawnSpec } from './spawn-options.js';
 import { StderrTail } from './stderr-tail.js';
 import { taskPermissionSettings, ToolGate } from './tool-gate.js';
 import type { Spare } from './warm-pool.js';
@@ -86,14 +86,20 @@ export class ProcessLauncher {
     let resolveExited!: () => void;
     const exited = new Promise<void>((resolve) => (resolveExited = resolve));
     const channel = new PromptChannel();
-    const home = await this.host.sandbox.createHome(spec.identity);
     const credential = this.host.credentials.mint();
+    let place;
+    try {
+      place = await preparePlace(this.host, spec.identity, credential);
+    } catch (error) {
+      credential.revoke();
+      throw error;
+    }
     const options: SdkOptions = {
       ...hostOptions(
         this.host,
         request.permissionMode,
         { abortController, stderr, toolGate, credential, onSpawn: (p) => (pid = p), onExit: resolveExited },
-        { identity: spec.identity, home },
+        place,
       ),
       cwd: request.cwd,
       settings: taskPermissionSettings(request.allowedTools),

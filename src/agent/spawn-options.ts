@@ -1,3 +1,4 @@
+import type { AgentNetworks, ProcessNetwork } from '../egress/agent-network.js';
 import type { CredentialBroker, ProcessCredential } from '../model-proxy/credential-broker.js';
 import type { PermissionMode } from '../tasks/task-types.js';
 import type { AgentSandbox, ProcessHome, SandboxIdentity } from './isolation/agent-sandbox.js';
@@ -23,6 +24,8 @@ export interface AgentHostConfig {
   credentials: CredentialBroker;
   /** How each process is confined, and its private home (see isolation/agent-sandbox.ts). */
   sandbox: AgentSandbox;
+  /** Each sandboxed process's sockets to the credential and egress proxies (src/egress). */
+  networks: AgentNetworks;
   /** Transcripts live here, not in a process's config dir: a session resumes in any process. */
   transcripts: SdkSessionStore;
 }
@@ -59,16 +62,29 @@ export interface ProcessHooks {
   credential: ProcessCredential;
 }
 
-/** Where one process runs: its tenant's sandbox and its own HOME / CLAUDE_CONFIG_DIR. */
+/** Where one process runs: its tenant's sandbox, its own HOME / CLAUDE_CONFIG_DIR and its proxy sockets. */
 export interface ProcessPlace {
   identity: SandboxIdentity;
   home: ProcessHome;
+  network: ProcessNetwork;
+}
+
+/** A new process's home and proxy sockets; the sockets follow the task its credential serves. */
+export async function preparePlace(host: AgentHostConfig, identity: SandboxIdentity, credential: ProcessCredential): Promise<ProcessPlace> {
+  const home = await host.sandbox.createHome(identity);
+  try {
+    const network = await host.networks.open(() => host.credentials.taskFor(credential.token));
+    return { identity, home, network };
+  } catch (error) {
+    home.dispose();
+    throw error;
+  }
 }
 
 /** Options for query() and prewarm(); per-task settings (cwd, mode, model, permissions, resume) are added by the caller. */
 export function hostOptions(host: AgentHostConfig, permissionMode: PermissionMode, hooks: ProcessHooks, place: ProcessPlace): SdkOptions {
   return {
-    env: { ...host.env, HOME: place.home.dir, CLAUDE_CONFIG_DIR: place.home.configDir },
+    env: { ...host.env, ...place.network.env, HOME: place.home.dir, CLAUDE_CONFIG_DIR: place.home.configDir },
     sessionStore: host.transcripts,
     abortController: hooks.abortController,
     // Every built-in tool is offered; each task's allowed_tools is enforced by deny rules and the gate.
@@ -91,9 +107,10 @@ export function hostOptions(host: AgentHostConfig, permissionMode: PermissionMod
         apiKey: hooks.credential.token,
         onStderr: hooks.stderr.write,
         onSpawn: hooks.onSpawn,
-        wrap: (launch) => host.sandbox.wrap(launch, place.identity, place.home),
+        wrap: (launch) => host.sandbox.wrap(launch, place.identity, place.home, place.network.socketDir),
         onExit: () => {
           hooks.credential.revoke();
+          place.network.close();
           place.home.dispose();
           hooks.onExit();
         },

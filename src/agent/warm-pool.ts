@@ -3,7 +3,7 @@ import type { ProcessCredential } from '../model-proxy/credential-broker.js';
 import type { PermissionMode } from '../tasks/task-types.js';
 import { awaitExitOrKill } from './process-exit.js';
 import { prewarm, type SdkSpareProcess } from './sdk.js';
-import { hostOptions, spawnKey, type AgentHostConfig, type SpawnSpec } from './spawn-options.js';
+import { hostOptions, preparePlace, spawnKey, type AgentHostConfig, type ProcessPlace, type SpawnSpec } from './spawn-options.js';
 import { StderrTail } from './stderr-tail.js';
 import { ToolGate } from './tool-gate.js';
 
@@ -176,14 +176,15 @@ export class WarmPool {
     let pid: number | null = null;
     let resolveGone!: () => void;
     const gone = new Promise<void>((resolve) => (resolveGone = resolve));
-    const home = await this.host.sandbox.createHome(spec.identity);
     const credential = this.host.credentials.mint();
+    let place: ProcessPlace | null = null;
     try {
+      place = await preparePlace(this.host, spec.identity, credential);
       const options = hostOptions(
         this.host,
         this.permissionMode,
         { abortController, stderr, toolGate, credential, onSpawn: (p) => (pid = p), onExit: resolveGone },
-        { identity: spec.identity, home },
+        place,
       );
       const spare = await prewarm({ options });
       // One that finished starting after close() began is parked anyway: close() waits for startups, then closes every parked spare.
@@ -201,7 +202,10 @@ export class WarmPool {
     } catch (error) {
       this.logger.warn('Could not prewarm an agent process', { error, stderr: stderr.text() });
       credential.revoke();
-      if (pid === null) home.dispose();
+      if (pid === null) {
+        place?.network.close();
+        place?.home.dispose();
+      }
       // Its slot is only free once whatever was started is gone.
       if (pid !== null) {
         abortController.abort();

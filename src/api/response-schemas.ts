@@ -63,6 +63,10 @@ export const taskOptionsViewSchema = z
     approval_timeout: z.number().nullable().describe('Seconds a permission request waits before it is denied; null: 600.'),
     max_budget_usd: z.number().nullable().describe('The task fails with BUDGET_EXCEEDED once it has spent more.'),
     output_schema: z.record(z.string(), z.unknown()).nullable().describe('The JSON Schema the result must match (`structured_result`).'),
+    network: z
+      .object({ allow: z.array(z.string()) })
+      .nullable()
+      .describe("The task's own egress allowlist (narrower than its tenant's); null: the tenant's list."),
   })
   .meta({ id: 'TaskOptions', description: 'The options as submitted; null where the server default applies.' });
 
@@ -278,6 +282,18 @@ export const permissionDecisionDataSchema = z
   })
   .meta({ id: 'PermissionDecisionData', description: 'How a permission request was settled; timeouts and ended tasks always deny.' });
 
+export const networkBlockedDataSchema = z
+  .object({
+    host: z.string(),
+    port: z.number().int(),
+    reason: z
+      .enum(['not_allowed', 'private_address', 'no_task'])
+      .describe(
+        "not_allowed: no entry of the task's allowlist matches; private_address: the name resolves to a loopback, private, link-local or this host's address.",
+      ),
+  })
+  .meta({ id: 'NetworkBlockedData', description: "The egress proxy refused a connection of the task's agent." });
+
 const envelope = <T extends string, D extends z.ZodType>(type: T, data: D, id: string) =>
   z
     .object({
@@ -297,6 +313,7 @@ export const errorEventSchema = envelope('error', errorDataSchema, 'ErrorEvent')
 export const completeEventSchema = envelope('complete', completeDataSchema, 'CompleteEvent');
 export const permissionRequestEventSchema = envelope('permission_request', permissionRequestDataSchema, 'PermissionRequestEvent');
 export const permissionDecisionEventSchema = envelope('permission_decision', permissionDecisionDataSchema, 'PermissionDecisionEvent');
+export const networkBlockedEventSchema = envelope('network_blocked', networkBlockedDataSchema, 'NetworkBlockedEvent');
 
 export const taskEventSchema = z
   .discriminatedUnion('type', [
@@ -308,6 +325,7 @@ export const taskEventSchema = z
     completeEventSchema,
     permissionRequestEventSchema,
     permissionDecisionEventSchema,
+    networkBlockedEventSchema,
   ])
   .meta({
     id: 'TaskEvent',

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { MAX_APPROVAL_TIMEOUT_SECONDS } from '../agent/spawn-options.js';
+import { parseHostPattern } from '../egress/host-patterns.js';
 import { SESSION_STATUSES } from '../sessions/session-types.js';
 import { PERMISSION_MODES, TASK_STATUSES } from '../tasks/task-types.js';
 import { webhookRequestSchema } from '../webhooks/webhook-request.js';
@@ -9,6 +10,15 @@ const idField = (what: string) =>
   z.string().regex(ID_PATTERN, `${what} must be 1-128 characters of letters, digits, '.', '_', ':' or '-', starting with a letter or digit`);
 
 export const MAX_PROMPT_CHARS = 200_000;
+
+function isHostPattern(entry: string): boolean {
+  try {
+    parseHostPattern(entry);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 export const taskOptionsSchema = z.strictObject({
   allowed_tools: z
@@ -29,6 +39,14 @@ export const taskOptionsSchema = z.strictObject({
     .record(z.string(), z.unknown())
     .refine((schema) => schema.type === 'object', 'must be a JSON Schema with "type": "object" (the agent answers with an object)')
     .refine((schema) => JSON.stringify(schema).length <= 100_000, 'must be at most 100,000 characters of JSON')
+    .optional(),
+  network: z
+    .strictObject({
+      allow: z
+        .array(z.string().max(300).refine(isHostPattern, 'each entry must be "host[:port]", "*.domain[:port]", "*" or an IP address'))
+        .max(100)
+        .describe("Hosts this task's agent may reach through the egress proxy; only narrows its tenant's list ([]: nothing but the model)."),
+    })
     .optional(),
 });
 

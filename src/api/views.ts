@@ -53,6 +53,7 @@ export function taskView(request: FastifyRequest, task: Task, pending: PendingPe
       approval_timeout: options.approval_timeout ?? null,
       max_budget_usd: options.max_budget_usd ?? null,
       output_schema: options.output_schema ?? null,
+      network: options.network ?? null,
     },
     status: task.status,
     created_at: task.created_at,

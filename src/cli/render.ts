@@ -112,6 +112,8 @@ export function renderEvent(c: Colors, event: TaskEvent, live: boolean): string[
       const summary = summariseToolInput(event.data.input);
       return [c.yellow(`? ${event.data.tool_name}${summary === '' ? '' : `(${summary})`} waits for approval: request ${event.data.request_id}`)];
     }
+    case 'network_blocked':
+      return [c.red(`⊘ network: ${event.data.host}:${event.data.port} blocked (${event.data.reason})`)];
     case 'permission_decision':
       return [
         (event.data.decision === 'allow' ? c.dim : c.red)(

@@ -17,7 +17,17 @@ export type PermissionMode = (typeof PERMISSION_MODES)[number];
 export const SESSION_STATUSES = ['idle', 'busy', 'expired'] as const;
 export type SessionStatus = (typeof SESSION_STATUSES)[number];
 
-export const EVENT_TYPES = ['message', 'tool_use', 'tool_result', 'progress', 'error', 'complete', 'permission_request', 'permission_decision'] as const;
+export const EVENT_TYPES = [
+  'message',
+  'tool_use',
+  'tool_result',
+  'progress',
+  'error',
+  'complete',
+  'permission_request',
+  'permission_decision',
+  'network_blocked',
+] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
 /** Every error code the server can answer with (the README's error table). */
@@ -33,6 +43,7 @@ export const ERROR_CODES = [
   'PERMISSION_MODE_REFUSED',
   'WEBHOOK_URL_REFUSED',
   'WEBHOOK_SECRET_MISSING',
+  'NETWORK_ALLOW_OUTSIDE_TENANT',
   'UNAUTHORIZED',
   'TENANT_BUDGET_EXCEEDED',
   'NOT_FOUND',
@@ -90,6 +101,8 @@ export interface TaskOptionsRequest {
   max_budget_usd?: number | undefined;
   /** A JSON Schema with "type": "object": the task's structured_result must match it. */
   output_schema?: Record<string, unknown> | undefined;
+  /** Narrows the tenant's egress allowlist for this task ("host[:port]", "*.domain"); [] allows nothing but the model. */
+  network?: { allow: string[] } | undefined;
 }
 
 export interface PermissionAnswer {
@@ -166,6 +179,7 @@ export interface TaskOptions {
   approval_timeout: number | null;
   max_budget_usd: number | null;
   output_schema: Record<string, unknown> | null;
+  network: { allow: string[] } | null;
 }
 
 /** A tool call waiting for answerPermission. */
@@ -367,6 +381,14 @@ export interface PermissionDecisionData {
   message: string | null;
 }
 
+/** The server's egress proxy refused a connection of the task's agent. */
+export interface NetworkBlockedData {
+  host: string;
+  port: number;
+  /** not_allowed: no allowlist entry matches; private_address: the name resolves to a loopback, private, link-local or this host's address. */
+  reason: 'not_allowed' | 'private_address' | 'no_task';
+}
+
 interface EventEnvelope<T extends EventType, D> {
   /** Starts at 1 per task, no gaps. */
   seq: number;
@@ -384,8 +406,17 @@ export type ErrorEvent = EventEnvelope<'error', ErrorData>;
 export type CompleteEvent = EventEnvelope<'complete', CompleteData>;
 export type PermissionRequestEvent = EventEnvelope<'permission_request', PermissionRequestData>;
 export type PermissionDecisionEvent = EventEnvelope<'permission_decision', PermissionDecisionData>;
+export type NetworkBlockedEvent = EventEnvelope<'network_blocked', NetworkBlockedData>;
 export type TaskEvent =
-  MessageEvent | ToolUseEvent | ToolResultEvent | ProgressEvent | ErrorEvent | CompleteEvent | PermissionRequestEvent | PermissionDecisionEvent;
+  | MessageEvent
+  | ToolUseEvent
+  | ToolResultEvent
+  | ProgressEvent
+  | ErrorEvent
+  | CompleteEvent
+  | PermissionRequestEvent
+  | PermissionDecisionEvent
+  | NetworkBlockedEvent;
 
 export interface EventPage {
   task_id: string;

@@ -1,6 +1,16 @@
 import type { TaskStatus, TaskUsage } from '../tasks/task-types.js';
 
-export const EVENT_TYPES = ['message', 'tool_use', 'tool_result', 'progress', 'error', 'complete', 'permission_request', 'permission_decision'] as const;
+export const EVENT_TYPES = [
+  'message',
+  'tool_use',
+  'tool_result',
+  'progress',
+  'error',
+  'complete',
+  'permission_request',
+  'permission_decision',
+  'network_blocked',
+] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
 export interface MessageData {
@@ -56,6 +66,13 @@ export interface PermissionDecisionData {
   message: string | null;
 }
 
+/** The egress proxy refused a connection of the task's agent (src/egress). */
+export interface NetworkBlockedData {
+  host: string;
+  port: number;
+  reason: 'not_allowed' | 'private_address' | 'no_task';
+}
+
 export interface EventDataByType {
   message: MessageData;
   tool_use: ToolUseData;
@@ -65,6 +82,7 @@ export interface EventDataByType {
   complete: CompleteData;
   permission_request: PermissionRequestData;
   permission_decision: PermissionDecisionData;
+  network_blocked: NetworkBlockedData;
 }
 
 /** An event before it has a place in the log. */

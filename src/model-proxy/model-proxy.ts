@@ -1,5 +1,6 @@
 import http, { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import https from 'node:https';
+import type { Socket } from 'node:net';
 import type { Logger } from '../observability/logger.js';
 import type { CredentialBroker } from './credential-broker.js';
 import { forwardModelRequest } from './forward.js';
@@ -70,6 +71,11 @@ export class ModelProxy {
   /** The token registry the proxy checks against (agent processes mint from it at spawn). */
   get credentials(): CredentialBroker {
     return this.options.credentials;
+  }
+
+  /** Serves a connection that arrived elsewhere: a sandboxed process's own Unix socket (src/egress/agent-network.ts). */
+  accept(socket: Socket): void {
+    this.server.emit('connection', socket);
   }
 
   /** Called when a task's model request fails for good (stall, exhausted retries, dropped stream). */

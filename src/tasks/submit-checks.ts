@@ -1,4 +1,5 @@
 import { ApiError } from '../errors.js';
+import { firstUncovered, parseHostPatterns, type HostPattern } from '../egress/host-patterns.js';
 import type { Store } from '../storage/store.js';
 import type { Tenant } from '../tenancy/tenant.js';
 import { checkWebhookUrl, resolveWebhookHost, WebhookAddressError } from '../webhooks/webhook-address.js';
@@ -9,7 +10,7 @@ import type { WebhookTarget } from '../webhooks/webhook-types.js';
 export class SubmitChecks {
   constructor(
     private readonly store: Store,
-    private readonly settings: { webhookSecret: string | undefined; allowPrivateWebhooks: boolean },
+    private readonly settings: { webhookSecret: string | undefined; allowPrivateWebhooks: boolean; defaultEgressAllow?: readonly HostPattern[] },
     private readonly now: () => Date,
   ) {}
 
@@ -27,6 +28,19 @@ export class SubmitChecks {
       throw error;
     }
     return target;
+  }
+
+  /** A task's options.network.allow may only narrow its tenant's egress allowlist. */
+  checkNetworkAllow(tenant: Tenant, allow: readonly string[] | undefined): void {
+    if (allow === undefined) return;
+    const uncovered = firstUncovered(tenant.egressAllow ?? this.settings.defaultEgressAllow ?? [], parseHostPatterns(allow).patterns);
+    if (uncovered !== null) {
+      throw new ApiError(
+        'NETWORK_ALLOW_OUTSIDE_TENANT',
+        `options.network.allow entry "${uncovered.text}" is not covered by the tenant's egress allowlist; a task may only narrow it`,
+        { entry: uncovered.text },
+      );
+    }
   }
 
   /** Refuses a submission once the tenant's tasks created this calendar month (UTC) have spent its budget. */

@@ -82,6 +82,7 @@ export class TaskService {
 
     checkRequireApproval(body.options, this.deps.defaultAllowedTools);
     await this.deps.checks.checkBudget(tenant);
+    this.deps.checks.checkNetworkAllow(tenant, body.options?.network?.allow);
     const webhook = await this.deps.checks.webhookFor(tenant, body.webhook);
 
     const reservation = await scheduler.reserve(tenant.id);
@@ -114,6 +115,7 @@ export class TaskService {
           approval_timeout: body.options?.approval_timeout ?? null,
           max_budget_usd: body.options?.max_budget_usd ?? null,
           output_schema: body.options?.output_schema ?? null,
+          network: body.options?.network ? { allow: body.options.network.allow } : null,
         },
         status: 'queued',
         created_at: this.deps.now().toISOString(),

@@ -29,6 +29,8 @@ export interface TaskOptions {
   max_budget_usd?: number | null;
   /** A JSON Schema (type object) the task's result must match; it then carries structured_result. */
   output_schema?: Record<string, unknown> | null;
+  /** options.network.allow: narrows the tenant's egress allowlist for this task; absent or null: the tenant's list. */
+  network?: { allow: string[] } | null;
 }
 
 export interface TaskUsage {

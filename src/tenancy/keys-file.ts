@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { parseHostPatterns } from '../egress/host-patterns.js';
 import { webhookRequestSchema, webhookTarget } from '../webhooks/webhook-request.js';
 import { DEFAULT_TENANT_ID, type Tenant } from './tenant.js';
 
@@ -18,6 +19,8 @@ const tenantSchema = z.strictObject({
   webhook: webhookRequestSchema.optional(),
   webhook_secret: z.string().min(16, 'webhook_secret must be at least 16 characters').optional(),
   monthly_budget_usd: z.number().positive().optional(),
+  /** Replaces AGENT_EGRESS_ALLOW for this tenant's agents ([] = nothing but the model). */
+  egress_allow: z.array(z.string().min(1).max(300)).max(500).optional(),
 });
 
 const fileSchema = z.strictObject({ tenants: z.array(tenantSchema).min(1) });
@@ -44,6 +47,8 @@ export function loadKeysFile(file: string): { tenants: Tenant[]; problems: strin
   const tenants = parsed.data.tenants.map((t) => {
     if (seenIds.has(t.id)) problems.push(`API_KEYS_FILE: tenant "${t.id}" appears twice`);
     seenIds.add(t.id);
+    const egress = t.egress_allow === undefined ? null : parseHostPatterns(t.egress_allow);
+    problems.push(...(egress?.problems ?? []).map((p) => `API_KEYS_FILE: tenant "${t.id}" egress_allow: ${p}`));
     for (const hash of t.key_sha256) {
       if (seenHashes.has(hash.toLowerCase())) problems.push(`API_KEYS_FILE: a key of tenant "${t.id}" belongs to another tenant too`);
       seenHashes.add(hash.toLowerCase());
@@ -56,6 +61,7 @@ export function loadKeysFile(file: string): { tenants: Tenant[]; problems: strin
       defaultWebhook: t.webhook ? webhookTarget(t.webhook) : null,
       webhookSecret: t.webhook_secret ?? null,
       monthlyBudgetUsd: t.monthly_budget_usd ?? null,
+      egressAllow: egress?.patterns ?? null,
     };
   });
   return { tenants, problems };

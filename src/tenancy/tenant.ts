@@ -1,3 +1,4 @@
+import type { HostPattern } from '../egress/host-patterns.js';
 import type { WebhookTarget } from '../webhooks/webhook-types.js';
 
 export const DEFAULT_TENANT_ID = 'default';
@@ -17,6 +18,8 @@ export interface Tenant {
   webhookSecret: string | null;
   /** Submits are refused (402) once its tasks created this calendar month (UTC) cost this much. */
   monthlyBudgetUsd: number | null;
+  /** Its keys file `egress_allow`: where its agents may connect, instead of AGENT_EGRESS_ALLOW (absent or null: that default). */
+  egressAllow?: readonly HostPattern[] | null;
 }
 
 /**

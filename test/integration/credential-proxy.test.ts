@@ -57,8 +57,10 @@ describe('credential proxy (real CLI, scripted model)', () => {
     const { task, events } = await runTask('env-dump', '[[script:bash]] [[cmd:env; echo ---; cat /proc/self/environ | tr "\\0" "\\n"]]');
     expect(task.status).toBe('completed');
     const output = JSON.stringify(events.filter((e) => e.type === 'tool_result'));
-    // The agent's world: the proxy's URL, no key of any kind.
-    expect(output).toContain(`ANTHROPIC_BASE_URL=${server.ctx.modelProxy.url}`);
+    // The agent's world: the proxy (its process's own socket in a sandbox, else its URL), no key of any kind.
+    expect(output).toContain(
+      server.ctx.isolation === 'none' ? `ANTHROPIC_BASE_URL=${server.ctx.modelProxy.url}` : 'ANTHROPIC_UNIX_SOCKET=/run/agent-net/model.sock',
+    );
     expect(output).not.toContain(REAL_KEY);
     expect(output).not.toMatch(/ANTHROPIC_API_KEY|CLAUDE_API_KEY|ccs-proxy-/);
     // The model's world: every call carried the real key, put in by the proxy.

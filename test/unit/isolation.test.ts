@@ -44,7 +44,24 @@ describe('bwrapArgs', () => {
     expect(after(args, '--tmpfs')).toEqual(['/tmp', '/var/tmp', '/srv/ws/alpha/beta']);
     expect(after(args, '--chdir')).toEqual(['/srv/ws/alpha/repo']);
     // Parents bwrap creates are traverse-only (never a copy of a 0700 DATA_DIR), shallowest first.
-    expect(after(args, '--dir')).toEqual(['/opt', '/srv', '/opt/app', '/srv/ws', '/srv/data', '/opt/app/node_modules', '/srv/data/agent-homes']);
+    expect(after(args, '--dir')).toEqual(['/run', '/opt', '/srv', '/opt/app', '/srv/ws', '/srv/data', '/opt/app/node_modules', '/srv/data/agent-homes']);
+  });
+
+  it('gives every sandbox a network namespace of its own, even without proxy sockets (the start-up probe)', () => {
+    expect(bwrapArgs(SYSTEM, VIEW, { kind: 'userns' }, '/usr/bin/socat', ['-V'])).toContain('--unshare-net');
+  });
+
+  it("binds the process's proxy sockets at /run/agent-net and starts socat (as the tenant) before the command", () => {
+    const network = { socketDir: '/srv/data/instances/0/net/ab12', socat: '/usr/bin/socat', egressSocket: 'egress.sock', egressPort: 3128 };
+    const args = bwrapArgs(SYSTEM, { ...VIEW, network }, { kind: 'uid', uid: 200001, gid: 200001, setpriv: '/usr/bin/setpriv' }, '/opt/claude', ['--x']);
+    expect(args).toContain('--unshare-net');
+    expect(args.join(' ')).toContain('--ro-bind /srv/data/instances/0/net/ab12 /run/agent-net');
+    const command = args.slice(args.indexOf('--') + 1);
+    const afterSetpriv = command.slice(command.indexOf('--') + 1);
+    expect(afterSetpriv.slice(0, 2)).toEqual(['/bin/sh', '-c']);
+    expect(afterSetpriv[2]).toContain("'/usr/bin/socat' TCP-LISTEN:3128,bind=127.0.0.1,fork,reuseaddr UNIX-CONNECT:/run/agent-net/egress.sock");
+    expect(afterSetpriv[2]).toMatch(/3<&- & exec "\$@"$/);
+    expect(afterSetpriv.slice(3)).toEqual(['sh', '/opt/claude', '--x']);
   });
 });
 
@@ -70,6 +87,12 @@ describe('planIsolation', () => {
       setpriv: '/usr/bin/setpriv',
     });
     expect(planIsolation('auto', { isRoot: false, platform: 'linux', which: found, run: ok })).toMatchObject({ mode: 'bwrap', perTenantUid: false });
+  });
+
+  it('refuses, in one line that says what to install, when socat is missing', () => {
+    const attempt = () => planIsolation('auto', { isRoot: false, platform: 'linux', which: (c) => (c === 'socat' ? null : found(c)), run: ok });
+    expect(attempt).toThrow(IsolationUnavailableError);
+    expect(attempt).toThrow(/^Agent isolation unavailable: socat not found .*install socat.*AGENT_ISOLATION=none/);
   });
 
   it('refuses, in one line that says what to install, when bwrap is missing', () => {

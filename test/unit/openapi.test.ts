@@ -86,7 +86,7 @@ describe('OpenAPI document', () => {
     expect([...text.matchAll(/"\$ref":"([^"]+)"/g)].every(([, r]) => r!.startsWith('#/components/'))).toBe(true);
   });
 
-  it("describes the error shape, the event envelope, the seed's six event types and the approval round-trip's two", () => {
+  it("describes the error shape, the event envelope, the seed's six event types, the approval round-trip's two and network_blocked", () => {
     const schemas = (buildOpenApiDocument().components as { schemas: Record<string, { oneOf?: { $ref: string }[] }> }).schemas;
     expect(schemas.Error).toBeDefined();
     expect(schemas.TaskEvent?.oneOf?.map((o) => o.$ref.split('/').at(-1))).toEqual([
@@ -98,6 +98,7 @@ describe('OpenAPI document', () => {
       'CompleteEvent',
       'PermissionRequestEvent',
       'PermissionDecisionEvent',
+      'NetworkBlockedEvent',
     ]);
   });
 

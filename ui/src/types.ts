@@ -93,10 +93,8 @@ export type TaskEvent =
       'permission_request',
       { request_id: string; tool_name: string; tool_use_id: string | null; input: unknown; reason: string | null; expires_at: string }
     >
-  | Envelope<
-      'permission_decision',
-      { request_id: string; decision: 'allow' | 'deny'; decided_by: 'client' | 'timeout' | 'task_ended'; message: string | null }
-    >;
+  | Envelope<'permission_decision', { request_id: string; decision: 'allow' | 'deny'; decided_by: 'client' | 'timeout' | 'task_ended'; message: string | null }>
+  | Envelope<'network_blocked', { host: string; port: number; reason: 'not_allowed' | 'private_address' | 'no_task' }>;
 
 export interface Me {
   tenant: string;

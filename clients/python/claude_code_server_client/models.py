@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional
 
 TERMINAL_STATUSES = frozenset({"completed", "failed", "interrupted", "timed_out"})
-EVENT_TYPES = ("message", "tool_use", "tool_result", "progress", "error", "complete", "permission_request", "permission_decision")
+EVENT_TYPES = ("message", "tool_use", "tool_result", "progress", "error", "complete", "permission_request", "permission_decision", "network_blocked")
 
 
 def _get(d: Dict[str, Any], key: str, default: Any = None) -> Any:

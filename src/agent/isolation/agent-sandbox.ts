@@ -11,6 +11,7 @@ import {
   type Owner,
 } from '../../workspaces/host-boundary.js';
 import type { IsolationMode, IsolationPlan } from './isolation-mode.js';
+import { EGRESS_PORT, EGRESS_SOCKET } from '../../egress/agent-network.js';
 import { bwrapArgs, type SandboxUser } from './sandbox-args.js';
 import { removeProcessHome } from './process-homes.js';
 import { runInSandbox, type SandboxCommand, type SandboxCommandResult } from './sandbox-command.js';
@@ -144,8 +145,11 @@ export class AgentSandbox {
     return runInSandbox(this.plan, { ...identity, user: { kind: 'root', setpriv: this.plan.setpriv, keepCaps } }, command);
   }
 
-  /** The command line that starts `command` inside this identity's sandbox. */
-  wrap(launch: Launch, identity: SandboxIdentity, home: ProcessHome): Launch {
+  /**
+   * The command line that starts `command` inside this identity's sandbox, in a network namespace
+   * of its own; `socketDir` holds the process's proxy sockets (src/egress/agent-network.ts).
+   */
+  wrap(launch: Launch, identity: SandboxIdentity, home: ProcessHome, socketDir: string | null = null): Launch {
     if (this.plan.mode === 'none' || identity.user === null) return launch;
     const readWrite = [identity.workspaceRoot, home.dir];
     // A resume from the transcript store runs in a directory the SDK materialised just now.
@@ -158,7 +162,13 @@ export class AgentSandbox {
     const readOnly = path.isAbsolute(launch.command) && !commandDir.startsWith('/usr/') ? [commandDir] : [];
     const args = bwrapArgs(
       this.plan.system,
-      { readOnly, readWrite, masked: identity.masked, cwd: launch.cwd ?? home.dir },
+      {
+        readOnly,
+        readWrite,
+        masked: identity.masked,
+        cwd: launch.cwd ?? home.dir,
+        ...(socketDir === null ? {} : { network: { socketDir, socat: this.plan.socat, egressSocket: EGRESS_SOCKET, egressPort: EGRESS_PORT } }),
+      },
       identity.user,
       launch.command,
       launch.args,

@@ -14,6 +14,8 @@ export interface IsolationPlan {
   perTenantUid: boolean;
   bwrap: string;
   setpriv: string;
+  /** Bridges each sandbox's loopback port to its egress proxy socket. */
+  socat: string;
   system: SystemLayout;
   /** The one start-up log line. */
   summary: string;
@@ -60,6 +62,7 @@ export function planIsolation(setting: IsolationSetting, env: ProbeEnvironment):
     perTenantUid: false,
     bwrap: '',
     setpriv: '',
+    socat: '',
     system: [],
     summary: 'Agent isolation: none (AGENT_ISOLATION=none): agents run as the server user and can reach its files, processes and secrets',
   };
@@ -74,14 +77,17 @@ export function planIsolation(setting: IsolationSetting, env: ProbeEnvironment):
   if (bwrap === null) refuse(`bwrap not found: ${INSTALL_HINT}`);
   const setpriv = env.isRoot ? find('setpriv') : '';
   if (setpriv === null) refuse('setpriv not found: install util-linux');
+  const socat = find('socat');
+  if (socat === null) refuse('socat not found (it bridges each sandbox to its network proxy): install socat (Debian/Ubuntu: apt-get install socat)');
   const system = hostSystemLayout();
   const user: SandboxUser = env.isRoot ? { kind: 'uid', uid: 65534, gid: 65534, setpriv: setpriv! } : { kind: 'userns' };
-  const probe = exec(bwrap!, bwrapArgs(system, { readOnly: [], readWrite: [], masked: [], cwd: '/' }, user, 'true', []));
+  // socat itself, inside a sandbox with its own network namespace, as an agent runs it.
+  const probe = exec(bwrap!, bwrapArgs(system, { readOnly: [], readWrite: [], masked: [], cwd: '/' }, user, socat!, ['-V']));
   if (probe.status !== 0) {
     const detail = probe.stderr.trim().split('\n').at(-1) ?? 'failed';
     refuse(
       env.isRoot
-        ? `bwrap cannot create PID/mount namespaces here (${detail}): grant CAP_SYS_ADMIN (e.g. docker run --cap-add SYS_ADMIN)`
+        ? `bwrap cannot create PID/mount/network namespaces here (${detail}): grant CAP_SYS_ADMIN (e.g. docker run --cap-add SYS_ADMIN)`
         : `bwrap cannot create an unprivileged user namespace here (${detail}): enable user namespaces (sysctl kernel.unprivileged_userns_clone=1 / kernel.apparmor_restrict_unprivileged_userns=0; in Docker: --security-opt seccomp=unconfined --security-opt apparmor=unconfined --security-opt systempaths=unconfined)`,
     );
   }
@@ -90,9 +96,10 @@ export function planIsolation(setting: IsolationSetting, env: ProbeEnvironment):
     perTenantUid: env.isRoot,
     bwrap: bwrap!,
     setpriv: setpriv!,
+    socat: socat!,
     system,
     summary: env.isRoot
-      ? 'Agent isolation: bwrap (PID/mount/IPC namespaces, one uid per tenant via setpriv; only the tenant workspace subtree and a private config dir are visible)'
-      : 'Agent isolation: bwrap (PID/mount/IPC namespaces in a user namespace; only the tenant workspace subtree and a private config dir are visible)',
+      ? 'Agent isolation: bwrap (PID/mount/IPC/network namespaces, one uid per tenant via setpriv; only the tenant workspace subtree and a private config dir are visible)'
+      : 'Agent isolation: bwrap (PID/mount/IPC/network namespaces in a user namespace; only the tenant workspace subtree and a private config dir are visible)',
   };
 }

@@ -51,6 +51,20 @@ export type SandboxUser =
    */
   | { kind: 'root'; setpriv: string; keepCaps: readonly string[] };
 
+/** Where a process's proxy sockets appear inside its sandbox (see src/egress/agent-network.ts). */
+export const SANDBOX_NET_DIR = '/run/agent-net';
+
+/**
+ * The way out of a sandbox's own network namespace: the host directory with the process's
+ * sockets, and socat, which bridges 127.0.0.1:port inside to the egress proxy's socket.
+ */
+export interface SandboxNetwork {
+  socketDir: string;
+  socat: string;
+  egressSocket: string;
+  egressPort: number;
+}
+
 /** What one agent process may see; every path is bound at the same path it has on the host. */
 export interface SandboxView {
   readOnly: readonly string[];
@@ -58,6 +72,18 @@ export interface SandboxView {
   /** Hidden under an empty tmpfs: other tenants' subtrees inside this tenant's tree. */
   masked: readonly string[];
   cwd: string;
+  network?: SandboxNetwork;
+}
+
+/**
+ * Starts socat in the background (its stdio and the key pipe on fd 3 closed) and execs the
+ * command: `sh -c SCRIPT sh command args...`. socat dies with the sandbox's PID namespace.
+ */
+function bridged(network: SandboxNetwork, command: string, args: readonly string[]): string[] {
+  const listen = `TCP-LISTEN:${network.egressPort},bind=127.0.0.1,fork,reuseaddr`;
+  const target = `UNIX-CONNECT:${SANDBOX_NET_DIR}/${network.egressSocket}`;
+  const script = `'${network.socat}' ${listen} ${target} </dev/null >/dev/null 2>&1 3<&- & exec "$@"`;
+  return ['/bin/sh', '-c', script, 'sh', command, ...args];
 }
 
 /**
@@ -65,17 +91,21 @@ export interface SandboxView {
  * system directories (read-only), the view's paths and a private /tmp, /proc and /dev:
  * DATA_DIR, the server's source tree and other tenants simply do not exist inside. The PID
  * namespace hides every other process (the server included) and --die-with-parent kills the
- * whole sandbox when the server dies, even by SIGKILL. The network namespace is shared on
- * purpose: the CLI must reach the model API (or the server's credential proxy) on loopback.
+ * whole sandbox when the server dies, even by SIGKILL. The network namespace is the sandbox's
+ * own, with nothing but `lo`: no host listener (API, metrics, Redis, the model upstream) and no
+ * other machine is reachable. The model and allowlisted hosts are reached only through the
+ * proxy sockets of `view.network`.
  */
 export function bwrapArgs(system: SystemLayout, view: SandboxView, user: SandboxUser, command: string, args: readonly string[]): string[] {
-  const out: string[] = ['--die-with-parent', '--new-session', '--unshare-pid', '--unshare-ipc', '--unshare-uts', '--unshare-cgroup-try'];
+  const out: string[] = ['--die-with-parent', '--new-session', '--unshare-pid', '--unshare-ipc', '--unshare-uts', '--unshare-net', '--unshare-cgroup-try'];
   // As root, bwrap must not create a user namespace: it would map the agent to host root.
   if (user.kind === 'userns') out.push('--unshare-user', '--disable-userns');
   for (const entry of system) {
     if (entry.symlinkTo !== undefined) out.push('--symlink', entry.symlinkTo, entry.path);
     else out.push('--ro-bind', entry.path, entry.path);
   }
+  // bwrap would create /run (for the binds below) as 0700, closed to a per-tenant uid.
+  out.push('--perms', '0755', '--dir', '/run');
   for (const dir of OPTIONAL_SYSTEM_DIRS) out.push('--ro-bind-try', dir, dir);
   out.push('--proc', '/proc', '--dev', '/dev', '--perms', '1777', '--tmpfs', '/tmp', '--perms', '1777', '--tmpfs', '/var/tmp');
   // bwrap would copy the host's modes onto the parents it creates (a 0700 mkdtemp, DATA_DIR),
@@ -85,6 +115,7 @@ export function bwrapArgs(system: SystemLayout, view: SandboxView, user: Sandbox
   for (const dir of view.readOnly) out.push('--ro-bind', dir, dir);
   for (const dir of view.readWrite) out.push('--bind', dir, dir);
   for (const dir of view.masked) out.push('--tmpfs', dir);
+  if (view.network) out.push('--ro-bind', view.network.socketDir, SANDBOX_NET_DIR);
   out.push('--chdir', view.cwd, '--');
   if (user.kind === 'root') {
     const keep = user.keepCaps.map((cap) => `+${cap}`).join(',');
@@ -103,6 +134,6 @@ export function bwrapArgs(system: SystemLayout, view: SandboxView, user: Sandbox
       '--',
     );
   }
-  out.push(command, ...args);
+  out.push(...(view.network ? bridged(view.network, command, args) : [command, ...args]));
   return out;
 }
