@@ -10,7 +10,7 @@ FROM node:20-bookworm-slim
 # git for the agent's work; procps and util-linux (setpriv) for process supervision; bubblewrap
 # sandboxes every agent process (AGENT_ISOLATION, see the README's Security section).
 RUN apt-get update \
- && apt-get install -y --no-install-recommends git ca-certificates procps util-linux bubblewrap \
+ && apt-get install -y --no-install-recommends git ca-certificates procps util-linux bubblewrap socat \
  && rm -rf /var/lib/apt/lists/*
 # Claude Code refuses bypassPermissions as root, and an agent should not run as root anyway.
 # The server's user owns only /workspace and /data; it has no home of its own to write to.
