@@ -58,6 +58,7 @@ export class ProcessLauncher {
       permissionMode: request.permissionMode,
       model: request.model,
       allowedTools: request.allowedTools,
+      limits: spare.limits,
     });
   }
 
@@ -116,6 +117,7 @@ export class ProcessLauncher {
       permissionMode: request.permissionMode,
       model: request.model,
       allowedTools: request.allowedTools,
+      limits: home.limits,
     });
   }
 }

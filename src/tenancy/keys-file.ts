@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { webhookRequestSchema, webhookTarget } from '../webhooks/webhook-request.js';
+import { limitsSchema, tenantLimits } from './tenant-limits.js';
 import { DEFAULT_TENANT_ID, type Tenant } from './tenant.js';
 
 const tenantSchema = z.strictObject({
@@ -18,6 +19,7 @@ const tenantSchema = z.strictObject({
   webhook: webhookRequestSchema.optional(),
   webhook_secret: z.string().min(16, 'webhook_secret must be at least 16 characters').optional(),
   monthly_budget_usd: z.number().positive().optional(),
+  limits: limitsSchema.optional(),
 });
 
 const fileSchema = z.strictObject({ tenants: z.array(tenantSchema).min(1) });
@@ -56,6 +58,7 @@ export function loadKeysFile(file: string): { tenants: Tenant[]; problems: strin
       defaultWebhook: t.webhook ? webhookTarget(t.webhook) : null,
       webhookSecret: t.webhook_secret ?? null,
       monthlyBudgetUsd: t.monthly_budget_usd ?? null,
+      limits: tenantLimits(t.id, t.limits, problems),
     };
   });
   return { tenants, problems };

@@ -1,3 +1,4 @@
+import type { LimitOverrides } from '../agent/isolation/limits/resource-limits.js';
 import type { WebhookTarget } from '../webhooks/webhook-types.js';
 
 export const DEFAULT_TENANT_ID = 'default';
@@ -17,6 +18,8 @@ export interface Tenant {
   webhookSecret: string | null;
   /** Submits are refused (402) once its tasks created this calendar month (UTC) cost this much. */
   monthlyBudgetUsd: number | null;
+  /** Its agent sandboxes' own limits, over the AGENT_* defaults (API_KEYS_FILE `limits`). */
+  limits?: LimitOverrides;
 }
 
 /**

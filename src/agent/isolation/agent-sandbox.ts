@@ -3,6 +3,8 @@ import { chmodSync, lchownSync, lstatSync, readdirSync, rmSync } from 'node:fs';
 import { chmod, chown, lchown, lstat, mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { IsolationMode, IsolationPlan } from './isolation-mode.js';
+import type { ProcessLimits } from './limits/process-limits.js';
+import type { SandboxLimits } from './limits/sandbox-limits.js';
 import { bwrapArgs, type SandboxUser } from './sandbox-args.js';
 import { TenantUids, type SharedUidAllocator } from './tenant-uids.js';
 
@@ -21,6 +23,8 @@ export interface SandboxIdentity {
 export interface ProcessHome {
   dir: string;
   configDir: string;
+  /** The process's memory, pids, /tmp and CPU limits (its cgroup lives as long as the home). */
+  limits: ProcessLimits | null;
   dispose(): void;
 }
 
@@ -39,6 +43,8 @@ export interface SandboxSettings {
   uidBase: number;
   /** With several instances on one Redis, the deployment-wide uid map (see TenantUids). */
   sharedUids?: SharedUidAllocator | null;
+  /** Per-sandbox resource limits (see limits/sandbox-limits.ts); none when absent. */
+  limits?: SandboxLimits | null;
 }
 
 export interface Launch {
@@ -112,7 +118,16 @@ export class AgentSandbox {
       await chown(dir, identity.user.uid, identity.user.gid);
       await chown(configDir, identity.user.uid, identity.user.gid);
     }
-    return { dir, configDir, dispose: () => rmSync(dir, { recursive: true, force: true }) };
+    const limits = this.plan.mode === 'none' ? null : (this.settings.limits?.forProcess(identity.key) ?? null);
+    return {
+      dir,
+      configDir,
+      limits,
+      dispose: () => {
+        limits?.dispose();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
   }
 
   /**
@@ -145,14 +160,17 @@ export class AgentSandbox {
     }
     const commandDir = path.dirname(launch.command);
     const readOnly = path.isAbsolute(launch.command) && !commandDir.startsWith('/usr/') ? [commandDir] : [];
+    const inner = home.limits?.inside(launch) ?? launch;
+    const tmpSize = this.settings.limits?.sizesTmp ? home.limits?.limits.tmpSize : undefined;
     const args = bwrapArgs(
       this.plan.system,
-      { readOnly, readWrite, masked: identity.masked, cwd: launch.cwd ?? home.dir },
+      { readOnly, readWrite, masked: identity.masked, cwd: launch.cwd ?? home.dir, tmpSize },
       identity.user,
-      launch.command,
-      launch.args,
+      inner.command,
+      inner.args,
     );
-    return { command: this.plan.bwrap, args, cwd: launch.cwd, env: { ...launch.env, TMPDIR: '/tmp' } };
+    const outer = home.limits?.outside({ command: this.plan.bwrap, args }) ?? { command: this.plan.bwrap, args };
+    return { ...outer, cwd: launch.cwd, env: { ...launch.env, TMPDIR: '/tmp' } };
   }
 
   private async own(target: string, uid: number, gid: number, masked: readonly string[], recursive: boolean): Promise<void> {

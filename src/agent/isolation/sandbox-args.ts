@@ -53,6 +53,8 @@ export interface SandboxView {
   /** Hidden under an empty tmpfs: other tenants' subtrees inside this tenant's tree. */
   masked: readonly string[];
   cwd: string;
+  /** The private /tmp's size in bytes (AGENT_TMP_SIZE); tmpfs defaults to half the host's RAM. */
+  tmpSize?: number | undefined;
 }
 
 /**
@@ -72,14 +74,18 @@ export function bwrapArgs(system: SystemLayout, view: SandboxView, user: Sandbox
     else out.push('--ro-bind', entry.path, entry.path);
   }
   for (const dir of OPTIONAL_SYSTEM_DIRS) out.push('--ro-bind-try', dir, dir);
-  out.push('--proc', '/proc', '--dev', '/dev', '--perms', '1777', '--tmpfs', '/tmp', '--perms', '1777', '--tmpfs', '/var/tmp');
+  // Every RAM-backed place the agent can write is bounded: one sized /tmp (/var/tmp points
+  // there), a read-only /dev (in a user namespace the agent would own its tmpfs).
+  out.push('--proc', '/proc', '--dev', '/dev', '--remount-ro', '/dev');
+  if (view.tmpSize !== undefined) out.push('--size', String(view.tmpSize));
+  out.push('--perms', '1777', '--tmpfs', '/tmp', '--perms', '0755', '--dir', '/var', '--symlink', '/tmp', '/var/tmp');
   // bwrap would copy the host's modes onto the parents it creates (a 0700 mkdtemp, DATA_DIR),
   // leaving a per-tenant uid unable to reach its own bound directories: make them traverse-only
   // (0111: nobody lists them, so the agent learns nothing of what else is there).
   for (const dir of parentsToCreate(system, view)) out.push('--perms', '0111', '--dir', dir);
   for (const dir of view.readOnly) out.push('--ro-bind', dir, dir);
   for (const dir of view.readWrite) out.push('--bind', dir, dir);
-  for (const dir of view.masked) out.push('--tmpfs', dir);
+  for (const dir of view.masked) out.push('--tmpfs', dir, '--remount-ro', dir);
   out.push('--chdir', view.cwd, '--');
   if (user.kind === 'uid') {
     out.push(
