@@ -22,12 +22,13 @@ const sha = (key: string) => createHash('sha256').update(key).digest('hex');
 const KEYS = { alpha: 'alpha-key-limits-3c9a1b2d0f', beta: 'beta-key-limits-8d2e4f6a5b', gamma: 'gamma-key-limits-1e7c3b9d4a' };
 const TERMINAL = ['completed', 'failed', 'interrupted', 'timed_out'];
 const LIMITS_ENV = { AGENT_MEMORY_MAX: '512M', AGENT_PIDS_MAX: '64', AGENT_TMP_SIZE: '32M' };
-const FILL_TMP = 'dd if=/dev/zero of=/tmp/fill bs=1M count=2048; ls -l /tmp/fill; df -k /tmp | tail -1';
+// The CLI keeps the Bash tool's output under /tmp as well: the filler logs to the workspace and cleans up before it prints.
+const FILL_TMP = '{ dd if=/dev/zero of=/tmp/fill bs=1M count=2048; ls -l /tmp/fill; } > fill.log 2>&1; rm -f /tmp/fill; cat fill.log';
 
 interface Harness {
   daemon: DaemonProcess;
   workspaceRoot: string;
-  run(tenant: keyof typeof KEYS, taskId: string, prompt: string, workspace: string): Promise<Record<string, unknown>>;
+  run(tenant: keyof typeof KEYS, taskId: string, prompt: string, workspace: string, extra?: Record<string, unknown>): Promise<Record<string, unknown>>;
   events(tenant: keyof typeof KEYS, taskId: string): Promise<Array<{ type: string; data: Record<string, unknown> }>>;
 }
 
@@ -64,8 +65,8 @@ async function startHarness(model: ScriptedModel, dir: string, env: Record<strin
   return {
     daemon,
     workspaceRoot,
-    run: async (tenant, taskId, prompt, workspace) => {
-      const submitted = await as(tenant)('POST', '/api/v1/tasks', { task_id: taskId, prompt, workspace, options: { timeout: 120 } });
+    run: async (tenant, taskId, prompt, workspace, extra = {}) => {
+      const submitted = await as(tenant)('POST', '/api/v1/tasks', { task_id: taskId, prompt, workspace, options: { timeout: 120 }, ...extra });
       expect(submitted.status, JSON.stringify(submitted.body)).toBe(201);
       return waitForStatus(daemon.baseUrl, taskId, TERMINAL, 150_000, { 'x-api-key': KEYS[tenant] });
     },
@@ -163,11 +164,13 @@ describe('limits as root: cgroups per sandbox', () => {
   }, 180_000);
 
   it('stops a 2 GiB /tmp filler at AGENT_TMP_SIZE; /var/tmp is the same space and /dev is read-only', async () => {
-    const task = await h.run('alpha', 'tmp-1', `[[script:bash]][[cmd:${FILL_TMP}; dd if=/dev/zero of=/var/tmp/more bs=1M count=8; touch /dev/shm/x /dev/x; echo done]]`, 'repo');
+    const task = await h.run('alpha', 'tmp-1', `[[script:bash]][[cmd:${FILL_TMP}; dd if=/dev/zero of=/var/tmp/more bs=1M count=40 2>&1 | tail -1; rm -f /var/tmp/more; touch /dev/shm/x /dev/x; echo done]]`, 'repo');
     expect(task.status).toBe('completed');
     const output = toolOutput(await h.events('alpha', 'tmp-1'));
     expect(output).toMatch(/No space left on device/);
     expect(output).toMatch(/ 33554432 .*\/tmp\/fill/);
+    expect(output).toMatch(/bytes .* copied/);
+    expect(output).not.toContain('41943040 bytes');
     expect(output).toMatch(/Read-only file system|Permission denied/);
   }, 180_000);
 
@@ -186,7 +189,7 @@ describe('limits as root: cgroups per sandbox', () => {
       const tasks: number[] = [];
       const health: number[] = [];
       for (let i = 0; i < SAMPLES; i++) {
-        const task = await h.run('beta', `beta-${label}-${i}`, '[[script:bash]][[cmd:echo sample]]', 'work');
+        const task = await h.run('beta', `beta-${label}-${i}`, '[[script:bash]][[cmd:echo sample]]', 'work', { session: { reuse_existing: true } });
         expect(task.status).toBe('completed');
         tasks.push(latencyOf(task));
         for (let j = 0; j < 3; j++) health.push(await healthLatency(h.daemon.baseUrl));
@@ -207,4 +210,47 @@ describe('limits as root: cgroups per sandbox', () => {
     expect(loaded.tasks).toBeLessThanOrEqual(unloaded.tasks * 1.5);
     expect(loaded.health).toBeLessThanOrEqual(unloaded.health * 1.5);
   }, 600_000);
+});
+
+describe('limits as an unprivileged server: rlimits in a user namespace', () => {
+  const UID = 65534;
+  let model: ScriptedModel;
+  let dir: string;
+  let h: Harness;
+
+  beforeAll(async () => {
+    model = await startScriptedModel();
+    dir = mkdtempSync(path.join(tmpdir(), 'ccs-limits-userns-'));
+    h = await startHarness(model, dir, LIMITS_ENV, UID);
+    placeHogs(h, 'alpha', 'repo', UID);
+  }, 60_000);
+
+  afterAll(async () => {
+    await h?.daemon.stop('SIGTERM');
+    await model?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true, maxRetries: 5 });
+  });
+
+  it('says on /health that only the process bound and the /tmp size hold', async () => {
+    const { body } = await request(h.daemon.baseUrl, 'GET', '/health');
+    expect(body.limits).toMatchObject({ mechanism: 'rlimit', enforced: ['pids', 'tmp'], pids_max: 64, tmp_size_bytes: 32 * 1024 ** 2 });
+    expect(h.daemon.stdout()).toMatch(/Agent limits: rlimits .*memory and CPU weight are NOT limited/);
+  });
+
+  it('stops a fork storm at AGENT_PIDS_MAX (RLIMIT_NPROC in the sandbox)', async () => {
+    const task = await h.run('alpha', 'storm-u', '[[script:bash]][[cmd:node limits-hogs.mjs storm 4000]]', 'repo');
+    expect(task.status).toBe('completed');
+    const [, refused, peak] = /STORM started=\d+ refused=(\d+) peak=(\d+)/.exec(toolOutput(await h.events('alpha', 'storm-u'))) ?? [];
+    expect(Number(refused)).toBeGreaterThan(0);
+    expect(Number(peak)).toBeLessThan(64);
+  }, 180_000);
+
+  it('stops a 2 GiB /tmp filler at AGENT_TMP_SIZE, and /dev is read-only', async () => {
+    const task = await h.run('alpha', 'tmp-u', `[[script:bash]][[cmd:${FILL_TMP}; touch /dev/shm/x /dev/x; echo done]]`, 'repo');
+    expect(task.status).toBe('completed');
+    const output = toolOutput(await h.events('alpha', 'tmp-u'));
+    expect(output).toMatch(/No space left on device/);
+    expect(output).toMatch(/ 33554432 .*\/tmp\/fill/);
+    expect(output).toMatch(/Read-only file system/);
+  }, 180_000);
 });

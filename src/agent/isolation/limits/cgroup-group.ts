@@ -25,7 +25,11 @@ export interface CgroupDriver {
   readonly mechanism: 'cgroup1' | 'cgroup2';
   /** Creates this server's parent group, removing those of servers that are gone; throws when it cannot. */
   init(): void;
-  create(name: string, limits: ResourceLimits): SandboxGroup;
+  /**
+   * A group for one agent process, inside its tenant's group: memory and pids are limited per
+   * process, the CPU weight per tenant, so a tenant's many sandboxes together weigh as one.
+   */
+  create(tenant: string, name: string, limits: ResourceLimits): SandboxGroup;
   /** Removes the parent group (its sandboxes are gone by then). */
   close(): void;
 }

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import {
   makeDir,
@@ -13,7 +14,7 @@ import {
   type SandboxGroup,
 } from './cgroup-group.js';
 import type { CgroupLayout } from './cgroup-layout.js';
-import type { ResourceLimits } from './resource-limits.js';
+import { tenantCpuQuota, type ResourceLimits } from './resource-limits.js';
 
 type V1Layout = Extract<CgroupLayout, { version: 1 }>;
 
@@ -30,6 +31,7 @@ export class CgroupV1 implements CgroupDriver {
     private readonly layout: V1Layout,
     private readonly pid: number = process.pid,
     private readonly alive?: (pid: number) => boolean,
+    private readonly cpus: number = availableParallelism(),
   ) {
     const name = parentName(pid);
     this.parents = {
@@ -46,10 +48,10 @@ export class CgroupV1 implements CgroupDriver {
     if (this.parents.cpu !== null && !tryMakeDir(this.parents.cpu)) this.parents.cpu = null;
   }
 
-  create(name: string, limits: ResourceLimits): SandboxGroup {
-    const memory = path.join(this.parents.memory, name);
-    const pids = path.join(this.parents.pids, name);
-    const cpu = this.parents.cpu === null ? null : path.join(this.parents.cpu, name);
+  create(tenant: string, name: string, limits: ResourceLimits): SandboxGroup {
+    const memory = path.join(this.parents.memory, tenant, name);
+    const pids = path.join(this.parents.pids, tenant, name);
+    const cpu = this.parents.cpu === null ? null : path.join(this.parents.cpu, tenant, name);
     const dirs = [memory, pids, ...(cpu === null ? [] : [cpu])];
     try {
       for (const dir of dirs) makeDir(dir);
@@ -58,7 +60,8 @@ export class CgroupV1 implements CgroupDriver {
       const memsw = path.join(memory, 'memory.memsw.limit_in_bytes');
       if (existsSync(memsw)) tryWrite(memsw, String(limits.memoryMax));
       write(path.join(pids, 'pids.max'), String(limits.pidsMax));
-      if (cpu !== null) tryWrite(path.join(cpu, 'cpu.shares'), String(cpuShares(limits.cpuWeight)));
+      if (cpu !== null) tryWrite(path.join(path.dirname(cpu), 'cpu.shares'), String(cpuShares(limits.cpuWeight)));
+      if (cpu !== null) tryWrite(path.join(path.dirname(cpu), 'cpu.cfs_quota_us'), String(tenantCpuQuota(this.cpus).quota));
     } catch (error) {
       for (const dir of dirs) removeGroupTree(dir);
       throw error;

@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import {
   makeDir,
@@ -12,7 +13,7 @@ import {
   type LimitCounters,
   type SandboxGroup,
 } from './cgroup-group.js';
-import type { ResourceLimits } from './resource-limits.js';
+import { tenantCpuQuota, type ResourceLimits } from './resource-limits.js';
 
 /**
  * Where the processes of the server's own group go when that group must hand its controllers to
@@ -30,12 +31,13 @@ export class CgroupV2 implements CgroupDriver {
   readonly mechanism = 'cgroup2' as const;
   private readonly base: string;
   private readonly parent: string;
-  private cpu = false;
+  private controllers: string[] = [];
 
   constructor(
     ownDir: string,
     private readonly pid: number = process.pid,
     private readonly alive?: (pid: number) => boolean,
+    private readonly cpus: number = availableParallelism(),
   ) {
     this.base = path.basename(ownDir) === SERVER_LEAF ? path.dirname(ownDir) : ownDir;
     this.parent = path.join(this.base, parentName(pid));
@@ -47,18 +49,25 @@ export class CgroupV2 implements CgroupDriver {
     this.enable(this.base, wanted, true);
     makeDir(this.parent);
     this.enable(this.parent, wanted, false);
-    this.cpu = wanted.includes('cpu');
+    this.controllers = wanted;
   }
 
-  create(name: string, limits: ResourceLimits): SandboxGroup {
-    const dir = path.join(this.parent, name);
+  create(tenant: string, name: string, limits: ResourceLimits): SandboxGroup {
+    const tenantDir = path.join(this.parent, tenant);
+    const dir = path.join(tenantDir, name);
     try {
+      makeDir(tenantDir);
+      this.enable(tenantDir, this.controllers, false);
+      if (this.controllers.includes('cpu')) {
+        tryWrite(path.join(tenantDir, 'cpu.weight'), String(limits.cpuWeight));
+        const { quota, period } = tenantCpuQuota(this.cpus);
+        tryWrite(path.join(tenantDir, 'cpu.max'), `${quota} ${period}`);
+      }
       makeDir(dir);
       write(path.join(dir, 'memory.max'), String(limits.memoryMax));
       // Swapped-out pages (tmpfs included) would not count against memory.max.
       if (existsSync(path.join(dir, 'memory.swap.max'))) tryWrite(path.join(dir, 'memory.swap.max'), '0');
       write(path.join(dir, 'pids.max'), String(limits.pidsMax));
-      if (this.cpu) tryWrite(path.join(dir, 'cpu.weight'), String(limits.cpuWeight));
     } catch (error) {
       removeGroupTree(dir);
       throw error;

@@ -32,6 +32,16 @@ export const LIMIT_SPECS: Record<LimitName, LimitSpec> = {
   cpuWeight: { variable: 'AGENT_CPU_WEIGHT', key: 'cpu_weight', kind: 'count', min: 1, max: 10_000, noun: 'CPU weight' },
 };
 
+/**
+ * The CPU time a tenant's sandboxes may use together: every core but one (at least one), so that
+ * however hard a tenant's tasks spin, the server and other tenants keep a core. Weights only
+ * share what is contended; this keeps a storm from taking the whole machine.
+ */
+export function tenantCpuQuota(cpus: number): { quota: number; period: number } {
+  const period = 100_000;
+  return { quota: Math.max(1, cpus - 1) * period, period };
+}
+
 /** Parses one limit's value (env text, or a keys-file string or number); a string is the problem. */
 export function parseLimit(name: LimitName, raw: string | number, label: string): { value: number } | { problem: string } {
   const spec = LIMIT_SPECS[name];

@@ -87,7 +87,7 @@ export class SandboxLimits {
   /** The limits of one new agent process of `tenantId` (its cgroup is created now). */
   forProcess(tenantId: string): ProcessLimits {
     const limits = this.policy.of(tenantId);
-    const group = this.driver?.create(`${tenantId || 'default'}-${randomBytes(4).toString('hex')}`, limits) ?? null;
+    const group = this.driver?.create(tenantId || 'default', randomBytes(6).toString('hex'), limits) ?? null;
     return new ProcessLimits(tenantId, limits, this.policy, group, this.prlimit, (removed, g) => {
       if (!removed) this.onLeftover(g);
     });
