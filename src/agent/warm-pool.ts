@@ -190,7 +190,18 @@ export class WarmPool {
       const spare = await prewarm({ options });
       // One that finished starting after close() began is parked anyway: close() waits for startups, then closes every parked spare.
       const exited = Promise.race([gone, spare.exited]);
-      const entry: Spare = { key, spare, abortController, stderr, pid: () => pid, toolGate, credential, permissionMode: this.permissionMode, exited, limits: home.limits };
+      const entry: Spare = {
+        key,
+        spare,
+        abortController,
+        stderr,
+        pid: () => pid,
+        toolGate,
+        credential,
+        permissionMode: this.permissionMode,
+        exited,
+        limits: home.limits,
+      };
       this.spares.push(entry);
       // A spare that dies while parked is dropped and replaced.
       void spare.exited.then(() => {

@@ -61,7 +61,8 @@ async function startHarness(model: ScriptedModel, dir: string, env: Record<strin
     },
     asUser === undefined ? {} : { asUser },
   );
-  const as = (tenant: keyof typeof KEYS) => (method: string, p: string, body?: unknown) => request(daemon.baseUrl, method, p, body, { 'x-api-key': KEYS[tenant] });
+  const as = (tenant: keyof typeof KEYS) => (method: string, p: string, body?: unknown) =>
+    request(daemon.baseUrl, method, p, body, { 'x-api-key': KEYS[tenant] });
   return {
     daemon,
     workspaceRoot,
@@ -150,7 +151,10 @@ describe('limits as root: cgroups per sandbox', () => {
     const [, peak] = /STORM started=\d+ refused=\d+ peak=(\d+)/.exec(toolOutput(events)) ?? [];
     expect(Number(peak)).toBeGreaterThan(0);
     expect(Number(peak)).toBeLessThan(64);
-    expect(events.find((e) => e.type === 'error')?.data).toMatchObject({ code: 'RESOURCE_LIMIT', message: expect.stringContaining('process limit AGENT_PIDS_MAX=64 reached') });
+    expect(events.find((e) => e.type === 'error')?.data).toMatchObject({
+      code: 'RESOURCE_LIMIT',
+      message: expect.stringContaining('process limit AGENT_PIDS_MAX=64 reached'),
+    });
   }, 180_000);
 
   it('stops a 4 GiB memory hog at AGENT_MEMORY_MAX (the hog is killed, the agent goes on)', async () => {
@@ -160,11 +164,19 @@ describe('limits as root: cgroups per sandbox', () => {
     const output = toolOutput(events);
     expect(output).not.toContain('HOG-DONE');
     expect(output).toMatch(/exit=137|Killed/);
-    expect(events.find((e) => e.type === 'error')?.data).toMatchObject({ code: 'RESOURCE_LIMIT', message: expect.stringContaining('memory limit AGENT_MEMORY_MAX=512M reached') });
+    expect(events.find((e) => e.type === 'error')?.data).toMatchObject({
+      code: 'RESOURCE_LIMIT',
+      message: expect.stringContaining('memory limit AGENT_MEMORY_MAX=512M reached'),
+    });
   }, 180_000);
 
   it('stops a 2 GiB /tmp filler at AGENT_TMP_SIZE; /var/tmp is the same space and /dev is read-only', async () => {
-    const task = await h.run('alpha', 'tmp-1', `[[script:bash]][[cmd:${FILL_TMP}; dd if=/dev/zero of=/var/tmp/more bs=1M count=40 2>&1 | tail -1; rm -f /var/tmp/more; touch /dev/shm/x /dev/x; echo done]]`, 'repo');
+    const task = await h.run(
+      'alpha',
+      'tmp-1',
+      `[[script:bash]][[cmd:${FILL_TMP}; dd if=/dev/zero of=/var/tmp/more bs=1M count=40 2>&1 | tail -1; rm -f /var/tmp/more; touch /dev/shm/x /dev/x; echo done]]`,
+      'repo',
+    );
     expect(task.status).toBe('completed');
     const output = toolOutput(await h.events('alpha', 'tmp-1'));
     expect(output).toMatch(/No space left on device/);
@@ -179,7 +191,10 @@ describe('limits as root: cgroups per sandbox', () => {
     // process, so the OOM killer's largest process is the CLI.
     const task = await h.run('gamma', 'gamma-1', '[[script:bash]][[cmd:dd if=/dev/zero of=/tmp/fill bs=1M count=1024]]', 'repo');
     expect(task.status).toBe('failed');
-    expect(task.error).toMatchObject({ code: 'RESOURCE_LIMIT', message: expect.stringContaining("memory limit memory_max=300M (tenant gamma's limits in API_KEYS_FILE) reached") });
+    expect(task.error).toMatchObject({
+      code: 'RESOURCE_LIMIT',
+      message: expect.stringContaining("memory limit memory_max=300M (tenant gamma's limits in API_KEYS_FILE) reached"),
+    });
   }, 180_000);
 
   it("keeps tenant beta's task latency and /health latency while alpha storms (p95 at most 1.5x unloaded)", async () => {

@@ -189,7 +189,9 @@ describe('one process: the launch wrappers and what struck', () => {
     counters = { oomKills: 2, pidsRefused: 5 };
     const breach = limits.breachSince(before);
     expect(breach?.code).toBe('RESOURCE_LIMIT');
-    expect(breach?.message).toMatch(/^memory limit AGENT_MEMORY_MAX=2G reached: the kernel killed 1 process .*; process limit AGENT_PIDS_MAX=64 reached: 5 new processes were refused/);
+    expect(breach?.message).toMatch(
+      /^memory limit AGENT_MEMORY_MAX=2G reached: the kernel killed 1 process .*; process limit AGENT_PIDS_MAX=64 reached: 5 new processes were refused/,
+    );
     limits.dispose();
     counters = { oomKills: 0, pidsRefused: 0 };
     expect(limits.counters()).toEqual({ oomKills: 2, pidsRefused: 5 });

@@ -57,10 +57,14 @@ export class ProcessLimits {
     const refused = now.pidsRefused - before.pidsRefused;
     const parts: string[] = [];
     if (kills > 0) {
-      parts.push(`${this.policy.describe('memoryMax', this.tenantId)} reached: the kernel killed ${kills} process${kills === 1 ? '' : 'es'} of the agent's sandbox (out of memory)`);
+      parts.push(
+        `${this.policy.describe('memoryMax', this.tenantId)} reached: the kernel killed ${kills} process${kills === 1 ? '' : 'es'} of the agent's sandbox (out of memory)`,
+      );
     }
     if (refused > 0) {
-      parts.push(`${this.policy.describe('pidsMax', this.tenantId)} reached: ${refused} new process${refused === 1 ? ' was' : 'es were'} refused in the agent's sandbox`);
+      parts.push(
+        `${this.policy.describe('pidsMax', this.tenantId)} reached: ${refused} new process${refused === 1 ? ' was' : 'es were'} refused in the agent's sandbox`,
+      );
     }
     return parts.length === 0 ? null : taskError('RESOURCE_LIMIT', parts.join('; '));
   }

@@ -45,7 +45,8 @@ export function tenantCpuQuota(cpus: number): { quota: number; period: number } 
 /** Parses one limit's value (env text, or a keys-file string or number); a string is the problem. */
 export function parseLimit(name: LimitName, raw: string | number, label: string): { value: number } | { problem: string } {
   const spec = LIMIT_SPECS[name];
-  const value = spec.kind === 'size' ? (typeof raw === 'number' ? raw : parseSize(raw)) : typeof raw === 'number' ? raw : /^\d+$/.test(raw.trim()) ? Number(raw) : null;
+  const value =
+    spec.kind === 'size' ? (typeof raw === 'number' ? raw : parseSize(raw)) : typeof raw === 'number' ? raw : /^\d+$/.test(raw.trim()) ? Number(raw) : null;
   const shown = spec.kind === 'size' ? `${formatSize(spec.min)} or more, e.g. 512M or 2G` : `an integer between ${spec.min} and ${spec.max}`;
   if (value === null || !Number.isSafeInteger(value) || value < spec.min || value > spec.max) return { problem: `${label} must be ${shown} (got "${raw}")` };
   return { value };
