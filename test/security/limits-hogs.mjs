@@ -2,7 +2,12 @@
 //   node limits-hogs.mjs storm MS   spawns short-lived processes as fast as it can for MS ms
 //   node limits-hogs.mjs hog MIB    allocates and touches MIB MiB, 64 MiB at a time
 // Both print one line the test looks for, and stop by themselves.
+import { Buffer } from 'node:buffer';
 import { spawn } from 'node:child_process';
+import process from 'node:process';
+import { setTimeout } from 'node:timers';
+
+const print = (line) => process.stdout.write(`${line}\n`);
 
 const [mode, amount] = process.argv.slice(2);
 
@@ -27,17 +32,17 @@ if (mode === 'storm') {
       if (started % 50 === 0) break;
     }
     if (Date.now() < until) setTimeout(more, 1);
-    else console.log(`STORM started=${started} refused=${refused} peak=${peak}`);
+    else print(`STORM started=${started} refused=${refused} peak=${peak}`);
   };
   more();
 } else if (mode === 'hog') {
   const chunks = [];
   for (let mib = 64; mib <= Number(amount ?? 4096); mib += 64) {
     chunks.push(Buffer.allocUnsafe(64 << 20).fill(mib & 0xff));
-    if (mib % 512 === 0) console.log(`HOG ${mib} MiB`);
+    if (mib % 512 === 0) print(`HOG ${mib} MiB`);
   }
-  console.log(`HOG-DONE ${chunks.length * 64} MiB`);
+  print(`HOG-DONE ${chunks.length * 64} MiB`);
 } else {
-  console.error('usage: limits-hogs.mjs storm MS | hog MIB');
+  process.stderr.write('usage: limits-hogs.mjs storm MS | hog MIB\n');
   process.exit(2);
 }
