@@ -8,6 +8,7 @@ import type { Logger } from '../observability/logger.js';
 import type { SessionService } from '../sessions/session-service.js';
 import { FencedWriteError, type Store } from '../storage/store.js';
 import { decideOutcome, type StopReason } from './outcome.js';
+import { noteResourceLimit } from './resource-limit-event.js';
 import type { QueueItem } from './scheduler.js';
 import type { PermissionRequests } from './permission-requests.js';
 import { classifyStorageError, type StorageHealth } from '../storage/storage-health.js';
@@ -211,7 +212,7 @@ export class TaskExecutor {
       logger.warn('Task was taken over by another instance; stopped its agent here', { task_id: taskId });
       throw failure;
     }
-    const resourceLimit = await this.noteResourceLimit(taskId, entry.run, result !== null && failure === null);
+    const resourceLimit = await noteResourceLimit(this.deps, taskId, entry.run, result !== null && failure === null);
     const outcome = decideOutcome({
       result,
       failure: failure ? new Error(this.deps.redact(failure.message)) : null,
@@ -236,21 +237,6 @@ export class TaskExecutor {
     const changes = await this.changesOf(taskId, baseline);
     entry.finishing = true;
     await finisher.finish(taskId, changes ? { ...outcome, changed_files: changes.files } : outcome, task);
-  }
-
-  /**
-   * A sandbox limit that struck during the run: it is the task's failure if the agent process
-   * died; if the agent went on (only one of its commands was killed or refused a fork), the
-   * client still learns of it from an `error` event, and the task ends as it would have.
-   */
-  private async noteResourceLimit(taskId: string, run: AgentRun | null, agentWentOn: boolean): Promise<TaskError | null> {
-    const hit = run?.resourceLimit?.() ?? null;
-    if (hit === null || !agentWentOn) return hit;
-    const message = `${hit.message}; the agent went on`;
-    await this.deps.events.append(taskId, { type: 'error', data: { code: hit.code, message } }).catch((error: unknown) => {
-      this.deps.logger.warn('Could not record a resource limit event', { task_id: taskId, error });
-    });
-    return null;
   }
 
   /** Stops a task that has spent more than its max_budget_usd (it ends failed, BUDGET_EXCEEDED). */
