@@ -77,6 +77,7 @@ export async function buildApp(ctx: ServerContext): Promise<FastifyInstance> {
       return { busy, idle, spare, memory_bytes: await ctx.agents.memoryBytes() };
     },
     isolation: () => ctx.isolation,
+    limits: () => ctx.limits,
   });
   registerTaskRoutes(app, ctx.tasks, ctx.approvals);
   registerTaskPermissionRoutes(app, { tasks: ctx.tasks, permissions: ctx.approvals });

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { ISOLATION_SETTINGS, type IsolationSetting } from './agent/isolation/isolation-mode.js';
 import { parseHostPatterns, splitPatternList, type HostPattern } from './egress/host-patterns.js';
 import { isInside } from './lib/paths.js';
+import { DEFAULT_LIMITS, LIMIT_SPECS, parseLimit, type LimitName, type ResourceLimits } from './agent/isolation/limits/resource-limits.js';
 import { loadKeysFile } from './tenancy/keys-file.js';
 import type { Tenant } from './tenancy/tenant.js';
 
@@ -100,6 +101,8 @@ export interface Config {
    * (tenants may replace it with their keys file `egress_allow`), and AGENT_EGRESS_ALLOW_PRIVATE.
    */
   readonly egress: { readonly allow: readonly HostPattern[]; readonly allowPrivate: boolean };
+  /** AGENT_MEMORY_MAX, AGENT_PIDS_MAX, AGENT_TMP_SIZE, AGENT_CPU_WEIGHT: each sandbox's limits (tenants may override). */
+  readonly limits: ResourceLimits;
 }
 
 export class ConfigError extends Error {
@@ -175,6 +178,17 @@ class EnvReader {
       this.problems.push(`${name} must be an http(s) URL (got "${value}")`);
       return undefined;
     }
+  }
+
+  /** One of the sandbox limits (a size like 512M, or a count). */
+  limit(name: LimitName): number {
+    const spec = LIMIT_SPECS[name];
+    const value = this.raw(spec.variable);
+    if (value === undefined) return DEFAULT_LIMITS[name];
+    const parsed = parseLimit(name, value, spec.variable);
+    if ('value' in parsed) return parsed.value;
+    this.problems.push(parsed.problem);
+    return DEFAULT_LIMITS[name];
   }
 
   list(name: string): string[] {
@@ -323,6 +337,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       uidBase: r.int('AGENT_UID_BASE', 200_000, 1000, 2_000_000_000),
     },
     egress: { allow: egressAllow.patterns, allowPrivate: r.bool('AGENT_EGRESS_ALLOW_PRIVATE', false) },
+    limits: { memoryMax: r.limit('memoryMax'), pidsMax: r.limit('pidsMax'), tmpSize: r.limit('tmpSize'), cpuWeight: r.limit('cpuWeight') },
   };
   if (config.webhooks.secret !== undefined && config.webhooks.secret.length < 16) {
     r.problems.push('WEBHOOK_SECRET must be at least 16 characters');

@@ -55,6 +55,7 @@ export const ERROR_CATALOGUE = {
   LEASE_LOST: { status: 503, message: 'Task was stopped because its instance could not renew its lease' },
   STRUCTURED_OUTPUT_INVALID: { status: 502, message: 'The agent gave no result matching output_schema' },
   BUDGET_EXCEEDED: { status: 402, message: 'Task was stopped because it spent more than its max_budget_usd' },
+  RESOURCE_LIMIT: { status: 502, message: "A limit of the agent's sandbox (memory, processes) killed the agent process" },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

@@ -6,6 +6,8 @@ import { pdeathsigAvailable } from './agent/process-spawner.js';
 import { redisUidAllocator } from './storage/redis/redis-tenant-uids.js';
 import { AgentSandbox } from './agent/isolation/agent-sandbox.js';
 import { planIsolation, type IsolationMode } from './agent/isolation/isolation-mode.js';
+import { LimitPolicy } from './agent/isolation/limits/resource-limits.js';
+import { SandboxLimits, type LimitsReport } from './agent/isolation/limits/sandbox-limits.js';
 import { AgentProcessManager } from './agent/process-manager.js';
 import type { Config } from './config.js';
 import { InstanceSlot } from './instance-slot.js';
@@ -91,6 +93,8 @@ export interface ServerContext {
   storageReport(): StorageReport;
   /** How agent processes are confined (AGENT_ISOLATION), as /health reports it. */
   isolation: IsolationMode;
+  /** The limits every agent sandbox gets and how they are enforced, as /health reports them. */
+  limits: LimitsReport;
   /** Prometheus metrics, served on METRICS_PORT by main.ts. */
   metrics: Metrics;
   faultMetrics: FaultMetrics;
@@ -126,6 +130,12 @@ export async function createServerContext(config: Config, logger: Logger, overri
   const tenants = new TenantRegistry(config.api.tenants, config.api.apiKey, { monthlyBudgetUsd: config.monthlyBudgetUsd ?? null });
   const isolation = planIsolation(config.isolation.setting, { isRoot, platform: process.platform });
   logger.child('agents').info(isolation.summary, { isolation: isolation.mode });
+  const limits = SandboxLimits.start(
+    new LimitPolicy(config.limits, new Map(config.api.tenants.map((t) => [t.id, t.limits ?? {}]))),
+    { isolation: isolation.mode, isRoot },
+    (group) => logger.child('agents').warn('An agent sandbox cgroup could not be removed yet', { procs: group.procsFiles }),
+  );
+  logger.child('agents').info(limits.summary, { limits: limits.mechanism });
   const sandbox = new AgentSandbox(isolation, {
     dataDir: config.dataDir,
     homesDir: path.join(slot.dir, 'agent-homes'),
@@ -133,6 +143,7 @@ export async function createServerContext(config: Config, logger: Logger, overri
     tenants: [tenants.defaultTenant, ...config.api.tenants].map((t) => ({ id: t.id, workspaceDir: t.workspaceDir })),
     uidBase: config.isolation.uidBase,
     sharedUids: redis ? redisUidAllocator(redis.connection) : null,
+    limits,
   });
   for (const warning of await sandbox.init()) logger.child('agents').warn(warning);
   // With Redis, transcripts live there too, so a session resumes on any instance.
@@ -393,6 +404,7 @@ export async function createServerContext(config: Config, logger: Logger, overri
     redis,
     storageReport: () => describeStorage(config.storage.type, redis?.connection.health() ?? { up: true, reason: null }, storageHealth),
     isolation: isolation.mode,
+    limits: limits.report(),
     metrics,
     faultMetrics,
     storageHealth,
@@ -414,6 +426,7 @@ export async function createServerContext(config: Config, logger: Logger, overri
       clearInterval(cleanup);
       await dispatcher.stop();
       await agents.shutdown();
+      limits.close();
       await modelProxy.close();
       egress.close();
       await control.close();

@@ -1,3 +1,4 @@
+import type { TaskError } from '../errors.js';
 import type { EventDraft } from '../events/event-types.js';
 import type { PermissionMode, TaskUsage } from '../tasks/task-types.js';
 
@@ -79,6 +80,8 @@ export interface AgentRun {
   stderrTail(): string;
   /** The agent process id once spawned: the CLI's, or in a sandbox bwrap's (the CLI dies with it). */
   pid(): number | null;
+  /** A sandbox limit that struck during the turn (RESOURCE_LIMIT naming it), once the outputs have ended. */
+  resourceLimit?(): TaskError | null;
 }
 
 export interface AgentRunner {

@@ -1,4 +1,7 @@
+import type { TaskError } from '../errors.js';
 import type { ProcessCredential } from '../model-proxy/credential-broker.js';
+import type { LimitCounters } from './isolation/limits/cgroup-group.js';
+import type { ProcessLimits } from './isolation/limits/process-limits.js';
 import type { PermissionMode } from '../tasks/task-types.js';
 import type { AgentOutput, AgentRun, AgentRunRequest } from './agent-types.js';
 import { EventMapper } from './event-mapper.js';
@@ -30,6 +33,8 @@ export interface LiveProcessParts {
   permissionMode: PermissionMode;
   model: string | undefined;
   allowedTools: readonly string[] | null;
+  /** Its sandbox's limits, whose counters tell whether one struck during a turn. */
+  limits?: ProcessLimits | null;
 }
 
 /**
@@ -49,6 +54,8 @@ export class LiveProcess {
   private permissionMode: PermissionMode;
   private model: string | undefined;
   private toolsKey: string | null;
+  /** The limit counters when the current turn began (zero for a process that has run no turn). */
+  private limitBaseline: LimitCounters | null;
 
   constructor(private readonly parts: LiveProcessParts) {
     this.key = parts.key;
@@ -56,6 +63,7 @@ export class LiveProcess {
     this.permissionMode = parts.permissionMode;
     this.model = parts.model;
     this.toolsKey = parts.allowedTools === null ? null : allowedToolsKey(parts.allowedTools);
+    this.limitBaseline = parts.limits?.counters() ?? null;
     void parts.exited.then(() => {
       this.exitedFlag = true;
       this.alive = false;
@@ -103,6 +111,7 @@ export class LiveProcess {
     const mapper = new EventMapper(request.cwd, request.costBaselineUsd);
     const limit = new TurnLimit(request.maxTurns);
     let limitStop: Promise<unknown> | null = null;
+    let resourceLimit: TaskError | null = null;
     const outputs = async function* (this: LiveProcess): AsyncGenerator<AgentOutput> {
       this.parts.credential.activate(request.taskId);
       try {
@@ -143,6 +152,10 @@ export class LiveProcess {
         void this.close();
         throw error;
       } finally {
+        if (this.limitBaseline !== null && this.parts.limits) {
+          resourceLimit = this.parts.limits.breachSince(this.limitBaseline);
+          this.limitBaseline = this.parts.limits.counters();
+        }
         this.parts.credential.deactivate();
         this.parts.toolGate.shut('no task is running in this agent process');
         this.busy = false;
@@ -161,6 +174,7 @@ export class LiveProcess {
       },
       stderrTail: () => this.parts.stderr.text(),
       pid: () => this.parts.pid(),
+      resourceLimit: () => resourceLimit,
     };
   }
 

@@ -58,6 +58,7 @@ export class ProcessLauncher {
       permissionMode: request.permissionMode,
       model: request.model,
       allowedTools: request.allowedTools,
+      limits: spare.limits,
     });
   }
 
@@ -122,6 +123,7 @@ export class ProcessLauncher {
       permissionMode: request.permissionMode,
       model: request.model,
       allowedTools: request.allowedTools,
+      limits: place.home.limits,
     });
   }
 }

@@ -130,6 +130,7 @@ export class AgentProcessManager implements AgentRunner {
       },
       stderrTail: () => run?.stderrTail() ?? '',
       pid: () => run?.pid() ?? null,
+      resourceLimit: () => run?.resourceLimit?.() ?? null,
     };
   }
 

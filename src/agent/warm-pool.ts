@@ -1,6 +1,7 @@
 import type { Logger } from '../observability/logger.js';
 import type { ProcessCredential } from '../model-proxy/credential-broker.js';
 import type { PermissionMode } from '../tasks/task-types.js';
+import type { ProcessLimits } from './isolation/limits/process-limits.js';
 import { awaitExitOrKill } from './process-exit.js';
 import { prewarm, type SdkSpareProcess } from './sdk.js';
 import { hostOptions, preparePlace, spawnKey, type AgentHostConfig, type ProcessPlace, type SpawnSpec } from './spawn-options.js';
@@ -19,6 +20,7 @@ export interface Spare {
   permissionMode: PermissionMode;
   /** Settles once the OS process is gone, claimed or not. */
   exited: Promise<void>;
+  limits: ProcessLimits | null;
 }
 
 /** How long a spawn spec stays wanted after a task last asked for it. */
@@ -189,7 +191,18 @@ export class WarmPool {
       const spare = await prewarm({ options });
       // One that finished starting after close() began is parked anyway: close() waits for startups, then closes every parked spare.
       const exited = Promise.race([gone, spare.exited]);
-      const entry: Spare = { key, spare, abortController, stderr, pid: () => pid, toolGate, credential, permissionMode: this.permissionMode, exited };
+      const entry: Spare = {
+        key,
+        spare,
+        abortController,
+        stderr,
+        pid: () => pid,
+        toolGate,
+        credential,
+        permissionMode: this.permissionMode,
+        exited,
+        limits: place.home.limits,
+      };
       this.spares.push(entry);
       // A spare that dies while parked is dropped and replaced.
       void spare.exited.then(() => {

@@ -227,6 +227,18 @@ export const healthSchema = z
       })
       .describe('Live Claude Code processes: running a task, kept for an idle session, or started ahead of need; their resident memory.'),
     isolation: z.enum(['bwrap', 'none']).describe("How agent processes are confined (AGENT_ISOLATION); see the README's Security section."),
+    limits: z
+      .object({
+        mechanism: z
+          .enum(['cgroup2', 'cgroup1', 'rlimit', 'none'])
+          .describe('How the limits are enforced: cgroups (root, writable hierarchy), rlimits (otherwise: processes and /tmp only), or none (no sandbox).'),
+        enforced: z.array(z.enum(['memory', 'pids', 'tmp', 'cpu'])).describe('Which limits hold with this mechanism.'),
+        memory_max_bytes: z.number().int().describe('AGENT_MEMORY_MAX'),
+        pids_max: z.number().int().describe('AGENT_PIDS_MAX'),
+        tmp_size_bytes: z.number().int().describe('AGENT_TMP_SIZE'),
+        cpu_weight: z.number().int().describe('AGENT_CPU_WEIGHT'),
+      })
+      .describe("Each agent sandbox's limits (the defaults; tenants may have their own in API_KEYS_FILE)."),
   })
   .meta({ id: 'Health' });
 

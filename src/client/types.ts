@@ -80,6 +80,7 @@ export const ERROR_CODES = [
   'INSTANCE_LOST',
   'LEASE_LOST',
   'BUDGET_EXCEEDED',
+  'RESOURCE_LIMIT',
   'STRUCTURED_OUTPUT_INVALID',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -326,6 +327,15 @@ export interface Health {
   agent_processes: { busy: number; idle: number; spare: number; memory_bytes: number };
   /** How agent processes are confined (AGENT_ISOLATION). */
   isolation: 'bwrap' | 'none';
+  /** Each agent sandbox's limits (AGENT_MEMORY_MAX, …) and how they are enforced. */
+  limits: {
+    mechanism: 'cgroup2' | 'cgroup1' | 'rlimit' | 'none';
+    enforced: Array<'memory' | 'pids' | 'tmp' | 'cpu'>;
+    memory_max_bytes: number;
+    pids_max: number;
+    tmp_size_bytes: number;
+    cpu_weight: number;
+  };
 }
 
 // ---- Events ---------------------------------------------------------------------------------

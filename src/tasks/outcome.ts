@@ -31,6 +31,8 @@ export function decideOutcome(input: {
   wantsStructuredResult?: boolean;
   /** A problem found before the agent was started (e.g. its workspace cannot be used). */
   preflightError?: TaskError | null;
+  /** A sandbox limit (memory, processes) that struck while the agent process died. */
+  resourceLimit?: TaskError | null;
   cwd?: string;
 }): TaskOutcome {
   const { result } = input;
@@ -79,6 +81,8 @@ export function decideOutcome(input: {
       break;
   }
   if (input.preflightError) return { ...base, status: 'failed', error: input.preflightError };
+  // The process died with a limit struck in its sandbox: that is why, whatever the SDK says.
+  if (input.resourceLimit && (!result || input.failure)) return { ...base, status: 'failed', error: input.resourceLimit };
   if (input.wantsStructuredResult && result) return structuredOutcome(base, result);
   if (result && !result.isError) return { ...base, status: 'completed', error: null };
   if (result) {

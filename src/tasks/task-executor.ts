@@ -8,6 +8,7 @@ import type { Logger } from '../observability/logger.js';
 import type { SessionService } from '../sessions/session-service.js';
 import { FencedWriteError, type Store } from '../storage/store.js';
 import { decideOutcome, type StopReason } from './outcome.js';
+import { noteResourceLimit } from './resource-limit-event.js';
 import type { QueueItem } from './scheduler.js';
 import type { PermissionRequests } from './permission-requests.js';
 import { classifyStorageError, type StorageHealth } from '../storage/storage-health.js';
@@ -211,6 +212,7 @@ export class TaskExecutor {
       logger.warn('Task was taken over by another instance; stopped its agent here', { task_id: taskId });
       throw failure;
     }
+    const resourceLimit = await noteResourceLimit(this.deps, taskId, entry.run, result !== null && failure === null);
     const outcome = decideOutcome({
       result,
       failure: failure ? new Error(this.deps.redact(failure.message)) : null,
@@ -222,6 +224,7 @@ export class TaskExecutor {
       budget: { limitUsd: task.options.max_budget_usd ?? null, spentUsd: entry.spentUsd },
       wantsStructuredResult: Boolean(task.options.output_schema),
       preflightError,
+      resourceLimit,
       cwd: task.workspace,
     });
     const cost = result ? { taskCostUsd: result.costUsd, sdkTotalCostUsd: result.sdkTotalCostUsd } : undefined;

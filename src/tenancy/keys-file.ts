@@ -3,6 +3,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { parseHostPatterns } from '../egress/host-patterns.js';
 import { webhookRequestSchema, webhookTarget } from '../webhooks/webhook-request.js';
+import { limitsSchema, tenantLimits } from './tenant-limits.js';
 import { DEFAULT_TENANT_ID, type Tenant } from './tenant.js';
 
 const tenantSchema = z.strictObject({
@@ -21,6 +22,7 @@ const tenantSchema = z.strictObject({
   monthly_budget_usd: z.number().positive().optional(),
   /** Replaces AGENT_EGRESS_ALLOW for this tenant's agents ([] = nothing but the model). */
   egress_allow: z.array(z.string().min(1).max(300)).max(500).optional(),
+  limits: limitsSchema.optional(),
 });
 
 const fileSchema = z.strictObject({ tenants: z.array(tenantSchema).min(1) });
@@ -62,6 +64,7 @@ export function loadKeysFile(file: string): { tenants: Tenant[]; problems: strin
       webhookSecret: t.webhook_secret ?? null,
       monthlyBudgetUsd: t.monthly_budget_usd ?? null,
       egressAllow: egress?.patterns ?? null,
+      limits: tenantLimits(t.id, t.limits, problems),
     };
   });
   return { tenants, problems };

@@ -1,4 +1,5 @@
 import type { HostPattern } from '../egress/host-patterns.js';
+import type { LimitOverrides } from '../agent/isolation/limits/resource-limits.js';
 import type { WebhookTarget } from '../webhooks/webhook-types.js';
 
 export const DEFAULT_TENANT_ID = 'default';
@@ -20,6 +21,8 @@ export interface Tenant {
   monthlyBudgetUsd: number | null;
   /** Its keys file `egress_allow`: where its agents may connect, instead of AGENT_EGRESS_ALLOW (absent or null: that default). */
   egressAllow?: readonly HostPattern[] | null;
+  /** Its agent sandboxes' own limits, over the AGENT_* defaults (API_KEYS_FILE `limits`). */
+  limits?: LimitOverrides;
 }
 
 /**

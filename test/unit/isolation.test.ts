@@ -39,12 +39,24 @@ describe('bwrapArgs', () => {
     const args = bwrapArgs(SYSTEM, { ...VIEW, masked: ['/srv/ws/alpha/beta'] }, { kind: 'userns' }, '/opt/claude', []);
     expect(after(args, '--ro-bind')).toEqual(['/usr', '/etc', '/opt/app/node_modules/cli']);
     expect(after(args, '--bind')).toEqual(['/srv/ws/alpha', '/srv/data/agent-homes/abc']);
-    expect(after(args, '--symlink')).toEqual(['usr/bin']);
+    expect(after(args, '--symlink')).toEqual(['usr/bin', '/tmp']);
     expect(after(args, '--proc')).toEqual(['/proc']);
-    expect(after(args, '--tmpfs')).toEqual(['/tmp', '/var/tmp', '/srv/ws/alpha/beta']);
+    expect(after(args, '--tmpfs')).toEqual(['/tmp', '/srv/ws/alpha/beta']);
+    // Nothing RAM-backed is writable beyond the sized /tmp: /dev and the masks are read-only.
+    expect(after(args, '--remount-ro')).toEqual(['/dev', '/srv/ws/alpha/beta']);
     expect(after(args, '--chdir')).toEqual(['/srv/ws/alpha/repo']);
     // Parents bwrap creates are traverse-only (never a copy of a 0700 DATA_DIR), shallowest first.
-    expect(after(args, '--dir')).toEqual(['/run', '/opt', '/srv', '/opt/app', '/srv/ws', '/srv/data', '/opt/app/node_modules', '/srv/data/agent-homes']);
+    expect(after(args, '--dir')).toEqual([
+      '/run',
+      '/var',
+      '/opt',
+      '/srv',
+      '/opt/app',
+      '/srv/ws',
+      '/srv/data',
+      '/opt/app/node_modules',
+      '/srv/data/agent-homes',
+    ]);
   });
 
   it('gives every sandbox a network namespace of its own, even without proxy sockets (the start-up probe)', () => {
@@ -62,6 +74,13 @@ describe('bwrapArgs', () => {
     expect(afterSetpriv[2]).toContain("'/usr/bin/socat' TCP-LISTEN:3128,bind=127.0.0.1,fork,reuseaddr UNIX-CONNECT:/run/agent-net/egress.sock");
     expect(afterSetpriv[2]).toMatch(/3<&- & exec "\$@"$/);
     expect(afterSetpriv.slice(3)).toEqual(['sh', '/opt/claude', '--x']);
+  });
+
+  it('sizes the private /tmp (AGENT_TMP_SIZE); /var/tmp is a link to it', () => {
+    const args = bwrapArgs(SYSTEM, { ...VIEW, tmpSize: 32 * 1024 ** 2 }, { kind: 'userns' }, '/opt/claude', []);
+    const tmp = args.indexOf('/tmp', args.indexOf('--tmpfs'));
+    expect(args.slice(tmp - 5, tmp + 1)).toEqual(['--size', String(32 * 1024 ** 2), '--perms', '1777', '--tmpfs', '/tmp']);
+    expect(args.slice(args.indexOf('/var/tmp') - 2, args.indexOf('/var/tmp') + 1)).toEqual(['--symlink', '/tmp', '/var/tmp']);
   });
 });
 

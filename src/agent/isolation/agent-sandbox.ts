@@ -12,6 +12,8 @@ import {
 } from '../../workspaces/host-boundary.js';
 import type { IsolationMode, IsolationPlan } from './isolation-mode.js';
 import { EGRESS_PORT, EGRESS_SOCKET } from '../../egress/agent-network.js';
+import type { ProcessLimits } from './limits/process-limits.js';
+import type { SandboxLimits } from './limits/sandbox-limits.js';
 import { bwrapArgs, type SandboxUser } from './sandbox-args.js';
 import { removeProcessHome } from './process-homes.js';
 import { runInSandbox, type SandboxCommand, type SandboxCommandResult } from './sandbox-command.js';
@@ -32,6 +34,8 @@ export interface SandboxIdentity {
 export interface ProcessHome {
   dir: string;
   configDir: string;
+  /** The process's memory, pids, /tmp and CPU limits (its cgroup lives as long as the home). */
+  limits: ProcessLimits | null;
   dispose(): void;
 }
 
@@ -50,6 +54,8 @@ export interface SandboxSettings {
   uidBase: number;
   /** With several instances on one Redis, the deployment-wide uid map (see TenantUids). */
   sharedUids?: SharedUidAllocator | null;
+  /** Per-sandbox resource limits (see limits/sandbox-limits.ts); none when absent. */
+  limits?: SandboxLimits | null;
 }
 
 export interface Launch {
@@ -127,7 +133,16 @@ export class AgentSandbox {
     const owner = identity.user?.kind === 'uid' ? { uid: identity.user.uid, gid: identity.user.gid } : null;
     await createPrivateDirectory(dir, owner);
     await createPrivateDirectory(configDir, owner);
-    return { dir, configDir, dispose: () => void removeProcessHome(this, identity, dir) };
+    const limits = this.plan.mode === 'none' ? null : (this.settings.limits?.forProcess(identity.key) ?? null);
+    return {
+      dir,
+      configDir,
+      limits,
+      dispose: () => {
+        limits?.dispose();
+        void removeProcessHome(this, identity, dir);
+      },
+    };
   }
 
   /** Runs a short command in the identity's sandbox, as the tenant (see sandbox-command.ts). */
@@ -160,6 +175,8 @@ export class AgentSandbox {
     }
     const commandDir = path.dirname(launch.command);
     const readOnly = path.isAbsolute(launch.command) && !commandDir.startsWith('/usr/') ? [commandDir] : [];
+    const inner = home.limits?.inside(launch) ?? launch;
+    const tmpSize = this.settings.limits?.sizesTmp ? home.limits?.limits.tmpSize : undefined;
     const args = bwrapArgs(
       this.plan.system,
       {
@@ -167,12 +184,14 @@ export class AgentSandbox {
         readWrite,
         masked: identity.masked,
         cwd: launch.cwd ?? home.dir,
+        tmpSize,
         ...(socketDir === null ? {} : { network: { socketDir, socat: this.plan.socat, egressSocket: EGRESS_SOCKET, egressPort: EGRESS_PORT } }),
       },
       identity.user,
-      launch.command,
-      launch.args,
+      inner.command,
+      inner.args,
     );
-    return { command: this.plan.bwrap, args, cwd: launch.cwd, env: { ...launch.env, TMPDIR: '/tmp' } };
+    const outer = home.limits?.outside({ command: this.plan.bwrap, args }) ?? { command: this.plan.bwrap, args };
+    return { ...outer, cwd: launch.cwd, env: { ...launch.env, TMPDIR: '/tmp' } };
   }
 }

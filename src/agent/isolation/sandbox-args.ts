@@ -72,6 +72,8 @@ export interface SandboxView {
   /** Hidden under an empty tmpfs: other tenants' subtrees inside this tenant's tree. */
   masked: readonly string[];
   cwd: string;
+  /** The private /tmp's size in bytes (AGENT_TMP_SIZE); tmpfs defaults to half the host's RAM. */
+  tmpSize?: number | undefined;
   network?: SandboxNetwork;
 }
 
@@ -107,14 +109,18 @@ export function bwrapArgs(system: SystemLayout, view: SandboxView, user: Sandbox
   // bwrap would create /run (for the binds below) as 0700, closed to a per-tenant uid.
   out.push('--perms', '0755', '--dir', '/run');
   for (const dir of OPTIONAL_SYSTEM_DIRS) out.push('--ro-bind-try', dir, dir);
-  out.push('--proc', '/proc', '--dev', '/dev', '--perms', '1777', '--tmpfs', '/tmp', '--perms', '1777', '--tmpfs', '/var/tmp');
+  // Every RAM-backed place the agent can write is bounded: one sized /tmp (/var/tmp points
+  // there), a read-only /dev (in a user namespace the agent would own its tmpfs).
+  out.push('--proc', '/proc', '--dev', '/dev', '--remount-ro', '/dev');
+  if (view.tmpSize !== undefined) out.push('--size', String(view.tmpSize));
+  out.push('--perms', '1777', '--tmpfs', '/tmp', '--perms', '0755', '--dir', '/var', '--symlink', '/tmp', '/var/tmp');
   // bwrap would copy the host's modes onto the parents it creates (a 0700 mkdtemp, DATA_DIR),
   // leaving a per-tenant uid unable to reach its own bound directories: make them traverse-only
   // (0111: nobody lists them, so the agent learns nothing of what else is there).
   for (const dir of parentsToCreate(system, view)) out.push('--perms', '0111', '--dir', dir);
   for (const dir of view.readOnly) out.push('--ro-bind', dir, dir);
   for (const dir of view.readWrite) out.push('--bind', dir, dir);
-  for (const dir of view.masked) out.push('--tmpfs', dir);
+  for (const dir of view.masked) out.push('--tmpfs', dir, '--remount-ro', dir);
   if (view.network) out.push('--ro-bind', view.network.socketDir, SANDBOX_NET_DIR);
   out.push('--chdir', view.cwd, '--');
   if (user.kind === 'root') {

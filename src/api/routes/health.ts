@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import type { LimitsReport } from '../../agent/isolation/limits/sandbox-limits.js';
 import { VERSION } from '../../version.js';
 
 /**
@@ -29,6 +30,7 @@ export interface HealthSource {
   isShuttingDown(): boolean;
   agentProcesses(): Promise<{ busy: number; idle: number; spare: number; memory_bytes: number }>;
   isolation(): 'bwrap' | 'none';
+  limits(): LimitsReport;
 }
 
 export function registerHealthRoute(app: FastifyInstance, health: HealthSource): void {
@@ -52,6 +54,7 @@ export function registerHealthRoute(app: FastifyInstance, health: HealthSource):
       uptime_seconds: health.uptimeSeconds(),
       agent_processes: await health.agentProcesses(),
       isolation: health.isolation(),
+      limits: health.limits(),
     });
   });
 }

@@ -1,0 +1,141 @@
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { ResourceLimits } from './resource-limits.js';
+
+/** Kernel counters of one sandbox's group that say a limit struck. */
+export interface LimitCounters {
+  /** Processes the OOM killer killed in the group. */
+  oomKills: number;
+  /** fork()/clone() calls refused because the group was at its pids limit. */
+  pidsRefused: number;
+}
+
+export const NO_COUNTERS: LimitCounters = { oomKills: 0, pidsRefused: 0 };
+
+/** One agent process's group (one directory per hierarchy). */
+export interface SandboxGroup {
+  /** The cgroup.procs files the launch wrapper writes its own pid into before it execs bwrap. */
+  readonly procsFiles: readonly string[];
+  counters(): LimitCounters;
+  /** Kills whatever is still in the group and removes it; false if it could not be removed yet. */
+  remove(): boolean;
+}
+
+export interface CgroupDriver {
+  readonly mechanism: 'cgroup1' | 'cgroup2';
+  /** Creates this server's parent group, removing those of servers that are gone; throws when it cannot. */
+  init(): void;
+  /**
+   * A group for one agent process, inside its tenant's group: memory and pids are limited per
+   * process, the CPU weight per tenant, so a tenant's many sandboxes together weigh as one.
+   */
+  create(tenant: string, name: string, limits: ResourceLimits): SandboxGroup;
+  /** Removes the parent group (its sandboxes are gone by then). */
+  close(): void;
+}
+
+/** Parent groups are named after the server's pid, so a later server can tell whose are stale. */
+export const PARENT_PREFIX = 'ccs-';
+
+export function parentName(pid: number): string {
+  return `${PARENT_PREFIX}${pid}`;
+}
+
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes the parent groups of servers that are gone: their pid is dead, or it is our own (a
+ * restarted server in a container often gets the same pid). Their sandboxes died with them.
+ */
+export function removeStaleParents(base: string, ownPid: number, alive: (pid: number) => boolean = processAlive): void {
+  let names: string[];
+  try {
+    names = readdirSync(base);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const match = /^ccs-(\d+)$/.exec(name);
+    if (!match) continue;
+    const pid = Number(match[1]);
+    if (pid === ownPid || !alive(pid)) removeGroupTree(path.join(base, name));
+  }
+}
+
+/** Kills the processes of a group and its descendants (deepest first) and removes them. */
+export function removeGroupTree(dir: string): boolean {
+  let removed = true;
+  try {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) if (entry.isDirectory()) removed = removeGroupTree(path.join(dir, entry.name)) && removed;
+  } catch {
+    return true;
+  }
+  killMembers(dir);
+  try {
+    rmdirSync(dir);
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ENOENT';
+  }
+  return removed;
+}
+
+function killMembers(dir: string): void {
+  // cgroup v2 kills the whole group at once; v1 (and older v2) one pid at a time.
+  if (existsSync(path.join(dir, 'cgroup.kill'))) {
+    tryWrite(path.join(dir, 'cgroup.kill'), '1');
+    return;
+  }
+  for (const pid of readLines(path.join(dir, 'cgroup.procs'))) {
+    try {
+      process.kill(Number(pid), 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+}
+
+function readLines(file: string): string[] {
+  try {
+    return readFileSync(file, 'utf8').split('\n').filter(Boolean);
+  } catch {
+    return [];
+  }
+}
+
+/** A value from a flat keyed file ("oom_kill 3", "max 12"); 0 when absent or unreadable. */
+export function readKeyed(file: string, key: string): number {
+  for (const line of readLines(file)) {
+    const [name, value] = line.split(/\s+/);
+    if (name === key) return Number(value) || 0;
+  }
+  return 0;
+}
+
+export function readNumber(file: string): number {
+  return Number(readLines(file)[0]) || 0;
+}
+
+export function write(file: string, value: string): void {
+  writeFileSync(file, value);
+}
+
+/** A write whose failure is acceptable (an optional knob this kernel lacks). */
+export function tryWrite(file: string, value: string): boolean {
+  try {
+    writeFileSync(file, value);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function makeDir(dir: string): void {
+  mkdirSync(dir, { recursive: true });
+}

@@ -1,0 +1,119 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import path from 'node:path';
+import {
+  makeDir,
+  parentName,
+  readKeyed,
+  removeGroupTree,
+  removeStaleParents,
+  tryWrite,
+  write,
+  type CgroupDriver,
+  type LimitCounters,
+  type SandboxGroup,
+} from './cgroup-group.js';
+import { tenantCpuQuota, type ResourceLimits } from './resource-limits.js';
+
+/**
+ * Where the processes of the server's own group go when that group must hand its controllers to
+ * children: cgroup v2 lets a group either hold processes or enable controllers for its
+ * children, never both (except the true root).
+ */
+export const SERVER_LEAF = 'ccs-server';
+
+/**
+ * cgroup v2: `<base>/ccs-<pid>/<sandbox>` with memory.max, memory.swap.max, pids.max and
+ * cpu.weight. The base is the server's own group, or its parent when a previous server already
+ * moved everything into the leaf.
+ */
+export class CgroupV2 implements CgroupDriver {
+  readonly mechanism = 'cgroup2' as const;
+  private readonly base: string;
+  private readonly parent: string;
+  private controllers: string[] = [];
+
+  constructor(
+    ownDir: string,
+    private readonly pid: number = process.pid,
+    private readonly alive?: (pid: number) => boolean,
+    private readonly cpus: number = availableParallelism(),
+  ) {
+    this.base = path.basename(ownDir) === SERVER_LEAF ? path.dirname(ownDir) : ownDir;
+    this.parent = path.join(this.base, parentName(pid));
+  }
+
+  init(): void {
+    removeStaleParents(this.base, this.pid, this.alive);
+    const wanted = ['memory', 'pids', ...(controllers(this.base).includes('cpu') ? ['cpu'] : [])];
+    this.enable(this.base, wanted, true);
+    makeDir(this.parent);
+    this.enable(this.parent, wanted, false);
+    this.controllers = wanted;
+  }
+
+  create(tenant: string, name: string, limits: ResourceLimits): SandboxGroup {
+    const tenantDir = path.join(this.parent, tenant);
+    const dir = path.join(tenantDir, name);
+    try {
+      makeDir(tenantDir);
+      this.enable(tenantDir, this.controllers, false);
+      if (this.controllers.includes('cpu')) {
+        tryWrite(path.join(tenantDir, 'cpu.weight'), String(limits.cpuWeight));
+        const { quota, period } = tenantCpuQuota(this.cpus);
+        tryWrite(path.join(tenantDir, 'cpu.max'), `${quota} ${period}`);
+      }
+      makeDir(dir);
+      write(path.join(dir, 'memory.max'), String(limits.memoryMax));
+      // Swapped-out pages (tmpfs included) would not count against memory.max.
+      if (existsSync(path.join(dir, 'memory.swap.max'))) tryWrite(path.join(dir, 'memory.swap.max'), '0');
+      write(path.join(dir, 'pids.max'), String(limits.pidsMax));
+    } catch (error) {
+      removeGroupTree(dir);
+      throw error;
+    }
+    return {
+      procsFiles: [path.join(dir, 'cgroup.procs')],
+      counters: (): LimitCounters => ({
+        oomKills: readKeyed(path.join(dir, 'memory.events'), 'oom_kill'),
+        pidsRefused: readKeyed(path.join(dir, 'pids.events'), 'max'),
+      }),
+      remove: () => removeGroupTree(dir),
+    };
+  }
+
+  close(): void {
+    removeGroupTree(this.parent);
+  }
+
+  /** Enables controllers for `dir`'s children; a group with processes first moves them to the leaf. */
+  private enable(dir: string, wanted: readonly string[], mayMoveProcesses: boolean): void {
+    const missing = wanted.filter((c) => !subtreeControl(dir).includes(c));
+    if (missing.length === 0) return;
+    const line = missing.map((c) => `+${c}`).join(' ');
+    if (tryWrite(path.join(dir, 'cgroup.subtree_control'), line)) return;
+    if (!mayMoveProcesses) throw new Error(`cannot enable ${missing.join(', ')} in ${dir}`);
+    const leaf = path.join(dir, SERVER_LEAF);
+    makeDir(leaf);
+    for (const pid of readFileSync(path.join(dir, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean)) {
+      tryWrite(path.join(leaf, 'cgroup.procs'), pid);
+    }
+    write(path.join(dir, 'cgroup.subtree_control'), line);
+  }
+}
+
+function controllers(dir: string): string[] {
+  return readWords(path.join(dir, 'cgroup.controllers'));
+}
+
+function subtreeControl(dir: string): string[] {
+  return readWords(path.join(dir, 'cgroup.subtree_control'));
+}
+
+function readWords(file: string): string[] {
+  try {
+    return readFileSync(file, 'utf8').trim().split(/\s+/).filter(Boolean);
+  } catch {
+    return [];
+  }
+}

@@ -1,0 +1,79 @@
+import { formatSize, parseSize } from './size.js';
+
+/** What one agent sandbox may take. Memory and /tmp in bytes; the CPU weight in cgroup v2 terms (1-10000, 100 is normal). */
+export interface ResourceLimits {
+  memoryMax: number;
+  pidsMax: number;
+  tmpSize: number;
+  cpuWeight: number;
+}
+
+export type LimitName = keyof ResourceLimits;
+export type LimitOverrides = Partial<ResourceLimits>;
+
+export const DEFAULT_LIMITS: ResourceLimits = { memoryMax: 2 * 1024 ** 3, pidsMax: 512, tmpSize: 256 * 1024 ** 2, cpuWeight: 100 };
+
+interface LimitSpec {
+  variable: string;
+  /** The key of a tenant's `limits` in API_KEYS_FILE. */
+  key: string;
+  kind: 'size' | 'count';
+  min: number;
+  max: number;
+  /** How a breach is named in RESOURCE_LIMIT messages. */
+  noun: string;
+}
+
+export const LIMIT_SPECS: Record<LimitName, LimitSpec> = {
+  // Below these the CLI cannot even start (it alone has dozens of threads and ~200 MB resident).
+  memoryMax: { variable: 'AGENT_MEMORY_MAX', key: 'memory_max', kind: 'size', min: 1024 ** 2, max: Number.MAX_SAFE_INTEGER, noun: 'memory limit' },
+  pidsMax: { variable: 'AGENT_PIDS_MAX', key: 'pids_max', kind: 'count', min: 8, max: 4_194_304, noun: 'process limit' },
+  tmpSize: { variable: 'AGENT_TMP_SIZE', key: 'tmp_size', kind: 'size', min: 64 * 1024, max: Number.MAX_SAFE_INTEGER, noun: '/tmp size' },
+  cpuWeight: { variable: 'AGENT_CPU_WEIGHT', key: 'cpu_weight', kind: 'count', min: 1, max: 10_000, noun: 'CPU weight' },
+};
+
+/**
+ * The CPU time a tenant's sandboxes may use together: every core but one (at least one), so that
+ * however hard a tenant's tasks spin, the server and other tenants keep a core. Weights only
+ * share what is contended; this keeps a storm from taking the whole machine.
+ */
+export function tenantCpuQuota(cpus: number): { quota: number; period: number } {
+  const period = 100_000;
+  return { quota: Math.max(1, cpus - 1) * period, period };
+}
+
+/** Parses one limit's value (env text, or a keys-file string or number); a string is the problem. */
+export function parseLimit(name: LimitName, raw: string | number, label: string): { value: number } | { problem: string } {
+  const spec = LIMIT_SPECS[name];
+  const value =
+    spec.kind === 'size' ? (typeof raw === 'number' ? raw : parseSize(raw)) : typeof raw === 'number' ? raw : /^\d+$/.test(raw.trim()) ? Number(raw) : null;
+  const shown = spec.kind === 'size' ? `${formatSize(spec.min)} or more, e.g. 512M or 2G` : `an integer between ${spec.min} and ${spec.max}`;
+  if (value === null || !Number.isSafeInteger(value) || value < spec.min || value > spec.max) return { problem: `${label} must be ${shown} (got "${raw}")` };
+  return { value };
+}
+
+/** A limit's value as shown to people: sizes with a suffix. */
+export function showLimit(name: LimitName, value: number): string {
+  return LIMIT_SPECS[name].kind === 'size' ? formatSize(value) : String(value);
+}
+
+/** The limits of every tenant: the AGENT_* defaults, and what API_KEYS_FILE overrides for some. */
+export class LimitPolicy {
+  constructor(
+    readonly defaults: ResourceLimits,
+    private readonly overrides: ReadonlyMap<string, LimitOverrides> = new Map(),
+  ) {}
+
+  of(tenantId: string): ResourceLimits {
+    return { ...this.defaults, ...this.overrides.get(tenantId) };
+  }
+
+  /** "memory limit AGENT_MEMORY_MAX=2G", or the tenant's own setting when it has one. */
+  describe(name: LimitName, tenantId: string): string {
+    const spec = LIMIT_SPECS[name];
+    const own = this.overrides.get(tenantId)?.[name];
+    return own === undefined
+      ? `${spec.noun} ${spec.variable}=${showLimit(name, this.defaults[name])}`
+      : `${spec.noun} ${spec.key}=${showLimit(name, own)} (tenant ${tenantId}'s limits in API_KEYS_FILE)`;
+  }
+}
