@@ -69,6 +69,8 @@ export interface Config {
   readonly workspaceRoot: string;
   readonly dataDir: string;
   readonly metricsPort: number;
+  /** METRICS_AUTH_TOKEN: when set, GET /metrics needs `Authorization: Bearer <it>`. */
+  readonly metricsAuthToken: string | undefined;
   readonly shutdownGraceSeconds: number;
   readonly streams: { readonly maxBufferedBytes: number; readonly stallTimeoutSeconds: number };
   readonly webhooks: {
@@ -290,6 +292,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     workspaceRoot,
     dataDir,
     metricsPort: r.int('METRICS_PORT', 9090, 0, 65535),
+    metricsAuthToken: r.raw('METRICS_AUTH_TOKEN'),
     shutdownGraceSeconds: r.int('SHUTDOWN_GRACE_SECONDS', 10, 0, 3600),
     streams: {
       maxBufferedBytes: r.int('STREAM_MAX_BUFFERED_BYTES', 1024 * 1024, 1024),
@@ -319,6 +322,9 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     r.problems.push('WEBHOOK_SECRET must be at least 16 characters');
   }
 
+  if (config.metricsAuthToken !== undefined && config.metricsAuthToken.length < 16) {
+    r.problems.push('METRICS_AUTH_TOKEN must be at least 16 characters');
+  }
   if (config.metricsPort !== 0 && config.metricsPort === config.server.port) {
     r.problems.push(`METRICS_PORT must differ from SERVER_PORT (both ${config.metricsPort})`);
   }

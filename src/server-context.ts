@@ -13,6 +13,7 @@ import { agentModelEnv } from './model-proxy/agent-model-env.js';
 import { CredentialBroker } from './model-proxy/credential-broker.js';
 import { DEFAULT_MODEL_API_URL, ModelProxy } from './model-proxy/model-proxy.js';
 import { registerModelProxyMetrics } from './model-proxy/proxy-metrics.js';
+import { TaskMeter } from './model-proxy/task-meter.js';
 import { EventLog } from './events/event-log.js';
 import { EventStream } from './events/event-stream.js';
 import type { Logger } from './observability/logger.js';
@@ -148,12 +149,13 @@ export async function createServerContext(config: Config, logger: Logger, overri
   const usePdeathsig = pdeathsigAvailable();
   if (!usePdeathsig) logger.warn('setpriv not available: agent processes may outlive the server if it is killed with SIGKILL');
   const redact = serverRedactor(
-    [config.claude.apiKey, config.api.apiKey, ...redisSecrets(config), config.webhooks.secret, ...tenants.all().map((t) => t.webhookSecret ?? undefined)],
+    [config.claude.apiKey, config.api.apiKey, config.metricsAuthToken, ...redisSecrets(config), config.webhooks.secret, ...tenants.all().map((t) => t.webhookSecret ?? undefined)],
     serverEnv,
   );
   // Several instances on one Redis are told apart by an `instance` label; one instance keeps the seed's series.
   const metrics = new Metrics(config.storage.type === 'redis' ? { instanceId: config.instanceId } : {});
   const credentials = new CredentialBroker();
+  const meter = new TaskMeter();
   const modelProxy = await ModelProxy.start({
     upstreamUrl: config.claude.baseUrl ?? DEFAULT_MODEL_API_URL,
     apiKey: config.claude.apiKey,
@@ -167,6 +169,7 @@ export async function createServerContext(config: Config, logger: Logger, overri
     stallTimeoutMs: config.model.stallTimeoutSeconds * 1000,
     logger: logger.child('model-proxy'),
     metrics: registerModelProxyMetrics(metrics.registry),
+    meter,
   });
   const agents = new AgentProcessManager(
     {
@@ -249,6 +252,7 @@ export async function createServerContext(config: Config, logger: Logger, overri
     beforeRun: (sessionId, taskCount) => transcripts.beforeRun(sessionId, taskCount),
     storage: storageHealth,
     checkWorkspace,
+    meter,
     settings: {
       defaultMaxTurns: config.claude.maxTurns,
       defaultModel: config.claude.defaultModel,
@@ -260,6 +264,7 @@ export async function createServerContext(config: Config, logger: Logger, overri
     },
   });
   modelProxy.onModelFailure((taskId, failure) => executor.failFromModel(taskId, failure));
+  meter.onOverBudget((taskId, spentUsd) => executor.stopForBudget(taskId, spentUsd));
   const control = await createControlPlane({
     config,
     tenants: config.api.tenants,

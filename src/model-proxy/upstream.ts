@@ -32,6 +32,8 @@ export function upstreamHeaders(incoming: IncomingHttpHeaders, apiKey: string, b
   }
   out['x-api-key'] = apiKey;
   out['content-length'] = bodyLength;
+  // The proxy meters the answer as it relays it (usage-tap.ts): ask for it uncompressed, whatever the caller asked.
+  out['accept-encoding'] = 'identity';
   return out;
 }
 

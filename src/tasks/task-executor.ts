@@ -3,6 +3,8 @@ import type { ChangeTracker } from '../changes/change-tracker.js';
 import type { ChangeBaseline } from '../changes/change-types.js';
 import { ApiError, taskError, type TaskError } from '../errors.js';
 import type { ModelFailure } from '../model-proxy/model-failure.js';
+import type { TaskMeter } from '../model-proxy/task-meter.js';
+import { withMeteredCost } from './metered-cost.js';
 import type { EventLog } from '../events/event-log.js';
 import type { Logger } from '../observability/logger.js';
 import type { SessionService } from '../sessions/session-service.js';
@@ -67,6 +69,8 @@ export class TaskExecutor {
       storage?: StorageHealth;
       /** Checks the workspace just before the agent starts there (throws a WORKSPACE_* ApiError). */
       checkWorkspace?: (dir: string, tenantId: string) => Promise<void>;
+      /** What each task spends on model calls, as the credential proxy meters it. */
+      meter?: TaskMeter;
     },
   ) {}
 
@@ -96,6 +100,14 @@ export class TaskExecutor {
     if (!entry || entry.modelFailure !== null) return;
     entry.modelFailure = taskError(failure.code, failure.message);
     this.stop(taskId, 'model_failure');
+  }
+
+  /** The proxy's meter says the task has spent its max_budget_usd: stop it (BUDGET_EXCEEDED). */
+  stopForBudget(taskId: string, spentUsd: number): void {
+    const entry = this.active.get(taskId);
+    if (!entry) return;
+    entry.spentUsd = Math.max(entry.spentUsd, spentUsd);
+    this.stop(taskId, 'budget_exceeded');
   }
 
   /** Resolves false when the task's outcome could not be recorded (see RunTask). */
@@ -141,6 +153,7 @@ export class TaskExecutor {
     let preflightError: TaskError | null = null;
     let timer: NodeJS.Timeout | undefined;
     let baseline: ChangeBaseline | null = null;
+    let meteredUsd = 0;
     const timeoutSeconds = task.options.timeout ?? (settings.defaultTimeoutSeconds ? settings.defaultTimeoutSeconds : null);
     try {
       if (!session) {
@@ -149,6 +162,7 @@ export class TaskExecutor {
         baseline = (await this.deps.changes?.begin(taskId, task.workspace)) ?? null;
         // Stopped while the workspace was checked or its baseline taken: the agent is not started at all.
         if (entry.stopReason === null) {
+          this.deps.meter?.open(taskId, task.options.max_budget_usd ?? null);
           entry.run = this.deps.runner.start({
             taskId,
             sessionId: task.session_id,
@@ -172,8 +186,10 @@ export class TaskExecutor {
             try {
               if (output.kind === 'started') await sessions.recordSdkSession(task.session_id, output.sdkSessionId);
               else if (output.kind === 'event') {
-                await events.append(taskId, output.event);
-                if (output.event.type === 'progress') this.checkBudget(taskId, entry, task.options.max_budget_usd, output.event.data.cost_usd);
+                const { event } = output;
+                if (event.type === 'progress') event.data.cost_usd = Math.max(event.data.cost_usd, this.deps.meter?.spentUsd(taskId) ?? 0);
+                await events.append(taskId, event);
+                if (event.type === 'progress') this.checkBudget(taskId, entry, task.options.max_budget_usd, event.data.cost_usd);
               } else {
                 result = output.result;
                 this.checkBudget(taskId, entry, task.options.max_budget_usd, result.costUsd);
@@ -192,6 +208,7 @@ export class TaskExecutor {
       failure = error instanceof Error ? error : new Error(String(error));
     } finally {
       clearTimeout(timer);
+      meteredUsd = this.deps.meter?.close(taskId) ?? 0;
       this.deps.permissions?.denyAll(taskId, 'the task has ended');
       outputEnded();
     }
@@ -211,7 +228,8 @@ export class TaskExecutor {
       logger.warn('Task was taken over by another instance; stopped its agent here', { task_id: taskId });
       throw failure;
     }
-    const outcome = decideOutcome({
+    entry.spentUsd = Math.max(entry.spentUsd, meteredUsd);
+    const decided = decideOutcome({
       result,
       failure: failure ? new Error(this.deps.redact(failure.message)) : null,
       stopReason: entry.stopReason,
@@ -224,7 +242,11 @@ export class TaskExecutor {
       preflightError,
       cwd: task.workspace,
     });
-    const cost = result ? { taskCostUsd: result.costUsd, sdkTotalCostUsd: result.sdkTotalCostUsd } : undefined;
+    const outcome = withMeteredCost(decided, meteredUsd);
+    const cost =
+      result || outcome.cost_usd > 0
+        ? { taskCostUsd: outcome.cost_usd, sdkTotalCostUsd: result?.sdkTotalCostUsd ?? session?.sdk_cost_total_usd ?? 0 }
+        : undefined;
     try {
       await sessions.markIdle(task.session_id, cost);
     } catch (error) {
