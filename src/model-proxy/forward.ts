@@ -108,6 +108,8 @@ function relay(response: IncomingMessage, res: ServerResponse, ctx: ForwardConte
     // Set when the answer is cut on this side (the CLI hung up, or the stall cut it): its being
     // incomplete is then no new failure of the model.
     let endedHere = false;
+    /** The caller hung up while a metered answer was still coming (see res 'close' below). */
+    let callerGone = false;
     let stall = setTimeout(onStall, ctx.stallMs);
     const onMeterAbort = (): void => {
       endedHere = true;
@@ -118,6 +120,10 @@ function relay(response: IncomingMessage, res: ServerResponse, ctx: ForwardConte
     ctx.call?.signal.addEventListener('abort', onMeterAbort, { once: true });
     function onStall(): void {
       endedHere = true;
+      if (callerGone) {
+        response.destroy();
+        return;
+      }
       ctx.reportFailure({
         code: 'MODEL_STALLED',
         message: `The model's response stream (HTTP ${status}) sent nothing for ${seconds(ctx.stallMs)} s; it was cut`,
@@ -131,6 +137,7 @@ function relay(response: IncomingMessage, res: ServerResponse, ctx: ForwardConte
       clearTimeout(stall);
       stall = setTimeout(onStall, ctx.stallMs);
       tap?.write(chunk);
+      if (callerGone) return;
       // Backpressure: a slow reader (the CLI) pauses the model's stream rather than filling memory.
       if (!res.write(chunk)) {
         response.pause();
@@ -165,11 +172,19 @@ function relay(response: IncomingMessage, res: ServerResponse, ctx: ForwardConte
       }
       resolve();
     });
-    // The CLI went away: stop reading from the model.
+    // The caller went away. A metered answer is still read to its end, into the meter only: its
+    // usage comes last (a JSON body's `usage`, a stream's final message_delta), and a caller that
+    // hangs up just before it must not get the answer unmetered. The task's end or its spent
+    // budget still cuts it (onMeterAbort). An unmetered answer is simply dropped.
     res.once('close', () => {
-      clearTimeout(stall);
       if (response.complete) return;
       endedHere = true;
+      if (tap !== null && !ctx.call?.signal.aborted) {
+        callerGone = true;
+        response.resume();
+        return;
+      }
+      clearTimeout(stall);
       response.destroy();
     });
   });

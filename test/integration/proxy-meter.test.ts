@@ -1,5 +1,5 @@
 import { Counter, Registry } from 'prom-client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startScriptedModel, type ScriptedModel } from '../../src/dev/scripted-model/index.js';
 import { CredentialBroker, type ProcessCredential } from '../../src/model-proxy/credential-broker.js';
 import { costUsd, EMPTY_USAGE, mergeUsage } from '../../src/model-proxy/model-prices.js';
@@ -104,6 +104,20 @@ describe('credential proxy meter (real ModelProxy, real scripted model, raw HTTP
     expect(counted.status).toBe(200);
     expect(meter.spentUsd('raw-sse')).toBe(spent);
     meter.close('raw-sse');
+  });
+
+  it('a caller that hangs up before the end of a non-streaming answer (where its usage is) is still charged', async () => {
+    const { token } = startTask('hang-up', null);
+    const controller = new AbortController();
+    // A long answer: the scripted model repeats the prompt, so the body is large and its usage comes last.
+    const response = await call(token, body(`[[script:remember]] remember ${'y'.repeat(400_000)}`, false, 'claude-haiku-4-5'), {}, controller.signal);
+    expect(response.status).toBe(200);
+    const reader = response.body!.getReader();
+    await reader.read();
+    controller.abort();
+    // input ~100k tokens at $1 and output ~100k at $5 per million: about $0.60.
+    await vi.waitFor(() => expect(meter.spentUsd('hang-up')).toBeGreaterThan(0.5));
+    meter.close('hang-up');
   });
 
   it('an unknown model name is priced like the dearest model, never as free', async () => {
