@@ -149,7 +149,14 @@ export async function createServerContext(config: Config, logger: Logger, overri
   const usePdeathsig = pdeathsigAvailable();
   if (!usePdeathsig) logger.warn('setpriv not available: agent processes may outlive the server if it is killed with SIGKILL');
   const redact = serverRedactor(
-    [config.claude.apiKey, config.api.apiKey, config.metricsAuthToken, ...redisSecrets(config), config.webhooks.secret, ...tenants.all().map((t) => t.webhookSecret ?? undefined)],
+    [
+      config.claude.apiKey,
+      config.api.apiKey,
+      config.metricsAuthToken,
+      ...redisSecrets(config),
+      config.webhooks.secret,
+      ...tenants.all().map((t) => t.webhookSecret ?? undefined),
+    ],
     serverEnv,
   );
   // Several instances on one Redis are told apart by an `instance` label; one instance keeps the seed's series.

@@ -120,7 +120,12 @@ export class ModelProxy {
     const base = this.options.upstreamUrl.replace(/\/+$/, '');
     try {
       await forwardModelRequest(
-        { url: new URL(`${base}${req.url ?? '/'}`), method: req.method ?? 'POST', headers: upstreamHeaders(req.headers, this.options.apiKey, body.length), body },
+        {
+          url: new URL(`${base}${req.url ?? '/'}`),
+          method: req.method ?? 'POST',
+          headers: upstreamHeaders(req.headers, this.options.apiKey, body.length),
+          body,
+        },
         res,
         {
           retry: this.options.retry,

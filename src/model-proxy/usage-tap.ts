@@ -74,13 +74,22 @@ export function usageTap(headers: IncomingHttpHeaders, onCost: (deltaUsd: number
  * anyway; the meter then reads a decompressed copy. An encoding it cannot read leaves the
  * response unmetered (null).
  */
-function decoderFor(encoding: string | string[] | undefined, sink: { write(chunk: Buffer): void; end(): void }): { write(chunk: Buffer): void; end(): void } | null {
+function decoderFor(
+  encoding: string | string[] | undefined,
+  sink: { write(chunk: Buffer): void; end(): void },
+): { write(chunk: Buffer): void; end(): void } | null {
   const name = String(encoding ?? 'identity')
     .toLowerCase()
     .trim();
   if (name === 'identity' || name === '') return sink;
   const stream =
-    name === 'gzip' || name === 'x-gzip' ? zlib.createGunzip() : name === 'deflate' ? zlib.createInflate() : name === 'br' ? zlib.createBrotliDecompress() : null;
+    name === 'gzip' || name === 'x-gzip'
+      ? zlib.createGunzip()
+      : name === 'deflate'
+        ? zlib.createInflate()
+        : name === 'br'
+          ? zlib.createBrotliDecompress()
+          : null;
   if (stream === null) return null;
   stream.on('data', (chunk: Buffer) => sink.write(chunk));
   stream.on('error', () => undefined);

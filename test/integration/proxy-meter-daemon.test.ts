@@ -98,16 +98,20 @@ describe('the proxy meter in the real daemon (real CLI in its sandbox, scripted 
     expect(Number(next.cost_usd)).toBeLessThan(0.5);
   });
 
-  it('stops the task once the raw calls spend its max_budget_usd: BUDGET_EXCEEDED with the metered spend, later calls refused', { timeout: 180_000 }, async () => {
-    const rawCalls = (): number => model.requests.filter((r) => (r.body as { model?: string } | undefined)?.model === 'claude-opus-4-1').length;
-    const before = rawCalls();
-    const task = await run({ task_id: 'stolen-capped', prompt: hostilePrompt(3), options: { max_budget_usd: 1 } });
-    expect(task).toMatchObject({ status: 'failed', error: { code: 'BUDGET_EXCEEDED', message: expect.stringMatching(/max_budget_usd of \$1$/) } });
-    // The first raw call (about $9: a 100k-token prompt and as long an answer at Opus 4.1 prices) is in the cost.
-    expect(Number(task.cost_usd)).toBeGreaterThan(5);
-    // Its later calls never reached the model: refused with 402 (or never made, the Bash tool being stopped with the task).
-    expect(rawCalls() - before).toBe(1);
-  });
+  it(
+    'stops the task once the raw calls spend its max_budget_usd: BUDGET_EXCEEDED with the metered spend, later calls refused',
+    { timeout: 180_000 },
+    async () => {
+      const rawCalls = (): number => model.requests.filter((r) => (r.body as { model?: string } | undefined)?.model === 'claude-opus-4-1').length;
+      const before = rawCalls();
+      const task = await run({ task_id: 'stolen-capped', prompt: hostilePrompt(3), options: { max_budget_usd: 1 } });
+      expect(task).toMatchObject({ status: 'failed', error: { code: 'BUDGET_EXCEEDED', message: expect.stringMatching(/max_budget_usd of \$1$/) } });
+      // The first raw call (about $9: a 100k-token prompt and as long an answer at Opus 4.1 prices) is in the cost.
+      expect(Number(task.cost_usd)).toBeGreaterThan(5);
+      // Its later calls never reached the model: refused with 402 (or never made, the Bash tool being stopped with the task).
+      expect(rawCalls() - before).toBe(1);
+    },
+  );
 
   it("cuts the CLI's own stream once the budget is spent: BUDGET_EXCEEDED, not a model failure", async () => {
     // The slow script streams message_start (the prompt's tokens), then only pings for 30 s.

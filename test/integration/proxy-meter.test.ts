@@ -70,7 +70,12 @@ describe('credential proxy meter (real ModelProxy, real scripted model, raw HTTP
   }
 
   function call(token: string, payload: string, headers: Record<string, string> = {}, signal?: AbortSignal): Promise<Response> {
-    return fetch(`${proxy.url}/v1/messages`, { method: 'POST', headers: { 'x-api-key': token, 'content-type': 'application/json', ...headers }, body: payload, signal });
+    return fetch(`${proxy.url}/v1/messages`, {
+      method: 'POST',
+      headers: { 'x-api-key': token, 'content-type': 'application/json', ...headers },
+      body: payload,
+      signal,
+    });
   }
 
   async function count(status: string): Promise<number> {

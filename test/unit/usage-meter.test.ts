@@ -63,7 +63,10 @@ describe('JsonUsageScanner', () => {
     id: 'msg_1',
     type: 'message',
     model: 'claude-haiku-4-5-20251001',
-    content: [{ type: 'text', text: 'a "usage": {"input_tokens": 999999} inside a string, and {nested} [brackets] \\ ✓' }, { type: 'tool_use', input: { usage: { input_tokens: 5 } } }],
+    content: [
+      { type: 'text', text: 'a "usage": {"input_tokens": 999999} inside a string, and {nested} [brackets] \\ ✓' },
+      { type: 'tool_use', input: { usage: { input_tokens: 5 } } },
+    ],
     usage: { input_tokens: 42, output_tokens: 17, cache_creation: { ephemeral_1h_input_tokens: 3 } },
   });
 
@@ -136,12 +139,18 @@ describe('usageTap', () => {
     const tap = usageTap({ 'content-type': 'text/event-stream; charset=utf-8' }, (usd) => charges.push(usd));
     const [head, tail] = STREAM.split('event: message_delta');
     tap.write(Buffer.from(head!));
-    const atStart = costUsd('claude-sonnet-4-5', usage({ input_tokens: 1200, cache_creation_input_tokens: 300, cache_read_input_tokens: 5000, output_tokens: 1 }));
+    const atStart = costUsd(
+      'claude-sonnet-4-5',
+      usage({ input_tokens: 1200, cache_creation_input_tokens: 300, cache_read_input_tokens: 5000, output_tokens: 1 }),
+    );
     expect(charges).toHaveLength(1);
     expect(charges[0]).toBeCloseTo(atStart, 12);
     tap.write(Buffer.from(`event: message_delta${tail!}`));
     tap.end();
-    const total = costUsd('claude-sonnet-4-5', usage({ input_tokens: 1200, cache_creation_input_tokens: 300, cache_read_input_tokens: 5000, output_tokens: 640 }));
+    const total = costUsd(
+      'claude-sonnet-4-5',
+      usage({ input_tokens: 1200, cache_creation_input_tokens: 300, cache_read_input_tokens: 5000, output_tokens: 640 }),
+    );
     expect(tap.costUsd).toBeCloseTo(total, 12);
     expect(charges.reduce((a, b) => a + b, 0)).toBeCloseTo(total, 12);
     expect(tap.metered).toBe(true);
