@@ -5,6 +5,7 @@ import { ApiError, taskError, type TaskError } from '../errors.js';
 import type { ModelFailure } from '../model-proxy/model-failure.js';
 import type { TaskMeter } from '../model-proxy/task-meter.js';
 import { withMeteredCost } from './metered-cost.js';
+import { stopRun } from './stop-run.js';
 import type { EventLog } from '../events/event-log.js';
 import type { Logger } from '../observability/logger.js';
 import type { SessionService } from '../sessions/session-service.js';
@@ -90,7 +91,7 @@ export class TaskExecutor {
     if (entry.stopReason === null) entry.stopReason = reason;
     // Fail-closed: whatever stops the task denies what it waits for, so its turn can end.
     this.deps.permissions?.denyAll(taskId, `the task is stopping (${reason})`);
-    if (entry.run && !entry.stopping) entry.stopping = this.stopRun(entry.run, entry.outputEnded);
+    if (entry.run && !entry.stopping) entry.stopping = stopRun(entry.run, entry.outputEnded, this.deps.settings.interruptGraceMs);
     return true;
   }
 
@@ -314,23 +315,6 @@ export class TaskExecutor {
     } catch (finishError) {
       logger.error('Task could not be finished', { task_id: taskId, error: finishError });
       return false;
-    }
-  }
-
-  private async stopRun(run: AgentRun, outputEnded: Promise<void>): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    const grace = new Promise<'grace'>((resolve) => (timer = setTimeout(() => resolve('grace'), this.deps.settings.interruptGraceMs)));
-    const sent = run.interrupt().then(
-      () => 'sent' as const,
-      () => 'failed' as const,
-    );
-    try {
-      const first = await Promise.race([sent, outputEnded.then(() => 'ended' as const), grace]);
-      if (first === 'ended') return;
-      // An interrupt that cannot be delivered, or one the agent ignores, ends in a kill.
-      if (first === 'failed' || (await Promise.race([outputEnded.then(() => 'ended' as const), grace])) === 'grace') run.abort();
-    } finally {
-      clearTimeout(timer);
     }
   }
 }
