@@ -72,6 +72,8 @@ export interface Config {
   readonly workspaceRoot: string;
   readonly dataDir: string;
   readonly metricsPort: number;
+  /** METRICS_AUTH_TOKEN: when set, GET /metrics needs `Authorization: Bearer <it>`. */
+  readonly metricsAuthToken: string | undefined;
   readonly shutdownGraceSeconds: number;
   readonly streams: { readonly maxBufferedBytes: number; readonly stallTimeoutSeconds: number };
   readonly webhooks: {
@@ -312,6 +314,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     workspaceRoot,
     dataDir,
     metricsPort: r.int('METRICS_PORT', 9090, 0, 65535),
+    metricsAuthToken: r.raw('METRICS_AUTH_TOKEN'),
     shutdownGraceSeconds: r.int('SHUTDOWN_GRACE_SECONDS', 10, 0, 3600),
     streams: {
       maxBufferedBytes: r.int('STREAM_MAX_BUFFERED_BYTES', 1024 * 1024, 1024),
@@ -344,6 +347,9 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
   }
   if (egressAllow.problems.length > 0) r.problems.push(...egressAllow.problems.map((p) => `AGENT_EGRESS_ALLOW: ${p}`));
 
+  if (config.metricsAuthToken !== undefined && config.metricsAuthToken.length < 16) {
+    r.problems.push('METRICS_AUTH_TOKEN must be at least 16 characters');
+  }
   if (config.metricsPort !== 0 && config.metricsPort === config.server.port) {
     r.problems.push(`METRICS_PORT must differ from SERVER_PORT (both ${config.metricsPort})`);
   }

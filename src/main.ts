@@ -88,6 +88,7 @@ async function main(): Promise<void> {
     host: config.server.host,
     port: config.metricsPort,
     logger: logger.child('metrics'),
+    authToken: config.metricsAuthToken,
   });
   serverLogger.info('Server started', {
     version: VERSION,

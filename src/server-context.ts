@@ -20,6 +20,7 @@ import { EgressGate } from './egress/egress-gate.js';
 import { registerEgressMetrics } from './egress/egress-metrics.js';
 import { EgressProxy } from './egress/egress-proxy.js';
 import { parseHostPatterns } from './egress/host-patterns.js';
+import { TaskMeter } from './model-proxy/task-meter.js';
 import { EventLog } from './events/event-log.js';
 import { EventStream } from './events/event-stream.js';
 import type { Logger } from './observability/logger.js';
@@ -164,12 +165,20 @@ export async function createServerContext(config: Config, logger: Logger, overri
   const usePdeathsig = pdeathsigAvailable();
   if (!usePdeathsig) logger.warn('setpriv not available: agent processes may outlive the server if it is killed with SIGKILL');
   const redact = serverRedactor(
-    [config.claude.apiKey, config.api.apiKey, ...redisSecrets(config), config.webhooks.secret, ...tenants.all().map((t) => t.webhookSecret ?? undefined)],
+    [
+      config.claude.apiKey,
+      config.api.apiKey,
+      config.metricsAuthToken,
+      ...redisSecrets(config),
+      config.webhooks.secret,
+      ...tenants.all().map((t) => t.webhookSecret ?? undefined),
+    ],
     serverEnv,
   );
   // Several instances on one Redis are told apart by an `instance` label; one instance keeps the seed's series.
   const metrics = new Metrics(config.storage.type === 'redis' ? { instanceId: config.instanceId } : {});
   const credentials = new CredentialBroker();
+  const meter = new TaskMeter();
   const modelProxy = await ModelProxy.start({
     upstreamUrl: config.claude.baseUrl ?? DEFAULT_MODEL_API_URL,
     apiKey: config.claude.apiKey,
@@ -183,6 +192,7 @@ export async function createServerContext(config: Config, logger: Logger, overri
     stallTimeoutMs: config.model.stallTimeoutSeconds * 1000,
     logger: logger.child('model-proxy'),
     metrics: registerModelProxyMetrics(metrics.registry),
+    meter,
   });
   const events = new EventLog(store, now, redact, redis?.bus);
   const egressLogger = logger.child('egress');
@@ -296,6 +306,7 @@ export async function createServerContext(config: Config, logger: Logger, overri
     beforeRun: (sessionId, taskCount) => transcripts.beforeRun(sessionId, taskCount),
     storage: storageHealth,
     checkWorkspace,
+    meter,
     settings: {
       defaultMaxTurns: config.claude.maxTurns,
       defaultModel: config.claude.defaultModel,
@@ -307,6 +318,7 @@ export async function createServerContext(config: Config, logger: Logger, overri
     },
   });
   modelProxy.onModelFailure((taskId, failure) => executor.failFromModel(taskId, failure));
+  meter.onOverBudget((taskId, spentUsd) => executor.stopForBudget(taskId, spentUsd));
   const control = await createControlPlane({
     config,
     tenants: config.api.tenants,

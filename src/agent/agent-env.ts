@@ -6,6 +6,9 @@
  */
 const BASE_ALLOWLIST = ['PATH', 'LANG', 'LC_ALL', 'LC_CTYPE', 'TZ', 'TERM', 'TMPDIR', 'USER', 'LOGNAME', 'SHELL'] as const;
 
+/** The server's own secrets: never given to an agent, even when AGENT_ENV_PASSTHROUGH names them. */
+const SERVER_SECRETS = new Set(['CLAUDE_API_KEY', 'ANTHROPIC_API_KEY', 'API_API_KEY', 'METRICS_AUTH_TOKEN', 'WEBHOOK_SECRET', 'STORAGE_REDIS_URL']);
+
 export interface AgentEnvInput {
   serverEnv: Readonly<Record<string, string | undefined>>;
   passthrough: readonly string[];
@@ -19,6 +22,7 @@ export interface AgentEnvInput {
 export function buildAgentEnv(input: AgentEnvInput): Record<string, string> {
   const env: Record<string, string> = {};
   for (const name of [...BASE_ALLOWLIST, ...input.passthrough]) {
+    if (SERVER_SECRETS.has(name)) continue;
     const value = input.serverEnv[name];
     if (value !== undefined) env[name] = value;
   }

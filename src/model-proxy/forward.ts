@@ -4,6 +4,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../observability/logger.js';
 import { sendProxyError, type ModelFailure } from './model-failure.js';
 import type { ModelProxyMetrics } from './proxy-metrics.js';
+import { BUDGET_SPENT, type MeteredCall } from './task-meter.js';
+import { usageTap, type UsageTap } from './usage-tap.js';
 import { backoffMs, failureCodeFor, isTransientNetworkError, isTransientStatus, mayRetry, retryAfterMs, type RetrySettings } from './retry-policy.js';
 import { downstreamHeaders, sendUpstream, UpstreamStallError, type UpstreamRequest } from './upstream.js';
 
@@ -15,6 +17,8 @@ export interface ForwardContext {
   metrics: ModelProxyMetrics;
   reportFailure: (failure: ModelFailure) => void;
   random?: () => number;
+  /** The task's meter for this call (null: not metered); its abort cuts the call. */
+  call?: MeteredCall | null;
 }
 
 /**
@@ -32,6 +36,12 @@ export async function forwardModelRequest(
   // The CLI hanging up (interrupt, abort) cancels attempts and back-off waits.
   const cancelled = new AbortController();
   res.once('close', () => cancelled.abort());
+  // The task's budget is spent (or the task ended) while this call waits: it gets 402.
+  ctx.call?.signal.addEventListener('abort', () => {
+    if (!res.headersSent && ctx.call?.signal.reason === BUDGET_SPENT) sendBudgetRefusal(res, ctx);
+    else if (!res.headersSent) sendProxyError(res, 401, 'authentication_error', 'The task this token served has ended');
+    cancelled.abort();
+  });
   const startedAt = Date.now();
   const log = { task_id: taskId, path: request.url.pathname };
   for (let attempt = 1; ; attempt++) {
@@ -78,8 +88,18 @@ export async function forwardModelRequest(
   }
 }
 
-/** Streams the response to the CLI as it arrives, and cuts it if it falls silent. */
+/** The answer to a call of a task whose max_budget_usd is spent (Anthropic's shape for 402). */
+export function sendBudgetRefusal(res: ServerResponse, ctx: Pick<ForwardContext, 'metrics'>): void {
+  ctx.metrics.requests.inc({ status: '402' });
+  sendProxyError(res, 402, 'billing_error', "The task's max_budget_usd is spent; no further model calls are relayed for it");
+}
+
+/**
+ * Streams the response to the CLI as it arrives, and cuts it if it falls silent. A successful
+ * answer is also metered on the way (usage-tap.ts) and cut when the task's meter says so.
+ */
 function relay(response: IncomingMessage, res: ServerResponse, ctx: ForwardContext, status: number, finalFailure: boolean): Promise<void> {
+  const tap: UsageTap | null = ctx.call && status >= 200 && status < 300 ? usageTap(response.headers, (usd) => ctx.call?.charge(usd)) : null;
   const headers = downstreamHeaders(response.headers);
   if (finalFailure) headers['x-should-retry'] = 'false';
   res.writeHead(status, headers);
@@ -88,9 +108,22 @@ function relay(response: IncomingMessage, res: ServerResponse, ctx: ForwardConte
     // Set when the answer is cut on this side (the CLI hung up, or the stall cut it): its being
     // incomplete is then no new failure of the model.
     let endedHere = false;
+    /** The caller hung up while a metered answer was still coming (see res 'close' below). */
+    let callerGone = false;
     let stall = setTimeout(onStall, ctx.stallMs);
+    const onMeterAbort = (): void => {
+      endedHere = true;
+      response.destroy();
+      res.destroy();
+    };
+    if (ctx.call?.signal.aborted) onMeterAbort();
+    ctx.call?.signal.addEventListener('abort', onMeterAbort, { once: true });
     function onStall(): void {
       endedHere = true;
+      if (callerGone) {
+        response.destroy();
+        return;
+      }
       ctx.reportFailure({
         code: 'MODEL_STALLED',
         message: `The model's response stream (HTTP ${status}) sent nothing for ${seconds(ctx.stallMs)} s; it was cut`,
@@ -103,6 +136,8 @@ function relay(response: IncomingMessage, res: ServerResponse, ctx: ForwardConte
     response.on('data', (chunk: Buffer) => {
       clearTimeout(stall);
       stall = setTimeout(onStall, ctx.stallMs);
+      tap?.write(chunk);
+      if (callerGone) return;
       // Backpressure: a slow reader (the CLI) pauses the model's stream rather than filling memory.
       if (!res.write(chunk)) {
         response.pause();
@@ -118,6 +153,14 @@ function relay(response: IncomingMessage, res: ServerResponse, ctx: ForwardConte
     });
     response.once('close', () => {
       clearTimeout(stall);
+      tap?.end();
+      ctx.call?.signal.removeEventListener('abort', onMeterAbort);
+      if (tap !== null && !tap.metered && response.complete)
+        ctx.logger.warn('A model response carried no usage the proxy could read; its cost is not metered', {
+          status,
+          content_type: response.headers['content-type'],
+          content_encoding: response.headers['content-encoding'],
+        });
       if (!response.complete && !endedHere) {
         ctx.reportFailure({
           code: 'MODEL_UNAVAILABLE',
@@ -129,11 +172,19 @@ function relay(response: IncomingMessage, res: ServerResponse, ctx: ForwardConte
       }
       resolve();
     });
-    // The CLI went away: stop reading from the model.
+    // The caller went away. A metered answer is still read to its end, into the meter only: its
+    // usage comes last (a JSON body's `usage`, a stream's final message_delta), and a caller that
+    // hangs up just before it must not get the answer unmetered. The task's end or its spent
+    // budget still cuts it (onMeterAbort). An unmetered answer is simply dropped.
     res.once('close', () => {
-      clearTimeout(stall);
       if (response.complete) return;
       endedHere = true;
+      if (tap !== null && !ctx.call?.signal.aborted) {
+        callerGone = true;
+        response.resume();
+        return;
+      }
+      clearTimeout(stall);
       response.destroy();
     });
   });

@@ -3,10 +3,11 @@ import https from 'node:https';
 import type { Socket } from 'node:net';
 import type { Logger } from '../observability/logger.js';
 import type { CredentialBroker } from './credential-broker.js';
-import { forwardModelRequest } from './forward.js';
+import { forwardModelRequest, sendBudgetRefusal } from './forward.js';
 import { sendProxyError, type ModelFailure, type ModelFailureListener } from './model-failure.js';
 import { NO_METRICS, type ModelProxyMetrics } from './proxy-metrics.js';
 import type { RetrySettings } from './retry-policy.js';
+import type { TaskMeter } from './task-meter.js';
 import { upstreamHeaders } from './upstream.js';
 
 export const DEFAULT_MODEL_API_URL = 'https://api.anthropic.com';
@@ -28,6 +29,8 @@ export interface ModelProxyOptions {
   stallTimeoutMs: number;
   logger: Logger;
   metrics?: ModelProxyMetrics;
+  /** Each task's spend, read from the responses relayed for it, and its max_budget_usd. */
+  meter?: TaskMeter;
 }
 
 /**
@@ -116,20 +119,34 @@ export class ModelProxy {
       this.metrics.requests.inc({ status: '413' });
       return sendProxyError(res, 413, 'request_too_large', 'Request exceeds the maximum allowed size');
     }
+    const { meter } = this.options;
+    if (meter && !meter.admits(taskId)) return sendBudgetRefusal(res, { metrics: this.metrics });
+    // count_tokens is free: only the Messages API itself is metered.
+    const call = route === 'POST /v1/messages' ? (meter?.begin(taskId) ?? null) : null;
     const base = this.options.upstreamUrl.replace(/\/+$/, '');
-    await forwardModelRequest(
-      { url: new URL(`${base}${req.url ?? '/'}`), method: req.method ?? 'POST', headers: upstreamHeaders(req.headers, this.options.apiKey, body.length), body },
-      res,
-      {
-        retry: this.options.retry,
-        stallMs: this.options.stallTimeoutMs,
-        agents: this.agents,
-        logger: this.options.logger,
-        metrics: this.metrics,
-        reportFailure: (failure: ModelFailure) => this.failureListener(taskId, failure),
-      },
-      taskId,
-    );
+    try {
+      await forwardModelRequest(
+        {
+          url: new URL(`${base}${req.url ?? '/'}`),
+          method: req.method ?? 'POST',
+          headers: upstreamHeaders(req.headers, this.options.apiKey, body.length),
+          body,
+        },
+        res,
+        {
+          retry: this.options.retry,
+          stallMs: this.options.stallTimeoutMs,
+          agents: this.agents,
+          logger: this.options.logger,
+          metrics: this.metrics,
+          reportFailure: (failure: ModelFailure) => this.failureListener(taskId, failure),
+          call,
+        },
+        taskId,
+      );
+    } finally {
+      call?.end();
+    }
   }
 }
 

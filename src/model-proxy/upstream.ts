@@ -32,6 +32,8 @@ export function upstreamHeaders(incoming: IncomingHttpHeaders, apiKey: string, b
   }
   out['x-api-key'] = apiKey;
   out['content-length'] = bodyLength;
+  // The proxy meters the answer as it relays it (usage-tap.ts): ask for it uncompressed, whatever the caller asked.
+  out['accept-encoding'] = 'identity';
   return out;
 }
 
@@ -65,18 +67,27 @@ export function sendUpstream(request: UpstreamRequest, agents: { http: http.Agen
       method: request.method,
       headers: request.headers,
       agent: isHttps ? agents.https : agents.http,
-      signal: request.signal,
     });
+    // The signal cancels the attempt only until the response arrives: from then on the relay
+    // decides (it may still read a response whose caller has gone, to meter it).
+    const onAbort = (): void => {
+      client.destroy();
+      reject(new Error('cancelled'));
+    };
+    if (request.signal.aborted) onAbort();
+    request.signal.addEventListener('abort', onAbort, { once: true });
     const stall = setTimeout(() => {
       client.destroy();
       reject(new UpstreamStallError(request.stallMs));
     }, request.stallMs);
     client.once('response', (response) => {
       clearTimeout(stall);
+      request.signal.removeEventListener('abort', onAbort);
       resolve(response);
     });
     client.once('error', (error) => {
       clearTimeout(stall);
+      request.signal.removeEventListener('abort', onAbort);
       reject(error);
     });
     client.end(request.body);

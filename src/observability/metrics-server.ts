@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from './logger.js';
+import { metricsAuth } from './metrics-auth.js';
 import type { Metrics } from './metrics.js';
 
 export interface MetricsServer {
@@ -11,11 +12,21 @@ export interface MetricsServer {
 
 /**
  * Prometheus' scrape endpoint, `GET /metrics`, on a port of its own (METRICS_PORT) so that it
- * can be firewalled apart from the API and never counts against its rate limit or auth.
+ * can be firewalled apart from the API and never counts against its rate limit or auth. With
+ * METRICS_AUTH_TOKEN it takes a Bearer token of its own.
  */
-export async function startMetricsServer(options: { metrics: Metrics; host: string; port: number; logger: Logger }): Promise<MetricsServer> {
+export async function startMetricsServer(options: {
+  metrics: Metrics;
+  host: string;
+  port: number;
+  logger: Logger;
+  /** METRICS_AUTH_TOKEN: when set, a scrape must bring it as a Bearer token. */
+  authToken?: string;
+}): Promise<MetricsServer> {
   const { metrics, logger } = options;
+  const authorized = metricsAuth(options.authToken);
   const server: Server = createServer((request, response) => {
+    if (!authorized(request, response)) return;
     const path = (request.url ?? '/').split('?')[0];
     if (path !== '/metrics') {
       response.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end('Not found; metrics are at /metrics\n');

@@ -3,6 +3,9 @@ import type { ChangeTracker } from '../changes/change-tracker.js';
 import type { ChangeBaseline } from '../changes/change-types.js';
 import { ApiError, taskError, type TaskError } from '../errors.js';
 import type { ModelFailure } from '../model-proxy/model-failure.js';
+import type { TaskMeter } from '../model-proxy/task-meter.js';
+import { withMeteredCost } from './metered-cost.js';
+import { stopRun } from './stop-run.js';
 import type { EventLog } from '../events/event-log.js';
 import type { Logger } from '../observability/logger.js';
 import type { SessionService } from '../sessions/session-service.js';
@@ -68,6 +71,8 @@ export class TaskExecutor {
       storage?: StorageHealth;
       /** Checks the workspace just before the agent starts there (throws a WORKSPACE_* ApiError). */
       checkWorkspace?: (dir: string, tenantId: string) => Promise<void>;
+      /** What each task spends on model calls, as the credential proxy meters it. */
+      meter?: TaskMeter;
     },
   ) {}
 
@@ -87,7 +92,7 @@ export class TaskExecutor {
     if (entry.stopReason === null) entry.stopReason = reason;
     // Fail-closed: whatever stops the task denies what it waits for, so its turn can end.
     this.deps.permissions?.denyAll(taskId, `the task is stopping (${reason})`);
-    if (entry.run && !entry.stopping) entry.stopping = this.stopRun(entry.run, entry.outputEnded);
+    if (entry.run && !entry.stopping) entry.stopping = stopRun(entry.run, entry.outputEnded, this.deps.settings.interruptGraceMs);
     return true;
   }
 
@@ -97,6 +102,14 @@ export class TaskExecutor {
     if (!entry || entry.modelFailure !== null) return;
     entry.modelFailure = taskError(failure.code, failure.message);
     this.stop(taskId, 'model_failure');
+  }
+
+  /** The proxy's meter says the task has spent its max_budget_usd: stop it (BUDGET_EXCEEDED). */
+  stopForBudget(taskId: string, spentUsd: number): void {
+    const entry = this.active.get(taskId);
+    if (!entry) return;
+    entry.spentUsd = Math.max(entry.spentUsd, spentUsd);
+    this.stop(taskId, 'budget_exceeded');
   }
 
   /** Resolves false when the task's outcome could not be recorded (see RunTask). */
@@ -142,6 +155,7 @@ export class TaskExecutor {
     let preflightError: TaskError | null = null;
     let timer: NodeJS.Timeout | undefined;
     let baseline: ChangeBaseline | null = null;
+    let meteredUsd = 0;
     const timeoutSeconds = task.options.timeout ?? (settings.defaultTimeoutSeconds ? settings.defaultTimeoutSeconds : null);
     try {
       if (!session) {
@@ -150,6 +164,7 @@ export class TaskExecutor {
         baseline = (await this.deps.changes?.begin(taskId, task.workspace)) ?? null;
         // Stopped while the workspace was checked or its baseline taken: the agent is not started at all.
         if (entry.stopReason === null) {
+          this.deps.meter?.open(taskId, task.options.max_budget_usd ?? null);
           entry.run = this.deps.runner.start({
             taskId,
             sessionId: task.session_id,
@@ -173,8 +188,10 @@ export class TaskExecutor {
             try {
               if (output.kind === 'started') await sessions.recordSdkSession(task.session_id, output.sdkSessionId);
               else if (output.kind === 'event') {
-                await events.append(taskId, output.event);
-                if (output.event.type === 'progress') this.checkBudget(taskId, entry, task.options.max_budget_usd, output.event.data.cost_usd);
+                const { event } = output;
+                if (event.type === 'progress') event.data.cost_usd = Math.max(event.data.cost_usd, this.deps.meter?.spentUsd(taskId) ?? 0);
+                await events.append(taskId, event);
+                if (event.type === 'progress') this.checkBudget(taskId, entry, task.options.max_budget_usd, event.data.cost_usd);
               } else {
                 result = output.result;
                 this.checkBudget(taskId, entry, task.options.max_budget_usd, result.costUsd);
@@ -193,6 +210,7 @@ export class TaskExecutor {
       failure = error instanceof Error ? error : new Error(String(error));
     } finally {
       clearTimeout(timer);
+      meteredUsd = this.deps.meter?.close(taskId) ?? 0;
       this.deps.permissions?.denyAll(taskId, 'the task has ended');
       outputEnded();
     }
@@ -213,7 +231,8 @@ export class TaskExecutor {
       throw failure;
     }
     const resourceLimit = await noteResourceLimit(this.deps, taskId, entry.run, result !== null && failure === null);
-    const outcome = decideOutcome({
+    entry.spentUsd = Math.max(entry.spentUsd, meteredUsd);
+    const decided = decideOutcome({
       result,
       failure: failure ? new Error(this.deps.redact(failure.message)) : null,
       stopReason: entry.stopReason,
@@ -227,7 +246,11 @@ export class TaskExecutor {
       resourceLimit,
       cwd: task.workspace,
     });
-    const cost = result ? { taskCostUsd: result.costUsd, sdkTotalCostUsd: result.sdkTotalCostUsd } : undefined;
+    const outcome = withMeteredCost(decided, meteredUsd);
+    const cost =
+      result || outcome.cost_usd > 0
+        ? { taskCostUsd: outcome.cost_usd, sdkTotalCostUsd: result?.sdkTotalCostUsd ?? session?.sdk_cost_total_usd ?? 0 }
+        : undefined;
     try {
       await sessions.markIdle(task.session_id, cost);
     } catch (error) {
@@ -295,23 +318,6 @@ export class TaskExecutor {
     } catch (finishError) {
       logger.error('Task could not be finished', { task_id: taskId, error: finishError });
       return false;
-    }
-  }
-
-  private async stopRun(run: AgentRun, outputEnded: Promise<void>): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    const grace = new Promise<'grace'>((resolve) => (timer = setTimeout(() => resolve('grace'), this.deps.settings.interruptGraceMs)));
-    const sent = run.interrupt().then(
-      () => 'sent' as const,
-      () => 'failed' as const,
-    );
-    try {
-      const first = await Promise.race([sent, outputEnded.then(() => 'ended' as const), grace]);
-      if (first === 'ended') return;
-      // An interrupt that cannot be delivered, or one the agent ignores, ends in a kill.
-      if (first === 'failed' || (await Promise.race([outputEnded.then(() => 'ended' as const), grace])) === 'grace') run.abort();
-    } finally {
-      clearTimeout(timer);
     }
   }
 }

@@ -37,3 +37,62 @@ describe('the daemon’s metrics port', () => {
     await expect(fetch(metricsUrl)).rejects.toThrow();
   });
 });
+
+describe('METRICS_AUTH_TOKEN', () => {
+  const TOKEN = 'metrics-token-8c1f2e9a7b';
+  let daemon: DaemonProcess;
+  let metricsUrl: string;
+  beforeAll(async () => {
+    daemon = await startDaemon({
+      CLAUDE_API_KEY: 'sk-test',
+      CLAUDE_BASE_URL: 'http://127.0.0.1:9',
+      STORAGE_TYPE: 'memory',
+      WARM_POOL_SIZE: '0',
+      METRICS_AUTH_TOKEN: TOKEN,
+    });
+    const started = daemon
+      .stdout()
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+      .find((line) => line.message === 'Server started');
+    metricsUrl = `http://127.0.0.1:${String(started?.metrics_port)}/metrics`;
+  });
+  afterAll(async () => {
+    await daemon?.stop('SIGKILL');
+  });
+
+  it('refuses a scrape without the token or with a wrong one (401, WWW-Authenticate), on every path', async () => {
+    const attempts: Record<string, string>[] = [
+      {},
+      { authorization: `Bearer ${TOKEN}x` },
+      { authorization: `Bearer ${TOKEN.slice(0, -1)}` },
+      { authorization: `Basic ${Buffer.from(`user:${TOKEN}`).toString('base64')}` },
+      { authorization: TOKEN },
+      { 'x-api-key': TOKEN },
+    ];
+    for (const headers of attempts) {
+      const response = await fetch(metricsUrl, { headers });
+      expect(response.status, JSON.stringify(headers)).toBe(401);
+      expect(response.headers.get('www-authenticate')).toMatch(/^Bearer realm="metrics"/);
+      expect(await response.text()).not.toContain('http_requests_total');
+    }
+    expect((await fetch(metricsUrl.replace('/metrics', '/other'))).status).toBe(401);
+  });
+
+  it('serves the metrics with the right Bearer token', async () => {
+    const response = await fetch(metricsUrl, { headers: { authorization: `Bearer ${TOKEN}` } });
+    expect(response.status).toBe(200);
+    expect(await response.text()).toContain('http_requests_total');
+  });
+
+  it('never logs the token', () => {
+    expect(daemon.stdout() + daemon.stderr()).not.toContain(TOKEN);
+  });
+
+  it('refuses to start with a token shorter than 16 characters', async () => {
+    const { loadConfig, ConfigError } = await import('../../src/config.js');
+    expect(() => loadConfig({ CLAUDE_API_KEY: 'k', METRICS_AUTH_TOKEN: 'short' })).toThrow(ConfigError);
+    expect(loadConfig({ CLAUDE_API_KEY: 'k' }).metricsAuthToken).toBeUndefined();
+  });
+});
