@@ -8,6 +8,8 @@ import { parseTrackingOutput, pruneCommand, TRACKING_ENV, trackingCommand, type 
 const PHASE_TIMEOUT_MS = 60_000;
 /** The raw listing of a huge change plus the patch read limit, with room to spare. */
 const MAX_OUTPUT_BYTES = 64 * 1024 * 1024;
+/** Packs are rewritten (a whole-store copy) only once this many old versions may sit in them. */
+const REPACK_AFTER_REPLACED = 256;
 /** The script's exit code when the workspace itself is gone: nothing wrong with the shadow. */
 const NO_WORKSPACE = 10;
 
@@ -62,7 +64,9 @@ export class ChangeTracker {
       finish: async (): Promise<ChangeReport> => {
         try {
           const end = await shadow.exclusive(() => this.phase(shadow, workspace, 'finish', start.tree));
-          return buildReport(end, start.repo);
+          const report = buildReport(end, start.repo);
+          shadow.replaced += report.files.filter((file) => file.change !== 'created').length;
+          return report;
         } finally {
           settle();
         }
@@ -99,16 +103,19 @@ export class ChangeTracker {
   private pruneWhenIdle(shadow: Shadow, taskId: string): void {
     const prune = async (): Promise<void> => {
       if (shadow.pending > 0 || !shadow.dirty) return;
+      const repack = shadow.replaced >= REPACK_AFTER_REPLACED;
       const result = await this.shadows.sandbox.run(shadow.identity, {
         command: 'bash',
-        args: pruneCommand(shadow.dir),
+        args: pruneCommand(shadow.dir, repack),
         cwd: shadow.dir,
         readWrite: [shadow.dir],
         env: TRACKING_ENV,
         timeoutMs: PHASE_TIMEOUT_MS,
       });
-      if (result.code === 0) shadow.dirty = false;
-      else this.logger.warn('Could not prune a change-tracking shadow repository', { task_id: taskId, stderr: result.stderr.slice(-500) });
+      if (result.code === 0) {
+        shadow.dirty = false;
+        if (repack) shadow.replaced = 0;
+      } else this.logger.warn('Could not prune a change-tracking shadow repository', { task_id: taskId, stderr: result.stderr.slice(-500) });
     };
     shadow.exclusive(prune).catch((error: unknown) => this.logger.warn('Could not prune a change-tracking shadow repository', { task_id: taskId, error }));
   }

@@ -24,6 +24,8 @@ export class Shadow {
   pending = 0;
   /** A phase wrote a new tree since the last prune: some objects may no longer be needed. */
   dirty = false;
+  /** Files modified or deleted since the last repack: their old versions may sit in a pack. */
+  replaced = 0;
   lastUsed = Date.now();
   private queue: Promise<unknown> = Promise.resolve();
 

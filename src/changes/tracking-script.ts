@@ -86,8 +86,17 @@ exit 0
 /** Removes everything in a shadow repository (its directory itself is the server's to remove). */
 const EMPTY_SCRIPT = 'find "$1" -mindepth 1 -delete';
 
-/** Drops the objects that neither the index (the workspace now) nor any tree still wanted holds. */
-const PRUNE_SCRIPT = 'exec git -c core.hooksPath=/dev/null -c gc.auto=0 -c safe.directory="*" --git-dir="$1" prune --expire=now';
+/**
+ * Drops the objects that neither the index (the workspace now) nor any tree still wanted holds:
+ * loose ones every time, and with `repack` also those in packs (the first snapshot's pack keeps
+ * a file's first version until then).
+ */
+const PRUNE_SCRIPT = [
+  'shadow=$1',
+  'g() { git -c core.hooksPath=/dev/null -c gc.auto=0 -c safe.directory="*" -c repack.writeBitmaps=false --git-dir="$shadow" "$@"; }',
+  'if [ "$2" = repack ]; then g repack -a -d -q || exit; fi',
+  'g prune --expire=now',
+].join('\n');
 
 export type TrackingPhase = 'begin' | 'finish';
 
@@ -103,8 +112,8 @@ export function emptyShadowCommand(shadow: string): string[] {
   return ['-c', EMPTY_SCRIPT, 'empty-shadow', shadow];
 }
 
-export function pruneCommand(shadow: string): string[] {
-  return ['-c', PRUNE_SCRIPT, 'prune-shadow', shadow];
+export function pruneCommand(shadow: string, repack: boolean): string[] {
+  return ['-c', PRUNE_SCRIPT, 'prune-shadow', shadow, repack ? 'repack' : ''];
 }
 
 /**
