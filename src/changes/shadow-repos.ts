@@ -87,6 +87,7 @@ export class ShadowRepos {
   /** Empties a shadow so that the next phase starts from scratch (after a failure left it unknown). */
   reset(shadow: Shadow): Promise<void> {
     shadow.lastTree = '';
+    shadow.dirty = false;
     return this.empty(shadow);
   }
 

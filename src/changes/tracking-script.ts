@@ -40,28 +40,41 @@ if [ -e "$shadow/index.lock" ]; then rm -f -- "$shadow/index.lock"; fi
 if [ -e .git ] || [ -L .git ]; then repo=1; else repo=0; fi
 bulk=
 if [ ! -f "$shadow/index" ]; then bulk='-c core.bigFileThreshold=1'; fi
-mapfile -d '' -t listed < <(g ls-files -z -m -d -o --exclude-standard --exclude=node_modules/)
-wait $! || exit 12
-files=() nested=()
-for p in "\${listed[@]}"; do
-  case $p in
-    */) nested+=("./$p") ;;
-    # A file the tenant cannot read (put there by root) is left out until it is handed over.
-    *) if [ -L "$p" ] || [ ! -e "$p" ] || [ -r "$p" ]; then files+=("$p"); fi ;;
-  esac
-done
-# Nothing listed: the index, and so the tree, is what the previous phase left.
-tree=$last
-if [ \${#files[@]} -gt 0 ] || [ \${#nested[@]} -gt 0 ] || [ ! -f "$shadow/index" ] || [ -z "$last" ]; then
-  {
+# A process of the tenant may still be changing the tree (a directory swapped for a symlink
+# between listing and indexing): git refuses such a path and stops, so it is skipped on a retry.
+declare -A skip=()
+update() {
+  mapfile -d '' -t listed < <(g ls-files -z -m -d -o --exclude-standard --exclude=node_modules/)
+  wait $! || return 12
+  local files=() nested=() p err
+  for p in "\${listed[@]}"; do
+    if [ -n "\${skip[$p]:-}" ]; then continue; fi
+    case $p in
+      */) nested+=("./$p") ;;
+      # A file the tenant cannot read (put there by root) is left out until it is handed over.
+      *) if [ -L "$p" ] || [ ! -e "$p" ] || [ -r "$p" ]; then files+=("$p"); fi ;;
+    esac
+  done
+  # Nothing listed: the index, and so the tree, is what the previous phase left.
+  tree=$last
+  if [ \${#files[@]} -eq 0 ] && [ \${#nested[@]} -eq 0 ] && [ -f "$shadow/index" ] && [ -n "$last" ]; then return 0; fi
+  if ! err=$( {
     if [ \${#files[@]} -gt 0 ]; then printf '%s\\0' "\${files[@]}"; fi
     # An untracked directory holding a repository of its own: its files, never its .git.
     if [ \${#nested[@]} -gt 0 ]; then
       find "\${nested[@]}" \\( -name .git -o -name node_modules \\) -prune -o \\( -type f -readable -o -type l \\) -print0
     fi
-  } | g $bulk update-index --add --remove --replace -z --stdin > /dev/null || exit 13
-  tree=$(g write-tree) || exit 14
-fi
+  } | g $bulk update-index --add --remove --replace -z --stdin 2>&1 > /dev/null); then
+    case $err in *'Unable to process path '*) p=\${err##*Unable to process path }; skip[\${p%%$'\\n'*}]=1 ;; esac
+    printf '%s\\n' "$err" >&2
+    return 13
+  fi
+  tree=$(g write-tree) || return 14
+}
+for attempt in 1 2 3 4 5 6 7 8; do
+  if update; then break; fi
+  if [ $attempt = 8 ]; then exit 13; fi
+done
 printf 'tree %s\\nrepo %s\\n' "$tree" "$repo"
 if [ "$mode" != finish ] || [ "$tree" = "$before" ]; then exit 0; fi
 d() { g -c core.bigFileThreshold=${DIFF_LIMITS.maxFileBytes} diff-tree -r --no-renames --no-ext-diff --no-textconv --no-color "$@"; }
