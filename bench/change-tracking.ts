@@ -10,7 +10,7 @@
  *   node dist/bench/change-tracking.js [--files 10000] [--rounds 20]
  */
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -25,14 +25,6 @@ interface Timed {
   begin_ms: number;
   finish_ms: number;
   total_ms: number;
-  /** CPU time of the processes the phases started (sandbox, git), a measure that machine load does not inflate. */
-  cpu_ms: number;
-}
-
-/** user + system time of this process's reaped children, in ms (10 ms ticks). */
-function childrenCpuMs(): number {
-  const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[13]) + Number(fields[14])) * 10;
 }
 
 const { values } = parseArgs({ options: { files: { type: 'string', default: '10000' }, rounds: { type: 'string', default: '20' } } });
@@ -52,7 +44,6 @@ function seed(workspace: string): void {
 }
 
 async function timeTask(begin: () => Promise<ChangeBaseline | null>, change: () => void): Promise<Timed & { files: number }> {
-  const cpu0 = childrenCpuMs();
   const t0 = performance.now();
   const baseline = await begin();
   const t1 = performance.now();
@@ -61,10 +52,9 @@ async function timeTask(begin: () => Promise<ChangeBaseline | null>, change: () 
   const t2 = performance.now();
   const report: ChangeReport = await baseline.finish();
   const t3 = performance.now();
-  const cpu = childrenCpuMs() - cpu0;
   if (report.files.length !== 1) throw new Error(`expected one changed file, got ${JSON.stringify(report.files)}`);
   const round = (ms: number) => Math.round(ms * 10) / 10;
-  return { begin_ms: round(t1 - t0), finish_ms: round(t3 - t2), total_ms: round(t1 - t0 + t3 - t2), cpu_ms: cpu, files: report.files.length };
+  return { begin_ms: round(t1 - t0), finish_ms: round(t3 - t2), total_ms: round(t1 - t0 + t3 - t2), files: report.files.length };
 }
 
 function summary(samples: Timed[]): Record<string, number> {
@@ -77,7 +67,6 @@ function summary(samples: Timed[]): Record<string, number> {
     finish_ms_median: pick('finish_ms', 0.5),
     total_ms_median: pick('total_ms', 0.5),
     total_ms_p90: pick('total_ms', 0.9),
-    cpu_ms_mean: Math.round(samples.reduce((sum, s) => sum + s.cpu_ms, 0) / samples.length),
   };
 }
 
