@@ -291,9 +291,10 @@ export async function createServerContext(config: Config, logger: Logger, overri
     logger: logger.child('tasks'),
     now,
   });
+  const changes = new ChangeTracker(sandbox, path.join(slot.dir, 'tmp', 'changes'), logger.child('changes'));
   const transcripts = new TranscriptGuard((sessionId) => agents.closeSession(sessionId));
   const executor = new TaskExecutor({
-    changes: new ChangeTracker(path.join(slot.dir, 'tmp', 'changes'), logger.child('changes')),
+    changes,
     store,
     events,
     runner: agents,
@@ -439,6 +440,7 @@ export async function createServerContext(config: Config, logger: Logger, overri
       await dispatcher.stop();
       await agents.shutdown();
       limits.close();
+      await changes.close().catch((error: unknown) => logger.warn('Could not remove the change-tracking shadows', { error }));
       await modelProxy.close();
       egress.close();
       await control.close();

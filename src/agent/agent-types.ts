@@ -10,6 +10,11 @@ export interface AgentRunRequest {
   /** Whose task it is: its process runs in that tenant's sandbox. */
   tenantId: string;
   prompt: string;
+  /**
+   * Settles once the prompt may be sent (the workspace's change-tracking baseline is taken, while
+   * the process starts); false: the task was stopped meanwhile, and the turn ends unprompted.
+   */
+  beforePrompt?: Promise<boolean>;
   cwd: string;
   /** Claude Code conversation to continue, or null for a new one. */
   resumeSdkSessionId: string | null;

@@ -122,6 +122,7 @@ export class LiveProcess {
         // Only a task with a budget pays for the extra round trips of measuring its spend.
         const spend = request.maxBudgetUsd ? new TurnSpend(this.parts.query) : null;
         await spend?.begin();
+        if (request.beforePrompt && !(await request.beforePrompt)) return;
         this.parts.channel.push(request.prompt);
         for (;;) {
           const step = await this.iterator.next();

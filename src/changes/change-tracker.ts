@@ -1,31 +1,122 @@
-import { mkdir } from 'node:fs/promises';
-import path from 'node:path';
 import type { Logger } from '../observability/logger.js';
-import type { ChangeBaseline } from './change-types.js';
-import { findRepository, gitBaseline } from './git-baseline.js';
-import { snapshotBaseline } from './snapshot-baseline.js';
+import { buildReport } from './change-report.js';
+import type { ChangeBaseline, ChangeReport } from './change-types.js';
+import { ShadowRepos, type Shadow, type TrackingSandbox } from './shadow-repos.js';
+import { parseTrackingOutput, pruneCommand, TRACKING_ENV, trackingCommand, type TrackingOutput, type TrackingPhase } from './tracking-script.js';
+
+/** A first snapshot of a large workspace may take a while; a stuck one must not hold a task forever. */
+const PHASE_TIMEOUT_MS = 60_000;
+/** The raw listing of a huge change plus the patch read limit, with room to spare. */
+const MAX_OUTPUT_BYTES = 64 * 1024 * 1024;
+/** Packs are rewritten (a whole-store copy) only once this many old versions may sit in them. */
+const REPACK_AFTER_REPLACED = 256;
+/** The script's exit code when the workspace itself is gone: nothing wrong with the shadow. */
+const NO_WORKSPACE = 10;
 
 /**
- * Records what each task changes in its workspace: through git where the workspace is in a
- * repository, otherwise from a snapshot. A baseline that cannot be taken never fails the task;
- * its changed_files is then left null.
+ * Records what each task changes in its workspace, the same way for every workspace, repository
+ * or not: git, run as the tenant inside the tenant's sandbox, snapshots the workspace into a
+ * shadow repository the server owns (see tracking-script.ts), and the server only reads the
+ * result over a pipe. A baseline that cannot be taken never fails the task; its changed_files
+ * is then left null.
  */
 export class ChangeTracker {
-  constructor(
-    private readonly tempDir: string,
-    private readonly logger: Logger,
-  ) {}
+  private readonly shadows: ShadowRepos;
 
-  async begin(taskId: string, workspace: string): Promise<ChangeBaseline | null> {
+  constructor(
+    sandbox: TrackingSandbox,
+    tempDir: string,
+    private readonly logger: Logger,
+  ) {
+    this.shadows = new ShadowRepos(tempDir, sandbox, logger);
+  }
+
+  async begin(taskId: string, workspace: string, tenantId: string): Promise<ChangeBaseline | null> {
+    let shadow: Shadow | null = null;
     try {
-      if (await findRepository(workspace)) {
-        await mkdir(this.tempDir, { recursive: true });
-        return await gitBaseline(workspace, path.join(this.tempDir, `${taskId.replace(/[^A-Za-z0-9._-]/g, '_')}.index`));
-      }
-      return await snapshotBaseline(workspace);
+      shadow = await this.shadows.shadowFor(tenantId, workspace);
+      shadow.pending++;
+      const taken = shadow;
+      const start = await taken.exclusive(() => this.phase(taken, workspace, 'begin', ''));
+      return this.baseline(taskId, taken, workspace, start);
     } catch (error) {
+      if (shadow) shadow.pending--;
       this.logger.warn('Could not record the workspace before the task; its changed files will not be reported', { task_id: taskId, error });
       return null;
     }
+  }
+
+  /** Removes every shadow repository, each inside its tenant's sandbox (at shutdown). */
+  close(): Promise<void> {
+    return this.shadows.removeAll();
+  }
+
+  private baseline(taskId: string, shadow: Shadow, workspace: string, start: TrackingOutput): ChangeBaseline {
+    let settled = false;
+    const settle = (): void => {
+      if (settled) return;
+      settled = true;
+      shadow.pending--;
+      this.pruneWhenIdle(shadow, taskId);
+    };
+    return {
+      discard: async () => settle(),
+      finish: async (): Promise<ChangeReport> => {
+        try {
+          const end = await shadow.exclusive(() => this.phase(shadow, workspace, 'finish', start.tree));
+          const report = buildReport(end, start.repo);
+          shadow.replaced += report.files.filter((file) => file.change !== 'created').length;
+          return report;
+        } finally {
+          settle();
+        }
+      },
+    };
+  }
+
+  private async phase(shadow: Shadow, workspace: string, phase: TrackingPhase, before: string): Promise<TrackingOutput> {
+    const started = Date.now();
+    const result = await this.shadows.sandbox.run(shadow.identity, {
+      command: 'bash',
+      args: trackingCommand(phase, shadow.dir, workspace, { before, last: shadow.lastTree }),
+      cwd: workspace,
+      readWrite: [shadow.dir],
+      env: TRACKING_ENV,
+      timeoutMs: PHASE_TIMEOUT_MS,
+      maxOutputBytes: MAX_OUTPUT_BYTES,
+    });
+    if (result.code !== 0 || result.timedOut) {
+      const reason = result.timedOut ? `timed out after ${PHASE_TIMEOUT_MS} ms` : `exit ${result.code ?? result.signal}: ${result.stderr.trim().slice(-500)}`;
+      // Whatever a killed git left behind, the next phase starts from an empty shadow (unless
+      // another task's baseline still needs this one).
+      if (result.code !== NO_WORKSPACE && shadow.pending <= 1) await this.shadows.reset(shadow).catch(() => undefined);
+      throw new Error(`change tracking (${phase}) failed: ${reason}`);
+    }
+    const output = parseTrackingOutput(result.stdout);
+    if (output.tree !== shadow.lastTree) shadow.dirty = true;
+    shadow.lastTree = output.tree;
+    this.logger.debug('Change tracking phase', { phase, workspace, ms: Date.now() - started });
+    return output;
+  }
+
+  /** Objects the last comparison no longer needs are dropped, off the task's path, once no baseline is open. */
+  private pruneWhenIdle(shadow: Shadow, taskId: string): void {
+    const prune = async (): Promise<void> => {
+      if (shadow.pending > 0 || !shadow.dirty) return;
+      const repack = shadow.replaced >= REPACK_AFTER_REPLACED;
+      const result = await this.shadows.sandbox.run(shadow.identity, {
+        command: 'bash',
+        args: pruneCommand(shadow.dir, repack),
+        cwd: shadow.dir,
+        readWrite: [shadow.dir],
+        env: TRACKING_ENV,
+        timeoutMs: PHASE_TIMEOUT_MS,
+      });
+      if (result.code === 0) {
+        shadow.dirty = false;
+        if (repack) shadow.replaced = 0;
+      } else this.logger.warn('Could not prune a change-tracking shadow repository', { task_id: taskId, stderr: result.stderr.slice(-500) });
+    };
+    shadow.exclusive(prune).catch((error: unknown) => this.logger.warn('Could not prune a change-tracking shadow repository', { task_id: taskId, error }));
   }
 }

@@ -154,18 +154,21 @@ export class TaskExecutor {
     let failure: Error | null = null;
     let preflightError: TaskError | null = null;
     let timer: NodeJS.Timeout | undefined;
-    let baseline: ChangeBaseline | null = null;
+    let baselineTaken: Promise<ChangeBaseline | null> = Promise.resolve(null);
     let meteredUsd = 0;
     const timeoutSeconds = task.options.timeout ?? (settings.defaultTimeoutSeconds ? settings.defaultTimeoutSeconds : null);
     try {
       if (!session) {
         entry.stopReason = 'session_deleted';
       } else if (entry.stopReason === null && (preflightError = await this.preflight(task)) === null) {
-        baseline = (await this.deps.changes?.begin(taskId, task.workspace)) ?? null;
-        // Stopped while the workspace was checked or its baseline taken: the agent is not started at all.
+        // The baseline is taken while the agent's process starts; the prompt waits for it, and is
+        // never sent if the task was stopped meanwhile.
+        baselineTaken = this.deps.changes?.begin(taskId, task.workspace, task.tenant_id) ?? Promise.resolve(null);
+        const promptAllowed = baselineTaken.then(() => entry.stopReason === null);
         if (entry.stopReason === null) {
           this.deps.meter?.open(taskId, task.options.max_budget_usd ?? null);
           entry.run = this.deps.runner.start({
+            beforePrompt: promptAllowed,
             taskId,
             sessionId: task.session_id,
             tenantId: task.tenant_id,
@@ -228,6 +231,7 @@ export class TaskExecutor {
       // the task's record, session and stream now belong to the new owner, so nothing is written.
       entry.run?.abort();
       logger.warn('Task was taken over by another instance; stopped its agent here', { task_id: taskId });
+      void baselineTaken.then((baseline) => baseline?.discard());
       throw failure;
     }
     const resourceLimit = await noteResourceLimit(this.deps, taskId, entry.run, result !== null && failure === null);
@@ -257,7 +261,7 @@ export class TaskExecutor {
       if (!classifyStorageError(error) || !this.deps.storage) throw error;
       this.deps.storage.defer(`session ${task.session_id} idle`, () => sessions.markIdle(task.session_id, cost));
     }
-    const changes = await this.changesOf(taskId, baseline);
+    const changes = await this.changesOf(taskId, await baselineTaken);
     entry.finishing = true;
     await finisher.finish(taskId, changes ? { ...outcome, changed_files: changes.files } : outcome, task);
   }

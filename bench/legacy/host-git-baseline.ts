@@ -1,8 +1,14 @@
+/**
+ * The host-side git change tracking the server used before it moved into the tenant's sandbox,
+ * kept here ONLY to compare speeds in bench/change-tracking.ts. It is unsafe by design: it runs
+ * git as the server inside the tenant's own repository, reading its .git/config (filters,
+ * hooks, core.worktree). Never import it from src/.
+ */
 import { execFile } from 'node:child_process';
 import { copyFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { byPath, capDiff, DIFF_LIMITS, type ChangeBaseline, type ChangedFile, type ChangeKind, type ChangeReport } from './change-types.js';
+import { byPath, capDiff, DIFF_LIMITS, type ChangeBaseline, type ChangedFile, type ChangeKind, type ChangeReport } from '../../src/changes/change-types.js';
 
 const run = promisify(execFile);
 

@@ -1,0 +1,215 @@
+/**
+ * ChangeTracker with the real sandbox (bubblewrap, the tenant's own uid): what it reports for
+ * workspaces git itself would get wrong (nested repositories, a `.git` file, a repository
+ * above the workspace), the limits, and the shadow repository it keeps.
+ */
+import { execFileSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AgentSandbox } from '../../src/agent/isolation/agent-sandbox.js';
+import { planIsolation } from '../../src/agent/isolation/isolation-mode.js';
+import { ChangeTracker } from '../../src/changes/change-tracker.js';
+import { createLogger } from '../../src/observability/logger.js';
+
+const isRoot = process.getuid?.() === 0;
+const git = (cwd: string, ...args: string[]) =>
+  execFileSync('git', ['-c', 'safe.directory=*', '-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { cwd, encoding: 'utf8' });
+
+describe.runIf(isRoot)('change tracking in the tenant sandbox, with a shadow repository', () => {
+  let dir: string;
+  let root: string;
+  let changesDir: string;
+  let sandbox: AgentSandbox;
+  let tracker: ChangeTracker;
+  let uid: number;
+  let n = 0;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'ccs-change-tracker-'));
+    sandbox = new AgentSandbox(planIsolation('bwrap', { isRoot: true, platform: 'linux' }), {
+      dataDir: path.join(dir, 'data'),
+      homesDir: path.join(dir, 'data', 'homes'),
+      workspaceRoot: path.join(dir, 'workspaces'),
+      tenants: [{ id: 'alpha', workspaceDir: 'alpha' }],
+      uidBase: 232000,
+    });
+    await sandbox.init();
+    const user = sandbox.identityFor('alpha').user;
+    uid = user?.kind === 'uid' ? user.uid : -1;
+    root = path.join(dir, 'workspaces', 'alpha');
+    changesDir = path.join(dir, 'data', 'changes');
+    tracker = new ChangeTracker(sandbox, changesDir, createLogger({ level: 'ERROR', sink: () => undefined }));
+  });
+  afterAll(async () => {
+    await tracker?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** A workspace seeded as root, then handed to the tenant as the agent's process start would. */
+  function workspace(files: Record<string, string>, setup?: (ws: string) => void, parent = root): string {
+    const ws = path.join(parent, `ws${n++}`);
+    for (const [name, content] of Object.entries(files)) {
+      mkdirSync(path.dirname(path.join(ws, name)), { recursive: true });
+      writeFileSync(path.join(ws, name), content);
+    }
+    setup?.(ws);
+    execFileSync('chown', ['-R', `${uid}:${uid}`, root]);
+    return ws;
+  }
+
+  async function track(ws: string, change: () => void) {
+    const baseline = await tracker.begin(`task-${n++}`, ws, 'alpha');
+    expect(baseline).not.toBeNull();
+    change();
+    return baseline!.finish();
+  }
+
+  it('a workspace inside a repository above it is its own root: the outer ignore rules do not decide', async () => {
+    const outer = path.join(root, `outer${n++}`);
+    mkdirSync(outer);
+    git(outer, 'init', '-q');
+    writeFileSync(path.join(outer, '.gitignore'), '*.txt\nws*/\n');
+    const ws = workspace({ 'notes.txt': 'one\n', '.gitignore': 'own-ignored.log\n' }, undefined, outer);
+    const report = await track(ws, () => {
+      writeFileSync(path.join(ws, 'notes.txt'), 'one\ntwo\n');
+      writeFileSync(path.join(ws, 'own-ignored.log'), 'noise\n');
+    });
+    expect(report.files).toEqual([{ path: 'notes.txt', change: 'modified', additions: 1, deletions: 0, binary: false }]);
+    // No .git of its own: the plain unified form.
+    expect(report.diff).toBe('--- a/notes.txt\n+++ b/notes.txt\n@@ -1,1 +1,2 @@\n one\n+two\n');
+  });
+
+  it('nested repositories (with and without commits) and .git files: their files are tracked, no .git ever is', async () => {
+    const ws = workspace({ 'top.txt': 'top\n', 'empty-repo/a.txt': 'a\n', 'committed/b.txt': 'b\n' }, (w) => {
+      git(w, 'init', '-q');
+      git(path.join(w, 'empty-repo'), 'init', '-q');
+      git(path.join(w, 'committed'), 'init', '-q');
+      git(path.join(w, 'committed'), 'add', '-A');
+      git(path.join(w, 'committed'), 'commit', '-qm', 'b');
+      mkdirSync(path.join(w, 'pointer'));
+      writeFileSync(path.join(w, 'pointer', '.git'), `gitdir: ${path.join(w, '.git')}\n`);
+    });
+    const report = await track(ws, () => {
+      writeFileSync(path.join(ws, 'empty-repo', 'a.txt'), 'a2\n');
+      writeFileSync(path.join(ws, 'committed', 'b.txt'), 'b2\n');
+      writeFileSync(path.join(ws, 'pointer', 'c.txt'), 'c\n');
+      writeFileSync(path.join(ws, 'committed', 'new.txt'), 'new\n');
+    });
+    expect(report.files.map((f) => `${f.change} ${f.path}`)).toEqual([
+      'modified committed/b.txt',
+      'created committed/new.txt',
+      'modified empty-repo/a.txt',
+      'created pointer/c.txt',
+    ]);
+    expect(report.diff).toContain('diff --git a/committed/b.txt b/committed/b.txt\n');
+  });
+
+  it('node_modules is left out, the workspace’s own .gitignore applies, and an unreadable root-owned file does not stop it', async () => {
+    const ws = workspace({ '.gitignore': 'build/\n', 'kept.txt': 'k\n' });
+    writeFileSync(path.join(ws, 'root-only.env'), 'SECRET=1\n');
+    chmodSync(path.join(ws, 'root-only.env'), 0o600);
+    execFileSync('chown', ['0:0', path.join(ws, 'root-only.env')]);
+    const report = await track(ws, () => {
+      mkdirSync(path.join(ws, 'node_modules', 'pkg'), { recursive: true });
+      writeFileSync(path.join(ws, 'node_modules', 'pkg', 'index.js'), 'x\n');
+      mkdirSync(path.join(ws, 'build'));
+      writeFileSync(path.join(ws, 'build', 'out.js'), 'y\n');
+      writeFileSync(path.join(ws, 'kept.txt'), 'k2\n');
+    });
+    expect(report.files.map((f) => f.path)).toEqual(['kept.txt']);
+  });
+
+  it('limits: a file over 1 MiB or with over 5,000 changed lines is listed without counts and not diffed; binaries are binary', async () => {
+    const ws = workspace({ 'small.txt': 's\n' });
+    const report = await track(ws, () => {
+      writeFileSync(path.join(ws, 'big.txt'), 'x'.repeat(100).concat('\n').repeat(11_000));
+      writeFileSync(path.join(ws, 'many.txt'), 'line\n'.repeat(6000));
+      writeFileSync(path.join(ws, 'blob.bin'), Buffer.from([1, 0, 2]));
+      writeFileSync(path.join(ws, 'small.txt'), 's2\n');
+    });
+    expect(report.files).toEqual([
+      { path: 'big.txt', change: 'created', additions: null, deletions: null, binary: false },
+      { path: 'blob.bin', change: 'created', additions: null, deletions: null, binary: true },
+      { path: 'many.txt', change: 'created', additions: null, deletions: null, binary: false },
+      { path: 'small.txt', change: 'modified', additions: 1, deletions: 1, binary: false },
+    ]);
+    expect(report.diff).toBe('--- a/small.txt\n+++ b/small.txt\n@@ -1,1 +1,1 @@\n-s\n+s2\n');
+  });
+
+  it('overlapping tasks in one workspace each compare with their own baseline', async () => {
+    const ws = workspace({ 'a.txt': 'a\n', 'b.txt': 'b\n' });
+    const first = await tracker.begin('overlap-1', ws, 'alpha');
+    writeFileSync(path.join(ws, 'a.txt'), 'a2\n');
+    const second = await tracker.begin('overlap-2', ws, 'alpha');
+    writeFileSync(path.join(ws, 'b.txt'), 'b2\n');
+    expect((await first!.finish()).files.map((f) => f.path)).toEqual(['a.txt', 'b.txt']);
+    expect((await second!.finish()).files.map((f) => f.path)).toEqual(['b.txt']);
+  });
+
+  it('the shadow lives outside the workspace, belongs to the tenant, and keeps only what is still needed', async () => {
+    const ws = workspace({ 'data.txt': 'version one\n' });
+    const shadowsBefore = new Set(existsSync(changesDir) ? readdirSync(changesDir) : []);
+    await track(ws, () => writeFileSync(path.join(ws, 'data.txt'), 'version two\n'));
+    // The first snapshot went into a pack; later versions are loose objects, pruned once replaced.
+    const oldBlob = git(ws, 'hash-object', 'data.txt').trim();
+    await track(ws, () => writeFileSync(path.join(ws, 'data.txt'), 'version 2.5\n'));
+    const shadow = path.join(
+      changesDir,
+      readdirSync(changesDir).find((name) => !shadowsBefore.has(name))!,
+    );
+    expect(execFileSync('stat', ['-c', '%u %a', shadow], { encoding: 'utf8' }).trim()).toBe(`${uid} 700`);
+    expect(readdirSync(ws)).toEqual(['data.txt']);
+    const has = (oid: string) => {
+      try {
+        git(ws, `--git-dir=${shadow}`, 'cat-file', '-e', oid);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    const newBlob = git(ws, 'hash-object', 'data.txt').trim();
+    for (let waited = 0; has(oldBlob) && waited < 10_000; waited += 100) await new Promise((r) => setTimeout(r, 100));
+    expect(has(oldBlob)).toBe(false);
+    expect(has(newBlob)).toBe(true);
+    // A later task still compares correctly against what the shadow kept.
+    const report = await track(ws, () => writeFileSync(path.join(ws, 'data.txt'), 'version three\n'));
+    expect(report.diff).toContain('-version 2.5\n+version three\n');
+  });
+
+  it('after many replaced files the first snapshot’s pack is rewritten without their old versions', async () => {
+    const files = Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`f${i}.txt`, `first ${i}\n`]));
+    const ws = workspace(files);
+    const firstVersion = git(ws, 'hash-object', 'f7.txt').trim();
+    const shadowsBefore = new Set(existsSync(changesDir) ? readdirSync(changesDir) : []);
+    const report = await track(ws, () => Object.keys(files).forEach((name) => writeFileSync(path.join(ws, name), `second ${name}\n`)));
+    expect(report.files).toHaveLength(300);
+    const shadow = path.join(
+      changesDir,
+      readdirSync(changesDir).find((name) => !shadowsBefore.has(name))!,
+    );
+    const has = () => {
+      try {
+        git(ws, `--git-dir=${shadow}`, 'cat-file', '-e', firstVersion);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    for (let waited = 0; has() && waited < 20_000; waited += 100) await new Promise((r) => setTimeout(r, 100));
+    expect(has()).toBe(false);
+  });
+
+  it('a workspace that is gone gives no report, and the next task there is tracked again', async () => {
+    const ws = workspace({ 'x.txt': 'x\n' });
+    const baseline = await tracker.begin('gone', ws, 'alpha');
+    rmSync(ws, { recursive: true });
+    await expect(baseline!.finish()).rejects.toThrow(/change tracking \(finish\) failed/);
+    mkdirSync(ws);
+    writeFileSync(path.join(ws, 'y.txt'), 'y\n');
+    execFileSync('chown', ['-R', `${uid}:${uid}`, ws]);
+    const report = await track(ws, () => writeFileSync(path.join(ws, 'y.txt'), 'y2\n'));
+    expect(report.files.map((f) => f.path)).toEqual(['y.txt']);
+  });
+});
