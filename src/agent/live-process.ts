@@ -88,6 +88,11 @@ export class LiveProcess {
     return this.parts.exited;
   }
 
+  /** Its sandbox's limits (null without a cgroup or rlimits). */
+  get limits(): ProcessLimits | null {
+    return this.parts.limits ?? null;
+  }
+
   pid(): number | null {
     return this.parts.pid();
   }

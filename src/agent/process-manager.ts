@@ -168,10 +168,14 @@ export class AgentProcessManager implements AgentRunner {
     };
   }
 
-  /** Resident memory of every agent process (live and spare), in bytes. */
+  /**
+   * Memory of every agent process (live and spare), in bytes. A sandbox with a cgroup is one read
+   * of its counter; walking its process tree in /proc instead would let a tenant that forks
+   * hundreds of processes make every /health slow. Without one, the resident size of the tree.
+   */
   async memoryBytes(): Promise<number> {
-    const pids = [...[...this.live.values()].map((p) => p.pid()), ...this.pool.pids()].filter((p): p is number => p !== null);
-    const sizes = await Promise.all(pids.map(residentBytes));
+    const members = [...[...this.live.values()].map((p) => ({ pid: p.pid(), limits: p.limits })), ...this.pool.members()];
+    const sizes = await Promise.all(members.map(({ pid, limits }) => limits?.memoryBytes() ?? (pid === null ? 0 : residentBytes(pid))));
     return sizes.reduce((a, b) => a + b, 0);
   }
 

@@ -69,6 +69,11 @@ export class WarmPool {
     return this.spares.length;
   }
 
+  /** Each parked spare's pid and sandbox limits, for measuring its memory. */
+  members(): Array<{ pid: number | null; limits: ProcessLimits | null }> {
+    return this.spares.map((s) => ({ pid: s.pid(), limits: s.limits }));
+  }
+
   pids(): number[] {
     return this.spares.map((s) => s.pid()).filter((pid): pid is number => pid !== null);
   }

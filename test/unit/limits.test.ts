@@ -118,7 +118,8 @@ describe('cgroup drivers against a directory standing in for /sys/fs/cgroup', ()
     expect(read(path.join(dirs.memory, 'ccs-4242/alpha/p1/memory.limit_in_bytes'))).toBe(String(LIMITS.memoryMax));
     expect(read(path.join(dirs.pids, 'ccs-4242/alpha/p1/pids.max'))).toBe('64');
     expect(read(path.join(dirs.cpu, 'ccs-4242/alpha/cpu.shares'))).toBe(String(cpuShares(50)));
-    expect(read(path.join(dirs.cpu, 'ccs-4242/alpha/cpu.cfs_quota_us'))).toBe('300000');
+    expect(read(path.join(dirs.cpu, 'ccs-4242/alpha/cpu.cfs_quota_us'))).toBe('30000');
+    expect(read(path.join(dirs.cpu, 'ccs-4242/alpha/cpu.cfs_period_us'))).toBe('10000');
     expect(cpuShares(100)).toBe(1024);
     expect(group.procsFiles).toEqual(['memory', 'pids', 'cpu'].map((c) => path.join(root, c, 'ccs-4242/alpha/p1/cgroup.procs')));
 
@@ -146,7 +147,7 @@ describe('cgroup drivers against a directory standing in for /sys/fs/cgroup', ()
     expect(read(path.join(dir, 'memory.max'))).toBe(String(LIMITS.memoryMax));
     expect(read(path.join(dir, 'pids.max'))).toBe('64');
     expect(read(path.join(own, 'ccs-4242', 'beta', 'cpu.weight'))).toBe('50');
-    expect(read(path.join(own, 'ccs-4242', 'beta', 'cpu.max'))).toBe('100000 100000');
+    expect(read(path.join(own, 'ccs-4242', 'beta', 'cpu.max'))).toBe('10000 10000');
     writeFileSync(path.join(dir, 'memory.events'), 'low 0\nhigh 0\nmax 40\noom 1\noom_kill 1\n');
     writeFileSync(path.join(dir, 'pids.events'), 'max 0\n');
     expect(group.counters()).toEqual({ oomKills: 1, pidsRefused: 0 });
@@ -167,7 +168,12 @@ describe('cgroup drivers against a directory standing in for /sys/fs/cgroup', ()
 describe('one process: the launch wrappers and what struck', () => {
   const policy = new LimitPolicy({ ...DEFAULT_LIMITS, pidsMax: 64 });
   let counters = { oomKills: 0, pidsRefused: 0 };
-  const group = { procsFiles: ['/cg/memory/p/cgroup.procs', '/cg/pids/p/cgroup.procs'], counters: () => counters, remove: () => true };
+  const group = {
+    procsFiles: ['/cg/memory/p/cgroup.procs', '/cg/pids/p/cgroup.procs'],
+    counters: () => counters,
+    memoryBytes: () => 123 << 20,
+    remove: () => true,
+  };
 
   it('joins the groups before bwrap starts, and sets RLIMIT_NPROC inside the sandbox in rlimit mode', () => {
     const withGroup = new ProcessLimits('alpha', policy.of('alpha'), policy, group, null);
@@ -176,6 +182,8 @@ describe('one process: the launch wrappers and what struck', () => {
       args: ['-c', ENTER_GROUPS_SCRIPT, 'ccs-enter', ...group.procsFiles, '--', '/usr/bin/bwrap', '--x'],
     });
     expect(withGroup.inside({ command: 'claude', args: [] })).toEqual({ command: 'claude', args: [] });
+    // Memory is the group's counter, not a walk of the tenant's process tree.
+    expect(withGroup.memoryBytes()).toBe(123 << 20);
     const withRlimit = new ProcessLimits('alpha', policy.of('alpha'), policy, null, '/usr/bin/prlimit');
     expect(withRlimit.inside({ command: 'claude', args: ['-p'] })).toEqual({ command: '/usr/bin/prlimit', args: ['--nproc=64:64', '--', 'claude', '-p'] });
     expect(withRlimit.outside({ command: 'bwrap', args: [] })).toEqual({ command: 'bwrap', args: [] });

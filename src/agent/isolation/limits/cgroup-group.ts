@@ -17,6 +17,8 @@ export interface SandboxGroup {
   /** The cgroup.procs files the launch wrapper writes its own pid into before it execs bwrap. */
   readonly procsFiles: readonly string[];
   counters(): LimitCounters;
+  /** Memory charged to the group, as its limit counts it (page cache and tmpfs included); 0 if unreadable. */
+  memoryBytes(): number;
   /** Kills whatever is still in the group and removes it; false if it could not be removed yet. */
   remove(): boolean;
 }

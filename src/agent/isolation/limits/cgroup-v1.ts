@@ -5,6 +5,7 @@ import {
   makeDir,
   parentName,
   readKeyed,
+  readNumber,
   removeGroupTree,
   removeStaleParents,
   tryWrite,
@@ -61,7 +62,11 @@ export class CgroupV1 implements CgroupDriver {
       if (existsSync(memsw)) tryWrite(memsw, String(limits.memoryMax));
       write(path.join(pids, 'pids.max'), String(limits.pidsMax));
       if (cpu !== null) tryWrite(path.join(path.dirname(cpu), 'cpu.shares'), String(cpuShares(limits.cpuWeight)));
-      if (cpu !== null) tryWrite(path.join(path.dirname(cpu), 'cpu.cfs_quota_us'), String(tenantCpuQuota(this.cpus).quota));
+      if (cpu !== null) {
+        const { quota, period } = tenantCpuQuota(this.cpus);
+        tryWrite(path.join(path.dirname(cpu), 'cpu.cfs_period_us'), String(period));
+        tryWrite(path.join(path.dirname(cpu), 'cpu.cfs_quota_us'), String(quota));
+      }
     } catch (error) {
       for (const dir of dirs) removeGroupTree(dir);
       throw error;
@@ -72,6 +77,7 @@ export class CgroupV1 implements CgroupDriver {
         oomKills: readKeyed(path.join(memory, 'memory.oom_control'), 'oom_kill'),
         pidsRefused: readKeyed(path.join(pids, 'pids.events'), 'max'),
       }),
+      memoryBytes: () => readNumber(path.join(memory, 'memory.usage_in_bytes')),
       remove: () => dirs.map(removeGroupTree).every(Boolean),
     };
   }

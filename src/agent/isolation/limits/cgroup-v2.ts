@@ -5,6 +5,7 @@ import {
   makeDir,
   parentName,
   readKeyed,
+  readNumber,
   removeGroupTree,
   removeStaleParents,
   tryWrite,
@@ -78,6 +79,7 @@ export class CgroupV2 implements CgroupDriver {
         oomKills: readKeyed(path.join(dir, 'memory.events'), 'oom_kill'),
         pidsRefused: readKeyed(path.join(dir, 'pids.events'), 'max'),
       }),
+      memoryBytes: () => readNumber(path.join(dir, 'memory.current')),
       remove: () => removeGroupTree(dir),
     };
   }

@@ -50,6 +50,11 @@ export class ProcessLimits {
     return this.final ?? this.group?.counters() ?? NO_COUNTERS;
   }
 
+  /** The sandbox's memory as its cgroup counts it; null without one (or once it is gone). */
+  memoryBytes(): number | null {
+    return this.final === null ? (this.group?.memoryBytes() ?? null) : null;
+  }
+
   /** What struck since `before`, as the task error naming the limit; null if nothing did. */
   breachSince(before: LimitCounters): TaskError | null {
     const now = this.counters();

@@ -35,10 +35,13 @@ export const LIMIT_SPECS: Record<LimitName, LimitSpec> = {
 /**
  * The CPU time a tenant's sandboxes may use together: every core but one (at least one), so that
  * however hard a tenant's tasks spin, the server and other tenants keep a core. Weights only
- * share what is contended; this keeps a storm from taking the whole machine.
+ * share what is contended; this keeps a storm from taking the whole machine. The period is short
+ * (10 ms, not the kernel's 100 ms): a quota is spent on every core at once, so a storming tenant
+ * runs on all cores until it is throttled, and a long period makes that burst a latency spike
+ * for the server and the other tenants.
  */
 export function tenantCpuQuota(cpus: number): { quota: number; period: number } {
-  const period = 100_000;
+  const period = 10_000;
   return { quota: Math.max(1, cpus - 1) * period, period };
 }
 
