@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import { lchown, mkdir, rmdir } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { SandboxIdentity } from '../agent/isolation/agent-sandbox.js';
 import type { SandboxCommand, SandboxCommandResult } from '../agent/isolation/sandbox-command.js';
 import type { Logger } from '../observability/logger.js';
+import { createPrivateDirectory, removeEmptiedDirectory } from '../workspaces/host-boundary.js';
 import { emptyShadowCommand, TRACKING_ENV } from './tracking-script.js';
 
 /** What change tracking needs of AgentSandbox: a tenant's identity, and a command run as it. */
@@ -104,17 +105,17 @@ export class ShadowRepos {
     this.rootReady ??= mkdir(this.root, { recursive: true, mode: 0o700 });
     await this.rootReady;
     await this.removing.get(shadow.key);
+    const user = shadow.identity.user;
+    const owner = user?.kind === 'uid' ? { uid: user.uid, gid: user.gid } : null;
     try {
-      await mkdir(shadow.dir, { mode: 0o700 });
+      await createPrivateDirectory(shadow.dir, owner);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       // Left by an eviction whose removal failed: it is emptied and made again, never adopted.
       await this.empty(shadow);
-      await rmdir(shadow.dir);
-      await mkdir(shadow.dir, { mode: 0o700 });
+      await removeEmptiedDirectory(shadow.dir);
+      await createPrivateDirectory(shadow.dir, owner);
     }
-    const user = shadow.identity.user;
-    if (user?.kind === 'uid') await lchown(shadow.dir, user.uid, user.gid);
   }
 
   private async empty(shadow: Shadow): Promise<void> {
@@ -132,7 +133,7 @@ export class ShadowRepos {
   private async remove(shadow: Shadow): Promise<void> {
     if (this.shadows.get(shadow.key) === shadow) this.shadows.delete(shadow.key);
     await this.empty(shadow);
-    await rmdir(shadow.dir);
+    await removeEmptiedDirectory(shadow.dir);
   }
 
   private evictIfFull(): void {

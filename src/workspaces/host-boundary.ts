@@ -98,9 +98,10 @@ export async function ensureWorkspaceRoot(workspaceRoot: string, owner: Owner | 
 }
 
 /**
- * A new private directory (a process's HOME, its config dir) for `owner`, mode 0700. Its parent
- * is the server's homes directory (0711, owned by the server) or a home made just before by this
- * function, with a random name: no tenant can have put anything at that path yet.
+ * A new private directory (a process's HOME, its config dir, a shadow repository) for `owner`,
+ * mode 0700. Its parent is a directory of the server's (homes, 0711; the shadows' root, 0700) or
+ * a home made just before by this function: no tenant can have put anything at that path yet.
+ * Fails with EEXIST when something is already there; it is never adopted.
  */
 export async function createPrivateDirectory(dir: string, owner: Owner | null): Promise<void> {
   await mkdir(dir, { mode: 0o700 });
@@ -142,12 +143,12 @@ export function handOverFreshTreeSync(dir: string, owner: Owner): void {
 }
 
 /**
- * Removes a process's home once its contents were deleted inside a sandbox (see
- * process-homes.ts): rmdir removes one empty directory and follows no symlink, and the home's
- * parent is the server's homes directory, which no tenant can write.
+ * Removes a process's home or a shadow repository once its contents were deleted inside a
+ * sandbox (process-homes.ts, changes/shadow-repos.ts): rmdir removes one empty directory and
+ * follows no symlink, and the parent is a directory of the server's, which no tenant can write.
  */
-export async function removeEmptiedHome(dir: string): Promise<void> {
-  await rmdir(dir).catch(() => undefined);
+export async function removeEmptiedDirectory(dir: string): Promise<void> {
+  await rmdir(dir);
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { SandboxCommand, SandboxCommandResult } from './sandbox-command.js';
-import { removeEmptiedHome } from '../../workspaces/host-boundary.js';
+import { removeEmptiedDirectory } from '../../workspaces/host-boundary.js';
 import type { SandboxIdentity } from './agent-sandbox.js';
 
 /** The two ways AgentSandbox runs a command in a sandbox (see sandbox-command.ts). */
@@ -25,5 +25,5 @@ export async function removeProcessHome(sandbox: SandboxRunner, identity: Sandbo
   } catch {
     // Left for the next start, which clears every home (clearHomesOfDeadServer).
   }
-  await removeEmptiedHome(dir);
+  await removeEmptiedDirectory(dir).catch(() => undefined);
 }
