@@ -439,6 +439,8 @@ export async function createServerContext(config: Config, logger: Logger, overri
       clearInterval(cleanup);
       await dispatcher.stop();
       await agents.shutdown();
+      // A process's home is emptied in a sandbox once it exits: the last ones must finish first.
+      await sandbox.homesRemoved();
       limits.close();
       await changes.close().catch((error: unknown) => logger.warn('Could not remove the change-tracking shadows', { error }));
       await modelProxy.close();

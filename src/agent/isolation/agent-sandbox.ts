@@ -73,6 +73,8 @@ export interface Launch {
 export class AgentSandbox {
   private readonly uids: TenantUids | null;
   private readonly homesDir: string;
+  /** Homes being emptied in a sandbox after their process exited; shutdown waits for them. */
+  private readonly removals = new Set<Promise<void>>();
 
   constructor(
     private readonly plan: IsolationPlan,
@@ -140,9 +142,15 @@ export class AgentSandbox {
       limits,
       dispose: () => {
         limits?.dispose();
-        void removeProcessHome(this, identity, dir);
+        const removal = removeProcessHome(this, identity, dir).finally(() => this.removals.delete(removal));
+        this.removals.add(removal);
       },
     };
+  }
+
+  /** Resolves once every home let go so far is removed (the server must not exit before). */
+  async homesRemoved(): Promise<void> {
+    while (this.removals.size > 0) await Promise.all([...this.removals]);
   }
 
   /** Runs a short command in the identity's sandbox, as the tenant (see sandbox-command.ts). */
