@@ -20,13 +20,18 @@ const NO_WORKSPACE = 10;
  * result over a pipe. A baseline that cannot be taken never fails the task; its changed_files
  * is then left null.
  */
+/** How long a shadow must stay unused before its unneeded objects are pruned. */
+const PRUNE_DELAY_MS = 10_000;
+
 export class ChangeTracker {
   private readonly shadows: ShadowRepos;
+  private closed = false;
 
   constructor(
     sandbox: TrackingSandbox,
     tempDir: string,
     private readonly logger: Logger,
+    private readonly pruneDelayMs = PRUNE_DELAY_MS,
   ) {
     this.shadows = new ShadowRepos(tempDir, sandbox, logger);
   }
@@ -48,6 +53,7 @@ export class ChangeTracker {
 
   /** Removes every shadow repository, each inside its tenant's sandbox (at shutdown). */
   close(): Promise<void> {
+    this.closed = true;
     return this.shadows.removeAll();
   }
 
@@ -99,8 +105,18 @@ export class ChangeTracker {
     return output;
   }
 
-  /** Objects the last comparison no longer needs are dropped, off the task's path, once no baseline is open. */
+  /**
+   * Objects the last comparison no longer needs are dropped, off the task's path, once no
+   * baseline is open and none was for PRUNE_DELAY_MS: a session's next task usually follows at
+   * once, and its baseline would otherwise wait behind the prune (phases on a shadow never overlap).
+   */
   private pruneWhenIdle(shadow: Shadow, taskId: string): void {
+    if (this.pruneDelayMs === 0) return this.pruneNow(shadow, taskId);
+    setTimeout(() => this.pruneNow(shadow, taskId), this.pruneDelayMs).unref();
+  }
+
+  private pruneNow(shadow: Shadow, taskId: string): void {
+    if (this.closed || shadow.pending > 0 || !shadow.dirty) return;
     const prune = async (): Promise<void> => {
       if (shadow.pending > 0 || !shadow.dirty) return;
       const repack = shadow.replaced >= REPACK_AFTER_REPLACED;

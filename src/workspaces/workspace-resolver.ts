@@ -1,4 +1,5 @@
 import type { AgentSandbox, SandboxIdentity } from '../agent/isolation/agent-sandbox.js';
+import type { RecentWorkspaceChecks } from './recent-checks.js';
 import { prepareWorkspace } from './workspace-preparation.js';
 
 /**
@@ -11,6 +12,8 @@ export class WorkspaceResolver {
   constructor(
     private readonly sandbox: AgentSandbox,
     private readonly identity: SandboxIdentity,
+    /** Where a passed check is remembered for the task's start (null: nowhere). */
+    private readonly recent: { tenantId: string; checks: RecentWorkspaceChecks } | null = null,
   ) {}
 
   get root(): string {
@@ -18,7 +21,9 @@ export class WorkspaceResolver {
   }
 
   /** The workspace's real path, created if missing; throws a WORKSPACE_* ApiError if unusable. */
-  resolve(requested: string): Promise<string> {
-    return prepareWorkspace(this.sandbox, this.identity, requested);
+  async resolve(requested: string): Promise<string> {
+    const dir = await prepareWorkspace(this.sandbox, this.identity, requested);
+    this.recent?.checks.record(this.recent.tenantId, dir);
+    return dir;
   }
 }

@@ -40,7 +40,8 @@ describe.runIf(isRoot)('change tracking in the tenant sandbox, with a shadow rep
     uid = user?.kind === 'uid' ? user.uid : -1;
     root = path.join(dir, 'workspaces', 'alpha');
     changesDir = path.join(dir, 'data', 'changes');
-    tracker = new ChangeTracker(sandbox, changesDir, createLogger({ level: 'ERROR', sink: () => undefined }));
+    // Pruned as soon as a task ends (the server waits a little, so a session's next task does not queue behind it).
+    tracker = new ChangeTracker(sandbox, changesDir, createLogger({ level: 'ERROR', sink: () => undefined }), 0);
   });
   afterAll(async () => {
     await tracker?.close();
