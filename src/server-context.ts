@@ -47,7 +47,6 @@ import { TaskService } from './tasks/task-service.js';
 import { Retention } from './tasks/retention.js';
 import { VERSION } from './version.js';
 import { agentWorkspaceCheck } from './workspaces/agent-workspace-check.js';
-import { RecentWorkspaceChecks } from './workspaces/recent-checks.js';
 import { WorkspaceResolver } from './workspaces/workspace-resolver.js';
 import { ChangeTracker } from './changes/change-tracker.js';
 import { SubmitChecks } from './tasks/submit-checks.js';
@@ -154,12 +153,10 @@ export async function createServerContext(config: Config, logger: Logger, overri
   const tickets: WsTickets = redis?.tickets ?? new TicketStore();
   // Each tenant's subtree is created on first use and its resolver kept.
   const resolvers = new Map<string, Promise<WorkspaceResolver>>();
-  // A workspace checked at submit is not checked again when its task starts right away.
-  const recentChecks = new RecentWorkspaceChecks();
   const workspacesOf = (tenant: Tenant): Promise<WorkspaceResolver> => {
     let resolver = resolvers.get(tenant.id);
     if (!resolver) {
-      resolver = Promise.resolve(new WorkspaceResolver(sandbox, sandbox.identityFor(tenant.id), { tenantId: tenant.id, checks: recentChecks }));
+      resolver = Promise.resolve(new WorkspaceResolver(sandbox, sandbox.identityFor(tenant.id)));
       resolvers.set(tenant.id, resolver);
     }
     return resolver;
@@ -260,7 +257,7 @@ export async function createServerContext(config: Config, logger: Logger, overri
     maxBufferedBytes: config.streams.maxBufferedBytes,
     stallTimeoutMs: config.streams.stallTimeoutSeconds * 1000,
   });
-  const checkWorkspace = agentWorkspaceCheck(sandbox, recentChecks);
+  const checkWorkspace = agentWorkspaceCheck(sandbox);
   const sessions = new SessionService(store, workspacesOf, logger.child('sessions'), now, (dir, tenant) => checkWorkspace(dir, tenant.id));
   const finisher = new TaskFinisher(store, events, logger.child('tasks'), now, redact, storageHealth);
   let connections: { open(): number } | null = null;

@@ -1,5 +1,4 @@
 import type { AgentSandbox, SandboxIdentity } from '../agent/isolation/agent-sandbox.js';
-import type { RecentWorkspaceChecks } from './recent-checks.js';
 import { prepareWorkspace } from './workspace-preparation.js';
 
 /**
@@ -12,8 +11,6 @@ export class WorkspaceResolver {
   constructor(
     private readonly sandbox: AgentSandbox,
     private readonly identity: SandboxIdentity,
-    /** Where a passed check is remembered for the task's start (null: nowhere). */
-    private readonly recent: { tenantId: string; checks: RecentWorkspaceChecks } | null = null,
   ) {}
 
   get root(): string {
@@ -21,9 +18,7 @@ export class WorkspaceResolver {
   }
 
   /** The workspace's real path, created if missing; throws a WORKSPACE_* ApiError if unusable. */
-  async resolve(requested: string): Promise<string> {
-    const dir = await prepareWorkspace(this.sandbox, this.identity, requested);
-    this.recent?.checks.record(this.recent.tenantId, dir);
-    return dir;
+  resolve(requested: string): Promise<string> {
+    return prepareWorkspace(this.sandbox, this.identity, requested);
   }
 }
