@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { isInside } from '../../../lib/paths.js';
 
 /**
  * Where this server's own cgroup is, per hierarchy: the directory its sandboxes' groups are made
@@ -48,9 +49,8 @@ export function ownCgroups(procSelfCgroup: string): { unified: string | null; by
 
 /** The directory of cgroup `own` in a mount (whose root may be a subtree, as in containers); null if outside it. */
 function dirIn(mount: CgroupMount, own: string): string | null {
-  const relative = path.posix.relative(mount.root, own);
-  if (relative.startsWith('..') || path.posix.isAbsolute(relative)) return null;
-  return path.posix.join(mount.mountPoint, relative);
+  if (!isInside(own, mount.root)) return null;
+  return path.posix.join(mount.mountPoint, path.posix.relative(mount.root, own));
 }
 
 /**
