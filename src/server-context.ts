@@ -443,6 +443,7 @@ export async function createServerContext(config: Config, logger: Logger, overri
       await sandbox.homesRemoved();
       limits.close();
       await changes.close().catch((error: unknown) => logger.warn('Could not remove the change-tracking shadows', { error }));
+      sandbox.closeWorkers();
       await modelProxy.close();
       egress.close();
       await control.close();

@@ -86,10 +86,11 @@ export class ChangeTracker {
       command: 'bash',
       args: trackingCommand(phase, shadow.dir, workspace, { before, last: shadow.lastTree }),
       cwd: workspace,
-      readWrite: [shadow.dir],
+      readWrite: [shadow.scratch],
       env: TRACKING_ENV,
       timeoutMs: PHASE_TIMEOUT_MS,
       maxOutputBytes: MAX_OUTPUT_BYTES,
+      reusable: true,
     });
     if (result.code !== 0 || result.timedOut) {
       const reason = result.timedOut ? `timed out after ${PHASE_TIMEOUT_MS} ms` : `exit ${result.code ?? result.signal}: ${result.stderr.trim().slice(-500)}`;
@@ -124,9 +125,10 @@ export class ChangeTracker {
         command: 'bash',
         args: pruneCommand(shadow.dir, repack),
         cwd: shadow.dir,
-        readWrite: [shadow.dir],
+        readWrite: [shadow.scratch],
         env: TRACKING_ENV,
         timeoutMs: PHASE_TIMEOUT_MS,
+        reusable: true,
       });
       if (result.code === 0) {
         shadow.dirty = false;

@@ -5,7 +5,7 @@ import type { SandboxIdentity } from '../agent/isolation/agent-sandbox.js';
 import type { SandboxCommand, SandboxCommandResult } from '../agent/isolation/sandbox-command.js';
 import type { Logger } from '../observability/logger.js';
 import { createPrivateDirectory, removeEmptiedDirectory } from '../workspaces/host-boundary.js';
-import { emptyShadowCommand, TRACKING_ENV } from './tracking-script.js';
+import { createShadowCommand, emptyShadowCommand, removeShadowCommand, TRACKING_ENV } from './tracking-script.js';
 
 /** What change tracking needs of AgentSandbox: a tenant's identity, and a command run as it. */
 export interface TrackingSandbox {
@@ -33,6 +33,8 @@ export class Shadow {
   constructor(
     readonly key: string,
     readonly dir: string,
+    /** The tenant's directory of shadows: what a command on this shadow binds read-write. */
+    readonly scratch: string,
     readonly identity: SandboxIdentity,
   ) {}
 
@@ -47,18 +49,20 @@ export class Shadow {
 
 /**
  * The shadow repositories of change tracking, one per tenant and workspace, under this server's
- * own scratch directory (never inside a workspace, never bound into an agent's sandbox).
+ * own scratch directory (never inside a workspace, never bound into an agent's sandbox): one
+ * directory per tenant, and in it one shadow per workspace.
  *
- * This is the only code in change tracking that touches the file system from the host, and all
- * of it is in directories only the server can write: it creates the root, creates each shadow
- * directory fresh (mkdir fails if anything is there) and hands it to the tenant's uid with
- * lchown, and removes the then-empty directory with rmdir. Everything inside a shadow is created,
- * read and deleted by git or find running as the tenant in the tenant's sandbox.
+ * The host creates the root and, fresh, each tenant's directory, handed to the tenant's uid
+ * (mkdir, then fchown through a no-follow descriptor), and at shutdown removes the emptied
+ * tenant directories with rmdir. Everything inside a tenant's directory (the shadows and what
+ * git writes in them) is created, read and deleted as the tenant in the tenant's sandbox, which
+ * binds that directory and nothing of any other tenant's.
  */
 export class ShadowRepos {
   private readonly shadows = new Map<string, Shadow>();
   /** Evicted shadows still being removed: a new shadow with the same key waits for its directory to go. */
   private readonly removing = new Map<string, Promise<void>>();
+  private readonly scratchDirs = new Map<string, { dir: string; identity: SandboxIdentity; ready: Promise<void> }>();
   private rootReady: Promise<unknown> | null = null;
 
   constructor(
@@ -68,15 +72,18 @@ export class ShadowRepos {
     private readonly maxShadows = MAX_SHADOWS,
   ) {}
 
-  /** The shadow for this tenant's workspace, created (and handed over) on first use. */
+  /** The shadow for this tenant's workspace, created on first use. */
   async shadowFor(tenantId: string, workspace: string): Promise<Shadow> {
     const key = createHash('sha256').update(`${tenantId}\0${workspace}`).digest('hex').slice(0, 32);
     const known = this.shadows.get(key);
     if (known) return known;
     this.evictIfFull();
-    const shadow = new Shadow(key, path.join(this.root, key), this.sandbox.identityFor(tenantId));
+    const identity = this.sandbox.identityFor(tenantId);
+    const scratch = this.scratchFor(tenantId, identity);
+    const shadow = new Shadow(key, path.join(scratch.dir, key), scratch.dir, identity);
     this.shadows.set(key, shadow);
     try {
+      await scratch.ready;
       await shadow.exclusive(() => this.create(shadow));
     } catch (error) {
       this.shadows.delete(key);
@@ -89,51 +96,60 @@ export class ShadowRepos {
   reset(shadow: Shadow): Promise<void> {
     shadow.lastTree = '';
     shadow.dirty = false;
-    return this.empty(shadow);
+    return this.inSandbox(shadow.identity, shadow.scratch, emptyShadowCommand(shadow.dir), 'empty');
   }
 
-  /** Removes every shadow, each emptied in its tenant's sandbox, a few at a time. */
+  /** Removes every shadow: each tenant's directory is emptied in its sandbox, then removed. */
   async removeAll(): Promise<void> {
     const all = [...this.shadows.values()];
-    for (let i = 0; i < all.length; i += 4) {
-      await Promise.all(all.slice(i, i + 4).map((shadow) => shadow.exclusive(() => this.remove(shadow)).catch(() => undefined)));
-    }
+    this.shadows.clear();
+    // Phases still queued on a shadow finish first; a failed one is of no interest now.
+    await Promise.all(all.map((shadow) => shadow.exclusive(async () => undefined)));
     await Promise.all(this.removing.values());
+    const scratches = [...this.scratchDirs.values()];
+    for (let i = 0; i < scratches.length; i += 4) {
+      await Promise.all(
+        scratches.slice(i, i + 4).map(async ({ dir, identity, ready }) => {
+          await ready;
+          await this.inSandbox(identity, dir, emptyShadowCommand(dir), 'empty');
+          await removeEmptiedDirectory(dir);
+        }),
+      );
+    }
+  }
+
+  private scratchFor(tenantId: string, identity: SandboxIdentity): { dir: string; ready: Promise<void> } {
+    const name = createHash('sha256').update(tenantId).digest('hex').slice(0, 16);
+    const known = this.scratchDirs.get(name);
+    if (known) return known;
+    const dir = path.join(this.root, name);
+    const user = identity.user;
+    const owner = user?.kind === 'uid' ? { uid: user.uid, gid: user.gid } : null;
+    this.rootReady ??= mkdir(this.root, { recursive: true, mode: 0o700 });
+    const ready = this.rootReady.then(() => createPrivateDirectory(dir, owner));
+    const scratch = { dir, identity, ready };
+    this.scratchDirs.set(name, scratch);
+    ready.catch(() => this.scratchDirs.delete(name));
+    return scratch;
   }
 
   private async create(shadow: Shadow): Promise<void> {
-    this.rootReady ??= mkdir(this.root, { recursive: true, mode: 0o700 });
-    await this.rootReady;
     await this.removing.get(shadow.key);
-    const user = shadow.identity.user;
-    const owner = user?.kind === 'uid' ? { uid: user.uid, gid: user.gid } : null;
-    try {
-      await createPrivateDirectory(shadow.dir, owner);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      // Left by an eviction whose removal failed: it is emptied and made again, never adopted.
-      await this.empty(shadow);
-      await removeEmptiedDirectory(shadow.dir);
-      await createPrivateDirectory(shadow.dir, owner);
-    }
+    // Whatever an earlier, failed removal left there is the tenant's own: it is cleared, not adopted.
+    await this.inSandbox(shadow.identity, shadow.scratch, createShadowCommand(shadow.dir), 'create');
   }
 
-  private async empty(shadow: Shadow): Promise<void> {
-    const result = await this.sandbox.run(shadow.identity, {
+  private async inSandbox(identity: SandboxIdentity, scratch: string, args: string[], what: string): Promise<void> {
+    const result = await this.sandbox.run(identity, {
       command: 'bash',
-      args: emptyShadowCommand(shadow.dir),
-      cwd: shadow.dir,
-      readWrite: [shadow.dir],
+      args,
+      cwd: scratch,
+      readWrite: [scratch],
       env: TRACKING_ENV,
       timeoutMs: REMOVE_TIMEOUT_MS,
+      reusable: true,
     });
-    if (result.code !== 0) throw new Error(`could not empty the shadow repository: ${result.stderr.trim() || `exit ${result.code}`}`);
-  }
-
-  private async remove(shadow: Shadow): Promise<void> {
-    if (this.shadows.get(shadow.key) === shadow) this.shadows.delete(shadow.key);
-    await this.empty(shadow);
-    await removeEmptiedDirectory(shadow.dir);
+    if (result.code !== 0) throw new Error(`could not ${what} the shadow repository: ${result.stderr.trim() || `exit ${result.code}`}`);
   }
 
   private evictIfFull(): void {
@@ -142,7 +158,7 @@ export class ShadowRepos {
     if (!idle) return;
     this.shadows.delete(idle.key);
     const removed = idle
-      .exclusive(() => this.remove(idle))
+      .exclusive(() => this.inSandbox(idle.identity, idle.scratch, removeShadowCommand(idle.dir), 'remove'))
       .catch((error: unknown) => this.logger.warn('Could not remove a change-tracking shadow repository', { dir: idle.dir, error }))
       .finally(() => this.removing.delete(idle.key));
     this.removing.set(idle.key, removed);

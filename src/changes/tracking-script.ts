@@ -96,8 +96,11 @@ d -p "$before" "$tree" | head -c ${PATCH_READ_LIMIT}
 exit 0
 `;
 
-/** Removes everything in a shadow repository (its directory itself is the server's to remove). */
+/** Empties a directory: a physical walk that follows no symlink. */
 const EMPTY_SCRIPT = 'find "$1" -mindepth 1 -delete';
+/** A new, empty shadow directory, whatever a failed removal left at its name. */
+const CREATE_SCRIPT = 'if [ -e "$1" ] || [ -L "$1" ]; then rm -rf -- "$1" || exit; fi; mkdir -m 0700 -- "$1"';
+const REMOVE_SCRIPT = 'rm -rf -- "$1"';
 
 /**
  * Drops the objects that neither the index (the workspace now) nor any tree still wanted holds:
@@ -121,8 +124,16 @@ export function trackingCommand(phase: TrackingPhase, shadow: string, workspace:
   return ['-c', SCRIPT, 'track-changes', phase, shadow, workspace, trees.before ?? '', trees.last ?? ''];
 }
 
-export function emptyShadowCommand(shadow: string): string[] {
-  return ['-c', EMPTY_SCRIPT, 'empty-shadow', shadow];
+export function emptyShadowCommand(dir: string): string[] {
+  return ['-c', EMPTY_SCRIPT, 'empty-shadow', dir];
+}
+
+export function createShadowCommand(shadow: string): string[] {
+  return ['-c', CREATE_SCRIPT, 'create-shadow', shadow];
+}
+
+export function removeShadowCommand(shadow: string): string[] {
+  return ['-c', REMOVE_SCRIPT, 'remove-shadow', shadow];
 }
 
 export function pruneCommand(shadow: string, repack: boolean): string[] {

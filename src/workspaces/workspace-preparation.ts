@@ -55,6 +55,7 @@ async function inspect(sandbox: AgentSandbox, identity: SandboxIdentity, target:
     cwd: identity.workspaceRoot,
     timeoutMs: CHECK_TIMEOUT_MS,
     maxOutputBytes: 64 * 1024,
+    reusable: true,
   });
   const report = result.code === 0 ? parseWorkspaceReport(result.stdout.toString('utf8')) : null;
   if (report !== null) return report;

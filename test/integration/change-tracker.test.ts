@@ -4,13 +4,14 @@
  * above the workspace), the limits, and the shadow repository it keeps.
  */
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentSandbox } from '../../src/agent/isolation/agent-sandbox.js';
 import { planIsolation } from '../../src/agent/isolation/isolation-mode.js';
 import { ChangeTracker } from '../../src/changes/change-tracker.js';
+import { shadowRepositories } from '../helpers/shadows.js';
 import { createLogger } from '../../src/observability/logger.js';
 
 const isRoot = process.getuid?.() === 0;
@@ -151,15 +152,12 @@ describe.runIf(isRoot)('change tracking in the tenant sandbox, with a shadow rep
 
   it('the shadow lives outside the workspace, belongs to the tenant, and keeps only what is still needed', async () => {
     const ws = workspace({ 'data.txt': 'version one\n' });
-    const shadowsBefore = new Set(existsSync(changesDir) ? readdirSync(changesDir) : []);
+    const shadowsBefore = new Set(shadowRepositories(changesDir));
     await track(ws, () => writeFileSync(path.join(ws, 'data.txt'), 'version two\n'));
     // The first snapshot went into a pack; later versions are loose objects, pruned once replaced.
     const oldBlob = git(ws, 'hash-object', 'data.txt').trim();
     await track(ws, () => writeFileSync(path.join(ws, 'data.txt'), 'version 2.5\n'));
-    const shadow = path.join(
-      changesDir,
-      readdirSync(changesDir).find((name) => !shadowsBefore.has(name))!,
-    );
+    const shadow = shadowRepositories(changesDir).find((dir) => !shadowsBefore.has(dir))!;
     expect(execFileSync('stat', ['-c', '%u %a', shadow], { encoding: 'utf8' }).trim()).toBe(`${uid} 700`);
     expect(readdirSync(ws)).toEqual(['data.txt']);
     const has = (oid: string) => {
@@ -183,13 +181,10 @@ describe.runIf(isRoot)('change tracking in the tenant sandbox, with a shadow rep
     const files = Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`f${i}.txt`, `first ${i}\n`]));
     const ws = workspace(files);
     const firstVersion = git(ws, 'hash-object', 'f7.txt').trim();
-    const shadowsBefore = new Set(existsSync(changesDir) ? readdirSync(changesDir) : []);
+    const shadowsBefore = new Set(shadowRepositories(changesDir));
     const report = await track(ws, () => Object.keys(files).forEach((name) => writeFileSync(path.join(ws, name), `second ${name}\n`)));
     expect(report.files).toHaveLength(300);
-    const shadow = path.join(
-      changesDir,
-      readdirSync(changesDir).find((name) => !shadowsBefore.has(name))!,
-    );
+    const shadow = shadowRepositories(changesDir).find((dir) => !shadowsBefore.has(dir))!;
     const has = () => {
       try {
         git(ws, `--git-dir=${shadow}`, 'cat-file', '-e', firstVersion);

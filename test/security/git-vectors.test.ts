@@ -17,6 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startScriptedModel, type ScriptedModel } from '../../src/dev/scripted-model/index.js';
 import { request, waitForStatus } from '../helpers/client.js';
 import { handOver, startDaemon, type DaemonProcess } from '../helpers/daemon-process.js';
+import { shadowRepositories } from '../helpers/shadows.js';
 
 const isRoot = process.getuid?.() === 0;
 const canary = (what: string) => `canary-${what}-${randomBytes(8).toString('hex')}`;
@@ -189,10 +190,10 @@ describe.runIf(isRoot).each(MODES)('git vectors planted in a workspace never run
 
   it('nothing of beta (and no server secret) is in the shadow repositories, and beta’s repository was not written', () => {
     const changes = path.join(dataDir, 'instances', '0', 'tmp', 'changes');
-    const shadows = readdirSync(changes);
+    const shadows = shadowRepositories(changes);
     expect(shadows.length).toBeGreaterThanOrEqual(3);
     for (const shadow of shadows) {
-      const objects = execFileSync('git', [`--git-dir=${path.join(changes, shadow)}`, 'cat-file', '--batch-all-objects', '--batch'], {
+      const objects = execFileSync('git', [`--git-dir=${shadow}`, 'cat-file', '--batch-all-objects', '--batch'], {
         encoding: 'latin1',
         env: { PATH: process.env.PATH, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null' },
         maxBuffer: 256 * 1024 * 1024,

@@ -16,7 +16,9 @@ import type { ProcessLimits } from './limits/process-limits.js';
 import type { SandboxLimits } from './limits/sandbox-limits.js';
 import { bwrapArgs, type SandboxUser } from './sandbox-args.js';
 import { removeProcessHome } from './process-homes.js';
-import { runInSandbox, type SandboxCommand, type SandboxCommandResult } from './sandbox-command.js';
+import { BASE_ENV, runInSandbox, sandboxLaunch, type SandboxCommand, type SandboxCommandResult } from './sandbox-command.js';
+import { workerCommand } from './sandbox-worker.js';
+import { SandboxWorkers, WORKER_TMP_BYTES } from './sandbox-workers.js';
 import { TenantUids, type SharedUidAllocator } from './tenant-uids.js';
 
 /** Who an agent process runs for. Processes (and spares) only serve tasks of the same identity. */
@@ -75,6 +77,8 @@ export class AgentSandbox {
   private readonly homesDir: string;
   /** Homes being emptied in a sandbox after their process exited; shutdown waits for them. */
   private readonly removals = new Set<Promise<void>>();
+  /** Long-lived sandboxes for the server's short commands (none without isolation: a spawn is cheap). */
+  private readonly workers: SandboxWorkers | null;
 
   constructor(
     private readonly plan: IsolationPlan,
@@ -82,6 +86,14 @@ export class AgentSandbox {
   ) {
     this.uids = plan.perTenantUid ? new TenantUids(path.join(settings.dataDir, 'agent-uids.json'), settings.uidBase, settings.sharedUids ?? null) : null;
     this.homesDir = settings.homesDir;
+    this.workers =
+      plan.mode === 'none'
+        ? null
+        : new SandboxWorkers((place, binds) => {
+            const worker = workerCommand();
+            const launch = sandboxLaunch(plan, place, place.user!, binds, '/', worker.command, worker.args, WORKER_TMP_BYTES);
+            return { ...launch, env: { ...BASE_ENV } };
+          });
   }
 
   get mode(): IsolationMode {
@@ -153,9 +165,17 @@ export class AgentSandbox {
     while (this.removals.size > 0) await Promise.all([...this.removals]);
   }
 
-  /** Runs a short command in the identity's sandbox, as the tenant (see sandbox-command.ts). */
+  /**
+   * Runs a short command in the identity's sandbox, as the tenant (see sandbox-command.ts): in
+   * one of the tenant's worker sandboxes when the command allows it and one is free.
+   */
   run(identity: SandboxIdentity, command: SandboxCommand): Promise<SandboxCommandResult> {
-    return runInSandbox(this.plan, identity, command);
+    return this.workers?.tryRun(identity, command, { ...BASE_ENV, ...command.env }) ?? runInSandbox(this.plan, identity, command);
+  }
+
+  /** Stops the worker sandboxes (at shutdown, once no task runs). */
+  closeWorkers(): void {
+    this.workers?.close();
   }
 
   /**

@@ -15,6 +15,12 @@ export interface SandboxCommand {
   timeoutMs: number;
   /** Stdout beyond this is an error: a tenant must not make the server buffer without bound. */
   maxOutputBytes?: number;
+  /**
+   * May run in the tenant's long-lived worker sandbox (sandbox-worker.ts) instead of a sandbox of
+   * its own: only for commands that never run anything the tenant wrote, whose extra paths are
+   * the same at every call, and that leave no process behind.
+   */
+  reusable?: boolean;
 }
 
 export interface SandboxCommandResult {
@@ -33,8 +39,8 @@ export interface SandboxPlace {
   user: SandboxUser | null;
 }
 
-const BASE_ENV = { PATH: '/usr/local/bin:/usr/bin:/bin', LANG: 'C', LC_ALL: 'C', HOME: '/nonexistent' };
-const DEFAULT_MAX_OUTPUT = 256 * 1024 * 1024;
+export const BASE_ENV: Readonly<Record<string, string>> = { PATH: '/usr/local/bin:/usr/bin:/bin', LANG: 'C', LC_ALL: 'C', HOME: '/nonexistent' };
+export const DEFAULT_MAX_OUTPUT = 256 * 1024 * 1024;
 
 /**
  * The only way the server touches a tenant-writable tree: a command in a sandbox that shows
@@ -44,14 +50,24 @@ const DEFAULT_MAX_OUTPUT = 256 * 1024 * 1024;
  */
 export function runInSandbox(plan: IsolationPlan, place: SandboxPlace, cmd: SandboxCommand): Promise<SandboxCommandResult> {
   const env = { ...BASE_ENV, ...cmd.env };
-  let command = cmd.command;
-  let args: readonly string[] = cmd.args;
-  if (plan.mode !== 'none' && place.user !== null) {
-    const view = { readOnly: [], readWrite: [place.workspaceRoot, ...(cmd.readWrite ?? [])], masked: place.masked, cwd: cmd.cwd };
-    args = ['--unshare-net', ...bwrapArgs(plan.system, view, place.user, cmd.command, cmd.args)];
-    command = plan.bwrap;
-  }
-  return runCollecting(command, args, { cwd: plan.mode === 'none' || place.user === null ? cmd.cwd : '/', env }, cmd);
+  if (plan.mode === 'none' || place.user === null) return runCollecting(cmd.command, cmd.args, { cwd: cmd.cwd, env }, cmd);
+  const sandboxed = sandboxLaunch(plan, place, place.user, [place.workspaceRoot, ...(cmd.readWrite ?? [])], cmd.cwd, cmd.command, cmd.args);
+  return runCollecting(sandboxed.command, sandboxed.args, { cwd: '/', env }, cmd);
+}
+
+/** The bwrap command line that runs `command` in the tenant's view with `readWrite` bound. */
+export function sandboxLaunch(
+  plan: IsolationPlan,
+  place: SandboxPlace,
+  user: SandboxUser,
+  readWrite: readonly string[],
+  cwd: string,
+  command: string,
+  args: readonly string[],
+  tmpSize?: number,
+): { command: string; args: string[] } {
+  const view = { readOnly: [], readWrite, masked: place.masked, cwd, tmpSize };
+  return { command: plan.bwrap, args: bwrapArgs(plan.system, view, user, command, args) };
 }
 
 function runCollecting(

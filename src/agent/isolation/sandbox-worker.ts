@@ -1,0 +1,244 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { DEFAULT_MAX_OUTPUT, type SandboxCommand, type SandboxCommandResult } from './sandbox-command.js';
+
+/** A shell parameter expansion's `${` cannot be written inside a template literal. */
+const D = '$';
+
+/**
+ * The loop a worker sandbox runs, as the tenant: one command per request, never two at once.
+ * bash reads a pipe one byte at a time, so a request is NUL-separated fields and a long field
+ * (a script) is sent once per worker and later named by its number: `\1N` names field N, `\2N:`
+ * defines it. A request: the field count, a fresh random marker, the cwd, the argument count, the
+ * arguments, then the environment. The answer is the command's stdout as it comes, then
+ * `\n<marker> <exit code>\n`, its stderr when it failed, and `\n<marker> end\n`. The marker is
+ * unguessable and nothing the tenant wrote ever runs here, so no output can fake the frame.
+ */
+const WORKER_SCRIPT = String.raw`
+set -u
+declare -a cache=()
+field() {
+  IFS= read -r -d '' x || exit 0
+  case $x in
+    $'\001'*) x=${D}{cache[${D}{x:1}]} ;;
+    $'\002'*) x=${D}{x:1}; cache[${D}{x%%:*}]=${D}{x#*:}; x=${D}{x#*:} ;;
+  esac
+}
+while field; do
+  f=() count=$x
+  for ((i = 0; i < count; i++)); do field; f+=("$x"); done
+  marker=${D}{f[0]} n=${D}{f[2]}
+  if cd -- "${D}{f[1]}" 2> /tmp/.stderr; then
+    env -i "${D}{f[@]:3+n}" "${D}{f[@]:3:n}" < /dev/null 2> /tmp/.stderr
+    code=$?
+    # Nothing a command started outlives it (every process here but init and this loop).
+    kill -KILL -1 2> /dev/null
+    cd /
+  else
+    code=1
+  fi
+  printf '\n%s %s\n' "$marker" "$code"
+  if [ "$code" != 0 ]; then head -c 65536 /tmp/.stderr; fi
+  printf '\n%s end\n' "$marker"
+done
+`;
+
+export interface WorkerLaunch {
+  command: string;
+  args: string[];
+  env: Record<string, string>;
+}
+
+/** The bash arguments that make a sandbox a worker (appended to its launch). */
+export function workerCommand(): { command: string; args: string[] } {
+  return { command: 'bash', args: ['-c', WORKER_SCRIPT, 'sandbox-worker'] };
+}
+
+interface Pending {
+  cmd: SandboxCommand;
+  resolve: (result: SandboxCommandResult) => void;
+  reject: (error: Error) => void;
+  timer: NodeJS.Timeout;
+  /** `\n<marker> `: where the command's stdout ends. */
+  stdoutEnd: Buffer;
+  /** `\n<marker> end\n`: where the answer ends. */
+  answerEnd: Buffer;
+  timedOut: boolean;
+  overflow: boolean;
+}
+
+/** Fields longer than this are sent once per worker, then named by number. */
+const CACHED_FIELD_BYTES = 256;
+
+/**
+ * One long-lived sandbox that runs short commands for the server, one at a time: the same view,
+ * user and network namespace as a sandbox started per command (sandbox-command.ts), without the
+ * cost of a bubblewrap launch for each. Whatever goes wrong (a deadline, an answer too large,
+ * anything unexpected on the pipe) kills the whole sandbox; the next command starts a new one.
+ */
+export class SandboxWorker {
+  private readonly child: ChildProcessWithoutNullStreams;
+  private readonly sentFields = new Map<string, number>();
+  private pending: Pending | null = null;
+  private chunks: Buffer[] = [];
+  private buffered = 0;
+  private workerStderr = '';
+  private gone = false;
+  private idleTimer: NodeJS.Timeout | null = null;
+
+  constructor(
+    launch: WorkerLaunch,
+    /** The paths bound read-write (beyond the system's): what commands run here may use. */
+    readonly binds: readonly string[],
+    private readonly idleMs: number,
+    private readonly onGone: (worker: SandboxWorker) => void,
+  ) {
+    this.child = spawn(launch.command, launch.args, { cwd: '/', env: launch.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    this.child.stdout.on('data', (chunk: Buffer) => this.received(chunk));
+    this.child.stderr.setEncoding('utf8');
+    this.child.stderr.on('data', (chunk: string) => {
+      this.workerStderr = (this.workerStderr + chunk).slice(-16 * 1024);
+    });
+    this.child.stdin.on('error', () => undefined);
+    this.child.once('error', (error) => this.ended(null, null, error));
+    this.child.once('close', (code, signal) => this.ended(code, signal, null));
+    this.idle();
+  }
+
+  get busy(): boolean {
+    return this.pending !== null;
+  }
+
+  get alive(): boolean {
+    return !this.gone;
+  }
+
+  /** Runs one command (no stdin: the worker does not carry one) with exactly `env`. */
+  run(cmd: SandboxCommand, env: Record<string, string>): Promise<SandboxCommandResult> {
+    if (this.gone || this.pending !== null || cmd.input !== undefined) return Promise.reject(new Error('sandbox worker is not available'));
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.setRef(true);
+    const marker = randomBytes(16).toString('hex');
+    const fields = [marker, cmd.cwd, String(cmd.args.length + 1), cmd.command, ...cmd.args, ...Object.entries(env).map(([k, v]) => `${k}=${v}`)];
+    if (fields.some((field) => field.includes('\0'))) return Promise.reject(new Error('a sandbox command cannot carry a NUL byte'));
+    const request = [String(fields.length), ...fields.map((field) => this.encode(field))].map((field) => `${field}\0`).join('');
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        if (this.pending) this.pending.timedOut = true;
+        this.kill();
+      }, cmd.timeoutMs);
+      this.pending = {
+        cmd,
+        resolve,
+        reject,
+        timer,
+        stdoutEnd: Buffer.from(`\n${marker} `),
+        answerEnd: Buffer.from(`\n${marker} end\n`),
+        timedOut: false,
+        overflow: false,
+      };
+      this.child.stdin.write(request);
+    });
+  }
+
+  kill(): void {
+    if (!this.gone) this.child.kill('SIGKILL');
+  }
+
+  private encode(field: string): string {
+    if (Buffer.byteLength(field) < CACHED_FIELD_BYTES) return field;
+    const known = this.sentFields.get(field);
+    if (known !== undefined) return `\x01${known}`;
+    const id = this.sentFields.size;
+    this.sentFields.set(field, id);
+    return `\x02${id}:${field}`;
+  }
+
+  private received(chunk: Buffer): void {
+    const pending = this.pending;
+    if (pending === null) return this.kill();
+    this.chunks.push(chunk);
+    this.buffered += chunk.length;
+    if (this.buffered > (pending.cmd.maxOutputBytes ?? DEFAULT_MAX_OUTPUT) + 64 * 1024 + 128) {
+      pending.overflow = true;
+      return this.kill();
+    }
+    // Only the last bytes are compared until the answer is complete: stdout may be megabytes long.
+    if (!this.tail(pending.answerEnd.length).equals(pending.answerEnd)) return;
+    const all = Buffer.concat(this.chunks);
+    const stdoutEnd = all.lastIndexOf(pending.stdoutEnd, all.length - pending.answerEnd.length - 1);
+    const status =
+      stdoutEnd === -1
+        ? null
+        : /^(\d+)\n/.exec(all.subarray(stdoutEnd + pending.stdoutEnd.length, stdoutEnd + pending.stdoutEnd.length + 8).toString('latin1'));
+    if (stdoutEnd === -1 || status === null) return this.kill();
+    const stdout = all.subarray(0, stdoutEnd);
+    if (stdout.length > (pending.cmd.maxOutputBytes ?? DEFAULT_MAX_OUTPUT)) {
+      pending.overflow = true;
+      return this.kill();
+    }
+    const stderr = all.subarray(stdoutEnd + pending.stdoutEnd.length + status[0].length, all.length - pending.answerEnd.length).toString('utf8');
+    this.settle({ code: Number(status[1]), signal: null, stdout, stderr, timedOut: false });
+    this.idle();
+  }
+
+  /** The last `length` bytes received for the pending answer. */
+  private tail(length: number): Buffer {
+    if (this.buffered < length) return Buffer.alloc(0);
+    const last: Buffer[] = [];
+    let size = 0;
+    for (let i = this.chunks.length - 1; size < length; i--) {
+      last.unshift(this.chunks[i]!);
+      size += this.chunks[i]!.length;
+    }
+    const joined = Buffer.concat(last);
+    return joined.subarray(joined.length - length);
+  }
+
+  private settle(result: SandboxCommandResult | Error): void {
+    const pending = this.pending;
+    if (pending === null) return;
+    clearTimeout(pending.timer);
+    this.pending = null;
+    this.chunks = [];
+    this.buffered = 0;
+    if (result instanceof Error) pending.reject(result);
+    else pending.resolve(result);
+  }
+
+  private ended(code: number | null, signal: NodeJS.Signals | null, error: Error | null): void {
+    if (this.gone) return;
+    this.gone = true;
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    const pending = this.pending;
+    if (pending !== null) {
+      if (error) this.settle(error);
+      else if (pending.overflow) this.settle(new Error(`${pending.cmd.command} wrote more than ${pending.cmd.maxOutputBytes ?? DEFAULT_MAX_OUTPUT} bytes`));
+      // As a sandbox of its own would have: bwrap's own failure (a bind that cannot be made) or the deadline.
+      else
+        this.settle({
+          code: pending.timedOut ? null : code,
+          signal: pending.timedOut ? 'SIGKILL' : signal,
+          stdout: Buffer.alloc(0),
+          stderr: this.workerStderr,
+          timedOut: pending.timedOut,
+        });
+    }
+    this.onGone(this);
+  }
+
+  /** An idle worker keeps no timer or pipe holding the server's event loop, and exits after idleMs. */
+  private idle(): void {
+    if (this.gone) return;
+    this.setRef(false);
+    this.idleTimer = setTimeout(() => this.child.stdin.end(), this.idleMs);
+    this.idleTimer.unref();
+  }
+
+  private setRef(on: boolean): void {
+    for (const handle of [this.child, this.child.stdin, this.child.stdout, this.child.stderr] as Array<{ ref?: () => void; unref?: () => void }>) {
+      if (on) handle.ref?.();
+      else handle.unref?.();
+    }
+  }
+}
