@@ -1,11 +1,12 @@
 import type { AgentResult, AgentRun, AgentRunner } from '../agent/agent-types.js';
 import type { ChangeTracker } from '../changes/change-tracker.js';
 import type { ChangeBaseline } from '../changes/change-types.js';
-import { ApiError, taskError, type TaskError } from '../errors.js';
+import { taskError, type TaskError } from '../errors.js';
 import type { ModelFailure } from '../model-proxy/model-failure.js';
 import type { TaskMeter } from '../model-proxy/task-meter.js';
 import { withMeteredCost } from './metered-cost.js';
 import { stopRun } from './stop-run.js';
+import { checkWithBaseline } from './task-preflight.js';
 import type { EventLog } from '../events/event-log.js';
 import type { Logger } from '../observability/logger.js';
 import type { SessionService } from '../sessions/session-service.js';
@@ -160,10 +161,12 @@ export class TaskExecutor {
     try {
       if (!session) {
         entry.stopReason = 'session_deleted';
-      } else if (entry.stopReason === null && (preflightError = await this.preflight(task)) === null) {
+      } else if (
+        entry.stopReason === null &&
+        (preflightError = await checkWithBaseline(this.deps, taskId, task, (taken) => (baselineTaken = taken))) === null
+      ) {
         // The baseline is taken while the agent's process starts; the prompt waits for it, and is
         // never sent if the task was stopped meanwhile.
-        baselineTaken = this.deps.changes?.begin(taskId, task.workspace, task.tenant_id) ?? Promise.resolve(null);
         const promptAllowed = baselineTaken.then(() => entry.stopReason === null);
         if (entry.stopReason === null) {
           this.deps.meter?.open(taskId, task.options.max_budget_usd ?? null);
@@ -283,18 +286,6 @@ export class TaskExecutor {
     } catch (error) {
       this.deps.logger.warn("Could not work out the task's workspace changes", { task_id: taskId, error });
       return null;
-    }
-  }
-
-  /** What must hold before the agent starts; a failure ends the task with a clear code. */
-  private async preflight(task: Task): Promise<TaskError | null> {
-    if (!this.deps.checkWorkspace) return null;
-    try {
-      await this.deps.checkWorkspace(task.workspace, task.tenant_id);
-      return null;
-    } catch (error) {
-      if (error instanceof ApiError) return taskError(error.code, error.message);
-      throw error;
     }
   }
 

@@ -1,0 +1,52 @@
+import type { ChangeTracker } from '../changes/change-tracker.js';
+import type { ChangeBaseline } from '../changes/change-types.js';
+import { ApiError, taskError, type TaskError } from '../errors.js';
+import type { Task } from './task-types.js';
+
+export interface PreflightDeps {
+  changes?: Pick<ChangeTracker, 'begin'> | null;
+  checkWorkspace?: (dir: string, tenantId: string) => Promise<void>;
+}
+
+/**
+ * What must hold before the agent starts (the workspace check), side by side with the
+ * change-tracking baseline: both run in the tenant's sandbox, and a warm task should not wait for
+ * one after the other. A baseline of a workspace that fails its check is dropped; one that failed
+ * because the check had to create the workspace again is taken once more. A failed check is the
+ * task's error, with a clear code.
+ */
+export async function checkWithBaseline(
+  deps: PreflightDeps,
+  taskId: string,
+  task: Task,
+  setBaseline: (taken: Promise<ChangeBaseline | null>) => void,
+): Promise<TaskError | null> {
+  const changes = deps.changes ?? null;
+  const begin = (): Promise<ChangeBaseline | null> => changes?.begin(taskId, task.workspace, task.tenant_id) ?? Promise.resolve(null);
+  const early = begin();
+  const drop = (): void => void early.then((baseline) => baseline?.discard());
+  let checked: TaskError | null;
+  try {
+    checked = await checkWorkspace(deps, task);
+  } catch (error) {
+    drop();
+    throw error;
+  }
+  if (checked !== null) {
+    drop();
+    return checked;
+  }
+  setBaseline(early.then((baseline) => baseline ?? (changes ? begin() : null)));
+  return null;
+}
+
+async function checkWorkspace(deps: PreflightDeps, task: Task): Promise<TaskError | null> {
+  if (!deps.checkWorkspace) return null;
+  try {
+    await deps.checkWorkspace(task.workspace, task.tenant_id);
+    return null;
+  } catch (error) {
+    if (error instanceof ApiError) return taskError(error.code, error.message);
+    throw error;
+  }
+}
