@@ -20,6 +20,7 @@ import { EgressGate } from './egress/egress-gate.js';
 import { registerEgressMetrics } from './egress/egress-metrics.js';
 import { EgressProxy } from './egress/egress-proxy.js';
 import { parseHostPatterns } from './egress/host-patterns.js';
+import { ModelGate } from './model-proxy/model-gate.js';
 import { TaskMeter } from './model-proxy/task-meter.js';
 import { EventLog } from './events/event-log.js';
 import { EventStream } from './events/event-stream.js';
@@ -179,6 +180,7 @@ export async function createServerContext(config: Config, logger: Logger, overri
   const metrics = new Metrics(config.storage.type === 'redis' ? { instanceId: config.instanceId } : {});
   const credentials = new CredentialBroker();
   const meter = new TaskMeter();
+  const modelGate = new ModelGate();
   const modelProxy = await ModelProxy.start({
     upstreamUrl: config.claude.baseUrl ?? DEFAULT_MODEL_API_URL,
     apiKey: config.claude.apiKey,
@@ -193,6 +195,7 @@ export async function createServerContext(config: Config, logger: Logger, overri
     logger: logger.child('model-proxy'),
     metrics: registerModelProxyMetrics(metrics.registry),
     meter,
+    gate: modelGate,
   });
   const events = new EventLog(store, now, redact, redis?.bus);
   const egressLogger = logger.child('egress');
@@ -308,6 +311,7 @@ export async function createServerContext(config: Config, logger: Logger, overri
     storage: storageHealth,
     checkWorkspace,
     meter,
+    modelGate,
     settings: {
       defaultMaxTurns: config.claude.maxTurns,
       defaultModel: config.claude.defaultModel,

@@ -7,6 +7,7 @@ import { forwardModelRequest, sendBudgetRefusal } from './forward.js';
 import { sendProxyError, type ModelFailure, type ModelFailureListener } from './model-failure.js';
 import { NO_METRICS, type ModelProxyMetrics } from './proxy-metrics.js';
 import type { RetrySettings } from './retry-policy.js';
+import type { ModelGate } from './model-gate.js';
 import type { TaskMeter } from './task-meter.js';
 import { upstreamHeaders } from './upstream.js';
 
@@ -31,6 +32,8 @@ export interface ModelProxyOptions {
   metrics?: ModelProxyMetrics;
   /** Each task's spend, read from the responses relayed for it, and its max_budget_usd. */
   meter?: TaskMeter;
+  /** Holds a task's calls until the server is ready for its agent to act (see model-gate.ts). */
+  gate?: ModelGate;
 }
 
 /**
@@ -119,7 +122,11 @@ export class ModelProxy {
       this.metrics.requests.inc({ status: '413' });
       return sendProxyError(res, 413, 'request_too_large', 'Request exceeds the maximum allowed size');
     }
-    const { meter } = this.options;
+    const { meter, gate } = this.options;
+    if (gate && !(await gate.admits(taskId))) {
+      this.metrics.requests.inc({ status: '409' });
+      return sendProxyError(res, 409, 'invalid_request_error', 'The task was stopped before its agent could act');
+    }
     if (meter && !meter.admits(taskId)) return sendBudgetRefusal(res, { metrics: this.metrics });
     // count_tokens is free: only the Messages API itself is metered.
     const call = route === 'POST /v1/messages' ? (meter?.begin(taskId) ?? null) : null;

@@ -3,6 +3,7 @@ import type { ChangeTracker } from '../changes/change-tracker.js';
 import type { ChangeBaseline } from '../changes/change-types.js';
 import { taskError, type TaskError } from '../errors.js';
 import type { ModelFailure } from '../model-proxy/model-failure.js';
+import type { ModelGate } from '../model-proxy/model-gate.js';
 import type { TaskMeter } from '../model-proxy/task-meter.js';
 import { withMeteredCost } from './metered-cost.js';
 import { stopRun } from './stop-run.js';
@@ -74,6 +75,8 @@ export class TaskExecutor {
       checkWorkspace?: (dir: string, tenantId: string) => Promise<void>;
       /** What each task spends on model calls, as the credential proxy meters it. */
       meter?: TaskMeter;
+      /** The credential proxy's hold on each task's model calls (see model-gate.ts). */
+      modelGate?: ModelGate;
     },
   ) {}
 
@@ -165,13 +168,15 @@ export class TaskExecutor {
         entry.stopReason === null &&
         (preflightError = await checkWithBaseline(this.deps, taskId, task, (taken) => (baselineTaken = taken))) === null
       ) {
-        // The baseline is taken while the agent's process starts; the prompt waits for it, and is
-        // never sent if the task was stopped meanwhile.
-        const promptAllowed = baselineTaken.then(() => entry.stopReason === null);
+        // The baseline is taken while the prompt is on its way: the agent's first model call is
+        // held at the credential proxy until it is done, and refused if the task was stopped
+        // meanwhile. Without the gate the prompt itself waits.
+        const ready = baselineTaken.then(() => entry.stopReason === null);
+        this.deps.modelGate?.hold(taskId, ready);
         if (entry.stopReason === null) {
           this.deps.meter?.open(taskId, task.options.max_budget_usd ?? null);
           entry.run = this.deps.runner.start({
-            beforePrompt: promptAllowed,
+            beforePrompt: this.deps.modelGate ? Promise.resolve(entry.stopReason === null) : ready,
             taskId,
             sessionId: task.session_id,
             tenantId: task.tenant_id,
@@ -217,6 +222,7 @@ export class TaskExecutor {
     } finally {
       clearTimeout(timer);
       meteredUsd = this.deps.meter?.close(taskId) ?? 0;
+      this.deps.modelGate?.release(taskId);
       this.deps.permissions?.denyAll(taskId, 'the task has ended');
       outputEnded();
     }

@@ -119,4 +119,28 @@ describe('what a task changed: changed_files and GET /api/v1/tasks/{id}/diff', (
     await api('POST', '/api/v1/tasks/changes-running/interrupt');
     expect((await api('GET', '/api/v1/tasks/no-such-task/diff')).status).toBe(404);
   });
+
+  it('the agent cannot act before the baseline is taken: its first write counts even while a large baseline runs', async () => {
+    // The prompt goes out while the baseline is taken; the agent's first model call waits for it
+    // at the credential proxy. A warm process would otherwise act at once, while the baseline
+    // still hashes thousands of files that appeared since the last task.
+    const workspace = path.join(server.workspaceRoot, 'large-baseline');
+    mkdirSync(workspace, { recursive: true });
+    expect((await api('POST', '/api/v1/tasks', { task_id: 'changes-gated-1', workspace: 'large-baseline', prompt: 'warm up' })).status).toBe(201);
+    expect((await waitForStatus(server.baseUrl, 'changes-gated-1', ['completed', 'failed'])).status).toBe('completed');
+    for (let d = 0; d < 80; d++) {
+      mkdirSync(path.join(workspace, `dir${d}`), { recursive: true });
+      for (let f = 0; f < 100; f++) writeFileSync(path.join(workspace, `dir${d}`, `file${f}.txt`), `content ${d} ${f}\n`.repeat(40));
+    }
+    // The agent overwrites the file the baseline hashes last: without the hold, its new content
+    // would be in the baseline, and the change would go unreported.
+    const last = path.join(workspace, 'dir79', 'file99.txt');
+    const prompt = `[[script:${JSON.stringify({ steps: [{ tool: { name: 'Write', input: { file_path: last, content: 'agent\n' } } }, { text: 'Done.' }] })}]]`;
+    const session = { session_id: 'session-changes-gated-1', reuse_existing: true };
+    expect((await api('POST', '/api/v1/tasks', { task_id: 'changes-gated-2', workspace: 'large-baseline', prompt, session })).status).toBe(201);
+    const task = await waitForStatus(server.baseUrl, 'changes-gated-2', ['completed', 'failed']);
+    expect(task.status).toBe('completed');
+    expect(readFileSync(last, 'utf8')).toBe('agent\n');
+    expect(task.changed_files).toEqual([{ path: 'dir79/file99.txt', change: 'modified', additions: 1, deletions: 40, binary: false }]);
+  });
 });
