@@ -1,16 +1,34 @@
 import { execFileSync } from 'node:child_process';
 
+/** The CLI binary of any platform package the SDK ships (linux-x64, linux-arm64-musl, darwin-arm64, win32-x64, ...). */
+const CLI_PATH = /[\\/]claude-agent-sdk-[a-z0-9]+-[a-z0-9]+(?:-musl)?[\\/]claude(?:\.exe)?$/;
+
+/** Whether a command-line argument is the path of the SDK's Claude Code CLI binary. */
+export function isClaudeCliPath(arg: string): boolean {
+  return CLI_PATH.test(arg);
+}
+
+/**
+ * Runs ps. Selecting by --ppid or -p exits 1 with no output when nothing matches, which means
+ * "none"; any other failure (ps missing, an option it does not know) throws, so that a check
+ * for leftover processes can never pass because ps could not look.
+ */
+function ps(args: string[]): string {
+  try {
+    return execFileSync('ps', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (error) {
+    const failed = error as { status?: number | null; stdout?: string; stderr?: string };
+    if (failed.status === 1 && !failed.stdout && !failed.stderr) return '';
+    throw new Error(`ps ${args.join(' ')} failed: ${failed.stderr?.trim() || String(error)}`, { cause: error });
+  }
+}
+
 /**
  * Pids of live Claude Code CLI processes descending from `ancestorPid` (any when omitted). In a
  * sandbox the CLI is a grandchild (under bwrap), not a child, of the server.
  */
 export function claudeProcesses(ancestorPid?: number): number[] {
-  let out = '';
-  try {
-    out = execFileSync('ps', ['-eo', 'pid=,ppid=,stat=,args='], { encoding: 'utf8' });
-  } catch {
-    return [];
-  }
+  const out = ps(['-eo', 'pid=,ppid=,stat=,args=']);
   const rows = out.split('\n').map((line) => line.trim().split(/\s+/));
   const parentOf = new Map(rows.map(([pid, ppid]) => [Number(pid), Number(ppid)]));
   const descends = (pid: number): boolean => {
@@ -21,31 +39,23 @@ export function claudeProcesses(ancestorPid?: number): number[] {
     .filter(([pid, , stat, ...args]) => {
       if (!stat || stat.startsWith('Z')) return false;
       if (ancestorPid !== undefined && !descends(Number(pid))) return false;
-      return args.some((a) => a.endsWith('claude-agent-sdk-linux-x64/claude'));
+      return args.some(isClaudeCliPath);
     })
     .map(([pid]) => Number(pid));
 }
 
 /** Pids of the live direct children of a process. */
 export function childPids(parentPid: number): number[] {
-  try {
-    return execFileSync('ps', ['-o', 'pid=', '--ppid', String(parentPid)], { encoding: 'utf8' })
-      .split('\n')
-      .map((s) => Number(s.trim()))
-      .filter((n) => n > 0);
-  } catch {
-    return [];
-  }
+  return ps(['-o', 'pid=', '--ppid', String(parentPid)])
+    .split('\n')
+    .map((s) => Number(s.trim()))
+    .filter((n) => n > 0);
 }
 
 /** Whether a process exists and is not a zombie. */
 export function isAlive(pid: number): boolean {
-  try {
-    const stat = execFileSync('ps', ['-o', 'stat=', '-p', String(pid)], { encoding: 'utf8' }).trim();
-    return stat !== '' && !stat.startsWith('Z');
-  } catch {
-    return false;
-  }
+  const stat = ps(['-o', 'stat=', '-p', String(pid)]).trim();
+  return stat !== '' && !stat.startsWith('Z');
 }
 
 /**

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request, waitForStatus } from '../helpers/client.js';
@@ -75,6 +75,7 @@ describe('options.max_budget_usd (per task)', () => {
 
   it('stops a task that spends more: failed, BUDGET_EXCEEDED, its spend in the record', async () => {
     const prompt = script([bash('echo 1 > one.txt'), bash('echo 2 > two.txt'), bash('echo 3 > three.txt'), { text: 'all three written' }]);
+    const firstRequest = server.model.requests.length;
     const submitted = await request(server.baseUrl, 'POST', '/api/v1/tasks', { task_id: 'over-budget', prompt, options: { max_budget_usd: 0.000001 } });
     expect(submitted.status).toBe(201);
     const task = await waitForStatus(server.baseUrl, 'over-budget', ['completed', 'failed', 'interrupted', 'timed_out']);
@@ -84,13 +85,19 @@ describe('options.max_budget_usd (per task)', () => {
     });
     expect(Number(task.cost_usd)).toBeGreaterThan(0.000001);
     expect((task.options as Record<string, unknown>).max_budget_usd).toBe(0.000001);
-    // Stopped after its first round of tool results, long before its last step.
-    expect(task.result).not.toBe('all three written');
     const events = (await request(server.baseUrl, 'GET', '/api/v1/tasks/over-budget/events?format=json')).body.events as {
       type: string;
       data: Record<string, unknown>;
     }[];
     expect(events.at(-1)).toMatchObject({ type: 'complete', data: { status: 'failed', error: { code: 'BUDGET_EXCEEDED' } } });
+    // Stopped at its first model call, which alone costs more than the budget: the model was never
+    // asked for a later step, so at most the first of the three commands ran.
+    const steps = server.model.requests.slice(firstRequest).filter((r) => r.kind === 'main');
+    expect(steps.length).toBeGreaterThan(0);
+    expect(steps.map((r) => r.turn)).toEqual(steps.map(() => 0));
+    expect(events.filter((e) => e.type === 'tool_use').length).toBeLessThanOrEqual(1);
+    const workspace = String(task.workspace);
+    expect([existsSync(path.join(workspace, 'two.txt')), existsSync(path.join(workspace, 'three.txt'))]).toEqual([false, false]);
   });
 
   it('lets a task within its budget complete', async () => {

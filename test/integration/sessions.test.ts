@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { costUsd, EMPTY_USAGE } from '../../src/model-proxy/model-prices.js';
 import { collectEvents, request, waitFor, waitForStatus } from '../helpers/client.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 
@@ -13,11 +14,16 @@ describe('sessions (real SDK and CLI)', () => {
 
   const post = (body: Record<string, unknown>) => request(server.baseUrl, 'POST', '/api/v1/tasks', body);
 
+  /** What the scripted model billed for the calls it answered from `from` on (its own usage, list prices). */
+  const billedSince = (from: number): number =>
+    server.model.requests.slice(from).reduce((sum, r) => sum + (r.billed ? costUsd(r.billed.model, { ...EMPTY_USAGE, ...r.billed.usage }) : 0), 0);
+
   it('reuses a session: the agent remembers the earlier conversation', async () => {
     expect((await post({ task_id: 'mem-1', prompt: '[[script:remember]] remember pineapple' })).status).toBe(201);
     const first = await waitForStatus(server.baseUrl, 'mem-1', ['completed', 'failed']);
     expect(first.result).toContain('pineapple');
 
+    const callsBefore = server.model.requests.length;
     const second = await post({
       task_id: 'mem-2',
       prompt: '[[script:recall]] what did I ask you to remember?',
@@ -28,9 +34,11 @@ describe('sessions (real SDK and CLI)', () => {
     const done = await waitForStatus(server.baseUrl, 'mem-2', ['completed', 'failed']);
     expect(done).toMatchObject({ status: 'completed', workspace: first.workspace });
     expect(done.result).toContain('pineapple');
-    // Cost is per task even though the SDK reports a running total for the conversation.
-    expect(done.cost_usd).toBeGreaterThan(0);
-    expect(Number(done.cost_usd)).toBeLessThan(Number(first.cost_usd) + Number(done.cost_usd));
+    // Cost is per task even though the CLI reports a running total for its conversation: the
+    // second task costs what its own calls were billed, not that plus the first task's cost.
+    const ownCalls = billedSince(callsBefore);
+    expect(Number(first.cost_usd)).toBeGreaterThan(0);
+    expect(Number(done.cost_usd)).toBeCloseTo(ownCalls, 6);
 
     const { body: session } = await request(server.baseUrl, 'GET', '/api/v1/sessions/session-mem-1');
     expect(session).toMatchObject({ session_id: 'session-mem-1', status: 'idle', task_count: 2, current_task_id: null, claude_session_id: expect.any(String) });
@@ -124,9 +132,12 @@ describe('sessions (real SDK and CLI)', () => {
       return before === after && health === after;
     });
 
+    const callsBefore = server.model.requests.length;
     await post({ task_id: 'mem-3', prompt: '[[script:recall]] still there?', session: { reuse_existing: true, session_id: 'session-mem-1' } });
     const done = await waitForStatus(server.baseUrl, 'mem-3', ['completed', 'failed']);
     expect(done.result).toContain('pineapple');
+    // A resumed conversation (a new CLI process) is still charged only for its own calls.
+    expect(Number(done.cost_usd)).toBeCloseTo(billedSince(callsBefore), 6);
   });
 
   it('keeps workspaces apart: a session made in one workspace directory is not picked for another', async () => {

@@ -264,6 +264,8 @@ describe('many instances, one service (real daemons on one Redis)', () => {
       const res = await submit(i % 2 ? a! : b!, { task_id: id, prompt: '[[script:{"steps":[{"delay_ms":800,"text":"ok"}]}]]' });
       if (res.status === 201) accepted.push(id);
     }
+    // Redis is up for every submit: all must be acknowledged, or the checks below check nothing.
+    expect(accepted).toEqual(ids);
     await redis.stop('SIGTERM');
     await new Promise((r) => setTimeout(r, 500));
     await redis.restart();

@@ -169,13 +169,15 @@ describe('agent isolation: a hostile task cannot reach the server, its secrets o
     for (const haystack of [JSON.stringify(rest), JSON.stringify(visible)]) expect(haystack).not.toContain(MODEL_KEY);
   });
 
-  it('finds no model key in any process memory or environment the agent can open', (ctx) => {
-    // Needs the credential proxy (the CLI then holds a per-process token, not the key). Without
-    // it the CLI, which shares the agent's uid, holds the key it was handed on fd 3.
-    const agentBaseUrl = Object.values(findings.processes)
+  it('finds no model key in any process memory or environment the agent can open', () => {
+    // The CLI shares the agent's uid, so the agent can read its memory: the CLI must talk to the
+    // credential proxy and hold a per-process token. A CLI pointed at the model itself holds the
+    // key, and that is the leak this test is for, so it fails rather than being skipped.
+    const agentBaseUrls = Object.values(findings.processes)
       .map((p) => /ANTHROPIC_BASE_URL=([^\0]*)/.exec(p.environ)?.[1])
-      .find((url) => url !== undefined);
-    if (agentBaseUrl === model.url) ctx.skip();
+      .filter((url) => url !== undefined);
+    expect(agentBaseUrls.length, "the attack read the agent CLI's environment").toBeGreaterThan(0);
+    expect(agentBaseUrls).not.toContain(model.url);
     for (const haystack of [withDecodedBase64(streamed), withDecodedBase64(toModel), JSON.stringify(findings)]) expect(haystack).not.toContain(MODEL_KEY);
   });
 });

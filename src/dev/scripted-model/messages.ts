@@ -66,7 +66,15 @@ export async function handleMessages(req: IncomingMessage, res: ServerResponse, 
   const body = parseJson(raw);
   const request = parseMessagesRequest(body);
   const base = { receivedAt: new Date().toISOString(), method: req.method ?? 'POST', path: req.url ?? '', headers: summarizeHeaders(req.headers), body };
-  const record = (kind: RequestKind, outcome: string, script?: string, turn?: number): void => ctx.record({ ...base, kind, outcome, script, turn });
+  const record = (kind: RequestKind, outcome: string, script?: string, turn?: number, reply?: Reply): void =>
+    ctx.record({
+      ...base,
+      kind,
+      outcome,
+      script,
+      turn,
+      billed: reply?.kind === 'message' ? { model: reply.message.model, usage: reply.message.usage } : undefined,
+    });
 
   if (typeof request === 'string') {
     record('invalid', 'error:400');
@@ -75,7 +83,7 @@ export async function handleMessages(req: IncomingMessage, res: ServerResponse, 
   // The agent loop always offers tools; title generation and other helper calls send none.
   if (request.toolNames === undefined || request.toolNames.length === 0) {
     const reply = sideReply(request, raw.length);
-    record('side', outcomeOf(reply));
+    record('side', outcomeOf(reply), undefined, undefined, reply);
     return send(res, reply, request.stream, ctx.signal);
   }
   const conversation = readConversation(request);
@@ -100,7 +108,7 @@ export async function handleMessages(req: IncomingMessage, res: ServerResponse, 
     record('main', 'error:500', selection.name, conversation.turn);
     return sendError(res, { status: 500, type: 'api_error', message });
   }
-  record('main', outcomeOf(reply), selection.name, conversation.turn);
+  record('main', outcomeOf(reply), selection.name, conversation.turn, reply);
   return send(res, reply, request.stream, ctx.signal);
 }
 

@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import type { Usage } from './wire.js';
 
 export interface HeadersSummary {
   readonly userAgent: string | undefined;
@@ -29,6 +30,8 @@ export interface RecordedRequest {
   readonly turn: number | undefined;
   /** What was sent back: 'text', 'tool_use:<Name>', or 'error:<status>'. */
   readonly outcome: string;
+  /** The model and usage of the message sent back (none for errors), so a test can price each call. */
+  readonly billed?: { readonly model: string; readonly usage: Usage };
 }
 
 /** Every HTTP request, whatever its path: how to discover what a new CLI version calls. */
