@@ -129,21 +129,17 @@ async function runReference(c: Case): Promise<Outcome> {
 /** The probes as tasks of one session on the daemon. */
 async function runServer(c: Case): Promise<Outcome> {
   const workspace = freshWorkspace(path.join(dir, 'workspaces'), c.name);
-  const first = `matrix-${path.basename(workspace)}`;
+  const taskIdOf = (probe: Probe) => `matrix-${path.basename(workspace)}-${probe.toLowerCase()}`;
+  const session = { reuse_existing: true, session_id: `session-${taskIdOf(PROBES[0])}` };
   const causes: string[] = [];
   for (const [index, probe] of PROBES.entries()) {
-    const taskId = `${first}-${probe.toLowerCase()}`;
+    const taskId = taskIdOf(probe);
     const body = { task_id: taskId, prompt: probePrompt(probe, workspace), workspace, options: c.options };
-    const submitted = await request(
-      daemon.baseUrl,
-      'POST',
-      '/api/v1/tasks',
-      index === 0 ? body : { ...body, session: { reuse_existing: true, session_id: `session-${first}-write` } },
-    );
+    const submitted = await request(daemon.baseUrl, 'POST', '/api/v1/tasks', index === 0 ? body : { ...body, session });
     expect(submitted.status, JSON.stringify(submitted.body)).toBe(201);
     const { events } = await collectEvents(`${daemon.wsBase}/ws/tasks/${taskId}`, 60_000);
-    const complete = events.find((e) => e.type === 'complete');
-    expect(complete?.data, `${c.name} ${probe}: ${JSON.stringify(complete?.data)}`).toMatchObject({ status: 'completed' });
+    const task = await request(daemon.baseUrl, 'GET', `/api/v1/tasks/${taskId}`);
+    expect(task.body.status, `${c.name} ${probe}: ${JSON.stringify(task.body.error)}`).toBe('completed');
     for (const event of events.filter((e) => e.type === 'tool_result')) causes.push(refusalCause(event.data as { is_error: boolean; content: string }));
   }
   return { causes: byProbe(causes), files: probedFiles(workspace) };
