@@ -144,6 +144,23 @@ describe('per-task tools, mode and turn limit on warm processes (real SDK and CL
     await release('no-read-write');
   });
 
+  it('refuses an unlisted tool to a subagent as well: Write when only Agent is listed', async () => {
+    const file = path.join(realpathSync(server.workspaceRoot), 'subagent', 'sub.txt');
+    const inner = inlineScript([{ tool: { name: 'Write', input: { file_path: file, content: 'x' } } }, { text: 'sub done' }]);
+    const { task } = await run({
+      task_id: 'subagent-no-write',
+      workspace: 'subagent',
+      prompt: inlineScript([{ tool: { name: 'Agent', input: { description: 'write', prompt: inner, subagent_type: 'general-purpose' } } }, { text: 'done' }]),
+      options: { allowed_tools: ['Agent'] },
+    });
+    expect(task.status).toBe('completed');
+    // The subagent's calls are not task events; the model is told of the refusal in the subagent's next request.
+    const refusal = "Tool Write is not in this task's allowed_tools.";
+    await waitFor(async () => server.model.requests.some((r) => JSON.stringify(r.body).includes(refusal)));
+    expect(existsSync(file)).toBe(false);
+    await release('subagent-no-write');
+  });
+
   it('refuses a tool on a reused live process whose earlier task was allowed it', async () => {
     const first = await run({
       task_id: 'reuse-bash-1',
