@@ -47,6 +47,9 @@ export function spawnKey(spec: SpawnSpec): string {
   return JSON.stringify({ sandbox: spec.identity.key, outputSchema: spec.outputSchema });
 }
 
+/** Search tools the CLI withholds unless they are named when it starts. */
+const SEARCH_TOOLS = ['Glob', 'Grep'] as const;
+
 /** The tool through which the CLI takes a structured result (outputFormat json_schema). */
 export const STRUCTURED_OUTPUT_TOOL = 'StructuredOutput';
 
@@ -89,6 +92,9 @@ export function hostOptions(host: AgentHostConfig, permissionMode: PermissionMod
     abortController: hooks.abortController,
     // Every built-in tool is offered; each task's allowed_tools is enforced by deny rules and the gate.
     tools: { type: 'preset', preset: 'claude_code' },
+    // The CLI offers Glob and Grep only when named here (or when Bash is denied); a task's rules
+    // come later, as flag settings, which do not offer them. The gate refuses them where unlisted.
+    allowedTools: [...SEARCH_TOOLS],
     permissionMode,
     // Lets a later task of the same process switch to bypassPermissions; never granted as root.
     allowDangerouslySkipPermissions: host.allowBypassPermissions,

@@ -12,14 +12,23 @@ export function toolBaseName(rule: string): string {
 }
 
 /**
- * The flag-settings permissions for one task: its `allowed_tools` as allow rules, and a deny rule
- * for every built-in tool it did not name. Deny rules beat every permission mode (acceptEdits'
- * automatic edit approval and bypassPermissions included), so a tool the task did not ask for is
- * refused by the CLI itself, whatever the process was started with or allowed for an earlier task.
+ * Tools whose permission rules the CLI applies to files, whichever tool touches them: a `Read`
+ * deny rule refuses a Write or an Edit of every file ("covered by a Read deny rule"), and Bash
+ * redirections are checked against Read and Edit rules. A deny rule for one of these would refuse
+ * calls of the tools the task did name, so an unlisted one is refused by the ToolGate alone.
+ */
+const FILE_RULE_TOOLS: ReadonlySet<string> = new Set(['Read', 'Edit', 'Write', 'NotebookEdit']);
+
+/**
+ * The flag-settings permissions for one task: its `allowed_tools` as allow rules (what a direct
+ * query()'s `allowedTools` does), and a deny rule for every other built-in tool whose rule covers
+ * only its own calls. Such a denied tool is withheld from the model, so it is not offered tools
+ * it may not use. Unlisted file tools (FILE_RULE_TOOLS) stay offered and the ToolGate refuses
+ * them by name, as it refuses every unlisted tool, whatever rules a reused process still has.
  */
 export function taskPermissionSettings(allowedTools: readonly string[]): SdkSettings {
   const named = new Set(allowedTools.map(toolBaseName));
-  const deny = BUILTIN_TOOL_NAMES.filter((tool) => !named.has(tool));
+  const deny = BUILTIN_TOOL_NAMES.filter((tool) => !named.has(tool) && !FILE_RULE_TOOLS.has(tool));
   return { permissions: { allow: [...allowedTools], deny } };
 }
 
@@ -31,8 +40,9 @@ export function allowedToolsKey(allowedTools: readonly string[]): string {
 /**
  * The server's own check on every tool call of one agent process, registered as a PreToolUse hook
  * when the process starts and pointed at the current task's `allowed_tools` before each turn.
- * It catches what the deny rules cannot name (MCP tools from a project's .mcp.json, tools newer
- * than the SDK's list), and it shuts while no task runs or once a task hit its turn limit. A tool
+ * It is what refuses an unlisted file tool (no deny rule may name those), and what the deny rules
+ * cannot name (MCP tools from a project's .mcp.json, tools newer than the SDK's list), in the
+ * main agent and in its subagents; it shuts while no task runs or once a task hit its turn limit. A tool
  * it lets through still goes through the CLI's rules: `Bash(git:*)` stays limited to git.
  */
 export class ToolGate {

@@ -1,8 +1,9 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collectEvents, request, waitFor, waitForStatus } from '../helpers/client.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
+import { refusalCause } from '../helpers/tool-probes.js';
 
 function inlineScript(steps: unknown[]): string {
   return `[[script:${JSON.stringify({ steps })}]]`;
@@ -17,6 +18,9 @@ interface ToolResult {
   content: string;
   is_error: boolean;
 }
+
+/** Each call's outcome: 'ran', or why it was refused (see refusalCause). */
+const causes = (results: ToolResult[]) => results.map(refusalCause);
 
 /**
  * Any task settings are served by a warm process (a claimed spare or a session's live process),
@@ -68,8 +72,7 @@ describe('per-task tools, mode and turn limit on warm processes (real SDK and CL
     });
     expect(server.ctx.agents.stats().starts.spare).toBe(before.starts.spare + 1);
     expect(task.status).toBe('completed');
-    expect(toolResults).toHaveLength(1);
-    expect(toolResults[0]).toMatchObject({ is_error: true });
+    expect(causes(toolResults)).toEqual(['not allowed']);
     expect(existsSync(path.join(String(task.workspace), 'bash-ran.txt'))).toBe(false);
     await release('spare-no-bash');
   });
@@ -81,7 +84,9 @@ describe('per-task tools, mode and turn limit on warm processes (real SDK and CL
       prompt: inlineScript([{ tool: { name: 'Write', input: { file_path: 'written.txt', content: 'x' } } }, { text: 'tried' }]),
       options: { allowed_tools: ['Read', 'Bash'], permission_mode: 'acceptEdits' },
     });
-    expect(toolResults[0]).toMatchObject({ is_error: true });
+    // The gate's refusal, not a permission rule's: no rule may name a file tool.
+    expect(toolResults[0]?.content).toContain("Tool Write is not in this task's allowed_tools.");
+    expect(causes(toolResults)).toEqual(['not allowed']);
     expect(existsSync(path.join(String(task.workspace), 'written.txt'))).toBe(false);
     const pid = server.ctx.agents.livePid('session-spare-no-write');
     const edit = await run({
@@ -96,9 +101,64 @@ describe('per-task tools, mode and turn limit on warm processes (real SDK and CL
       session: reuse('session-spare-no-write'),
     });
     expect(server.ctx.agents.livePid('session-spare-no-write')).toBe(pid);
-    expect(edit.toolResults.map((r) => r.is_error)).toEqual([false, false, true]);
+    expect(causes(edit.toolResults)).toEqual(['ran', 'ran', 'not allowed']);
     expect(readFileSync(path.join(String(task.workspace), 'edited.txt'), 'utf8')).toBe('original\n');
     await release('spare-no-write');
+  });
+
+  it('runs Write and Edit when allowed_tools leaves out Read, and refuses Read for not being listed', async () => {
+    await waitForSpare();
+    const ws = (name: string) => path.join(realpathSync(server.workspaceRoot), 'no-read', name);
+    const write = await run({
+      task_id: 'no-read-write',
+      workspace: 'no-read',
+      prompt: inlineScript([
+        { tool: { name: 'Write', input: { file_path: ws('notes.txt'), content: 'first\n' } } },
+        bashStep("sh -c 'echo bash > bash.txt'"),
+        { tool: { name: 'Read', input: { file_path: ws('notes.txt') } } },
+        { text: 'done' },
+      ]),
+      options: { allowed_tools: ['Write', 'Bash'] },
+    });
+    expect(write.task.status).toBe('completed');
+    expect(causes(write.toolResults)).toEqual(['ran', 'ran', 'not allowed']);
+    expect(readFileSync(ws('notes.txt'), 'utf8')).toBe('first\n');
+    expect(readFileSync(ws('bash.txt'), 'utf8')).toBe('bash\n');
+    // The same process, now with Edit alone: the Edit runs, the Write is refused.
+    const pid = server.ctx.agents.livePid('session-no-read-write');
+    const edit = await run({
+      task_id: 'no-read-edit',
+      workspace: 'no-read',
+      prompt: inlineScript([
+        { tool: { name: 'Edit', input: { file_path: ws('notes.txt'), old_string: 'first', new_string: 'second' } } },
+        { tool: { name: 'Write', input: { file_path: ws('other.txt'), content: 'x' } } },
+        { text: 'done' },
+      ]),
+      options: { allowed_tools: ['Edit'] },
+      session: reuse('session-no-read-write'),
+    });
+    expect(server.ctx.agents.livePid('session-no-read-write')).toBe(pid);
+    expect(causes(edit.toolResults)).toEqual(['ran', 'not allowed']);
+    expect(readFileSync(ws('notes.txt'), 'utf8')).toBe('second\n');
+    expect(existsSync(ws('other.txt'))).toBe(false);
+    await release('no-read-write');
+  });
+
+  it('refuses an unlisted tool to a subagent as well: Write when only Agent is listed', async () => {
+    const file = path.join(realpathSync(server.workspaceRoot), 'subagent', 'sub.txt');
+    const inner = inlineScript([{ tool: { name: 'Write', input: { file_path: file, content: 'x' } } }, { text: 'sub done' }]);
+    const { task } = await run({
+      task_id: 'subagent-no-write',
+      workspace: 'subagent',
+      prompt: inlineScript([{ tool: { name: 'Agent', input: { description: 'write', prompt: inner, subagent_type: 'general-purpose' } } }, { text: 'done' }]),
+      options: { allowed_tools: ['Agent'] },
+    });
+    expect(task.status).toBe('completed');
+    // The subagent's calls are not task events; the model is told of the refusal in the subagent's next request.
+    const refusal = "Tool Write is not in this task's allowed_tools.";
+    await waitFor(async () => server.model.requests.some((r) => JSON.stringify(r.body).includes(refusal)));
+    expect(existsSync(file)).toBe(false);
+    await release('subagent-no-write');
   });
 
   it('refuses a tool on a reused live process whose earlier task was allowed it', async () => {
@@ -107,7 +167,7 @@ describe('per-task tools, mode and turn limit on warm processes (real SDK and CL
       prompt: inlineScript([bashStep('touch first.txt'), { text: 'ok' }]),
       options: { allowed_tools: ['Bash'] },
     });
-    expect(first.toolResults[0]).toMatchObject({ is_error: false });
+    expect(causes(first.toolResults)).toEqual(['ran']);
     expect(existsSync(path.join(String(first.task.workspace), 'first.txt'))).toBe(true);
     const pid = server.ctx.agents.livePid('session-reuse-bash-1');
     expect(pid).not.toBeNull();
@@ -119,7 +179,7 @@ describe('per-task tools, mode and turn limit on warm processes (real SDK and CL
       session: reuse('session-reuse-bash-1'),
     });
     expect(server.ctx.agents.livePid('session-reuse-bash-1')).toBe(pid);
-    expect(second.toolResults[0]).toMatchObject({ is_error: true });
+    expect(causes(second.toolResults)).toEqual(['not allowed']);
     expect(existsSync(path.join(String(first.task.workspace), 'second.txt'))).toBe(false);
 
     // And back: the tool is granted again when the next task asks for it, in the same process.
@@ -130,7 +190,7 @@ describe('per-task tools, mode and turn limit on warm processes (real SDK and CL
       session: reuse('session-reuse-bash-1'),
     });
     expect(server.ctx.agents.livePid('session-reuse-bash-1')).toBe(pid);
-    expect(third.toolResults[0]).toMatchObject({ is_error: false });
+    expect(causes(third.toolResults)).toEqual(['ran']);
     expect(existsSync(path.join(String(first.task.workspace), 'third.txt'))).toBe(true);
     await release('reuse-bash-1');
   });
@@ -147,7 +207,7 @@ describe('per-task tools, mode and turn limit on warm processes (real SDK and CL
     });
     expect(task).toMatchObject({ status: 'failed', num_turns: 3, error: { code: 'AGENT_MAX_TURNS', message: 'The agent reached its turn limit (3 turns)' } });
     // The tools of the last allowed turn ran; nothing after it did.
-    expect(toolResults.map((r) => r.is_error)).toEqual([false, false]);
+    expect(causes(toolResults)).toEqual(['ran', 'ran']);
     expect(readFileSync(path.join(String(task.workspace), 'turns.txt'), 'utf8')).toBe('turn-1\nturn-2\n');
     expect(server.ctx.agents.livePid('session-turns-0')).toBe(pid);
 
@@ -169,7 +229,7 @@ describe('per-task tools, mode and turn limit on warm processes (real SDK and CL
     expect(task.status).toBe('completed');
     expect(server.ctx.agents.stats().starts.cold).toBe(before.starts.cold);
     const bashAllowed = tools.includes('Bash');
-    expect(toolResults[0]).toMatchObject({ is_error: !bashAllowed });
+    expect(causes(toolResults), JSON.stringify(tools)).toEqual([bashAllowed ? 'ran' : 'not allowed']);
     expect(existsSync(path.join(String(task.workspace), 'random.txt'))).toBe(bashAllowed);
   });
 });

@@ -73,12 +73,12 @@ describe('ToolGate and per-task permission rules', () => {
     expect(gate.refusalFor('Read')).toMatch(/turn limit/);
   });
 
-  it('denies every built-in tool the task did not name, and keeps its own rules as allow rules', () => {
-    const { permissions } = taskPermissionSettings(['Read', 'Bash(git:*)']) as { permissions: { allow: string[]; deny: string[] } };
-    expect(permissions.allow).toEqual(['Read', 'Bash(git:*)']);
-    expect(permissions.deny).toEqual(expect.arrayContaining(['Write', 'Edit', 'WebFetch']));
-    expect(permissions.deny).not.toContain('Read');
-    expect(permissions.deny).not.toContain('Bash');
+  it('denies the unnamed built-in tools except the file tools, whose rules would cover the named ones, and keeps its own rules as allow rules', () => {
+    const { permissions } = taskPermissionSettings(['Bash(git:*)', 'Grep']) as { permissions: { allow: string[]; deny: string[] } };
+    expect(permissions.allow).toEqual(['Bash(git:*)', 'Grep']);
+    expect(permissions.deny).toEqual(expect.arrayContaining(['WebFetch', 'Glob', 'Agent']));
+    // A Read deny rule refuses Writes of every file; the gate refuses unnamed file tools instead.
+    for (const tool of ['Read', 'Write', 'Edit', 'NotebookEdit', 'Bash', 'Grep']) expect(permissions.deny).not.toContain(tool);
     expect(toolBaseName('KillShell')).toBe('TaskStop');
   });
 });
