@@ -9,8 +9,8 @@
 # headers), fetched with npm like any dependency, so it works wherever `npm ci` does and nothing
 # is downloaded from anywhere else. npm itself is the machine's npm, run by that node.
 # Native addons (better-sqlite3) are compiled against the same headers: npm_config_nodedir
-# points node-gyp at them, and build-from-source stops prebuild-install from fetching a
-# prebuilt binary from GitHub. An addon built for one Node does not load in another, so
+# points node-gyp at them, and prebuild-install (better-sqlite3's first try) is told to build
+# from source rather than fetch a prebuilt binary from GitHub. An addon built for one Node does not load in another, so
 # node_modules installed under one Node needs `npm ci` again under the other.
 #
 # Cache: $NODE_DIST_CACHE, default ~/.cache/claude-code-server/node/<version> (about 190 MB).
@@ -52,5 +52,5 @@ fi
 
 export PATH="$home/bin:$PATH"
 export npm_config_nodedir=$home
-export npm_config_build_from_source=true
-exec "$@"
+# prebuild-install's own setting (rc): npm warns about an unknown npm_config_build_from_source.
+exec env 'prebuild-install_buildFromSource=true' "$@"
