@@ -52,5 +52,8 @@ fi
 
 export PATH="$home/bin:$PATH"
 export npm_config_nodedir=$home
-# prebuild-install's own setting (rc): npm warns about an unknown npm_config_build_from_source.
+# prebuild-install's own setting (rc), rather than npm_config_build_from_source, which npm warns
+# about on every command. Its name is not a shell identifier, which dash (npm's default script
+# shell here) drops from the environment and bash passes on.
+export npm_config_script_shell=/bin/bash
 exec env 'prebuild-install_buildFromSource=true' "$@"
