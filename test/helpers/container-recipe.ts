@@ -14,11 +14,12 @@ const APP_FILES = ['package.json', 'package-lock.json', 'dist', 'ui/public'];
 /**
  * Production dependencies only, the way the image's build stage makes them (`npm prune
  * --omit=dev`), from a copy of this checkout's node_modules. Kept between runs under the temp
- * dir, keyed by the lockfile, so only the first run pays for the copy.
+ * dir, keyed by the lockfile and the Node ABI, so only the first run pays for the copy.
  */
 function prunedNodeModules(): string {
   const lock = readFileSync(path.join(REPO_ROOT, 'package-lock.json'));
-  const key = createHash('sha256').update(lock).digest('hex').slice(0, 16);
+  // Native addons in the copy are built for one Node ABI; another Node needs its own copy.
+  const key = createHash('sha256').update(lock).update(process.versions.modules).digest('hex').slice(0, 16);
   const cache = path.join(tmpdir(), 'ccs-recipe-cache', key);
   const modules = path.join(cache, 'node_modules');
   if (existsSync(path.join(cache, '.complete'))) return modules;
