@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, realpathSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { REPO_ROOT } from './daemon-process.js';
@@ -28,7 +28,9 @@ function prunedNodeModules(): string {
   rmSync(staging, { recursive: true, force: true });
   mkdirSync(staging, { recursive: true });
   for (const file of ['package.json', 'package-lock.json']) cpSync(path.join(REPO_ROOT, file), path.join(staging, file));
-  execFileSync('cp', ['-a', path.join(REPO_ROOT, 'node_modules'), path.join(staging, 'node_modules')]);
+  // The real directory: a checkout whose node_modules is a symlink would copy the link, which npm
+  // prune then replaces with a fresh install without install scripts, so with no native addons.
+  execFileSync('cp', ['-a', realpathSync(path.join(REPO_ROOT, 'node_modules')), path.join(staging, 'node_modules')]);
   execFileSync('npm', ['prune', '--omit=dev', '--offline', '--no-audit', '--no-fund', '--ignore-scripts'], { cwd: staging, stdio: 'pipe' });
   cpSync(path.join(staging, 'package.json'), path.join(staging, '.complete'));
   rmSync(cache, { recursive: true, force: true });
