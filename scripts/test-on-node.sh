@@ -20,6 +20,13 @@ git -C "$root" rev-parse --is-inside-work-tree >/dev/null 2>&1 || {
 
 scratch=${TEST_ON_NODE_DIR:-$(mktemp -d "${TMPDIR:-/tmp}/ccs-node$spec.XXXXXX")}
 trap 'rm -rf "$scratch"' EXIT
+# Readable by everyone, as a checkout is: suites run the daemon as unprivileged uids, which must
+# reach both the copy and node (the cache under a root-only $HOME is out of their reach).
+chmod 755 "$scratch"
+cached=$("$root/scripts/with-node.sh" "$spec" bash -c 'echo "$npm_config_nodedir"')
+version=$(basename "$cached")
+mkdir -p "$scratch/node"
+cp -al "$cached" "$scratch/node/$version" 2>/dev/null || cp -a "$cached" "$scratch/node/$version"
 copy=$scratch/checkout
 git clone -q --no-checkout "$root" "$copy"
 git -C "$copy" checkout -q --detach "$(git -C "$root" rev-parse HEAD)"
@@ -29,4 +36,4 @@ git -C "$copy" checkout -q --detach "$(git -C "$root" rev-parse HEAD)"
 
 cd "$copy"
 echo "test-on-node.sh: the suite on Node $spec in $copy" >&2
-"$root/scripts/with-node.sh" "$spec" bash -c 'node --version && npm ci && npm test -- "$@"' bash "$@"
+NODE_DIST_CACHE=$scratch/node "$root/scripts/with-node.sh" "$version" bash -c 'node --version && npm ci && npm test -- "$@"' bash "$@"
