@@ -1,12 +1,12 @@
 # syntax=docker/dockerfile:1
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci
 COPY . .
 RUN npm run build && npm prune --omit=dev
 
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 # git for the agent's work; procps and util-linux (setpriv) for process supervision; bubblewrap
 # sandboxes every agent process (AGENT_ISOLATION, see the README's Security section).
 RUN apt-get update \

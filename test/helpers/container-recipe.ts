@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, realpathSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { REPO_ROOT } from './daemon-process.js';
@@ -14,11 +14,12 @@ const APP_FILES = ['package.json', 'package-lock.json', 'dist', 'ui/public'];
 /**
  * Production dependencies only, the way the image's build stage makes them (`npm prune
  * --omit=dev`), from a copy of this checkout's node_modules. Kept between runs under the temp
- * dir, keyed by the lockfile, so only the first run pays for the copy.
+ * dir, keyed by the lockfile and the Node ABI, so only the first run pays for the copy.
  */
 function prunedNodeModules(): string {
   const lock = readFileSync(path.join(REPO_ROOT, 'package-lock.json'));
-  const key = createHash('sha256').update(lock).digest('hex').slice(0, 16);
+  // Native addons in the copy are built for one Node ABI; another Node needs its own copy.
+  const key = createHash('sha256').update(lock).update(process.versions.modules).digest('hex').slice(0, 16);
   const cache = path.join(tmpdir(), 'ccs-recipe-cache', key);
   const modules = path.join(cache, 'node_modules');
   if (existsSync(path.join(cache, '.complete'))) return modules;
@@ -27,7 +28,9 @@ function prunedNodeModules(): string {
   rmSync(staging, { recursive: true, force: true });
   mkdirSync(staging, { recursive: true });
   for (const file of ['package.json', 'package-lock.json']) cpSync(path.join(REPO_ROOT, file), path.join(staging, file));
-  execFileSync('cp', ['-a', path.join(REPO_ROOT, 'node_modules'), path.join(staging, 'node_modules')]);
+  // The real directory: a checkout whose node_modules is a symlink would copy the link, which npm
+  // prune then replaces with a fresh install without install scripts, so with no native addons.
+  execFileSync('cp', ['-a', realpathSync(path.join(REPO_ROOT, 'node_modules')), path.join(staging, 'node_modules')]);
   execFileSync('npm', ['prune', '--omit=dev', '--offline', '--no-audit', '--no-fund', '--ignore-scripts'], { cwd: staging, stdio: 'pipe' });
   cpSync(path.join(staging, 'package.json'), path.join(staging, '.complete'));
   rmSync(cache, { recursive: true, force: true });
