@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { planIsolation, type IsolationPlan } from '../../src/agent/isolation/isolation-mode.js';
 import { BASE_ENV, sandboxLaunch, type SandboxCommand, type SandboxPlace } from '../../src/agent/isolation/sandbox-command.js';
-import { workerCommand } from '../../src/agent/isolation/sandbox-worker.js';
+import { SandboxWorker, workerCommand } from '../../src/agent/isolation/sandbox-worker.js';
 import { SandboxWorkers } from '../../src/agent/isolation/sandbox-workers.js';
 
 const isRoot = process.getuid?.() === 0;
@@ -128,5 +128,24 @@ describe.runIf(isRoot)('SandboxWorkers: long-lived tenant sandboxes for the serv
     expect(launches).toBe(2);
     expect(second.code).toBe(0);
     expect(first.code).toBe(0);
+  });
+
+  it('refuses to run anywhere but under bubblewrap’s init, where kill -1 could reach other processes', async () => {
+    // A PID namespace of its own, so that even a broken guard could not reach this machine's processes.
+    const w = workerCommand();
+    let worker!: SandboxWorker;
+    const gone = new Promise<void>((resolve) => {
+      worker = new SandboxWorker(
+        { command: 'unshare', args: ['--pid', '--fork', '--mount-proc', w.command, ...w.args], env: { ...BASE_ENV } },
+        ['/'],
+        60_000,
+        () => resolve(),
+      );
+    });
+    const result = await worker.run({ command: 'true', args: [], cwd: '/', timeoutMs: 10_000 }, { ...BASE_ENV });
+    await gone;
+    expect(result.code).toBe(64);
+    expect(result.stderr).toMatch(/not in a PID namespace of its own/);
+    workers = fresh();
   });
 });

@@ -16,6 +16,10 @@ const D = '$';
  */
 const WORKER_SCRIPT = String.raw`
 set -u
+# kill -1 below must only ever reach this sandbox's own processes: refuse to run anywhere but as
+# a child of bubblewrap's init in a PID namespace of its own.
+read -r init < /proc/1/comm
+[ "$init" = bwrap ] || { echo "sandbox-worker: not in a PID namespace of its own" >&2; exit 64; }
 declare -a cache=()
 field() {
   IFS= read -r -d '' x || exit 0
