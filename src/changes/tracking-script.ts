@@ -16,9 +16,12 @@ import { DIFF_LIMITS } from './change-types.js';
  * hashes what changed. The first phase streams blobs into one pack (bulk check-in) instead of
  * writing thousands of loose objects.
  *
- * Output, on stdout only: `tree <id>` and `repo <0|1>` lines, then for a finish that found a
- * change, `changes <bytes>` + git's raw and numstat listing, `sizes <bytes>` + blob sizes (only
- * when some file was not counted), and `patch` followed by the patch until the end. The server
+ * Output, on stdout only: `tree <id>` (`-` after a finish that staged changes: it compares the
+ * index itself with the baseline, and the next baseline writes the tree, off the task's path)
+ * and `repo <0|1>` lines, then for a finish that found a change, `changes <bytes>` + git's raw
+ * and numstat listing, `sizes <bytes>` + blob sizes (only when some file was not counted), and
+ * `patch` followed by the patch until the end. The listing and the patch come from one
+ * `diff-index` run (each git start costs milliseconds), read together up to the read limit. The server
  * trusts nothing in it beyond these frames; see change-report.ts.
  */
 const PATCH_READ_LIMIT = 16 * 1024 * 1024;
@@ -58,6 +61,12 @@ update() {
   # Nothing listed: the index, and so the tree, is what the previous phase left.
   tree=$last
   if [ \${#files[@]} -eq 0 ] && [ \${#nested[@]} -eq 0 ] && [ -f "$shadow/index" ] && [ -n "$last" ]; then return 0; fi
+  if [ \${#files[@]} -gt 0 ] || [ \${#nested[@]} -gt 0 ] || [ ! -f "$shadow/index" ]; then stage || return; fi
+  # A finish compares the index itself with the baseline: its tree is written by the next baseline, off the task's path.
+  if [ "$mode" = finish ]; then tree=-; else tree=$(g write-tree) || return 14; fi
+}
+stage() {
+  local err p
   if ! err=$( {
     if [ \${#files[@]} -gt 0 ]; then printf '%s\\0' "\${files[@]}"; fi
     # An untracked directory holding a repository of its own: its files, never its .git.
@@ -69,7 +78,6 @@ update() {
     printf '%s\\n' "$err" >&2
     return 13
   fi
-  tree=$(g write-tree) || return 14
 }
 for attempt in 1 2 3 4 5 6 7 8; do
   if update; then break; fi
@@ -77,8 +85,17 @@ for attempt in 1 2 3 4 5 6 7 8; do
 done
 printf 'tree %s\\nrepo %s\\n' "$tree" "$repo"
 if [ "$mode" != finish ] || [ "$tree" = "$before" ]; then exit 0; fi
-d() { g -c core.bigFileThreshold=${DIFF_LIMITS.maxFileBytes} diff-tree -r --no-renames --no-ext-diff --no-textconv --no-color "$@"; }
-changes=$(d --raw --no-abbrev --numstat "$before" "$tree") || exit 15
+# One diff of the index against the baseline: the raw and numstat listing, a blank line, the patch.
+diff=$shadow/tracked.diff
+g -c core.bigFileThreshold=${DIFF_LIMITS.maxFileBytes} diff-index --cached -r --no-renames --no-ext-diff --no-textconv --no-color \\
+  --raw --no-abbrev --numstat -p "$before" | head -c ${PATCH_READ_LIMIT} > "$diff"
+# git stopped by head at the read limit (SIGPIPE) is a cut patch, not a failure.
+status=("\${PIPESTATUS[@]}")
+if [ "\${status[0]}" != 0 ] && [ "\${status[0]}" != 141 ] || [ "\${status[1]}" != 0 ]; then exit 15; fi
+changes=
+while IFS= read -r line && [ -n "$line" ]; do changes+=$line$'\\n'; done < "$diff"
+changes=\${changes%$'\\n'}
+if [ -z "$changes" ]; then exit 0; fi
 printf 'changes %d\\n%s\\n' "\${#changes}" "$changes"
 # Sizes tell a file too large to diff from a binary one; asked only when git counted no lines.
 case $'\\n'"$changes" in
@@ -92,7 +109,8 @@ case $'\\n'"$changes" in
     ;;
 esac
 printf 'patch\\n'
-d -p "$before" "$tree" | head -c ${PATCH_READ_LIMIT}
+# The patch starts after the listing, its last newline and the blank line.
+tail -c +$((\${#changes} + 3)) "$diff"
 exit 0
 `;
 
@@ -180,25 +198,28 @@ export function parseTrackingOutput(stdout: Buffer): TrackingOutput {
     at = end + 1;
     return text;
   };
+  let frameBytes = 0;
   const frame = (name: string): string => {
     const header = line();
     const match = new RegExp(`^${name} (\\d+)$`).exec(header);
     if (!match) throw new Error(`change tracking output: expected ${name}`);
-    const size = Number(match[1]);
-    const body = stdout.subarray(at, at + size).toString('utf8');
-    at += size + 1;
+    frameBytes = Number(match[1]);
+    const body = stdout.subarray(at, at + frameBytes).toString('utf8');
+    at += frameBytes + 1;
     return body;
   };
-  const tree = /^tree ([0-9a-f]{40})$/.exec(line())?.[1];
+  const tree = /^tree ([0-9a-f]{40}|-)$/.exec(line())?.[1];
   const repo = /^repo ([01])$/.exec(line())?.[1];
   if (tree === undefined || repo === undefined) throw new Error('change tracking output: no tree');
-  const out: TrackingOutput = { tree, repo: repo === '1', changes: '', sizes: '', patch: '', patchCut: false };
+  const out: TrackingOutput = { tree: tree === '-' ? '' : tree, repo: repo === '1', changes: '', sizes: '', patch: '', patchCut: false };
   if (at >= stdout.length) return out;
   out.changes = frame('changes');
+  // The listing, a blank line and the patch were read together up to the limit.
+  const listingBytes = frameBytes;
   if (stdout.subarray(at, at + 6).toString('latin1') === 'sizes ') out.sizes = frame('sizes');
   if (line() !== 'patch') throw new Error('change tracking output: expected patch');
   const patch = stdout.subarray(at);
   out.patch = patch.toString('utf8');
-  out.patchCut = patch.length >= PATCH_READ_LIMIT;
+  out.patchCut = listingBytes + 2 + patch.length >= PATCH_READ_LIMIT;
   return out;
 }

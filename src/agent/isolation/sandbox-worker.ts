@@ -21,6 +21,8 @@ set -u
 read -r init < /proc/1/comm
 [ "$init" = bwrap ] || { echo "sandbox-worker: not in a PID namespace of its own" >&2; exit 64; }
 declare -a cache=()
+# What this loop inherited is cleared before each command, which then sees exactly its own environment.
+mapfile -t inherited < <(compgen -e)
 field() {
   IFS= read -r -d '' x || exit 0
   case $x in
@@ -32,15 +34,16 @@ while field; do
   f=() count=$x
   for ((i = 0; i < count; i++)); do field; f+=("$x"); done
   marker=${D}{f[0]} n=${D}{f[2]}
-  if cd -- "${D}{f[1]}" 2> /tmp/.stderr; then
-    env -i "${D}{f[@]:3+n}" "${D}{f[@]:3:n}" < /dev/null 2> /tmp/.stderr
-    code=$?
-    # Nothing a command started outlives it (every process here but init and this loop).
-    kill -KILL -1 2> /dev/null
-    cd /
-  else
-    code=1
-  fi
+  (
+    cd -- "${D}{f[1]}" || exit 1
+    unset -v "${D}{inherited[@]}" PWD OLDPWD SHLVL
+    envs=("${D}{f[@]:3+n}")
+    if [ ${D}{#envs[@]} -gt 0 ]; then export "${D}{envs[@]}"; fi
+    exec "${D}{f[@]:3:n}"
+  ) < /dev/null 2> /tmp/.stderr
+  code=$?
+  # Nothing a command started outlives it (every process here but init and this loop).
+  kill -KILL -1 2> /dev/null
   printf '\n%s %s\n' "$marker" "$code"
   if [ "$code" != 0 ]; then head -c 65536 /tmp/.stderr; fi
   printf '\n%s end\n' "$marker"
