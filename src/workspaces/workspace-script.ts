@@ -23,6 +23,11 @@ root=$1 target=$2 uid=$3
 say() { printf '%s\n%s' "$1" "$2"; exit 0; }
 inside() { case "$1" in "$root" | "$root"/*) return 0 ;; esac; return 1; }
 parent_of() { p=${D}{1%/*}; [ -n "$p" ] || p=/; printf '%s' "$p"; }
+# realpath -e, without starting a process for the usual case, a directory the tenant can enter.
+resolve() {
+  if [ -d "$1" ] && cd -P -- "$1" 2>/dev/null; then real=$PWD; cd /; return 0; fi
+  real=$(realpath -e -- "$1" 2>/dev/null)
+}
 
 # The deepest part of the path that exists (a dangling symlink counts: it is refused below).
 existing=$target
@@ -30,7 +35,7 @@ while [ ! -e "$existing" ] && [ ! -L "$existing" ]; do
   [ "$existing" != / ] || say "error WORKSPACE_INVALID the workspace root is missing" ""
   existing=$(parent_of "$existing")
 done
-if ! real=$(realpath -e -- "$existing" 2>/dev/null); then
+if ! resolve "$existing"; then
   if [ -L "$existing" ]; then
     inside "$(realpath -m -- "$existing")" || say "error WORKSPACE_OUTSIDE_ROOT a symlink points out of the tenant's tree" ""
     say "error WORKSPACE_INVALID goes through a broken symlink" ""
@@ -57,7 +62,7 @@ if [ "$workspace" != "$real" ] && ! mkdir -p -- "$workspace" 2>/dev/null; then
   [ -w "$at" ] || say "error WORKSPACE_NOT_WRITABLE does not exist and cannot be created" ""
   say "error WORKSPACE_INVALID cannot be created" ""
 fi
-real=$(realpath -e -- "$workspace" 2>/dev/null) || say "error WORKSPACE_INVALID changed while it was being created" ""
+resolve "$workspace" || say "error WORKSPACE_INVALID changed while it was being created" ""
 inside "$real" || say "error WORKSPACE_OUTSIDE_ROOT a symlink points out of the tenant's tree" ""
 [ -d "$real" ] || say "error WORKSPACE_NOT_A_DIRECTORY exists but is not a directory" ""
 if [ -n "$uid" ] && [ -n "$(find "$real" \( ! -user "$uid" -o ! -group "$uid" \) -print -quit 2>/dev/null)" ]; then

@@ -6,7 +6,7 @@ import { startScriptedModel, type ScriptedModel } from '../../src/dev/scripted-m
 import type { TaskEvent } from '../../src/events/event-types.js';
 import { collectEvents, request, waitFor, waitForStatus } from '../helpers/client.js';
 import { startDaemon, type DaemonProcess } from '../helpers/daemon-process.js';
-import { childPids, isAlive } from '../helpers/processes.js';
+import { agentProcessRoots, isAlive } from '../helpers/processes.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
 import { startTcpPartition } from '../helpers/tcp-partition.js';
 
@@ -150,8 +150,9 @@ describe('many instances, one service (real daemons on one Redis)', () => {
       a!.child.kill('SIGCONT');
     }
     await new Promise((r) => setTimeout(r, 1500));
-    // A still holds the process that ran turn 1 (no warm pool here: its only child).
-    const stale = childPids(a!.child.pid!);
+    // A still holds the process that ran turn 1 (no warm pool here: its only agent process; its
+    // other children are the tenant's worker sandboxes).
+    const stale = agentProcessRoots(a!.child.pid!);
     expect(stale).toHaveLength(1);
     b!.child.kill('SIGSTOP');
     try {
@@ -198,7 +199,7 @@ describe('many instances, one service (real daemons on one Redis)', () => {
     await submit(a!, { task_id: 'waiting', prompt: 'run me elsewhere' });
     const [b] = await instances(1, { SESSION_MAX_CONCURRENT: '1' });
     const streamed = collectEvents(`${b!.wsBase}/ws/tasks/victim`, 60_000);
-    const agents = childPids(a!.child.pid!);
+    const agents = agentProcessRoots(a!.child.pid!);
     await a!.stop('SIGKILL');
     const victim = await waitForStatus(b!.baseUrl, 'victim', TERMINAL);
     expect(victim).toMatchObject({ status: 'interrupted', error: { code: 'INSTANCE_LOST' } });
@@ -219,7 +220,7 @@ describe('many instances, one service (real daemons on one Redis)', () => {
     expect(taken).toMatchObject({ status: 'interrupted', error: { code: 'INSTANCE_LOST' } });
     a!.child.kill('SIGCONT');
     await waitFor(async () => a!.stdout().includes('Lost the lease of a running task'), 30_000, 100);
-    await waitFor(async () => childPids(a!.child.pid!).length === 0, 30_000, 100);
+    await waitFor(async () => agentProcessRoots(a!.child.pid!).length === 0, 30_000, 100);
     const { events } = await collectEvents(`${a!.wsBase}/ws/tasks/frozen`);
     expectGapFree(events);
     expect((await request(b!.baseUrl, 'GET', '/api/v1/tasks/frozen')).body).toMatchObject({ error: { code: 'INSTANCE_LOST' } });
@@ -233,7 +234,7 @@ describe('many instances, one service (real daemons on one Redis)', () => {
       await waitForStatus(a!.baseUrl, 'cutoff', ['running']);
       const [b] = await instances(1);
       const streamed = collectEvents(`${b!.wsBase}/ws/tasks/cutoff`, 60_000);
-      const agents = childPids(a!.child.pid!);
+      const agents = agentProcessRoots(a!.child.pid!);
       link.cut();
       const taken = await waitForStatus(b!.baseUrl, 'cutoff', TERMINAL, 60_000);
       expect(taken).toMatchObject({ status: 'interrupted', error: { code: 'INSTANCE_LOST' } });
