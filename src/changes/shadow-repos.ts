@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import type { SandboxIdentity } from '../agent/isolation/agent-sandbox.js';
+import { ownerOf, type SandboxIdentity } from '../agent/isolation/agent-sandbox.js';
 import type { SandboxCommand, SandboxCommandResult } from '../agent/isolation/sandbox-command.js';
 import type { Logger } from '../observability/logger.js';
 import { createPrivateDirectory, removeEmptiedDirectory } from '../workspaces/host-boundary.js';
@@ -17,7 +17,7 @@ export interface TrackingSandbox {
 const MAX_SHADOWS = 256;
 const REMOVE_TIMEOUT_MS = 60_000;
 
-/** The server-owned git directory that tracks one tenant's workspace, and what is known of it. */
+/** The git directory, in the server's scratch space, that tracks one tenant's workspace, and what is known of it. */
 export class Shadow {
   /** The tree the last phase wrote ('' when unknown). */
   lastTree = '';
@@ -123,10 +123,8 @@ export class ShadowRepos {
     const known = this.scratchDirs.get(name);
     if (known) return known;
     const dir = path.join(this.root, name);
-    const user = identity.user;
-    const owner = user?.kind === 'uid' ? { uid: user.uid, gid: user.gid } : null;
     this.rootReady ??= mkdir(this.root, { recursive: true, mode: 0o700 });
-    const ready = this.rootReady.then(() => createPrivateDirectory(dir, owner));
+    const ready = this.rootReady.then(() => createPrivateDirectory(dir, ownerOf(identity)));
     const scratch = { dir, identity, ready };
     this.scratchDirs.set(name, scratch);
     ready.catch(() => this.scratchDirs.delete(name));

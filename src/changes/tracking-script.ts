@@ -198,28 +198,27 @@ export function parseTrackingOutput(stdout: Buffer): TrackingOutput {
     at = end + 1;
     return text;
   };
-  let frameBytes = 0;
-  const frame = (name: string): string => {
+  const frame = (name: string): { text: string; bytes: number } => {
     const header = line();
     const match = new RegExp(`^${name} (\\d+)$`).exec(header);
     if (!match) throw new Error(`change tracking output: expected ${name}`);
-    frameBytes = Number(match[1]);
-    const body = stdout.subarray(at, at + frameBytes).toString('utf8');
-    at += frameBytes + 1;
-    return body;
+    const bytes = Number(match[1]);
+    const text = stdout.subarray(at, at + bytes).toString('utf8');
+    at += bytes + 1;
+    return { text, bytes };
   };
   const tree = /^tree ([0-9a-f]{40}|-)$/.exec(line())?.[1];
   const repo = /^repo ([01])$/.exec(line())?.[1];
   if (tree === undefined || repo === undefined) throw new Error('change tracking output: no tree');
   const out: TrackingOutput = { tree: tree === '-' ? '' : tree, repo: repo === '1', changes: '', sizes: '', patch: '', patchCut: false };
   if (at >= stdout.length) return out;
-  out.changes = frame('changes');
-  // The listing, a blank line and the patch were read together up to the limit.
-  const listingBytes = frameBytes;
-  if (stdout.subarray(at, at + 6).toString('latin1') === 'sizes ') out.sizes = frame('sizes');
+  const listing = frame('changes');
+  out.changes = listing.text;
+  if (stdout.subarray(at, at + 6).toString('latin1') === 'sizes ') out.sizes = frame('sizes').text;
   if (line() !== 'patch') throw new Error('change tracking output: expected patch');
   const patch = stdout.subarray(at);
   out.patch = patch.toString('utf8');
-  out.patchCut = listingBytes + 2 + patch.length >= PATCH_READ_LIMIT;
+  // The listing, a blank line and the patch were read together up to the limit.
+  out.patchCut = listing.bytes + 2 + patch.length >= PATCH_READ_LIMIT;
   return out;
 }

@@ -16,7 +16,7 @@ import type { ProcessLimits } from './limits/process-limits.js';
 import type { SandboxLimits } from './limits/sandbox-limits.js';
 import { bwrapArgs, type SandboxUser } from './sandbox-args.js';
 import { removeProcessHome } from './process-homes.js';
-import { BASE_ENV, runInSandbox, sandboxLaunch, type SandboxCommand, type SandboxCommandResult } from './sandbox-command.js';
+import { BASE_ENV, commandEnv, runInSandbox, sandboxLaunch, type SandboxCommand, type SandboxCommandResult } from './sandbox-command.js';
 import { workerCommand } from './sandbox-worker.js';
 import { SandboxWorkers, WORKER_TMP_BYTES } from './sandbox-workers.js';
 import { TenantUids, type SharedUidAllocator } from './tenant-uids.js';
@@ -58,6 +58,12 @@ export interface SandboxSettings {
   sharedUids?: SharedUidAllocator | null;
   /** Per-sandbox resource limits (see limits/sandbox-limits.ts); none when absent. */
   limits?: SandboxLimits | null;
+}
+
+/** Who owns what the server creates for this identity on the host: the tenant's uid, or the server itself. */
+export function ownerOf(identity: SandboxIdentity): Owner | null {
+  const user = identity.user;
+  return user?.kind === 'uid' ? { uid: user.uid, gid: user.gid } : null;
 }
 
 export interface Launch {
@@ -111,16 +117,13 @@ export class AgentSandbox {
     await clearHomesOfDeadServer(this.homesDir);
     await this.uids?.load(this.settings.tenants.map((t) => t.id));
     const warnings: string[] = [];
-    const ownerOf = (tenantId: string): Owner | null => {
-      const user = this.identityFor(tenantId).user;
-      return user?.kind === 'uid' ? { uid: user.uid, gid: user.gid } : null;
-    };
+    const ownerOfTenant = (tenantId: string): Owner | null => ownerOf(this.identityFor(tenantId));
     const rootTenant = this.settings.tenants.find((t) => t.workspaceDir === '');
-    const tenantUids = this.settings.tenants.map((t) => ownerOf(t.id)?.uid).filter((uid): uid is number => uid !== undefined);
-    await ensureWorkspaceRoot(this.settings.workspaceRoot, rootTenant ? ownerOf(rootTenant.id) : null, tenantUids);
+    const tenantUids = this.settings.tenants.map((t) => ownerOfTenant(t.id)?.uid).filter((uid): uid is number => uid !== undefined);
+    await ensureWorkspaceRoot(this.settings.workspaceRoot, rootTenant ? ownerOfTenant(rootTenant.id) : null, tenantUids);
     for (const tenant of this.settings.tenants) {
       if (tenant.workspaceDir === '') continue;
-      const { removedSymlinkTo } = await ensureTenantRoot(this.settings.workspaceRoot, tenant.workspaceDir, ownerOf(tenant.id));
+      const { removedSymlinkTo } = await ensureTenantRoot(this.settings.workspaceRoot, tenant.workspaceDir, ownerOfTenant(tenant.id));
       if (removedSymlinkTo !== null)
         warnings.push(`A symlink to ${removedSymlinkTo} stood where tenant ${tenant.id}'s workspace root belongs; it was replaced by a directory`);
     }
@@ -144,7 +147,7 @@ export class AgentSandbox {
   async createHome(identity: SandboxIdentity): Promise<ProcessHome> {
     const dir = path.join(this.homesDir, randomUUID());
     const configDir = path.join(dir, '.claude');
-    const owner = identity.user?.kind === 'uid' ? { uid: identity.user.uid, gid: identity.user.gid } : null;
+    const owner = ownerOf(identity);
     await createPrivateDirectory(dir, owner);
     await createPrivateDirectory(configDir, owner);
     const limits = this.plan.mode === 'none' ? null : (this.settings.limits?.forProcess(identity.key) ?? null);
@@ -170,7 +173,7 @@ export class AgentSandbox {
    * one of the tenant's worker sandboxes when the command allows it and one is free.
    */
   run(identity: SandboxIdentity, command: SandboxCommand): Promise<SandboxCommandResult> {
-    return this.workers?.tryRun(identity, command, { ...BASE_ENV, ...command.env }) ?? runInSandbox(this.plan, identity, command);
+    return this.workers?.tryRun(identity, command, commandEnv(command)) ?? runInSandbox(this.plan, identity, command);
   }
 
   /** Stops the worker sandboxes (at shutdown, once no task runs). */

@@ -49,10 +49,15 @@ export const DEFAULT_MAX_OUTPUT = 256 * 1024 * 1024;
  * then do no more than the tenant could do itself.
  */
 export function runInSandbox(plan: IsolationPlan, place: SandboxPlace, cmd: SandboxCommand): Promise<SandboxCommandResult> {
-  const env = { ...BASE_ENV, ...cmd.env };
+  const env = commandEnv(cmd);
   if (plan.mode === 'none' || place.user === null) return runCollecting(cmd.command, cmd.args, { cwd: cmd.cwd, env }, cmd);
   const sandboxed = sandboxLaunch(plan, place, place.user, [place.workspaceRoot, ...(cmd.readWrite ?? [])], cmd.cwd, cmd.command, cmd.args);
   return runCollecting(sandboxed.command, sandboxed.args, { cwd: '/', env }, cmd);
+}
+
+/** The whole environment a command runs with, in a sandbox of its own or a worker: nothing of the server's. */
+export function commandEnv(cmd: SandboxCommand): Record<string, string> {
+  return { ...BASE_ENV, ...cmd.env };
 }
 
 /** The bwrap command line that runs `command` in the tenant's view with `readWrite` bound. */
