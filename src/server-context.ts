@@ -47,8 +47,8 @@ import { TaskFinisher } from './tasks/task-finisher.js';
 import { TaskService } from './tasks/task-service.js';
 import { Retention } from './tasks/retention.js';
 import { VERSION } from './version.js';
-import { agentWorkspaceCheck } from './workspaces/agent-workspace-check.js';
-import { WorkspaceResolver } from './workspaces/workspace-resolver.js';
+import { WorkspaceChecks } from './workspaces/workspace-checks.js';
+import type { Task } from './tasks/task-types.js';
 import { ChangeTracker } from './changes/change-tracker.js';
 import { SubmitChecks } from './tasks/submit-checks.js';
 import { WebhookDispatcher } from './webhooks/webhook-dispatcher.js';
@@ -152,17 +152,7 @@ export async function createServerContext(config: Config, logger: Logger, overri
   const ownTranscripts = redis ? null : createTranscriptStore({ type: config.storage.type, sqliteFile: config.storage.sqlitePath });
   const transcriptStore = redis?.transcripts ?? ownTranscripts!;
   const tickets: WsTickets = redis?.tickets ?? new TicketStore();
-  // Each tenant's subtree is created on first use and its resolver kept.
-  const resolvers = new Map<string, Promise<WorkspaceResolver>>();
-  const workspacesOf = (tenant: Tenant): Promise<WorkspaceResolver> => {
-    let resolver = resolvers.get(tenant.id);
-    if (!resolver) {
-      resolver = Promise.resolve(new WorkspaceResolver(sandbox, sandbox.identityFor(tenant.id)));
-      resolvers.set(tenant.id, resolver);
-    }
-    return resolver;
-  };
-  await workspacesOf(tenants.defaultTenant);
+  const workspaces = new WorkspaceChecks(sandbox);
   const usePdeathsig = pdeathsigAvailable();
   if (!usePdeathsig) logger.warn('setpriv not available: agent processes may outlive the server if it is killed with SIGKILL');
   const redact = serverRedactor(
@@ -260,8 +250,7 @@ export async function createServerContext(config: Config, logger: Logger, overri
     maxBufferedBytes: config.streams.maxBufferedBytes,
     stallTimeoutMs: config.streams.stallTimeoutSeconds * 1000,
   });
-  const checkWorkspace = agentWorkspaceCheck(sandbox);
-  const sessions = new SessionService(store, workspacesOf, logger.child('sessions'), now, (dir, tenant) => checkWorkspace(dir, tenant.id));
+  const sessions = new SessionService(store, workspaces, logger.child('sessions'), now);
   const finisher = new TaskFinisher(store, events, logger.child('tasks'), now, redact, storageHealth);
   let connections: { open(): number } | null = null;
   const faultMetrics = new FaultMetrics(metrics.registry, () => ({
@@ -309,7 +298,7 @@ export async function createServerContext(config: Config, logger: Logger, overri
     redact,
     beforeRun: (sessionId, taskCount) => transcripts.beforeRun(sessionId, taskCount),
     storage: storageHealth,
-    checkWorkspace,
+    checkWorkspace: (task: Task) => workspaces.beforeStart(task.tenant_id, task.task_id, task.workspace),
     meter,
     modelGate,
     settings: {

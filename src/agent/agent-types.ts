@@ -15,6 +15,12 @@ export interface AgentRunRequest {
    * the process starts); false: the task was stopped meanwhile, and the turn ends unprompted.
    */
   beforePrompt?: Promise<boolean>;
+  /**
+   * Settles once the task is over (its changes recorded, its `complete` sent): the warm pool
+   * starts a new spare only then, so that a CLI starting up never competes with the end of the
+   * task for CPU. Without it, the pool refills as the turn ends.
+   */
+  taskSettled?: Promise<void>;
   cwd: string;
   /** Claude Code conversation to continue, or null for a new one. */
   resumeSdkSessionId: string | null;

@@ -94,7 +94,7 @@ export class AgentProcessManager implements AgentRunner {
       for (let attempt = 1; ; attempt++) {
         if (stopRequested) {
           acquired.proc.unhold();
-          return this.afterTurn(request.sessionId, acquired.proc);
+          return this.afterTurn(request, acquired.proc);
         }
         run = acquired.proc.runTurn(request);
         let produced = false;
@@ -113,7 +113,7 @@ export class AgentProcessManager implements AgentRunner {
         } finally {
           // A process started for one task's output schema is retired with that task.
           if (request.outputSchema && this.live.get(request.sessionId) === acquired.proc) this.closeSession(request.sessionId, 'profile_mismatch');
-          this.afterTurn(request.sessionId, acquired.proc);
+          this.afterTurn(request, acquired.proc);
         }
         acquired = await this.acquire(request);
       }
@@ -267,10 +267,10 @@ export class AgentProcessManager implements AgentRunner {
     return this.pool.dropOne(keep);
   }
 
-  private afterTurn(sessionId: string, proc: LiveProcess): void {
-    if (!proc.usable && this.live.get(sessionId) === proc) this.closeSession(sessionId, 'process_died');
+  private afterTurn(request: AgentRunRequest, proc: LiveProcess): void {
+    if (!proc.usable && this.live.get(request.sessionId) === proc) this.closeSession(request.sessionId, 'process_died');
     this.slots.changed();
-    // Refill only now, so prewarming never competes with a task's start for CPU.
-    this.pool.refill();
+    // Refill only once the task is over, so prewarming never competes with a task for CPU.
+    void (request.taskSettled ?? Promise.resolve()).then(() => this.pool.refill());
   }
 }

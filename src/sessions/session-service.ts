@@ -2,7 +2,7 @@ import { ApiError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import type { Store } from '../storage/store.js';
 import { externalId, internalId, type Tenant } from '../tenancy/tenant.js';
-import type { WorkspaceResolver } from '../workspaces/workspace-resolver.js';
+import type { WorkspaceChecks } from '../workspaces/workspace-checks.js';
 import type { Session } from './session-types.js';
 
 export interface SessionRequest {
@@ -19,12 +19,10 @@ export interface SessionPlacement {
 export class SessionService {
   constructor(
     private readonly store: Store,
-    /** Each tenant's workspaces live in a subtree of WORKSPACE_ROOT of their own. */
-    private readonly workspacesOf: (tenant: Tenant) => Promise<WorkspaceResolver>,
+    /** Whether the tenant's agent can work in a directory (each throws a WORKSPACE_* ApiError if not). */
+    private readonly workspaces: Pick<WorkspaceChecks, 'resolve' | 'recheck'>,
     private readonly logger: Logger,
     private readonly now: () => Date,
-    /** Whether the tenant's agent can work in a directory (throws a WORKSPACE_* ApiError if not). */
-    private readonly checkWorkspace: (dir: string, tenant: Tenant) => Promise<void>,
   ) {}
 
   /**
@@ -33,16 +31,15 @@ export class SessionService {
    */
   async place(tenant: Tenant, taskId: string, request: SessionRequest | undefined, workspace: string | undefined): Promise<SessionPlacement> {
     // Resolving a workspace checks it too (in the tenant's sandbox): each is looked at once.
-    const resolver = await this.workspacesOf(tenant);
     const checked = new Set<string>();
     const resolve = async (requested: string): Promise<string> => {
-      const dir = await resolver.resolve(requested);
+      const dir = await this.workspaces.resolve(tenant.id, taskId, requested);
       checked.add(dir);
       return dir;
     };
     const placement = await this.placeUnchecked(tenant, taskId, request, workspace, resolve);
     // Checked for reused sessions too: their folder may have been removed or replaced since.
-    if (!checked.has(placement.session.workspace)) await this.checkWorkspace(placement.session.workspace, tenant);
+    if (!checked.has(placement.session.workspace)) await this.workspaces.recheck(tenant.id, placement.session.workspace);
     return placement;
   }
 

@@ -72,7 +72,7 @@ export class TaskExecutor {
       /** Where deferred writes go when storage fails (optional for tests that build an executor by hand). */
       storage?: StorageHealth;
       /** Checks the workspace just before the agent starts there (throws a WORKSPACE_* ApiError). */
-      checkWorkspace?: (dir: string, tenantId: string) => Promise<void>;
+      checkWorkspace?: (task: Task) => Promise<void>;
       /** What each task spends on model calls, as the credential proxy meters it. */
       meter?: TaskMeter;
       /** The credential proxy's hold on each task's model calls (see model-gate.ts). */
@@ -177,6 +177,7 @@ export class TaskExecutor {
           this.deps.meter?.open(taskId, task.options.max_budget_usd ?? null);
           entry.run = this.deps.runner.start({
             beforePrompt: this.deps.modelGate ? Promise.resolve(entry.stopReason === null) : ready,
+            taskSettled: entry.done,
             taskId,
             sessionId: task.session_id,
             tenantId: task.tenant_id,

@@ -5,7 +5,7 @@ import type { Task } from './task-types.js';
 
 export interface PreflightDeps {
   changes?: Pick<ChangeTracker, 'begin'> | null;
-  checkWorkspace?: (dir: string, tenantId: string) => Promise<void>;
+  checkWorkspace?: (task: Task) => Promise<void>;
 }
 
 /**
@@ -43,7 +43,7 @@ export async function checkWithBaseline(
 async function checkWorkspace(deps: PreflightDeps, task: Task): Promise<TaskError | null> {
   if (!deps.checkWorkspace) return null;
   try {
-    await deps.checkWorkspace(task.workspace, task.tenant_id);
+    await deps.checkWorkspace(task);
     return null;
   } catch (error) {
     if (error instanceof ApiError) return taskError(error.code, error.message);

@@ -26,6 +26,12 @@ function assertInside(identity: SandboxIdentity, target: string, requested: stri
 }
 
 /**
+ * `walk` also looks through the whole tree for files that are not the tenant's (put there by
+ * root) and hands them over; `surface` checks the directory itself, and what leads to it, only.
+ */
+export type CheckDepth = 'walk' | 'surface';
+
+/**
  * Creates the workspace if it is missing and checks that the tenant's agent can read, write and
  * enter it: as the tenant, in the tenant's sandbox (one launch; see workspace-script.ts). When
  * something on the way was created by root, it is handed to the tenant first (as root with
@@ -33,14 +39,15 @@ function assertInside(identity: SandboxIdentity, target: string, requested: stri
  * task then uses (the CLI finds a session's transcripts by it); throws an ApiError with a
  * WORKSPACE_* code otherwise.
  */
-export async function prepareWorkspace(sandbox: AgentSandbox, identity: SandboxIdentity, requested: string): Promise<string> {
+export async function prepareWorkspace(sandbox: AgentSandbox, identity: SandboxIdentity, requested: string, depth: CheckDepth = 'walk'): Promise<string> {
   const target = locateWorkspace(identity, requested);
   const uid = identity.user?.kind === 'uid' ? String(identity.user.uid) : '';
-  let report = await inspect(sandbox, identity, target, uid);
+  const inspect = (asUid: string): Promise<WorkspaceReport> => inspectWorkspace(sandbox, identity, target, asUid, depth);
+  let report = await inspect(uid);
   for (let handOvers = 0; report.status === 'foreign-parent' || report.status === 'foreign-tree'; handOvers++) {
     // At most the parents, then the tree; what is still not the tenant's then (immutable files, say) stays so.
     const handed = handOvers < 2 && (await handOverToTenant(sandbox, identity, report.path, report.status === 'foreign-tree'));
-    report = await inspect(sandbox, identity, target, handed ? uid : '');
+    report = await inspect(handed ? uid : '');
   }
   if (report.status === 'error') throw new ApiError(report.code, `workspace "${requested}" ${report.why}`);
   // The sandbox's answer is checked as text too: it cannot name a path outside the tenant's root.
@@ -48,10 +55,10 @@ export async function prepareWorkspace(sandbox: AgentSandbox, identity: SandboxI
   return report.path;
 }
 
-async function inspect(sandbox: AgentSandbox, identity: SandboxIdentity, target: string, uid: string): Promise<WorkspaceReport> {
+async function inspectWorkspace(sandbox: AgentSandbox, identity: SandboxIdentity, target: string, uid: string, depth: CheckDepth): Promise<WorkspaceReport> {
   const result = await sandbox.run(identity, {
     command: 'sh',
-    args: ['-c', WORKSPACE_SCRIPT, 'sh', identity.workspaceRoot, target, uid],
+    args: ['-c', WORKSPACE_SCRIPT, 'sh', identity.workspaceRoot, target, uid, depth],
     cwd: identity.workspaceRoot,
     timeoutMs: CHECK_TIMEOUT_MS,
     maxOutputBytes: 64 * 1024,

@@ -8,7 +8,7 @@ import { findCgroupLayout } from '../../src/agent/isolation/limits/cgroup-layout
 import { CgroupV1, cpuShares } from '../../src/agent/isolation/limits/cgroup-v1.js';
 import { CgroupV2, SERVER_LEAF } from '../../src/agent/isolation/limits/cgroup-v2.js';
 import { ProcessLimits, ENTER_GROUPS_SCRIPT } from '../../src/agent/isolation/limits/process-limits.js';
-import { DEFAULT_LIMITS, LimitPolicy } from '../../src/agent/isolation/limits/resource-limits.js';
+import { AGENTS_WEIGHT, DEFAULT_LIMITS, LimitPolicy, tenantCpuQuota } from '../../src/agent/isolation/limits/resource-limits.js';
 import { SandboxLimits } from '../../src/agent/isolation/limits/sandbox-limits.js';
 import { loadKeysFile } from '../../src/tenancy/keys-file.js';
 
@@ -98,6 +98,15 @@ describe('cgroup layout', () => {
   });
 });
 
+describe("a tenant's CPU quota", () => {
+  it('is every core but one, and never under three quarters of the machine (10 ms periods)', () => {
+    expect(tenantCpuQuota(1)).toEqual({ quota: 10_000, period: 10_000 });
+    expect(tenantCpuQuota(2)).toEqual({ quota: 15_000, period: 10_000 });
+    expect(tenantCpuQuota(4)).toEqual({ quota: 30_000, period: 10_000 });
+    expect(tenantCpuQuota(16)).toEqual({ quota: 150_000, period: 10_000 });
+  });
+});
+
 describe('cgroup drivers against a directory standing in for /sys/fs/cgroup', () => {
   let root: string;
   beforeEach(() => {
@@ -117,6 +126,7 @@ describe('cgroup drivers against a directory standing in for /sys/fs/cgroup', ()
     const group = driver.create('alpha', 'p1', LIMITS);
     expect(read(path.join(dirs.memory, 'ccs-4242/alpha/p1/memory.limit_in_bytes'))).toBe(String(LIMITS.memoryMax));
     expect(read(path.join(dirs.pids, 'ccs-4242/alpha/p1/pids.max'))).toBe('64');
+    expect(read(path.join(dirs.cpu, 'ccs-4242/cpu.shares'))).toBe(String(cpuShares(AGENTS_WEIGHT)));
     expect(read(path.join(dirs.cpu, 'ccs-4242/alpha/cpu.shares'))).toBe(String(cpuShares(50)));
     expect(read(path.join(dirs.cpu, 'ccs-4242/alpha/cpu.cfs_quota_us'))).toBe('30000');
     expect(read(path.join(dirs.cpu, 'ccs-4242/alpha/cpu.cfs_period_us'))).toBe('10000');
@@ -146,8 +156,9 @@ describe('cgroup drivers against a directory standing in for /sys/fs/cgroup', ()
     const dir = path.join(own, 'ccs-4242', 'beta', 'p2');
     expect(read(path.join(dir, 'memory.max'))).toBe(String(LIMITS.memoryMax));
     expect(read(path.join(dir, 'pids.max'))).toBe('64');
+    expect(read(path.join(own, 'ccs-4242', 'cpu.weight'))).toBe(String(AGENTS_WEIGHT));
     expect(read(path.join(own, 'ccs-4242', 'beta', 'cpu.weight'))).toBe('50');
-    expect(read(path.join(own, 'ccs-4242', 'beta', 'cpu.max'))).toBe('10000 10000');
+    expect(read(path.join(own, 'ccs-4242', 'beta', 'cpu.max'))).toBe('15000 10000');
     writeFileSync(path.join(dir, 'memory.events'), 'low 0\nhigh 0\nmax 40\noom 1\noom_kill 1\n');
     writeFileSync(path.join(dir, 'pids.events'), 'max 0\n');
     expect(group.counters()).toEqual({ oomKills: 1, pidsRefused: 0 });

@@ -15,7 +15,7 @@ import {
   type SandboxGroup,
 } from './cgroup-group.js';
 import type { CgroupLayout } from './cgroup-layout.js';
-import { tenantCpuQuota, type ResourceLimits } from './resource-limits.js';
+import { AGENTS_WEIGHT, tenantCpuQuota, type ResourceLimits } from './resource-limits.js';
 
 type V1Layout = Extract<CgroupLayout, { version: 1 }>;
 
@@ -47,6 +47,7 @@ export class CgroupV1 implements CgroupDriver {
     makeDir(this.parents.memory);
     makeDir(this.parents.pids);
     if (this.parents.cpu !== null && !tryMakeDir(this.parents.cpu)) this.parents.cpu = null;
+    if (this.parents.cpu !== null) tryWrite(path.join(this.parents.cpu, 'cpu.shares'), String(cpuShares(AGENTS_WEIGHT)));
   }
 
   create(tenant: string, name: string, limits: ResourceLimits): SandboxGroup {

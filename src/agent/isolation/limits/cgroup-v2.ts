@@ -14,7 +14,7 @@ import {
   type LimitCounters,
   type SandboxGroup,
 } from './cgroup-group.js';
-import { tenantCpuQuota, type ResourceLimits } from './resource-limits.js';
+import { AGENTS_WEIGHT, tenantCpuQuota, type ResourceLimits } from './resource-limits.js';
 
 /**
  * Where the processes of the server's own group go when that group must hand its controllers to
@@ -50,6 +50,7 @@ export class CgroupV2 implements CgroupDriver {
     this.enable(this.base, wanted, true);
     makeDir(this.parent);
     this.enable(this.parent, wanted, false);
+    if (wanted.includes('cpu')) tryWrite(path.join(this.parent, 'cpu.weight'), String(AGENTS_WEIGHT));
     this.controllers = wanted;
   }
 

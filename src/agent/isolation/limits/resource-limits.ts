@@ -33,16 +33,25 @@ export const LIMIT_SPECS: Record<LimitName, LimitSpec> = {
 };
 
 /**
- * The CPU time a tenant's sandboxes may use together: every core but one (at least one), so that
- * however hard a tenant's tasks spin, the server and other tenants keep a core. Weights only
- * share what is contended; this keeps a storm from taking the whole machine. The period is short
+ * The CPU time a tenant's sandboxes may use together: every core but one, and never less than
+ * three quarters of the machine, so that however hard a tenant's tasks spin, the server and other
+ * tenants keep CPU that no weight has to win back first (weights only share what is contended).
+ * Not "all but one" on small hosts: on two cores that is half the machine, and a CLI starting up
+ * (V8 compiles on threads beside its main one) took 500 ms longer under it. The period is short
  * (10 ms, not the kernel's 100 ms): a quota is spent on every core at once, so a storming tenant
  * runs on all cores until it is throttled, and a long period makes that burst a latency spike
  * for the server and the other tenants.
  */
+/**
+ * The CPU weight of the group holding every agent sandbox, against the server's own group (100,
+ * the kernel's default): when the CPU is contended the server (its API, /health, change
+ * tracking) is served first, and tenants share the rest by their own weights.
+ */
+export const AGENTS_WEIGHT = 25;
+
 export function tenantCpuQuota(cpus: number): { quota: number; period: number } {
   const period = 10_000;
-  return { quota: Math.max(1, cpus - 1) * period, period };
+  return { quota: Math.round(Math.max(cpus - 1, cpus * 0.75, 1) * period), period };
 }
 
 /** Parses one limit's value (env text, or a keys-file string or number); a string is the problem. */
