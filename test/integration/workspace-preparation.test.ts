@@ -11,6 +11,7 @@ import { AgentSandbox, type SandboxIdentity } from '../../src/agent/isolation/ag
 import { planIsolation } from '../../src/agent/isolation/isolation-mode.js';
 import { ApiError } from '../../src/errors.js';
 import { prepareWorkspace } from '../../src/workspaces/workspace-preparation.js';
+import { WorkspaceChecks } from '../../src/workspaces/workspace-checks.js';
 
 const isRoot = process.getuid?.() === 0;
 
@@ -137,5 +138,43 @@ describe.runIf(isRoot)('prepareWorkspace: as the tenant, in its sandbox', () => 
     for (const [workspace, code] of cases) expect(await codeOf(prepare(workspace)), workspace).toBe(code);
     expect(lstatSync(path.join(root, 'beta', 'repo')).uid).toBe(0);
     expect(() => lstatSync(path.join(root, 'beta', 'repo', 'new'))).toThrow();
+  });
+
+  it("WorkspaceChecks: a reused session's submit checks the directory only; the start walks it, unless the task's own submit walked it a moment ago", async () => {
+    let clock = 0;
+    const checks = new WorkspaceChecks(sandbox, () => clock);
+    const rootOwned = (name: string): string => {
+      const file = path.join(root, 'alpha', 'checks', name);
+      writeFileSync(file, 'root');
+      return file;
+    };
+    const real = await checks.resolve('alpha', 'task-1', 'checks');
+    expect(lstatSync(real).uid).toBe(alphaUid);
+
+    // At a reused session's submit, a root-owned file stays as it is; the walk as the task starts hands it over.
+    const first = rootOwned('first');
+    await checks.recheck('alpha', real);
+    expect(lstatSync(first).uid).toBe(0);
+    await checks.beforeStart('alpha', 'task-2', real);
+    expect(lstatSync(first).uid).toBe(alphaUid);
+
+    // A task starting within a second of its own submit's full check is not walked again...
+    await checks.resolve('alpha', 'task-3', 'checks');
+    const second = rootOwned('second');
+    clock += 999;
+    await checks.beforeStart('alpha', 'task-3', real);
+    expect(lstatSync(second).uid).toBe(0);
+    // ...but another task's check, an older one, or a second start of the same task count for nothing.
+    await checks.beforeStart('alpha', 'task-3', real);
+    expect(lstatSync(second).uid).toBe(alphaUid);
+    await checks.resolve('alpha', 'task-4', 'checks');
+    const third = rootOwned('third');
+    await checks.beforeStart('alpha', 'task-5', real);
+    expect(lstatSync(third).uid).toBe(alphaUid);
+    await checks.resolve('alpha', 'task-6', 'checks');
+    const fourth = rootOwned('fourth');
+    clock += 1000;
+    await checks.beforeStart('alpha', 'task-6', real);
+    expect(lstatSync(fourth).uid).toBe(alphaUid);
   });
 });
