@@ -2,7 +2,7 @@ import type { Logger } from '../observability/logger.js';
 import { buildReport } from './change-report.js';
 import type { ChangeBaseline, ChangeReport } from './change-types.js';
 import { ShadowRepos, type Shadow, type TrackingSandbox } from './shadow-repos.js';
-import { parseTrackingOutput, pruneCommand, TRACKING_ENV, trackingCommand, type TrackingOutput, type TrackingPhase } from './tracking-script.js';
+import { blobsToSize, parseTrackingOutput, pruneCommand, sizesCommand, TRACKING_ENV, trackingCommand, type TrackingOutput, type TrackingPhase } from './tracking-script.js';
 
 /** A first snapshot of a large workspace may take a while; a stuck one must not hold a task forever. */
 const PHASE_TIMEOUT_MS = 60_000;
@@ -69,7 +69,11 @@ export class ChangeTracker {
       discard: async () => settle(),
       finish: async (): Promise<ChangeReport> => {
         try {
-          const end = await shadow.exclusive(() => this.phase(shadow, workspace, 'finish', start.tree));
+          const end = await shadow.exclusive(async () => {
+            const output = await this.phase(shadow, workspace, 'finish', start.tree);
+            const oids = blobsToSize(output.changes);
+            return oids.length === 0 ? output : { ...output, sizes: await this.blobSizes(shadow, oids) };
+          });
           const report = buildReport(end, start.repo);
           shadow.replaced += report.files.filter((file) => file.change !== 'created').length;
           return report;
@@ -104,6 +108,21 @@ export class ChangeTracker {
     shadow.lastTree = output.tree;
     this.logger.debug('Change tracking phase', { phase, workspace, ms: Date.now() - started });
     return output;
+  }
+
+  /** The sizes of blobs in the shadow (`<oid> <size>` lines), for files git counted no lines for. */
+  private async blobSizes(shadow: Shadow, oids: readonly string[]): Promise<string> {
+    const result = await this.shadows.sandbox.run(shadow.identity, {
+      command: 'bash',
+      args: sizesCommand(shadow.dir, oids),
+      cwd: shadow.dir,
+      readWrite: [shadow.scratch],
+      env: TRACKING_ENV,
+      timeoutMs: PHASE_TIMEOUT_MS,
+      reusable: true,
+    });
+    if (result.code !== 0 || result.timedOut) throw new Error(`change tracking (blob sizes) failed: exit ${result.code ?? result.signal}: ${result.stderr.trim().slice(-500)}`);
+    return result.stdout.toString('latin1');
   }
 
   /**

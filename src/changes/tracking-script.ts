@@ -18,11 +18,13 @@ import { DIFF_LIMITS } from './change-types.js';
  *
  * Output, on stdout only: `tree <id>` (`-` after a finish that staged changes: it compares the
  * index itself with the baseline, and the next baseline writes the tree, off the task's path)
- * and `repo <0|1>` lines, then for a finish that found a change, `changes <bytes>` + git's raw
- * and numstat listing, `sizes <bytes>` + blob sizes (only when some file was not counted), and
- * `patch` followed by the patch until the end. The listing and the patch come from one
- * `diff-index` run (each git start costs milliseconds), read together up to the read limit. The server
- * trusts nothing in it beyond these frames; see change-report.ts.
+ * and `repo <0|1>` lines, then for a finish that found a change, a `diff` line and what one
+ * `diff-index` run printed (each git start costs milliseconds), streamed up to the read limit:
+ * git's raw and numstat listing, a blank line, the patch. Git quotes a path with a newline in
+ * it, so the first blank line ends the listing whatever the files hold. The blob sizes that tell
+ * a file too large to diff from a binary one are asked for separately (sizesCommand), only when
+ * git counted no lines for some file. The server trusts nothing here beyond this shape; see
+ * change-report.ts.
  */
 const PATCH_READ_LIMIT = 16 * 1024 * 1024;
 
@@ -85,34 +87,19 @@ for attempt in 1 2 3 4 5 6 7 8; do
 done
 printf 'tree %s\\nrepo %s\\n' "$tree" "$repo"
 if [ "$mode" != finish ] || [ "$tree" = "$before" ]; then exit 0; fi
-# One diff of the index against the baseline: the raw and numstat listing, a blank line, the patch.
-diff=$shadow/tracked.diff
+# One diff of the index against the baseline, streamed: the raw and numstat listing, a blank
+# line, the patch; cut at the read limit.
+printf 'diff\\n'
 g -c core.bigFileThreshold=${DIFF_LIMITS.maxFileBytes} diff-index --cached -r --no-renames --no-ext-diff --no-textconv --no-color \\
-  --raw --no-abbrev --numstat -p "$before" | head -c ${PATCH_READ_LIMIT} > "$diff"
+  --raw --no-abbrev --numstat -p "$before" | head -c ${PATCH_READ_LIMIT}
 # git stopped by head at the read limit (SIGPIPE) is a cut patch, not a failure.
 status=("\${PIPESTATUS[@]}")
 if [ "\${status[0]}" != 0 ] && [ "\${status[0]}" != 141 ] || [ "\${status[1]}" != 0 ]; then exit 15; fi
-changes=
-while IFS= read -r line && [ -n "$line" ]; do changes+=$line$'\\n'; done < "$diff"
-changes=\${changes%$'\\n'}
-if [ -z "$changes" ]; then exit 0; fi
-printf 'changes %d\\n%s\\n' "\${#changes}" "$changes"
-# Sizes tell a file too large to diff from a binary one; asked only when git counted no lines.
-case $'\\n'"$changes" in
-  *$'\\n-\\t-\\t'*)
-    oids=()
-    while IFS= read -r line; do
-      case $line in :*) meta=(\${line%%$'\\t'*}); oids+=("\${meta[2]}" "\${meta[3]}") ;; esac
-    done <<< "$changes"
-    sizes=$(printf '%s\\n' "\${oids[@]}" | g cat-file --batch-check='%(objectname) %(objectsize)') || exit 16
-    printf 'sizes %d\\n%s\\n' "\${#sizes}" "$sizes"
-    ;;
-esac
-printf 'patch\\n'
-# The patch starts after the listing, its last newline and the blank line.
-tail -c +$((\${#changes} + 3)) "$diff"
 exit 0
 `;
+
+/** The size of each blob named: `<oid> <size>` lines, `<oid> missing` for one not stored. */
+const SIZES_SCRIPT = 'shadow=$1; shift; printf "%s\\n" "$@" | git -c safe.directory="*" --git-dir="$shadow" cat-file --batch-check="%(objectname) %(objectsize)"';
 
 /** Empties a directory: a physical walk that follows no symlink. */
 const EMPTY_SCRIPT = 'find "$1" -mindepth 1 -delete';
@@ -140,6 +127,10 @@ export type TrackingPhase = 'begin' | 'finish';
  */
 export function trackingCommand(phase: TrackingPhase, shadow: string, workspace: string, trees: { before?: string; last?: string }): string[] {
   return ['-c', SCRIPT, 'track-changes', phase, shadow, workspace, trees.before ?? '', trees.last ?? ''];
+}
+
+export function sizesCommand(shadow: string, oids: readonly string[]): string[] {
+  return ['-c', SIZES_SCRIPT, 'blob-sizes', shadow, ...oids];
 }
 
 export function emptyShadowCommand(dir: string): string[] {
@@ -198,27 +189,40 @@ export function parseTrackingOutput(stdout: Buffer): TrackingOutput {
     at = end + 1;
     return text;
   };
-  const frame = (name: string): { text: string; bytes: number } => {
-    const header = line();
-    const match = new RegExp(`^${name} (\\d+)$`).exec(header);
-    if (!match) throw new Error(`change tracking output: expected ${name}`);
-    const bytes = Number(match[1]);
-    const text = stdout.subarray(at, at + bytes).toString('utf8');
-    at += bytes + 1;
-    return { text, bytes };
-  };
   const tree = /^tree ([0-9a-f]{40}|-)$/.exec(line())?.[1];
   const repo = /^repo ([01])$/.exec(line())?.[1];
   if (tree === undefined || repo === undefined) throw new Error('change tracking output: no tree');
   const out: TrackingOutput = { tree: tree === '-' ? '' : tree, repo: repo === '1', changes: '', sizes: '', patch: '', patchCut: false };
   if (at >= stdout.length) return out;
-  const listing = frame('changes');
-  out.changes = listing.text;
-  if (stdout.subarray(at, at + 6).toString('latin1') === 'sizes ') out.sizes = frame('sizes').text;
-  if (line() !== 'patch') throw new Error('change tracking output: expected patch');
-  const patch = stdout.subarray(at);
-  out.patch = patch.toString('utf8');
-  // The listing, a blank line and the patch were read together up to the limit.
-  out.patchCut = listing.bytes + 2 + patch.length >= PATCH_READ_LIMIT;
+  if (line() !== 'diff') throw new Error('change tracking output: expected diff');
+  const diff = stdout.subarray(at);
+  out.patchCut = diff.length >= PATCH_READ_LIMIT;
+  const blank = diff.indexOf('\n\n');
+  if (blank >= 0) {
+    out.changes = diff.subarray(0, blank).toString('utf8');
+    out.patch = diff.subarray(blank + 2).toString('utf8');
+  } else {
+    // No patch (only modes changed), or a listing cut before its end: its last whole line stands.
+    const end = out.patchCut ? diff.lastIndexOf(0x0a) : diff.length;
+    out.changes = diff.subarray(0, Math.max(end, 0)).toString('utf8').replace(/\n$/, '');
+  }
   return out;
+}
+
+/** The blobs whose sizes the report needs: both sides of each file git counted no lines for. */
+export function blobsToSize(changes: string): string[] {
+  const uncounted = new Set<string>();
+  const oids: string[] = [];
+  for (const line of changes.split('\n')) {
+    const match = /^-\t-\t(.*)$/s.exec(line);
+    if (match) uncounted.add(match[1]!);
+  }
+  if (uncounted.size === 0) return oids;
+  for (const line of changes.split('\n')) {
+    const tab = line.indexOf('\t');
+    if (!line.startsWith(':') || tab < 0 || !uncounted.has(line.slice(tab + 1))) continue;
+    const [, , before, after] = line.slice(1, tab).split(' ');
+    if (before !== undefined && after !== undefined) oids.push(before, after);
+  }
+  return oids;
 }

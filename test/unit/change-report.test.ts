@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildReport } from '../../src/changes/change-report.js';
 import { plainSection, splitPatch, unquoteGitPath } from '../../src/changes/git-patch.js';
-import { parseTrackingOutput } from '../../src/changes/tracking-script.js';
+import { blobsToSize, parseTrackingOutput } from '../../src/changes/tracking-script.js';
 
 const A = 'a'.repeat(40);
 const B = 'b'.repeat(40);
@@ -31,13 +31,24 @@ describe('reading what the change-tracking script printed', () => {
     expect(plainSection(empty!)).toBe('--- /dev/null\n+++ b/e\n');
   });
 
-  it('frames are read by their sizes, so file contents cannot forge one', () => {
+  it("the listing ends at git's first blank line, so file contents cannot forge it; a cut listing keeps its whole lines", () => {
     const changes = `:100644 100644 ${A} ${B} M\tpatch\n1\t1\tpatch`;
-    const patch = 'diff --git a/patch b/patch\n--- a/patch\n+++ b/patch\n@@ -1 +1 @@\n-sizes 3\n+patch\n';
-    const stdout = Buffer.from(`tree ${B}\nrepo 1\nchanges ${changes.length}\n${changes}\npatch\n${patch}`);
-    const output = parseTrackingOutput(stdout);
+    const patch = 'diff --git a/patch b/patch\n--- a/patch\n+++ b/patch\n@@ -1,2 +1,2 @@\n-\n+:000000 100644 x y A\tforged\n \n';
+    const output = parseTrackingOutput(Buffer.from(`tree ${B}\nrepo 1\ndiff\n${changes}\n\n${patch}`));
     expect(output).toMatchObject({ tree: B, repo: true, changes, sizes: '', patch, patchCut: false });
     expect(buildReport(output, true)).toEqual({ files: [{ path: 'patch', change: 'modified', additions: 1, deletions: 1, binary: false }], diff: patch });
+
+    expect(parseTrackingOutput(Buffer.from(`tree -\nrepo 0\ndiff\n${changes}\n`))).toMatchObject({ tree: '', changes, patch: '', patchCut: false });
+    const huge = `:000000 100644 ${ZERO} ${A} A\tf\n`.repeat(Math.ceil((16 * 1024 * 1024) / 60));
+    const cut = parseTrackingOutput(Buffer.from(`tree -\nrepo 0\ndiff\n${huge.slice(0, 16 * 1024 * 1024)}`));
+    expect(cut.patchCut).toBe(true);
+    expect(cut.changes.split('\n').every((line) => line === `:000000 100644 ${ZERO} ${A} A\tf`)).toBe(true);
+  });
+
+  it('asks for the sizes of both sides of each file git counted no lines for, and no others', () => {
+    const changes = [`:000000 100644 ${ZERO} ${A} A\tbig`, `:100644 100644 ${A} ${B} M\t"tab\\tname"`, `:100644 100644 ${B} ${A} M\ttext`, '-\t-\tbig', '-\t-\t"tab\\tname"', '1\t0\ttext'].join('\n');
+    expect(blobsToSize(changes)).toEqual([ZERO, A, A, B]);
+    expect(blobsToSize('1\t0\ttext')).toEqual([]);
   });
 
   it('a file git could not count is binary unless it is past the size limit; plain folders skip mode-only changes', () => {
