@@ -2,7 +2,16 @@ import type { Logger } from '../observability/logger.js';
 import { buildReport } from './change-report.js';
 import type { ChangeBaseline, ChangeReport } from './change-types.js';
 import { ShadowRepos, type Shadow, type TrackingSandbox } from './shadow-repos.js';
-import { blobsToSize, parseTrackingOutput, pruneCommand, sizesCommand, TRACKING_ENV, trackingCommand, type TrackingOutput, type TrackingPhase } from './tracking-script.js';
+import {
+  blobsToSize,
+  parseTrackingOutput,
+  pruneCommand,
+  sizesCommand,
+  TRACKING_ENV,
+  trackingCommand,
+  type TrackingOutput,
+  type TrackingPhase,
+} from './tracking-script.js';
 
 /** A first snapshot of a large workspace may take a while; a stuck one must not hold a task forever. */
 const PHASE_TIMEOUT_MS = 60_000;
@@ -121,7 +130,8 @@ export class ChangeTracker {
       timeoutMs: PHASE_TIMEOUT_MS,
       reusable: true,
     });
-    if (result.code !== 0 || result.timedOut) throw new Error(`change tracking (blob sizes) failed: exit ${result.code ?? result.signal}: ${result.stderr.trim().slice(-500)}`);
+    if (result.code !== 0 || result.timedOut)
+      throw new Error(`change tracking (blob sizes) failed: exit ${result.code ?? result.signal}: ${result.stderr.trim().slice(-500)}`);
     return result.stdout.toString('latin1');
   }
 

@@ -99,7 +99,8 @@ exit 0
 `;
 
 /** The size of each blob named: `<oid> <size>` lines, `<oid> missing` for one not stored. */
-const SIZES_SCRIPT = 'shadow=$1; shift; printf "%s\\n" "$@" | git -c safe.directory="*" --git-dir="$shadow" cat-file --batch-check="%(objectname) %(objectsize)"';
+const SIZES_SCRIPT =
+  'shadow=$1; shift; printf "%s\\n" "$@" | git -c safe.directory="*" --git-dir="$shadow" cat-file --batch-check="%(objectname) %(objectsize)"';
 
 /** Empties a directory: a physical walk that follows no symlink. */
 const EMPTY_SCRIPT = 'find "$1" -mindepth 1 -delete';

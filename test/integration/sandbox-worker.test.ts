@@ -77,6 +77,17 @@ describe.runIf(isRoot)('SandboxWorkers: long-lived tenant sandboxes for the serv
     expect(workers.tryRun(place(), { command: 'cat', args: [], cwd: alpha, timeoutMs: 1000, reusable: true, input: 'x' }, { ...BASE_ENV })).toBeNull();
   });
 
+  it("runs a bash script in the loop's subshell as bash -c would: its arguments, exactly its environment, none of the loop's variables", async () => {
+    fresh();
+    const script = 'set -u; printf "%s|" "$#" "$@" "$PWD" "${f-unset}${cache-unset}${marker-unset}${n-unset}"; env | sort | tr "\\n" " "; exit 7';
+    const result = await run({ command: 'bash', args: ['-c', script, 'name', 'one', 'two words', ''] }, { PATH: '/usr/bin:/bin', ONLY: 'this' });
+    expect([result.code, result.stderr]).toEqual([7, '']);
+    expect(result.stdout.toString()).toBe(`3|one|two words||${alpha}|unsetunsetunsetunset|ONLY=this PATH=/usr/bin:/bin PWD=${alpha} SHLVL=1 _=/usr/bin/env `);
+    expect((await run({ command: 'bash', args: ['-c', 'echo "$#"', 'name'] })).stdout.toString()).toBe('0\n');
+    const failed = await run({ command: 'bash', args: ['-c', 'echo to stderr >&2; false'] });
+    expect([failed.code, failed.stderr.trim()]).toEqual([1, 'to stderr']);
+  });
+
   it('answers a missing working directory like a sandbox of its own would: exit 1', async () => {
     fresh();
     const result = await run({ command: 'true', args: [], cwd: path.join(alpha, 'missing') });

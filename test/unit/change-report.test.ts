@@ -46,7 +46,14 @@ describe('reading what the change-tracking script printed', () => {
   });
 
   it('asks for the sizes of both sides of each file git counted no lines for, and no others', () => {
-    const changes = [`:000000 100644 ${ZERO} ${A} A\tbig`, `:100644 100644 ${A} ${B} M\t"tab\\tname"`, `:100644 100644 ${B} ${A} M\ttext`, '-\t-\tbig', '-\t-\t"tab\\tname"', '1\t0\ttext'].join('\n');
+    const changes = [
+      `:000000 100644 ${ZERO} ${A} A\tbig`,
+      `:100644 100644 ${A} ${B} M\t"tab\\tname"`,
+      `:100644 100644 ${B} ${A} M\ttext`,
+      '-\t-\tbig',
+      '-\t-\t"tab\\tname"',
+      '1\t0\ttext',
+    ].join('\n');
     expect(blobsToSize(changes)).toEqual([ZERO, A, A, B]);
     expect(blobsToSize('1\t0\ttext')).toEqual([]);
   });

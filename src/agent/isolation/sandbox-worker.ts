@@ -39,6 +39,18 @@ while field; do
     unset -v "${D}{inherited[@]}" PWD OLDPWD SHLVL
     envs=("${D}{f[@]:3+n}")
     if [ ${D}{#envs[@]} -gt 0 ]; then export "${D}{envs[@]}"; fi
+    # A bash script (always the server's own: see reusable) runs in this subshell, as it would
+    # under bash -c, with none of the loop's variables: one process start fewer per command.
+    if [ "$n" -ge 4 ] && [ "${D}{f[3]}" = bash ] && [ "${D}{f[4]}" = -c ]; then
+      __ccs_script=${D}{f[5]}
+      set -- "${D}{f[@]:7:n-4}"
+      unset -v f x cache inherited envs count marker n i init
+      # What bash sets up as it starts: the working directory's real path, and the shell level.
+      cd -P . && unset -v OLDPWD && export PWD SHLVL=1
+      set +u
+      eval "$__ccs_script"
+      exit
+    fi
     exec "${D}{f[@]:3:n}"
   ) < /dev/null 2> /tmp/.stderr
   code=$?
