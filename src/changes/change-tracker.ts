@@ -97,7 +97,7 @@ export class ChangeTracker {
     const started = Date.now();
     const result = await this.shadows.sandbox.run(shadow.identity, {
       command: 'bash',
-      args: trackingCommand(phase, shadow.dir, workspace, { before, last: shadow.lastTree }),
+      args: trackingCommand(phase, shadow.dir, workspace, { before, last: shadow.lastTree, fresh: shadow.fresh }),
       cwd: workspace,
       readWrite: [shadow.scratch],
       env: TRACKING_ENV,
@@ -113,6 +113,7 @@ export class ChangeTracker {
       throw new Error(`change tracking (${phase}) failed: ${reason}`);
     }
     const output = parseTrackingOutput(result.stdout);
+    shadow.fresh = false;
     if (output.tree !== shadow.lastTree) shadow.dirty = true;
     shadow.lastTree = output.tree;
     this.logger.debug('Change tracking phase', { phase, workspace, ms: Date.now() - started });

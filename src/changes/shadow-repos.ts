@@ -5,7 +5,7 @@ import { ownerOf, type SandboxIdentity } from '../agent/isolation/agent-sandbox.
 import type { SandboxCommand, SandboxCommandResult } from '../agent/isolation/sandbox-command.js';
 import type { Logger } from '../observability/logger.js';
 import { createPrivateDirectory, removeEmptiedDirectory } from '../workspaces/host-boundary.js';
-import { createShadowCommand, emptyShadowCommand, removeShadowCommand, TRACKING_ENV } from './tracking-script.js';
+import { emptyShadowCommand, removeShadowCommand, TRACKING_ENV } from './tracking-script.js';
 
 /** What change tracking needs of AgentSandbox: a tenant's identity, and a command run as it. */
 export interface TrackingSandbox {
@@ -21,6 +21,8 @@ const REMOVE_TIMEOUT_MS = 60_000;
 export class Shadow {
   /** The tree the last phase wrote ('' when unknown). */
   lastTree = '';
+  /** No phase has run yet: the first one creates the repository (see tracking-script.ts). */
+  fresh = true;
   /** Baselines taken and not yet finished or discarded: their trees must survive a prune. */
   pending = 0;
   /** A phase wrote a new tree since the last prune: some objects may no longer be needed. */
@@ -84,7 +86,8 @@ export class ShadowRepos {
     this.shadows.set(key, shadow);
     try {
       await scratch.ready;
-      await shadow.exclusive(() => this.create(shadow));
+      // An evicted shadow of the same key is removed first; the first phase creates this one.
+      await this.removing.get(key);
     } catch (error) {
       this.shadows.delete(key);
       throw error;
@@ -129,12 +132,6 @@ export class ShadowRepos {
     this.scratchDirs.set(name, scratch);
     ready.catch(() => this.scratchDirs.delete(name));
     return scratch;
-  }
-
-  private async create(shadow: Shadow): Promise<void> {
-    await this.removing.get(shadow.key);
-    // Whatever an earlier, failed removal left there is the tenant's own: it is cleared, not adopted.
-    await this.inSandbox(shadow.identity, shadow.scratch, createShadowCommand(shadow.dir), 'create');
   }
 
   private async inSandbox(identity: SandboxIdentity, scratch: string, args: string[], what: string): Promise<void> {

@@ -30,7 +30,8 @@ const PATCH_READ_LIMIT = 16 * 1024 * 1024;
 
 const SCRIPT = `
 set -u -f
-mode=$1 shadow=$2 work=$3 before=$4 last=$5
+umask 077
+mode=$1 shadow=$2 work=$3 before=$4 last=$5 fresh=$6
 g() {
   git -c core.hooksPath=/dev/null -c core.fsmonitor=false -c core.untrackedCache=false -c core.splitIndex=false \\
     -c core.quotePath=false -c core.attributesFile=/dev/null -c core.excludesFile=/dev/null -c core.autocrlf=false \\
@@ -38,7 +39,13 @@ g() {
     -c protocol.allow=never -c safe.directory='*' -c gc.auto=0 -c maintenance.auto=false "$@"
 }
 cd -- "$work" || exit 10
-if [ ! -f "$shadow/HEAD" ]; then g init -q --bare --template= -- "$shadow" > /dev/null || exit 11; fi
+# A new shadow starts empty: whatever an earlier, failed removal left at its name is the tenant's
+# own, cleared and not adopted.
+if [ "$fresh" = fresh ] && { [ -e "$shadow" ] || [ -L "$shadow" ]; }; then rm -rf -- "$shadow" || exit 11; fi
+# A bare repository is HEAD, objects and refs, made here: git init would be one process start more.
+if [ ! -f "$shadow/HEAD" ]; then
+  mkdir -p -- "$shadow/objects" "$shadow/refs" && printf 'ref: refs/heads/main\\n' > "$shadow/HEAD" || exit 11
+fi
 export GIT_DIR=$shadow GIT_WORK_TREE=$work
 # Phases never overlap on one shadow (the server serialises them): a lock left by a killed git is stale.
 if [ -e "$shadow/index.lock" ]; then rm -f -- "$shadow/index.lock"; fi
@@ -49,8 +56,9 @@ if [ ! -f "$shadow/index" ]; then bulk='-c core.bigFileThreshold=1'; fi
 # between listing and indexing): git refuses such a path and stops, so it is skipped on a retry.
 declare -A skip=()
 update() {
-  mapfile -d '' -t listed < <(g ls-files -z -m -d -o --exclude-standard --exclude=node_modules/)
-  wait $! || return 12
+  # Through files in the shadow rather than pipes: each subshell is one more process start.
+  g ls-files -z -m -d -o --exclude-standard --exclude=node_modules/ > "$shadow/listed" || return 12
+  mapfile -d '' -t listed < "$shadow/listed"
   local files=() nested=() p err
   for p in "\${listed[@]}"; do
     if [ -n "\${skip[$p]:-}" ]; then continue; fi
@@ -65,17 +73,18 @@ update() {
   if [ \${#files[@]} -eq 0 ] && [ \${#nested[@]} -eq 0 ] && [ -f "$shadow/index" ] && [ -n "$last" ]; then return 0; fi
   if [ \${#files[@]} -gt 0 ] || [ \${#nested[@]} -gt 0 ] || [ ! -f "$shadow/index" ]; then stage || return; fi
   # A finish compares the index itself with the baseline: its tree is written by the next baseline, off the task's path.
-  if [ "$mode" = finish ]; then tree=-; else tree=$(g write-tree) || return 14; fi
+  if [ "$mode" = finish ]; then tree=-; else g write-tree > "$shadow/tree" && read -r tree < "$shadow/tree" || return 14; fi
 }
 stage() {
-  local err p
-  if ! err=$( {
-    if [ \${#files[@]} -gt 0 ]; then printf '%s\\0' "\${files[@]}"; fi
-    # An untracked directory holding a repository of its own: its files, never its .git.
-    if [ \${#nested[@]} -gt 0 ]; then
-      find "\${nested[@]}" \\( -name .git -o -name node_modules \\) -prune -o \\( -type f -readable -o -type l \\) -print0
-    fi
-  } | g $bulk update-index --add --remove --replace -z --stdin 2>&1 > /dev/null); then
+  local err p staged=$shadow/staged
+  : > "$staged"
+  if [ \${#files[@]} -gt 0 ]; then printf '%s\\0' "\${files[@]}" > "$staged"; fi
+  # An untracked directory holding a repository of its own: its files, never its .git.
+  if [ \${#nested[@]} -gt 0 ]; then
+    find "\${nested[@]}" \\( -name .git -o -name node_modules \\) -prune -o \\( -type f -readable -o -type l \\) -print0 >> "$staged"
+  fi
+  if ! g $bulk update-index --add --remove --replace -z --stdin < "$staged" > /dev/null 2> "$shadow/staged.err"; then
+    err=$(< "$shadow/staged.err")
     case $err in *'Unable to process path '*) p=\${err##*Unable to process path }; skip[\${p%%$'\\n'*}]=1 ;; esac
     printf '%s\\n' "$err" >&2
     return 13
@@ -104,8 +113,6 @@ const SIZES_SCRIPT =
 
 /** Empties a directory: a physical walk that follows no symlink. */
 const EMPTY_SCRIPT = 'find "$1" -mindepth 1 -delete';
-/** A new, empty shadow directory, whatever a failed removal left at its name. */
-const CREATE_SCRIPT = 'if [ -e "$1" ] || [ -L "$1" ]; then rm -rf -- "$1" || exit; fi; mkdir -m 0700 -- "$1"';
 const REMOVE_SCRIPT = 'rm -rf -- "$1"';
 
 /**
@@ -124,10 +131,11 @@ export type TrackingPhase = 'begin' | 'finish';
 
 /**
  * bash arguments for one phase: `before` is the tree a finish compares with, `last` the tree the
- * previous phase on this shadow wrote ('' when unknown: the index is then written out again).
+ * previous phase on this shadow wrote ('' when unknown: the index is then written out again),
+ * `fresh` for the first phase of a new shadow (it creates the repository).
  */
-export function trackingCommand(phase: TrackingPhase, shadow: string, workspace: string, trees: { before?: string; last?: string }): string[] {
-  return ['-c', SCRIPT, 'track-changes', phase, shadow, workspace, trees.before ?? '', trees.last ?? ''];
+export function trackingCommand(phase: TrackingPhase, shadow: string, workspace: string, state: { before?: string; last?: string; fresh?: boolean }): string[] {
+  return ['-c', SCRIPT, 'track-changes', phase, shadow, workspace, state.before ?? '', state.last ?? '', state.fresh ? 'fresh' : ''];
 }
 
 export function sizesCommand(shadow: string, oids: readonly string[]): string[] {
@@ -136,10 +144,6 @@ export function sizesCommand(shadow: string, oids: readonly string[]): string[] 
 
 export function emptyShadowCommand(dir: string): string[] {
   return ['-c', EMPTY_SCRIPT, 'empty-shadow', dir];
-}
-
-export function createShadowCommand(shadow: string): string[] {
-  return ['-c', CREATE_SCRIPT, 'create-shadow', shadow];
 }
 
 export function removeShadowCommand(shadow: string): string[] {

@@ -4,6 +4,7 @@
  * above the workspace), the limits, and the shadow repository it keeps.
  */
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -207,5 +208,20 @@ describe.runIf(isRoot)('change tracking in the tenant sandbox, with a shadow rep
     execFileSync('chown', ['-R', `${uid}:${uid}`, ws]);
     const report = await track(ws, () => writeFileSync(path.join(ws, 'y.txt'), 'y2\n'));
     expect(report.files.map((f) => f.path)).toEqual(['y.txt']);
+  });
+
+  it('a new shadow starts empty: what was left at its name (a stale index, a HEAD, objects) is cleared, not adopted', async () => {
+    const ws = workspace({ 'kept.txt': 'kept\n' });
+    const key = createHash('sha256').update(`alpha\0${ws}`).digest('hex').slice(0, 32);
+    const tenantDir = path.join(changesDir, createHash('sha256').update('alpha').digest('hex').slice(0, 16));
+    const left = path.join(tenantDir, key);
+    mkdirSync(path.join(left, 'objects'), { recursive: true });
+    writeFileSync(path.join(left, 'HEAD'), 'ref: refs/heads/elsewhere\n');
+    writeFileSync(path.join(left, 'index'), 'not an index');
+    writeFileSync(path.join(left, 'junk'), 'junk');
+    execFileSync('chown', ['-R', `${uid}:${uid}`, tenantDir]);
+    const report = await track(ws, () => writeFileSync(path.join(ws, 'new.txt'), 'new\n'));
+    expect(report.files).toEqual([{ path: 'new.txt', change: 'created', additions: 1, deletions: 0, binary: false }]);
+    expect(readdirSync(left)).not.toContain('junk');
   });
 });
