@@ -27,6 +27,7 @@ import { DIFF_LIMITS } from './change-types.js';
  * change-report.ts.
  */
 const PATCH_READ_LIMIT = 16 * 1024 * 1024;
+const EMPTY_TREE = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
 
 const SCRIPT = `
 set -u -f
@@ -71,6 +72,9 @@ update() {
   # Nothing listed: the index, and so the tree, is what the previous phase left.
   tree=$last
   if [ \${#files[@]} -eq 0 ] && [ \${#nested[@]} -eq 0 ] && [ -f "$shadow/index" ] && [ -n "$last" ]; then return 0; fi
+  # An empty workspace and no index yet (a new session's first baseline): git's empty tree, which
+  # every repository has without storing it; the index comes with the first file.
+  if [ \${#files[@]} -eq 0 ] && [ \${#nested[@]} -eq 0 ] && [ ! -f "$shadow/index" ]; then tree=${EMPTY_TREE}; return 0; fi
   if [ \${#files[@]} -gt 0 ] || [ \${#nested[@]} -gt 0 ] || [ ! -f "$shadow/index" ]; then stage || return; fi
   # A finish compares the index itself with the baseline: its tree is written by the next baseline, off the task's path.
   if [ "$mode" = finish ]; then tree=-; else g write-tree > "$shadow/tree" && read -r tree < "$shadow/tree" || return 14; fi

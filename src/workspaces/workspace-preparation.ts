@@ -57,8 +57,9 @@ export async function prepareWorkspace(sandbox: AgentSandbox, identity: SandboxI
 
 async function inspectWorkspace(sandbox: AgentSandbox, identity: SandboxIdentity, target: string, uid: string, depth: CheckDepth): Promise<WorkspaceReport> {
   const result = await sandbox.run(identity, {
-    command: 'sh',
-    args: ['-c', WORKSPACE_SCRIPT, 'sh', identity.workspaceRoot, target, uid, depth],
+    // bash: a worker sandbox runs a bash script in its own shell, without starting a process for it.
+    command: 'bash',
+    args: ['-c', WORKSPACE_SCRIPT, 'check-workspace', identity.workspaceRoot, target, uid, depth],
     cwd: identity.workspaceRoot,
     timeoutMs: CHECK_TIMEOUT_MS,
     maxOutputBytes: 64 * 1024,

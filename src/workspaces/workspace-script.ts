@@ -1,5 +1,5 @@
 /**
- * The one script that creates and checks a workspace, run as the tenant inside the tenant's
+ * The one script that creates and checks a workspace, run by bash as the tenant inside the tenant's
  * sandbox (see workspace-preparation.ts). The sandbox shows nothing but the tenant's tree and the
  * read-only system directories, so whatever a symlink points at, and however it is swapped while
  * this runs, every step lands in the tenant's own tree: no race here can reach anyone else. A
@@ -55,7 +55,9 @@ if [ -n "$uid" ] && [ "$existing" != "$target" ] && [ -d "$real" ]; then
 fi
 
 workspace=$real${D}{target#"$existing"}
-if [ "$workspace" != "$real" ] && ! mkdir -p -- "$workspace" 2>/dev/null; then
+created=
+if [ "$workspace" != "$real" ]; then created=1; fi
+if [ -n "$created" ] && ! mkdir -p -- "$workspace" 2>/dev/null; then
   at=$workspace
   while [ ! -e "$at" ] && [ ! -L "$at" ]; do at=$(parent_of "$at"); done
   [ ! -L "$at" ] || say "error WORKSPACE_INVALID goes through a broken symlink" ""
@@ -66,7 +68,8 @@ fi
 resolve "$workspace" || say "error WORKSPACE_INVALID changed while it was being created" ""
 inside "$real" || say "error WORKSPACE_OUTSIDE_ROOT a symlink points out of the tenant's tree" ""
 [ -d "$real" ] || say "error WORKSPACE_NOT_A_DIRECTORY exists but is not a directory" ""
-if [ -n "$uid" ] && [ "$walk" = walk ] && [ -n "$(find "$real" \( ! -user "$uid" -o ! -group "$uid" \) -print -quit 2>/dev/null)" ]; then
+# A workspace made just now, as the tenant, holds nothing of anyone else's: no walk.
+if [ -n "$uid" ] && [ "$walk" = walk ] && [ -z "$created" ] && [ -n "$(find "$real" \( ! -user "$uid" -o ! -group "$uid" \) -print -quit 2>/dev/null)" ]; then
   say foreign-tree "$real"
 fi
 [ -r "$real" ] && [ -x "$real" ] || say "error WORKSPACE_NOT_READABLE is not readable by the agent's user" "$real"

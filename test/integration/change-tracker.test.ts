@@ -224,4 +224,18 @@ describe.runIf(isRoot)('change tracking in the tenant sandbox, with a shadow rep
     expect(report.files).toEqual([{ path: 'new.txt', change: 'created', additions: 1, deletions: 0, binary: false }]);
     expect(readdirSync(left)).not.toContain('junk');
   });
+
+  it('an empty workspace (a new session) is tracked from git’s empty tree: what appears is created, and nothing appearing is no change', async () => {
+    const ws = workspace({}, (dir) => mkdirSync(dir, { recursive: true }));
+    expect((await track(ws, () => undefined)).files).toEqual([]);
+    const other = workspace({}, (dir) => mkdirSync(dir, { recursive: true }));
+    const report = await track(other, () => {
+      mkdirSync(path.join(other, 'src'));
+      writeFileSync(path.join(other, 'src', 'a.txt'), 'a\n');
+    });
+    expect(report.files).toEqual([{ path: 'src/a.txt', change: 'created', additions: 1, deletions: 0, binary: false }]);
+    expect(report.diff).toContain('+++ b/src/a.txt\n@@ -0,0 +1,1 @@\n+a\n');
+    const next = await track(other, () => writeFileSync(path.join(other, 'src', 'a.txt'), 'b\n'));
+    expect(next.files).toEqual([{ path: 'src/a.txt', change: 'modified', additions: 1, deletions: 1, binary: false }]);
+  });
 });
