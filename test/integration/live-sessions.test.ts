@@ -133,6 +133,33 @@ describe('idle agent processes are closed after SESSION_IDLE_TIMEOUT_SECONDS', (
   });
 });
 
+describe('the warm pool refills once the claiming task is over', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({ SESSION_MAX_CONCURRENT: '3', WARM_POOL_SIZE: '1' });
+    await waitFor(async () => server.ctx.agents.stats().spare === 1, 30_000);
+  });
+  afterAll(async () => server?.close());
+
+  it('starts no spare while the task is still finishing (its turn has ended), and one right after', async () => {
+    // The task's finish (storing its diff, after the turn) is slowed past the time a spare takes
+    // to start (~1.5 s here): a refill begun as the turn ended would be parked by then.
+    let spareWhileFinishing: number | null = null;
+    const saveTaskDiff = server.ctx.store.saveTaskDiff.bind(server.ctx.store);
+    server.ctx.store.saveTaskDiff = async (taskId, diff) => {
+      if (taskId === 'refill-held') {
+        await new Promise((resolve) => setTimeout(resolve, 5000));
+        spareWhileFinishing = server.ctx.agents.stats().spare;
+      }
+      return saveTaskDiff(taskId, diff);
+    };
+    const done = await runTask(server, { task_id: 'refill-held', prompt: 'hello' });
+    expect(done.status).toBe('completed');
+    expect(spareWhileFinishing).toBe(0);
+    await waitFor(async () => server.ctx.agents.stats().spare === 1, 30_000);
+  });
+});
+
 async function health(server: TestServer): Promise<{ agent_processes: { busy: number; idle: number; spare: number; memory_bytes: number } }> {
   return (await request(server.baseUrl, 'GET', '/health')).body as never;
 }
