@@ -1,3 +1,4 @@
+import type { SandboxCommandResult } from '../agent/isolation/sandbox-command.js';
 import type { Logger } from '../observability/logger.js';
 import { buildReport } from './change-report.js';
 import type { ChangeBaseline, ChangeReport } from './change-types.js';
@@ -95,16 +96,8 @@ export class ChangeTracker {
 
   private async phase(shadow: Shadow, workspace: string, phase: TrackingPhase, before: string): Promise<TrackingOutput> {
     const started = Date.now();
-    const result = await this.shadows.sandbox.run(shadow.identity, {
-      command: 'bash',
-      args: trackingCommand(phase, shadow.dir, workspace, { before, last: shadow.lastTree, fresh: shadow.fresh }),
-      cwd: workspace,
-      readWrite: [shadow.scratch],
-      env: TRACKING_ENV,
-      timeoutMs: PHASE_TIMEOUT_MS,
-      maxOutputBytes: MAX_OUTPUT_BYTES,
-      reusable: true,
-    });
+    const args = trackingCommand(phase, shadow.dir, workspace, { before, last: shadow.lastTree, fresh: shadow.fresh });
+    const result = await this.onShadow(shadow, args, workspace, MAX_OUTPUT_BYTES);
     if (result.code !== 0 || result.timedOut) {
       const reason = result.timedOut ? `timed out after ${PHASE_TIMEOUT_MS} ms` : `exit ${result.code ?? result.signal}: ${result.stderr.trim().slice(-500)}`;
       // Whatever a killed git left behind, the next phase starts from an empty shadow (unless
@@ -120,17 +113,23 @@ export class ChangeTracker {
     return output;
   }
 
-  /** The sizes of blobs in the shadow (`<oid> <size>` lines), for files git counted no lines for. */
-  private async blobSizes(shadow: Shadow, oids: readonly string[]): Promise<string> {
-    const result = await this.shadows.sandbox.run(shadow.identity, {
+  /** One of the tracking scripts on a shadow, as the tenant in its sandbox (a worker's, when one is free). */
+  private onShadow(shadow: Shadow, args: string[], cwd = shadow.dir, maxOutputBytes?: number): Promise<SandboxCommandResult> {
+    return this.shadows.sandbox.run(shadow.identity, {
       command: 'bash',
-      args: sizesCommand(shadow.dir, oids),
-      cwd: shadow.dir,
+      args,
+      cwd,
       readWrite: [shadow.scratch],
       env: TRACKING_ENV,
       timeoutMs: PHASE_TIMEOUT_MS,
       reusable: true,
+      ...(maxOutputBytes === undefined ? {} : { maxOutputBytes }),
     });
+  }
+
+  /** The sizes of blobs in the shadow (`<oid> <size>` lines), for files git counted no lines for. */
+  private async blobSizes(shadow: Shadow, oids: readonly string[]): Promise<string> {
+    const result = await this.onShadow(shadow, sizesCommand(shadow.dir, oids));
     if (result.code !== 0 || result.timedOut)
       throw new Error(`change tracking (blob sizes) failed: exit ${result.code ?? result.signal}: ${result.stderr.trim().slice(-500)}`);
     return result.stdout.toString('latin1');
@@ -151,15 +150,7 @@ export class ChangeTracker {
     const prune = async (): Promise<void> => {
       if (shadow.pending > 0 || !shadow.dirty) return;
       const repack = shadow.replaced >= REPACK_AFTER_REPLACED;
-      const result = await this.shadows.sandbox.run(shadow.identity, {
-        command: 'bash',
-        args: pruneCommand(shadow.dir, repack),
-        cwd: shadow.dir,
-        readWrite: [shadow.scratch],
-        env: TRACKING_ENV,
-        timeoutMs: PHASE_TIMEOUT_MS,
-        reusable: true,
-      });
+      const result = await this.onShadow(shadow, pruneCommand(shadow.dir, repack));
       if (result.code === 0) {
         shadow.dirty = false;
         if (repack) shadow.replaced = 0;
