@@ -1,8 +1,15 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
+import { onPath, readTestFiles, skipsForMissingPrograms } from './test/helpers/system-programs.js';
+
+// A suite that needs a system program this machine lacks is left out, with one line naming the
+// package to install; under CI=true the run fails instead.
+const skips = skipsForMissingPrograms(readTestFiles(import.meta.dirname ?? process.cwd()), (program) => onPath(program), process.env.CI === 'true');
+for (const line of skips.lines) console.warn(line);
 
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    exclude: [...configDefaults.exclude, ...skips.exclude],
     globalSetup: ['test/global-setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
