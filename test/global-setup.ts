@@ -5,5 +5,7 @@ import { execFileSync } from 'node:child_process';
  * once, the same way: the server, the dashboard's browser modules (dist/ui) and the bin.
  */
 export default function setup(): void {
-  execFileSync('npm', ['run', '-s', 'build'], { stdio: 'inherit' });
+  // `npm run test:unit` runs two compiled modules, no daemon: built only when the sources changed.
+  if (process.env.CCS_TEST_BUILD === 'if-stale') execFileSync('node', ['scripts/build-if-stale.mjs'], { stdio: 'inherit' });
+  else execFileSync('npm', ['run', '-s', 'build'], { stdio: 'inherit' });
 }
