@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -94,5 +94,24 @@ describe('README links into docs/', () => {
   it.each(links.map((link) => [`${link.file}${link.anchor ? '#' + link.anchor : ''}`, link] as const))('%s resolves', (_, link) => {
     expect(existsSync(path.join(repoRoot, link.file))).toBe(true);
     if (link.anchor !== undefined) expect([...anchorsOf(read(link.file))]).toContain(link.anchor);
+  });
+});
+
+describe('links between the docs pages', () => {
+  const pages = readdirSync(path.join(repoRoot, 'docs')).filter((name) => name.endsWith('.md'));
+  const links = pages.flatMap((page) =>
+    [...read(`docs/${page}`).matchAll(/\]\(((?!https?:)[^)\s#]*)(?:#([^)\s]+))?\)/g)].map((m) => ({
+      from: page,
+      target: m[1] === '' ? `docs/${page}` : path.posix.normalize(`docs/${m[1]!}`),
+      anchor: m[2],
+    })),
+  );
+
+  it.each(links.map((link) => [`${link.from} -> ${link.target}${link.anchor ? '#' + link.anchor : ''}`, link] as const))('%s resolves', (_, link) => {
+    expect(existsSync(path.join(repoRoot, link.target))).toBe(true);
+    // security.md's headings are the security page's own to change: only the file is pinned.
+    if (link.anchor !== undefined && link.target.endsWith('.md') && link.target !== 'docs/security.md') {
+      expect([...anchorsOf(read(link.target))]).toContain(link.anchor);
+    }
   });
 });
