@@ -83,6 +83,23 @@ describe('docs/configuration.md', () => {
   });
 });
 
+describe('docs/api.md endpoint table', () => {
+  it('lists exactly the operations of openapi.json, besides the dashboard and the metrics port', () => {
+    const openapi = JSON.parse(read('openapi.json')) as { paths: Record<string, Record<string, unknown>> };
+    const operations = Object.entries(openapi.paths).flatMap(([route, methods]) => Object.keys(methods).map((method) => `${method.toUpperCase()} ${route}`));
+    const doc = read('docs/api.md');
+    const table = doc.slice(doc.indexOf('## Endpoints'), doc.indexOf('\n## ', doc.indexOf('## Endpoints') + 1));
+    const listed = table
+      .split('\n')
+      .filter((line) => line.startsWith('| `'))
+      .flatMap((line) => [...line.split('|')[1]!.matchAll(/`([A-Z]+ \/[^`\s]*)`/g)].map((m) => m[1]!))
+      .filter((operation) => !/^GET \/(ui|metrics)\b/.test(operation));
+    expect(operations.length).toBeGreaterThan(10);
+    expect(operations.filter((operation) => !listed.includes(operation)).sort()).toEqual([]);
+    expect(listed.filter((operation) => !operations.includes(operation)).sort()).toEqual([]);
+  });
+});
+
 describe('README links into docs/', () => {
   const readme = read('README.md');
   const links = [...readme.matchAll(/\]\((docs\/[^)\s#]+)(?:#([^)\s]+))?\)/g)].map((m) => ({ file: m[1]!, anchor: m[2] }));
