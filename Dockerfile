@@ -8,7 +8,7 @@ RUN npm run build && npm prune --omit=dev
 
 FROM node:24-bookworm-slim
 # git for the agent's work; procps and util-linux (setpriv) for process supervision; bubblewrap
-# sandboxes every agent process (AGENT_ISOLATION, see the README's Security section).
+# sandboxes every agent process (AGENT_ISOLATION, see docs/security.md).
 RUN apt-get update \
  && apt-get install -y --no-install-recommends git ca-certificates procps util-linux bubblewrap socat \
  && rm -rf /var/lib/apt/lists/*

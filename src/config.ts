@@ -65,7 +65,7 @@ export interface Config {
     readonly redisUrl: string | undefined;
     readonly redisPrefix: string;
   };
-  /** The shared queue's leases (STORAGE_TYPE=redis); see README "Queue, leases and failover". */
+  /** The shared queue's leases (STORAGE_TYPE=redis); see docs/scaling.md "Queue, leases and failover". */
   readonly queue: { readonly leaseSeconds: number; readonly affinitySeconds: number; readonly pollMs: number };
   /** This instance's name in task records, /health and metrics (INSTANCE_ID). */
   readonly instanceId: string;

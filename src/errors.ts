@@ -1,6 +1,6 @@
 /**
  * The one error catalogue. Codes are part of the public API: never rename or reuse one.
- * README.md lists them; test/unit/errors.test.ts fails when the two drift apart.
+ * docs/api.md lists them; test/unit/errors.test.ts fails when the two drift apart.
  */
 export const ERROR_CATALOGUE = {
   // Request problems

@@ -11,7 +11,7 @@ import { validate } from './validate.js';
 import { publicEvent } from './views.js';
 import { internalId } from '../tenancy/tenant.js';
 
-/** Close codes clients can act on; documented in the README. */
+/** Close codes clients can act on; documented in docs/api.md. */
 export const WS_CLOSE = {
   COMPLETE: 1000,
   SERVER_SHUTDOWN: 1001,

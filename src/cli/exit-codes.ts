@@ -1,7 +1,7 @@
 import type { TaskStatus } from '../client/index.js';
 
 /**
- * `ccs` exit codes (documented in the README). With --follow the code follows the task's final
+ * `ccs` exit codes (documented in docs/clients.md). With --follow the code follows the task's final
  * status, so a script can branch on it.
  */
 export const EXIT = {

@@ -18,7 +18,7 @@ Options:
   --help        print this help
 
 Configuration comes from the environment (CLAUDE_API_KEY, WORKSPACE_ROOT, DATA_DIR,
-API_AUTH_ENABLED, ...); see the README's configuration table.
+API_AUTH_ENABLED, ...); see docs/configuration.md.
 `;
 
 /** Applies the flags to process.env; returns what to run, or an exit code for a bad command line. */

@@ -1,8 +1,8 @@
 import { ERROR_CODES, type ErrorCode } from './types.js';
 
 /**
- * The server answered with an error. `code` is the server's stable code (see the README's error
- * table), `status` the HTTP status, `requestId` the `X-Request-Id` the server logged it under.
+ * The server answered with an error. `code` is the server's stable code (see the error table in docs/api.md),
+ * `status` the HTTP status, `requestId` the `X-Request-Id` the server logged it under.
  * A non-JSON answer (a proxy's error page, say) gets the code `HTTP_<status>`.
  */
 export class CcsApiError extends Error {

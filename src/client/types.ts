@@ -30,7 +30,7 @@ export const EVENT_TYPES = [
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
-/** Every error code the server can answer with (the README's error table). */
+/** Every error code the server can answer with (the error table in docs/api.md). */
 export const ERROR_CODES = [
   'BAD_REQUEST',
   'INVALID_JSON',

@@ -7,7 +7,7 @@ export interface FaultSources {
 }
 
 /**
- * The metrics an operator watches for the failures the server rides out (see README,
+ * The metrics an operator watches for the failures the server rides out (see docs/operations.md,
  * "Troubleshooting"): storage that fails, connections beyond the cap.
  */
 export class FaultMetrics {

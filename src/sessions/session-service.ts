@@ -26,7 +26,7 @@ export class SessionService {
   ) {}
 
   /**
-   * Decides which session a task joins (see README, "Sessions"). Only the workspace directory is
+   * Decides which session a task joins (see docs/api.md, "Sessions"). Only the workspace directory is
    * created here; the caller stores the task and, for a new session, the session.
    */
   async place(tenant: Tenant, taskId: string, request: SessionRequest | undefined, workspace: string | undefined): Promise<SessionPlacement> {

@@ -117,7 +117,7 @@ export function compareTasksNewestFirst(a: Pick<Task, 'created_at' | 'task_id'>,
 
 /**
  * A write refused because another instance now owns the task (its fencing token changed, see
- * contract D in the README's "Scaling on Redis"): the writer lost its lease and must stop.
+ * contract D in docs/scaling.md): the writer lost its lease and must stop.
  */
 export class FencedWriteError extends Error {
   constructor(readonly taskId: string) {

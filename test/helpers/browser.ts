@@ -21,7 +21,7 @@ export function launchChromium(): Promise<Browser> {
 }
 
 /**
- * Where screenshots go: SCREENSHOT_DIR if set (e.g. docs/screenshots to refresh the README's
+ * Where screenshots go: SCREENSHOT_DIR if set (e.g. docs/screenshots to refresh the dashboard's
  * pictures), else an artefact directory under the system temp dir.
  */
 export function screenshotDir(): string {

@@ -38,7 +38,7 @@ function answersPing(port: number): Promise<boolean> {
 /**
  * A real redis-server on a random loopback port with its data in a temp dir, for tests. It can
  * be stopped and started again on the same port and data (AOF on, so acknowledged writes
- * survive a restart, as the README asks of production).
+ * survive a restart, as docs/scaling.md asks of production).
  */
 export class RedisProcess {
   private child: ChildProcess | null = null;

@@ -2,15 +2,15 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ApiError, ERROR_CATALOGUE } from '../../src/errors.js';
 
-const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+const apiDoc = readFileSync(new URL('../../docs/api.md', import.meta.url), 'utf8');
 
 describe('error catalogue', () => {
-  it.each(Object.entries(ERROR_CATALOGUE))('documents %s in the README', (code) => {
-    expect(readme).toMatch(new RegExp('\\|\\s*`' + code + '`\\s*\\|'));
+  it.each(Object.entries(ERROR_CATALOGUE))('documents %s in docs/api.md', (code) => {
+    expect(apiDoc).toMatch(new RegExp('\\|\\s*`' + code + '`\\s*\\|'));
   });
 
   it('documents only codes that exist', () => {
-    const section = readme.slice(readme.indexOf('## Error codes'), readme.indexOf('\n## ', readme.indexOf('## Error codes') + 1));
+    const section = apiDoc.slice(apiDoc.indexOf('## Error codes'), apiDoc.indexOf('\n## ', apiDoc.indexOf('## Error codes') + 1));
     const documented = [...section.matchAll(/^\|\s*`([A-Z_]+)`\s*\|/gm)].map((m) => m[1]!);
     expect(documented.length).toBeGreaterThan(0);
     expect(documented.filter((code) => !(code in ERROR_CATALOGUE))).toEqual([]);

@@ -1,4 +1,4 @@
-// What the dashboard reads from the API: the wire format of README.md ("API"), as the browser sees it.
+// What the dashboard reads from the API: the wire format of docs/api.md, as the browser sees it.
 
 export const TASK_STATUSES = ['queued', 'running', 'completed', 'failed', 'interrupted', 'timed_out'] as const;
 export type TaskStatus = (typeof TASK_STATUSES)[number];

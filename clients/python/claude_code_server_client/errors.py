@@ -12,7 +12,7 @@ class CcsError(Exception):
 class ApiError(CcsError):
     """The server answered with an error: ``{"error": {"code", "message", "details"?}}``.
 
-    ``code`` is the server's stable error code (see the server README's "Error codes"), ``status``
+    ``code`` is the server's stable error code (see the server's docs/api.md, "Error codes"), ``status``
     the HTTP status, ``request_id`` the ``X-Request-Id`` to quote when asking an operator, and
     ``retry_after`` the seconds from ``Retry-After`` when the server sent one (429, 503).
     """

@@ -5,7 +5,7 @@ import { DELETE_TASK_EXTRAS_LUA } from './redis-outbox-scripts.js';
  * Lua for task records. A task is a hash of JSON-encoded fields; the indexes a listing or
  * retention reads are kept in the same script as the write, so they can never disagree with
  * the record. (Indexes are prefix-wide keys: these scripts need a single Redis primary, not
- * Cluster; see the README's "Scaling on Redis".)
+ * Cluster; see docs/scaling.md.)
  */
 const INDEX_LUA = `
 local TERMINAL = { completed = true, failed = true, interrupted = true, timed_out = true }
