@@ -126,8 +126,7 @@ describe('links between the docs pages', () => {
 
   it.each(links.map((link) => [`${link.from} -> ${link.target}${link.anchor ? '#' + link.anchor : ''}`, link] as const))('%s resolves', (_, link) => {
     expect(existsSync(path.join(repoRoot, link.target))).toBe(true);
-    // security.md's headings are the security page's own to change: only the file is pinned.
-    if (link.anchor !== undefined && link.target.endsWith('.md') && link.target !== 'docs/security.md') {
+    if (link.anchor !== undefined && link.target.endsWith('.md')) {
       expect([...anchorsOf(read(link.target))]).toContain(link.anchor);
     }
   });
