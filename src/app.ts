@@ -84,7 +84,7 @@ export async function buildApp(ctx: ServerContext): Promise<FastifyInstance> {
   registerTaskExtraRoutes(app, { tasks: ctx.tasks, store: ctx.store });
   registerWsTicketRoute(app, ctx.tickets);
   registerSessionRoutes(app, { store: ctx.store, sessions: ctx.sessions, tasks: ctx.tasks });
-  registerTaskEventRoutes(app, { tasks: ctx.tasks, store: ctx.store, stream: ctx.stream, logger: httpLogger });
+  registerTaskEventRoutes(app, { tasks: ctx.tasks, stream: ctx.stream, logger: httpLogger });
   registerTaskEventsWebSocket(app, { tasks: ctx.tasks, stream: ctx.stream, sockets: ctx.sockets, logger: httpLogger });
   registerDocsRoutes(app);
   registerUiRoutes(app, { authEnabled: ctx.config.api.authEnabled });

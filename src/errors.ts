@@ -64,15 +64,33 @@ export interface ErrorBody {
   error: { code: ErrorCode; message: string; details?: unknown };
 }
 
-export class ApiError extends Error {
-  readonly status: number;
+/**
+ * What domain code throws: a catalogue code, a message for the client, and when to retry.
+ * It knows no HTTP; src/api/error-mapping.ts turns it into a status and headers in one place.
+ */
+export class DomainError extends Error {
   constructor(
     readonly code: ErrorCode,
     message?: string,
     readonly details?: unknown,
-    readonly headers: Record<string, string> = {},
+    /** Sent to the client as Retry-After: the refusal is temporary. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message ?? ERROR_CATALOGUE[code].message);
+    this.name = 'DomainError';
+  }
+}
+
+/** An error as the HTTP layer answers it: the catalogue's status, plus response headers. */
+export class ApiError extends DomainError {
+  readonly status: number;
+  constructor(
+    code: ErrorCode,
+    message?: string,
+    details?: unknown,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(code, message, details);
     this.name = 'ApiError';
     this.status = ERROR_CATALOGUE[code].status;
   }

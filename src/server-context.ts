@@ -55,7 +55,7 @@ import { WebhookDispatcher } from './webhooks/webhook-dispatcher.js';
 import { WebhookOutbox } from './webhooks/webhook-outbox.js';
 import { TenantRegistry } from './tenancy/tenant-registry.js';
 import { TicketStore, type WsTickets } from './tenancy/ws-tickets.js';
-import type { StorageReport } from './api/routes/health.js';
+import type { StorageReport } from './storage/storage-report.js';
 
 /** Tools granted when a task names none: what a coding task needs, without network tools. */
 export const DEFAULT_ALLOWED_TOOLS = ['Read', 'Write', 'Edit', 'MultiEdit', 'Glob', 'Grep', 'Bash'] as const;

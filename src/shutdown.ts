@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { WS_CLOSE } from './api/ws-task-events.js';
+import { WS_CLOSE } from './events/ws-close-codes.js';
 import type { Logger } from './observability/logger.js';
 import type { ServerContext } from './server-context.js';
 

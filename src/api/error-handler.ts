@@ -1,63 +1,16 @@
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ApiError, type ErrorCode } from '../errors.js';
+import { ApiError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
-import { QueueFullError } from '../tasks/queue/task-queue.js';
-import { StorageUnavailableError as StoreUnreachableError } from '../storage/store.js';
-import { StorageUnavailableError } from '../storage/storage-health.js';
+import { toApiError } from './error-mapping.js';
 import { drainRequestBody, rawErrorResponse } from './http-guards.js';
 
-/** Clients retry a refused submit after this while storage is failing (the probe runs every few seconds). */
-const STORAGE_RETRY_AFTER_SECONDS = 10;
 /** How much of an oversized body is read and dropped after its 413, as a multiple of the body limit. */
 const DRAIN_LIMIT_FACTOR = 64;
-
-/** Fastify's own request errors, mapped onto our catalogue so clients only ever see one shape. */
-const FASTIFY_CODES: Record<string, ErrorCode> = {
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
-  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'INVALID_JSON',
-  FST_ERR_CTP_BODY_TOO_LARGE: 'BODY_TOO_LARGE',
-  FST_ERR_CTP_EMPTY_JSON_BODY: 'INVALID_JSON',
-  FST_ERR_CTP_INVALID_JSON_BODY: 'INVALID_JSON',
-};
-
-/** Errors Fastify raises before routing (a URL it cannot decode, a path segment too long). */
-const URL_ERROR_CODES = new Set(['FST_ERR_BAD_URL', 'FST_ERR_MAX_PARAM_LENGTH']);
 
 export function sendApiError(reply: FastifyReply, error: ApiError): FastifyReply {
   for (const [name, value] of Object.entries(error.headers)) reply.header(name, value);
   return reply.code(error.status).send(error.toBody());
-}
-
-export function toApiError(error: FastifyError | Error): ApiError {
-  if (error instanceof ApiError) return error;
-  if (error instanceof QueueFullError) {
-    return new ApiError('QUEUE_FULL', undefined, { queued: error.queued, running: error.running }, { 'Retry-After': String(error.retryAfterSeconds) });
-  }
-  // Redis unreachable, seen directly (a request that bypassed the guard): it knows its own retry delay.
-  if (error instanceof StoreUnreachableError) {
-    return new ApiError('STORAGE_UNAVAILABLE', error.message, undefined, { 'Retry-After': String(error.retryAfterSeconds) });
-  }
-  if (error instanceof StorageUnavailableError) {
-    return new ApiError(
-      error.fault.full ? 'STORAGE_FULL' : 'STORAGE_UNAVAILABLE',
-      `${error.fault.full ? 'Storage is full' : 'Storage is unavailable'}; retry later (${error.fault.reason})`,
-      undefined,
-      {
-        'Retry-After': String(STORAGE_RETRY_AFTER_SECONDS),
-      },
-    );
-  }
-  const fastifyError = error as FastifyError;
-  const mapped = fastifyError.code ? FASTIFY_CODES[fastifyError.code] : undefined;
-  if (mapped) return new ApiError(mapped, mapped === 'INVALID_JSON' ? `Request body is not valid JSON: ${error.message}` : undefined);
-  if (fastifyError.code && URL_ERROR_CODES.has(fastifyError.code)) return new ApiError('BAD_REQUEST', `The URL is not valid: ${error.message}`);
-  if (error instanceof SyntaxError || fastifyError.statusCode === 400) {
-    return new ApiError('INVALID_JSON', `Request body is not valid JSON: ${error.message}`);
-  }
-  if (fastifyError.statusCode === 413) return new ApiError('BODY_TOO_LARGE');
-  if (fastifyError.statusCode === 415) return new ApiError('UNSUPPORTED_MEDIA_TYPE');
-  return new ApiError('INTERNAL_ERROR');
 }
 
 /**

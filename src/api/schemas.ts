@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { MAX_APPROVAL_TIMEOUT_SECONDS } from '../agent/spawn-options.js';
 import { parseHostPattern } from '../egress/host-patterns.js';
 import { SESSION_STATUSES } from '../sessions/session-types.js';
+import type { SubmitTaskRequest } from '../tasks/submit-request.js';
 import { PERMISSION_MODES, TASK_STATUSES } from '../tasks/task-types.js';
 import { webhookRequestSchema } from '../webhooks/webhook-request.js';
 
@@ -70,7 +71,20 @@ export const permissionAnswerSchema = z.strictObject({
   updated_input: z.record(z.string(), z.unknown()).optional(),
 });
 
-export type SubmitTaskBody = z.infer<typeof submitTaskSchema>;
+/** Assignable both ways and with the same keys: an optional field added to one side only fails to compile. */
+type SameKeys<A, B> = [keyof A] extends [keyof B] ? ([keyof B] extends [keyof A] ? true : false) : false;
+type Exactly<A, B> = [A] extends [B]
+  ? [B] extends [A]
+    ? SameKeys<A, B> extends true
+      ? SameKeys<NonNullable<A[keyof A & 'options']>, NonNullable<B[keyof B & 'options']>> extends true
+        ? A
+        : never
+      : never
+    : never
+  : never;
+
+/** The validated body, which the route hands to the task service as its SubmitTaskRequest. */
+export type SubmitTaskBody = Exactly<z.infer<typeof submitTaskSchema>, SubmitTaskRequest>;
 
 export const listTasksQuerySchema = z.strictObject({
   status: z.enum(TASK_STATUSES).optional(),

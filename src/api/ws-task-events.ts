@@ -1,24 +1,18 @@
 import type { FastifyInstance } from 'fastify';
 import type { WebSocket } from 'ws';
-import { ApiError } from '../errors.js';
+import { ApiError, DomainError } from '../errors.js';
 import type { EventSink, EventStream } from '../events/event-stream.js';
 import type { TaskEvent } from '../events/event-types.js';
+import { WS_CLOSE } from '../events/ws-close-codes.js';
 import type { Logger } from '../observability/logger.js';
+import { StorageUnavailableError } from '../storage/storage-unavailable.js';
 import type { TaskService } from '../tasks/task-service.js';
 import { sendApiError } from './error-handler.js';
+import { toApiError } from './error-mapping.js';
 import { eventsQuerySchema } from './schemas.js';
 import { validate } from './validate.js';
 import { publicEvent } from './views.js';
 import { internalId } from '../tenancy/tenant.js';
-
-/** Close codes clients can act on; documented in docs/api.md. */
-export const WS_CLOSE = {
-  COMPLETE: 1000,
-  SERVER_SHUTDOWN: 1001,
-  INTERNAL_ERROR: 1011,
-  /** The client stopped reading; reconnect with ?after=<last seq received>. */
-  SLOW_CONSUMER: 4008,
-} as const;
 
 const PING_INTERVAL_MS = 30_000;
 
@@ -56,7 +50,8 @@ export function registerTaskEventsWebSocket(
           throw new ApiError('VALIDATION_ERROR', `Task ${request.params.task_id} has no event ${after}: resume after the last seq you received`);
         }
       } catch (error) {
-        if (error instanceof ApiError) return sendApiError(reply, error);
+        // Storage outages go on to the error handler, which logs them.
+        if (error instanceof DomainError && !(error instanceof StorageUnavailableError)) return sendApiError(reply, toApiError(error));
         throw error;
       }
     },

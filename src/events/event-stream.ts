@@ -94,6 +94,14 @@ export class EventStream {
   }
 
   /**
+   * Up to `limit` events after `afterSeq`, read the way a stream reads them (events held in
+   * memory while storage fails included), so a page and a stream never disagree.
+   */
+  page(taskId: string, afterSeq: number, limit: number): Promise<TaskEvent[]> {
+    return this.log.read(taskId, afterSeq, limit);
+  }
+
+  /**
    * True when the task has no event `afterSeq`: a client cannot have received it, and a stream
    * after it would wait forever (seqs have no gaps, so the `complete` event would be skipped).
    */

@@ -1,4 +1,4 @@
-import { ApiError } from '../errors.js';
+import { DomainError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import type { Store } from '../storage/store.js';
 import { externalId, internalId, type Tenant } from '../tenancy/tenant.js';
@@ -19,7 +19,7 @@ export interface SessionPlacement {
 export class SessionService {
   constructor(
     private readonly store: Store,
-    /** Whether the tenant's agent can work in a directory (each throws a WORKSPACE_* ApiError if not). */
+    /** Whether the tenant's agent can work in a directory (each throws a WORKSPACE_* DomainError if not). */
     private readonly workspaces: Pick<WorkspaceChecks, 'resolve' | 'recheck'>,
     private readonly logger: Logger,
     private readonly now: () => Date,
@@ -54,7 +54,7 @@ export class SessionService {
 
     if (request?.reuse_existing && request.session_id) {
       const session = await this.store.getSession(internalId(tenant.id, request.session_id));
-      if (!session) throw new ApiError('SESSION_NOT_FOUND', `Session ${request.session_id} not found`);
+      if (!session) throw new DomainError('SESSION_NOT_FOUND', `Session ${request.session_id} not found`);
       this.assertSameWorkspace(session, requestedWorkspace);
       return { session, isNew: false };
     }
@@ -68,7 +68,7 @@ export class SessionService {
     const name = request?.session_id ?? `session-${externalId(taskId)}`;
     const sessionId = internalId(tenant.id, name);
     if (await this.store.getSession(sessionId)) {
-      throw new ApiError('SESSION_ALREADY_EXISTS', `Session ${name} already exists; send "reuse_existing": true to run in it`);
+      throw new DomainError('SESSION_ALREADY_EXISTS', `Session ${name} already exists; send "reuse_existing": true to run in it`);
     }
     const now = this.now().toISOString();
     return {
@@ -134,7 +134,7 @@ export class SessionService {
   /** A tenant's session by the id the client knows; another tenant's answers exactly like a missing one. */
   async get(tenant: Tenant, sessionId: string): Promise<Session> {
     const session = await this.store.getSession(internalId(tenant.id, sessionId));
-    if (!session || session.tenant_id !== tenant.id) throw new ApiError('SESSION_NOT_FOUND', `Session ${sessionId} not found`);
+    if (!session || session.tenant_id !== tenant.id) throw new DomainError('SESSION_NOT_FOUND', `Session ${sessionId} not found`);
     return session;
   }
 
@@ -156,7 +156,7 @@ export class SessionService {
 
   private assertSameWorkspace(session: Session, workspace: string | undefined): void {
     if (workspace !== undefined && workspace !== session.workspace) {
-      throw new ApiError('SESSION_WORKSPACE_MISMATCH', `Session ${externalId(session.session_id)} runs in a different workspace`);
+      throw new DomainError('SESSION_WORKSPACE_MISMATCH', `Session ${externalId(session.session_id)} runs in a different workspace`);
     }
   }
 }

@@ -1,9 +1,8 @@
 import { classifyStorageError } from './storage-health.js';
-import { StorageUnavailableError } from './store.js';
 
 /** Outages worth waiting out: Redis unreachable, directly or as seen through the guarded store. */
 function isBlip(error: unknown): boolean {
-  return error instanceof StorageUnavailableError || classifyStorageError(error)?.retryable === true;
+  return classifyStorageError(error)?.retryable === true;
 }
 
 /** How long a background write (an event, a task's final state) rides out a storage outage. */

@@ -1,26 +1,7 @@
 import type { Logger } from '../observability/logger.js';
-import { StorageUnavailableError as StoreUnreachableError } from './store.js';
+import { StorageUnavailableError, type StorageFault } from './storage-unavailable.js';
 
-/** Why storage cannot take writes: a full disk (507 at submit) or anything else (503). */
-export interface StorageFault {
-  full: boolean;
-  /** Short, operator-facing: the driver's code and message. */
-  reason: string;
-  /** A connection-level outage (Redis restarting) that a background write may ride out by retrying briefly. */
-  retryable?: boolean;
-}
-
-/**
- * Thrown by the guarded store while storage fails. Domain code lets it travel: the API maps it to
- * 503 STORAGE_UNAVAILABLE or 507 STORAGE_FULL with Retry-After; the executor ends the task
- * `failed` with STORAGE_UNAVAILABLE.
- */
-export class StorageUnavailableError extends Error {
-  constructor(readonly fault: StorageFault) {
-    super(`Storage is unavailable: ${fault.reason}`);
-    this.name = 'StorageUnavailableError';
-  }
-}
+export { StorageUnavailableError, type StorageFault } from './storage-unavailable.js';
 
 const FULL_CODES = new Set(['SQLITE_FULL', 'ENOSPC', 'EDQUOT']);
 const FAULT_PREFIXES = [
@@ -38,8 +19,6 @@ const FAULT_ERRNOS = new Set(['ENOSPC', 'EDQUOT', 'EIO', 'EROFS', 'EACCES', 'EPE
 /** Whether an error means storage itself failed (as opposed to a bad request or a bug), and how. */
 export function classifyStorageError(error: unknown): StorageFault | null {
   if (error instanceof StorageUnavailableError) return error.fault;
-  // The Redis store's own outage error (connection lost, timed out, refused): not full, usually short.
-  if (error instanceof StoreUnreachableError) return { full: false, reason: error.reason.slice(0, 300), retryable: true };
   if (!(error instanceof Error)) return null;
   const code = (error as { code?: unknown }).code;
   if (typeof code !== 'string') return null;
@@ -101,7 +80,7 @@ export class StorageHealth {
       this.logger.error('Storage failed; refusing new work until it recovers', { reason: fault.reason, full: fault.full });
       this.emit();
     }
-    return error instanceof StorageUnavailableError ? error : new StorageUnavailableError(fault);
+    return new StorageUnavailableError(fault);
   }
 
   /** Throws at once while degraded, so new work is refused before anything is half-written. */

@@ -126,16 +126,4 @@ export class FencedWriteError extends Error {
   }
 }
 
-/**
- * The storage backend cannot be reached (e.g. Redis is down); the API answers 503
- * STORAGE_UNAVAILABLE with Retry-After, and the caller may try again later.
- */
-export class StorageUnavailableError extends Error {
-  constructor(
-    readonly reason: string,
-    readonly retryAfterSeconds = 5,
-  ) {
-    super(`Storage is unavailable: ${reason}`);
-    this.name = 'StorageUnavailableError';
-  }
-}
+export { StorageUnavailableError } from './storage-unavailable.js';

@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { ApprovalDecision, ToolApproval, ToolCallForApproval } from '../agent/agent-types.js';
-import { ApiError } from '../errors.js';
+import { DomainError } from '../errors.js';
 import type { EventDraft, PermissionDecisionData } from '../events/event-types.js';
 import type { Logger } from '../observability/logger.js';
 import type { RelayedPermissionAnswer } from './queue/task-queue.js';
 import type { Task } from './task-types.js';
 
-export function notPending(requestId: string): ApiError {
-  return new ApiError(
+export function notPending(requestId: string): DomainError {
+  return new DomainError(
     'PERMISSION_REQUEST_NOT_PENDING',
     `Permission request ${requestId} is not pending: unknown, or already answered, timed out or ended with its task`,
   );

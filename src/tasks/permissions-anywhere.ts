@@ -1,4 +1,4 @@
-import { ApiError } from '../errors.js';
+import { DomainError } from '../errors.js';
 import type { EventLog } from '../events/event-log.js';
 import type { PermissionDecisionData, TaskEvent } from '../events/event-types.js';
 import { notPending, type PendingPermission, type PermissionAnswer, type PermissionRequests } from './permission-requests.js';
@@ -44,7 +44,7 @@ export class PermissionsAnywhere {
     const decision = await this.decisionOf(task.task_id, requestId, events.at(-1)?.seq ?? 0);
     if (decision === null) {
       const message = `The instance running task ${task.task_id} did not take the answer to ${requestId} in time; retry`;
-      throw new ApiError('INSTANCE_UNREACHABLE', message, undefined, { 'Retry-After': '1' });
+      throw new DomainError('INSTANCE_UNREACHABLE', message, undefined, 1);
     }
     // Settled by its timeout, the task's end or another client's answer first: not ours.
     if (decision.decided_by !== 'client' || decision.decision !== answer.decision) throw notPending(requestId);

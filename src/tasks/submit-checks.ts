@@ -1,4 +1,4 @@
-import { ApiError } from '../errors.js';
+import { DomainError } from '../errors.js';
 import { firstUncovered, parseHostPatterns, type HostPattern } from '../egress/host-patterns.js';
 import type { Store } from '../storage/store.js';
 import type { Tenant } from '../tenancy/tenant.js';
@@ -19,12 +19,12 @@ export class SubmitChecks {
     const target = request ? webhookTarget(request) : tenant.defaultWebhook;
     if (target === null) return null;
     if ((tenant.webhookSecret ?? this.settings.webhookSecret) === undefined) {
-      throw new ApiError('WEBHOOK_SECRET_MISSING', "Webhooks are signed, and no secret is configured: set WEBHOOK_SECRET (or the tenant's webhook_secret)");
+      throw new DomainError('WEBHOOK_SECRET_MISSING', "Webhooks are signed, and no secret is configured: set WEBHOOK_SECRET (or the tenant's webhook_secret)");
     }
     try {
       await resolveWebhookHost(checkWebhookUrl(target.url), this.settings.allowPrivateWebhooks);
     } catch (error) {
-      if (error instanceof WebhookAddressError) throw new ApiError('WEBHOOK_URL_REFUSED', error.message);
+      if (error instanceof WebhookAddressError) throw new DomainError('WEBHOOK_URL_REFUSED', error.message);
       throw error;
     }
     return target;
@@ -35,7 +35,7 @@ export class SubmitChecks {
     if (allow === undefined) return;
     const uncovered = firstUncovered(tenant.egressAllow ?? this.settings.defaultEgressAllow ?? [], parseHostPatterns(allow).patterns);
     if (uncovered !== null) {
-      throw new ApiError(
+      throw new DomainError(
         'NETWORK_ALLOW_OUTSIDE_TENANT',
         `options.network.allow entry "${uncovered.text}" is not covered by the tenant's egress allowlist; a task may only narrow it`,
         { entry: uncovered.text },
@@ -50,7 +50,7 @@ export class SubmitChecks {
     const monthStart = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1)).toISOString();
     const spent = await this.store.tenantSpendSince(tenant.id, monthStart);
     if (spent >= tenant.monthlyBudgetUsd) {
-      throw new ApiError(
+      throw new DomainError(
         'TENANT_BUDGET_EXCEEDED',
         `This month's budget of $${tenant.monthlyBudgetUsd} is spent ($${spent.toFixed(4)} so far); it renews on the 1st (UTC)`,
         { spent_usd: spent, budget_usd: tenant.monthlyBudgetUsd },

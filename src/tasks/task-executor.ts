@@ -71,7 +71,7 @@ export class TaskExecutor {
       beforeRun?: (sessionId: string, taskCount: number) => void;
       /** Where deferred writes go when storage fails (optional for tests that build an executor by hand). */
       storage?: StorageHealth;
-      /** Checks the workspace just before the agent starts there (throws a WORKSPACE_* ApiError). */
+      /** Checks the workspace just before the agent starts there (throws a WORKSPACE_* DomainError). */
       checkWorkspace?: (task: Task) => Promise<void>;
       /** What each task spends on model calls, as the credential proxy meters it. */
       meter?: TaskMeter;

@@ -1,6 +1,7 @@
 import type { ChangeTracker } from '../changes/change-tracker.js';
 import type { ChangeBaseline } from '../changes/change-types.js';
-import { ApiError, taskError, type TaskError } from '../errors.js';
+import { DomainError, taskError, type TaskError } from '../errors.js';
+import { StorageUnavailableError } from '../storage/storage-unavailable.js';
 import type { Task } from './task-types.js';
 
 export interface PreflightDeps {
@@ -46,7 +47,8 @@ async function checkWorkspace(deps: PreflightDeps, task: Task): Promise<TaskErro
     await deps.checkWorkspace(task);
     return null;
   } catch (error) {
-    if (error instanceof ApiError) return taskError(error.code, error.message);
+    // A refused workspace ends the task with its code; a storage outage travels on as one.
+    if (error instanceof DomainError && !(error instanceof StorageUnavailableError)) return taskError(error.code, error.message);
     throw error;
   }
 }

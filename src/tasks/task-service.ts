@@ -1,5 +1,4 @@
-import type { SubmitTaskBody } from '../api/schemas.js';
-import { ApiError, taskError } from '../errors.js';
+import { DomainError, taskError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import type { SessionService } from '../sessions/session-service.js';
 import type { StorageHealth } from '../storage/storage-health.js';
@@ -7,6 +6,7 @@ import type { Page, Store, TaskListQuery } from '../storage/store.js';
 import { checkRequireApproval } from './approval-options.js';
 import { fingerprint } from './request-fingerprint.js';
 import type { Scheduler } from './scheduler.js';
+import type { SubmitTaskRequest } from './submit-request.js';
 import type { SubmitChecks } from './submit-checks.js';
 import type { TaskExecutor } from './task-executor.js';
 import { ZERO_USAGE, type TaskFinisher } from './task-finisher.js';
@@ -61,7 +61,7 @@ const RACED_SUBMIT_WAIT_MS = 2_000;
 export class TaskService {
   constructor(private readonly deps: TaskServiceDeps) {}
 
-  async submit(tenant: Tenant, body: SubmitTaskBody): Promise<SubmitResult> {
+  async submit(tenant: Tenant, body: SubmitTaskRequest): Promise<SubmitResult> {
     const { store, sessions, scheduler } = this.deps;
     const { task_id: clientId, ...rest } = body;
     const requestHash = fingerprint(rest);
@@ -71,10 +71,10 @@ export class TaskService {
       const existing = await store.getTask(requestedId);
       if (existing) return this.idempotentReplay(existing, requestHash);
     }
-    if (this.deps.isShuttingDown()) throw new ApiError('SHUTTING_DOWN', 'Server is shutting down; not accepting new tasks', undefined, { 'Retry-After': '10' });
+    if (this.deps.isShuttingDown()) throw new DomainError('SHUTTING_DOWN', 'Server is shutting down; not accepting new tasks', undefined, 10);
     this.deps.storage?.assertWritable();
     if (body.options?.permission_mode === 'bypassPermissions' && !this.deps.bypassPermissionsAllowed) {
-      throw new ApiError(
+      throw new DomainError(
         'PERMISSION_MODE_REFUSED',
         'permission_mode "bypassPermissions" is refused: the server runs as root and Claude Code will not skip permission checks as root. Use acceptEdits with allowed_tools, or run the server as a non-root user.',
       );
@@ -95,7 +95,7 @@ export class TaskService {
       } catch (error) {
         // An identical submission may have created this task's session a moment ago and be about to store the task.
         const raced =
-          requestedId !== undefined && error instanceof ApiError && error.code === 'SESSION_ALREADY_EXISTS' ? await this.taskStoredSoon(requestedId) : null;
+          requestedId !== undefined && error instanceof DomainError && error.code === 'SESSION_ALREADY_EXISTS' ? await this.taskStoredSoon(requestedId) : null;
         if (raced) return this.idempotentReplay(raced, requestHash);
         throw error;
       }
@@ -169,7 +169,7 @@ export class TaskService {
     const id = internalId(tenant.id, taskId);
     // A task finished while storage failed: its final record is in memory until it is written.
     const task = this.deps.finisher.recordOf(id) ?? (await this.deps.store.getTask(id));
-    if (!task || task.tenant_id !== tenant.id) throw new ApiError('TASK_NOT_FOUND', `Task ${taskId} not found`);
+    if (!task || task.tenant_id !== tenant.id) throw new DomainError('TASK_NOT_FOUND', `Task ${taskId} not found`);
     return task;
   }
 
@@ -185,7 +185,7 @@ export class TaskService {
   private async stop(task: Task, reason: 'interrupted' | 'session_deleted'): Promise<Task> {
     const taskId = task.task_id;
     if (isTerminal(task.status)) {
-      throw new ApiError('TASK_NOT_RUNNING', `Task ${externalId(taskId)} has already finished with status ${task.status}`);
+      throw new DomainError('TASK_NOT_RUNNING', `Task ${externalId(taskId)} has already finished with status ${task.status}`);
     }
     if (await this.deps.scheduler.cancel(taskId)) {
       const error = reason === 'session_deleted' ? taskError('SESSION_DELETED') : taskError('TASK_INTERRUPTED', 'Task was interrupted before it started');
@@ -221,7 +221,7 @@ export class TaskService {
         await this.stop(task, 'session_deleted');
         interrupted.push(externalId(task.task_id));
       } catch (error) {
-        if (!(error instanceof ApiError && error.code === 'TASK_NOT_RUNNING')) throw error;
+        if (!(error instanceof DomainError && error.code === 'TASK_NOT_RUNNING')) throw error;
       }
     }
     await this.deps.store.deleteSession(sessionId);
@@ -242,7 +242,7 @@ export class TaskService {
 
   private idempotentReplay(existing: Task, requestHash: string): SubmitResult {
     if (existing.request_hash !== requestHash) {
-      throw new ApiError('TASK_ID_CONFLICT', `Task ${externalId(existing.task_id)} already exists with a different request body`);
+      throw new DomainError('TASK_ID_CONFLICT', `Task ${externalId(existing.task_id)} already exists with a different request body`);
     }
     return { task: existing, created: false };
   }

@@ -6,7 +6,7 @@ const FRESH_MS = 1000;
 
 /**
  * Every check the server makes of a tenant's workspace, each as the tenant in its sandbox (see
- * workspace-preparation.ts); each throws a WORKSPACE_* ApiError when the workspace is unusable.
+ * workspace-preparation.ts); each throws a WORKSPACE_* DomainError when the workspace is unusable.
  * The server only checks paths as text; what is on disk it learns from the sandbox's answer.
  *
  * A task's workspace is checked at submit (so a client hears of a bad one at once) and again as

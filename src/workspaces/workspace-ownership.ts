@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { AgentSandbox, SandboxIdentity } from '../agent/isolation/agent-sandbox.js';
-import { ApiError } from '../errors.js';
+import { DomainError } from '../errors.js';
 import { isInside } from '../lib/paths.js';
 
 /** A recursive chown of a large tree is slow, but it only runs when something needs handing over. */
@@ -35,7 +35,7 @@ export async function handOverToTenant(sandbox: AgentSandbox, identity: SandboxI
   const result = await run;
   if (result.code !== 0) {
     const why = result.timedOut ? 'timed out' : result.stderr.trim().split('\n').at(-1) || `exit ${result.code ?? result.signal}`;
-    throw new ApiError('WORKSPACE_NOT_WRITABLE', `workspace ${target} could not be handed to the agent's user (${why})`);
+    throw new DomainError('WORKSPACE_NOT_WRITABLE', `workspace ${target} could not be handed to the agent's user (${why})`);
   }
   return true;
 }

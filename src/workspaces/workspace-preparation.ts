@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { AgentSandbox, SandboxIdentity } from '../agent/isolation/agent-sandbox.js';
-import { ApiError } from '../errors.js';
+import { DomainError } from '../errors.js';
 import { isInside } from '../lib/paths.js';
 import { handOverToTenant } from './workspace-ownership.js';
 import { parseWorkspaceReport, WORKSPACE_SCRIPT, type WorkspaceReport } from './workspace-script.js';
@@ -14,7 +14,7 @@ const CHECK_TIMEOUT_MS = 120_000;
  * normalised; everything that looks at the disk happens in the sandbox (prepareWorkspace).
  */
 export function locateWorkspace(identity: SandboxIdentity, requested: string): string {
-  if (requested.includes('\0')) throw new ApiError('WORKSPACE_INVALID', 'workspace must not contain NUL bytes');
+  if (requested.includes('\0')) throw new DomainError('WORKSPACE_INVALID', 'workspace must not contain NUL bytes');
   const target = path.resolve(identity.workspaceRoot, requested);
   assertInside(identity, target, requested);
   return target;
@@ -22,7 +22,7 @@ export function locateWorkspace(identity: SandboxIdentity, requested: string): s
 
 function assertInside(identity: SandboxIdentity, target: string, requested: string): void {
   if (isInside(target, identity.workspaceRoot) && !identity.masked.some((other) => isInside(target, other))) return;
-  throw new ApiError('WORKSPACE_OUTSIDE_ROOT', `workspace "${requested}" resolves outside WORKSPACE_ROOT`);
+  throw new DomainError('WORKSPACE_OUTSIDE_ROOT', `workspace "${requested}" resolves outside WORKSPACE_ROOT`);
 }
 
 /**
@@ -36,7 +36,7 @@ export type CheckDepth = 'walk' | 'surface';
  * enter it: as the tenant, in the tenant's sandbox (one launch; see workspace-script.ts). When
  * something on the way was created by root, it is handed to the tenant first (as root with
  * CAP_CHOWN only, in the same view) and checked once more. Resolves with the real path, which the
- * task then uses (the CLI finds a session's transcripts by it); throws an ApiError with a
+ * task then uses (the CLI finds a session's transcripts by it); throws an DomainError with a
  * WORKSPACE_* code otherwise.
  */
 export async function prepareWorkspace(sandbox: AgentSandbox, identity: SandboxIdentity, requested: string, depth: CheckDepth = 'walk'): Promise<string> {
@@ -49,7 +49,7 @@ export async function prepareWorkspace(sandbox: AgentSandbox, identity: SandboxI
     const handed = handOvers < 2 && (await handOverToTenant(sandbox, identity, report.path, report.status === 'foreign-tree'));
     report = await inspect(handed ? uid : '');
   }
-  if (report.status === 'error') throw new ApiError(report.code, `workspace "${requested}" ${report.why}`);
+  if (report.status === 'error') throw new DomainError(report.code, `workspace "${requested}" ${report.why}`);
   // The sandbox's answer is checked as text too: it cannot name a path outside the tenant's root.
   assertInside(identity, report.path, requested);
   return report.path;
@@ -68,5 +68,5 @@ async function inspectWorkspace(sandbox: AgentSandbox, identity: SandboxIdentity
   const report = result.code === 0 ? parseWorkspaceReport(result.stdout.toString('utf8')) : null;
   if (report !== null) return report;
   const why = result.timedOut ? 'timed out' : result.stderr.trim().split('\n').at(-1) || `exit ${result.code ?? result.signal}`;
-  throw new ApiError('WORKSPACE_INVALID', `workspace ${target} could not be examined (${why})`);
+  throw new DomainError('WORKSPACE_INVALID', `workspace ${target} could not be examined (${why})`);
 }

@@ -52,6 +52,13 @@ describe.skipIf(skipReason !== null)('a full disk under the database (tmpfs)', (
       expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
       const sseEvents = (await sse).events;
       expect(sseEvents.at(-1)).toMatchObject({ type: 'complete', data: { status: 'failed' } });
+      // A page of history reads as the streams do: the events held in memory while the disk is full are in it.
+      const page = await request<{ events: Array<{ type: string; seq: number }> }>(
+        server.baseUrl,
+        'GET',
+        '/api/v1/tasks/disk-full/events?format=json&limit=1000',
+      );
+      expect(page.body.events.map((e) => [e.seq, e.type])).toEqual(events.map((e) => [e.seq, e.type]));
 
       const task = await request(server.baseUrl, 'GET', '/api/v1/tasks/disk-full');
       expect(task.body).toMatchObject({ status: 'failed', error: { code: 'STORAGE_UNAVAILABLE' } });

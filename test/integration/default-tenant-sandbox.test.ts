@@ -12,7 +12,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentSandbox, type SandboxIdentity, type SandboxTenant } from '../../src/agent/isolation/agent-sandbox.js';
 import { planIsolation } from '../../src/agent/isolation/isolation-mode.js';
-import { ApiError } from '../../src/errors.js';
+import { DomainError } from '../../src/errors.js';
 import { prepareWorkspace } from '../../src/workspaces/workspace-preparation.js';
 
 const isRoot = process.getuid?.() === 0;
@@ -27,7 +27,7 @@ async function codeOf(promise: Promise<unknown>): Promise<string | null> {
     await promise;
     return null;
   } catch (error) {
-    if (error instanceof ApiError) return error.code;
+    if (error instanceof DomainError) return error.code;
     throw error;
   }
 }

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentSandbox, type SandboxIdentity } from '../../src/agent/isolation/agent-sandbox.js';
 import { planIsolation } from '../../src/agent/isolation/isolation-mode.js';
-import { ApiError } from '../../src/errors.js';
+import { DomainError } from '../../src/errors.js';
 import { prepareWorkspace } from '../../src/workspaces/workspace-preparation.js';
 import { WorkspaceChecks } from '../../src/workspaces/workspace-checks.js';
 
@@ -20,7 +20,7 @@ async function codeOf(promise: Promise<unknown>): Promise<string | null> {
     await promise;
     return null;
   } catch (error) {
-    if (error instanceof ApiError) return error.code;
+    if (error instanceof DomainError) return error.code;
     throw error;
   }
 }

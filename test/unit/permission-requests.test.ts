@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { EventDraft } from '../../src/events/event-types.js';
-import { ApiError } from '../../src/errors.js';
+import { DomainError } from '../../src/errors.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { PermissionRequests } from '../../src/tasks/permission-requests.js';
 import type { Task } from '../../src/tasks/task-types.js';
@@ -58,7 +58,7 @@ describe('PermissionRequests', () => {
     expect(await decided).toEqual({ allow: true, updatedInput: { command: 'pwd' } });
     expect(permissions.pending('t1')).toEqual([]);
     expect(events.map((e) => e.event.type)).toEqual(['permission_request', 'permission_decision']);
-    expect(() => permissions.answer('t1', 'perm_1', { decision: 'deny' })).toThrow(ApiError);
+    expect(() => permissions.answer('t1', 'perm_1', { decision: 'deny' })).toThrow(DomainError);
   });
 
   it("denies with the client's message", async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ApiError } from '../../src/errors.js';
+import { DomainError } from '../../src/errors.js';
 import { EventLog } from '../../src/events/event-log.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { MemoryStore } from '../../src/storage/memory-store.js';
@@ -42,7 +42,7 @@ function elsewhere(relay: (requestId: string, answer: PermissionAnswer) => Promi
 const codeOf = async (promise: Promise<unknown>) =>
   promise.then(
     () => 'ok',
-    (error: unknown) => (error instanceof ApiError ? error.code : String(error)),
+    (error: unknown) => (error instanceof DomainError ? error.code : String(error)),
   );
 
 describe('PermissionsAnywhere (a task held by another instance)', () => {

@@ -1,23 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { LimitsReport } from '../../agent/isolation/limits/sandbox-limits.js';
+import type { StorageReport } from '../../storage/storage-report.js';
 import { VERSION } from '../../version.js';
-
-/**
- * One view of storage for /health, whatever failed: Redis unreachable (connection health) or
- * writes failing (disk full, I/O errors, also Redis outages seen by the guarded store).
- */
-export interface StorageReport {
-  type: string;
-  status: 'up' | 'down';
-  /** Why storage is down; null while it is up. */
-  reason: string | null;
-  /** STORAGE_FULL (submits get 507) or STORAGE_UNAVAILABLE (503) while down; null while up. */
-  code: 'STORAGE_FULL' | 'STORAGE_UNAVAILABLE' | null;
-  /** When writes started failing (ISO 8601); null if none has failed yet. */
-  since: string | null;
-  /** Finished tasks' final records and events waiting for storage to recover. */
-  pending_writes: number;
-}
 
 export interface HealthSource {
   /** INSTANCE_ID: which of several instances answered. */

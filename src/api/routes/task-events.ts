@@ -3,7 +3,6 @@ import { ApiError } from '../../errors.js';
 import type { EventSink, EventStream } from '../../events/event-stream.js';
 import type { TaskEvent } from '../../events/event-types.js';
 import type { Logger } from '../../observability/logger.js';
-import type { Store } from '../../storage/store.js';
 import type { TaskService } from '../../tasks/task-service.js';
 import { eventsHttpQuerySchema, lastEventIdSchema } from '../schemas.js';
 import { validate } from '../validate.js';
@@ -33,7 +32,7 @@ function sseSink(reply: FastifyReply): EventSink {
  * (resuming from `Last-Event-ID`, which EventSource sends on reconnect), or with
  * `?format=json` a page of the stored history.
  */
-export function registerTaskEventRoutes(app: FastifyInstance, deps: { tasks: TaskService; store: Store; stream: EventStream; logger: Logger }): void {
+export function registerTaskEventRoutes(app: FastifyInstance, deps: { tasks: TaskService; stream: EventStream; logger: Logger }): void {
   app.get<{ Params: Params }>('/api/v1/tasks/:task_id/events', async (request, reply) => {
     const query = validate(eventsHttpQuerySchema, request.query, 'query');
     const lastEventId = request.headers['last-event-id'];
@@ -43,7 +42,7 @@ export function registerTaskEventRoutes(app: FastifyInstance, deps: { tasks: Tas
     const after = resumeFrom ?? query.after ?? 0;
 
     if (query.format === 'json') {
-      const events = await deps.store.readEvents(taskId, after, query.limit + 1);
+      const events = await deps.stream.page(taskId, after, query.limit + 1);
       const page = events.slice(0, query.limit);
       return {
         task_id: clientTaskId,

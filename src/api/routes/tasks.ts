@@ -3,7 +3,7 @@ import type { PermissionsAnywhere } from '../../tasks/permissions-anywhere.js';
 import type { Task } from '../../tasks/task-types.js';
 import type { TaskService } from '../../tasks/task-service.js';
 import { submitTaskResponseSchema, taskListSchema, taskSchema } from '../response-schemas.js';
-import { listTasksQuerySchema, submitTaskSchema } from '../schemas.js';
+import { listTasksQuerySchema, submitTaskSchema, type SubmitTaskBody } from '../schemas.js';
 import { responseJsonSchema } from '../serialization.js';
 import { validate } from '../validate.js';
 import { submitView, taskView } from '../views.js';
@@ -20,7 +20,7 @@ export function registerTaskRoutes(app: FastifyInstance, tasks: TaskService, per
   const task = { response: { 200: responseJsonSchema(taskSchema) } };
 
   app.post('/api/v1/tasks', { schema: { response: { 200: submitted, 201: submitted } } }, async (request, reply) => {
-    const body = validate(submitTaskSchema, request.body, 'body');
+    const body: SubmitTaskBody = validate(submitTaskSchema, request.body, 'body');
     const { task, created } = await tasks.submit(request.tenant, body);
     return reply.code(created ? 201 : 200).send(submitView(request, task));
   });

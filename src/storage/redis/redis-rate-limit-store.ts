@@ -1,5 +1,4 @@
 import type { FastifyRateLimitStore, FastifyRateLimitStoreCtor } from '@fastify/rate-limit';
-import { ApiError } from '../../errors.js';
 import { StorageUnavailableError } from '../store.js';
 import { LuaScript } from './lua-script.js';
 import type { RedisConnection } from './redis-connection.js';
@@ -39,8 +38,7 @@ export function redisRateLimitStore(connection: RedisConnection): FastifyRateLim
           callback(null, { current: Number(current), ttl: Number(ttl) });
         })
         .catch((error: unknown) => {
-          const reason = error instanceof StorageUnavailableError ? error : new StorageUnavailableError(String(error));
-          callback(new ApiError('STORAGE_UNAVAILABLE', reason.message, undefined, { 'Retry-After': String(reason.retryAfterSeconds) }));
+          callback(error instanceof StorageUnavailableError ? error : new StorageUnavailableError(String(error)));
         });
     },
     child(routeOptions) {

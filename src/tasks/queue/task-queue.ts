@@ -1,3 +1,5 @@
+import { DomainError } from '../../errors.js';
+
 /**
  * The task queue port: where queued and running tasks are kept, shared by every instance that
  * uses the same backend. Two adapters implement it (in-process and Redis) and one contract suite
@@ -106,15 +108,17 @@ export interface TaskQueue {
   close(): Promise<void>;
 }
 
+/** A queue slot frees up within seconds: clients come back after this. */
+const QUEUE_FULL_RETRY_AFTER_SECONDS = 5;
+
 /** A tenant's share of the queue is full: the API answers 429 QUEUE_FULL with Retry-After. */
-export class QueueFullError extends Error {
-  readonly retryAfterSeconds = 5;
+export class QueueFullError extends DomainError {
   constructor(
     readonly tenantId: string,
     readonly queued: number,
     readonly running: number,
   ) {
-    super('Maximum concurrent sessions reached');
+    super('QUEUE_FULL', 'Maximum concurrent sessions reached', { queued, running }, QUEUE_FULL_RETRY_AFTER_SECONDS);
     this.name = 'QueueFullError';
   }
 }
