@@ -19,7 +19,7 @@ export async function handOverToTenant(sandbox: AgentSandbox, identity: SandboxI
   const user = identity.user;
   if (user?.kind !== 'uid' || !isInside(target, identity.workspaceRoot)) return false;
   const parents: string[] = [];
-  for (let dir = recursive ? path.dirname(target) : target; dir !== identity.workspaceRoot && isInside(dir, identity.workspaceRoot); dir = path.dirname(dir)) {
+  for (let dir = recursive ? path.dirname(target) : target; isInside(dir, identity.workspaceRoot, { strictly: true }); dir = path.dirname(dir)) {
     parents.unshift(dir);
   }
   const owner = `${user.uid}:${user.gid}`;
