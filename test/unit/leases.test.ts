@@ -87,13 +87,13 @@ describe('lease reaper', () => {
   it('only finishes the stream of a task whose holder recorded the outcome but not its complete event', async () => {
     const w = await world();
     await w.claim(task('c', 'running'));
-    await w.store.updateTask('c', { status: 'completed', result: 'ok', completed_at: new Date().toISOString() });
+    await w.store.updateTask('c', { status: 'completed', result: 'ok', num_turns: 3, cost_usd: 0.25, completed_at: new Date().toISOString() });
     w.advance(LIMITS.leaseMs);
     await w.reaper.sweep();
     expect(await w.store.getTask('c')).toMatchObject({ status: 'completed', result: 'ok', error: null });
     const stream = await w.store.readEvents('c', 0);
     expect(stream.map((e) => e.type)).toEqual(['complete']);
-    expect(stream[0]?.data).toMatchObject({ status: 'completed', result: 'ok' });
+    expect(stream[0]?.data).toMatchObject({ status: 'completed', result: 'ok', num_turns: 3, cost_usd: 0.25, error: null });
   });
 
   it('leaves its own instance tasks to the lease keeper', async () => {
