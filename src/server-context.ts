@@ -53,7 +53,6 @@ import { ChangeTracker } from './changes/change-tracker.js';
 import { SubmitChecks } from './tasks/submit-checks.js';
 import { WebhookDispatcher } from './webhooks/webhook-dispatcher.js';
 import { WebhookOutbox } from './webhooks/webhook-outbox.js';
-import type { Tenant } from './tenancy/tenant.js';
 import { TenantRegistry } from './tenancy/tenant-registry.js';
 import { TicketStore, type WsTickets } from './tenancy/ws-tickets.js';
 import type { StorageReport } from './api/routes/health.js';
