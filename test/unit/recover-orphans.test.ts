@@ -8,33 +8,14 @@ import type { QueueLimits } from '../../src/tasks/queue/task-queue.js';
 import { recoverOrphans } from '../../src/tasks/recover-orphans.js';
 import { TaskFinisher } from '../../src/tasks/task-finisher.js';
 import type { Task } from '../../src/tasks/task-types.js';
+import { taskRecord } from '../helpers/task-record.js';
 
 const LIMITS: QueueLimits = { maxConcurrent: 5, queueMax: 10, tenantCaps: {}, leaseMs: 1000, affinityMs: 0 };
 const START = Date.parse('2026-01-01T00:00:00.000Z');
 
+/** A task that had used some tokens, turns and money before its process went away. */
 function task(id: string, status: Task['status'], createdAtMs: number): Task {
-  const at = new Date(createdAtMs).toISOString();
-  return {
-    task_id: id,
-    tenant_id: 't',
-    session_id: `s-${id}`,
-    prompt: 'p',
-    workspace: '/w',
-    status,
-    options: { allowed_tools: null, permission_mode: null, max_turns: null, timeout: null, model: null },
-    created_at: at,
-    started_at: status === 'queued' ? null : at,
-    completed_at: null,
-    result: null,
-    usage: { input_tokens: 3, output_tokens: 4 },
-    num_turns: 2,
-    cost_usd: 0.5,
-    duration_ms: null,
-    error: null,
-    request_hash: 'h',
-    webhook: null,
-    changed_files: null,
-  };
+  return taskRecord(id, status, { created_at: new Date(createdAtMs).toISOString(), usage: { input_tokens: 3, output_tokens: 4 }, num_turns: 2, cost_usd: 0.5 });
 }
 
 /**
