@@ -165,7 +165,7 @@ export async function createServerContext(config: Config, logger: Logger, overri
     ],
     serverEnv,
   );
-  // Several instances on one Redis are told apart by an `instance` label; one instance keeps the seed's series.
+  // Several instances on one Redis are told apart by an `instance` label; one instance keeps the unlabelled series the metric names document.
   const metrics = new Metrics(config.storage.type === 'redis' ? { instanceId: config.instanceId } : {});
   const credentials = new CredentialBroker();
   const meter = new TaskMeter();

@@ -242,7 +242,7 @@ export const healthSchema = z
   })
   .meta({ id: 'Health' });
 
-// ---- Events: one envelope, the seed's six types and the approval round-trip's two -------------------------------------------------------
+// ---- Events: one envelope, the six core types and the approval round-trip's two -------------------------------------------------------
 
 export const messageDataSchema = z.object({ role: z.literal('assistant'), text: z.string() }).meta({ id: 'MessageData', description: 'Assistant text.' });
 export const toolUseDataSchema = z

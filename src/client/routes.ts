@@ -22,7 +22,7 @@ import type {
  * Every route of the API, keyed by its OpenAPI operationId. One entry per route: method, path
  * template, how the answer is read, and (as phantom types) what goes in and what comes out.
  * test/unit/client-contract.test.ts fails when this table and openapi.json disagree, so a new
- * server route (issue 12: approvals, webhooks, diffs) means one new line here.
+ * server route means one new line here.
  */
 
 export type HttpMethod = 'GET' | 'POST' | 'DELETE' | 'PUT' | 'PATCH';

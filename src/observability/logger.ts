@@ -20,14 +20,14 @@ export interface Logger {
 export type LogSink = (line: string) => void;
 
 /**
- * JSON lines in the seed's format: timestamp, level, logger, message, then context fields.
+ * JSON lines in the documented log format: timestamp, level, logger, message, then context fields.
  * Context never overwrites the four fixed fields, so a stray `message` key cannot forge a line.
  *
  * Written by pino: by default to stdout through sonic-boom, asynchronously (a request never
  * waits for the disk or the pipe), flushed when the process exits. Pino puts its level and
  * time first and its child bindings before the line's own fields, so both are switched off
- * and the four fixed fields are written as the first fields of each line instead: the order
- * stays the seed's.
+ * and the four fixed fields are written as the first fields of each line instead: log readers
+ * rely on that order.
  */
 /**
  * A log reader that stops reading (a stalled pipe, a paused terminal) must neither grow the

@@ -134,3 +134,11 @@ export function abandonedOutcome(task: Task, now: Date, error: TaskError): TaskO
     error,
   };
 }
+
+/**
+ * A task that ends with nothing to show from an agent: cancelled while queued, never queued, or
+ * failed in the server before any result. It reports no usage, turns or cost rather than guess.
+ */
+export function zeroUsageOutcome(status: 'failed' | 'interrupted', error: TaskError): TaskOutcome {
+  return { status, result: null, usage: { ...ZERO_USAGE }, num_turns: 0, cost_usd: 0, duration_ms: null, error };
+}

@@ -1,17 +1,16 @@
 import { taskError } from '../errors.js';
-import { abandonedOutcome } from './outcome.js';
 import type { Logger } from '../observability/logger.js';
 import type { Store } from '../storage/store.js';
-import { repairSharedQueue } from './queue/shared-recovery.js';
+import { sharedQueueOrphans } from './queue/shared-recovery.js';
+import { recoverOrphans, type OrphanRules, type RecoveredTasks } from './recover-orphans.js';
 import type { Scheduler } from './scheduler.js';
 import type { TaskFinisher } from './task-finisher.js';
 
 /**
  * Start-up repair after the previous process ended, however it ended. With a queue of its own,
- * one server owns its store, so a task still marked `running` has no process behind it any
- * more: it becomes `interrupted` and its stream gets its `error` and `complete` events. Queued
- * tasks are queued again in their original order, and sessions left `busy` are freed.
- * With a shared queue, other instances may be running those tasks: see shared-recovery.ts.
+ * one server owns its store, so every task still marked `running` has no process behind it any
+ * more, every `queued` one was only in the dead process's memory, and sessions left `busy` are
+ * freed. With a shared queue, other instances may be running those tasks: see shared-recovery.ts.
  */
 export async function recoverAfterRestart(deps: {
   store: Store;
@@ -19,29 +18,22 @@ export async function recoverAfterRestart(deps: {
   scheduler: Scheduler;
   logger: Logger;
   now: () => Date;
-}): Promise<{ interrupted: string[]; requeued: string[] }> {
-  const { store, finisher, scheduler, logger, now } = deps;
-  if (scheduler.queue.shared) return repairSharedQueue({ store, finisher, queue: scheduler.queue, logger, now });
-  const interrupted: string[] = [];
-  for (const task of await store.tasksWithStatus(['running'])) {
-    await finisher.finish(
-      task.task_id,
-      abandonedOutcome(
-        task,
-        now(),
-        taskError('SERVER_RESTARTED', 'Task was interrupted because the server stopped while it ran; resubmit it, or continue its session'),
-      ),
-    );
-    interrupted.push(task.task_id);
-  }
-  for (const session of await store.listSessions()) {
-    if (session.status === 'busy') await store.updateSession(session.session_id, { status: 'idle', current_task_id: null });
-  }
-  const requeued: string[] = [];
-  for (const task of await store.tasksWithStatus(['queued'])) {
-    await scheduler.queue.requeue({ taskId: task.task_id, sessionId: task.session_id, tenantId: task.tenant_id });
-    requeued.push(task.task_id);
-  }
-  if (interrupted.length > 0 || requeued.length > 0) logger.warn('Recovered tasks from the previous run', { interrupted, requeued });
-  return { interrupted, requeued };
+}): Promise<RecoveredTasks> {
+  const { store, scheduler } = deps;
+  const rules = scheduler.queue.shared ? sharedQueueOrphans({ store, queue: scheduler.queue, now: deps.now }) : singleServerOrphans(store);
+  return recoverOrphans({ ...deps, queue: scheduler.queue }, rules);
+}
+
+function singleServerOrphans(store: Store): OrphanRules {
+  return {
+    isOrphanedRun: () => Promise.resolve(true),
+    isOrphanedQueued: () => Promise.resolve(true),
+    lostRunError: taskError('SERVER_RESTARTED', 'Task was interrupted because the server stopped while it ran; resubmit it, or continue its session'),
+    beforeRequeue: async () => {
+      for (const session of await store.listSessions()) {
+        if (session.status === 'busy') await store.updateSession(session.session_id, { status: 'idle', current_task_id: null });
+      }
+    },
+    summary: 'Recovered tasks from the previous run',
+  };
 }

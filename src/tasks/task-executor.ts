@@ -12,12 +12,12 @@ import type { EventLog } from '../events/event-log.js';
 import type { Logger } from '../observability/logger.js';
 import type { SessionService } from '../sessions/session-service.js';
 import { FencedWriteError, type Store } from '../storage/store.js';
-import { decideOutcome, type StopReason } from './outcome.js';
+import { decideOutcome, zeroUsageOutcome, type StopReason } from './outcome.js';
 import { noteResourceLimit } from './resource-limit-event.js';
 import type { QueueItem } from './scheduler.js';
 import type { PermissionRequests } from './permission-requests.js';
 import { classifyStorageError, type StorageHealth } from '../storage/storage-health.js';
-import { ZERO_USAGE, type TaskFinisher } from './task-finisher.js';
+import type { TaskFinisher } from './task-finisher.js';
 import type { PermissionMode, Task } from './task-types.js';
 
 export interface ExecutorSettings {
@@ -311,11 +311,7 @@ export class TaskExecutor {
       ? taskError('STORAGE_UNAVAILABLE', `The task could not run because storage failed: ${storage.reason}`)
       : taskError('INTERNAL_ERROR', `The task failed inside the server: ${this.deps.redact(error instanceof Error ? error.message : String(error))}`);
     try {
-      await finisher.finish(
-        taskId,
-        { status: 'failed', result: null, usage: { ...ZERO_USAGE }, num_turns: 0, cost_usd: 0, duration_ms: null, error: error_ },
-        entry.task ?? undefined,
-      );
+      await finisher.finish(taskId, zeroUsageOutcome('failed', error_), entry.task ?? undefined);
       return finisher.recordOf(taskId) === null;
     } catch (finishError) {
       logger.error('Task could not be finished', { task_id: taskId, error: finishError });

@@ -1,4 +1,5 @@
 import type { EventLog } from '../events/event-log.js';
+import { completeEvent } from './complete-event.js';
 import type { Logger } from '../observability/logger.js';
 import { redactDeep, type Redactor } from '../observability/redact.js';
 import { retryWhileUnavailable } from '../storage/retry-unavailable.js';
@@ -87,18 +88,7 @@ export class TaskFinisher {
     // Hooks (webhook deliveries) write to storage too: they follow the final record when it is stored.
     if (recorded) await runHooks();
     if (outcome.error) await this.events.append(taskId, { type: 'error', data: { ...outcome.error } });
-    await this.events.append(taskId, {
-      type: 'complete',
-      data: {
-        status: outcome.status,
-        result: outcome.result,
-        usage: outcome.usage,
-        num_turns: outcome.num_turns,
-        cost_usd: outcome.cost_usd,
-        duration_ms: outcome.duration_ms,
-        error: outcome.error,
-      },
-    });
+    await this.events.append(taskId, completeEvent(outcome));
     this.events.forget(taskId);
     if (this.storage && (!recorded || this.events.hasHeld(taskId))) {
       this.storage.defer(`finish ${taskId}`, async () => {

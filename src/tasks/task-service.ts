@@ -4,6 +4,7 @@ import type { SessionService } from '../sessions/session-service.js';
 import type { StorageHealth } from '../storage/storage-health.js';
 import type { Page, Store, TaskListQuery } from '../storage/store.js';
 import { checkRequireApproval } from './approval-options.js';
+import { zeroUsageOutcome } from './outcome.js';
 import { fingerprint } from './request-fingerprint.js';
 import type { Scheduler } from './scheduler.js';
 import type { SubmitTaskRequest } from './submit-request.js';
@@ -146,15 +147,7 @@ export class TaskService {
       } catch (error) {
         // Stored but not queued: end it now rather than leave a task that never runs.
         await this.deps.finisher
-          .finish(taskId, {
-            status: 'interrupted',
-            result: null,
-            usage: { ...ZERO_USAGE },
-            num_turns: 0,
-            cost_usd: 0,
-            duration_ms: null,
-            error: taskError('TASK_INTERRUPTED', 'Task could not be queued'),
-          })
+          .finish(taskId, zeroUsageOutcome('interrupted', taskError('TASK_INTERRUPTED', 'Task could not be queued')))
           .catch(() => undefined);
         throw error;
       }
@@ -189,15 +182,7 @@ export class TaskService {
     }
     if (await this.deps.scheduler.cancel(taskId)) {
       const error = reason === 'session_deleted' ? taskError('SESSION_DELETED') : taskError('TASK_INTERRUPTED', 'Task was interrupted before it started');
-      await this.deps.finisher.finish(taskId, {
-        status: 'interrupted',
-        result: null,
-        usage: { ...ZERO_USAGE },
-        num_turns: 0,
-        cost_usd: 0,
-        duration_ms: null,
-        error,
-      });
+      await this.deps.finisher.finish(taskId, zeroUsageOutcome('interrupted', error));
       this.deps.logger.info('Queued task interrupted', { task_id: taskId });
     } else if (this.deps.executor.stop(taskId, reason)) {
       await this.deps.executor.whenDone(taskId);

@@ -18,10 +18,7 @@ const HAND_OVER_TIMEOUT_MS = 300_000;
 export async function handOverToTenant(sandbox: AgentSandbox, identity: SandboxIdentity, target: string, recursive: boolean): Promise<boolean> {
   const user = identity.user;
   if (user?.kind !== 'uid' || !isInside(target, identity.workspaceRoot)) return false;
-  const parents: string[] = [];
-  for (let dir = recursive ? path.dirname(target) : target; dir !== identity.workspaceRoot && isInside(dir, identity.workspaceRoot); dir = path.dirname(dir)) {
-    parents.unshift(dir);
-  }
+  const parents = dirsBelowRoot(identity.workspaceRoot, recursive ? path.dirname(target) : target);
   const owner = `${user.uid}:${user.gid}`;
   const script = 'o=$1 t=$2; shift 2; if [ $# -gt 0 ]; then chown -h -- "$o" "$@" || exit; fi; [ -z "$t" ] || chown -R -P -h -- "$o" "$t"';
   const run = sandbox.runPrivileged(identity, ['chown', 'dac_read_search'], {
@@ -38,4 +35,15 @@ export async function handOverToTenant(sandbox: AgentSandbox, identity: SandboxI
     throw new DomainError('WORKSPACE_NOT_WRITABLE', `workspace ${target} could not be handed to the agent's user (${why})`);
   }
   return true;
+}
+
+/**
+ * `from` and its parents up to, not including, the tenant's root, shallowest first. The root
+ * stops the walk: it is handed over once, when it is made (ensureTenantRoot), and a root shared
+ * with other tenants (the default tenant's WORKSPACE_ROOT) must never be given to one of them.
+ */
+export function dirsBelowRoot(root: string, from: string): string[] {
+  const dirs: string[] = [];
+  for (let dir = from; isInside(dir, root, { strictly: true }); dir = path.dirname(dir)) dirs.unshift(dir);
+  return dirs;
 }

@@ -88,6 +88,15 @@ describe('interrupt, timeout and failure (real SDK and CLI)', () => {
     expect(body).toMatchObject({ status: 'interrupted', started_at: null });
     const { events } = await collectEvents(`${server.wsBase}/ws/tasks/queued-1`);
     expect(events.map((e) => e.type)).toEqual(['error', 'complete']);
+    expect(events[1]?.data).toEqual({
+      status: 'interrupted',
+      result: null,
+      usage: { input_tokens: 0, output_tokens: 0 },
+      num_turns: 0,
+      cost_usd: 0,
+      duration_ms: null,
+      error: { code: 'TASK_INTERRUPTED', message: 'Task was interrupted before it started' },
+    });
     await request(server.baseUrl, 'POST', '/api/v1/tasks/busy-a/interrupt');
     await request(server.baseUrl, 'POST', '/api/v1/tasks/busy-b/interrupt');
     expect((await request(server.baseUrl, 'GET', '/health')).body).toMatchObject({ active_tasks: 0, queued_tasks: 0 });

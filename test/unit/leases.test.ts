@@ -10,32 +10,11 @@ import { lostTaskSettler } from '../../src/tasks/queue/settle-lost-task.js';
 import type { ClaimedTask, QueueLimits } from '../../src/tasks/queue/task-queue.js';
 import { TaskFinisher } from '../../src/tasks/task-finisher.js';
 import type { Task } from '../../src/tasks/task-types.js';
+import { taskRecord } from '../helpers/task-record.js';
 
 const LIMITS: QueueLimits = { maxConcurrent: 5, queueMax: 10, tenantCaps: {}, leaseMs: 1000, affinityMs: 0 };
 
-function task(id: string, status: Task['status']): Task {
-  return {
-    task_id: id,
-    tenant_id: 't',
-    session_id: `s-${id}`,
-    prompt: 'p',
-    workspace: '/w',
-    status,
-    options: { allowed_tools: null, permission_mode: null, max_turns: null, timeout: null, model: null },
-    created_at: new Date().toISOString(),
-    started_at: status === 'queued' ? null : new Date().toISOString(),
-    completed_at: null,
-    result: null,
-    usage: { input_tokens: 0, output_tokens: 0 },
-    num_turns: 0,
-    cost_usd: 0,
-    duration_ms: null,
-    error: null,
-    request_hash: 'h',
-    webhook: null,
-    changed_files: null,
-  };
-}
+const task = (id: string, status: Task['status']): Task => taskRecord(id, status);
 
 /** A queue whose clock the test moves, a real memory store, and a reaper wired as in production. */
 async function world() {
@@ -87,13 +66,13 @@ describe('lease reaper', () => {
   it('only finishes the stream of a task whose holder recorded the outcome but not its complete event', async () => {
     const w = await world();
     await w.claim(task('c', 'running'));
-    await w.store.updateTask('c', { status: 'completed', result: 'ok', completed_at: new Date().toISOString() });
+    await w.store.updateTask('c', { status: 'completed', result: 'ok', num_turns: 3, cost_usd: 0.25, completed_at: new Date().toISOString() });
     w.advance(LIMITS.leaseMs);
     await w.reaper.sweep();
     expect(await w.store.getTask('c')).toMatchObject({ status: 'completed', result: 'ok', error: null });
     const stream = await w.store.readEvents('c', 0);
     expect(stream.map((e) => e.type)).toEqual(['complete']);
-    expect(stream[0]?.data).toMatchObject({ status: 'completed', result: 'ok' });
+    expect(stream[0]?.data).toMatchObject({ status: 'completed', result: 'ok', num_turns: 3, cost_usd: 0.25, error: null });
   });
 
   it('leaves its own instance tasks to the lease keeper', async () => {

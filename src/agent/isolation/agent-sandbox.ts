@@ -137,7 +137,7 @@ export class AgentSandbox {
     const masked = this.settings.tenants
       .filter((t) => t.id !== tenant.id && t.workspaceDir !== tenant.workspaceDir)
       .map((t) => path.join(this.settings.workspaceRoot, t.workspaceDir))
-      .filter((dir) => dir !== workspaceRoot && isInside(dir, workspaceRoot));
+      .filter((dir) => isInside(dir, workspaceRoot, { strictly: true }));
     const user: SandboxUser = this.uids
       ? { kind: 'uid', uid: this.uids.uidOf(tenant.id), gid: this.uids.uidOf(tenant.id), setpriv: this.plan.setpriv }
       : { kind: 'userns' };
@@ -205,7 +205,7 @@ export class AgentSandbox {
       readWrite.push(configDir);
     }
     const commandDir = path.dirname(launch.command);
-    const readOnly = path.isAbsolute(launch.command) && !commandDir.startsWith('/usr/') ? [commandDir] : [];
+    const readOnly = path.isAbsolute(launch.command) && !isInside(commandDir, '/usr') ? [commandDir] : [];
     const inner = home.limits?.inside(launch) ?? launch;
     const tmpSize = this.settings.limits?.sizesTmp ? home.limits?.limits.tmpSize : undefined;
     const args = bwrapArgs(

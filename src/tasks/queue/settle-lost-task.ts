@@ -1,5 +1,6 @@
 import { taskError } from '../../errors.js';
 import { abandonedOutcome } from '../outcome.js';
+import { completeEvent } from '../complete-event.js';
 import type { EventLog } from '../../events/event-log.js';
 import type { Logger } from '../../observability/logger.js';
 import type { Store } from '../../storage/store.js';
@@ -33,18 +34,7 @@ export function lostTaskSettler(deps: {
       const last = await store.lastEventSeq(task.task_id);
       const [lastEvent] = last === 0 ? [] : await store.readEvents(task.task_id, last - 1, 1);
       if (lastEvent?.type !== 'complete') {
-        await events.append(task.task_id, {
-          type: 'complete',
-          data: {
-            status: task.status,
-            result: task.result,
-            usage: task.usage,
-            num_turns: task.num_turns,
-            cost_usd: task.cost_usd,
-            duration_ms: task.duration_ms,
-            error: task.error,
-          },
-        });
+        await events.append(task.task_id, completeEvent(task));
       }
       events.forget(task.task_id);
     } else {
