@@ -27,3 +27,26 @@ describe('AgentSandbox.identityFor: masked folders', () => {
     expect(sandbox.identityFor('alpha-twin').masked).toEqual([]);
   });
 });
+
+/** The CLI's own directory is bound read-only unless the system's /usr, bound whole already, holds it. */
+describe('AgentSandbox.wrap: the CLI directory', () => {
+  const sandbox = new AgentSandbox(planIsolation('bwrap', { isRoot: false, platform: 'linux' }), {
+    dataDir: '/srv/data',
+    homesDir: '/srv/data/homes',
+    workspaceRoot: '/srv/ws',
+    tenants: [{ id: 'default', workspaceDir: '' }],
+    uidBase: 300_000,
+  });
+  const home = { dir: '/srv/data/homes/h1', configDir: '/srv/data/homes/h1/.claude', limits: null, dispose: () => undefined };
+  const readOnlyBinds = (command: string): string[] => {
+    const { args } = sandbox.wrap({ command, args: [], cwd: '/srv/ws', env: {} }, sandbox.identityFor('default'), home);
+    return args.flatMap((arg, i) => (arg === '--ro-bind' && args[i + 1] === args[i + 2] ? [args[i + 1]!] : []));
+  };
+
+  it('binds a CLI outside /usr, and adds nothing for one under /usr or for a bare command name', () => {
+    expect(readOnlyBinds('/opt/sdk/vendor/claude')).toContain('/opt/sdk/vendor');
+    expect(readOnlyBinds('/usr/lib/node_modules/sdk/claude')).not.toContain('/usr/lib/node_modules/sdk');
+    expect(readOnlyBinds('/usrlocal/claude')).toContain('/usrlocal');
+    expect(readOnlyBinds('claude').filter((bind) => bind === '.')).toEqual([]);
+  });
+});
