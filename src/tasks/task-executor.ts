@@ -1,4 +1,4 @@
-import type { AgentResult, AgentRun, AgentRunner } from '../agent/agent-types.js';
+import type { AgentResult, AgentRunner } from '../agent/agent-types.js';
 import type { ChangeTracker } from '../changes/change-tracker.js';
 import type { ChangeBaseline } from '../changes/change-types.js';
 import { taskError, type TaskError } from '../errors.js';
@@ -7,6 +7,8 @@ import type { ModelGate } from '../model-proxy/model-gate.js';
 import type { TaskMeter } from '../model-proxy/task-meter.js';
 import { withMeteredCost } from './metered-cost.js';
 import { stopRun } from './stop-run.js';
+import type { ActiveTask } from './active-task.js';
+import { recordChanges } from './task-changes.js';
 import { checkWithBaseline } from './task-preflight.js';
 import type { EventLog } from '../events/event-log.js';
 import type { Logger } from '../observability/logger.js';
@@ -30,22 +32,6 @@ export interface ExecutorSettings {
   instanceId?: string;
   /** For tasks submitted without `timeout` (TASK_DEFAULT_TIMEOUT_SECONDS); 0 means none. */
   defaultTimeoutSeconds?: number;
-}
-
-interface ActiveTask {
-  run: AgentRun | null;
-  stopReason: StopReason | null;
-  stopping: Promise<void> | null;
-  modelFailure: TaskError | null;
-  /** The most the task had spent by its last progress event, for a budget stop without a result. */
-  spentUsd: number;
-  /** Resolves when the agent's output stream has ended, however it ended. */
-  outputEnded: Promise<void>;
-  done: Promise<void>;
-  /** The task's record once read, so it can be finished even if storage then fails. */
-  task: Task | null;
-  /** Set once the finisher has been called: a task is never finished twice. */
-  finishing: boolean;
 }
 
 /** Runs one task from `running` to a terminal state, and owns its interrupt and timeout. */
@@ -271,7 +257,7 @@ export class TaskExecutor {
       if (!classifyStorageError(error) || !this.deps.storage) throw error;
       this.deps.storage.defer(`session ${task.session_id} idle`, () => sessions.markIdle(task.session_id, cost));
     }
-    const changes = await this.changesOf(taskId, await baselineTaken);
+    const changes = await recordChanges(this.deps, taskId, await baselineTaken);
     entry.finishing = true;
     await finisher.finish(taskId, changes ? { ...outcome, changed_files: changes.files } : outcome, task);
   }
@@ -281,19 +267,6 @@ export class TaskExecutor {
     entry.spentUsd = Math.max(entry.spentUsd, spentUsd);
     if (limitUsd === null || limitUsd === undefined || entry.spentUsd <= limitUsd) return;
     this.stop(taskId, 'budget_exceeded');
-  }
-
-  /** The task's workspace changes, with the diff stored; null when they could not be worked out. */
-  private async changesOf(taskId: string, baseline: ChangeBaseline | null): Promise<{ files: NonNullable<Task['changed_files']> } | null> {
-    if (baseline === null) return null;
-    try {
-      const report = await baseline.finish();
-      await this.deps.store.saveTaskDiff(taskId, this.deps.redact(report.diff));
-      return { files: report.files };
-    } catch (error) {
-      this.deps.logger.warn("Could not work out the task's workspace changes", { task_id: taskId, error });
-      return null;
-    }
   }
 
   /**
