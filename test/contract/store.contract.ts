@@ -4,6 +4,7 @@ import type { Session } from '../../src/sessions/session-types.js';
 import { EventSeqConflictError, type Store } from '../../src/storage/store.js';
 import type { Task, TaskStatus } from '../../src/tasks/task-types.js';
 import type { WebhookDelivery } from '../../src/webhooks/webhook-types.js';
+import { taskRecord } from '../helpers/task-record.js';
 
 export interface StoreHarness {
   store: Store;
@@ -15,28 +16,16 @@ export interface StoreHarness {
 const at = (second: number): string => new Date(Date.UTC(2025, 0, 1, 0, 0, second)).toISOString();
 
 export function makeTask(overrides: Partial<Task> = {}): Task {
-  return {
-    task_id: 'task-1',
+  return taskRecord('task-1', 'queued', {
     tenant_id: 'default',
     session_id: 'session-1',
     prompt: 'Say hello',
     workspace: '/workspaces/one',
     options: { allowed_tools: ['Read', 'Edit'], permission_mode: 'acceptEdits', max_turns: 5, timeout: 60, model: null },
-    status: 'queued',
     created_at: at(0),
-    started_at: null,
-    completed_at: null,
-    result: null,
-    usage: { input_tokens: 0, output_tokens: 0 },
-    num_turns: 0,
-    cost_usd: 0,
-    duration_ms: null,
-    error: null,
     request_hash: 'hash-1',
-    webhook: null,
-    changed_files: null,
     ...overrides,
-  };
+  });
 }
 
 export function makeSession(overrides: Partial<Session> = {}): Session {

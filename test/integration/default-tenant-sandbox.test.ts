@@ -12,7 +12,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentSandbox, type SandboxIdentity, type SandboxTenant } from '../../src/agent/isolation/agent-sandbox.js';
 import { planIsolation } from '../../src/agent/isolation/isolation-mode.js';
-import { DomainError } from '../../src/errors.js';
+import { domainCodeOf } from '../helpers/domain-error.js';
 import { prepareWorkspace } from '../../src/workspaces/workspace-preparation.js';
 
 const isRoot = process.getuid?.() === 0;
@@ -21,16 +21,6 @@ const MODES = [
   { name: 'root, one uid per tenant', isRoot: true },
   { name: 'user namespace', isRoot: false },
 ];
-
-async function codeOf(promise: Promise<unknown>): Promise<string | null> {
-  try {
-    await promise;
-    return null;
-  } catch (error) {
-    if (error instanceof DomainError) return error.code;
-    throw error;
-  }
-}
 
 /** A sandbox over a fresh WORKSPACE_ROOT in which alpha keeps a secret file. */
 async function sandboxWith(tenants: SandboxTenant[], asRoot: boolean): Promise<{ dir: string; root: string; sandbox: AgentSandbox }> {
@@ -100,8 +90,8 @@ describe.runIf(isRoot).each(MODES)("the default tenant's sandbox hides the other
       const created = await prepareWorkspace(sandbox, own, 'project/app');
       expect(created).toBe(path.join(root, 'default', 'project', 'app'));
       expect(statSync(created).uid).toBe(ownerOf(own));
-      expect(await codeOf(prepareWorkspace(sandbox, own, '../alpha/repo'))).toBe('WORKSPACE_OUTSIDE_ROOT');
-      expect(await codeOf(prepareWorkspace(sandbox, own, path.join(root, 'beta')))).toBe('WORKSPACE_OUTSIDE_ROOT');
+      expect(await domainCodeOf(prepareWorkspace(sandbox, own, '../alpha/repo'))).toBe('WORKSPACE_OUTSIDE_ROOT');
+      expect(await domainCodeOf(prepareWorkspace(sandbox, own, path.join(root, 'beta')))).toBe('WORKSPACE_OUTSIDE_ROOT');
       expect(lstatSync(path.join(root, 'alpha', 'repo')).uid).toBe(0);
     });
   });
@@ -143,7 +133,7 @@ describe.runIf(isRoot).each(MODES)("the default tenant's sandbox hides the other
       expect(created).toBe(path.join(root, 'mine'));
       expect(statSync(created).uid).toBe(ownerOf(own));
       for (const inside of ['alpha', 'alpha/repo', 'alpha/new'])
-        expect(await codeOf(prepareWorkspace(sandbox, own, inside)), inside).toBe('WORKSPACE_OUTSIDE_ROOT');
+        expect(await domainCodeOf(prepareWorkspace(sandbox, own, inside)), inside).toBe('WORKSPACE_OUTSIDE_ROOT');
       expect(() => lstatSync(path.join(root, 'alpha', 'new'))).toThrow();
       expect(lstatSync(path.join(root, 'alpha', 'repo')).uid).toBe(0);
     });

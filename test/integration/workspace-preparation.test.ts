@@ -9,21 +9,11 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentSandbox, type SandboxIdentity } from '../../src/agent/isolation/agent-sandbox.js';
 import { planIsolation } from '../../src/agent/isolation/isolation-mode.js';
-import { DomainError } from '../../src/errors.js';
+import { domainCodeOf } from '../helpers/domain-error.js';
 import { prepareWorkspace } from '../../src/workspaces/workspace-preparation.js';
 import { WorkspaceChecks } from '../../src/workspaces/workspace-checks.js';
 
 const isRoot = process.getuid?.() === 0;
-
-async function codeOf(promise: Promise<unknown>): Promise<string | null> {
-  try {
-    await promise;
-    return null;
-  } catch (error) {
-    if (error instanceof DomainError) return error.code;
-    throw error;
-  }
-}
 
 describe.runIf(isRoot)('prepareWorkspace: as the tenant, in its sandbox', () => {
   let dir: string;
@@ -135,7 +125,7 @@ describe.runIf(isRoot)('prepareWorkspace: as the tenant, in its sandbox', () => 
       [path.join(root, 'beta', 'repo'), 'WORKSPACE_OUTSIDE_ROOT'],
       ['nul\0byte', 'WORKSPACE_INVALID'],
     ];
-    for (const [workspace, code] of cases) expect(await codeOf(prepare(workspace)), workspace).toBe(code);
+    for (const [workspace, code] of cases) expect(await domainCodeOf(prepare(workspace)), workspace).toBe(code);
     expect(lstatSync(path.join(root, 'beta', 'repo')).uid).toBe(0);
     expect(() => lstatSync(path.join(root, 'beta', 'repo', 'new'))).toThrow();
   });
