@@ -148,12 +148,13 @@ export class TaskExecutor {
     let meteredUsd = 0;
     const timeoutSeconds = task.options.timeout ?? (settings.defaultTimeoutSeconds ? settings.defaultTimeoutSeconds : null);
     try {
+      const preflight = session && entry.stopReason === null ? await checkWithBaseline(this.deps, task) : null;
       if (!session) {
         entry.stopReason = 'session_deleted';
-      } else if (
-        entry.stopReason === null &&
-        (preflightError = await checkWithBaseline(this.deps, taskId, task, (taken) => (baselineTaken = taken))) === null
-      ) {
+      } else if (preflight && 'error' in preflight) {
+        preflightError = preflight.error;
+      } else if (preflight) {
+        baselineTaken = preflight.baseline;
         // The baseline is taken while the prompt is on its way: the agent's first model call is
         // held at the credential proxy until it is done, and refused if the task was stopped
         // meanwhile. Without the gate the prompt itself waits.

@@ -9,6 +9,9 @@ export interface PreflightDeps {
   checkWorkspace?: (task: Task) => Promise<void>;
 }
 
+/** A task that may start, with its baseline on the way; or why it may not. */
+export type Preflight = { baseline: Promise<ChangeBaseline | null> } | { error: TaskError };
+
 /**
  * What must hold before the agent starts (the workspace check), side by side with the
  * change-tracking baseline: both run in the tenant's sandbox, and a warm task should not wait for
@@ -16,14 +19,9 @@ export interface PreflightDeps {
  * because the check had to create the workspace again is taken once more. A failed check is the
  * task's error, with a clear code.
  */
-export async function checkWithBaseline(
-  deps: PreflightDeps,
-  taskId: string,
-  task: Task,
-  setBaseline: (taken: Promise<ChangeBaseline | null>) => void,
-): Promise<TaskError | null> {
+export async function checkWithBaseline(deps: PreflightDeps, task: Task): Promise<Preflight> {
   const changes = deps.changes ?? null;
-  const begin = (): Promise<ChangeBaseline | null> => changes?.begin(taskId, task.workspace, task.tenant_id) ?? Promise.resolve(null);
+  const begin = (): Promise<ChangeBaseline | null> => changes?.begin(task.task_id, task.workspace, task.tenant_id) ?? Promise.resolve(null);
   const early = begin();
   const drop = (): void => void early.then((baseline) => baseline?.discard());
   let checked: TaskError | null;
@@ -35,10 +33,9 @@ export async function checkWithBaseline(
   }
   if (checked !== null) {
     drop();
-    return checked;
+    return { error: checked };
   }
-  setBaseline(early.then((baseline) => baseline ?? (changes ? begin() : null)));
-  return null;
+  return { baseline: early.then((baseline) => baseline ?? (changes ? begin() : null)) };
 }
 
 async function checkWorkspace(deps: PreflightDeps, task: Task): Promise<TaskError | null> {
