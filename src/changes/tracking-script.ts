@@ -44,8 +44,9 @@ cd -- "$work" || exit 10
 # own, cleared and not adopted.
 if [ "$fresh" = fresh ] && { [ -e "$shadow" ] || [ -L "$shadow" ]; }; then rm -rf -- "$shadow" || exit 11; fi
 # A bare repository is HEAD, objects and refs, made here: git init would be one process start more.
+# \`nowhere\` stays empty: the diff's work tree (see below).
 if [ ! -f "$shadow/HEAD" ]; then
-  mkdir -p -- "$shadow/objects" "$shadow/refs" && printf 'ref: refs/heads/main\\n' > "$shadow/HEAD" || exit 11
+  mkdir -p -- "$shadow/objects" "$shadow/refs" "$shadow/nowhere" && printf 'ref: refs/heads/main\\n' > "$shadow/HEAD" || exit 11
 fi
 export GIT_DIR=$shadow GIT_WORK_TREE=$work
 # Phases never overlap on one shadow (the server serialises them): a lock left by a killed git is stale.
@@ -103,7 +104,13 @@ if [ "$mode" != finish ] || [ "$tree" = "$before" ]; then exit 0; fi
 # One diff of the index against the baseline, streamed: the raw and numstat listing, a blank
 # line, the patch; cut at the read limit.
 printf 'diff\\n'
-g -c core.bigFileThreshold=${DIFF_LIMITS.maxFileBytes} diff-index --cached -r --no-renames --no-ext-diff --no-textconv --no-color \\
+# The diff runs in an empty work tree, from inside it: for an index entry whose stat still
+# matches the file, git would otherwise read the file (by its path, from the current directory)
+# instead of its blob, and a tenant's process swapping a directory for a symlink in between
+# makes that read fail, or read another file of the tenant's.
+if [ ! -d "$shadow/nowhere" ]; then mkdir -- "$shadow/nowhere" || exit 11; fi
+cd -- "$shadow/nowhere" || exit 11
+g --work-tree="$shadow/nowhere" -c core.bigFileThreshold=${DIFF_LIMITS.maxFileBytes} diff-index --cached -r --no-renames --no-ext-diff --no-textconv --no-color \\
   --raw --no-abbrev --numstat -p "$before" | head -c ${PATCH_READ_LIMIT}
 # git stopped by head at the read limit (SIGPIPE) is a cut patch, not a failure.
 status=("\${PIPESTATUS[@]}")

@@ -3,9 +3,9 @@
  * workspaces git itself would get wrong (nested repositories, a `.git` file, a repository
  * above the workspace), the limits, and the shadow repository it keeps.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -238,4 +238,37 @@ describe.runIf(isRoot)('change tracking in the tenant sandbox, with a shadow rep
     const next = await track(other, () => writeFileSync(path.join(other, 'src', 'a.txt'), 'b\n'));
     expect(next.files).toEqual([{ path: 'src/a.txt', change: 'modified', additions: 1, deletions: 1, binary: false }]);
   });
+
+  it('a directory swapped for a symlink and back, all through the tracking, never fails a finish (git reads blobs, not the tree)', async () => {
+    const ws = workspace({ 'dir/a.txt': 'a\n', 'dir/b.txt': 'b\n' }, (w) => {
+      mkdirSync(path.join(w, 'elsewhere'), { recursive: true });
+      writeFileSync(path.join(w, 'elsewhere', 'a.txt'), 'not this one\n');
+    });
+    symlinkSync('elsewhere', path.join(ws, 'link'));
+    execFileSync('chown', ['-h', `${uid}:${uid}`, path.join(ws, 'link')]);
+    // The tenant's own process, on the host: renameat2(RENAME_EXCHANGE) in a loop until told to stop.
+    const swapper = spawn(
+      '/usr/bin/python3',
+      ['-c', "import ctypes, os\nlibc = ctypes.CDLL(None)\nwhile not os.path.exists('stop'):\n    libc.renameat2(-100, b'dir', -100, b'link', 2)\n"],
+      { cwd: ws, uid, gid: uid, stdio: 'ignore' },
+    );
+    const failures: string[] = [];
+    try {
+      for (let i = 0; i < 80; i++) {
+        const baseline = await tracker.begin(`swap-${i}`, ws, 'alpha');
+        if (baseline === null) {
+          failures.push(`begin ${i}`);
+          continue;
+        }
+        // Written through whichever of the two names is the directory right now.
+        for (const name of ['dir', 'link', 'dir', 'link']) writeFileSync(path.join(ws, name, 'a.txt'), `${i}\n`, { flag: 'w' });
+        writeFileSync(path.join(ws, 'top.txt'), `${i}\n`);
+        await baseline.finish().catch((error: Error) => failures.push(`finish ${i}: ${error.message}`));
+      }
+    } finally {
+      writeFileSync(path.join(ws, 'stop'), '');
+      await new Promise((resolve) => swapper.once('exit', resolve));
+    }
+    expect(failures).toEqual([]);
+  }, 120_000);
 });
