@@ -5,6 +5,7 @@ import { ISOLATION_SETTINGS, type IsolationSetting } from './agent/isolation/iso
 import { parseHostPatterns, splitPatternList, type HostPattern } from './egress/host-patterns.js';
 import { isInside } from './lib/paths.js';
 import { DEFAULT_LIMITS, LIMIT_SPECS, parseLimit, type LimitName, type ResourceLimits } from './agent/isolation/limits/resource-limits.js';
+import { EnvReader, type Env } from './lib/env-reader.js';
 import { loadKeysFile } from './tenancy/keys-file.js';
 import type { Tenant } from './tenancy/tenant.js';
 
@@ -114,99 +115,6 @@ export class ConfigError extends Error {
   }
 }
 
-type Env = Readonly<Record<string, string | undefined>>;
-
-/** Collects every problem instead of stopping at the first, so one start-up attempt shows them all. */
-class EnvReader {
-  readonly problems: string[] = [];
-  constructor(private readonly env: Env) {}
-
-  raw(name: string): string | undefined {
-    const value = this.env[name];
-    return value === undefined || value.trim() === '' ? undefined : value.trim();
-  }
-
-  string(name: string, fallback: string): string {
-    return this.raw(name) ?? fallback;
-  }
-
-  int(name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
-    const value = this.raw(name);
-    if (value === undefined) return fallback;
-    if (!/^-?\d+$/.test(value) || Number(value) < min || Number(value) > max) {
-      this.problems.push(`${name} must be an integer between ${min} and ${max} (got "${value}")`);
-      return fallback;
-    }
-    return Number(value);
-  }
-
-  bool(name: string, fallback: boolean): boolean {
-    const value = this.raw(name)?.toLowerCase();
-    if (value === undefined) return fallback;
-    if (['true', '1', 'yes', 'on'].includes(value)) return true;
-    if (['false', '0', 'no', 'off'].includes(value)) return false;
-    this.problems.push(`${name} must be true or false (got "${value}")`);
-    return fallback;
-  }
-
-  oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T, normalise = (v: string) => v): T {
-    const value = this.raw(name);
-    if (value === undefined) return fallback;
-    const normalised = normalise(value);
-    if ((allowed as readonly string[]).includes(normalised)) return normalised as T;
-    this.problems.push(`${name} must be one of ${allowed.join(', ')} (got "${value}")`);
-    return fallback;
-  }
-
-  /** A positive decimal number, or undefined when unset. */
-  positiveNumber(name: string): number | undefined {
-    const value = this.raw(name);
-    if (value === undefined) return undefined;
-    if (!/^\d+(\.\d+)?$/.test(value) || Number(value) <= 0) {
-      this.problems.push(`${name} must be a positive number (got "${value}")`);
-      return undefined;
-    }
-    return Number(value);
-  }
-
-  url(name: string): string | undefined {
-    const value = this.raw(name);
-    if (value === undefined) return undefined;
-    try {
-      const parsed = new URL(value);
-      if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new Error('protocol');
-      return value.replace(/\/+$/, '');
-    } catch {
-      this.problems.push(`${name} must be an http(s) URL (got "${value}")`);
-      return undefined;
-    }
-  }
-
-  /** One of the sandbox limits (a size like 512M, or a count). */
-  limit(name: LimitName): number {
-    const spec = LIMIT_SPECS[name];
-    const value = this.raw(spec.variable);
-    if (value === undefined) return DEFAULT_LIMITS[name];
-    const parsed = parseLimit(name, value, spec.variable);
-    if ('value' in parsed) return parsed.value;
-    this.problems.push(parsed.problem);
-    return DEFAULT_LIMITS[name];
-  }
-
-  list(name: string): string[] {
-    const value = this.raw(name);
-    if (value === undefined) return [];
-    const names = value
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean);
-    for (const n of names) {
-      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(n)) this.problems.push(`${name} contains an invalid variable name "${n}"`);
-    }
-    return names;
-  }
-}
-
 const LOG_LEVEL_ALIASES: Record<string, LogLevel> = {
   DEBUG: 'DEBUG',
   INFO: 'INFO',
@@ -218,6 +126,7 @@ const LOG_LEVEL_ALIASES: Record<string, LogLevel> = {
 
 export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config {
   const r = new EnvReader(env);
+  const limit = (name: LimitName) => r.parsed(LIMIT_SPECS[name].variable, DEFAULT_LIMITS[name], (value) => parseLimit(name, value, LIMIT_SPECS[name].variable));
 
   const logLevelRaw = r.raw('SERVER_LOG_LEVEL');
   const logLevel = logLevelRaw === undefined ? 'INFO' : LOG_LEVEL_ALIASES[logLevelRaw.toUpperCase()];
@@ -340,7 +249,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       uidBase: r.int('AGENT_UID_BASE', 200_000, 1000, 2_000_000_000),
     },
     egress: { allow: egressAllow.patterns, allowPrivate: r.bool('AGENT_EGRESS_ALLOW_PRIVATE', false) },
-    limits: { memoryMax: r.limit('memoryMax'), pidsMax: r.limit('pidsMax'), tmpSize: r.limit('tmpSize'), cpuWeight: r.limit('cpuWeight') },
+    limits: { memoryMax: limit('memoryMax'), pidsMax: limit('pidsMax'), tmpSize: limit('tmpSize'), cpuWeight: limit('cpuWeight') },
   };
   if (config.webhooks.secret !== undefined && config.webhooks.secret.length < 16) {
     r.problems.push('WEBHOOK_SECRET must be at least 16 characters');
