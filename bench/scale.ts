@@ -20,8 +20,8 @@ import { cpus, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import { startScriptedModel } from '../src/dev/scripted-model/index.js';
 import { InProcessTaskQueue } from '../src/tasks/queue/in-process-task-queue.js';
-import { connectQueueRedis } from '../src/tasks/queue/redis-queue-client.js';
-import { RedisTaskQueue } from '../src/tasks/queue/redis-task-queue.js';
+import { connectQueueRedis } from '../src/backends/redis/redis-queue-client.js';
+import { RedisTaskQueue } from '../src/backends/redis/redis-task-queue.js';
 import type { QueueLimits, TaskQueue } from '../src/tasks/queue/task-queue.js';
 import { median, startBenchDaemon, startBenchRedis, startQueueWorker, waitUntil, type BenchDaemon, type BenchRedis } from './scale-processes.js';
 

@@ -13,7 +13,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { TaskEvent } from '../src/events/event-types.js';
-import { createStore } from '../src/storage/create-store.js';
+import { createStore } from '../src/backends/open-backend.js';
 import type { Store } from '../src/storage/store.js';
 import type { Task } from '../src/tasks/task-types.js';
 

@@ -1,10 +1,10 @@
 import { createLogger } from '../observability/logger.js';
-import { FENCE_CHECK_LUA } from '../tasks/queue/fence-check.js';
+import { FENCE_CHECK_LUA } from '../backends/redis/fence-check.js';
 import { FenceRegistry } from '../tasks/queue/fence-registry.js';
 import { LeaseKeeper } from '../tasks/queue/lease-keeper.js';
 import { LeaseReaper } from '../tasks/queue/lease-reaper.js';
-import { connectQueueRedis, luaScript, type QueueRedis } from '../tasks/queue/redis-queue-client.js';
-import { fenceKey, RedisTaskQueue } from '../tasks/queue/redis-task-queue.js';
+import { connectQueueRedis, luaScript, type QueueRedis } from '../backends/redis/redis-queue-client.js';
+import { fenceKey, RedisTaskQueue } from '../backends/redis/redis-task-queue.js';
 import type { ClaimedTask } from '../tasks/queue/task-queue.js';
 import { Scheduler } from '../tasks/scheduler.js';
 

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FENCE_CHECK_LUA } from '../../src/tasks/queue/fence-check.js';
-import { connectQueueRedis, luaScript } from '../../src/tasks/queue/redis-queue-client.js';
-import { fenceKey, RedisTaskQueue } from '../../src/tasks/queue/redis-task-queue.js';
+import { FENCE_CHECK_LUA } from '../../src/backends/redis/fence-check.js';
+import { connectQueueRedis, luaScript } from '../../src/backends/redis/redis-queue-client.js';
+import { fenceKey, RedisTaskQueue } from '../../src/backends/redis/redis-task-queue.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
 import { taskQueueContract } from './task-queue.contract.js';
 

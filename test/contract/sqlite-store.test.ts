@@ -4,11 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createStore } from '../../src/storage/create-store.js';
-import { MemoryStore } from '../../src/storage/memory-store.js';
-import { LATEST_SCHEMA_VERSION, MIGRATIONS } from '../../src/storage/sqlite-migrations.js';
-import { SqliteStore } from '../../src/storage/sqlite-store.js';
-import { SqliteTranscriptStore } from '../../src/storage/transcripts/sqlite-transcript-store.js';
+import { createStore } from '../../src/backends/open-backend.js';
+import { MemoryStore } from '../../src/backends/memory/memory-store.js';
+import { LATEST_SCHEMA_VERSION, MIGRATIONS } from '../../src/backends/sqlite/sqlite-migrations.js';
+import { SqliteStore } from '../../src/backends/sqlite/sqlite-store.js';
+import { SqliteTranscriptStore } from '../../src/backends/sqlite/sqlite-transcript-store.js';
 import { InUseByAnotherServerError } from '../../src/in-use-by-another-server.js';
 import { makeEvent, makeTask, storeContract } from './store.contract.js';
 

@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { connectQueueRedis, type QueueRedis } from '../../src/tasks/queue/redis-queue-client.js';
-import { RedisTaskQueue } from '../../src/tasks/queue/redis-task-queue.js';
+import { connectQueueRedis, type QueueRedis } from '../../src/backends/redis/redis-queue-client.js';
+import { RedisTaskQueue } from '../../src/backends/redis/redis-task-queue.js';
 import { REPO_ROOT } from './daemon-process.js';
 import type { RedisServer } from './redis-server.js';
 

@@ -9,7 +9,7 @@ import { recoverAfterRestart } from '../recovery.js';
 import { Scheduler } from '../scheduler.js';
 import type { TaskExecutor } from '../task-executor.js';
 import type { TaskFinisher } from '../task-finisher.js';
-import { createTaskQueue, queueLimits } from './create-task-queue.js';
+import { createTaskQueue, queueLimits } from './queue-limits.js';
 import type { FenceRegistry } from './fence-registry.js';
 import { LeaseKeeper } from './lease-keeper.js';
 import { LeaseReaper } from './lease-reaper.js';

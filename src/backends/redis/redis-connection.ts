@@ -1,6 +1,6 @@
 import { createClient, ErrorReply, type RedisClientType } from 'redis';
 import type { Logger } from '../../observability/logger.js';
-import { StorageUnavailableError } from '../store.js';
+import { StorageUnavailableError } from '../../storage/store.js';
 
 export interface RedisSettings {
   /** redis://[user:password@]host:port[/db] or rediss:// (TLS); overrides host and port. */

@@ -1,6 +1,6 @@
-import { MemoryStore } from './memory-store.js';
-import { SqliteStore } from './sqlite-store.js';
-import type { Store } from './store.js';
+import { MemoryStore } from './memory/memory-store.js';
+import { SqliteStore } from './sqlite/sqlite-store.js';
+import type { Store } from '../storage/store.js';
 
 export interface StoreConfig {
   type: 'memory' | 'sqlite' | 'redis';

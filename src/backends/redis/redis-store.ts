@@ -3,7 +3,7 @@ import type { TaskEvent } from '../../events/event-types.js';
 import type { Session, SessionPatch } from '../../sessions/session-types.js';
 import type { Task, TaskPatch, TaskStatus } from '../../tasks/task-types.js';
 import type { WebhookDelivery, WebhookDeliveryPatch } from '../../webhooks/webhook-types.js';
-import { decodeCursor, encodeCursor, EventSeqConflictError, FencedWriteError, type Page, type Store, type TaskListQuery } from '../store.js';
+import { decodeCursor, encodeCursor, EventSeqConflictError, FencedWriteError, type Page, type Store, type TaskListQuery } from '../../storage/store.js';
 import { pairsToObject } from './lua-script.js';
 import { asStorageError, type RedisConnection, type RedisClient } from './redis-connection.js';
 import { idOfMember, indexMember, RedisKeys } from './redis-keys.js';

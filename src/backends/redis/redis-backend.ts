@@ -1,7 +1,7 @@
 import type { FastifyRateLimitStoreCtor } from '@fastify/rate-limit';
 import type { Config } from '../../config.js';
 import type { Logger } from '../../observability/logger.js';
-import { RedisTranscriptStore } from '../transcripts/redis-transcript-store.js';
+import { RedisTranscriptStore } from './redis-transcript-store.js';
 import { RedisConnection } from './redis-connection.js';
 import { RedisEventBus } from './redis-event-bus.js';
 import { redisRateLimitStore } from './redis-rate-limit-store.js';

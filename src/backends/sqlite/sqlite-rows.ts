@@ -1,9 +1,9 @@
-import type { ChangedFile } from '../changes/change-types.js';
-import type { TaskError } from '../errors.js';
-import type { WebhookDelivery, WebhookTarget } from '../webhooks/webhook-types.js';
-import type { TaskEvent } from '../events/event-types.js';
-import type { Session, SessionStatus } from '../sessions/session-types.js';
-import type { Task, TaskOptions, TaskStatus, TaskUsage } from '../tasks/task-types.js';
+import type { ChangedFile } from '../../changes/change-types.js';
+import type { TaskError } from '../../errors.js';
+import type { WebhookDelivery, WebhookTarget } from '../../webhooks/webhook-types.js';
+import type { TaskEvent } from '../../events/event-types.js';
+import type { Session, SessionStatus } from '../../sessions/session-types.js';
+import type { Task, TaskOptions, TaskStatus, TaskUsage } from '../../tasks/task-types.js';
 
 /** Rows as better-sqlite3 binds and returns them: nested fields are JSON text. */
 export interface TaskRow {

@@ -1,7 +1,7 @@
 import path from 'node:path';
-import type { SdkSessionStore } from '../../agent/sdk.js';
-import { MemoryTranscriptStore } from './memory-transcript-store.js';
-import { SqliteTranscriptStore } from './sqlite-transcript-store.js';
+import type { SdkSessionStore } from '../agent/sdk.js';
+import { MemoryTranscriptStore } from '../backends/memory/memory-transcript-store.js';
+import { SqliteTranscriptStore } from '../backends/sqlite/sqlite-transcript-store.js';
 
 /** A SessionStore the server can close at shutdown. */
 export type TranscriptStore = SdkSessionStore & { close(): Promise<void> };

@@ -1,8 +1,8 @@
 import type { Config } from '../../config.js';
 import type { Tenant } from '../../tenancy/tenant.js';
 import { InProcessTaskQueue } from './in-process-task-queue.js';
-import { connectQueueRedis } from './redis-queue-client.js';
-import { RedisTaskQueue } from './redis-task-queue.js';
+import { connectQueueRedis } from '../../backends/redis/redis-queue-client.js';
+import { RedisTaskQueue } from '../../backends/redis/redis-task-queue.js';
 import type { QueueLimits, TaskQueue } from './task-queue.js';
 
 export function queueLimits(config: Config, tenants: readonly Tenant[]): QueueLimits {

@@ -1,6 +1,6 @@
 import type { SdkSessionKey, SdkSessionStore, SdkSessionStoreEntry } from '../../agent/sdk.js';
-import { LuaScript } from '../redis/lua-script.js';
-import type { RedisConnection } from '../redis/redis-connection.js';
+import { LuaScript } from './lua-script.js';
+import type { RedisConnection } from './redis-connection.js';
 
 /**
  * KEYS: entries list, uuid set, project index, subkeys set. ARGV: mtime, session id, subpath

@@ -12,7 +12,7 @@ import {
   type Reservation,
   type StopRequest,
   type TaskQueue,
-} from './task-queue.js';
+} from '../../tasks/queue/task-queue.js';
 
 /** How long an unfinished submission holds its room; a crashed submitter's room comes back. */
 const RESERVATION_TTL_MS = 60_000;

@@ -1,8 +1,8 @@
-import type { TaskEvent } from '../events/event-types.js';
-import type { Session, SessionPatch } from '../sessions/session-types.js';
-import { isTerminal, type Task, type TaskPatch, type TaskStatus } from '../tasks/task-types.js';
-import type { WebhookDelivery, WebhookDeliveryPatch } from '../webhooks/webhook-types.js';
-import { compareTasksNewestFirst, decodeCursor, encodeCursor, EventSeqConflictError, type Page, type Store, type TaskListQuery } from './store.js';
+import type { TaskEvent } from '../../events/event-types.js';
+import type { Session, SessionPatch } from '../../sessions/session-types.js';
+import { isTerminal, type Task, type TaskPatch, type TaskStatus } from '../../tasks/task-types.js';
+import type { WebhookDelivery, WebhookDeliveryPatch } from '../../webhooks/webhook-types.js';
+import { compareTasksNewestFirst, decodeCursor, encodeCursor, EventSeqConflictError, type Page, type Store, type TaskListQuery } from '../../storage/store.js';
 
 const copy = <T>(value: T): T => structuredClone(value);
 

@@ -1,5 +1,5 @@
 import type { FastifyRateLimitStore, FastifyRateLimitStoreCtor } from '@fastify/rate-limit';
-import { StorageUnavailableError } from '../store.js';
+import { StorageUnavailableError } from '../../storage/store.js';
 import { LuaScript } from './lua-script.js';
 import type { RedisConnection } from './redis-connection.js';
 import { RedisKeys } from './redis-keys.js';

@@ -1,11 +1,11 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { isSqliteBusy, sqliteFileInUse } from '../in-use-by-another-server.js';
-import type { TaskEvent } from '../events/event-types.js';
-import type { Session, SessionPatch } from '../sessions/session-types.js';
-import { TERMINAL_STATUSES, type Task, type TaskPatch, type TaskStatus } from '../tasks/task-types.js';
-import type { WebhookDelivery, WebhookDeliveryPatch } from '../webhooks/webhook-types.js';
+import { isSqliteBusy, sqliteFileInUse } from '../../in-use-by-another-server.js';
+import type { TaskEvent } from '../../events/event-types.js';
+import type { Session, SessionPatch } from '../../sessions/session-types.js';
+import { TERMINAL_STATUSES, type Task, type TaskPatch, type TaskStatus } from '../../tasks/task-types.js';
+import type { WebhookDelivery, WebhookDeliveryPatch } from '../../webhooks/webhook-types.js';
 import { migrate } from './sqlite-migrations.js';
 import {
   applyPatch,
@@ -24,7 +24,7 @@ import {
   type SessionRow,
   type TaskRow,
 } from './sqlite-rows.js';
-import { decodeCursor, encodeCursor, EventSeqConflictError, type Page, type Store, type TaskListQuery } from './store.js';
+import { decodeCursor, encodeCursor, EventSeqConflictError, type Page, type Store, type TaskListQuery } from '../../storage/store.js';
 
 const BUSY_TIMEOUT_MS = 5_000;
 const TERMINAL_JSON = JSON.stringify([...TERMINAL_STATUSES]);
