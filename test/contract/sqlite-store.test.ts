@@ -4,8 +4,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createStore } from '../../src/backends/open-backend.js';
-import { MemoryStore } from '../../src/backends/memory/memory-store.js';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from '../../src/backends/sqlite/sqlite-migrations.js';
 import { SqliteStore } from '../../src/backends/sqlite/sqlite-store.js';
 import { SqliteTranscriptStore } from '../../src/backends/sqlite/sqlite-transcript-store.js';
@@ -161,20 +159,5 @@ describe('SqliteStore specifics', () => {
     const store = open();
     await store.close();
     await expect(store.getTask('task-1')).rejects.toThrow();
-  });
-});
-
-describe('createStore', () => {
-  it('builds each adapter, and sends redis to openRedisBackend', async () => {
-    expect(createStore({ type: 'memory', sqliteFile: '/nonexistent/never-used.db' })).toBeInstanceOf(MemoryStore);
-    const dir = await mkdtemp(join(tmpdir(), 'create-store-'));
-    try {
-      const store = createStore({ type: 'sqlite', sqliteFile: join(dir, 'x', 'store.db') });
-      expect(store).toBeInstanceOf(SqliteStore);
-      await store.close();
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
-    expect(() => createStore({ type: 'redis', sqliteFile: '' })).toThrow('STORAGE_TYPE=redis is opened by openRedisBackend');
   });
 });

@@ -1,42 +1,51 @@
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { ErrorReply } from 'redis';
 import type { RedisClient } from './redis-connection.js';
 
+/** Where the scripts live (`npm run build` copies them beside the compiled code). */
+const LUA_DIR = new URL('./lua/', import.meta.url);
+/** Shared Lua, pulled in by `-- @include <name>` (lua/includes/<name>.lua), each at most once. */
+const INCLUDES_DIR = new URL('./includes/', LUA_DIR);
+const INCLUDE_LINE = /^-- @include ([a-z0-9-]+)[ \t]*$/gm;
+
+function expandIncludes(source: string, seen: Set<string>): string {
+  return source.replace(INCLUDE_LINE, (_, name: string) => {
+    if (seen.has(name)) return '';
+    seen.add(name);
+    return expandIncludes(readFileSync(new URL(`${name}.lua`, INCLUDES_DIR), 'utf8'), seen);
+  });
+}
+
 /**
  * A Lua script run by its SHA (EVALSHA), sending the source only when Redis does not know it
- * yet (first use, or after a restart or SCRIPT FLUSH).
+ * yet (first use, or after a restart or SCRIPT FLUSH). Each script is a file under lua/ whose
+ * header names its KEYS and ARGV; scripts are read once, when their module loads.
  */
 export class LuaScript {
+  readonly source: string;
   readonly sha: string;
 
-  constructor(readonly source: string) {
-    this.sha = createHash('sha1').update(source).digest('hex');
+  constructor(source: string) {
+    this.source = expandIncludes(source, new Set());
+    this.sha = createHash('sha1').update(this.source).digest('hex');
   }
 
-  async run(client: RedisClient, keys: string[], args: string[]): Promise<unknown> {
+  /** lua/<name>.lua, or <name>.lua in `dir` (a script outside the backend, such as the dev queue worker's). */
+  static load(name: string, dir: URL = LUA_DIR): LuaScript {
+    return new LuaScript(readFileSync(new URL(`${name}.lua`, dir), 'utf8'));
+  }
+
+  async run(client: RedisClient, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
+    const options = { keys: [...keys], arguments: args.map(String) };
     try {
-      return await client.evalSha(this.sha, { keys, arguments: args });
+      return await client.evalSha(this.sha, options);
     } catch (error) {
-      if (error instanceof ErrorReply && error.message.startsWith('NOSCRIPT')) {
-        return client.eval(this.source, { keys, arguments: args });
-      }
+      if (error instanceof ErrorReply && error.message.startsWith('NOSCRIPT')) return client.eval(this.source, options);
       throw error;
     }
   }
 }
-
-/** The fencing check every script that writes a task's record or events starts with (contract D). */
-export const FENCE_CHECK_LUA = `
-local function check_fence(fence_key, fence, task_id)
-  if fence ~= '' then
-    local current = redis.call('GET', fence_key)
-    if current and current ~= fence then
-      return redis.error_reply('FENCED ' .. task_id)
-    end
-  end
-  return nil
-end
-`;
 
 /** A flat [field, value, field, value...] reply as an object. */
 export function pairsToObject(reply: unknown): Record<string, string> {

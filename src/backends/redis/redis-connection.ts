@@ -1,6 +1,8 @@
 import { createClient, ErrorReply, type RedisClientType } from 'redis';
 import type { Logger } from '../../observability/logger.js';
 import { StorageUnavailableError } from '../../storage/store.js';
+import type { LuaScript } from './lua-script.js';
+import { RedisSubscriber } from './redis-subscriber.js';
 
 export interface RedisSettings {
   /** redis://[user:password@]host:port[/db] or rediss:// (TLS); overrides host and port. */
@@ -11,6 +13,8 @@ export interface RedisSettings {
   prefix: string;
   /** Per-command deadline (ms): a frozen Redis must not hang requests forever. */
   commandTimeoutMs?: number;
+  /** CLIENT SETNAME base (`<name>:main`, `<name>:sub`), so an operator can tell whose connections CLIENT LIST shows. */
+  clientName?: string;
 }
 
 export interface RedisHealth {
@@ -32,8 +36,9 @@ export function reconnectDelay(retries: number): number {
 }
 
 /**
- * One Redis connection shared by everything on an instance (store, tickets, rate limit, queue),
- * plus dedicated connections for pub/sub on demand. It never throws from a connection error:
+ * The instance's Redis: one connection shared by everything (store, transcripts, tickets, rate
+ * limit, uids, queue), plus one subscribed connection shared by the event bus and the queue's
+ * control channel. One reconnect policy for both. It never throws from a connection error:
  * it logs, reports itself down through `health()`, and keeps reconnecting. Commands sent while
  * it is down fail at once (no offline queue) and callers see a StorageUnavailableError, which
  * the API turns into 503 STORAGE_UNAVAILABLE with Retry-After.
@@ -41,7 +46,7 @@ export function reconnectDelay(retries: number): number {
 export class RedisConnection {
   private state: RedisHealth = { up: false, reason: 'connecting' };
   private readonly listeners = new Set<(health: RedisHealth) => void>();
-  private readonly extra = new Set<RedisClient>();
+  private subscribed: { client: RedisClient; ready: Promise<RedisSubscriber> } | null = null;
   private closed = false;
   private probe: NodeJS.Timeout | undefined;
 
@@ -53,7 +58,7 @@ export class RedisConnection {
 
   /** Connects, waiting (and retrying) until Redis answers, so an instance never starts half-wired. */
   static async open(settings: RedisSettings, logger: Logger): Promise<RedisConnection> {
-    const connection = new RedisConnection(createRedisClient(settings), settings, logger);
+    const connection = new RedisConnection(createRedisClient(settings, 'main'), settings, logger);
     connection.watch(connection.client, 'main');
     await connection.client.connect();
     return connection;
@@ -78,16 +83,24 @@ export class RedisConnection {
     if (!this.client.isReady) throw new StorageUnavailableError(`Redis is unreachable (${this.state.reason ?? 'not connected'})`);
   }
 
-  /**
-   * A second connection with the same settings, for pub/sub (a subscribed connection can run
-   * nothing else). It reconnects by itself and is closed with this one.
-   */
-  async duplicate(name: string): Promise<RedisClient> {
-    const client = createRedisClient(this.settings);
-    this.extra.add(client);
-    client.on('error', (error: Error) => this.logger.debug('Redis connection error', { connection: name, error: error.message }));
-    await client.connect();
-    return client;
+  /** The subscribed connection, opened on first use and closed with this one. */
+  subscriber(): Promise<RedisSubscriber> {
+    if (this.subscribed === null) {
+      const client = createRedisClient(this.settings, 'sub');
+      const subscriber = new RedisSubscriber(client, this.logger);
+      this.subscribed = { client, ready: client.connect().then(() => subscriber) };
+    }
+    return this.subscribed.ready;
+  }
+
+  /** One command (e.g. ['ZCARD', key]) through run(). */
+  command<T = unknown>(args: readonly (string | number)[]): Promise<T> {
+    return this.run((c) => c.sendCommand(args.map(String)) as Promise<T>);
+  }
+
+  /** One Lua script through run(). */
+  script<T = unknown>(script: LuaScript, keys: readonly string[], args: readonly (string | number)[]): Promise<T> {
+    return this.run((c) => script.run(c, keys, args) as Promise<T>);
   }
 
   /** Runs a Redis call, turning connection failures into StorageUnavailableError. */
@@ -145,7 +158,7 @@ export class RedisConnection {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.probe);
-    for (const client of [...this.extra, this.client]) {
+    for (const client of [...(this.subscribed ? [this.subscribed.client] : []), this.client]) {
       try {
         if (client.isOpen) await client.close();
       } catch {
@@ -178,9 +191,10 @@ export class RedisConnection {
   }
 }
 
-export function createRedisClient(settings: RedisSettings): RedisClient {
+function createRedisClient(settings: RedisSettings, role: 'main' | 'sub'): RedisClient {
   const client = createClient({
     ...(settings.url !== undefined ? { url: settings.url } : {}),
+    ...(settings.clientName !== undefined ? { name: `${settings.clientName}:${role}`.replace(/\s/g, '_') } : {}),
     socket: {
       ...(settings.url === undefined ? { host: settings.host, port: settings.port } : {}),
       connectTimeout: 5_000,

@@ -1,6 +1,6 @@
 import type { EventBus } from '../../events/event-bus.js';
 import type { Logger } from '../../observability/logger.js';
-import type { RedisClient, RedisConnection } from './redis-connection.js';
+import type { RedisConnection } from './redis-connection.js';
 import { RedisKeys } from './redis-keys.js';
 
 /** A reader re-reads at least this often, should a pub/sub message be lost (e.g. mid-reconnect). */
@@ -8,28 +8,25 @@ export const EVENT_SAFETY_POLL_MS = 1_000;
 
 /**
  * Wake-ups over Redis pub/sub: RedisStore's append script publishes the task id on one channel
- * in the same atomic step as the XADD, and every instance keeps one subscribed connection
- * (not one per reader) and wakes its local readers of that task. Pub/sub is at-most-once, so
- * readers also re-read every EVENT_SAFETY_POLL_MS, and after a reconnect everyone looks again.
+ * in the same atomic step as the XADD; each instance hears it on its one subscribed connection
+ * (not one per reader; the queue's control channel shares it) and wakes its local readers of
+ * that task. Pub/sub is at-most-once, so readers also re-read every EVENT_SAFETY_POLL_MS, and
+ * after a reconnect everyone looks again.
  */
 export class RedisEventBus implements EventBus {
   readonly safetyPollMs = EVENT_SAFETY_POLL_MS;
   private readonly listeners = new Set<(taskId: string | null) => void>();
+  private stopWatching: () => void = () => undefined;
 
-  private constructor(private readonly subscriber: RedisClient) {}
+  private constructor() {}
 
   static async open(connection: RedisConnection, logger: Logger): Promise<RedisEventBus> {
-    const subscriber = await connection.duplicate('events');
-    const bus = new RedisEventBus(subscriber);
-    let wasDown = false;
-    subscriber.on('error', () => (wasDown = true));
-    subscriber.on('ready', () => {
-      if (!wasDown) return;
-      wasDown = false;
+    const subscriber = await connection.subscriber();
+    const bus = new RedisEventBus();
+    bus.stopWatching = subscriber.onReconnect(() => {
       logger.info('Event bus reconnected; every reader looks again');
       bus.emit(null);
     });
-    // node-redis re-subscribes by itself after a reconnect.
     await subscriber.subscribe(new RedisKeys(connection.prefix).eventChannel(), (taskId) => bus.emit(taskId));
     return bus;
   }
@@ -39,13 +36,10 @@ export class RedisEventBus implements EventBus {
     return () => this.listeners.delete(listener);
   }
 
+  /** Stops waking readers; the subscribed connection is the instance's and closes with it. */
   async close(): Promise<void> {
     this.listeners.clear();
-    try {
-      if (this.subscriber.isOpen) await this.subscriber.close();
-    } catch {
-      this.subscriber.destroy();
-    }
+    this.stopWatching();
   }
 
   private emit(taskId: string | null): void {

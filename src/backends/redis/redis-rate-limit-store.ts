@@ -5,21 +5,7 @@ import type { RedisConnection } from './redis-connection.js';
 import { RedisKeys } from './redis-keys.js';
 
 /** A fixed window: the first hit starts it with a TTL, later hits count within it. */
-const INCREMENT = new LuaScript(`
-local current = redis.call('INCR', KEYS[1])
-local ttl
-if current == 1 then
-  redis.call('PEXPIRE', KEYS[1], ARGV[1])
-  ttl = tonumber(ARGV[1])
-else
-  ttl = redis.call('PTTL', KEYS[1])
-  if ttl < 0 then
-    redis.call('PEXPIRE', KEYS[1], ARGV[1])
-    ttl = tonumber(ARGV[1])
-  end
-end
-return { current, ttl }
-`);
+const INCREMENT = LuaScript.load('rate-limit-increment');
 
 /**
  * @fastify/rate-limit's own Redis store speaks ioredis (defineCommand); this one is the same

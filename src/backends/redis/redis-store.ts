@@ -7,10 +7,21 @@ import { decodeCursor, encodeCursor, EventSeqConflictError, FencedWriteError, ty
 import { pairsToObject } from './lua-script.js';
 import { asStorageError, type RedisConnection, type RedisClient } from './redis-connection.js';
 import { idOfMember, indexMember, RedisKeys } from './redis-keys.js';
-import { CLAIM_DUE_DELIVERIES, INSERT_DELIVERY, SAVE_DIFF, TENANT_SPEND, UPDATE_DELIVERY } from './redis-outbox-scripts.js';
 import { decodeDelivery, decodeSession, decodeTask, encodeFields } from './redis-records.js';
-import { DELETE_SESSION, INSERT_SESSION, UPDATE_SESSION } from './redis-session-scripts.js';
-import { APPEND_EVENT, INSERT_TASK, PRUNE_FINISHED, UPDATE_TASK } from './redis-task-scripts.js';
+import {
+  APPEND_EVENT,
+  CLAIM_DUE_DELIVERIES,
+  DELETE_SESSION,
+  INSERT_DELIVERY,
+  INSERT_SESSION,
+  INSERT_TASK,
+  PRUNE_FINISHED,
+  SAVE_DIFF,
+  TENANT_SPEND,
+  UPDATE_DELIVERY,
+  UPDATE_SESSION,
+  UPDATE_TASK,
+} from './redis-store-scripts.js';
 
 export interface RedisStoreOptions {
   /**
@@ -19,8 +30,6 @@ export interface RedisStoreOptions {
    * holds another token: the writer has lost the task to another instance.
    */
   fenceFor?: (taskId: string) => string | null;
-  /** Whether close() also closes the connection (false when it is shared with others). */
-  ownsConnection?: boolean;
 }
 
 /** A count for Redis: a non-negative integer. */
@@ -184,10 +193,9 @@ export class RedisStore implements Store {
     return top ? Number(top.id.split('-')[0]) : 0;
   }
 
+  /** Refuses later calls; the connection is the backend's and closes with it. */
   async close(): Promise<void> {
-    if (this.closed) return;
     this.closed = true;
-    if (this.options.ownsConnection) await this.connection.close();
   }
 
   private fence(taskId: string): string {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { QueueRedis } from './redis-queue-client.js';
+import type { RedisConnection } from './redis-connection.js';
+import { RedisKeys } from './redis-keys.js';
 import * as lua from './redis-queue-scripts.js';
 import {
   QueueFullError,
@@ -19,9 +20,9 @@ const RESERVATION_TTL_MS = 60_000;
 /** A fence outlives its task long enough that a late writer is still refused. */
 const FENCE_TTL_MS = 7 * 24 * 3_600_000;
 
-/** The contract-D fence key of one task, in the task's own hash slot. */
+/** The contract-D fence key of one task, in the task's own hash slot (the store's scripts read it). */
 export function fenceKey(prefix: string, taskId: string): string {
-  return `{${prefix}:t:${taskId}}:fence`;
+  return new RedisKeys(prefix).fence(taskId);
 }
 
 /**
@@ -55,10 +56,11 @@ export class RedisTaskQueue implements TaskQueue {
   private readonly listeners: ((message: ControlMessage) => void)[] = [];
   private subscribed: Promise<void> | null = null;
 
+  /** `redis` is the instance's shared connection; the queue never closes it. */
   constructor(
-    private readonly redis: QueueRedis,
+    private readonly redis: RedisConnection,
     private readonly limits: QueueLimits,
-    private readonly prefix = 'ccs',
+    private readonly prefix = redis.prefix,
   ) {
     this.q = `{${prefix}:q}`;
     this.channel = `${prefix}:control`;
@@ -163,12 +165,12 @@ export class RedisTaskQueue implements TaskQueue {
   }
 
   async broadcast(message: ControlMessage): Promise<void> {
-    await this.redis.publish(this.channel, JSON.stringify(message));
+    await this.redis.command(['PUBLISH', this.channel, JSON.stringify(message)]);
   }
 
   onControl(listener: (message: ControlMessage) => void): void {
     this.listeners.push(listener);
-    this.subscribed ??= this.redis.subscribe(this.channel, (raw) => {
+    this.subscribed ??= this.subscribe((raw) => {
       let message: ControlMessage;
       try {
         message = JSON.parse(raw) as ControlMessage;
@@ -204,10 +206,13 @@ export class RedisTaskQueue implements TaskQueue {
     return { queued, running };
   }
 
-  /** Closes the queue's connection (it owns it). */
+  /** Stops delivering control messages; the connection belongs to the backend. */
   async close(): Promise<void> {
     this.listeners.length = 0;
-    await this.redis.close();
+  }
+
+  private async subscribe(listener: (raw: string) => void): Promise<void> {
+    await (await this.redis.subscriber()).subscribe(this.channel, listener);
   }
 
   private async setFence(taskId: string, fence: string): Promise<void> {

@@ -7,19 +7,7 @@ import type { RedisConnection } from './redis-connection.js';
  * WORKSPACE_ROOT, so a tenant's files must belong to the same uid whichever instance runs its
  * agent, and a uid must never go to two tenants. The map and its counter share one hash tag.
  */
-const ALLOCATE = new LuaScript(`
-local base = tonumber(ARGV[1])
-local out = {}
-for i = 2, #ARGV do
-  local uid = redis.call('HGET', KEYS[1], ARGV[i])
-  if not uid then
-    redis.call('SET', KEYS[2], base - 1, 'NX')
-    uid = redis.call('INCR', KEYS[2])
-    redis.call('HSET', KEYS[1], ARGV[i], uid)
-  end
-  out[#out + 1] = tonumber(uid)
-end
-return out`);
+const ALLOCATE = LuaScript.load('allocate-tenant-uids');
 
 export function redisUidAllocator(connection: RedisConnection): SharedUidAllocator {
   const tag = `{${connection.prefix}:uids}`;

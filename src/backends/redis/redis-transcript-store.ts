@@ -2,42 +2,8 @@ import type { SdkSessionKey, SdkSessionStore, SdkSessionStoreEntry } from '../..
 import { LuaScript } from './lua-script.js';
 import type { RedisConnection } from './redis-connection.js';
 
-/**
- * KEYS: entries list, uuid set, project index, subkeys set. ARGV: mtime, session id, subpath
- * ('' for the main transcript), ttl seconds (0 = keep), then (uuid or '', entry JSON) pairs.
- * Entries with a uuid are kept once (the SDK retries appends); the rest are appended as they
- * come. With a ttl, the transcript expires that long after its last append, and the project
- * index forgets sessions older than that.
- */
-const APPEND = new LuaScript(`
-local ttl = tonumber(ARGV[4])
-for i = 5, #ARGV, 2 do
-  local uuid = ARGV[i]
-  if uuid == '' or redis.call('SADD', KEYS[2], uuid) == 1 then
-    redis.call('RPUSH', KEYS[1], ARGV[i + 1])
-  end
-end
-if ARGV[3] == '' then
-  redis.call('ZADD', KEYS[3], tonumber(ARGV[1]), ARGV[2])
-else
-  redis.call('SADD', KEYS[4], ARGV[3])
-end
-if ttl > 0 then
-  redis.call('EXPIRE', KEYS[1], ttl)
-  redis.call('EXPIRE', KEYS[2], ttl)
-  if redis.call('EXISTS', KEYS[4]) == 1 then redis.call('EXPIRE', KEYS[4], ttl) end
-  redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', '(' .. (tonumber(ARGV[1]) - ttl * 1000))
-end
-return 1
-`);
-
-/** KEYS: project index, subkeys set. ARGV: session id, then the keys of every transcript of the session. */
-const DELETE_SESSION = new LuaScript(`
-redis.call('ZREM', KEYS[1], ARGV[1])
-for i = 2, #ARGV do redis.call('DEL', ARGV[i]) end
-redis.call('DEL', KEYS[2])
-return 1
-`);
+const APPEND = LuaScript.load('transcript-append');
+const DELETE_SESSION = LuaScript.load('transcript-delete-session');
 
 const part = (value: string): string => encodeURIComponent(value);
 
