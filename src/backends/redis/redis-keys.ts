@@ -1,8 +1,9 @@
 /**
  * The Redis key layout (contract D). Every key about one task carries the hash tag
  * `{<prefix>:t:<taskId>}`, so a script touching a task's record, events and fence stays in
- * one slot. Indexes are prefix-wide sorted sets; their members are `<time>\0<id>` under one
- * score, so BYLEX ranges give (time, id) order, which is what the API pages by.
+ * one slot. Indexes are prefix-wide sorted sets (so one primary, not Cluster); their members are
+ * `<time>\0<id>` under one score, so BYLEX ranges give (time, id) order, which is what the API
+ * pages by.
  */
 export class RedisKeys {
   constructor(readonly prefix: string) {}
@@ -16,7 +17,7 @@ export class RedisKeys {
   events(taskId: string): string {
     return `${this.taskTag(taskId)}:events`;
   }
-  /** Owned by the lease/fencing code (redis10b): the current owner's token. */
+  /** The current holder's fence token, set by the queue at claim and take-over (contract D). */
   fence(taskId: string): string {
     return `${this.taskTag(taskId)}:fence`;
   }

@@ -4,7 +4,8 @@ import { LuaScript } from './lua-script.js';
  * The Redis store's Lua (lua/*.lua; each file's header names its KEYS and ARGV). Writes that
  * must be atomic (insert-if-absent, patch plus index upkeep, seq-checked append, retention,
  * outbox claims) are scripts; every script that writes a task's record, events or diff starts
- * with the one fence check (lua/includes/fence-check.lua).
+ * with the one fence check (lua/includes/fence-check.lua). Indexes are prefix-wide keys that
+ * no hash tag places with the task, so these scripts need one Redis primary, not Cluster.
  */
 export const INSERT_TASK = LuaScript.load('insert-task');
 export const UPDATE_TASK = LuaScript.load('update-task');

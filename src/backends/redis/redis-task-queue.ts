@@ -43,11 +43,10 @@ export function fenceKey(prefix: string, taskId: string): string {
  *   {ccs:t:<id>}:fence      string current fence (contract D; read by the store's scripts)
  *
  * Fair claim must compare every tenant's running count and every session's state in one atomic
- * step, so all queue keys share one hash slot. The price: on Redis Cluster the queue lives on
- * one shard. Its operations are small (one script per claim/finish), so that shard is not the
- * bottleneck; the per-task keys (record, events, fence) spread over the cluster. The fence key
- * lives in the task's slot, so claim and take-over set it in a second step, after the lease
- * itself has changed hands; until then nobody else holds a fence for that task.
+ * step, so all queue keys share one hash tag. The fence key lives in the task's own tag, beside
+ * the record and events whose write scripts check it, so claim and take-over set it in a second
+ * step, after the lease itself has changed hands; until then nobody else holds a fence for that
+ * task. One Redis primary is required, not Cluster (docs/scaling.md says why).
  */
 export class RedisTaskQueue implements TaskQueue {
   readonly shared = true;

@@ -1,7 +1,6 @@
 -- Fair claim: the oldest queued task of the tenant with the fewest running tasks, under its cap,
 -- whose session runs nothing and is not held by another instance's affinity window.
--- KEYS: 1 seq, 2 queued, 3 items, 4 running, 5 fences, 6 tenantRunning, 7 tenantQueued,
---       8 sessions, 9 sessionQueued
+-- KEYS: 1 seq, 2 queued, 3 items, 4 running, 5 fences, 6 tenantRunning, 7 tenantQueued, 8 sessions, 9 sessionQueued
 -- ARGV: 1 instanceId, 2 leaseMs, 3 capsJson, 4 affinityKeyPrefix
 -- Returns: {taskId, tenant, session, fence}, or nil when nothing can be claimed.
 -- @include redis-now
