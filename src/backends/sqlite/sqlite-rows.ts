@@ -198,3 +198,14 @@ export const WEBHOOK_DELIVERY_COLUMNS = [
 export function rowToWebhookDelivery(row: WebhookDeliveryRow): WebhookDelivery {
   return { ...row } as WebhookDelivery;
 }
+
+export const insertSql = (table: string, columns: readonly string[], key: string): string =>
+  `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map((c) => `@${c}`).join(', ')}) ON CONFLICT (${key}) DO NOTHING`;
+export const updateSql = (table: string, columns: readonly string[], key: string): string =>
+  `UPDATE ${table} SET ${columns
+    .filter((c) => c !== key)
+    .map((c) => `${c} = @${c}`)
+    .join(', ')} WHERE ${key} = @${key} RETURNING *`;
+
+/** A row limit as SQLite wants it: a non-negative integer (a negative LIMIT would mean "no limit"). */
+export const rowLimit = (limit: number): number => (Number.isNaN(limit) ? 0 : Math.max(0, Math.min(Math.floor(limit), Number.MAX_SAFE_INTEGER)));

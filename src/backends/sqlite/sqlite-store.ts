@@ -7,13 +7,15 @@ import type { Session, SessionPatch } from '../../sessions/session-types.js';
 import { TERMINAL_STATUSES, type Task, type TaskPatch, type TaskStatus } from '../../tasks/task-types.js';
 import type { WebhookDelivery, WebhookDeliveryPatch } from '../../webhooks/webhook-types.js';
 import { migrate } from './sqlite-migrations.js';
+import { SqliteOutbox } from './sqlite-outbox.js';
+import { SqliteTaskListings } from './sqlite-task-listings.js';
 import {
   applyPatch,
   eventToRow,
   rowToEvent,
-  rowToWebhookDelivery,
-  WEBHOOK_DELIVERY_COLUMNS,
-  type WebhookDeliveryRow,
+  insertSql,
+  rowLimit,
+  updateSql,
   rowToSession,
   rowToTask,
   SESSION_COLUMNS,
@@ -24,29 +26,10 @@ import {
   type SessionRow,
   type TaskRow,
 } from './sqlite-rows.js';
-import { decodeCursor, encodeCursor, EventSeqConflictError, type Page, type Store, type TaskListQuery } from '../../storage/store.js';
+import { EventSeqConflictError, type Page, type Store, type TaskListQuery } from '../../storage/store.js';
 
 const BUSY_TIMEOUT_MS = 5_000;
 const TERMINAL_JSON = JSON.stringify([...TERMINAL_STATUSES]);
-
-const insertSql = (table: string, columns: readonly string[], key: string): string =>
-  `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map((c) => `@${c}`).join(', ')}) ON CONFLICT (${key}) DO NOTHING`;
-const updateSql = (table: string, columns: readonly string[], key: string): string =>
-  `UPDATE ${table} SET ${columns
-    .filter((c) => c !== key)
-    .map((c) => `${c} = @${c}`)
-    .join(', ')} WHERE ${key} = @${key} RETURNING *`;
-
-/** A row limit as SQLite wants it: a non-negative integer (a negative LIMIT would mean "no limit"). */
-const rowLimit = (limit: number): number => (Number.isNaN(limit) ? 0 : Math.max(0, Math.min(Math.floor(limit), Number.MAX_SAFE_INTEGER)));
-
-interface ListParams {
-  tenant: string | null;
-  status: string | null;
-  c_at: string | null;
-  c_id: string | null;
-  limit: number;
-}
 
 /**
  * The Store on one SQLite file through better-sqlite3 (synchronous, so every method runs to
@@ -59,7 +42,7 @@ export class SqliteStore implements Store {
   private readonly insertTaskStmt;
   private readonly getTaskStmt;
   private readonly updateTaskStmt;
-  private readonly listStmts: Map<string, Database.Statement<[ListParams], TaskRow>>;
+  private readonly listings: SqliteTaskListings;
   private readonly tasksWithStatusStmt;
   private readonly pruneCandidatesStmt;
   private readonly deleteTaskStmt;
@@ -76,14 +59,6 @@ export class SqliteStore implements Store {
   private readonly saveDiffStmt;
   private readonly getDiffStmt;
   private readonly deleteDiffStmt;
-  private readonly insertDeliveryStmt;
-  private readonly dueDeliveriesStmt;
-  private readonly leaseDeliveryStmt;
-  private readonly getDeliveryStmt;
-  private readonly updateDeliveryStmt;
-  private readonly taskDeliveriesStmt;
-  private readonly deleteTaskDeliveriesStmt;
-  private readonly claimDeliveriesTx;
 
   private readonly insertTaskTx;
   private readonly updateTaskTx;
@@ -92,6 +67,7 @@ export class SqliteStore implements Store {
   private readonly pruneTx;
   private readonly appendEventTx;
   private readonly probeTx;
+  private readonly outbox: SqliteOutbox;
 
   /** Opens (creating if needed) the database file and brings its schema up to date. */
   static open(file: string): SqliteStore {
@@ -118,24 +94,7 @@ export class SqliteStore implements Store {
     this.insertTaskStmt = db.prepare<[TaskRow]>(insertSql('tasks', TASK_COLUMNS, 'task_id'));
     this.getTaskStmt = db.prepare<[string], TaskRow>('SELECT * FROM tasks WHERE task_id = ?');
     this.updateTaskStmt = db.prepare<[TaskRow], TaskRow>(updateSql('tasks', TASK_COLUMNS, 'task_id'));
-    const list = (where: string[]): Database.Statement<[ListParams], TaskRow> =>
-      db.prepare<[ListParams], TaskRow>(
-        `SELECT * FROM tasks ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ` + 'ORDER BY created_at DESC, task_id DESC LIMIT @limit',
-      );
-    // One prepared statement per combination of filters, so each can use its index.
-    this.listStmts = new Map();
-    for (const tenant of [false, true]) {
-      for (const status of [false, true]) {
-        for (const cursor of [false, true]) {
-          const where = [
-            ...(tenant ? ['tenant_id = @tenant'] : []),
-            ...(status ? ['status = @status'] : []),
-            ...(cursor ? ['(created_at, task_id) < (@c_at, @c_id)'] : []),
-          ];
-          this.listStmts.set(`${tenant}|${status}|${cursor}`, list(where));
-        }
-      }
-    }
+    this.listings = new SqliteTaskListings(db);
     this.tasksWithStatusStmt = db.prepare<[string], TaskRow>(
       'SELECT * FROM tasks WHERE status IN (SELECT value FROM json_each(?)) ORDER BY created_at ASC, task_id ASC',
     );
@@ -165,26 +124,7 @@ export class SqliteStore implements Store {
     );
     this.getDiffStmt = db.prepare<[string], string>('SELECT diff FROM task_diffs WHERE task_id = ?').pluck();
     this.deleteDiffStmt = db.prepare<[string]>('DELETE FROM task_diffs WHERE task_id = ?');
-    this.insertDeliveryStmt = db.prepare<[WebhookDeliveryRow]>(insertSql('webhook_deliveries', WEBHOOK_DELIVERY_COLUMNS, 'webhook_id'));
-    this.dueDeliveriesStmt = db.prepare<[string, number], WebhookDeliveryRow>(
-      "SELECT * FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at ASC, webhook_id ASC LIMIT ?",
-    );
-    this.leaseDeliveryStmt = db.prepare<[string, string]>('UPDATE webhook_deliveries SET next_attempt_at = ? WHERE webhook_id = ?');
-    this.getDeliveryStmt = db.prepare<[string], WebhookDeliveryRow>('SELECT * FROM webhook_deliveries WHERE webhook_id = ?');
-    this.updateDeliveryStmt = db.prepare<[WebhookDeliveryRow]>(
-      `UPDATE webhook_deliveries SET ${WEBHOOK_DELIVERY_COLUMNS.filter((c) => c !== 'webhook_id')
-        .map((c) => `${c} = @${c}`)
-        .join(', ')} WHERE webhook_id = @webhook_id`,
-    );
-    this.taskDeliveriesStmt = db.prepare<[string], WebhookDeliveryRow>(
-      'SELECT * FROM webhook_deliveries WHERE task_id = ? ORDER BY created_at ASC, webhook_id ASC',
-    );
-    this.deleteTaskDeliveriesStmt = db.prepare<[string]>('DELETE FROM webhook_deliveries WHERE task_id = ?');
-    this.claimDeliveriesTx = db.transaction((nowIso: string, leaseUntilIso: string, limit: number): WebhookDelivery[] => {
-      const due = this.dueDeliveriesStmt.all(nowIso, limit);
-      for (const row of due) this.leaseDeliveryStmt.run(leaseUntilIso, row.webhook_id);
-      return due.map((row) => rowToWebhookDelivery({ ...row, next_attempt_at: leaseUntilIso }));
-    });
+    this.outbox = new SqliteOutbox(db);
 
     this.insertTaskTx = db.transaction((task: Task): { inserted: boolean; task: Task } => {
       if (this.insertTaskStmt.run(taskToRow(task)).changes === 1) return { inserted: true, task: structuredClone(task) };
@@ -211,7 +151,7 @@ export class SqliteStore implements Store {
       for (const id of ids) {
         this.deleteEventsStmt.run(id);
         this.deleteDiffStmt.run(id);
-        this.deleteTaskDeliveriesStmt.run(id);
+        this.outbox.deleteForTask(id);
         this.deleteTaskStmt.run(id);
       }
       return ids.length;
@@ -250,20 +190,7 @@ export class SqliteStore implements Store {
   }
 
   async listTasks(query: TaskListQuery): Promise<Page<Task>> {
-    // An undecodable cursor is ignored (first page), exactly as in MemoryStore.
-    const after = query.cursor ? decodeCursor(query.cursor) : null;
-    const limit = rowLimit(query.limit);
-    const stmt = this.listStmts.get(`${query.tenant_id !== undefined}|${query.status !== undefined}|${after !== null}`)!;
-    const rows = stmt.all({
-      tenant: query.tenant_id ?? null,
-      status: query.status ?? null,
-      c_at: after?.[0] ?? null,
-      c_id: after?.[1] ?? null,
-      limit: limit + 1,
-    });
-    const items = rows.slice(0, limit).map(rowToTask);
-    const last = items[items.length - 1];
-    return { items, next_cursor: rows.length > limit && last ? encodeCursor(last) : null };
+    return this.listings.page(query);
   }
 
   async tasksWithStatus(statuses: readonly TaskStatus[]): Promise<Task[]> {
@@ -310,21 +237,19 @@ export class SqliteStore implements Store {
   }
 
   async insertWebhookDelivery(delivery: WebhookDelivery): Promise<void> {
-    this.insertDeliveryStmt.run(delivery);
+    this.outbox.insert(delivery);
   }
 
   async claimDueWebhookDeliveries(nowIso: string, leaseUntilIso: string, limit: number): Promise<WebhookDelivery[]> {
-    const max = rowLimit(limit);
-    return max === 0 ? [] : this.claimDeliveriesTx.immediate(nowIso, leaseUntilIso, max);
+    return this.outbox.claimDue(nowIso, leaseUntilIso, limit);
   }
 
   async updateWebhookDelivery(webhookId: string, patch: WebhookDeliveryPatch): Promise<void> {
-    const row = this.getDeliveryStmt.get(webhookId);
-    if (row) this.updateDeliveryStmt.run(applyPatch(row, patch));
+    this.outbox.update(webhookId, patch);
   }
 
   async listWebhookDeliveries(taskId: string): Promise<WebhookDelivery[]> {
-    return this.taskDeliveriesStmt.all(taskId).map(rowToWebhookDelivery);
+    return this.outbox.listForTask(taskId);
   }
 
   async appendEvent(event: TaskEvent): Promise<void> {
