@@ -32,7 +32,7 @@ import { buildAgentEnv } from '../src/agent/agent-env.js';
 import { AgentSandbox } from '../src/agent/isolation/agent-sandbox.js';
 import { prepareWorkspace } from '../src/workspaces/workspace-preparation.js';
 import { planIsolation } from '../src/agent/isolation/isolation-mode.js';
-import { MemoryTranscriptStore } from '../src/storage/transcripts/memory-transcript-store.js';
+import { MemoryTranscriptStore } from '../src/backends/memory/memory-transcript-store.js';
 import { pdeathsigAvailable } from '../src/agent/process-spawner.js';
 import { PromptChannel } from '../src/agent/prompt-channel.js';
 import { query as sdkQuery } from '../src/agent/sdk.js';

@@ -20,8 +20,9 @@ import { cpus, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import { startScriptedModel } from '../src/dev/scripted-model/index.js';
 import { InProcessTaskQueue } from '../src/tasks/queue/in-process-task-queue.js';
-import { connectQueueRedis } from '../src/tasks/queue/redis-queue-client.js';
-import { RedisTaskQueue } from '../src/tasks/queue/redis-task-queue.js';
+import { RedisConnection } from '../src/backends/redis/redis-connection.js';
+import { createLogger } from '../src/observability/logger.js';
+import { RedisTaskQueue } from '../src/backends/redis/redis-task-queue.js';
 import type { QueueLimits, TaskQueue } from '../src/tasks/queue/task-queue.js';
 import { median, startBenchDaemon, startBenchRedis, startQueueWorker, waitUntil, type BenchDaemon, type BenchRedis } from './scale-processes.js';
 
@@ -47,11 +48,15 @@ const BURST_RUNS = Number(args['burst-runs']);
 const ONLY = new Set(args.only.split(','));
 const LIMITS: QueueLimits = { maxConcurrent: 1000, queueMax: 1_000_000, tenantCaps: {}, leaseMs: 30_000, affinityMs: 0 };
 
+function openConnection(url: string, prefix: string): Promise<RedisConnection> {
+  return RedisConnection.open({ url, host: '', port: 0, prefix }, createLogger({ level: 'ERROR', sink: () => undefined }));
+}
+
 async function queueBurst(redis: BenchRedis, workers: number): Promise<number> {
   const prefix = `bench-${randomBytes(4).toString('hex')}`;
   const procs = await Promise.all(Array.from({ length: workers }, (_, i) => startQueueWorker(redis.url, prefix, `w${i}`, SLOTS, TASK_MS)));
-  const conn = await connectQueueRedis({ url: redis.url, host: '', port: 0 });
-  const queue = new RedisTaskQueue(conn, LIMITS, prefix);
+  const conn = await openConnection(redis.url, prefix);
+  const queue = new RedisTaskQueue(conn, LIMITS);
   try {
     const started = performance.now();
     for (let i = 0; i < TASKS; i++) await queue.enqueue({ taskId: `b${i}`, sessionId: `s${i}`, tenantId: `t${i % 3}` }, await queue.reserve(`t${i % 3}`));
@@ -67,6 +72,7 @@ async function queueBurst(redis: BenchRedis, workers: number): Promise<number> {
   } finally {
     await Promise.all(procs.map((p) => p.stop()));
     await queue.close();
+    await conn.close();
   }
 }
 
@@ -87,13 +93,14 @@ async function queueSection(redis: BenchRedis): Promise<Record<string, unknown>>
     for (const n of [1, 2, 3]) burst[String(n)]!.push(await queueBurst(redis, n));
   }
   const ms = Object.fromEntries(Object.entries(burst).map(([k, v]) => [k, Math.round(median(v))]));
-  const conn = await connectQueueRedis({ url: redis.url, host: '', port: 0 });
-  const redisQueue = new RedisTaskQueue(conn, LIMITS, `bench-o-${randomBytes(4).toString('hex')}`);
+  const conn = await openConnection(redis.url, `bench-o-${randomBytes(4).toString('hex')}`);
+  const redisQueue = new RedisTaskQueue(conn, LIMITS);
   const overhead = {
     in_process_us: Math.round(await queueOverhead(new InProcessTaskQueue(LIMITS), 2000)),
     redis_us: Math.round(await queueOverhead(redisQueue, 2000)),
   };
   await redisQueue.close();
+  await conn.close();
   return {
     burst: {
       tasks: TASKS,

@@ -13,7 +13,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { TaskEvent } from '../src/events/event-types.js';
-import { createStore } from '../src/storage/create-store.js';
+import { MemoryStore } from '../src/backends/memory/memory-store.js';
+import { SqliteStore } from '../src/backends/sqlite/sqlite-store.js';
 import type { Store } from '../src/storage/store.js';
 import type { Task } from '../src/tasks/task-types.js';
 
@@ -21,7 +22,7 @@ type Adapter = 'memory' | 'sqlite';
 
 function openStore(adapter: Adapter): { store: Store; cleanup(): void } {
   const dir = mkdtempSync(path.join(tmpdir(), 'ccs-bench-'));
-  const store = createStore({ type: adapter, sqliteFile: path.join(dir, 'bench.db') });
+  const store = adapter === 'memory' ? new MemoryStore() : SqliteStore.open(path.join(dir, 'bench.db'));
   return { store, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 

@@ -59,7 +59,7 @@ export async function buildApp(ctx: ServerContext): Promise<FastifyInstance> {
       perMinute: ctx.config.api.rateLimitPerMinute,
       identify: verifiedApiKey(ctx.config.api.authEnabled ? ctx.tenants : undefined),
       // Several instances on one Redis share each caller's budget.
-      ...(ctx.redis ? { backend: { store: ctx.redis.rateLimitStore } } : {}),
+      ...(ctx.backend.rateLimitStore ? { backend: { store: ctx.backend.rateLimitStore } } : {}),
     });
   }
   installAuth(app, { enabled: ctx.config.api.authEnabled, registry: ctx.tenants, tickets: ctx.tickets });

@@ -8,7 +8,7 @@ import { startMetricsServer } from './observability/metrics-server.js';
 import { createServerContext } from './server-context.js';
 import { VERSION } from './version.js';
 import { shutdownGracefully } from './shutdown.js';
-import { redisSecrets } from './storage/redis/redis-backend.js';
+import { redisSecrets } from './backends/redis/redis-backend.js';
 import { listenBanner } from './listen-banner.js';
 
 /** Exits even if whoever reads our stdout has stopped reading: the last log lines get 2 s. */

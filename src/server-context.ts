@@ -3,7 +3,6 @@ import path from 'node:path';
 import type { WebSocket } from 'ws';
 import { buildAgentEnv } from './agent/agent-env.js';
 import { pdeathsigAvailable } from './agent/process-spawner.js';
-import { redisUidAllocator } from './storage/redis/redis-tenant-uids.js';
 import { AgentSandbox } from './agent/isolation/agent-sandbox.js';
 import { planIsolation, type IsolationMode } from './agent/isolation/isolation-mode.js';
 import { LimitPolicy } from './agent/isolation/limits/resource-limits.js';
@@ -29,9 +28,9 @@ import { FaultMetrics } from './observability/fault-metrics.js';
 import { Metrics } from './observability/metrics.js';
 import { serverRedactor } from './observability/redact.js';
 import { SessionService } from './sessions/session-service.js';
-import { createStore } from './storage/create-store.js';
-import { openRedisBackend, redisSecrets, type RedisBackend } from './storage/redis/redis-backend.js';
-import { createTranscriptStore } from './storage/transcripts/create-transcript-store.js';
+import type { Backend } from './backends/backend.js';
+import { openBackend } from './backends/open-backend.js';
+import { redisSecrets } from './backends/redis/redis-backend.js';
 import { GuardedStore } from './storage/guarded-store.js';
 import { StorageHealth } from './storage/storage-health.js';
 import { describeStorage } from './storage/storage-report.js';
@@ -54,7 +53,7 @@ import { SubmitChecks } from './tasks/submit-checks.js';
 import { WebhookDispatcher } from './webhooks/webhook-dispatcher.js';
 import { WebhookOutbox } from './webhooks/webhook-outbox.js';
 import { TenantRegistry } from './tenancy/tenant-registry.js';
-import { TicketStore, type WsTickets } from './tenancy/ws-tickets.js';
+import type { WsTickets } from './tenancy/ws-tickets.js';
 import type { StorageReport } from './storage/storage-report.js';
 
 /** Tools granted when a task names none: what a coding task needs, without network tools. */
@@ -88,8 +87,8 @@ export interface ServerContext {
   modelProxy: ModelProxy;
   tenants: TenantRegistry;
   tickets: WsTickets;
-  /** The Redis-backed parts with STORAGE_TYPE=redis; null otherwise. */
-  redis: RedisBackend | null;
+  /** What STORAGE_TYPE chose: store, transcripts, tickets, queue, rate-limit store... */
+  backend: Backend;
   /** Storage as /health reports it: Redis reachability and failing writes (full disk, I/O errors) together. */
   storageReport(): StorageReport;
   /** How agent processes are confined (AGENT_ISOLATION), as /health reports it. */
@@ -119,12 +118,9 @@ export async function createServerContext(config: Config, logger: Logger, overri
   const storageHealth = new StorageHealth(logger.child('storage'), now);
   // The fence tokens of the tasks this instance holds; the Redis store passes them with every write (fenceFor).
   const fences = new FenceRegistry();
-  const redis = config.storage.type === 'redis' && overrides.store === undefined ? await openRedisBackend(config, logger, { fenceFor: fences.fenceFor }) : null;
+  const backend = await openBackend(config, logger, { fenceFor: fences.fenceFor });
   // Every part sees storage through the guard, so a failure anywhere (full disk, Redis down) marks the server degraded.
-  const store = new GuardedStore(
-    overrides.store ?? redis?.store ?? createStore({ type: config.storage.type, sqliteFile: config.storage.sqlitePath }),
-    storageHealth,
-  );
+  const store = new GuardedStore(overrides.store ?? backend.store, storageHealth);
   const serverEnv = overrides.serverEnv ?? process.env;
   const isRoot = process.getuid?.() === 0;
 
@@ -143,14 +139,13 @@ export async function createServerContext(config: Config, logger: Logger, overri
     workspaceRoot: config.workspaceRoot,
     tenants: [tenants.defaultTenant, ...config.api.tenants].map((t) => ({ id: t.id, workspaceDir: t.workspaceDir })),
     uidBase: config.isolation.uidBase,
-    sharedUids: redis ? redisUidAllocator(redis.connection) : null,
+    sharedUids: backend.uids,
     limits,
   });
   for (const warning of await sandbox.init()) logger.child('agents').warn(warning);
   // With Redis, transcripts live there too, so a session resumes on any instance.
-  const ownTranscripts = redis ? null : createTranscriptStore({ type: config.storage.type, sqliteFile: config.storage.sqlitePath });
-  const transcriptStore = redis?.transcripts ?? ownTranscripts!;
-  const tickets: WsTickets = redis?.tickets ?? new TicketStore();
+  const transcriptStore = backend.transcripts;
+  const tickets: WsTickets = backend.tickets;
   const workspaces = new WorkspaceChecks(sandbox);
   const usePdeathsig = pdeathsigAvailable();
   if (!usePdeathsig) logger.warn('setpriv not available: agent processes may outlive the server if it is killed with SIGKILL');
@@ -166,7 +161,7 @@ export async function createServerContext(config: Config, logger: Logger, overri
     serverEnv,
   );
   // Several instances on one Redis are told apart by an `instance` label; one instance keeps the unlabelled series the metric names document.
-  const metrics = new Metrics(config.storage.type === 'redis' ? { instanceId: config.instanceId } : {});
+  const metrics = new Metrics(backend.queue.shared ? { instanceId: config.instanceId } : {});
   const credentials = new CredentialBroker();
   const meter = new TaskMeter();
   const modelGate = new ModelGate();
@@ -186,7 +181,7 @@ export async function createServerContext(config: Config, logger: Logger, overri
     meter,
     gate: modelGate,
   });
-  const events = new EventLog(store, now, redact, redis?.bus);
+  const events = new EventLog(store, now, redact, backend.bus ?? undefined);
   const egressLogger = logger.child('egress');
   const egress = new EgressProxy({
     gate: new EgressGate({
@@ -321,6 +316,7 @@ export async function createServerContext(config: Config, logger: Logger, overri
     finisher,
     executor,
     fences,
+    queue: backend.queue,
     transcripts,
     closeLiveProcess: (sessionId) => agents.closeSession(sessionId),
     logger,
@@ -406,8 +402,8 @@ export async function createServerContext(config: Config, logger: Logger, overri
     modelProxy,
     tenants,
     tickets,
-    redis,
-    storageReport: () => describeStorage(config.storage.type, redis?.connection.health() ?? { up: true, reason: null }, storageHealth),
+    backend,
+    storageReport: () => describeStorage(backend.kind, backend.health(), storageHealth),
     isolation: isolation.mode,
     limits: limits.report(),
     metrics,
@@ -444,8 +440,7 @@ export async function createServerContext(config: Config, logger: Logger, overri
       await storageHealth.check(() => store.probe());
       storageHealth.stop();
       await store.close();
-      await ownTranscripts?.close();
-      await redis?.close();
+      await backend.close();
       slot.release();
     },
   };

@@ -1,10 +1,10 @@
 import { createLogger } from '../observability/logger.js';
-import { FENCE_CHECK_LUA } from '../tasks/queue/fence-check.js';
 import { FenceRegistry } from '../tasks/queue/fence-registry.js';
 import { LeaseKeeper } from '../tasks/queue/lease-keeper.js';
 import { LeaseReaper } from '../tasks/queue/lease-reaper.js';
-import { connectQueueRedis, luaScript, type QueueRedis } from '../tasks/queue/redis-queue-client.js';
-import { fenceKey, RedisTaskQueue } from '../tasks/queue/redis-task-queue.js';
+import { LuaScript } from '../backends/redis/lua-script.js';
+import { RedisConnection } from '../backends/redis/redis-connection.js';
+import { fenceKey, RedisTaskQueue } from '../backends/redis/redis-task-queue.js';
 import type { ClaimedTask } from '../tasks/queue/task-queue.js';
 import { Scheduler } from '../tasks/scheduler.js';
 
@@ -18,23 +18,13 @@ import { Scheduler } from '../tasks/scheduler.js';
  * Journal keys: {prefix:t:ID}:log (list of "<what> <instance>"), {prefix:t:ID}:outcome.
  */
 
-const APPEND = luaScript(`${FENCE_CHECK_LUA}
-fence_check(KEYS[1], ARGV[1])
-if redis.call('EXISTS', KEYS[3]) == 1 then return 0 end
-redis.call('RPUSH', KEYS[2], ARGV[2])
-return 1`);
-
-const OUTCOME = luaScript(`${FENCE_CHECK_LUA}
-fence_check(KEYS[1], ARGV[1])
-if redis.call('SET', KEYS[3], ARGV[2], 'NX') then
-  redis.call('RPUSH', KEYS[2], ARGV[2])
-  return 1
-end
-return 0`);
+const LUA_DIR = new URL('./lua/', import.meta.url);
+const JOURNAL_APPEND = LuaScript.load('journal-append', LUA_DIR);
+const JOURNAL_OUTCOME = LuaScript.load('journal-outcome', LUA_DIR);
 
 class Journal {
   constructor(
-    private readonly redis: QueueRedis,
+    private readonly redis: RedisConnection,
     private readonly prefix: string,
     /** Transient failures (Redis restarting) are retried this long, as a store would. */
     private readonly retryMs: number,
@@ -58,11 +48,11 @@ class Journal {
   }
 
   append(taskId: string, fence: string, entry: string): Promise<unknown> {
-    return this.retry(() => this.redis.script(APPEND, this.keys(taskId), [fence, entry]));
+    return this.retry(() => this.redis.script(JOURNAL_APPEND, this.keys(taskId), [fence, entry, taskId]));
   }
 
   outcome(taskId: string, fence: string, outcome: string): Promise<unknown> {
-    return this.retry(() => this.redis.script(OUTCOME, this.keys(taskId), [fence, outcome]));
+    return this.retry(() => this.redis.script(JOURNAL_OUTCOME, this.keys(taskId), [fence, outcome, taskId]));
   }
 }
 
@@ -75,9 +65,9 @@ async function main(): Promise<void> {
   const taskMs = Number(env.TASK_MS ?? '500');
   const logger = createLogger({ level: 'INFO' }).child(`worker.${instanceId}`);
   const url = env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-  const redis = await connectQueueRedis({ url, host: '', port: 0 });
-  const journalRedis = await connectQueueRedis({ url, host: '', port: 0 });
-  const journal = new Journal(journalRedis, prefix, leaseMs);
+  // One connection (and its subscriber) for the queue and the journal, as a server instance has.
+  const redis = await RedisConnection.open({ url, host: '', port: 0, prefix, clientName: `${prefix}:${instanceId}` }, logger.child('redis'));
+  const journal = new Journal(redis, prefix, leaseMs);
   const queue = new RedisTaskQueue(
     redis,
     { maxConcurrent: slots, queueMax: 100_000, tenantCaps: JSON.parse(env.TENANT_CAPS ?? '{}') as Record<string, number>, leaseMs, affinityMs: 0 },
@@ -94,9 +84,9 @@ async function main(): Promise<void> {
     running.add(task.taskId);
     const active = `${prefix}:active:${task.sessionId}`;
     try {
-      if (running.size > slots) await journalRedis.command(['RPUSH', `${prefix}:violations`, `${instanceId} ran ${running.size} tasks with ${slots} slots`]);
-      if ((await journalRedis.command<number>(['SADD', active, task.taskId])) === 1 && (await journalRedis.command<number>(['SCARD', active])) > 1) {
-        await journalRedis.command(['RPUSH', `${prefix}:violations`, `session ${task.sessionId} ran two tasks at once`]);
+      if (running.size > slots) await redis.command(['RPUSH', `${prefix}:violations`, `${instanceId} ran ${running.size} tasks with ${slots} slots`]);
+      if ((await redis.command<number>(['SADD', active, task.taskId])) === 1 && (await redis.command<number>(['SCARD', active])) > 1) {
+        await redis.command(['RPUSH', `${prefix}:violations`, `session ${task.sessionId} ran two tasks at once`]);
       }
       await journal.append(task.taskId, task.fence, `start ${instanceId}`);
       const end = Date.now() + taskMs;
@@ -104,7 +94,7 @@ async function main(): Promise<void> {
         await new Promise((r) => setTimeout(r, Math.min(50, end - Date.now())));
         await journal.append(task.taskId, task.fence, `tick ${instanceId}`);
       }
-      await journalRedis.command(['SREM', active, task.taskId]);
+      await redis.command(['SREM', active, task.taskId]);
       await journal.outcome(task.taskId, task.fence, abort.signal.aborted ? `interrupted LEASE_LOST ${instanceId}` : `completed ${instanceId}`);
       say(`${abort.signal.aborted ? 'STOPPED' : 'DONE'} ${task.taskId}`);
       return true;
@@ -135,9 +125,9 @@ async function main(): Promise<void> {
     logger,
     isLocal: (taskId) => scheduler.runsHere(taskId),
     settle: async (claimed) => {
-      const started = (await journalRedis.command<string[]>(['LRANGE', `{${prefix}:t:${claimed.taskId}}:log`, '0', '0'])).length > 0;
+      const started = (await redis.command<string[]>(['LRANGE', `{${prefix}:t:${claimed.taskId}}:log`, '0', '0'])).length > 0;
       if (!started) return 'requeue';
-      await journalRedis.command(['SREM', `${prefix}:active:${claimed.sessionId}`, claimed.taskId]);
+      await redis.command(['SREM', `${prefix}:active:${claimed.sessionId}`, claimed.taskId]);
       await journal.outcome(claimed.taskId, claimed.fence, `interrupted INSTANCE_LOST ${instanceId}`);
       say(`REAPED ${claimed.taskId}`);
       return 'settled';
@@ -154,7 +144,7 @@ async function main(): Promise<void> {
     void reaper
       .stop()
       .then(() => scheduler.drained())
-      .then(() => Promise.all([queue.close(), journalRedis.close()]))
+      .then(() => Promise.all([queue.close(), redis.close()]))
       .finally(() => process.exit(0));
   });
 }

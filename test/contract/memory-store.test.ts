@@ -1,4 +1,4 @@
-import { MemoryStore } from '../../src/storage/memory-store.js';
+import { MemoryStore } from '../../src/backends/memory/memory-store.js';
 import { storeContract } from './store.contract.js';
 
 storeContract('memory', async () => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/observability/logger.js';
-import { RedisConnection } from '../../src/storage/redis/redis-connection.js';
-import { RedisStore } from '../../src/storage/redis/redis-store.js';
+import { RedisConnection } from '../../src/backends/redis/redis-connection.js';
+import { RedisStore } from '../../src/backends/redis/redis-store.js';
 import { EventSeqConflictError, FencedWriteError } from '../../src/storage/store.js';
 import { RedisProcess } from '../helpers/redis-process.js';
 import { makeEvent, makeTask, storeContract } from './store.contract.js';
@@ -118,7 +118,7 @@ describe('RedisStore specifics', () => {
 
 describe('RedisEventBus', () => {
   it('wakes a reader on another connection when an event is appended, with the task id', async () => {
-    const { RedisEventBus } = await import('../../src/storage/redis/redis-event-bus.js');
+    const { RedisEventBus } = await import('../../src/backends/redis/redis-event-bus.js');
     const prefix = RedisProcess.prefix();
     const [writer, reader] = await Promise.all([connect(prefix), connect(prefix)]);
     const bus = await RedisEventBus.open(reader, logger);
@@ -145,7 +145,7 @@ describe('RedisEventBus', () => {
   });
 
   it('another prefix hears nothing', async () => {
-    const { RedisEventBus } = await import('../../src/storage/redis/redis-event-bus.js');
+    const { RedisEventBus } = await import('../../src/backends/redis/redis-event-bus.js');
     const [writer, reader] = await Promise.all([connect(RedisProcess.prefix()), connect(RedisProcess.prefix())]);
     const bus = await RedisEventBus.open(reader, logger);
     try {

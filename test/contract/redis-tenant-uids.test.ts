@@ -4,8 +4,8 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { TenantUids } from '../../src/agent/isolation/tenant-uids.js';
 import { createLogger } from '../../src/observability/logger.js';
-import { RedisConnection } from '../../src/storage/redis/redis-connection.js';
-import { redisUidAllocator } from '../../src/storage/redis/redis-tenant-uids.js';
+import { RedisConnection } from '../../src/backends/redis/redis-connection.js';
+import { redisUidAllocator } from '../../src/backends/redis/redis-tenant-uids.js';
 import { RedisProcess } from '../helpers/redis-process.js';
 
 const logger = createLogger({ level: 'ERROR', sink: () => undefined });

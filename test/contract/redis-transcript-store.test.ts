@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/observability/logger.js';
-import { RedisConnection } from '../../src/storage/redis/redis-connection.js';
-import { RedisTranscriptStore } from '../../src/storage/transcripts/redis-transcript-store.js';
+import { RedisConnection } from '../../src/backends/redis/redis-connection.js';
+import { RedisTranscriptStore } from '../../src/backends/redis/redis-transcript-store.js';
 import { RedisProcess } from '../helpers/redis-process.js';
 
 const logger = createLogger({ level: 'ERROR', sink: () => undefined });

@@ -4,11 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createStore } from '../../src/storage/create-store.js';
-import { MemoryStore } from '../../src/storage/memory-store.js';
-import { LATEST_SCHEMA_VERSION, MIGRATIONS } from '../../src/storage/sqlite-migrations.js';
-import { SqliteStore } from '../../src/storage/sqlite-store.js';
-import { SqliteTranscriptStore } from '../../src/storage/transcripts/sqlite-transcript-store.js';
+import { LATEST_SCHEMA_VERSION, MIGRATIONS } from '../../src/backends/sqlite/sqlite-migrations.js';
+import { SqliteStore } from '../../src/backends/sqlite/sqlite-store.js';
+import { SqliteTranscriptStore } from '../../src/backends/sqlite/sqlite-transcript-store.js';
 import { InUseByAnotherServerError } from '../../src/in-use-by-another-server.js';
 import { makeEvent, makeTask, storeContract } from './store.contract.js';
 
@@ -161,20 +159,5 @@ describe('SqliteStore specifics', () => {
     const store = open();
     await store.close();
     await expect(store.getTask('task-1')).rejects.toThrow();
-  });
-});
-
-describe('createStore', () => {
-  it('builds each adapter, and sends redis to openRedisBackend', async () => {
-    expect(createStore({ type: 'memory', sqliteFile: '/nonexistent/never-used.db' })).toBeInstanceOf(MemoryStore);
-    const dir = await mkdtemp(join(tmpdir(), 'create-store-'));
-    try {
-      const store = createStore({ type: 'sqlite', sqliteFile: join(dir, 'x', 'store.db') });
-      expect(store).toBeInstanceOf(SqliteStore);
-      await store.close();
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
-    expect(() => createStore({ type: 'redis', sqliteFile: '' })).toThrow('STORAGE_TYPE=redis is opened by openRedisBackend');
   });
 });

@@ -2,9 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { TranscriptStore } from '../../src/storage/transcripts/create-transcript-store.js';
-import { MemoryTranscriptStore } from '../../src/storage/transcripts/memory-transcript-store.js';
-import { SqliteTranscriptStore } from '../../src/storage/transcripts/sqlite-transcript-store.js';
+import type { TranscriptStore } from '../../src/storage/transcript-store.js';
+import { MemoryTranscriptStore } from '../../src/backends/memory/memory-transcript-store.js';
+import { SqliteTranscriptStore } from '../../src/backends/sqlite/sqlite-transcript-store.js';
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));

@@ -1,8 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { connectQueueRedis, type QueueRedis } from '../../src/tasks/queue/redis-queue-client.js';
-import { RedisTaskQueue } from '../../src/tasks/queue/redis-task-queue.js';
+import { RedisConnection } from '../../src/backends/redis/redis-connection.js';
+import { RedisTaskQueue } from '../../src/backends/redis/redis-task-queue.js';
+import { createLogger } from '../../src/observability/logger.js';
 import { REPO_ROOT } from './daemon-process.js';
 import type { RedisServer } from './redis-server.js';
 
@@ -18,19 +19,20 @@ export interface QueueWorker {
 
 /** Agent-free instances of the control plane (src/dev/queue-worker.ts), each its own process. */
 export class QueueCluster {
-  readonly prefix = `scale-${randomBytes(4).toString('hex')}`;
   readonly workers: QueueWorker[] = [];
   private constructor(
-    readonly redis: QueueRedis,
+    readonly redis: RedisConnection,
     readonly queue: RedisTaskQueue,
     private readonly server: RedisServer,
     private readonly leaseMs: number,
+    readonly prefix: string,
   ) {}
 
   static async open(server: RedisServer, leaseMs: number): Promise<QueueCluster> {
-    const redis = await connectQueueRedis({ url: server.url, host: '', port: 0 });
-    const cluster = new QueueCluster(redis, null as unknown as RedisTaskQueue, server, leaseMs);
-    const queue = new RedisTaskQueue(redis, { maxConcurrent: 1000, queueMax: 100_000, tenantCaps: {}, leaseMs, affinityMs: 0 }, cluster.prefix);
+    const prefix = `scale-${randomBytes(4).toString('hex')}`;
+    const redis = await RedisConnection.open({ url: server.url, host: '', port: 0, prefix }, createLogger({ level: 'ERROR', sink: () => undefined }));
+    const cluster = new QueueCluster(redis, null as unknown as RedisTaskQueue, server, leaseMs, prefix);
+    const queue = new RedisTaskQueue(redis, { maxConcurrent: 1000, queueMax: 100_000, tenantCaps: {}, leaseMs, affinityMs: 0 });
     (cluster as { queue: RedisTaskQueue }).queue = queue;
     return cluster;
   }
@@ -104,6 +106,7 @@ export class QueueCluster {
       }
     }
     await this.queue.close().catch(() => undefined);
+    await this.redis.close();
   }
 }
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { EventBus } from '../../src/events/event-bus.js';
 import { EventLog } from '../../src/events/event-log.js';
-import { MemoryStore } from '../../src/storage/memory-store.js';
+import { MemoryStore } from '../../src/backends/memory/memory-store.js';
 
 /** A bus whose deliveries the test makes by hand (the Redis one is tested against real Redis). */
 function manualBus(safetyPollMs: number | null): EventBus & { deliver(taskId: string | null): void } {

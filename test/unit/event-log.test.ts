@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { EventLog } from '../../src/events/event-log.js';
 import { EventStream, type EventSink } from '../../src/events/event-stream.js';
 import type { TaskEvent } from '../../src/events/event-types.js';
-import { MemoryStore } from '../../src/storage/memory-store.js';
+import { MemoryStore } from '../../src/backends/memory/memory-store.js';
 
 const message = (text: string) => ({ type: 'message' as const, data: { role: 'assistant' as const, text } });
 const complete = {

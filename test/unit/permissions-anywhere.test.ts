@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DomainError } from '../../src/errors.js';
 import { EventLog } from '../../src/events/event-log.js';
 import { createLogger } from '../../src/observability/logger.js';
-import { MemoryStore } from '../../src/storage/memory-store.js';
+import { MemoryStore } from '../../src/backends/memory/memory-store.js';
 import { PermissionRequests, type PermissionAnswer } from '../../src/tasks/permission-requests.js';
 import { PermissionsAnywhere, pendingIn } from '../../src/tasks/permissions-anywhere.js';
 import type { Task } from '../../src/tasks/task-types.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { EventLog } from '../../src/events/event-log.js';
 import { silentLogger } from '../../src/observability/logger.js';
-import { MemoryStore } from '../../src/storage/memory-store.js';
+import { MemoryStore } from '../../src/backends/memory/memory-store.js';
 import { InProcessTaskQueue } from '../../src/tasks/queue/in-process-task-queue.js';
 import { sharedQueueOrphans } from '../../src/tasks/queue/shared-recovery.js';
 import type { QueueLimits } from '../../src/tasks/queue/task-queue.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/observability/logger.js';
-import { MemoryStore } from '../../src/storage/memory-store.js';
+import { MemoryStore } from '../../src/backends/memory/memory-store.js';
 import { Retention } from '../../src/tasks/retention.js';
 import { makeSession, makeTask } from '../contract/store.contract.js';
 import type { Task, TaskStatus } from '../../src/tasks/task-types.js';

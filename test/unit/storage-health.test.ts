@@ -4,7 +4,7 @@ import { EventStream, type EventSink } from '../../src/events/event-stream.js';
 import type { TaskEvent } from '../../src/events/event-types.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { GuardedStore } from '../../src/storage/guarded-store.js';
-import { MemoryStore } from '../../src/storage/memory-store.js';
+import { MemoryStore } from '../../src/backends/memory/memory-store.js';
 import { retryWhileUnavailable } from '../../src/storage/retry-unavailable.js';
 import { classifyStorageError, StorageHealth, StorageUnavailableError } from '../../src/storage/storage-health.js';
 import { describeStorage } from '../../src/storage/storage-report.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/observability/logger.js';
-import { MemoryStore } from '../../src/storage/memory-store.js';
+import { MemoryStore } from '../../src/backends/memory/memory-store.js';
 import { isPrivateAddress } from '../../src/webhooks/webhook-address.js';
 import { WebhookDispatcher } from '../../src/webhooks/webhook-dispatcher.js';
 import { sendWebhook } from '../../src/webhooks/webhook-sender.js';

@@ -9,11 +9,12 @@ import { recoverAfterRestart } from '../recovery.js';
 import { Scheduler } from '../scheduler.js';
 import type { TaskExecutor } from '../task-executor.js';
 import type { TaskFinisher } from '../task-finisher.js';
-import { createTaskQueue, queueLimits } from './create-task-queue.js';
+import { queueLimits } from './queue-limits.js';
 import type { FenceRegistry } from './fence-registry.js';
 import { LeaseKeeper } from './lease-keeper.js';
 import { LeaseReaper } from './lease-reaper.js';
 import { lostTaskSettler } from './settle-lost-task.js';
+import type { TaskQueue } from './task-queue.js';
 
 export interface ControlPlane {
   scheduler: Scheduler;
@@ -23,8 +24,8 @@ export interface ControlPlane {
 }
 
 /**
- * Wires the queue, this instance's scheduler and, on a shared queue, the lease keeper and
- * the reaper. One start and one close, so the composition root only composes.
+ * Wires this instance's scheduler to the backend's queue and, on a shared queue, the lease
+ * keeper and the reaper. One start and one close, so the composition root only composes.
  */
 export async function createControlPlane(deps: {
   config: Config;
@@ -35,14 +36,15 @@ export async function createControlPlane(deps: {
   finisher: TaskFinisher;
   executor: TaskExecutor;
   fences: FenceRegistry;
+  /** The backend's queue; the backend closes it. */
+  queue: TaskQueue;
   transcripts: TranscriptGuard;
   closeLiveProcess: (sessionId: string) => void;
   logger: Logger;
   now: () => Date;
 }): Promise<ControlPlane> {
-  const { config, store, events, sessions, finisher, executor, fences, logger, now } = deps;
+  const { config, store, events, sessions, finisher, executor, fences, queue, logger, now } = deps;
   const limits = queueLimits(config, deps.tenants);
-  const queue = await createTaskQueue(config, limits);
   const scheduler = new Scheduler(queue, executor.execute, {
     instanceId: config.instanceId,
     maxConcurrent: config.sessions.maxConcurrent,
@@ -104,7 +106,6 @@ export async function createControlPlane(deps: {
       keeper?.stop();
       await reaper?.stop();
       await scheduler.drained();
-      await queue.close();
     },
   };
 }

@@ -1,0 +1,211 @@
+import type { ChangedFile } from '../../changes/change-types.js';
+import type { TaskError } from '../../errors.js';
+import type { WebhookDelivery, WebhookTarget } from '../../webhooks/webhook-types.js';
+import type { TaskEvent } from '../../events/event-types.js';
+import type { Session, SessionStatus } from '../../sessions/session-types.js';
+import type { Task, TaskOptions, TaskStatus, TaskUsage } from '../../tasks/task-types.js';
+
+/** Rows as better-sqlite3 binds and returns them: nested fields are JSON text. */
+export interface TaskRow {
+  task_id: string;
+  tenant_id: string;
+  session_id: string;
+  prompt: string;
+  workspace: string;
+  options: string;
+  status: string;
+  created_at: string;
+  started_at: string | null;
+  completed_at: string | null;
+  result: string | null;
+  usage: string;
+  num_turns: number;
+  cost_usd: number;
+  duration_ms: number | null;
+  error: string | null;
+  request_hash: string;
+  webhook: string | null;
+  changed_files: string | null;
+  instance_id: string | null;
+  /** JSON text of the structured result; NULL for none. */
+  structured_result: string | null;
+}
+
+/** A session row is the session itself; only its status comes back as plain text. */
+export type SessionRow = Omit<Session, 'status'> & { status: string };
+
+export interface EventRow {
+  task_id: string;
+  seq: number;
+  type: string;
+  timestamp: string;
+  data: string;
+}
+
+export const TASK_COLUMNS = [
+  'task_id',
+  'session_id',
+  'prompt',
+  'workspace',
+  'options',
+  'status',
+  'created_at',
+  'started_at',
+  'completed_at',
+  'result',
+  'usage',
+  'num_turns',
+  'cost_usd',
+  'duration_ms',
+  'error',
+  'request_hash',
+  'tenant_id',
+  'webhook',
+  'changed_files',
+  'instance_id',
+  'structured_result',
+] as const satisfies readonly (keyof TaskRow)[];
+
+export const SESSION_COLUMNS = [
+  'session_id',
+  'workspace',
+  'status',
+  'sdk_session_id',
+  'created_at',
+  'last_activity_at',
+  'task_count',
+  'current_task_id',
+  'cost_usd',
+  'sdk_cost_total_usd',
+  'tenant_id',
+] as const satisfies readonly (keyof SessionRow)[];
+
+const parse = <T>(json: string): T => JSON.parse(json) as T;
+const parseNullable = <T>(json: string | null): T | null => (json === null ? null : parse<T>(json));
+
+export function taskToRow(task: Task): TaskRow {
+  return {
+    task_id: task.task_id,
+    tenant_id: task.tenant_id,
+    session_id: task.session_id,
+    prompt: task.prompt,
+    workspace: task.workspace,
+    options: JSON.stringify(task.options),
+    status: task.status,
+    created_at: task.created_at,
+    started_at: task.started_at,
+    completed_at: task.completed_at,
+    result: task.result,
+    usage: JSON.stringify(task.usage),
+    num_turns: task.num_turns,
+    cost_usd: task.cost_usd,
+    duration_ms: task.duration_ms,
+    error: task.error === null ? null : JSON.stringify(task.error),
+    request_hash: task.request_hash,
+    webhook: task.webhook === null ? null : JSON.stringify(task.webhook),
+    changed_files: task.changed_files === null ? null : JSON.stringify(task.changed_files),
+    instance_id: task.instance_id ?? null,
+    structured_result: task.structured_result === undefined || task.structured_result === null ? null : JSON.stringify(task.structured_result),
+  };
+}
+
+export function rowToTask(row: TaskRow): Task {
+  const task: Task = {
+    task_id: row.task_id,
+    tenant_id: row.tenant_id,
+    session_id: row.session_id,
+    prompt: row.prompt,
+    workspace: row.workspace,
+    options: parse<TaskOptions>(row.options),
+    status: row.status as TaskStatus,
+    created_at: row.created_at,
+    started_at: row.started_at,
+    completed_at: row.completed_at,
+    result: row.result,
+    usage: parse<TaskUsage>(row.usage),
+    num_turns: row.num_turns,
+    cost_usd: row.cost_usd,
+    duration_ms: row.duration_ms,
+    error: parseNullable<TaskError>(row.error),
+    request_hash: row.request_hash,
+    webhook: parseNullable<WebhookTarget>(row.webhook),
+    changed_files: parseNullable<ChangedFile[]>(row.changed_files),
+  };
+  // Assigned rather than spread in: conditional spreads gave the object a new shape on every read.
+  // Absent until the task starts, as the other stores keep it.
+  if (row.instance_id !== null) task.instance_id = row.instance_id;
+  // Optional on Task (tasks without an output_schema, stores that predate it): absent when none.
+  if (row.structured_result !== null) task.structured_result = parse<unknown>(row.structured_result);
+  return task;
+}
+
+export function sessionToRow(session: Session): SessionRow {
+  return {
+    session_id: session.session_id,
+    tenant_id: session.tenant_id,
+    workspace: session.workspace,
+    status: session.status,
+    sdk_session_id: session.sdk_session_id,
+    created_at: session.created_at,
+    last_activity_at: session.last_activity_at,
+    task_count: session.task_count,
+    current_task_id: session.current_task_id,
+    cost_usd: session.cost_usd,
+    sdk_cost_total_usd: session.sdk_cost_total_usd,
+  };
+}
+
+export function rowToSession(row: SessionRow): Session {
+  return { ...row, status: row.status as SessionStatus };
+}
+
+export function eventToRow(event: TaskEvent): EventRow {
+  return { task_id: event.task_id, seq: event.seq, type: event.type, timestamp: event.timestamp, data: JSON.stringify(event.data) };
+}
+
+export function rowToEvent(row: EventRow): TaskEvent {
+  return { seq: row.seq, task_id: row.task_id, type: row.type, timestamp: row.timestamp, data: parse(row.data) } as TaskEvent;
+}
+
+/** Keys of `patch` whose value is not undefined, merged over `base`. */
+export function applyPatch<T extends object>(base: T, patch: NoInfer<Partial<T>>): T {
+  const merged = { ...base };
+  for (const [key, value] of Object.entries(patch)) {
+    if (value !== undefined) (merged as Record<string, unknown>)[key] = structuredClone(value);
+  }
+  return merged;
+}
+
+/** A webhook delivery row is the delivery itself; its enums come back as plain text. */
+export type WebhookDeliveryRow = Omit<WebhookDelivery, 'status' | 'event'> & { status: string; event: string };
+
+export const WEBHOOK_DELIVERY_COLUMNS = [
+  'webhook_id',
+  'task_id',
+  'tenant_id',
+  'url',
+  'event',
+  'payload',
+  'status',
+  'attempts',
+  'next_attempt_at',
+  'last_status_code',
+  'last_error',
+  'created_at',
+  'delivered_at',
+] as const satisfies readonly (keyof WebhookDeliveryRow)[];
+
+export function rowToWebhookDelivery(row: WebhookDeliveryRow): WebhookDelivery {
+  return { ...row } as WebhookDelivery;
+}
+
+export const insertSql = (table: string, columns: readonly string[], key: string): string =>
+  `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map((c) => `@${c}`).join(', ')}) ON CONFLICT (${key}) DO NOTHING`;
+export const updateSql = (table: string, columns: readonly string[], key: string): string =>
+  `UPDATE ${table} SET ${columns
+    .filter((c) => c !== key)
+    .map((c) => `${c} = @${c}`)
+    .join(', ')} WHERE ${key} = @${key} RETURNING *`;
+
+/** A row limit as SQLite wants it: a non-negative integer (a negative LIMIT would mean "no limit"). */
+export const rowLimit = (limit: number): number => (Number.isNaN(limit) ? 0 : Math.max(0, Math.min(Math.floor(limit), Number.MAX_SAFE_INTEGER)));
