@@ -1,4 +1,5 @@
 import { configDefaults, defineConfig } from 'vitest/config';
+import { HeavyFirstSequencer } from './test/helpers/heavy-first-sequencer.js';
 import { onPath, readTestFiles, skipsForMissingPrograms } from './test/helpers/system-programs.js';
 
 // A suite that needs a system program this machine lacks is left out, with one line naming the
@@ -16,6 +17,7 @@ export default defineConfig({
     // The integration suites spawn real CLI processes; two cores cannot run many at once.
     maxWorkers: 2,
     pool: 'forks',
+    sequence: { sequencer: HeavyFirstSequencer },
     coverage: {
       provider: 'v8',
       include: ['src/**/*.ts'],

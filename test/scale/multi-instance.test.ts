@@ -80,16 +80,43 @@ describe('many instances, one service (real daemons on one Redis)', () => {
 
   const submit = (d: DaemonProcess, body: Record<string, unknown>) => request(d.baseUrl, 'POST', '/api/v1/tasks', body);
 
-  it('serves any task from any instance: fetch, list, stream and replay through another one', async () => {
-    const [a, b] = await instances(2);
-    expect((await submit(a!, { task_id: 'anywhere', prompt: '[[script:write-file]]' })).status).toBe(201);
-    const { events } = await collectEvents(`${b!.wsBase}/ws/tasks/anywhere`);
-    expectGapFree(events);
-    expect(await waitForStatus(b!.baseUrl, 'anywhere', ['completed'])).toMatchObject({ status: 'completed' });
-    const replay = await collectEvents(`${a!.wsBase}/ws/tasks/anywhere?after=2`);
-    expect(replay.events).toEqual(events.slice(2));
-    const listed = await request<{ tasks: { task_id: string }[] }>(b!.baseUrl, 'GET', '/api/v1/tasks');
-    expect(listed.body.tasks.map((t) => t.task_id)).toContain('anywhere');
+  // Tests where both instances are up from the start, stop nothing and need no settings of their
+  // own share one deployment; each uses task ids of its own. (A test that needs its task to run on
+  // A starts B only after A has claimed it, so it has a deployment of its own.)
+  describe('one deployment of two instances, shared', () => {
+    let shared: DaemonProcess[] = [];
+    beforeAll(async () => {
+      shared = await instances(2);
+      // Kept for the whole group: the per-test afterEach stops only what a test started itself.
+      daemons = [];
+    });
+    afterAll(async () => {
+      for (const d of shared) await d.stop('SIGKILL');
+    });
+
+    it('serves any task from any instance: fetch, list, stream and replay through another one', async () => {
+      const [a, b] = shared;
+      expect((await submit(a!, { task_id: 'anywhere', prompt: '[[script:write-file]]' })).status).toBe(201);
+      const { events } = await collectEvents(`${b!.wsBase}/ws/tasks/anywhere`);
+      expectGapFree(events);
+      expect(await waitForStatus(b!.baseUrl, 'anywhere', ['completed'])).toMatchObject({ status: 'completed' });
+      const replay = await collectEvents(`${a!.wsBase}/ws/tasks/anywhere?after=2`);
+      expect(replay.events).toEqual(events.slice(2));
+      const listed = await request<{ tasks: { task_id: string }[] }>(b!.baseUrl, 'GET', '/api/v1/tasks');
+      expect(listed.body.tasks.map((t) => t.task_id)).toContain('anywhere');
+    });
+
+    it('idempotent submit across instances: the same body sent at once to both is one task (201 once, 200 otherwise), another body is 409', async () => {
+      const [a, b] = shared;
+      // Several rounds: the race (both pass the lookup, one creates the task's session first) is a matter of timing.
+      for (let round = 0; round < 8; round++) {
+        const body = { task_id: `once-${round}`, prompt: 'hello' };
+        const answers = await Promise.all([a, b, a, b].map((d) => submit(d!, body)));
+        expect(answers.map((r) => r.status).sort()).toEqual([200, 200, 200, 201]);
+        expect(new Set(answers.map((r) => r.body.session_id)).size).toBe(1);
+      }
+      expect((await submit(b!, { task_id: 'once-0', prompt: 'other' })).status).toBe(409);
+    });
   });
 
   it('shares one queue: per-instance slots, FIFO, and the TASK_QUEUE_MAX bound across instances', async () => {
@@ -106,18 +133,6 @@ describe('many instances, one service (real daemons on one Redis)', () => {
     expect(refused.status).toBe(429);
     expect(refused.headers.get('retry-after')).toMatch(/^\d+$/);
     for (const id of ['q0', 'q1', 'q2', 'q3']) expect((await waitForStatus(a!.baseUrl, id, TERMINAL)).status).toBe('completed');
-  });
-
-  it('idempotent submit across instances: the same body sent at once to both is one task (201 once, 200 otherwise), another body is 409', async () => {
-    const [a, b] = await instances(2);
-    // Several rounds: the race (both pass the lookup, one creates the task's session first) is a matter of timing.
-    for (let round = 0; round < 8; round++) {
-      const body = { task_id: `once-${round}`, prompt: 'hello' };
-      const answers = await Promise.all([a, b, a, b].map((d) => submit(d!, body)));
-      expect(answers.map((r) => r.status).sort()).toEqual([200, 200, 200, 201]);
-      expect(new Set(answers.map((r) => r.body.session_id)).size).toBe(1);
-    }
-    expect((await submit(b!, { task_id: 'once-0', prompt: 'other' })).status).toBe(409);
   });
 
   it('interrupts on B a task running on A, and deletes its session from B', async () => {

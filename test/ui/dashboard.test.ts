@@ -17,9 +17,17 @@ const POLL = { timeout: 45_000, interval: 100 };
 const SLOW_PROMPT =
   '[[script:{"steps":[{"tool":{"name":"Bash","input":{"command":"echo warming-up","description":"say hello"}}},{"delay_ms":120000,"text":"too late"}]}]] slow work';
 
+// One Chromium for the whole file: each test opens contexts of its own, which share nothing.
+let browser: Browser;
+beforeAll(async () => {
+  browser = await launchChromium();
+});
+afterAll(async () => {
+  await browser?.close();
+});
+
 describe('web dashboard (/ui) in headless Chromium, auth on, two tenants', () => {
   let server: TestServer;
-  let browser: Browser;
   const contexts: BrowserContext[] = [];
   /** Uncaught exceptions and console errors on every page (CSP violations show up here too). */
   const pageErrors: string[] = [];
@@ -51,11 +59,9 @@ describe('web dashboard (/ui) in headless Chromium, auth on, two tenants', () =>
       ['tenants:', '  - id: alpha', `    key_sha256: [${sha(ALPHA_KEY)}]`, '  - id: beta', `    key_sha256: [${sha(BETA_KEY)}]`].join('\n'),
     );
     server = await startTestServer({ API_AUTH_ENABLED: 'true', API_KEYS_FILE: keysFile, SESSION_MAX_CONCURRENT: '3', WARM_POOL_SIZE: '0' });
-    browser = await launchChromium();
   });
   afterAll(async () => {
     for (const context of contexts) await context.close().catch(() => undefined);
-    await browser?.close();
     await server?.close();
   });
 
@@ -261,13 +267,10 @@ describe('web dashboard (/ui) in headless Chromium, auth on, two tenants', () =>
 
 describe('web dashboard with auth off', () => {
   let server: TestServer;
-  let browser: Browser;
   beforeAll(async () => {
     server = await startTestServer({ WARM_POOL_SIZE: '0' });
-    browser = await launchChromium();
   });
   afterAll(async () => {
-    await browser?.close();
     await server?.close();
   });
 

@@ -18,6 +18,8 @@ export class MemoryTranscriptStore implements SdkSessionStore {
   constructor(private readonly now: () => number = Date.now) {}
 
   append(key: SdkSessionKey, entries: SdkSessionStoreEntry[]): Promise<void> {
+    // Like the other stores: nothing appended is no transcript (load stays null, no session listed).
+    if (entries.length === 0) return Promise.resolve();
     const id = transcriptId(key);
     let transcript = this.transcripts.get(id);
     if (!transcript) {
