@@ -1,4 +1,4 @@
-import { PERMISSION_MODES, TASK_STATUSES, type PermissionMode, type TaskStatus } from '../../packages/client/src/types.js';
+import { PERMISSION_MODES, TASK_STATUSES, type PermissionMode, type TaskStatus, type Usage } from '../../packages/client/src/types.js';
 import type { ChangedFile } from '../changes/change-types.js';
 import type { TaskError } from '../errors.js';
 import type { WebhookTarget } from '../webhooks/webhook-types.js';
@@ -30,10 +30,7 @@ export interface TaskOptions {
   network?: { allow: string[] } | null;
 }
 
-export interface TaskUsage {
-  input_tokens: number;
-  output_tokens: number;
-}
+export type TaskUsage = Usage;
 
 export interface Task {
   /** Internal id: the client's task_id, prefixed for tenants other than the default (see tenancy/ids.ts). */
