@@ -20,7 +20,7 @@ export default defineConfig({
     sequence: { sequencer: HeavyFirstSequencer },
     coverage: {
       provider: 'v8',
-      include: ['src/**/*.ts'],
+      include: ['src/**/*.ts', 'packages/client/src/**/*.ts'],
       // The dashboard's browser code runs in Chromium, where v8 coverage of this process cannot see it.
       exclude: ['src/**/*.d.ts'],
       reporter: ['text-summary', 'text', 'html'],

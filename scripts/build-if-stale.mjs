@@ -12,8 +12,16 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const STAMP = path.join(root, 'dist', '.build-inputs');
-const INPUT_DIRS = ['src', 'bench', 'ui/src'];
-const INPUT_FILES = ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'ui/tsconfig.json'];
+const INPUT_DIRS = ['src', 'bench', 'ui/src', 'packages/client/src'];
+const INPUT_FILES = [
+  'package.json',
+  'package-lock.json',
+  'tsconfig.json',
+  'tsconfig.build.json',
+  'ui/tsconfig.json',
+  'packages/client/package.json',
+  'packages/client/tsconfig.json',
+];
 
 function* filesUnder(dir) {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {

@@ -1,4 +1,5 @@
 import type { FastifyRequest } from 'fastify';
+import type { SubmittedTask, Task as TaskAnswer } from '../../packages/client/src/types.js';
 import type { TaskEvent } from '../events/event-types.js';
 import type { Session } from '../sessions/session-types.js';
 import type { PendingPermission } from '../tasks/permission-requests.js';
@@ -18,7 +19,7 @@ export function websocketUrl(request: FastifyRequest, taskId: string): string {
   return `${secure ? 'wss' : 'ws'}://${String(host).split(',')[0]!.trim()}/ws/tasks/${encodeURIComponent(externalId(taskId))}`;
 }
 
-export function submitView(request: FastifyRequest, task: Task) {
+export function submitView(request: FastifyRequest, task: Task): SubmittedTask {
   return {
     task_id: externalId(task.task_id),
     session_id: externalId(task.session_id),
@@ -32,10 +33,11 @@ export function submitView(request: FastifyRequest, task: Task) {
  * `pending` is the task's waiting permission requests (PermissionRequests.pending).
  * One object literal naming every field, not a spread of the stored task plus extra fields: V8
  * gives a literal one stable shape, while a spread followed by new keys built a fresh one per
- * call and cost ~18 µs of the ~300 µs a GET of a task took (bench:rest profile). The response
- * schema's type must equal this function's (test/unit/openapi.test.ts), so no field is left out.
+ * call and cost ~18 µs of the ~300 µs a GET of a task took (bench:rest profile). It returns the
+ * API's Task, which the response schema equals (test/unit/client-contract.test.ts), so no field
+ * is left out.
  */
-export function taskView(request: FastifyRequest, task: Task, pending: PendingPermission[] = []) {
+export function taskView(request: FastifyRequest, task: Task, pending: PendingPermission[] = []): TaskAnswer {
   const { options } = task;
   return {
     task_id: externalId(task.task_id),

@@ -9,12 +9,40 @@ import { StorageUnavailableError } from '../storage/storage-unavailable.js';
 import type { TaskService } from '../tasks/task-service.js';
 import { sendApiError } from './error-handler.js';
 import { toApiError } from './error-mapping.js';
+import { errorResponse, operation, urlOf } from './openapi/operation.js';
+import { AFTER_HELP } from './routes/task-events.js';
 import { eventsQuerySchema } from './schemas.js';
 import { validate } from './validate.js';
 import { publicEvent } from './views.js';
 import { internalId } from '../tenancy/tenant.js';
 
 const PING_INTERVAL_MS = 30_000;
+
+export const TASK_EVENTS_WEBSOCKET_OPERATION = operation({
+  method: 'get',
+  path: '/ws/tasks/{task_id}',
+  id: 'taskEventsWebSocket',
+  summary: "WebSocket: a task's events, replayed then live",
+  description: [
+    'Upgrade to a WebSocket (`ws://host/ws/tasks/{task_id}`). Each text message is one `TaskEvent` as JSON.',
+    'The server replays the stored events from the start (or after `?after=<seq>`), streams live ones, and closes',
+    'with code 1000 once the single `complete` event is sent. Close codes: 1000 complete; 1001 server shutting down;',
+    '1011 internal error; 4008 slow consumer (reconnect with `?after=<last seq received>`; nothing is lost).',
+    'Messages from the client are ignored. An unknown task or a bad `after` is refused at the upgrade with a plain',
+    'HTTP error in the usual shape; with auth enabled the key is checked at the upgrade (`X-API-Key` or Bearer).',
+  ].join(' '),
+  tags: ['events'],
+  query: {
+    schema: eventsQuerySchema,
+    help: { after: AFTER_HELP, ticket: 'A ticket from POST /api/v1/ws-tickets, instead of a key header (browsers).' },
+  },
+  responses: {
+    '101': { description: 'Switching protocols; then one TaskEvent (see its schema) per text message.' },
+    '400': errorResponse('VALIDATION_ERROR: a bad `after`, or a seq the task has no event for.'),
+    '401': errorResponse('UNAUTHORIZED: no key, a wrong key, or a used or expired ticket.'),
+    '404': errorResponse('TASK_NOT_FOUND.'),
+  },
+});
 
 interface WsParams {
   task_id: string;
@@ -40,7 +68,7 @@ export function registerTaskEventsWebSocket(
 ): void {
   app.route<{ Params: WsParams; Querystring: WsQuery }>({
     method: 'GET',
-    url: '/ws/tasks/:task_id',
+    url: urlOf(TASK_EVENTS_WEBSOCKET_OPERATION),
     // Runs before the upgrade: an unknown task or a bad `after` is refused with a plain HTTP error.
     preValidation: async (request, reply) => {
       try {

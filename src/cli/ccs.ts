@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { CcsApiError, CcsClient, CcsConnectionError, PERMISSION_MODES, SESSION_STATUSES, TASK_STATUSES } from '../client/index.js';
+import { CcsApiError, CcsClient, CcsConnectionError, PERMISSION_MODES, SESSION_STATUSES, TASK_STATUSES } from '../../packages/client/src/index.js';
 import { VERSION } from '../version.js';
 import {
   healthCommand,

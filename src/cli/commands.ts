@@ -1,4 +1,12 @@
-import { CcsApiError, type CcsClient, type Session, type StreamTransport, type SubmitTaskRequest, type Task, type TaskStatus } from '../client/index.js';
+import {
+  CcsApiError,
+  type CcsClient,
+  type Session,
+  type StreamTransport,
+  type SubmitTaskRequest,
+  type Task,
+  type TaskStatus,
+} from '../../packages/client/src/index.js';
 import { EXIT, EXIT_UNHEALTHY, exitCodeForStatus } from './exit-codes.js';
 import { followTask, print } from './follow.js';
 import { formatCost, formatDuration, formatTokens, statusColour, truncate } from './render.js';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
-import type { StreamTransport } from '../client/index.js';
+import type { StreamTransport } from '../../packages/client/src/index.js';
 
 /**
  * Where `ccs` connects, from (first wins) flags, the environment (CCS_URL, CCS_API_KEY,

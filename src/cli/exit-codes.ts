@@ -1,4 +1,4 @@
-import type { TaskStatus } from '../client/index.js';
+import type { TaskStatus } from '../../packages/client/src/index.js';
 
 /**
  * `ccs` exit codes (documented in docs/clients.md). With --follow the code follows the task's final

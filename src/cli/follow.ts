@@ -1,5 +1,5 @@
 import { createInterface } from 'node:readline';
-import { CcsApiError, type CcsClient, type StreamTransport, type Task, type TaskEvent } from '../client/index.js';
+import { CcsApiError, type CcsClient, type StreamTransport, type Task, type TaskEvent } from '../../packages/client/src/index.js';
 import { EXIT, exitCodeForStatus } from './exit-codes.js';
 import { formatCost, formatDuration, formatTokens, renderEvent } from './render.js';
 import type { Terminal } from './terminal.js';

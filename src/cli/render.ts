@@ -1,5 +1,5 @@
 import type pc from 'picocolors';
-import type { CompleteData, ProgressData, TaskEvent, TaskStatus } from '../client/index.js';
+import type { CompleteData, ProgressData, TaskEvent, TaskStatus } from '../../packages/client/src/index.js';
 
 /**
  * Task events as lines for a person. Pure: the same output with or without colours (picocolors

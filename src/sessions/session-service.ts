@@ -4,11 +4,9 @@ import type { Store } from '../storage/store.js';
 import { externalId, internalId, type Tenant } from '../tenancy/tenant.js';
 import type { WorkspaceChecks } from '../workspaces/workspace-checks.js';
 import type { Session } from './session-types.js';
+import type { SessionRequest } from '../../packages/client/src/types.js';
 
-export interface SessionRequest {
-  reuse_existing?: boolean | undefined;
-  session_id?: string | undefined;
-}
+export type { SessionRequest } from '../../packages/client/src/types.js';
 
 /** Where a new task will run: an existing session to reuse, or a new one to create with it. */
 export interface SessionPlacement {

@@ -1,5 +1,6 @@
-export const SESSION_STATUSES = ['idle', 'busy', 'expired'] as const;
-export type SessionStatus = (typeof SESSION_STATUSES)[number];
+import type { SessionStatus } from '../../packages/client/src/types.js';
+
+export { SESSION_STATUSES, type SessionStatus } from '../../packages/client/src/types.js';
 
 export interface Session {
   /** Internal id, prefixed like task ids (see tenancy/ids.ts). */

@@ -1,18 +1,15 @@
+import { PERMISSION_MODES, TASK_STATUSES, type PermissionMode, type TaskStatus, type Usage } from '../../packages/client/src/types.js';
 import type { ChangedFile } from '../changes/change-types.js';
 import type { TaskError } from '../errors.js';
 import type { WebhookTarget } from '../webhooks/webhook-types.js';
 
-export const TASK_STATUSES = ['queued', 'running', 'completed', 'failed', 'interrupted', 'timed_out'] as const;
-export type TaskStatus = (typeof TASK_STATUSES)[number];
+export { PERMISSION_MODES, TASK_STATUSES, type PermissionMode, type TaskStatus };
 
 export const TERMINAL_STATUSES: ReadonlySet<TaskStatus> = new Set(['completed', 'failed', 'interrupted', 'timed_out']);
 
 export function isTerminal(status: TaskStatus): boolean {
   return TERMINAL_STATUSES.has(status);
 }
-
-export const PERMISSION_MODES = ['default', 'acceptEdits', 'bypassPermissions', 'plan', 'dontAsk'] as const;
-export type PermissionMode = (typeof PERMISSION_MODES)[number];
 
 export interface TaskOptions {
   allowed_tools: string[] | null;
@@ -33,10 +30,7 @@ export interface TaskOptions {
   network?: { allow: string[] } | null;
 }
 
-export interface TaskUsage {
-  input_tokens: number;
-  output_tokens: number;
-}
+export type TaskUsage = Usage;
 
 export interface Task {
   /** Internal id: the client's task_id, prefixed for tenants other than the default (see tenancy/ids.ts). */

@@ -1,6 +1,7 @@
+import type { WebhookEvent } from '../../packages/client/src/types.js';
+
 /** Task events a webhook can subscribe to: the four final statuses and approval requests. */
-export const WEBHOOK_EVENTS = ['completed', 'failed', 'interrupted', 'timed_out', 'permission_request'] as const;
-export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
+export { WEBHOOK_EVENTS, type WebhookEvent } from '../../packages/client/src/types.js';
 
 /** Where a task's notifications go, as stored with the task (the secret never is). */
 export interface WebhookTarget {

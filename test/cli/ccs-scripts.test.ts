@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CcsClient, type TaskEvent } from '../../src/client/index.js';
+import { CcsClient, type TaskEvent } from '../../packages/client/src/index.js';
 import { waitFor } from '../helpers/client.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 import { expectGapFree, inlineScript, pausingTask } from '../client/helpers.js';

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { CcsClient } from '../../src/client/index.js';
+import { CcsClient } from '../../packages/client/src/index.js';
 import { waitFor } from '../helpers/client.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 import { pausingTask } from '../client/helpers.js';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { CcsApiError, CcsClient, type TaskEvent, type WebSocketConstructor } from '../../src/client/index.js';
+import { CcsApiError, CcsClient, type TaskEvent, type WebSocketConstructor } from '../../packages/client/src/index.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 import { expectGapFree, inlineScript, pausingTask } from './helpers.js';
 

@@ -1,4 +1,4 @@
-import type { TaskEvent } from '../../src/client/index.js';
+import type { TaskEvent } from '../../packages/client/src/index.js';
 
 /** A prompt that makes the scripted model run exactly these steps. */
 export function inlineScript(steps: unknown[]): string {

@@ -4,7 +4,7 @@ import { describe, expect, expectTypeOf, it } from 'vitest';
 import type { z } from 'zod';
 import type * as R from '../../src/api/response-schemas.js';
 import type { listSessionsQuerySchema, listTasksQuerySchema, submitTaskSchema } from '../../src/api/schemas.js';
-import * as client from '../../src/client/index.js';
+import * as client from '../../packages/client/src/index.js';
 import { ERROR_CATALOGUE } from '../../src/errors.js';
 import { REPO_ROOT } from '../helpers/daemon-process.js';
 
@@ -90,7 +90,7 @@ describe('client types equal the server schemas (checked by tsc)', () => {
 
 describe('client package', () => {
   it('runs in browsers: no Node built-in imported, `ws` only loaded on demand', () => {
-    const dir = new URL('../../src/client/', import.meta.url);
+    const dir = new URL('../../packages/client/src/', import.meta.url);
     for (const file of readdirSync(dir).filter((f) => f.endsWith('.ts'))) {
       const source = readFileSync(new URL(file, dir), 'utf8');
       const imports = [...source.matchAll(/^import[^;]*from '([^']+)'/gm)].map((m) => m[1]!);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CcsClient, CcsConnectionError, type TaskEvent, type WebSocketConstructor, type WebSocketLike } from '../../src/client/index.js';
+import { CcsClient, CcsConnectionError, type TaskEvent, type WebSocketConstructor, type WebSocketLike } from '../../packages/client/src/index.js';
 
 /**
  * The reconnect rules of `tasks.stream()` with a scripted WebSocket: each connection plays a

@@ -1,4 +1,16 @@
-import type { Me, Session, SubmitBody, SubmitResponse, Task, TaskEvent, TaskPage } from './types.js';
+import type {
+  DeletedSession,
+  Me,
+  PermissionAnswerResult,
+  Session,
+  SessionList,
+  SubmitTaskRequest,
+  SubmittedTask,
+  Task,
+  TaskEvent,
+  TaskList,
+  WsTicket,
+} from './types.js';
 
 const KEY_STORAGE = 'ccs.apiKey';
 
@@ -53,16 +65,16 @@ const id = encodeURIComponent;
 
 export const api = {
   me: () => call<Me>('GET', '/ui/api/me'),
-  listTasks: (params: { status?: string; limit?: number; cursor?: string }) => call<TaskPage>('GET', `/api/v1/tasks${q(params)}`),
+  listTasks: (params: { status?: string; limit?: number; cursor?: string }) => call<TaskList>('GET', `/api/v1/tasks${q(params)}`),
   getTask: (taskId: string) => call<Task>('GET', `/api/v1/tasks/${id(taskId)}`),
-  submitTask: (body: SubmitBody) => call<SubmitResponse>('POST', '/api/v1/tasks', body),
+  submitTask: (body: SubmitTaskRequest) => call<SubmittedTask>('POST', '/api/v1/tasks', body),
   interrupt: (taskId: string) => call<Task>('POST', `/api/v1/tasks/${id(taskId)}/interrupt`),
   answerPermission: (taskId: string, requestId: string, decision: 'allow' | 'deny') =>
-    call<{ decision: string }>('POST', `/api/v1/tasks/${id(taskId)}/permissions/${id(requestId)}`, { decision }),
-  listSessions: (status?: string) => call<{ sessions: Session[]; total: number }>('GET', `/api/v1/sessions${q({ status })}`),
+    call<PermissionAnswerResult>('POST', `/api/v1/tasks/${id(taskId)}/permissions/${id(requestId)}`, { decision }),
+  listSessions: (status?: string) => call<SessionList>('GET', `/api/v1/sessions${q({ status })}`),
   getSession: (sessionId: string) => call<Session>('GET', `/api/v1/sessions/${id(sessionId)}`),
-  deleteSession: (sessionId: string) => call<{ interrupted_tasks: string[] }>('DELETE', `/api/v1/sessions/${id(sessionId)}`),
-  ticket: () => call<{ ticket: string }>('POST', '/api/v1/ws-tickets'),
+  deleteSession: (sessionId: string) => call<DeletedSession>('DELETE', `/api/v1/sessions/${id(sessionId)}`),
+  ticket: () => call<WsTicket>('POST', '/api/v1/ws-tickets'),
 };
 
 export interface EventSubscription {

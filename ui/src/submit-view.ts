@@ -1,25 +1,26 @@
 import { api, ApiError } from './api.js';
 import { callout, h, replaceChildren } from './dom.js';
-import { PERMISSION_MODES, type SubmitBody } from './types.js';
+import { PERMISSION_MODES, type SubmitTaskRequest } from './types.js';
 import { navigate, type Cleanup, type ViewContext } from './view.js';
 
 type SessionChoice = 'new' | 'continue' | 'latest';
 
 /** Builds the request body from the form; empty fields are left out so the server's defaults apply. */
-function bodyFrom(form: HTMLFormElement): SubmitBody {
+function bodyFrom(form: HTMLFormElement): SubmitTaskRequest {
   const data = new FormData(form);
   const text = (name: string) => String(data.get(name) ?? '').trim();
-  const body: SubmitBody = { prompt: text('prompt') };
+  const body: SubmitTaskRequest = { prompt: text('prompt') };
   if (text('task_id')) body.task_id = text('task_id');
   if (text('workspace')) body.workspace = text('workspace');
-  const options: NonNullable<SubmitBody['options']> = {};
+  const options: NonNullable<SubmitTaskRequest['options']> = {};
   const tools = text('allowed_tools');
   if (tools)
     options.allowed_tools = tools
       .split(',')
       .map((t) => t.trim())
       .filter(Boolean);
-  if (text('permission_mode')) options.permission_mode = text('permission_mode');
+  const mode = PERMISSION_MODES.find((m) => m === text('permission_mode'));
+  if (mode) options.permission_mode = mode;
   if (text('max_turns')) options.max_turns = Number(text('max_turns'));
   if (text('timeout')) options.timeout = Number(text('timeout'));
   if (text('model')) options.model = text('model');

@@ -1,7 +1,7 @@
 import { api } from './api.js';
 import { h, link, statusBadge } from './dom.js';
 import { formatCost, formatDuration, formatTime, formatTokens, taskDuration, truncate } from './format.js';
-import type { Task, TaskPage } from './types.js';
+import type { Task, TaskList } from './types.js';
 
 export const PAGE_SIZE = 25;
 /** With a session filter the server cannot narrow the list, so pages are scanned this many at a time. */
@@ -13,7 +13,7 @@ const SCAN_MAX_PAGES = 20;
  * here, scanning server pages until a page's worth has matched. The returned cursor continues
  * the scan exactly where it stopped, so no task is skipped or shown twice.
  */
-export async function loadTaskPage(filter: { status?: string; session?: string }, cursor?: string, pageSize = PAGE_SIZE): Promise<TaskPage> {
+export async function loadTaskPage(filter: { status?: string; session?: string }, cursor?: string, pageSize = PAGE_SIZE): Promise<TaskList> {
   if (!filter.session) return api.listTasks({ status: filter.status, limit: pageSize, cursor });
   const tasks: Task[] = [];
   let next: string | null | undefined = cursor;

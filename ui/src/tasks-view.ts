@@ -2,7 +2,7 @@ import { api } from './api.js';
 import { callout, h, replaceChildren } from './dom.js';
 import { formatTime } from './format.js';
 import { loadTaskPage, PAGE_SIZE, taskTable } from './task-table.js';
-import { TASK_STATUSES, type TaskPage } from './types.js';
+import { TASK_STATUSES, type TaskList } from './types.js';
 import { every, navigate, type Cleanup, type ViewContext } from './view.js';
 
 /** About 20 requests a minute: well inside the default rate limit of 100. */
@@ -18,7 +18,7 @@ export function renderTaskList(ctx: ViewContext): Cleanup {
   // Cursors of the pages before this one, so "Newer" can go back.
   const previous: (string | undefined)[] = [];
   let cursor: string | undefined;
-  let page: TaskPage | null = null;
+  let page: TaskList | null = null;
 
   const applyFilters = (next: { status?: string; session?: string }) => {
     const query = new URLSearchParams();

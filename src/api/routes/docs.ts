@@ -4,6 +4,26 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { ApiError } from '../../errors.js';
 import { renderOpenApiDocument } from '../openapi.js';
+import { operation, urlOf } from '../openapi/operation.js';
+
+export const DOCS_OPERATIONS = {
+  getOpenApi: operation({
+    method: 'get',
+    path: '/openapi.json',
+    id: 'getOpenApi',
+    summary: 'This OpenAPI document',
+    tags: ['docs'],
+    responses: { '200': { description: 'The document.', content: { 'application/json': { schema: { type: 'object' } } } } },
+  }),
+  getDocs: operation({
+    method: 'get',
+    path: '/docs',
+    id: 'getDocs',
+    summary: 'Swagger UI for this document',
+    tags: ['docs'],
+    responses: { '200': { description: 'An HTML page.', content: { 'text/html': { schema: { type: 'string' } } } } },
+  }),
+};
 
 /** Swagger UI's files, served from the swagger-ui-dist package: no CDN, works offline. */
 const SWAGGER_UI_DIR = path.dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
@@ -49,9 +69,9 @@ export function registerDocsRoutes(app: FastifyInstance): void {
   const document = renderOpenApiDocument();
   const cache = new Map<string, Buffer>();
 
-  app.get('/openapi.json', async (_request, reply) => reply.type('application/json; charset=utf-8').send(document));
+  app.get(urlOf(DOCS_OPERATIONS.getOpenApi), async (_request, reply) => reply.type('application/json; charset=utf-8').send(document));
 
-  app.get('/docs', async (_request, reply) => reply.type('text/html; charset=utf-8').send(PAGE));
+  app.get(urlOf(DOCS_OPERATIONS.getDocs), async (_request, reply) => reply.type('text/html; charset=utf-8').send(PAGE));
 
   app.get<{ Params: { asset: string } }>('/docs/:asset', async (request, reply) => {
     const { asset } = request.params;

@@ -2,6 +2,19 @@ import type { FastifyInstance } from 'fastify';
 import type { LimitsReport } from '../../agent/isolation/limits/sandbox-limits.js';
 import type { StorageReport } from '../../storage/storage-report.js';
 import { VERSION } from '../../version.js';
+import { json, operation, urlOf } from '../openapi/operation.js';
+import { healthSchema } from '../response-schemas.js';
+
+export const HEALTH_OPERATION = operation({
+  method: 'get',
+  path: '/health',
+  id: 'getHealth',
+  summary: 'Server health and load',
+  description: 'Never needs a key and is never rate limited. 503 with `status: "shutting_down"` while the server stops.',
+  tags: ['health'],
+  public: true,
+  responses: { '200': json(healthSchema, 'Healthy.'), '503': json(healthSchema, 'Shutting down.') },
+});
 
 export interface HealthSource {
   /** INSTANCE_ID: which of several instances answered. */
@@ -18,7 +31,7 @@ export interface HealthSource {
 }
 
 export function registerHealthRoute(app: FastifyInstance, health: HealthSource): void {
-  app.get('/health', async (_request, reply) => {
+  app.get(urlOf(HEALTH_OPERATION), async (_request, reply) => {
     const shuttingDown = health.isShuttingDown();
     const storage = health.storage();
     const degraded = storage.status === 'down';

@@ -4,6 +4,8 @@ import type { EventSink, EventStream } from '../../events/event-stream.js';
 import type { TaskEvent } from '../../events/event-types.js';
 import type { Logger } from '../../observability/logger.js';
 import type { TaskService } from '../../tasks/task-service.js';
+import { errorResponse, operation, refTo, urlOf } from '../openapi/operation.js';
+import { eventPageSchema } from '../response-schemas.js';
 import { eventsHttpQuerySchema, lastEventIdSchema } from '../schemas.js';
 import { validate } from '../validate.js';
 import { publicEvent } from '../views.js';
@@ -13,6 +15,53 @@ const HEARTBEAT_MS = 15_000;
 interface Params {
   task_id: string;
 }
+
+export const AFTER_HELP = 'Only events with a greater `seq` (resume after the last one you have).';
+
+export const TASK_EVENTS_OPERATION = operation({
+  method: 'get',
+  path: '/api/v1/tasks/{task_id}/events',
+  id: 'getTaskEvents',
+  summary: "A task's events: Server-Sent Events, or a page of history as JSON",
+  description:
+    'Default: Server-Sent Events, each frame `id: <seq>` and `data: <TaskEvent>`; replays stored events after `Last-Event-ID` ' +
+    '(or `?after`), follows live ones and ends after `complete`. With `?format=json`: one page of the stored history.',
+  tags: ['events'],
+  query: {
+    schema: eventsHttpQuerySchema,
+    help: {
+      after: AFTER_HELP,
+      format: '`sse` (default): a live Server-Sent Events stream. `json`: one page of the stored history.',
+      limit: 'With `format=json`: the page size.',
+    },
+  },
+  headers: [
+    {
+      name: 'Last-Event-ID',
+      in: 'header',
+      required: false,
+      description: 'Resume after this `seq` (EventSource sends it on reconnect). Takes precedence over `after`.',
+      schema: { type: 'string', pattern: '^\\d{1,15}$' },
+    },
+  ],
+  responses: {
+    '200': {
+      description: 'The event stream, or with `format=json` a page of events.',
+      content: {
+        'text/event-stream': {
+          schema: {
+            type: 'string',
+            description: 'Frames `id: <seq>` + `data: <TaskEvent as JSON>` (see the TaskEvent schema); comment lines are heartbeats.',
+          },
+        },
+        'application/json': { schema: refTo(eventPageSchema) },
+      },
+    },
+    '204': { description: 'SSE: the client already has `complete`; nothing more will come (EventSource stops reconnecting).' },
+    '400': errorResponse('VALIDATION_ERROR: a bad `after`, `format`, `limit` or `Last-Event-ID`, or (SSE) a seq the task has no event for.'),
+    '404': errorResponse('TASK_NOT_FOUND.'),
+  },
+});
 
 function sseSink(reply: FastifyReply): EventSink {
   const raw = reply.raw;
@@ -33,7 +82,7 @@ function sseSink(reply: FastifyReply): EventSink {
  * `?format=json` a page of the stored history.
  */
 export function registerTaskEventRoutes(app: FastifyInstance, deps: { tasks: TaskService; stream: EventStream; logger: Logger }): void {
-  app.get<{ Params: Params }>('/api/v1/tasks/:task_id/events', async (request, reply) => {
+  app.get<{ Params: Params }>(urlOf(TASK_EVENTS_OPERATION), async (request, reply) => {
     const query = validate(eventsHttpQuerySchema, request.query, 'query');
     const lastEventId = request.headers['last-event-id'];
     const resumeFrom = typeof lastEventId === 'string' && lastEventId !== '' ? validate(lastEventIdSchema, lastEventId, 'query') : undefined;

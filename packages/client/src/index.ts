@@ -1,6 +1,7 @@
 /**
- * The typed client for Claude Code Server: `import { CcsClient } from 'claude-code-server/client'`.
- * No runtime dependency in browsers; in Node 20 (no global WebSocket) it loads `ws` on demand.
+ * The typed client for Claude Code Server: `import { CcsClient } from '@claude-code-server/client'`
+ * (inside this repository also `claude-code-server/client`). No runtime dependency in browsers;
+ * in Node 20 (no global WebSocket) it loads `ws`, an optional peer dependency, on demand.
  */
 export { CcsClient, type CcsClientOptions, type RunOptions } from './client.js';
 export { CcsApiError, CcsConnectionError, isRetryable } from './errors.js';

@@ -1,0 +1,71 @@
+import type { PermissionMode, SessionStatus, TaskStatus, WebhookEvent } from './api-constants.js';
+
+/** What a client sends: request bodies and query strings. */
+
+export interface TaskOptionsRequest {
+  allowed_tools?: string[] | undefined;
+  permission_mode?: PermissionMode | undefined;
+  max_turns?: number | undefined;
+  /** Seconds. */
+  timeout?: number | undefined;
+  model?: string | undefined;
+  /** Tools (among the allowed ones) whose every call waits for answerPermission. */
+  require_approval?: string[] | undefined;
+  /** Seconds an unanswered permission request waits before it is denied (default 600). */
+  approval_timeout?: number | undefined;
+  /** The task fails with BUDGET_EXCEEDED once it has spent more (USD). */
+  max_budget_usd?: number | undefined;
+  /** A JSON Schema with "type": "object": the task's structured_result must match it. */
+  output_schema?: Record<string, unknown> | undefined;
+  /** Narrows the tenant's egress allowlist for this task ("host[:port]", "*.domain"); [] allows nothing but the model. */
+  network?: { allow: string[] } | undefined;
+}
+
+export interface PermissionAnswer {
+  decision: 'allow' | 'deny';
+  /** With deny: told to the agent. */
+  message?: string | undefined;
+  /** With allow: the input the tool runs with instead of the agent's. */
+  updated_input?: Record<string, unknown> | undefined;
+}
+
+export interface PermissionAnswerResult {
+  task_id: string;
+  request_id: string;
+  decision: 'allow' | 'deny';
+}
+
+export interface SessionRequest {
+  reuse_existing?: boolean | undefined;
+  session_id?: string | undefined;
+}
+
+export interface WebhookRequest {
+  url: string;
+  /** Default: all of WEBHOOK_EVENTS. */
+  events?: WebhookEvent[] | undefined;
+}
+
+export interface SubmitTaskRequest {
+  task_id?: string | undefined;
+  prompt: string;
+  workspace?: string | undefined;
+  options?: TaskOptionsRequest | undefined;
+  session?: SessionRequest | undefined;
+  webhook?: WebhookRequest | undefined;
+}
+
+export interface ListTasksQuery {
+  status?: TaskStatus | undefined;
+  limit?: number | undefined;
+  cursor?: string | undefined;
+}
+
+export interface ListSessionsQuery {
+  status?: SessionStatus | 'all' | undefined;
+}
+
+export interface EventsPageQuery {
+  after?: number | undefined;
+  limit?: number | undefined;
+}
