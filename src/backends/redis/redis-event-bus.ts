@@ -17,6 +17,7 @@ export class RedisEventBus implements EventBus {
   readonly safetyPollMs = EVENT_SAFETY_POLL_MS;
   private readonly listeners = new Set<(taskId: string | null) => void>();
   private stopWatching: () => void = () => undefined;
+  private unsubscribe: () => Promise<void> = async () => undefined;
 
   private constructor() {}
 
@@ -27,7 +28,7 @@ export class RedisEventBus implements EventBus {
       logger.info('Event bus reconnected; every reader looks again');
       bus.emit(null);
     });
-    await subscriber.subscribe(new RedisKeys(connection.prefix).eventChannel(), (taskId) => bus.emit(taskId));
+    bus.unsubscribe = await subscriber.subscribe(new RedisKeys(connection.prefix).eventChannel(), (taskId) => bus.emit(taskId));
     return bus;
   }
 
@@ -36,10 +37,13 @@ export class RedisEventBus implements EventBus {
     return () => this.listeners.delete(listener);
   }
 
-  /** Stops waking readers; the subscribed connection is the instance's and closes with it. */
+  /** Stops waking readers and leaves the channel; the subscribed connection is the instance's and closes with it. */
   async close(): Promise<void> {
     this.listeners.clear();
     this.stopWatching();
+    const unsubscribe = this.unsubscribe;
+    this.unsubscribe = async () => undefined;
+    await unsubscribe();
   }
 
   private emit(taskId: string | null): void {

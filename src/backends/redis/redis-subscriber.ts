@@ -26,8 +26,13 @@ export class RedisSubscriber {
     });
   }
 
-  async subscribe(channel: string, listener: (message: string) => void): Promise<void> {
-    await this.client.subscribe(channel, (message: string) => listener(message));
+  /** Resolves once subscribed, to the function that ends this listener's subscription. */
+  async subscribe(channel: string, listener: (message: string) => void): Promise<() => Promise<void>> {
+    const own = (message: string): void => listener(message);
+    await this.client.subscribe(channel, own);
+    return async () => {
+      if (this.client.isOpen) await this.client.unsubscribe(channel, own);
+    };
   }
 
   /** Called each time the connection is back after an outage. */
