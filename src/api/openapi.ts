@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { EVENT_TYPES } from '../events/event-types.js';
-import { VERSION } from '../version.js';
+import { VERSION } from '../server/version.js';
 import * as responses from './response-schemas.js';
 import {
   eventsHttpQuerySchema,

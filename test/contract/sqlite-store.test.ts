@@ -9,7 +9,7 @@ import { MemoryStore } from '../../src/storage/memory-store.js';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from '../../src/storage/sqlite-migrations.js';
 import { SqliteStore } from '../../src/storage/sqlite-store.js';
 import { SqliteTranscriptStore } from '../../src/storage/transcripts/sqlite-transcript-store.js';
-import { InUseByAnotherServerError } from '../../src/in-use-by-another-server.js';
+import { InUseByAnotherServerError } from '../../src/server/in-use-by-another-server.js';
 import { makeEvent, makeTask, storeContract } from './store.contract.js';
 
 storeContract('sqlite', async () => {
