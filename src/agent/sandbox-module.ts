@@ -20,15 +20,18 @@ export interface SandboxApi {
   isRoot: boolean;
 }
 
-/** Where agents run: the isolation plan, each sandbox's limits, and the checks on a task's workspace. */
-export function createSandboxModule(deps: {
+/**
+ * Where agents run: the isolation plan, each sandbox's limits, and the checks on a task's
+ * workspace. Ready when built (tenant uids allocated): agent processes take their identity from it.
+ */
+export async function createSandboxModule(deps: {
   config: Config;
   logger: Logger;
   tenants: TenantRegistry;
   /** This server's own part of DATA_DIR. */
   slotDir: string;
   uids: SharedUidAllocator | null;
-}): Module<SandboxApi> {
+}): Promise<Module<SandboxApi>> {
   const { config, tenants } = deps;
   const logger = deps.logger.child('agents');
   const isRoot = process.getuid?.() === 0;
@@ -49,11 +52,9 @@ export function createSandboxModule(deps: {
     sharedUids: deps.uids,
     limits,
   });
+  for (const warning of await sandbox.init()) logger.warn(warning);
   return {
     api: { sandbox, workspaces: new WorkspaceChecks(sandbox), isolation: isolation.mode, limits: limits.report(), isRoot },
-    start: async () => {
-      for (const warning of await sandbox.init()) logger.warn(warning);
-    },
     stop: async () => {
       // A process's home is emptied in a sandbox once it exits: the agents module stops first.
       await sandbox.homesRemoved();

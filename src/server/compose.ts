@@ -73,7 +73,7 @@ async function build(lifecycle: Lifecycle, config: Config, logger: Logger, optio
   const shared = storage.kind === 'redis';
   const observability = lifecycle.add(createObservabilityModule({ config, tenants, storageHealth: storage.health, shared, serverEnv }));
   const { metrics, redact } = observability;
-  const sandbox = lifecycle.add(createSandboxModule({ config, logger, tenants, slotDir, uids: storage.uids }));
+  const sandbox = lifecycle.add(await createSandboxModule({ config, logger, tenants, slotDir, uids: storage.uids }));
   const model = lifecycle.add(await createModelProxyModule({ config, logger, metrics }));
   const events = lifecycle.add(createEventsModule({ config, store: storage.store, now, redact, bus: storage.bus }));
   const networks = lifecycle.add(

@@ -14,7 +14,6 @@ export interface Module<Api> {
  */
 export class Lifecycle {
   private readonly modules: Module<unknown>[] = [];
-  private started = 0;
 
   /** Adds a module built after (and so on top of) every module added before it; returns its api. */
   add<Api>(module: Module<Api>): Api {
@@ -22,13 +21,10 @@ export class Lifecycle {
     return module.api;
   }
 
-  /** A module that fails to start stops the ones started before it, then the error goes on. */
+  /** If a module fails to start, every module is stopped (in reverse) and the error goes on. */
   async start(): Promise<void> {
     try {
-      for (const module of this.modules.slice(this.started)) {
-        await module.start?.();
-        this.started += 1;
-      }
+      for (const module of this.modules) await module.start?.();
     } catch (error) {
       await this.stop().catch(() => undefined);
       throw error;
@@ -38,7 +34,6 @@ export class Lifecycle {
   /** Stops every module in reverse, including those added but never started: they may hold resources from their factory. */
   async stop(): Promise<void> {
     const modules = this.modules.splice(0);
-    this.started = 0;
     for (const module of modules.reverse()) await module.stop?.();
   }
 }
