@@ -45,7 +45,8 @@ import { AgentNetworks } from '../src/egress/agent-network.js';
 import { CredentialBroker } from '../src/model-proxy/credential-broker.js';
 import { startScriptedModel, type ScriptedModel } from '../src/dev/scripted-model/index.js';
 import { silentLogger } from '../src/observability/logger.js';
-import { createServerContext, DEFAULT_ALLOWED_TOOLS, type ServerContext } from '../src/server-context.js';
+import { composeServer, type ComposedServer } from '../src/server/compose.js';
+import { DEFAULT_ALLOWED_TOOLS } from '../src/tasks/task-defaults.js';
 
 const PROMPT = '[[script:write-file]] write the hello file';
 const GIB = 2 ** 30;
@@ -61,7 +62,7 @@ interface Sample {
 interface BenchServer {
   url: string;
   ws: string;
-  ctx: ServerContext;
+  composed: ComposedServer;
   close(): Promise<void>;
 }
 
@@ -79,18 +80,19 @@ async function startServer(model: ScriptedModel, env: Record<string, string>): P
     dir,
   );
   // The server's real environment, as in production: the agent env allowlist picks from it.
-  const ctx = await createServerContext(config, silentLogger, { serverEnv: process.env });
-  const app = await buildApp(ctx);
+  const server = await composeServer(config, silentLogger, { serverEnv: process.env });
+  await server.start();
+  const { app } = await buildApp(server.services);
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
   return {
     url: `http://127.0.0.1:${port}`,
     ws: `ws://127.0.0.1:${port}`,
-    ctx,
+    composed: server,
     close: async () => {
       await app.close();
-      await ctx.close();
+      await server.stop();
       rmSync(dir, { recursive: true, force: true, maxRetries: 5 });
     },
   };
@@ -267,8 +269,8 @@ async function liveSessionMemory(model: ScriptedModel, count: number): Promise<R
   const server = await startServer(model, { SESSION_MAX_CONCURRENT: String(count), WARM_POOL_SIZE: '0' });
   try {
     for (let i = 0; i < count; i++) await viaServer(server);
-    const processes = server.ctx.agents.stats().idle;
-    const agentBytes = await server.ctx.agents.memoryBytes();
+    const processes = server.composed.agents.stats().idle;
+    const agentBytes = await server.composed.agents.memoryBytes();
     const perSession = agentBytes / processes;
     const serverRss = process.memoryUsage().rss;
     return {
@@ -325,7 +327,7 @@ async function main(): Promise<void> {
     for (let i = 0; i < variants.length; i++) {
       // Let the previous sample's background work (a spare being refilled, a deleted session's
       // process exiting) finish, so it does not eat into whichever variant runs next.
-      await until(() => warm.ctx.agents.stats().spare >= 1 && warm.ctx.agents.stats().exiting === 0);
+      await until(() => warm.composed.agents.stats().spare >= 1 && warm.composed.agents.stats().exiting === 0);
       await new Promise((r) => setTimeout(r, SETTLE_MS));
       await variants[(i + round) % variants.length]!();
     }

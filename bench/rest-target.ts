@@ -1,7 +1,7 @@
 /**
  * One side of the REST benchmark, run as a child process of bench/rest.ts (over an IPC channel):
  *
- *   daemon  the real server: createServerContext + buildApp, a SQLite store in a temp dir, the
+ *   daemon  the real server: composeServer + buildApp, a SQLite store in a temp dir, the
  *           production logger (writing to this process's stdout, which the parent points at a
  *           file) and metrics on; one finished task is stored and its URL reported.
  *   bare    a node:http server answering every request with the bytes it is given.
@@ -19,7 +19,7 @@ import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/observability/logger.js';
 import { startMetricsServer } from '../src/observability/metrics-server.js';
 import { serverRedactor } from '../src/observability/redact.js';
-import { createServerContext } from '../src/server-context.js';
+import { composeServer } from '../src/server/compose.js';
 import type { Task } from '../src/tasks/task-types.js';
 
 export interface TargetReady {
@@ -90,17 +90,18 @@ async function startDaemon(rateLimit: boolean): Promise<{ ready: TargetReady; st
   const config = loadConfig(env, dir);
   // As main.ts does it: the default destination (stdout) and the default level (INFO).
   const logger = createLogger({ level: config.server.logLevel, redact: serverRedactor([config.claude.apiKey, config.api.apiKey], env) });
-  const ctx = await createServerContext(config, logger, { serverEnv: env });
-  await ctx.store.insertTask(benchTask(path.join(config.workspaceRoot, 'bench')));
-  const app = await buildApp(ctx);
+  const server = await composeServer(config, logger, { serverEnv: env });
+  await server.start();
+  await server.storage.store.insertTask(benchTask(path.join(config.workspaceRoot, 'bench')));
+  const { app } = await buildApp(server.services);
   await app.listen({ host: '127.0.0.1', port: 0 });
-  const metricsServer = await startMetricsServer({ metrics: ctx.metrics, host: '127.0.0.1', port: 0, logger: logger.child('metrics') });
+  const metricsServer = await startMetricsServer({ metrics: server.observability.metrics, host: '127.0.0.1', port: 0, logger: logger.child('metrics') });
   return {
     ready: { ready: true, port: (app.server.address() as AddressInfo).port, path: `/api/v1/tasks/${TASK_ID}` },
     stop: async () => {
       await app.close();
       await metricsServer.close();
-      await ctx.close();
+      await server.stop();
       await rm(dir, { recursive: true, force: true });
     },
   };

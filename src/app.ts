@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import websocket from '@fastify/websocket';
 import Fastify, { type FastifyInstance } from 'fastify';
+import type { WebSocket } from 'ws';
+import { registerConnectionMetrics } from './api/connection-metrics.js';
 import { installAuth } from './api/auth.js';
 import { clientErrorHandler, frameworkErrorHandler, installErrorHandlers } from './api/error-handler.js';
 import { installConnectionCap, slowClientOptions } from './api/http-guards.js';
@@ -16,15 +18,25 @@ import { registerUiRoutes } from './api/routes/ui.js';
 import { registerWsTicketRoute } from './api/routes/ws-tickets.js';
 import { registerTaskEventsWebSocket } from './api/ws-task-events.js';
 import { installRequestObservability } from './api/request-observability.js';
-import type { ServerContext } from './server-context.js';
+import type { Services } from './server/services.js';
 
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._-]{1,128}$/;
 
+/** The HTTP and WebSocket front, and the state it keeps of its clients. */
+export interface HttpFront {
+  app: FastifyInstance;
+  /** Open event-stream WebSockets; shutdown closes them with SERVER_SHUTDOWN. */
+  sockets: Set<WebSocket>;
+  /** Open API connections (capped by SERVER_MAX_CONNECTIONS). */
+  connections: { open(): number };
+}
+
 /** Builds the HTTP and WebSocket front of the server without listening, so tests can inject(). */
-export async function buildApp(ctx: ServerContext): Promise<FastifyInstance> {
+export async function buildApp(services: Services): Promise<HttpFront> {
+  const { config, status } = services;
   const app = Fastify({
     logger: false,
-    bodyLimit: ctx.config.api.maxBodyBytes,
+    bodyLimit: config.api.maxBodyBytes,
     // Honour a caller's request id so one id follows a request through an orchestrator's logs.
     genReqId: (request) => {
       const incoming = request.headers['x-request-id'];
@@ -38,13 +50,15 @@ export async function buildApp(ctx: ServerContext): Promise<FastifyInstance> {
     forceCloseConnections: true,
     // Slow senders are cut (408) within SERVER_HEADERS_TIMEOUT_SECONDS / SERVER_REQUEST_TIMEOUT_SECONDS.
     ...slowClientOptions({
-      headersTimeoutMs: ctx.config.server.headersTimeoutSeconds * 1000,
-      requestTimeoutMs: ctx.config.server.requestTimeoutSeconds * 1000,
-      maxConnections: ctx.config.server.maxConnections,
+      headersTimeoutMs: config.server.headersTimeoutSeconds * 1000,
+      requestTimeoutMs: config.server.requestTimeoutSeconds * 1000,
+      maxConnections: config.server.maxConnections,
     }),
   });
-  ctx.connections = installConnectionCap(app.server, ctx.config.server.maxConnections, () => ctx.faultMetrics.connectionsRefused.inc());
-  const httpLogger = ctx.logger.child('http');
+  const connectionsRefused = registerConnectionMetrics(services.metrics.registry, () => connections.open());
+  const connections = installConnectionCap(app.server, config.server.maxConnections, () => connectionsRefused.inc());
+  const sockets = new Set<WebSocket>();
+  const httpLogger = services.logger.child('http');
   // First: its hooks must see every upgrade request before ours can answer one (e.g. a 401),
   // or a refused upgrade leaves its socket open.
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
@@ -52,41 +66,38 @@ export async function buildApp(ctx: ServerContext): Promise<FastifyInstance> {
   installErrorHandlers(app, httpLogger);
   // The API speaks JSON only; any other body is refused with 415 rather than half-parsed.
   app.removeContentTypeParser('text/plain');
-  installRequestObservability(app, httpLogger, ctx.metrics);
+  installRequestObservability(app, httpLogger, services.metrics);
   // Before auth, so that guessing keys is throttled too (per IP: only an accepted key has a budget of its own).
-  if (ctx.config.api.rateLimitEnabled) {
+  if (config.api.rateLimitEnabled) {
     await installRateLimit(app, {
-      perMinute: ctx.config.api.rateLimitPerMinute,
-      identify: verifiedApiKey(ctx.config.api.authEnabled ? ctx.tenants : undefined),
+      perMinute: config.api.rateLimitPerMinute,
+      identify: verifiedApiKey(config.api.authEnabled ? services.tenants : undefined),
       // Several instances on one Redis share each caller's budget.
-      ...(ctx.backend.rateLimitStore ? { backend: { store: ctx.backend.rateLimitStore } } : {}),
+      ...(services.rateLimitStore ? { backend: { store: services.rateLimitStore } } : {}),
     });
   }
-  installAuth(app, { enabled: ctx.config.api.authEnabled, registry: ctx.tenants, tickets: ctx.tickets });
+  installAuth(app, { enabled: config.api.authEnabled, registry: services.tenants, tickets: services.tickets });
 
   registerHealthRoute(app, {
-    instanceId: ctx.config.instanceId,
-    storage: ctx.storageReport,
-    activeSessions: async () => (await ctx.store.listSessions()).filter((s) => s.status !== 'expired').length,
-    activeTasks: () => ctx.scheduler.runningCount,
-    queuedTasks: () => ctx.scheduler.queuedCount,
-    uptimeSeconds: () => Math.floor((ctx.now().getTime() - ctx.startedAt.getTime()) / 1000),
-    isShuttingDown: ctx.isShuttingDown,
-    agentProcesses: async () => {
-      const { busy, idle, spare } = ctx.agents.stats();
-      return { busy, idle, spare, memory_bytes: await ctx.agents.memoryBytes() };
-    },
-    isolation: () => ctx.isolation,
-    limits: () => ctx.limits,
+    instanceId: config.instanceId,
+    storage: status.storage,
+    activeSessions: status.activeSessions,
+    activeTasks: status.runningTasks,
+    queuedTasks: status.queuedTasks,
+    uptimeSeconds: status.uptimeSeconds,
+    isShuttingDown: status.isShuttingDown,
+    agentProcesses: status.agentProcesses,
+    isolation: () => status.isolation,
+    limits: () => status.limits,
   });
-  registerTaskRoutes(app, ctx.tasks, ctx.approvals);
-  registerTaskPermissionRoutes(app, { tasks: ctx.tasks, permissions: ctx.approvals });
-  registerTaskExtraRoutes(app, { tasks: ctx.tasks, store: ctx.store });
-  registerWsTicketRoute(app, ctx.tickets);
-  registerSessionRoutes(app, { store: ctx.store, sessions: ctx.sessions, tasks: ctx.tasks });
-  registerTaskEventRoutes(app, { tasks: ctx.tasks, stream: ctx.stream, logger: httpLogger });
-  registerTaskEventsWebSocket(app, { tasks: ctx.tasks, stream: ctx.stream, sockets: ctx.sockets, logger: httpLogger });
+  registerTaskRoutes(app, services.tasks, services.approvals);
+  registerTaskPermissionRoutes(app, { tasks: services.tasks, approvals: services.approvals });
+  registerTaskExtraRoutes(app, { tasks: services.tasks, store: services.store });
+  registerWsTicketRoute(app, services.tickets);
+  registerSessionRoutes(app, { store: services.store, sessions: services.sessions, tasks: services.tasks });
+  registerTaskEventRoutes(app, { tasks: services.tasks, stream: services.stream, logger: httpLogger });
+  registerTaskEventsWebSocket(app, { tasks: services.tasks, stream: services.stream, sockets, logger: httpLogger });
   registerDocsRoutes(app);
-  registerUiRoutes(app, { authEnabled: ctx.config.api.authEnabled });
-  return app;
+  registerUiRoutes(app, { authEnabled: config.api.authEnabled });
+  return { app, sockets, connections };
 }

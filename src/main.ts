@@ -1,15 +1,15 @@
 import { IsolationUnavailableError } from './agent/isolation/isolation-mode.js';
 import { buildApp } from './app.js';
-import { InUseByAnotherServerError } from './in-use-by-another-server.js';
+import { InUseByAnotherServerError } from './server/in-use-by-another-server.js';
 import { ConfigError, loadConfig } from './config.js';
 import { createLogger, limitLogFlushAtExit, type Logger } from './observability/logger.js';
 import { serverRedactor } from './observability/redact.js';
 import { startMetricsServer } from './observability/metrics-server.js';
-import { createServerContext } from './server-context.js';
-import { VERSION } from './version.js';
-import { shutdownGracefully } from './shutdown.js';
+import { composeServer, type ComposedServer } from './server/compose.js';
+import { VERSION } from './server/version.js';
+import { shutdownGracefully } from './server/shutdown.js';
 import { redisSecrets } from './backends/redis/redis-backend.js';
-import { listenBanner } from './listen-banner.js';
+import { listenBanner } from './server/listen-banner.js';
 
 /** Exits even if whoever reads our stdout has stopped reading: the last log lines get 2 s. */
 function exit(code: number): never {
@@ -52,9 +52,10 @@ async function main(): Promise<void> {
   });
   const serverLogger = logger.child('server');
   startupLogger = serverLogger;
-  let ctx;
+  let server: ComposedServer;
   try {
-    ctx = await createServerContext(config, logger);
+    server = await composeServer(config, logger);
+    await server.start();
   } catch (error) {
     // One line that says what to install, grant or change, as for a configuration problem.
     if (error instanceof IsolationUnavailableError || error instanceof InUseByAnotherServerError) {
@@ -64,7 +65,7 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const app = await buildApp(ctx);
+  const { app, sockets } = await buildApp(server.services);
   let metricsServer: Awaited<ReturnType<typeof startMetricsServer>> | undefined = undefined;
   let stopping = false;
   stopServer = async (signal: string): Promise<void> => {
@@ -72,7 +73,7 @@ async function main(): Promise<void> {
     stopping = true;
     serverLogger.info('Signal received', { signal });
     try {
-      await shutdownGracefully(ctx, app, serverLogger, config.shutdownGraceSeconds * 1000);
+      await shutdownGracefully(server, { sockets, close: () => app.close() }, serverLogger, config.shutdownGraceSeconds * 1000);
       await metricsServer?.close();
       serverLogger.info('Server stopped');
       exit(0);
@@ -84,7 +85,7 @@ async function main(): Promise<void> {
   await app.listen({ host: config.server.host, port: config.server.port });
   // Its own port, so that Prometheus can be let in where API clients are not (and vice versa).
   metricsServer = await startMetricsServer({
-    metrics: ctx.metrics,
+    metrics: server.observability.metrics,
     host: config.server.host,
     port: config.metricsPort,
     logger: logger.child('metrics'),

@@ -1,5 +1,5 @@
 import { EVENT_TYPES } from '../events/event-types.js';
-import { VERSION } from '../version.js';
+import { VERSION } from '../server/version.js';
 import { componentSchemas, queryParameters, requestComponentId } from './openapi/components.js';
 import { errorResponse, PATH_PARAMETERS, ref, type JsonObject, type Operation } from './openapi/operation.js';
 import { DOCS_OPERATIONS } from './routes/docs.js';

@@ -2,7 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import type { SubmittedTask, Task as TaskAnswer } from '../../packages/client/src/types.js';
 import type { TaskEvent } from '../events/event-types.js';
 import type { Session } from '../sessions/session-types.js';
-import type { PendingPermission } from '../tasks/permission-requests.js';
+import type { PendingPermission } from '../tasks/local-approvals.js';
 import type { Task } from '../tasks/task-types.js';
 import { externalId } from '../tenancy/tenant.js';
 import type { WebhookDelivery } from '../webhooks/webhook-types.js';
@@ -30,7 +30,7 @@ export function submitView(request: FastifyRequest, task: Task): SubmittedTask {
 }
 
 /**
- * `pending` is the task's waiting permission requests (PermissionRequests.pending).
+ * `pending` is the task's waiting permission requests (LocalApprovals.pending).
  * One object literal naming every field, not a spread of the stored task plus extra fields: V8
  * gives a literal one stable shape, while a spread followed by new keys built a fresh one per
  * call and cost ~18 µs of the ~300 µs a GET of a task took (bench:rest profile). It returns the

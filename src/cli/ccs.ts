@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { CcsApiError, CcsClient, CcsConnectionError, PERMISSION_MODES, SESSION_STATUSES, TASK_STATUSES } from '../../packages/client/src/index.js';
-import { VERSION } from '../version.js';
+import { VERSION } from '../server/version.js';
 import {
   healthCommand,
   interruptCommand,

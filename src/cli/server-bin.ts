@@ -4,7 +4,7 @@
  * exactly like `npm start`, plus a few flags for a person at a terminal. Workspaces and data go
  * under the current directory unless WORKSPACE_ROOT / DATA_DIR say otherwise.
  */
-import { VERSION } from '../version.js';
+import { VERSION } from '../server/version.js';
 
 const HELP = `Usage: claude-code-server [--port N] [--host H] [--demo]
 

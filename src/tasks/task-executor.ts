@@ -17,7 +17,7 @@ import { FencedWriteError, type Store } from '../storage/store.js';
 import { decideOutcome, zeroUsageOutcome, type StopReason } from './outcome.js';
 import { noteResourceLimit } from './resource-limit-event.js';
 import type { QueueItem } from './scheduler.js';
-import type { PermissionRequests } from './permission-requests.js';
+import type { LocalApprovals } from './local-approvals.js';
 import { classifyStorageError, type StorageHealth } from '../storage/storage-health.js';
 import type { TaskFinisher } from './task-finisher.js';
 import type { PermissionMode, Task } from './task-types.js';
@@ -52,7 +52,7 @@ export class TaskExecutor {
       /** Records what each task changes in its workspace (changed_files and the diff). */
       changes?: ChangeTracker;
       /** Held tool calls of tasks with options.require_approval, answered over the API. */
-      permissions?: PermissionRequests;
+      approvals?: LocalApprovals;
       /** Called as a task starts, with the session's task_count (transcript version) counting it. */
       beforeRun?: (sessionId: string, taskCount: number) => void;
       /** Where deferred writes go when storage fails (optional for tests that build an executor by hand). */
@@ -81,7 +81,7 @@ export class TaskExecutor {
     if (!entry) return false;
     if (entry.stopReason === null) entry.stopReason = reason;
     // Fail-closed: whatever stops the task denies what it waits for, so its turn can end.
-    this.deps.permissions?.denyAll(taskId, `the task is stopping (${reason})`);
+    this.deps.approvals?.denyAll(taskId, `the task is stopping (${reason})`);
     if (entry.run && !entry.stopping) entry.stopping = stopRun(entry.run, entry.outputEnded, this.deps.settings.interruptGraceMs);
     return true;
   }
@@ -176,7 +176,7 @@ export class TaskExecutor {
             maxTurns: task.options.max_turns ?? settings.defaultMaxTurns,
             model: task.options.model ?? settings.defaultModel,
             costBaselineUsd: session.sdk_session_id === null ? 0 : session.sdk_cost_total_usd,
-            approval: this.deps.permissions?.approvalFor(task) ?? null,
+            approval: this.deps.approvals?.approvalFor(task) ?? null,
             maxBudgetUsd: task.options.max_budget_usd ?? null,
             outputSchema: task.options.output_schema ?? null,
           });
@@ -211,7 +211,7 @@ export class TaskExecutor {
       clearTimeout(timer);
       meteredUsd = this.deps.meter?.close(taskId) ?? 0;
       this.deps.modelGate?.release(taskId);
-      this.deps.permissions?.denyAll(taskId, 'the task has ended');
+      this.deps.approvals?.denyAll(taskId, 'the task has ended');
       outputEnded();
     }
 

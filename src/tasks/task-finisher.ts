@@ -28,7 +28,6 @@ export type FinishListener = (task: Task) => void;
  */
 export class TaskFinisher {
   private readonly listeners: FinishListener[] = [];
-  private readonly hooks: FinishHook[] = [];
   /** Final records that storage could not take yet, by task id. */
   private readonly unrecorded = new Map<string, Task>();
 
@@ -40,6 +39,8 @@ export class TaskFinisher {
     /** The agent's final text and errors may quote secrets it came across. */
     private readonly redact: Redactor = (text) => text,
     private readonly storage?: StorageHealth,
+    /** Run after the final record is written and before `complete` is sent (the webhook outbox); a failing one is logged, not fatal. */
+    private readonly hooks: readonly FinishHook[] = [],
   ) {}
 
   /** The final record of a task whose finish is not stored yet, or null. */
@@ -54,11 +55,6 @@ export class TaskFinisher {
 
   onFinish(listener: FinishListener): void {
     this.listeners.push(listener);
-  }
-
-  /** Runs `hook` after the final record is written and before `complete` is sent; a failing hook is logged, not fatal. */
-  beforeComplete(hook: FinishHook): void {
-    this.hooks.push(hook);
   }
 
   /** `known` is the caller's copy of the task, used when storage cannot be read or written. */

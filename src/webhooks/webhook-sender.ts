@@ -1,7 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { LookupFunction } from 'node:net';
-import { VERSION } from '../version.js';
+import { VERSION } from '../server/version.js';
 import { checkWebhookUrl, resolveWebhookHost, WebhookAddressError } from './webhook-address.js';
 import { signatureHeaders } from './webhook-signer.js';
 

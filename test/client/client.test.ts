@@ -121,8 +121,8 @@ describe('CcsClient against a real daemon', () => {
           // The task is still in its pause, so `complete` has not been sent yet.
           expect((await ccs.tasks.get(taskId)).status).toBe('running');
           if (transport === 'websocket') {
-            expect(server.ctx.sockets.size).toBeGreaterThan(0);
-            for (const socket of server.ctx.sockets) socket.terminate();
+            expect(server.sockets.size).toBeGreaterThan(0);
+            for (const socket of server.sockets) socket.terminate();
           } else {
             server.app.server.closeAllConnections();
           }

@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from '../../src/backends/sqlite/sqlite-migrations.js';
 import { SqliteStore } from '../../src/backends/sqlite/sqlite-store.js';
 import { SqliteTranscriptStore } from '../../src/backends/sqlite/sqlite-transcript-store.js';
-import { InUseByAnotherServerError } from '../../src/in-use-by-another-server.js';
+import { InUseByAnotherServerError } from '../../src/server/in-use-by-another-server.js';
 import { makeEvent, makeTask, storeContract } from './store.contract.js';
 
 storeContract('sqlite', async () => {

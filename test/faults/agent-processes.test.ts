@@ -16,7 +16,7 @@ async function runTask(server: TestServer, body: Record<string, unknown>, timeou
 /** Every CLI child of this process is one the server accounts for: nothing orphaned, nothing hidden. */
 async function expectNoOrphans(server: TestServer): Promise<void> {
   await waitFor(async () => {
-    const { busy, idle, spare, exiting } = server.ctx.agents.stats();
+    const { busy, idle, spare, exiting } = server.agents.stats();
     return exiting === 0 && liveClaudeChildren().length === busy + idle + spare;
   }, 20_000);
 }
@@ -30,23 +30,23 @@ describe('agent processes that die are supervised (issue 9, items 4 and 5)', () 
 
   it('a session whose process was killed while idle resumes in a fresh process, and the client sees no error', async () => {
     expect((await runTask(server, { task_id: 'idle-kill-1', prompt: '[[script:remember]] remember quince' })).status).toBe('completed');
-    const pid = server.ctx.agents.livePid('session-idle-kill-1');
+    const pid = server.agents.livePid('session-idle-kill-1');
     expect(pid).not.toBeNull();
-    const before = server.ctx.agents.stats();
+    const before = server.agents.stats();
     process.kill(pid!, 'SIGKILL');
     // Noticed without any task asking: the session no longer claims a live process.
-    await waitFor(async () => server.ctx.agents.livePid('session-idle-kill-1') === null, 10_000);
+    await waitFor(async () => server.agents.livePid('session-idle-kill-1') === null, 10_000);
 
     const next = await runTask(server, { task_id: 'idle-kill-2', prompt: '[[script:recall]] what was it?', session: reuse('session-idle-kill-1') });
     expect(next).toMatchObject({ status: 'completed', error: null, result: expect.stringContaining('quince') });
-    const after = server.ctx.agents.stats();
+    const after = server.agents.stats();
     expect(after.cold_starts.process_died).toBe(before.cold_starts.process_died + 1);
-    expect(server.ctx.agents.livePid('session-idle-kill-1')).not.toBe(pid);
+    expect(server.agents.livePid('session-idle-kill-1')).not.toBe(pid);
     await expectNoOrphans(server);
   });
 
   it('a process killed just before its next task (not noticed yet) costs the client nothing either', async () => {
-    const pid = server.ctx.agents.livePid('session-idle-kill-1');
+    const pid = server.agents.livePid('session-idle-kill-1');
     expect(pid).not.toBeNull();
     // Submitted in the same tick as the kill, so the task may reach the dead process first.
     process.kill(pid!, 'SIGKILL');
@@ -61,7 +61,7 @@ describe('agent processes that die are supervised (issue 9, items 4 and 5)', () 
     const streamed = collectEvents(`${server.wsBase}/ws/tasks/busy-kill`);
     await waitForStatus(server.baseUrl, 'busy-kill', ['running']);
     await waitFor(async () => server.model.requests.some((r) => r.script === 'slow'));
-    const pid = server.ctx.agents.livePid('session-busy-kill');
+    const pid = server.agents.livePid('session-busy-kill');
     expect(pid).not.toBeNull();
     process.kill(pid!, 'SIGKILL');
 
@@ -108,7 +108,7 @@ describe.each([2, 3])('SESSION_MAX_CONCURRENT=%i bounds agent processes at every
       ),
     );
     // Until the deleted sessions' processes are gone (idle ones then hold every slot, so no spare refills).
-    await waitFor(async () => server.ctx.agents.stats().exiting === 0, 30_000);
+    await waitFor(async () => server.agents.stats().exiting === 0, 30_000);
     const { peak, samples } = sampler.stop();
 
     expect(
@@ -126,11 +126,11 @@ describe.each([2, 3])('SESSION_MAX_CONCURRENT=%i bounds agent processes at every
     const first = await runTask(server, { task_id: 'unstored-1', prompt: 'hello' });
     expect(first.status).toBe('completed');
     // As if the first turn's process died before the CLI stored a line of it: the session names an SDK session no store has.
-    server.ctx.agents.closeSession('session-unstored-1');
-    await server.ctx.store.updateSession('session-unstored-1', { sdk_session_id: '00000000-0000-4000-8000-000000000000' });
+    server.agents.closeSession('session-unstored-1');
+    await server.store.updateSession('session-unstored-1', { sdk_session_id: '00000000-0000-4000-8000-000000000000' });
     const next = await runTask(server, { task_id: 'unstored-2', prompt: 'hello again', session: reuse('session-unstored-1') });
     expect(next.status, JSON.stringify(next.error)).toBe('completed');
-    const session = await server.ctx.store.getSession('session-unstored-1');
+    const session = await server.store.getSession('session-unstored-1');
     expect(session?.sdk_session_id).not.toBe('00000000-0000-4000-8000-000000000000');
   });
 });

@@ -28,7 +28,7 @@ describe('TASK_DEFAULT_TIMEOUT_SECONDS', () => {
     const done = await collectEvents(`${server.wsBase}/ws/tasks/quick`, 30_000);
     expect(done.events.at(-1)).toMatchObject({ type: 'complete', data: { status: 'completed' } });
     // No orphan: every agent process left is the idle process of one of the two sessions.
-    const known = new Set(['session-silent', 'session-quick'].map((id) => server.ctx.agents.livePid(id)));
+    const known = new Set(['session-silent', 'session-quick'].map((id) => server.agents.livePid(id)));
     expect(agentProcessRoots(process.pid).filter((pid) => !known.has(pid))).toEqual([]);
   });
 });

@@ -154,10 +154,10 @@ describe('SERVER_MAX_CONNECTIONS', () => {
   }
 
   it('answers connections beyond the cap with 503 TOO_MANY_CONNECTIONS and Retry-After, and serves again once some close', async () => {
-    await waitFor(async () => server.ctx.connections?.open() === 0);
+    await waitFor(async () => server.connections?.open() === 0);
     const held = await Promise.all(Array.from({ length: CAP }, () => heldConnection()));
     try {
-      expect(server.ctx.connections?.open()).toBe(CAP);
+      expect(server.connections?.open()).toBe(CAP);
       const refused = await fetch(`${server.baseUrl}/health`);
       expect(refused.status).toBe(503);
       expect(refused.headers.get('retry-after')).toBe('1');
@@ -167,7 +167,7 @@ describe('SERVER_MAX_CONNECTIONS', () => {
     } finally {
       for (const socket of held) socket.destroy();
     }
-    await waitFor(async () => (server.ctx.connections?.open() ?? CAP) < CAP);
+    await waitFor(async () => (server.connections?.open() ?? CAP) < CAP);
     const health = await request(server.baseUrl, 'GET', '/health');
     expect(health.status).toBe(200);
     expect(health.body.status).toBe('healthy');

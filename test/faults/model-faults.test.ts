@@ -49,10 +49,10 @@ describe('model faults (real CLI, credential proxy, scripted model)', () => {
   async function expectHealthyAndSettled(): Promise<void> {
     const health = await request(server.baseUrl, 'GET', '/health');
     expect(health.status).toBe(200);
-    await waitFor(async () => server.ctx.agents.stats().busy === 0);
+    await waitFor(async () => server.agents.stats().busy === 0);
     // Every CLI process still running is one the server owns: a spare or a session's idle process.
     await waitFor(async () => {
-      const known = new Set([...server.ctx.agents.sparePids(), ...sessionIds.map((id) => server.ctx.agents.livePid(id))]);
+      const known = new Set([...server.agents.sparePids(), ...sessionIds.map((id) => server.agents.livePid(id))]);
       // A known pid may be the sandbox (bwrap) the CLI runs in: the CLI is then its descendant.
       const inSandbox = new Set([...known].flatMap((pid) => (pid === null ? [] : claudeProcesses(pid))));
       return claudeProcesses(process.pid).every((pid) => known.has(pid) || inSandbox.has(pid));

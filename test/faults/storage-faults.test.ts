@@ -91,8 +91,8 @@ describe.skipIf(skipReason !== null)('a full disk under the database (tmpfs)', (
 
     // Recovery without a restart: the probe notices, the held writes are stored, submits work again.
     await waitFor(async () => (await request(server.baseUrl, 'GET', '/health')).body.status === 'healthy', 30_000, 200);
-    await waitFor(async () => server.ctx.storageHealth.pendingWrites === 0);
-    const stored = await server.ctx.store.getTask('disk-full');
+    await waitFor(async () => server.storageHealth.pendingWrites === 0);
+    const stored = await server.store.getTask('disk-full');
     expect(stored).toMatchObject({ status: 'failed', error: { code: 'STORAGE_UNAVAILABLE' } });
     const history = await request<{ events: Array<{ type: string; seq: number }> }>(
       server.baseUrl,

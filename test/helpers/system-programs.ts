@@ -12,9 +12,9 @@ export const SYSTEM_PROGRAMS: ReadonlyArray<{ program: string; pkg: string; used
   { program: 'chromium', pkg: 'chromium', usedBy: /helpers\/browser\.js/ },
   { program: 'tmux', pkg: 'tmux', usedBy: /\bTmuxCcs\b/ },
   // The daemon runs every agent in a bubblewrap sandbox, bridged by socat, and tracks changes with git.
-  { program: 'bwrap', pkg: 'bubblewrap', usedBy: /helpers\/(test-server|daemon-process)\.js|new AgentSandbox\(|createServerContext\(/ },
-  { program: 'socat', pkg: 'socat', usedBy: /helpers\/(test-server|daemon-process)\.js|createServerContext\(/ },
-  { program: 'git', pkg: 'git', usedBy: /helpers\/(test-server|daemon-process)\.js|new ChangeTracker\(|createServerContext\(/ },
+  { program: 'bwrap', pkg: 'bubblewrap', usedBy: /helpers\/(test-server|daemon-process)\.js|new AgentSandbox\(|composeServer\(/ },
+  { program: 'socat', pkg: 'socat', usedBy: /helpers\/(test-server|daemon-process)\.js|composeServer\(/ },
+  { program: 'git', pkg: 'git', usedBy: /helpers\/(test-server|daemon-process)\.js|new ChangeTracker\(|composeServer\(/ },
 ];
 
 export function onPath(program: string, searchPath = process.env.PATH ?? ''): boolean {

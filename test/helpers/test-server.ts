@@ -2,18 +2,39 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import type { WebSocket } from 'ws';
+import type { AgentProcessManager } from '../../src/agent/process-manager.js';
+import type { IsolationMode } from '../../src/agent/isolation/isolation-mode.js';
 import { buildApp } from '../../src/app.js';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig, type Config } from '../../src/config.js';
+import type { EventLog } from '../../src/events/event-log.js';
+import type { EventStream } from '../../src/events/event-stream.js';
+import type { ModelProxy } from '../../src/model-proxy/model-proxy.js';
+import type { Metrics } from '../../src/observability/metrics.js';
+import type { StorageHealth } from '../../src/storage/storage-health.js';
+import type { Store } from '../../src/storage/store.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { startMetricsServer } from '../../src/observability/metrics-server.js';
-import { createServerContext, type ServerContext } from '../../src/server-context.js';
+import { composeServer } from '../../src/server/compose.js';
 import { startScriptedModel, type ScriptedModel } from '../../src/dev/scripted-model/index.js';
 
 export interface TestServer {
   baseUrl: string;
   wsBase: string;
-  ctx: ServerContext;
   app: FastifyInstance;
+  config: Config;
+  /** The parts of the running server the suites look at, as its modules offer them. */
+  agents: AgentProcessManager;
+  store: Store;
+  storageHealth: StorageHealth;
+  events: EventLog;
+  stream: EventStream;
+  modelProxy: ModelProxy;
+  metrics: Metrics;
+  isolation: IsolationMode;
+  /** The HTTP front's open event-stream WebSockets and API connections. */
+  sockets: Set<WebSocket>;
+  connections: { open(): number };
   model: ScriptedModel;
   dir: string;
   workspaceRoot: string;
@@ -50,28 +71,40 @@ export async function startTestServer(env: Record<string, string> = {}, model?: 
   );
   const logs: Record<string, unknown>[] = [];
   const logger = createLogger({ level: config.server.logLevel, sink: (line) => logs.push(JSON.parse(line) as Record<string, unknown>) });
-  const ctx = await createServerContext(config, logger, { serverEnv: { PATH: process.env.PATH, ...env } });
-  const app = await buildApp(ctx);
+  const server = await composeServer(config, logger, { serverEnv: { PATH: process.env.PATH, ...env } });
+  await server.start();
+  const { app, sockets, connections } = await buildApp(server.services);
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
-  const metricsServer = await startMetricsServer({ metrics: ctx.metrics, host: '127.0.0.1', port: ctx.config.metricsPort, logger });
+  const metricsServer = await startMetricsServer({ metrics: server.observability.metrics, host: '127.0.0.1', port: config.metricsPort, logger });
   return {
     baseUrl: `http://127.0.0.1:${port}`,
     wsBase: `ws://127.0.0.1:${port}`,
-    ctx,
     app,
+    config,
+    agents: server.agents,
+    store: server.storage.store,
+    storageHealth: server.storage.health,
+    events: server.events.log,
+    stream: server.events.stream,
+    modelProxy: server.model.proxy,
+    metrics: server.observability.metrics,
+    isolation: server.sandbox.isolation,
+    sockets,
+    connections,
     model: scripted,
     dir,
-    workspaceRoot: ctx.config.workspaceRoot,
+    workspaceRoot: config.workspaceRoot,
     logs,
     metricsUrl: `http://127.0.0.1:${metricsServer.port}/metrics`,
     close: async () => {
-      for (const id of ctx.executor.activeTaskIds()) ctx.executor.stop(id, 'shutdown');
-      await Promise.all(ctx.executor.activeTaskIds().map((id) => ctx.executor.whenDone(id)));
+      const { executor } = server.tasks;
+      for (const id of executor.activeTaskIds()) executor.stop(id, 'shutdown');
+      await Promise.all(executor.activeTaskIds().map((id) => executor.whenDone(id)));
       await app.close();
       await metricsServer.close();
-      await ctx.close();
+      await server.stop();
       if (ownModel) await scripted.close();
       await rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
     },

@@ -32,7 +32,7 @@ describe('credential proxy (real CLI, scripted model)', () => {
   beforeAll(async () => {
     server = await startTestServer({ CLAUDE_API_KEY: REAL_KEY });
     // Observe (not replace) the broker: which tokens the real CLI sends.
-    const broker = server.ctx.modelProxy.credentials;
+    const broker = server.modelProxy.credentials;
     const taskFor = broker.taskFor.bind(broker);
     broker.taskFor = (token) => {
       const taskId = taskFor(token);
@@ -50,7 +50,7 @@ describe('credential proxy (real CLI, scripted model)', () => {
   }
 
   function proxyFetch(pathname: string, init: RequestInit = {}): Promise<Response> {
-    return fetch(`${server.ctx.modelProxy.url}${pathname}`, init);
+    return fetch(`${server.modelProxy.url}${pathname}`, init);
   }
 
   it('the agent calls the model through the proxy with a token; the model receives the real key', async () => {
@@ -58,9 +58,7 @@ describe('credential proxy (real CLI, scripted model)', () => {
     expect(task.status).toBe('completed');
     const output = JSON.stringify(events.filter((e) => e.type === 'tool_result'));
     // The agent's world: the proxy (its process's own socket in a sandbox, else its URL), no key of any kind.
-    expect(output).toContain(
-      server.ctx.isolation === 'none' ? `ANTHROPIC_BASE_URL=${server.ctx.modelProxy.url}` : 'ANTHROPIC_UNIX_SOCKET=/run/agent-net/model.sock',
-    );
+    expect(output).toContain(server.isolation === 'none' ? `ANTHROPIC_BASE_URL=${server.modelProxy.url}` : 'ANTHROPIC_UNIX_SOCKET=/run/agent-net/model.sock');
     expect(output).not.toContain(REAL_KEY);
     expect(output).not.toMatch(/ANTHROPIC_API_KEY|CLAUDE_API_KEY|ccs-proxy-/);
     // The model's world: every call carried the real key, put in by the proxy.
@@ -106,7 +104,7 @@ describe('credential proxy (real CLI, scripted model)', () => {
   });
 
   it('a token works only while its process runs a task, and never after revocation', async () => {
-    const broker = server.ctx.modelProxy.credentials;
+    const broker = server.modelProxy.credentials;
     const credential = broker.mint();
     const call = (): Promise<Response> =>
       proxyFetch('/v1/messages?beta=true', {
@@ -133,7 +131,7 @@ describe('credential proxy (real CLI, scripted model)', () => {
   });
 
   it('relays only the model API paths', async () => {
-    const credential = server.ctx.modelProxy.credentials.mint();
+    const credential = server.modelProxy.credentials.mint();
     credential.activate('paths-task');
     const before = server.model.httpLog.length;
     const headers = { 'x-api-key': credential.token };
@@ -156,7 +154,7 @@ describe('credential proxy (real CLI, scripted model)', () => {
   });
 
   it('streams the response through as it comes, without waiting for its end', async () => {
-    const credential = server.ctx.modelProxy.credentials.mint();
+    const credential = server.modelProxy.credentials.mint();
     credential.activate('stream-task');
     const controller = new AbortController();
     const closedBefore = server.model.httpLog.length;

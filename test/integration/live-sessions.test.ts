@@ -16,35 +16,35 @@ describe('live sessions and the warm pool (real SDK and CLI)', () => {
   let server: TestServer;
   beforeAll(async () => {
     server = await startTestServer({ SESSION_MAX_CONCURRENT: '3', WARM_POOL_SIZE: '1' });
-    await waitFor(async () => server.ctx.agents.stats().spare === 1, 30_000);
+    await waitFor(async () => server.agents.stats().spare === 1, 30_000);
   });
   afterAll(async () => server?.close());
 
   it('a new session claims the spare, and the spare is replaced', async () => {
-    const [sparePid] = await waitFor(async () => (server.ctx.agents.sparePids().length === 1 ? server.ctx.agents.sparePids() : undefined));
-    const before = server.ctx.agents.stats();
+    const [sparePid] = await waitFor(async () => (server.agents.sparePids().length === 1 ? server.agents.sparePids() : undefined));
+    const before = server.agents.stats();
     const done = await runTask(server, { task_id: 'live-1', prompt: '[[script:remember]] remember mango' });
     expect(done.status).toBe('completed');
-    const after = server.ctx.agents.stats();
+    const after = server.agents.stats();
     expect(after.starts.spare).toBe(before.starts.spare + 1);
     expect(after.starts.cold).toBe(before.starts.cold);
     // The spare became the session's process, and a new spare took its place.
-    expect(server.ctx.agents.livePid('session-live-1')).toBe(sparePid);
-    const [replacement] = await waitFor(async () => (server.ctx.agents.sparePids().length === 1 ? server.ctx.agents.sparePids() : undefined), 30_000);
+    expect(server.agents.livePid('session-live-1')).toBe(sparePid);
+    const [replacement] = await waitFor(async () => (server.agents.sparePids().length === 1 ? server.agents.sparePids() : undefined), 30_000);
     expect(replacement).not.toBe(sparePid);
   });
 
   it('a reused session runs in the same process and remembers the conversation', async () => {
-    const pid = server.ctx.agents.livePid('session-live-1');
+    const pid = server.agents.livePid('session-live-1');
     expect(pid).not.toBeNull();
     const done = await runTask(server, { task_id: 'live-2', prompt: '[[script:recall]] what was it?', session: reuse('session-live-1') });
     expect(done).toMatchObject({ status: 'completed', result: expect.stringContaining('mango') });
-    expect(server.ctx.agents.livePid('session-live-1')).toBe(pid);
-    expect(server.ctx.agents.stats().starts.reused).toBeGreaterThanOrEqual(1);
+    expect(server.agents.livePid('session-live-1')).toBe(pid);
+    expect(server.agents.stats().starts.reused).toBeGreaterThanOrEqual(1);
   });
 
   it('interrupt, timeout and an API error leave the session usable in the same process', async () => {
-    const pid = server.ctx.agents.livePid('session-live-1');
+    const pid = server.agents.livePid('session-live-1');
     await request(server.baseUrl, 'POST', '/api/v1/tasks', { task_id: 'live-slow', prompt: '[[script:slow]]', session: reuse('session-live-1') });
     await waitForStatus(server.baseUrl, 'live-slow', ['running']);
     await waitFor(async () => server.model.requests.some((r) => r.script === 'slow'));
@@ -55,15 +55,15 @@ describe('live sessions and the warm pool (real SDK and CLI)', () => {
     expect((await runTask(server, { task_id: 'live-error', prompt: '[[script:api-error]]', session: reuse('session-live-1') })).status).toBe('failed');
     const after = await runTask(server, { task_id: 'live-3', prompt: '[[script:recall]] still there?', session: reuse('session-live-1') });
     expect(after).toMatchObject({ status: 'completed', result: expect.stringContaining('mango') });
-    expect(server.ctx.agents.livePid('session-live-1')).toBe(pid);
+    expect(server.agents.livePid('session-live-1')).toBe(pid);
   });
 
   it('a task with other tools, mode, model or turn limit still claims the spare', async () => {
-    await waitFor(async () => server.ctx.agents.stats().spare === 1, 30_000);
-    const before = server.ctx.agents.stats();
+    await waitFor(async () => server.agents.stats().spare === 1, 30_000);
+    const before = server.agents.stats();
     const done = await runTask(server, { task_id: 'odd-tools', prompt: 'hello', options: { allowed_tools: ['Read'], permission_mode: 'plan', max_turns: 3 } });
     expect(done.status).toBe('completed');
-    const after = server.ctx.agents.stats();
+    const after = server.agents.stats();
     expect(after.starts.spare).toBe(before.starts.spare + 1);
     expect(after.starts.cold).toBe(before.starts.cold);
     expect(after.cold_no_matching_spare).toBe(before.cold_no_matching_spare);
@@ -72,31 +72,31 @@ describe('live sessions and the warm pool (real SDK and CLI)', () => {
   it('at the limit the least recently used idle process is evicted and waited for, and its session still resumes', async () => {
     // Three slots: live-1's session, odd-tools' session, and the spare. The first new session
     // takes the spare; the second needs a slot, so the least recently used idle process goes.
-    await waitFor(async () => server.ctx.agents.stats().spare === 1, 30_000);
-    const evictedPid = server.ctx.agents.livePid('session-live-1');
-    const before = server.ctx.agents.stats();
+    await waitFor(async () => server.agents.stats().spare === 1, 30_000);
+    const evictedPid = server.agents.livePid('session-live-1');
+    const before = server.agents.stats();
     await runTask(server, { task_id: 'lru-spare', prompt: 'hello', options: { allowed_tools: ['Grep'] } });
     await runTask(server, { task_id: 'lru-cold', prompt: 'hello', options: { allowed_tools: ['Grep'] } });
-    const after = server.ctx.agents.stats();
+    const after = server.agents.stats();
     expect(after.evictions).toBeGreaterThan(before.evictions);
     expect(after.cold_starts.no_spare).toBe(before.cold_starts.no_spare + 1);
-    expect(server.ctx.agents.livePid('session-live-1')).toBeNull();
+    expect(server.agents.livePid('session-live-1')).toBeNull();
     // The evicted process was gone before the new one started.
     expect(isAlive(evictedPid!)).toBe(false);
     const resumed = await runTask(server, { task_id: 'live-4', prompt: '[[script:recall]] after eviction?', session: reuse('session-live-1') });
     expect(resumed).toMatchObject({ status: 'completed', result: expect.stringContaining('mango') });
-    expect(server.ctx.agents.stats().cold_starts.evicted).toBe(before.cold_starts.evicted + 1);
-    const { busy, idle, spare, exiting } = server.ctx.agents.stats();
+    expect(server.agents.stats().cold_starts.evicted).toBe(before.cold_starts.evicted + 1);
+    const { busy, idle, spare, exiting } = server.agents.stats();
     expect(busy + idle + spare + exiting).toBeLessThanOrEqual(3);
   });
 
   it('reports busy, idle and spare processes and their memory on /health and in the metrics', async () => {
     const body = await health(server);
-    const stats = server.ctx.agents.stats();
+    const stats = server.agents.stats();
     expect(body.agent_processes).toMatchObject({ busy: 0, idle: stats.idle, spare: stats.spare });
     expect(body.agent_processes.memory_bytes).toBeGreaterThan(50 * 1024 * 1024);
 
-    const samples = parsePrometheus(await server.ctx.metrics.render());
+    const samples = parsePrometheus(await server.metrics.render());
     expect(sampleValue(samples, 'agent_processes', { state: 'idle' })).toBe(stats.idle);
     expect(sampleValue(samples, 'agent_processes', { state: 'spare' })).toBe(stats.spare);
     expect(sampleValue(samples, 'agent_process_starts_total', { source: 'spare' })).toBe(stats.starts.spare);
@@ -123,11 +123,11 @@ describe('idle agent processes are closed after SESSION_IDLE_TIMEOUT_SECONDS', (
 
   it('closes the process without leaving it running, and the session resumes cold', async () => {
     await runTask(server, { task_id: 'idle-1', prompt: '[[script:remember]] remember papaya' });
-    const pid = server.ctx.agents.livePid('session-idle-1');
+    const pid = server.agents.livePid('session-idle-1');
     expect(pid).not.toBeNull();
-    await waitFor(async () => server.ctx.agents.livePid('session-idle-1') === null, 15_000, 100);
+    await waitFor(async () => server.agents.livePid('session-idle-1') === null, 15_000, 100);
     await waitFor(async () => !isAlive(pid!), 10_000, 100);
-    expect(server.ctx.agents.stats()).toMatchObject({ busy: 0, idle: 0, spare: 0 });
+    expect(server.agents.stats()).toMatchObject({ busy: 0, idle: 0, spare: 0 });
     const resumed = await runTask(server, { task_id: 'idle-2', prompt: '[[script:recall]] still?', session: reuse('session-idle-1') });
     expect(resumed.result).toContain('papaya');
   });
@@ -137,7 +137,7 @@ describe('the warm pool refills once the claiming task is over', () => {
   let server: TestServer;
   beforeAll(async () => {
     server = await startTestServer({ SESSION_MAX_CONCURRENT: '3', WARM_POOL_SIZE: '1' });
-    await waitFor(async () => server.ctx.agents.stats().spare === 1, 30_000);
+    await waitFor(async () => server.agents.stats().spare === 1, 30_000);
   });
   afterAll(async () => server?.close());
 
@@ -145,18 +145,18 @@ describe('the warm pool refills once the claiming task is over', () => {
     // The task's finish (storing its diff, after the turn) is slowed past the time a spare takes
     // to start (~1.5 s here): a refill begun as the turn ended would be parked by then.
     let spareWhileFinishing: number | null = null;
-    const saveTaskDiff = server.ctx.store.saveTaskDiff.bind(server.ctx.store);
-    server.ctx.store.saveTaskDiff = async (taskId, diff) => {
+    const saveTaskDiff = server.store.saveTaskDiff.bind(server.store);
+    server.store.saveTaskDiff = async (taskId, diff) => {
       if (taskId === 'refill-held') {
         await new Promise((resolve) => setTimeout(resolve, 5000));
-        spareWhileFinishing = server.ctx.agents.stats().spare;
+        spareWhileFinishing = server.agents.stats().spare;
       }
       return saveTaskDiff(taskId, diff);
     };
     const done = await runTask(server, { task_id: 'refill-held', prompt: 'hello' });
     expect(done.status).toBe('completed');
     expect(spareWhileFinishing).toBe(0);
-    await waitFor(async () => server.ctx.agents.stats().spare === 1, 30_000);
+    await waitFor(async () => server.agents.stats().spare === 1, 30_000);
   });
 });
 

@@ -119,7 +119,7 @@ describe('logs, metrics and response shapes after a known set of tasks', () => {
 
     it('never logs the model key', () => {
       const text = JSON.stringify(server.logs);
-      expect(text).not.toContain(server.ctx.config.claude.apiKey);
+      expect(text).not.toContain(server.config.claude.apiKey);
     });
   });
 
@@ -238,7 +238,7 @@ describe('SERVER_LOG_LEVEL', () => {
   afterAll(async () => server?.close());
 
   it('drops lines below the level (WARNING = WARN)', async () => {
-    expect(server.ctx.config.server.logLevel).toBe('WARN');
+    expect(server.config.server.logLevel).toBe('WARN');
     await request(server.baseUrl, 'GET', '/health');
     await request(server.baseUrl, 'POST', '/api/v1/tasks', { task_id: 'quiet-fail', prompt: '[[script:api-error]]' });
     await waitForStatus(server.baseUrl, 'quiet-fail', ['failed']);

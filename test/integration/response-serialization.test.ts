@@ -55,7 +55,7 @@ describe('task answers serialized from the response schemas equal the views', ()
 
   it('GET, list and interrupt of a task with every field set', async () => {
     const task = everyFieldTask(server.workspaceRoot);
-    await server.ctx.store.insertTask(task);
+    await server.store.insertTask(task);
     const expected = taskView(requestFor(server.baseUrl), task);
 
     const one = await request(server.baseUrl, 'GET', `/api/v1/tasks/${task.task_id}`);
@@ -76,11 +76,11 @@ describe('task answers serialized from the response schemas equal the views', ()
       options: { allowed_tools: ['Read', 'Write'], permission_mode: 'acceptEdits', max_turns: 10, timeout: 60 },
     });
     expect(submit.status).toBe(201);
-    const submitted = await server.ctx.store.getTask('task-real-serialized');
+    const submitted = await server.store.getTask('task-real-serialized');
     expect(submit.body).toStrictEqual(JSON.parse(JSON.stringify(submitView(requestFor(server.baseUrl), submitted!))));
 
     await waitForStatus(server.baseUrl, 'task-real-serialized', ['completed']);
-    const finished = await server.ctx.store.getTask('task-real-serialized');
+    const finished = await server.store.getTask('task-real-serialized');
     const answer = await request(server.baseUrl, 'GET', '/api/v1/tasks/task-real-serialized');
     expect(answer.body).toStrictEqual(JSON.parse(JSON.stringify(taskView(requestFor(server.baseUrl), finished!))));
     expect(answer.body).toMatchObject({ status: 'completed', changed_files: [expect.objectContaining({ change: 'created' })] });

@@ -24,7 +24,7 @@ describe('a slow consumer is cut off while the others stay on time', () => {
     // A burst far larger than socket buffers: 40 MB of tool output.
     const chunk = 'x'.repeat(200_000);
     for (let i = 0; i < 200; i++) {
-      await server.ctx.events.append('flood', { type: 'tool_result', data: { tool_use_id: `t${i}`, content: chunk, is_error: false } });
+      await server.events.append('flood', { type: 'tool_result', data: { tool_use_id: `t${i}`, content: chunk, is_error: false } });
     }
     await request(server.baseUrl, 'POST', '/api/v1/tasks/flood/interrupt');
     const { events, closeCode } = await healthy;
@@ -38,7 +38,7 @@ describe('a slow consumer is cut off while the others stay on time', () => {
 
     const resumed = await collectEvents(`${server.wsBase}/ws/tasks/flood?after=150`);
     expect(resumed.events.map((e) => e.seq)).toEqual(events.slice(150).map((e) => e.seq));
-    expect(server.ctx.stream.subscriberCount).toBe(0);
+    expect(server.stream.subscriberCount).toBe(0);
     expect(server.logs.some((l) => l.message === 'Slow WebSocket consumer closed')).toBe(true);
   });
 });

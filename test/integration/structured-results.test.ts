@@ -34,7 +34,7 @@ describe('structured results (options.output_schema)', () => {
     expect(task).toMatchObject({ status: 'completed', error: null, structured_result: { summary: 'nothing to change', files: 0 } });
     expect((task.options as Record<string, unknown>).output_schema).toEqual(SCHEMA);
     // The process started for this schema is gone with its task: nothing else could use it.
-    expect(server.ctx.agents.livePid('session-structured-ok')).toBeNull();
+    expect(server.agents.livePid('session-structured-ok')).toBeNull();
   });
 
   it('fails a task whose answers never match the schema: STRUCTURED_OUTPUT_INVALID', async () => {

@@ -70,7 +70,7 @@ describe('interrupt, timeout and failure (real SDK and CLI)', () => {
     await submit({ task_id: 'crash', prompt: '[[script:slow]]' });
     const streamed = collectEvents(`${server.wsBase}/ws/tasks/crash`);
     await waitForStatus(server.baseUrl, 'crash', ['running']);
-    const pid = await waitFor(async () => server.ctx.agents.livePid('session-crash'));
+    const pid = await waitFor(async () => server.agents.livePid('session-crash'));
     // The CLI itself, or the sandbox (bwrap) it runs in.
     expect(claudeProcesses(process.pid).includes(pid) || claudeProcesses(pid).length > 0).toBe(true);
     process.kill(pid, 'SIGKILL');

@@ -147,7 +147,7 @@ describe('tenants (API_KEYS_FILE): each sees and touches only its own', () => {
   });
 
   it('labels task metrics with the tenant', async () => {
-    const samples = parsePrometheus(await server.ctx.metrics.render());
+    const samples = parsePrometheus(await server.metrics.render());
     expect(sampleValue(samples, 'tasks_total', { status: 'completed', tenant: 'alpha' })).toBe(3);
     expect(sampleValue(samples, 'tasks_total', { status: 'completed', tenant: 'beta' })).toBe(1);
     expect(sampleValue(samples, 'tasks_total', { status: 'interrupted', tenant: 'beta' })).toBe(2);

@@ -21,7 +21,7 @@ import path from 'node:path';
 import { query, type SDKUserMessage } from '../../src/agent/sdk.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startScriptedModel, type ScriptedModel } from '../../src/dev/scripted-model/index.js';
-import { DEFAULT_ALLOWED_TOOLS, DEFAULT_PERMISSION_MODE } from '../../src/server-context.js';
+import { DEFAULT_ALLOWED_TOOLS, DEFAULT_PERMISSION_MODE } from '../../src/tasks/task-defaults.js';
 import { collectEvents, request } from '../helpers/client.js';
 import { startDaemon, type DaemonProcess } from '../helpers/daemon-process.js';
 import {

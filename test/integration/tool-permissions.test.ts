@@ -30,7 +30,7 @@ describe('per-task tools, mode and turn limit on warm processes (real SDK and CL
   let server: TestServer;
   beforeAll(async () => {
     server = await startTestServer({ SESSION_MAX_CONCURRENT: '3', WARM_POOL_SIZE: '1' });
-    await waitFor(async () => server.ctx.agents.stats().spare === 1, 30_000);
+    await waitFor(async () => server.agents.stats().spare === 1, 30_000);
   });
   afterAll(async () => server?.close());
 
@@ -44,7 +44,7 @@ describe('per-task tools, mode and turn limit on warm processes (real SDK and CL
     return { task, toolResults };
   }
 
-  const waitForSpare = () => waitFor(async () => server.ctx.agents.stats().spare === 1, 30_000);
+  const waitForSpare = () => waitFor(async () => server.agents.stats().spare === 1, 30_000);
   /** Done with a session, as an orchestrator would be: its process goes and a spare can take its slot. */
   const release = async (...taskIds: string[]) => {
     for (const id of taskIds) await request(server.baseUrl, 'DELETE', `/api/v1/sessions/session-${id}`);
@@ -52,10 +52,10 @@ describe('per-task tools, mode and turn limit on warm processes (real SDK and CL
 
   it("serves the seed's example options from the spare, with no cold start", async () => {
     await waitForSpare();
-    const before = server.ctx.agents.stats();
+    const before = server.agents.stats();
     const { task } = await run({ task_id: 'seed-opts', prompt: '[[script:multi-tool]]', options: SEED_OPTIONS });
     expect(task.status).toBe('completed');
-    const after = server.ctx.agents.stats();
+    const after = server.agents.stats();
     expect(after.starts.spare).toBe(before.starts.spare + 1);
     expect(after.starts.cold).toBe(before.starts.cold);
     expect(readFileSync(path.join(String(task.workspace), 'multi.txt'), 'utf8')).toContain('written by multi-tool');
@@ -64,13 +64,13 @@ describe('per-task tools, mode and turn limit on warm processes (real SDK and CL
 
   it('refuses a tool outside allowed_tools on a claimed spare: Bash when only Read is allowed', async () => {
     await waitForSpare();
-    const before = server.ctx.agents.stats();
+    const before = server.agents.stats();
     const { task, toolResults } = await run({
       task_id: 'spare-no-bash',
       prompt: inlineScript([bashStep('touch bash-ran.txt'), { text: 'tried' }]),
       options: { allowed_tools: ['Read'] },
     });
-    expect(server.ctx.agents.stats().starts.spare).toBe(before.starts.spare + 1);
+    expect(server.agents.stats().starts.spare).toBe(before.starts.spare + 1);
     expect(task.status).toBe('completed');
     expect(causes(toolResults)).toEqual(['not allowed']);
     expect(existsSync(path.join(String(task.workspace), 'bash-ran.txt'))).toBe(false);
@@ -88,7 +88,7 @@ describe('per-task tools, mode and turn limit on warm processes (real SDK and CL
     expect(toolResults[0]?.content).toContain("Tool Write is not in this task's allowed_tools.");
     expect(causes(toolResults)).toEqual(['not allowed']);
     expect(existsSync(path.join(String(task.workspace), 'written.txt'))).toBe(false);
-    const pid = server.ctx.agents.livePid('session-spare-no-write');
+    const pid = server.agents.livePid('session-spare-no-write');
     const edit = await run({
       task_id: 'reuse-no-edit',
       prompt: inlineScript([
@@ -100,7 +100,7 @@ describe('per-task tools, mode and turn limit on warm processes (real SDK and CL
       options: { allowed_tools: ['Read', 'Bash'], permission_mode: 'acceptEdits' },
       session: reuse('session-spare-no-write'),
     });
-    expect(server.ctx.agents.livePid('session-spare-no-write')).toBe(pid);
+    expect(server.agents.livePid('session-spare-no-write')).toBe(pid);
     expect(causes(edit.toolResults)).toEqual(['ran', 'ran', 'not allowed']);
     expect(readFileSync(path.join(String(task.workspace), 'edited.txt'), 'utf8')).toBe('original\n');
     await release('spare-no-write');
@@ -125,7 +125,7 @@ describe('per-task tools, mode and turn limit on warm processes (real SDK and CL
     expect(readFileSync(ws('notes.txt'), 'utf8')).toBe('first\n');
     expect(readFileSync(ws('bash.txt'), 'utf8')).toBe('bash\n');
     // The same process, now with Edit alone: the Edit runs, the Write is refused.
-    const pid = server.ctx.agents.livePid('session-no-read-write');
+    const pid = server.agents.livePid('session-no-read-write');
     const edit = await run({
       task_id: 'no-read-edit',
       workspace: 'no-read',
@@ -137,7 +137,7 @@ describe('per-task tools, mode and turn limit on warm processes (real SDK and CL
       options: { allowed_tools: ['Edit'] },
       session: reuse('session-no-read-write'),
     });
-    expect(server.ctx.agents.livePid('session-no-read-write')).toBe(pid);
+    expect(server.agents.livePid('session-no-read-write')).toBe(pid);
     expect(causes(edit.toolResults)).toEqual(['ran', 'not allowed']);
     expect(readFileSync(ws('notes.txt'), 'utf8')).toBe('second\n');
     expect(existsSync(ws('other.txt'))).toBe(false);
@@ -169,7 +169,7 @@ describe('per-task tools, mode and turn limit on warm processes (real SDK and CL
     });
     expect(causes(first.toolResults)).toEqual(['ran']);
     expect(existsSync(path.join(String(first.task.workspace), 'first.txt'))).toBe(true);
-    const pid = server.ctx.agents.livePid('session-reuse-bash-1');
+    const pid = server.agents.livePid('session-reuse-bash-1');
     expect(pid).not.toBeNull();
 
     const second = await run({
@@ -178,7 +178,7 @@ describe('per-task tools, mode and turn limit on warm processes (real SDK and CL
       options: { allowed_tools: ['Read'] },
       session: reuse('session-reuse-bash-1'),
     });
-    expect(server.ctx.agents.livePid('session-reuse-bash-1')).toBe(pid);
+    expect(server.agents.livePid('session-reuse-bash-1')).toBe(pid);
     expect(causes(second.toolResults)).toEqual(['not allowed']);
     expect(existsSync(path.join(String(first.task.workspace), 'second.txt'))).toBe(false);
 
@@ -189,7 +189,7 @@ describe('per-task tools, mode and turn limit on warm processes (real SDK and CL
       options: { allowed_tools: ['Bash'] },
       session: reuse('session-reuse-bash-1'),
     });
-    expect(server.ctx.agents.livePid('session-reuse-bash-1')).toBe(pid);
+    expect(server.agents.livePid('session-reuse-bash-1')).toBe(pid);
     expect(causes(third.toolResults)).toEqual(['ran']);
     expect(existsSync(path.join(String(first.task.workspace), 'third.txt'))).toBe(true);
     await release('reuse-bash-1');
@@ -197,7 +197,7 @@ describe('per-task tools, mode and turn limit on warm processes (real SDK and CL
 
   it("stops a reused process's task at its own max_turns, as the CLI's limit does, and the session goes on", async () => {
     await run({ task_id: 'turns-0', prompt: '[[script:remember]] remember kiwi', options: { max_turns: 50 } });
-    const pid = server.ctx.agents.livePid('session-turns-0');
+    const pid = server.agents.livePid('session-turns-0');
     const steps = [1, 2, 3, 4].map((n) => bashStep(`echo turn-${n} >> turns.txt`));
     const { task, toolResults } = await run({
       task_id: 'turns-1',
@@ -209,17 +209,17 @@ describe('per-task tools, mode and turn limit on warm processes (real SDK and CL
     // The tools of the last allowed turn ran; nothing after it did.
     expect(causes(toolResults)).toEqual(['ran', 'ran']);
     expect(readFileSync(path.join(String(task.workspace), 'turns.txt'), 'utf8')).toBe('turn-1\nturn-2\n');
-    expect(server.ctx.agents.livePid('session-turns-0')).toBe(pid);
+    expect(server.agents.livePid('session-turns-0')).toBe(pid);
 
     const after = await run({ task_id: 'turns-2', prompt: '[[script:recall]] still?', options: { max_turns: 1 }, session: reuse('session-turns-0') });
     expect(after.task, JSON.stringify(after.task.error)).toMatchObject({ status: 'completed', result: expect.stringContaining('kiwi') });
-    expect(server.ctx.agents.livePid('session-turns-0')).toBe(pid);
+    expect(server.agents.livePid('session-turns-0')).toBe(pid);
     await release('turns-0');
   });
 
   it('serves a random subset of tools, in a random mode, from a warm process', async () => {
     await waitForSpare();
-    const before = server.ctx.agents.stats();
+    const before = server.agents.stats();
     const tools = ['Read', 'Write', 'Edit', 'Glob', 'Grep', 'Bash'].filter(() => Math.random() < 0.5);
     const { task, toolResults } = await run({
       task_id: 'random-subset',
@@ -227,7 +227,7 @@ describe('per-task tools, mode and turn limit on warm processes (real SDK and CL
       options: { allowed_tools: tools, permission_mode: Math.random() < 0.5 ? 'acceptEdits' : 'default', max_turns: 7 },
     });
     expect(task.status).toBe('completed');
-    expect(server.ctx.agents.stats().starts.cold).toBe(before.starts.cold);
+    expect(server.agents.stats().starts.cold).toBe(before.starts.cold);
     const bashAllowed = tools.includes('Bash');
     expect(causes(toolResults), JSON.stringify(tools)).toEqual([bashAllowed ? 'ran' : 'not allowed']);
     expect(existsSync(path.join(String(task.workspace), 'random.txt'))).toBe(bashAllowed);

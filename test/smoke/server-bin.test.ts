@@ -2,7 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { listenBanner } from '../../src/listen-banner.js';
+import { listenBanner } from '../../src/server/listen-banner.js';
 import { REPO_ROOT } from '../helpers/daemon-process.js';
 
 const pkg = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string; bin: Record<string, string> };

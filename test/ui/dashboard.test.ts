@@ -158,10 +158,10 @@ describe('web dashboard (/ui) in headless Chromium, auth on, two tenants', () =>
 
     // Drop the page's WebSocket from the server side: it reconnects by itself (a new ticket,
     // ?after=<last seq>), so what follows arrives once, with no gap.
-    expect(server.ctx.sockets.size).toBe(1);
-    const dropped = [...server.ctx.sockets];
+    expect(server.sockets.size).toBe(1);
+    const dropped = [...server.sockets];
     for (const socket of dropped) socket.terminate();
-    await expect.poll(() => [...server.ctx.sockets].filter((socket) => !dropped.includes(socket)).length, POLL).toBe(1);
+    await expect.poll(() => [...server.sockets].filter((socket) => !dropped.includes(socket)).length, POLL).toBe(1);
 
     await page.click('[data-testid=interrupt]');
     await page.waitForSelector('[data-testid=events] [data-type=complete].status-interrupted');

@@ -3,8 +3,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { InstanceSlot, MAX_INSTANCE_SLOTS } from '../../src/instance-slot.js';
-import { InUseByAnotherServerError } from '../../src/in-use-by-another-server.js';
+import { InstanceSlot, MAX_INSTANCE_SLOTS } from '../../src/server/instance-slot.js';
+import { InUseByAnotherServerError } from '../../src/server/in-use-by-another-server.js';
 import { REPO_ROOT } from '../helpers/daemon-process.js';
 
 describe('InstanceSlot: each running server its own part of a shared DATA_DIR', () => {
@@ -73,7 +73,7 @@ describe('InstanceSlot: each running server its own part of a shared DATA_DIR', 
     const dataDir = tempDir();
     // The compiled module (test/global-setup.ts builds dist/) in a process that holds slot 0 until killed.
     const script = `
-      import { InstanceSlot } from ${JSON.stringify(path.join(REPO_ROOT, 'dist/src/instance-slot.js'))};
+      import { InstanceSlot } from ${JSON.stringify(path.join(REPO_ROOT, 'dist/src/server/instance-slot.js'))};
       InstanceSlot.claim(${JSON.stringify(dataDir)}, 'holder');
       console.log('held');
       setInterval(() => {}, 1000);

@@ -12,12 +12,12 @@ import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import type { TaskEvent } from '../../src/events/event-types.js';
 import { silentLogger } from '../../src/observability/logger.js';
-import { createServerContext, type ServerContext } from '../../src/server-context.js';
+import { composeServer, type ComposedServer } from '../../src/server/compose.js';
 
 const COMMITTED = new URL('../../openapi.json', import.meta.url);
 
-/** The real app on a real context (memory storage, no warm agent process), for inject(). */
-async function appWith(dir: string, env: Record<string, string>): Promise<{ ctx: ServerContext; app: FastifyInstance }> {
+/** The real app on a real server (memory storage, no warm agent process), for inject(). */
+async function appWith(dir: string, env: Record<string, string>): Promise<{ server: ComposedServer; app: FastifyInstance }> {
   const config = loadConfig(
     {
       CLAUDE_API_KEY: 'test-key',
@@ -30,10 +30,11 @@ async function appWith(dir: string, env: Record<string, string>): Promise<{ ctx:
     },
     dir,
   );
-  const ctx = await createServerContext(config, silentLogger, { serverEnv: {} });
-  const app = await buildApp(ctx);
+  const server = await composeServer(config, silentLogger, { serverEnv: {} });
+  await server.start();
+  const { app } = await buildApp(server.services);
   await app.ready();
-  return { ctx, app };
+  return { server, app };
 }
 
 /** Routes that are deliberately not in the document. */
@@ -112,15 +113,15 @@ describe('OpenAPI document', () => {
 
   describe('against the routes buildApp registers', () => {
     let dir: string;
-    let ctx: ServerContext;
+    let server: ComposedServer;
     let app: FastifyInstance;
     beforeAll(async () => {
       dir = await mkdtemp(path.join(tmpdir(), 'ccs-openapi-'));
-      ({ ctx, app } = await appWith(dir, {}));
+      ({ server, app } = await appWith(dir, {}));
     });
     afterAll(async () => {
       await app?.close();
-      await ctx?.close();
+      await server?.stop();
       await rm(dir, { recursive: true, force: true });
     });
 
@@ -154,15 +155,15 @@ describe('OpenAPI document', () => {
 
 describe('docs with auth enabled', () => {
   let dir: string;
-  let ctx: ServerContext;
+  let server: ComposedServer;
   let app: FastifyInstance;
   beforeAll(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'ccs-openapi-auth-'));
-    ({ ctx, app } = await appWith(dir, { API_AUTH_ENABLED: 'true', API_API_KEY: 'docs-key-0123456789' }));
+    ({ server, app } = await appWith(dir, { API_AUTH_ENABLED: 'true', API_API_KEY: 'docs-key-0123456789' }));
   });
   afterAll(async () => {
     await app?.close();
-    await ctx?.close();
+    await server?.stop();
     await rm(dir, { recursive: true, force: true });
   });
 

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { LimitsReport } from '../../agent/isolation/limits/sandbox-limits.js';
 import type { StorageReport } from '../../storage/storage-report.js';
-import { VERSION } from '../../version.js';
+import { VERSION } from '../../server/version.js';
 import { json, operation, urlOf } from '../openapi/operation.js';
 import { healthSchema } from '../response-schemas.js';
 

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { PermissionsAnywhere } from '../../tasks/permissions-anywhere.js';
+import type { Approvals } from '../../tasks/approvals.js';
 import type { Task } from '../../tasks/task-types.js';
 import type { TaskService } from '../../tasks/task-service.js';
 import { errorResponse, json, operation, urlOf } from '../openapi/operation.js';
@@ -73,9 +73,9 @@ export const TASK_OPERATIONS = {
   }),
 };
 
-/** `permissions` shows the tool calls a task waits on (pending_permissions); absent, none show. */
-export function registerTaskRoutes(app: FastifyInstance, tasks: TaskService, permissions?: Pick<PermissionsAnywhere, 'pending'>): void {
-  const pendingOf = async (task: Task) => (permissions ? await permissions.pending(task) : []);
+/** `approvals` shows the tool calls a task waits on (pending_permissions); absent, none show. */
+export function registerTaskRoutes(app: FastifyInstance, tasks: TaskService, approvals?: Pick<Approvals, 'pending'>): void {
+  const pendingOf = async (task: Task) => (approvals ? await approvals.pending(task) : []);
   // Serialized by fast-json-stringify from the documented schemas (errors keep the default serializer).
   const submitted = responseJsonSchema(submitTaskResponseSchema);
   const task = { response: { 200: responseJsonSchema(taskSchema) } };

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { isSqliteBusy, sqliteFileInUse } from '../../in-use-by-another-server.js';
+import { isSqliteBusy, sqliteFileInUse } from '../../server/in-use-by-another-server.js';
 import type { TaskEvent } from '../../events/event-types.js';
 import type { Session, SessionPatch } from '../../sessions/session-types.js';
 import { TERMINAL_STATUSES, type Task, type TaskPatch, type TaskStatus } from '../../tasks/task-types.js';

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { isSqliteBusy, sqliteFileInUse } from '../../in-use-by-another-server.js';
+import { isSqliteBusy, sqliteFileInUse } from '../../server/in-use-by-another-server.js';
 import type { SdkSessionKey, SdkSessionStore, SdkSessionStoreEntry } from '../../agent/sdk.js';
 
 const SCHEMA = `

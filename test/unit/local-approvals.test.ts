@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { EventDraft } from '../../src/events/event-types.js';
 import { DomainError } from '../../src/errors.js';
 import { createLogger } from '../../src/observability/logger.js';
-import { PermissionRequests } from '../../src/tasks/permission-requests.js';
+import { LocalApprovals } from '../../src/tasks/local-approvals.js';
 import type { Task } from '../../src/tasks/task-types.js';
 
 function taskWith(options: Partial<Task['options']>): Task {
@@ -18,7 +18,7 @@ function registry() {
   const events: { taskId: string; event: EventDraft }[] = [];
   const notified: string[] = [];
   let n = 0;
-  const permissions = new PermissionRequests({
+  const permissions = new LocalApprovals({
     emit: async (taskId, event) => events.push({ taskId, event }),
     notify: async (_task, request) => {
       notified.push(request.request_id);
@@ -32,7 +32,7 @@ function registry() {
 
 const call = { toolName: 'Bash', input: { command: 'ls' }, toolUseId: 'toolu_1' };
 
-describe('PermissionRequests', () => {
+describe('LocalApprovals', () => {
   it('needs no approval when require_approval is empty', () => {
     expect(registry().permissions.approvalFor(taskWith({ require_approval: [] }))).toBeNull();
     expect(registry().permissions.approvalFor(taskWith({}))).toBeNull();

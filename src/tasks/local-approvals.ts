@@ -35,7 +35,7 @@ interface Waiting {
   settle: (decision: ApprovalDecision, by: PermissionDecisionData['decided_by'], message: string | null) => void;
 }
 
-export interface PermissionRequestsDeps {
+export interface LocalApprovalsDeps {
   /** Appends to the task's event stream (permission_request, permission_decision). */
   emit: (taskId: string, event: EventDraft) => Promise<unknown>;
   /** Notifies the task's webhook (WebhookOutbox.permissionRequested). */
@@ -51,10 +51,10 @@ export interface PermissionRequestsDeps {
  * or a shutdown denies; nothing but an explicit `allow` lets a call run. Lives in the instance
  * that runs the task (the agent process waits here).
  */
-export class PermissionRequests {
+export class LocalApprovals {
   private readonly byTask = new Map<string, Map<string, Waiting>>();
 
-  constructor(private readonly deps: PermissionRequestsDeps) {}
+  constructor(private readonly deps: LocalApprovalsDeps) {}
 
   /** The approval hook for one task's turn, or null when it needs none. */
   approvalFor(task: Task): ToolApproval | null {

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 
 function readVersion(): string {
-  // Works from both src/ (vitest) and dist/src/ (compiled) because both sit under the package root.
-  for (const rel of ['../package.json', '../../package.json']) {
+  // Works from both src/server/ (vitest) and dist/src/server/ (compiled) because both sit under the package root.
+  for (const rel of ['../../package.json', '../../../package.json']) {
     try {
       const pkg = JSON.parse(readFileSync(new URL(rel, import.meta.url), 'utf8')) as { name?: string; version?: string };
       if (pkg.name === 'claude-code-server' && pkg.version) return pkg.version;

@@ -1,15 +1,15 @@
 import { DomainError } from '../errors.js';
 import type { EventLog } from '../events/event-log.js';
 import type { PermissionDecisionData, TaskEvent } from '../events/event-types.js';
-import { notPending, type PendingPermission, type PermissionAnswer, type PermissionRequests } from './permission-requests.js';
+import { notPending, type PendingPermission, type PermissionAnswer, type LocalApprovals } from './local-approvals.js';
 import type { Task } from './task-types.js';
 
 /** How long an answer relayed to another instance may take to show up as its decision event. */
 const RELAY_WAIT_MS = 5_000;
 const PAGE = 500;
 
-export interface PermissionsAnywhereDeps {
-  local: PermissionRequests;
+export interface ApprovalsDeps {
+  local: LocalApprovals;
   events: EventLog;
   /** Whether a running task may be held by another instance (STORAGE_TYPE=redis). */
   shared: boolean;
@@ -20,13 +20,13 @@ export interface PermissionsAnywhereDeps {
 
 /**
  * Approvals as every instance sees them. The instance running a task holds its waiting tool
- * calls (PermissionRequests); any other instance reads them from the task's events (a
+ * calls (LocalApprovals); any other instance reads them from the task's events (a
  * `permission_request` with no `permission_decision` yet) and relays a client's answer to the
  * holder over the control channel, then waits for the decision to appear in the stream, so the
  * client learns whether its answer was the one that settled the call.
  */
-export class PermissionsAnywhere {
-  constructor(private readonly deps: PermissionsAnywhereDeps) {}
+export class Approvals {
+  constructor(private readonly deps: ApprovalsDeps) {}
 
   async pending(task: Task): Promise<PendingPermission[]> {
     if (!this.heldElsewhere(task)) return this.deps.local.pending(task.task_id);

@@ -3,8 +3,8 @@ import { DomainError } from '../../src/errors.js';
 import { EventLog } from '../../src/events/event-log.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { MemoryStore } from '../../src/backends/memory/memory-store.js';
-import { PermissionRequests, type PermissionAnswer } from '../../src/tasks/permission-requests.js';
-import { PermissionsAnywhere, pendingIn } from '../../src/tasks/permissions-anywhere.js';
+import { LocalApprovals, type PermissionAnswer } from '../../src/tasks/local-approvals.js';
+import { Approvals, pendingIn } from '../../src/tasks/approvals.js';
 import type { Task } from '../../src/tasks/task-types.js';
 
 const task = {
@@ -27,8 +27,8 @@ const decision = (request_id: string, decided_by: 'client' | 'timeout' | 'task_e
 /** Another instance's view of task t1: events in a shared log, the holder reached only through `relay`. */
 function elsewhere(relay: (requestId: string, answer: PermissionAnswer) => Promise<void>) {
   const events = new EventLog(new MemoryStore());
-  const local = new PermissionRequests({ emit: async () => undefined, logger: createLogger({ level: 'ERROR', sink: () => undefined }), now: () => new Date() });
-  const anywhere = new PermissionsAnywhere({
+  const local = new LocalApprovals({ emit: async () => undefined, logger: createLogger({ level: 'ERROR', sink: () => undefined }), now: () => new Date() });
+  const anywhere = new Approvals({
     local,
     events,
     shared: true,
@@ -45,7 +45,7 @@ const codeOf = async (promise: Promise<unknown>) =>
     (error: unknown) => (error instanceof DomainError ? error.code : String(error)),
   );
 
-describe('PermissionsAnywhere (a task held by another instance)', () => {
+describe('Approvals (a task held by another instance)', () => {
   it('lists the requests no decision has settled, in order, from the events', () => {
     const at = (seq: number, e: ReturnType<typeof request> | ReturnType<typeof decision>) => ({
       ...e,

@@ -1,0 +1,60 @@
+import type { Socket } from 'node:net';
+import path from 'node:path';
+import type { Config } from '../config.js';
+import type { EventLog } from '../events/event-log.js';
+import type { Logger } from '../observability/logger.js';
+import type { Metrics } from '../observability/metrics.js';
+import type { Module } from '../server/module.js';
+import type { Store } from '../storage/store.js';
+import type { TenantRegistry } from '../tenancy/tenant-registry.js';
+import { AgentNetworks } from './agent-network.js';
+import { EgressGate } from './egress-gate.js';
+import { registerEgressMetrics } from './egress-metrics.js';
+import { EgressProxy } from './egress-proxy.js';
+import { parseHostPatterns } from './host-patterns.js';
+
+/**
+ * The network each sandboxed process gets: the model through the credential proxy and anything
+ * else through the egress proxy (its allowlist), each over a socket of its own.
+ */
+export async function createEgressModule(deps: {
+  config: Config;
+  logger: Logger;
+  metrics: Metrics;
+  store: Store;
+  events: EventLog;
+  tenants: TenantRegistry;
+  slotDir: string;
+  isolated: boolean;
+  acceptModel(socket: Socket): void;
+}): Promise<Module<AgentNetworks>> {
+  const { config, store, tenants, events } = deps;
+  const logger = deps.logger.child('egress');
+  const egress = new EgressProxy({
+    gate: new EgressGate({
+      allowPrivate: config.egress.allowPrivate,
+      policyFor: async (taskId) => {
+        const task = await store.getTask(taskId);
+        if (task === null) return null;
+        const network = task.options.network ?? null;
+        return {
+          tenant: tenants.get(task.tenant_id)?.egressAllow ?? config.egress.allow,
+          task: network === null ? null : parseHostPatterns(network.allow).patterns,
+        };
+      },
+    }),
+    onBlocked: (taskId, block) => {
+      events.append(taskId, { type: 'network_blocked', data: block }).catch((error: unknown) => logger.error('Could not record network_blocked', { error }));
+    },
+    blockedTotal: registerEgressMetrics(deps.metrics.registry),
+    logger,
+  });
+  const networks = new AgentNetworks({
+    dir: path.join(deps.slotDir, 'net'),
+    isolated: deps.isolated,
+    acceptModel: deps.acceptModel,
+    acceptEgress: (socket, currentTask) => egress.accept(socket, currentTask),
+  });
+  await networks.init();
+  return { api: networks, stop: () => egress.close() };
+}
