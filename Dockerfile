@@ -23,6 +23,9 @@ WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY --from=build /app/ui/public ./ui/public
+# The root package's `./client` export resolves here.
+COPY --from=build /app/packages/client/package.json ./packages/client/package.json
+COPY --from=build /app/packages/client/dist ./packages/client/dist
 COPY package.json ./
 USER app
 ENV NODE_ENV=production \

@@ -39,7 +39,7 @@ import { query as sdkQuery } from '../src/agent/sdk.js';
 import { hostOptions } from '../src/agent/spawn-options.js';
 import { taskPermissionSettings, ToolGate } from '../src/agent/tool-gate.js';
 import { StderrTail } from '../src/agent/stderr-tail.js';
-import { buildApp } from '../src/app.js';
+import { buildApp } from '../src/http/app.js';
 import { loadConfig } from '../src/config.js';
 import { AgentNetworks } from '../src/egress/agent-network.js';
 import { CredentialBroker } from '../src/model-proxy/credential-broker.js';

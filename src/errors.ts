@@ -66,7 +66,7 @@ export interface ErrorBody {
 
 /**
  * What domain code throws: a catalogue code, a message for the client, and when to retry.
- * It knows no HTTP; src/api/error-mapping.ts turns it into a status and headers in one place.
+ * It knows no HTTP; src/http/error-mapping.ts turns it into a status and headers in one place.
  */
 export class DomainError extends Error {
   constructor(

@@ -1,5 +1,5 @@
 import { IsolationUnavailableError } from './agent/isolation/isolation-mode.js';
-import { buildApp } from './app.js';
+import { buildApp } from './http/app.js';
 import { InUseByAnotherServerError } from './server/in-use-by-another-server.js';
 import { ConfigError, loadConfig } from './config.js';
 import { createLogger, limitLogFlushAtExit, type Logger } from './observability/logger.js';

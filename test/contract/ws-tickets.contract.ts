@@ -12,7 +12,7 @@ export interface WsTicketsHarness {
 export const TICKET_CLOCK_START = Date.UTC(2025, 0, 1);
 
 /**
- * WebSocket tickets as the auth hook relies on them (src/api/auth.ts): a browser's upgrade
+ * WebSocket tickets as the auth hook relies on them (src/http/auth.ts): a browser's upgrade
  * presents one in the URL, so it must name its tenant exactly once and only for a short while.
  * Run against every ticket store.
  */

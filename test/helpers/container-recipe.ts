@@ -9,7 +9,7 @@ import { REPO_ROOT } from './daemon-process.js';
 export const RECIPE_UID = 65534;
 
 /** What the Dockerfile copies into the image, besides node_modules. */
-const APP_FILES = ['package.json', 'package-lock.json', 'dist', 'ui/public'];
+const APP_FILES = ['package.json', 'package-lock.json', 'dist', 'ui/public', 'packages/client/package.json', 'packages/client/dist'];
 
 /**
  * Production dependencies only, the way the image's build stage makes them (`npm prune
@@ -49,6 +49,7 @@ export function prepareRecipeApp(into: string): string {
   }
   const app = path.join(into, 'app');
   mkdirSync(path.join(app, 'ui'), { recursive: true });
+  mkdirSync(path.join(app, 'packages', 'client'), { recursive: true });
   for (const file of APP_FILES) cpSync(path.join(REPO_ROOT, file), path.join(app, file), { recursive: true });
   const modules = prunedNodeModules();
   try {

@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import type { WebSocket } from 'ws';
 import type { AgentProcessManager } from '../../src/agent/process-manager.js';
 import type { IsolationMode } from '../../src/agent/isolation/isolation-mode.js';
-import { buildApp } from '../../src/app.js';
+import { buildApp } from '../../src/http/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import type { EventLog } from '../../src/events/event-log.js';
 import type { EventStream } from '../../src/events/event-stream.js';

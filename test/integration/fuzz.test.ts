@@ -1,6 +1,6 @@
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { submitTaskSchema } from '../../src/api/schemas.js';
+import { submitTaskSchema } from '../../src/http/schemas.js';
 import { ERROR_CATALOGUE } from '../../src/errors.js';
 import { request, upgradeStatus, waitForStatus } from '../helpers/client.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';

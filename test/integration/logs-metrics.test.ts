@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
-import * as R from '../../src/api/response-schemas.js';
+import * as R from '../../src/http/response-schemas.js';
 import { request, waitFor, waitForStatus } from '../helpers/client.js';
 import { sampleValue, scrape } from '../helpers/prometheus.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';

@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { submitView, taskView } from '../../src/api/views.js';
+import { submitView, taskView } from '../../src/http/views.js';
 import type { Task } from '../../src/tasks/task-types.js';
 import { request, waitForStatus } from '../helpers/client.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';

@@ -113,6 +113,13 @@ describe.runIf(isRoot)('container recipe: read-only app, unprivileged uid, produ
     execFileSync('setpriv', asRecipeUser(['touch', path.join(data, 'probe')]));
   });
 
+  it("resolves the package's typed client export (`claude-code-server/client`)", () => {
+    // Self-reference through package.json `exports`, as a consumer of the installed package would.
+    const script = "import('claude-code-server/client').then((m) => console.log(typeof m.CcsClient))";
+    const out = execFileSync('setpriv', asRecipeUser([process.execPath, '--input-type=module', '-e', script]), { cwd: app, encoding: 'utf8' });
+    expect(out.trim()).toBe('function');
+  });
+
   it('prints where it listens and answers /health and the dashboard', async () => {
     expect(stderr).toMatch(/dashboard http:\/\/127\.0\.0\.1:\d+\/ui/);
     const health = await request(baseUrl, 'GET', '/health');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { toApiError } from '../../src/api/error-mapping.js';
+import { toApiError } from '../../src/http/error-mapping.js';
 import { ApiError, DomainError } from '../../src/errors.js';
 import { StorageUnavailableError } from '../../src/storage/storage-unavailable.js';
 import { QueueFullError } from '../../src/tasks/queue/task-queue.js';
@@ -10,7 +10,7 @@ function answer(error: Error): { status: number; headers: Record<string, string>
   return { status: mapped.status, headers: mapped.headers, body: mapped.toBody() };
 }
 
-describe('domain errors as HTTP answers (src/api/error-mapping.ts)', () => {
+describe('domain errors as HTTP answers (src/http/error-mapping.ts)', () => {
   it('takes the status from the catalogue and keeps code, message and details', () => {
     expect(answer(new DomainError('TASK_NOT_FOUND', 'Task x not found'))).toEqual({
       status: 404,

@@ -5,13 +5,14 @@ import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../helpers/daemon-process.js';
 
 /**
- * The domain knows no HTTP: only the HTTP layer (src/api/) and the file that builds the app
- * (src/app.ts) may import from src/api/. Anything else that needs a type or a constant from
- * there means that thing belongs in the domain, not that the domain may reach into HTTP.
+ * The domain knows no HTTP: nothing outside the HTTP layer (src/http/) imports from it, but the
+ * entry point (src/main.ts), which puts the HTTP front before the composed server. Anything else
+ * that needs a type or a constant from there means that thing belongs in the domain, not that the
+ * domain may reach into HTTP.
  */
 const SRC = path.join(REPO_ROOT, 'src');
-const HTTP_DIR = path.join(SRC, 'api');
-const ALLOWED_OUTSIDE = new Set([path.join(SRC, 'app.ts')]);
+const HTTP_DIR = path.join(SRC, 'http');
+const ALLOWED_OUTSIDE = new Set([path.join(SRC, 'main.ts')]);
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
@@ -43,12 +44,12 @@ function httpImports(files: string[]): string[] {
 describe('the HTTP boundary', () => {
   const files = sourceFiles(SRC);
 
-  it('no file outside src/api/ (and src/app.ts) imports from src/api/', () => {
+  it('no file outside src/http/ but the entry point imports from src/http/', () => {
     const outside = files.filter((file) => !inside(HTTP_DIR, file) && !ALLOWED_OUTSIDE.has(file));
     expect(httpImports(outside)).toEqual([]);
   });
 
-  it('sees the imports it polices (app.ts does import the routes)', () => {
+  it('sees the imports it polices (main.ts does import the app)', () => {
     expect(httpImports([...ALLOWED_OUTSIDE]).length).toBeGreaterThan(0);
   });
 });

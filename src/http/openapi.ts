@@ -14,8 +14,8 @@ import { TASK_EVENTS_WEBSOCKET_OPERATION } from './ws-task-events.js';
 
 /**
  * The OpenAPI 3.1 description of the API, generated from the routes: each route declares its
- * operation beside its handler (src/api/openapi/operation.ts), with the zod schemas that validate
- * its requests (src/api/schemas.ts) and describe its answers (src/api/response-schemas.ts).
+ * operation beside its handler (src/http/openapi/operation.ts), with the zod schemas that validate
+ * its requests (src/http/schemas.ts) and describe its answers (src/http/response-schemas.ts).
  * `npm run openapi` writes it to openapi.json; test/unit/openapi.test.ts fails when that file
  * drifts from this, or when a registered route has no operation.
  */
