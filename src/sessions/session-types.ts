@@ -24,3 +24,18 @@ export interface Session {
 export type SessionPatch = Partial<
   Pick<Session, 'status' | 'sdk_session_id' | 'last_activity_at' | 'task_count' | 'current_task_id' | 'cost_usd' | 'sdk_cost_total_usd'>
 >;
+
+/** Every stored field of a session, in the order of the API's JSON. */
+export const SESSION_FIELDS = [
+  'session_id',
+  'tenant_id',
+  'workspace',
+  'status',
+  'sdk_session_id',
+  'created_at',
+  'last_activity_at',
+  'task_count',
+  'current_task_id',
+  'cost_usd',
+  'sdk_cost_total_usd',
+] as const satisfies readonly (keyof Session)[];

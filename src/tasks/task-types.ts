@@ -82,3 +82,28 @@ export type TaskPatch = Partial<
     | 'structured_result'
   >
 >;
+
+/** Every stored field of a task, in the order of the API's JSON. */
+export const TASK_FIELDS = [
+  'task_id',
+  'tenant_id',
+  'session_id',
+  'prompt',
+  'workspace',
+  'options',
+  'status',
+  'created_at',
+  'started_at',
+  'completed_at',
+  'result',
+  'usage',
+  'num_turns',
+  'cost_usd',
+  'duration_ms',
+  'error',
+  'request_hash',
+  'webhook',
+  'changed_files',
+  'instance_id',
+  'structured_result',
+] as const satisfies readonly (keyof Task)[];

@@ -37,3 +37,20 @@ export interface WebhookDelivery {
 export type WebhookDeliveryPatch = Partial<
   Pick<WebhookDelivery, 'status' | 'attempts' | 'next_attempt_at' | 'last_status_code' | 'last_error' | 'delivered_at'>
 >;
+
+/** Every stored field of a webhook delivery, in the order of the API's JSON. */
+export const WEBHOOK_DELIVERY_FIELDS = [
+  'webhook_id',
+  'task_id',
+  'tenant_id',
+  'url',
+  'event',
+  'payload',
+  'status',
+  'attempts',
+  'next_attempt_at',
+  'last_status_code',
+  'last_error',
+  'created_at',
+  'delivered_at',
+] as const satisfies readonly (keyof WebhookDelivery)[];

@@ -254,7 +254,7 @@ describe.runIf(isRoot)('change tracking in the tenant sandbox, with a shadow rep
     );
     const failures: string[] = [];
     try {
-      for (let i = 0; i < 80; i++) {
+      for (let i = 0; i < 50; i++) {
         const baseline = await tracker.begin(`swap-${i}`, ws, 'alpha');
         if (baseline === null) {
           failures.push(`begin ${i}`);

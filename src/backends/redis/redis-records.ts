@@ -1,64 +1,16 @@
-import type { Session } from '../../sessions/session-types.js';
-import type { Task } from '../../tasks/task-types.js';
-import type { WebhookDelivery } from '../../webhooks/webhook-types.js';
+import { SESSION_FIELDS, type Session } from '../../sessions/session-types.js';
+import { TASK_FIELDS, type Task } from '../../tasks/task-types.js';
+import { WEBHOOK_DELIVERY_FIELDS, type WebhookDelivery } from '../../webhooks/webhook-types.js';
 
 /**
  * Records are Redis hashes with one JSON-encoded value per field: a patch is an HSET of the
  * fields it names, and nested values (options, usage, error) round-trip exactly.
  */
 
-/** Field order of the API's JSON, so a record read back from a hash is laid out as written. */
-const TASK_ORDER = [
-  'task_id',
-  'tenant_id',
-  'session_id',
-  'prompt',
-  'workspace',
-  'options',
-  'status',
-  'created_at',
-  'started_at',
-  'completed_at',
-  'result',
-  'usage',
-  'num_turns',
-  'cost_usd',
-  'duration_ms',
-  'error',
-  'request_hash',
-  'webhook',
-  'changed_files',
-  'instance_id',
-  'structured_result',
-];
-const SESSION_ORDER = [
-  'session_id',
-  'tenant_id',
-  'workspace',
-  'status',
-  'sdk_session_id',
-  'created_at',
-  'last_activity_at',
-  'task_count',
-  'current_task_id',
-  'cost_usd',
-  'sdk_cost_total_usd',
-];
-const DELIVERY_ORDER = [
-  'webhook_id',
-  'task_id',
-  'tenant_id',
-  'url',
-  'event',
-  'payload',
-  'status',
-  'attempts',
-  'next_attempt_at',
-  'last_status_code',
-  'last_error',
-  'created_at',
-  'delivered_at',
-];
+/** A record read back from a hash is laid out in the API's field order, as written. */
+const TASK_ORDER: readonly string[] = TASK_FIELDS;
+const SESSION_ORDER: readonly string[] = SESSION_FIELDS;
+const DELIVERY_ORDER: readonly string[] = WEBHOOK_DELIVERY_FIELDS;
 
 /** [field, json, field, json, ...], skipping undefined (an absent patch field changes nothing). */
 export function encodeFields(record: object): string[] {

@@ -1,9 +1,9 @@
 import type { ChangedFile } from '../../changes/change-types.js';
 import type { TaskError } from '../../errors.js';
-import type { WebhookDelivery, WebhookTarget } from '../../webhooks/webhook-types.js';
+import { WEBHOOK_DELIVERY_FIELDS, type WebhookDelivery, type WebhookTarget } from '../../webhooks/webhook-types.js';
 import type { TaskEvent } from '../../events/event-types.js';
-import type { Session, SessionStatus } from '../../sessions/session-types.js';
-import type { Task, TaskOptions, TaskStatus, TaskUsage } from '../../tasks/task-types.js';
+import { SESSION_FIELDS, type Session, type SessionStatus } from '../../sessions/session-types.js';
+import { TASK_FIELDS, type Task, type TaskOptions, type TaskStatus, type TaskUsage } from '../../tasks/task-types.js';
 
 /** Rows as better-sqlite3 binds and returns them: nested fields are JSON text. */
 export interface TaskRow {
@@ -42,43 +42,9 @@ export interface EventRow {
   data: string;
 }
 
-export const TASK_COLUMNS = [
-  'task_id',
-  'session_id',
-  'prompt',
-  'workspace',
-  'options',
-  'status',
-  'created_at',
-  'started_at',
-  'completed_at',
-  'result',
-  'usage',
-  'num_turns',
-  'cost_usd',
-  'duration_ms',
-  'error',
-  'request_hash',
-  'tenant_id',
-  'webhook',
-  'changed_files',
-  'instance_id',
-  'structured_result',
-] as const satisfies readonly (keyof TaskRow)[];
+export const TASK_COLUMNS = TASK_FIELDS satisfies readonly (keyof TaskRow)[];
 
-export const SESSION_COLUMNS = [
-  'session_id',
-  'workspace',
-  'status',
-  'sdk_session_id',
-  'created_at',
-  'last_activity_at',
-  'task_count',
-  'current_task_id',
-  'cost_usd',
-  'sdk_cost_total_usd',
-  'tenant_id',
-] as const satisfies readonly (keyof SessionRow)[];
+export const SESSION_COLUMNS = SESSION_FIELDS satisfies readonly (keyof SessionRow)[];
 
 const parse = <T>(json: string): T => JSON.parse(json) as T;
 const parseNullable = <T>(json: string | null): T | null => (json === null ? null : parse<T>(json));
@@ -179,21 +145,7 @@ export function applyPatch<T extends object>(base: T, patch: NoInfer<Partial<T>>
 /** A webhook delivery row is the delivery itself; its enums come back as plain text. */
 export type WebhookDeliveryRow = Omit<WebhookDelivery, 'status' | 'event'> & { status: string; event: string };
 
-export const WEBHOOK_DELIVERY_COLUMNS = [
-  'webhook_id',
-  'task_id',
-  'tenant_id',
-  'url',
-  'event',
-  'payload',
-  'status',
-  'attempts',
-  'next_attempt_at',
-  'last_status_code',
-  'last_error',
-  'created_at',
-  'delivered_at',
-] as const satisfies readonly (keyof WebhookDeliveryRow)[];
+export const WEBHOOK_DELIVERY_COLUMNS = WEBHOOK_DELIVERY_FIELDS satisfies readonly (keyof WebhookDeliveryRow)[];
 
 export function rowToWebhookDelivery(row: WebhookDeliveryRow): WebhookDelivery {
   return { ...row } as WebhookDelivery;
