@@ -108,15 +108,20 @@ describe('the daemon as a process (npm start)', () => {
     try {
       expect(readdirSync(path.join(daemon.dir, 'data', 'instances')).sort()).toEqual(expect.arrayContaining(['0', '1']));
       // The first server's spare (its home under instances/0) survived the newcomer's start.
-      for (const [server, taskId] of [
-        [daemon, 'after-neighbour'],
-        [beside, 'neighbour-task'],
-      ] as const) {
-        const submitted = await request(server.baseUrl, 'POST', '/api/v1/tasks', { task_id: taskId, prompt: '[[script:write-file]] go' });
-        expect(submitted.status).toBe(201);
-        const { events } = await collectEvents(`${server.wsBase}/ws/tasks/${taskId}`);
-        expect(events.at(-1), taskId).toMatchObject({ type: 'complete', data: { status: 'completed' } });
-      }
+      // Both servers run their task at the same time.
+      await Promise.all(
+        (
+          [
+            [daemon, 'after-neighbour'],
+            [beside, 'neighbour-task'],
+          ] as const
+        ).map(async ([server, taskId]) => {
+          const submitted = await request(server.baseUrl, 'POST', '/api/v1/tasks', { task_id: taskId, prompt: '[[script:write-file]] go' });
+          expect(submitted.status).toBe(201);
+          const { events } = await collectEvents(`${server.wsBase}/ws/tasks/${taskId}`);
+          expect(events.at(-1), taskId).toMatchObject({ type: 'complete', data: { status: 'completed' } });
+        }),
+      );
     } finally {
       await beside.stop('SIGTERM');
     }
@@ -128,7 +133,8 @@ describe('the daemon as a process (npm start)', () => {
   });
 
   it('on SIGTERM right after start, waits for its spare agent process: none is left running, no agent home is left behind', async () => {
-    for (let round = 0; round < 3; round++) {
+    // Three rounds at once: each daemon is signalled right after its own start.
+    const rounds = Array.from({ length: 3 }, async () => {
       const quick = await startDaemon({ CLAUDE_API_KEY: API_KEY, CLAUDE_BASE_URL: model.url, STORAGE_TYPE: 'memory' });
       // The spare is still starting when the signal comes (a CLI start takes about a second).
       expect(await quick.stop('SIGTERM')).toBe(0);
@@ -136,7 +142,8 @@ describe('the daemon as a process (npm start)', () => {
       expect(readdirSync(slots)).toContain('0');
       expect(readdirSync(slots, { recursive: true }).filter((entry) => String(entry).includes(`agent-homes${path.sep}`))).toEqual([]);
       expect(processesMentioning(quick.dir)).toEqual([]);
-    }
+    });
+    await Promise.all(rounds);
   }, 60_000);
 
   it('still exits on SIGTERM when nobody reads its log output (a stalled pipe does not hold it forever)', async () => {
@@ -144,7 +151,10 @@ describe('the daemon as a process (npm start)', () => {
     try {
       stalled.child.stdout!.pause();
       // Far more log lines than a pipe holds (64 KiB): every request logs at DEBUG.
-      for (let i = 0; i < 1500; i++) await fetch(`${stalled.baseUrl}/health/${'x'.repeat(100)}`).catch(() => undefined);
+      // Sent 15 at a time (1500 in all).
+      for (let i = 0; i < 1500; i += 15) {
+        await Promise.all(Array.from({ length: 15 }, () => fetch(`${stalled.baseUrl}/health/${'x'.repeat(100)}`).catch(() => undefined)));
+      }
       const started = Date.now();
       stalled.child.kill('SIGTERM');
       const code = await Promise.race([stalled.exited, new Promise<'hung'>((r) => setTimeout(() => r('hung'), 20_000))]);
