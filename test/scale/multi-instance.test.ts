@@ -54,9 +54,9 @@ describe('many instances, one service (real daemons on one Redis)', () => {
   });
   async function instances(n: number, extra: Record<string, string> = {}): Promise<DaemonProcess[]> {
     const keyPrefix = `scale${prefix}-${process.pid}`;
-    const out: DaemonProcess[] = [];
-    for (let i = 0; i < n; i++) out.push(await instance(keyPrefix, `inst${started++}`, extra));
-    return out;
+    // Started side by side; ids are handed out in order first.
+    const ids = Array.from({ length: n }, () => `inst${started++}`);
+    return Promise.all(ids.map((id) => instance(keyPrefix, id, extra)));
   }
 
   async function instance(keyPrefix: string, id: string, extra: Record<string, string> = {}): Promise<DaemonProcess> {
@@ -70,6 +70,10 @@ describe('many instances, one service (real daemons on one Redis)', () => {
       DATA_DIR: path.join(root, keyPrefix, id),
       INSTANCE_ID: id,
       QUEUE_LEASE_SECONDS: String(LEASE_SECONDS),
+      // Claims work a wake-up missed (a reaped lease's queued task) within a tenth of a second.
+      QUEUE_POLL_MS: '100',
+      // Notices Redis gone, and back, within a second.
+      STORAGE_PROBE_INTERVAL_SECONDS: '1',
       API_RATE_LIMIT_ENABLED: 'false',
       WARM_POOL_SIZE: '0',
       ...extra,
@@ -285,9 +289,11 @@ describe('many instances, one service (real daemons on one Redis)', () => {
     await redis.stop('SIGTERM');
     await new Promise((r) => setTimeout(r, 500));
     await redis.restart();
-    for (const id of accepted) {
-      await waitForStatus(a!.baseUrl, id, TERMINAL, 90_000);
-      expectGapFree((await collectEvents(`${b!.wsBase}/ws/tasks/${id}`)).events);
-    }
+    await Promise.all(
+      accepted.map(async (id) => {
+        await waitForStatus(a!.baseUrl, id, TERMINAL, 90_000);
+        expectGapFree((await collectEvents(`${b!.wsBase}/ws/tasks/${id}`)).events);
+      }),
+    );
   });
 });
