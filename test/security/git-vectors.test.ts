@@ -85,94 +85,153 @@ const MODES = [
   { name: 'unprivileged, user namespaces', asUser: 65534 },
 ] as const;
 
+type Seen = Record<string, { task: Record<string, unknown>; diff: string; events: string }>;
+interface Setup {
+  ENV_CANARY: string;
+  MODEL_KEY: string;
+  BETA_FILE_CANARY: string;
+  model?: ScriptedModel;
+  daemon?: DaemonProcess;
+  dir: string;
+  workspaceRoot: string;
+  dataDir: string;
+  markerDir: string;
+  betaWs: string;
+  betaObjects: string;
+  seen: Seen;
+}
+
+const listing = (d: string) => execFileSync('find', [d, '-type', 'f'], { encoding: 'utf8' }).split('\n').sort().join('\n');
+
+/** Starts one mode's daemon and runs all its tasks; the modes share nothing, so both run at once. */
+async function setUp(s: Setup, asUser: number | undefined): Promise<void> {
+  const { seen } = s;
+  const as = (key: string) => (method: string, p: string, body?: unknown) => request(s.daemon!.baseUrl, method, p, body, { 'x-api-key': key });
+
+  async function runTask(key: string, body: Record<string, unknown>): Promise<Record<string, unknown>> {
+    expect((await as(key)('POST', '/api/v1/tasks', body)).status).toBe(201);
+    return waitForStatus(s.daemon!.baseUrl, String(body.task_id), ['completed', 'failed', 'interrupted', 'timed_out'], 120_000, { 'x-api-key': key });
+  }
+
+  async function alpha(taskId: string, workspace: string, cmd: string): Promise<Record<string, unknown>> {
+    const task = await runTask(ALPHA_KEY, { task_id: taskId, workspace, prompt: `[[script:bash]][[cmd:${cmd}]]` });
+    const diff = await (await fetch(`${s.daemon!.baseUrl}/api/v1/tasks/${taskId}/diff`, { headers: { 'x-api-key': ALPHA_KEY } })).text();
+    const events = JSON.stringify((await as(ALPHA_KEY)('GET', `/api/v1/tasks/${taskId}/events?format=json&limit=1000`)).body);
+    seen[taskId] = { task, diff, events };
+    return task;
+  }
+
+  s.model = await startScriptedModel();
+  const { markerDir, workspaceRoot, dataDir, dir } = s;
+  // Writable by the server's own identity only, and visible to no sandbox.
+  mkdirSync(markerDir, { mode: 0o700 });
+  if (asUser !== undefined) handOver(asUser, workspaceRoot, dataDir, markerDir);
+  const keysFile = path.join(dir, 'keys.yaml');
+  writeFileSync(
+    keysFile,
+    ['tenants:', '  - id: alpha', `    key_sha256: [${sha(ALPHA_KEY)}]`, '  - id: beta', `    key_sha256: [${sha(BETA_KEY)}]`].join('\n'),
+  );
+  s.daemon = await startDaemon(
+    {
+      CLAUDE_API_KEY: s.MODEL_KEY,
+      CLAUDE_BASE_URL: s.model.url,
+      DATABASE_PASSWORD: s.ENV_CANARY,
+      WORKSPACE_ROOT: workspaceRoot,
+      DATA_DIR: dataDir,
+      API_AUTH_ENABLED: 'true',
+      API_KEYS_FILE: keysFile,
+      API_RATE_LIMIT_ENABLED: 'false',
+      SESSION_MAX_CONCURRENT: '4',
+      WARM_POOL_SIZE: '0',
+    },
+    { asUser },
+  );
+  expect((await runTask(BETA_KEY, { task_id: 'beta-1', workspace: 'beta-repo', prompt: '[[script:bash]][[cmd:echo hello > hello.txt]]' })).status).toBe(
+    'completed',
+  );
+  const betaWs = (s.betaWs = path.join(workspaceRoot, 'beta', 'beta-repo'));
+  writeFileSync(path.join(betaWs, 'secret.txt'), `${s.BETA_FILE_CANARY}\n`);
+  execFileSync('git', ['-c', 'user.name=b', '-c', 'user.email=b@example.com', '-c', 'safe.directory=*', 'init', '-q'], { cwd: betaWs });
+  execFileSync('git', ['-c', 'user.name=b', '-c', 'user.email=b@example.com', '-c', 'safe.directory=*', 'add', '-A'], { cwd: betaWs });
+  execFileSync('git', ['-c', 'user.name=b', '-c', 'user.email=b@example.com', '-c', 'safe.directory=*', 'commit', '-qm', 'b'], { cwd: betaWs });
+  s.betaObjects = listing(path.join(betaWs, '.git', 'objects'));
+
+  const alphaRepo = path.join(workspaceRoot, 'alpha', 'repo');
+  mkdirSync(alphaRepo, { recursive: true });
+  writeFileSync(path.join(alphaRepo, 'plant.sh'), plantScript({ markerDir, serverPid: s.daemon.child.pid!, betaWs }));
+  if (asUser !== undefined) execFileSync('chown', ['-R', `${asUser}:${asUser}`, alphaRepo]);
+  expect((await alpha('plant', 'repo', 'bash plant.sh && rm plant.sh')).status).toBe('completed');
+  expect(seen.plant!.events).toContain('planted');
+  // The three workspaces are independent of each other: their task pairs run side by side.
+  await Promise.all([
+    (async () => {
+      await alpha('repo-2', 'repo', 'echo more >> tracked.txt; echo p2 >> a.p; echo i2 >> b.inc; git status; git diff | cat');
+      await alpha('repo-3', 'repo', 'echo again >> tracked.txt');
+    })(),
+    (async () => {
+      await alpha('gitfile-1', 'repo-gitfile', 'echo more >> mine.txt');
+      await alpha('gitfile-2', 'repo-gitfile', 'echo again >> mine.txt');
+    })(),
+    (async () => {
+      await alpha('betagit-1', 'repo-betagit', 'echo more >> own.txt');
+      await alpha('betagit-2', 'repo-betagit', 'echo again >> own.txt');
+    })(),
+  ]);
+  // Whatever reached alpha's own object stores is printed for the test to see.
+  await alpha('dump', 'repo', 'for d in .git ../evil.git; do git --git-dir=$d cat-file --batch-all-objects --batch; done | base64 -w0; echo');
+}
+
+const setups = new Map<number | undefined, { s: Setup; ready: Promise<void> }>();
+function setupFor(asUser: number | undefined): { s: Setup; ready: Promise<void> } {
+  let entry = setups.get(asUser);
+  if (!entry) {
+    const dir = mkdtempSync(path.join(tmpdir(), 'ccs-git-vectors-'));
+    const s: Setup = {
+      ENV_CANARY: canary('server-env'),
+      MODEL_KEY: `sk-ant-api03-${canary('model-key')}`,
+      BETA_FILE_CANARY: canary('beta-file'),
+      dir,
+      workspaceRoot: path.join(dir, 'workspaces'),
+      dataDir: path.join(dir, 'data'),
+      markerDir: path.join(dir, 'host-only'),
+      betaWs: '',
+      betaObjects: '',
+      seen: {},
+    };
+    entry = { s, ready: setUp(s, asUser) };
+    entry.ready.catch(() => undefined); // reported by the describe that awaits it
+    setups.set(asUser, entry);
+  }
+  return entry;
+}
+
 describe.runIf(isRoot).each(MODES)('git vectors planted in a workspace never run as the server ($name)', ({ asUser }) => {
-  const ENV_CANARY = canary('server-env');
-  const MODEL_KEY = `sk-ant-api03-${canary('model-key')}`;
-  const BETA_FILE_CANARY = canary('beta-file');
-  let model: ScriptedModel;
-  let daemon: DaemonProcess;
+  let ENV_CANARY: string;
+  let MODEL_KEY: string;
+  let BETA_FILE_CANARY: string;
+  let model: ScriptedModel | undefined;
+  let daemon: DaemonProcess | undefined;
   let dir: string;
   let workspaceRoot: string;
   let dataDir: string;
   let markerDir: string;
   let betaWs: string;
   let betaObjects: string;
-  const seen: Record<string, { task: Record<string, unknown>; diff: string; events: string }> = {};
-
-  const as = (key: string) => (method: string, p: string, body?: unknown) => request(daemon.baseUrl, method, p, body, { 'x-api-key': key });
-  const listing = (d: string) => execFileSync('find', [d, '-type', 'f'], { encoding: 'utf8' }).split('\n').sort().join('\n');
-
-  async function runTask(key: string, body: Record<string, unknown>): Promise<Record<string, unknown>> {
-    expect((await as(key)('POST', '/api/v1/tasks', body)).status).toBe(201);
-    return waitForStatus(daemon.baseUrl, String(body.task_id), ['completed', 'failed', 'interrupted', 'timed_out'], 120_000, { 'x-api-key': key });
-  }
-
-  async function alpha(taskId: string, workspace: string, cmd: string): Promise<Record<string, unknown>> {
-    const task = await runTask(ALPHA_KEY, { task_id: taskId, workspace, prompt: `[[script:bash]][[cmd:${cmd}]]` });
-    const diff = await (await fetch(`${daemon.baseUrl}/api/v1/tasks/${taskId}/diff`, { headers: { 'x-api-key': ALPHA_KEY } })).text();
-    const events = JSON.stringify((await as(ALPHA_KEY)('GET', `/api/v1/tasks/${taskId}/events?format=json&limit=1000`)).body);
-    seen[taskId] = { task, diff, events };
-    return task;
-  }
+  let seen: Seen;
+  let s: Setup;
 
   beforeAll(async () => {
-    model = await startScriptedModel();
-    dir = mkdtempSync(path.join(tmpdir(), 'ccs-git-vectors-'));
-    workspaceRoot = path.join(dir, 'workspaces');
-    dataDir = path.join(dir, 'data');
-    // Writable by the server's own identity only, and visible to no sandbox.
-    markerDir = path.join(dir, 'host-only');
-    mkdirSync(markerDir, { mode: 0o700 });
-    if (asUser !== undefined) handOver(asUser, workspaceRoot, dataDir, markerDir);
-    const keysFile = path.join(dir, 'keys.yaml');
-    writeFileSync(
-      keysFile,
-      ['tenants:', '  - id: alpha', `    key_sha256: [${sha(ALPHA_KEY)}]`, '  - id: beta', `    key_sha256: [${sha(BETA_KEY)}]`].join('\n'),
-    );
-    daemon = await startDaemon(
-      {
-        CLAUDE_API_KEY: MODEL_KEY,
-        CLAUDE_BASE_URL: model.url,
-        DATABASE_PASSWORD: ENV_CANARY,
-        WORKSPACE_ROOT: workspaceRoot,
-        DATA_DIR: dataDir,
-        API_AUTH_ENABLED: 'true',
-        API_KEYS_FILE: keysFile,
-        API_RATE_LIMIT_ENABLED: 'false',
-        SESSION_MAX_CONCURRENT: '4',
-        WARM_POOL_SIZE: '0',
-      },
-      { asUser },
-    );
-    expect((await runTask(BETA_KEY, { task_id: 'beta-1', workspace: 'beta-repo', prompt: '[[script:bash]][[cmd:echo hello > hello.txt]]' })).status).toBe(
-      'completed',
-    );
-    betaWs = path.join(workspaceRoot, 'beta', 'beta-repo');
-    writeFileSync(path.join(betaWs, 'secret.txt'), `${BETA_FILE_CANARY}\n`);
-    execFileSync('git', ['-c', 'user.name=b', '-c', 'user.email=b@example.com', '-c', 'safe.directory=*', 'init', '-q'], { cwd: betaWs });
-    execFileSync('git', ['-c', 'user.name=b', '-c', 'user.email=b@example.com', '-c', 'safe.directory=*', 'add', '-A'], { cwd: betaWs });
-    execFileSync('git', ['-c', 'user.name=b', '-c', 'user.email=b@example.com', '-c', 'safe.directory=*', 'commit', '-qm', 'b'], { cwd: betaWs });
-    betaObjects = listing(path.join(betaWs, '.git', 'objects'));
-
-    const alphaRepo = path.join(workspaceRoot, 'alpha', 'repo');
-    mkdirSync(alphaRepo, { recursive: true });
-    writeFileSync(path.join(alphaRepo, 'plant.sh'), plantScript({ markerDir, serverPid: daemon.child.pid!, betaWs }));
-    if (asUser !== undefined) execFileSync('chown', ['-R', `${asUser}:${asUser}`, alphaRepo]);
-    expect((await alpha('plant', 'repo', 'bash plant.sh && rm plant.sh')).status).toBe('completed');
-    expect(seen.plant!.events).toContain('planted');
-    await alpha('repo-2', 'repo', 'echo more >> tracked.txt; echo p2 >> a.p; echo i2 >> b.inc; git status; git diff | cat');
-    await alpha('repo-3', 'repo', 'echo again >> tracked.txt');
-    await alpha('gitfile-1', 'repo-gitfile', 'echo more >> mine.txt');
-    await alpha('gitfile-2', 'repo-gitfile', 'echo again >> mine.txt');
-    await alpha('betagit-1', 'repo-betagit', 'echo more >> own.txt');
-    await alpha('betagit-2', 'repo-betagit', 'echo again >> own.txt');
-    // Whatever reached alpha's own object stores is printed for the test to see.
-    await alpha('dump', 'repo', 'for d in .git ../evil.git; do git --git-dir=$d cat-file --batch-all-objects --batch; done | base64 -w0; echo');
+    for (const mode of MODES) setupFor(mode.asUser); // both modes' setups run at once
+    const entry = setupFor(asUser);
+    s = entry.s;
+    ({ ENV_CANARY, MODEL_KEY, BETA_FILE_CANARY, dir, workspaceRoot, dataDir, markerDir, seen } = s);
+    await entry.ready;
+    ({ model, daemon, betaWs, betaObjects } = s);
   }, 600_000);
 
   afterAll(async () => {
-    await daemon?.stop('SIGTERM');
-    await model?.close();
+    await (daemon ?? s?.daemon)?.stop('SIGTERM');
+    await (model ?? s?.model)?.close();
     if (dir) rmSync(dir, { recursive: true, force: true, maxRetries: 5 });
   });
 

@@ -64,58 +64,86 @@ function keysFile(dir: string, tenants: string[]): string {
   return file;
 }
 
+type Prepared = { model?: ScriptedModel; daemon?: DaemonProcess; dir: string; workspaceRoot: string; betaRepo: string; before: Map<string, number> };
+
+const BETA_TASK = {
+  task_id: 'beta-1',
+  prompt: '[[script:bash]][[cmd:mkdir -p src && echo beta > src/secret.txt && for i in $(seq 40); do echo beta > f$i.txt; done]]',
+  workspace: 'beta-repo',
+};
+
+/** Everything before a race: a daemon, and beta's workspace with its inventory. */
+async function prepare(mode: 'root' | 'userns', p: Prepared): Promise<void> {
+  p.model = await startScriptedModel();
+  const { workspaceRoot } = p;
+  const dataDir = path.join(p.dir, 'data');
+  if (mode === 'userns') handOver(UNPRIVILEGED, workspaceRoot, dataDir);
+  p.daemon = await startDaemon(
+    {
+      CLAUDE_API_KEY: 'sk-ant-race-key-0123456789',
+      CLAUDE_BASE_URL: p.model.url,
+      WORKSPACE_ROOT: workspaceRoot,
+      DATA_DIR: dataDir,
+      API_AUTH_ENABLED: 'true',
+      API_KEYS_FILE: keysFile(p.dir, ['alpha', 'beta']),
+      API_RATE_LIMIT_ENABLED: 'false',
+      SESSION_MAX_CONCURRENT: '1',
+      WARM_POOL_SIZE: '0',
+    },
+    mode === 'userns' ? { asUser: UNPRIVILEGED } : {},
+  );
+  expect((await request(p.daemon.baseUrl, 'POST', '/api/v1/tasks', BETA_TASK, { 'x-api-key': BETA_KEY })).status).toBe(201);
+  expect((await waitForStatus(p.daemon.baseUrl, 'beta-1', TERMINAL, 120_000, { 'x-api-key': BETA_KEY })).status).toBe('completed');
+  p.betaRepo = path.join(workspaceRoot, 'beta', 'beta-repo');
+  p.before = inventory(path.join(workspaceRoot, 'beta'));
+}
+
+/**
+ * Setups are started once, on first use. The first race starts every setup of this file at once
+ * and waits for all of them to finish before it races, so no race shares the machine with a setup.
+ */
+const started = new Map<string, { ready: Promise<void> }>();
+function start<T extends { ready: Promise<void> }>(key: string, make: () => T): T {
+  if (!started.has(key))
+    started
+      .set(key, make())
+      .get(key)!
+      .ready.catch(() => undefined); // reported by the describe that awaits it
+  return started.get(key) as T;
+}
+const startRace = (mode: 'root' | 'userns') =>
+  start(mode, () => {
+    const dir = mkdtempSync(path.join(tmpdir(), `ccs-race-${mode}-`));
+    const p: Prepared = { dir, workspaceRoot: path.join(dir, 'workspaces'), betaRepo: '', before: new Map() };
+    return { p, ready: prepare(mode, p) };
+  });
+const startAll = () => [startRace('root'), startRace('userns'), startPlanted()];
+
 function describeRace(mode: 'root' | 'userns'): void {
   describe.runIf(isRoot)(`symlink race against workspace preparation (${mode} server)`, () => {
-    let model: ScriptedModel;
     let daemon: DaemonProcess;
-    let dir: string;
     let workspaceRoot: string;
     let betaRepo: string;
     let before: Map<string, number>;
     const responses: { status: number; code?: string }[] = [];
     let racerOutput = '';
+    let prepared: Prepared;
 
     const as = (key: string) => (method: string, p: string, body?: unknown) => request(daemon.baseUrl, method, p, body, { 'x-api-key': key });
 
     beforeAll(async () => {
-      model = await startScriptedModel();
-      dir = mkdtempSync(path.join(tmpdir(), `ccs-race-${mode}-`));
-      workspaceRoot = path.join(dir, 'workspaces');
-      const dataDir = path.join(dir, 'data');
-      if (mode === 'userns') handOver(UNPRIVILEGED, workspaceRoot, dataDir);
-      daemon = await startDaemon(
-        {
-          CLAUDE_API_KEY: 'sk-ant-race-key-0123456789',
-          CLAUDE_BASE_URL: model.url,
-          WORKSPACE_ROOT: workspaceRoot,
-          DATA_DIR: dataDir,
-          API_AUTH_ENABLED: 'true',
-          API_KEYS_FILE: keysFile(dir, ['alpha', 'beta']),
-          API_RATE_LIMIT_ENABLED: 'false',
-          SESSION_MAX_CONCURRENT: '1',
-          WARM_POOL_SIZE: '0',
-        },
-        mode === 'userns' ? { asUser: UNPRIVILEGED } : {},
-      );
-      expect(
-        (
-          await as(BETA_KEY)('POST', '/api/v1/tasks', {
-            task_id: 'beta-1',
-            prompt: '[[script:bash]][[cmd:mkdir -p src && echo beta > src/secret.txt && for i in $(seq 40); do echo beta > f$i.txt; done]]',
-            workspace: 'beta-repo',
-          })
-        ).status,
-      ).toBe(201);
-      expect((await waitForStatus(daemon.baseUrl, 'beta-1', TERMINAL, 120_000, { 'x-api-key': BETA_KEY })).status).toBe('completed');
-      betaRepo = path.join(workspaceRoot, 'beta', 'beta-repo');
-      before = inventory(path.join(workspaceRoot, 'beta'));
+      if (mode === 'root') await Promise.allSettled(startAll().map((e) => e.ready));
+      const entry = startRace(mode);
+      prepared = entry.p;
+      await entry.ready;
+      ({ daemon, workspaceRoot, betaRepo, before } = prepared as Required<Prepared>);
 
       // The racer holds the only session slot while it runs, so alpha's submits below queue.
       const racer = `[[script:bash]][[cmd:printf %s "${Buffer.from(RACER).toString('base64')}" | base64 -d > racer.py && python3 racer.py "$PWD" ${betaRepo} ${RACE_SECONDS}]]`;
       expect((await as(ALPHA_KEY)('POST', '/api/v1/tasks', { task_id: 'racer', prompt: racer, workspace: 'repo' })).status).toBe(201);
       await waitForStatus(daemon.baseUrl, 'racer', ['running'], 60_000, { 'x-api-key': ALPHA_KEY });
       const repo = path.join(workspaceRoot, 'alpha', 'repo');
-      for (let i = 0; i < 100 && !existsLink(path.join(repo, 'l')); i++) await new Promise((r) => setTimeout(r, 100));
+      for (let i = 0; i < 500 && !existsLink(path.join(repo, 'l')); i++) await new Promise((r) => setTimeout(r, 20));
       const deadline = Date.now() + (RACE_SECONDS - 2) * 1000;
       for (let i = 0; Date.now() < deadline; i++) {
         // The recursive walk of a workspace holding the swapped pair, of the swapped directory, and creation through it.
@@ -129,9 +157,9 @@ function describeRace(mode: 'root' | 'userns'): void {
     }, 300_000);
 
     afterAll(async () => {
-      await daemon?.stop('SIGTERM');
-      await model?.close();
-      if (dir) rmSync(dir, { recursive: true, force: true, maxRetries: 5 });
+      await prepared?.daemon?.stop('SIGTERM');
+      await prepared?.model?.close();
+      if (prepared) rmSync(prepared.dir, { recursive: true, force: true, maxRetries: 5 });
     });
 
     it('really raced: the swaps ran in alpha sandbox while alpha submitted many times', () => {
@@ -173,53 +201,68 @@ function existsLink(p: string): boolean {
 describeRace('root');
 describeRace('userns');
 
+type Planted = { model?: ScriptedModel; dir: string; workspaceRoot: string; victim: string; restarted?: DaemonProcess; probe: string };
+
+async function plantAndRestart(t: Planted): Promise<void> {
+  const { dir, workspaceRoot, victim } = t;
+  t.model = await startScriptedModel();
+  mkdirSync(victim, { mode: 0o755 });
+  writeFileSync(path.join(victim, 'system.conf'), 'root');
+  const env = {
+    CLAUDE_API_KEY: 'sk-ant-planted-0123456789',
+    CLAUDE_BASE_URL: t.model.url,
+    WORKSPACE_ROOT: workspaceRoot,
+    DATA_DIR: path.join(dir, 'data'),
+    API_AUTH_ENABLED: 'true',
+    API_API_KEY: DEFAULT_KEY,
+    API_RATE_LIMIT_ENABLED: 'false',
+    WARM_POOL_SIZE: '0',
+  };
+  // Single-tenant: the default tenant owns WORKSPACE_ROOT, and plants a symlink where a tenant's root will go.
+  const first = await startDaemon(env);
+  const plant = `[[script:bash]][[cmd:ln -s ${victim} ${path.join(workspaceRoot, 'gamma')} && echo planted]]`;
+  const submitted = await request(first.baseUrl, 'POST', '/api/v1/tasks', { task_id: 'plant', prompt: plant }, { 'x-api-key': DEFAULT_KEY });
+  expect(submitted.status).toBe(201);
+  expect((await waitForStatus(first.baseUrl, 'plant', TERMINAL, 120_000, { 'x-api-key': DEFAULT_KEY })).status).toBe('completed');
+  await first.stop('SIGTERM');
+  expect(lstatSync(path.join(workspaceRoot, 'gamma')).isSymbolicLink()).toBe(true);
+
+  // Restart with tenants: the server creates gamma's root, owned by gamma's uid, mode 0700.
+  const restarted = (t.restarted = await startDaemon({ ...env, API_KEYS_FILE: keysFile(dir, ['alpha', 'gamma']) }));
+  mkdirSync(path.join(workspaceRoot, 'alpha', 'repo'), { recursive: true });
+  writeFileSync(path.join(workspaceRoot, 'alpha', 'repo', 'alpha.txt'), ALPHA_CANARY);
+  const look = `[[script:bash]][[cmd:ls ${workspaceRoot} ${path.join(workspaceRoot, 'alpha')} ${path.join(workspaceRoot, 'gamma')} 2>&1; cat ${path.join(workspaceRoot, 'alpha', 'repo', 'alpha.txt')} 2>&1; echo PROBE-END]]`;
+  expect((await request(restarted.baseUrl, 'POST', '/api/v1/tasks', { task_id: 'look', prompt: look }, { 'x-api-key': DEFAULT_KEY })).status).toBe(201);
+  t.probe = JSON.stringify(await waitForStatus(restarted.baseUrl, 'look', TERMINAL, 120_000, { 'x-api-key': DEFAULT_KEY }));
+}
+
+function startPlanted(): { t: Planted; ready: Promise<void> } {
+  return start('planted', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'ccs-planted-root-'));
+    const t: Planted = { dir, workspaceRoot: path.join(dir, 'workspaces'), victim: path.join(dir, 'victim'), probe: '' };
+    return { t, ready: plantAndRestart(t) };
+  });
+}
+
 describe.runIf(isRoot)("the default tenant cannot redirect the creation of a new tenant's root, nor see other tenants", () => {
-  let model: ScriptedModel;
-  let dir: string;
   let workspaceRoot: string;
   let victim: string;
   let restarted: DaemonProcess;
   let probe = '';
+  let t: Planted;
 
   beforeAll(async () => {
-    model = await startScriptedModel();
-    dir = mkdtempSync(path.join(tmpdir(), 'ccs-planted-root-'));
-    workspaceRoot = path.join(dir, 'workspaces');
-    victim = path.join(dir, 'victim');
-    mkdirSync(victim, { mode: 0o755 });
-    writeFileSync(path.join(victim, 'system.conf'), 'root');
-    const env = {
-      CLAUDE_API_KEY: 'sk-ant-planted-0123456789',
-      CLAUDE_BASE_URL: model.url,
-      WORKSPACE_ROOT: workspaceRoot,
-      DATA_DIR: path.join(dir, 'data'),
-      API_AUTH_ENABLED: 'true',
-      API_API_KEY: DEFAULT_KEY,
-      API_RATE_LIMIT_ENABLED: 'false',
-      WARM_POOL_SIZE: '0',
-    };
-    // Single-tenant: the default tenant owns WORKSPACE_ROOT, and plants a symlink where a tenant's root will go.
-    const first = await startDaemon(env);
-    const plant = `[[script:bash]][[cmd:ln -s ${victim} ${path.join(workspaceRoot, 'gamma')} && echo planted]]`;
-    const submitted = await request(first.baseUrl, 'POST', '/api/v1/tasks', { task_id: 'plant', prompt: plant }, { 'x-api-key': DEFAULT_KEY });
-    expect(submitted.status).toBe(201);
-    expect((await waitForStatus(first.baseUrl, 'plant', TERMINAL, 120_000, { 'x-api-key': DEFAULT_KEY })).status).toBe('completed');
-    await first.stop('SIGTERM');
-    expect(lstatSync(path.join(workspaceRoot, 'gamma')).isSymbolicLink()).toBe(true);
-
-    // Restart with tenants: the server creates gamma's root, owned by gamma's uid, mode 0700.
-    restarted = await startDaemon({ ...env, API_KEYS_FILE: keysFile(dir, ['alpha', 'gamma']) });
-    mkdirSync(path.join(workspaceRoot, 'alpha', 'repo'), { recursive: true });
-    writeFileSync(path.join(workspaceRoot, 'alpha', 'repo', 'alpha.txt'), ALPHA_CANARY);
-    const look = `[[script:bash]][[cmd:ls ${workspaceRoot} ${path.join(workspaceRoot, 'alpha')} ${path.join(workspaceRoot, 'gamma')} 2>&1; cat ${path.join(workspaceRoot, 'alpha', 'repo', 'alpha.txt')} 2>&1; echo PROBE-END]]`;
-    expect((await request(restarted.baseUrl, 'POST', '/api/v1/tasks', { task_id: 'look', prompt: look }, { 'x-api-key': DEFAULT_KEY })).status).toBe(201);
-    probe = JSON.stringify(await waitForStatus(restarted.baseUrl, 'look', TERMINAL, 120_000, { 'x-api-key': DEFAULT_KEY }));
+    const entry = startPlanted();
+    t = entry.t;
+    await entry.ready;
+    ({ workspaceRoot, victim, probe } = t);
+    restarted = t.restarted!;
   }, 300_000);
 
   afterAll(async () => {
-    await restarted?.stop('SIGTERM');
-    await model?.close();
-    if (dir) rmSync(dir, { recursive: true, force: true, maxRetries: 5 });
+    await t?.restarted?.stop('SIGTERM');
+    await t?.model?.close();
+    if (t) rmSync(t.dir, { recursive: true, force: true, maxRetries: 5 });
   });
 
   it('left the symlink target alone and made a real directory for the new tenant', () => {
