@@ -76,6 +76,19 @@ describe('agent processes that die are supervised (issue 9, items 4 and 5)', () 
     const after = await runTask(server, { task_id: 'busy-kill-after', prompt: 'hello', session: reuse('session-busy-kill') });
     expect(after.status, JSON.stringify(after.error)).toBe('completed');
   });
+
+  // Does not depend on SESSION_MAX_CONCURRENT, so it runs once, on this server.
+  it('a session whose conversation was never stored (its first turn killed early) starts a new one instead of failing', async () => {
+    const first = await runTask(server, { task_id: 'unstored-1', prompt: 'hello' });
+    expect(first.status).toBe('completed');
+    // As if the first turn's process died before the CLI stored a line of it: the session names an SDK session no store has.
+    server.agents.closeSession('session-unstored-1');
+    await server.store.updateSession('session-unstored-1', { sdk_session_id: '00000000-0000-4000-8000-000000000000' });
+    const next = await runTask(server, { task_id: 'unstored-2', prompt: 'hello again', session: reuse('session-unstored-1') });
+    expect(next.status, JSON.stringify(next.error)).toBe('completed');
+    const session = await server.store.getSession('session-unstored-1');
+    expect(session?.sdk_session_id).not.toBe('00000000-0000-4000-8000-000000000000');
+  });
 });
 
 describe.each([2, 3])('SESSION_MAX_CONCURRENT=%i bounds agent processes at every instant', (limit) => {
@@ -121,16 +134,4 @@ describe.each([2, 3])('SESSION_MAX_CONCURRENT=%i bounds agent processes at every
     expect(peak).toBeLessThanOrEqual(limit);
     await expectNoOrphans(server);
   }, 300_000);
-
-  it('a session whose conversation was never stored (its first turn killed early) starts a new one instead of failing', async () => {
-    const first = await runTask(server, { task_id: 'unstored-1', prompt: 'hello' });
-    expect(first.status).toBe('completed');
-    // As if the first turn's process died before the CLI stored a line of it: the session names an SDK session no store has.
-    server.agents.closeSession('session-unstored-1');
-    await server.store.updateSession('session-unstored-1', { sdk_session_id: '00000000-0000-4000-8000-000000000000' });
-    const next = await runTask(server, { task_id: 'unstored-2', prompt: 'hello again', session: reuse('session-unstored-1') });
-    expect(next.status, JSON.stringify(next.error)).toBe('completed');
-    const session = await server.store.getSession('session-unstored-1');
-    expect(session?.sdk_session_id).not.toBe('00000000-0000-4000-8000-000000000000');
-  });
 });

@@ -164,7 +164,8 @@ describe('tool lists: the server against a direct query() (real SDK, CLI and dae
   beforeAll(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'ccs-tool-matrix-'));
     model = await startScriptedModel();
-    daemon = await startDaemon({
+    // The direct queries do not need the daemon: they start while it comes up.
+    const daemonStarted = startDaemon({
       CLAUDE_API_KEY: 'test-key-0123456789',
       CLAUDE_BASE_URL: model.url,
       STORAGE_TYPE: 'memory',
@@ -173,10 +174,10 @@ describe('tool lists: the server against a direct query() (real SDK, CLI and dae
       API_RATE_LIMIT_ENABLED: 'false',
       SESSION_MAX_CONCURRENT: '4',
       WARM_POOL_SIZE: '1',
-    });
+    }).then((started) => (daemon = started));
     await inPool(CASES, 2, async (c) => {
       try {
-        const [direct, server] = await Promise.all([runReference(c), runServer(c)]);
+        const [direct, server] = await Promise.all([runReference(c), daemonStarted.then(() => runServer(c))]);
         outcomes.set(c.name, { direct, server });
       } catch (error) {
         outcomes.set(c.name, error instanceof Error ? error : new Error(String(error)));
