@@ -5,6 +5,10 @@ import type { EventDraft, PermissionDecisionData } from '../events/event-types.j
 import type { Logger } from '../observability/logger.js';
 import type { RelayedPermissionAnswer } from './queue/task-queue.js';
 import type { Task } from './task-types.js';
+import type { PendingPermission } from '../../packages/client/src/types.js';
+
+/** A request as GET /api/v1/tasks/{id} shows it while it waits: the API's own type. */
+export type { PendingPermission };
 
 export function notPending(requestId: string): DomainError {
   return new DomainError(
@@ -15,17 +19,6 @@ export function notPending(requestId: string): DomainError {
 
 /** options.approval_timeout when the task does not set it, in seconds. */
 export const DEFAULT_APPROVAL_TIMEOUT_SECONDS = 600;
-
-/** A request as GET /api/v1/tasks/{id} shows it while it waits. */
-export interface PendingPermission {
-  request_id: string;
-  tool_name: string;
-  tool_use_id: string | null;
-  input: unknown;
-  reason: string | null;
-  requested_at: string;
-  expires_at: string;
-}
 
 /** The client's answer (POST /api/v1/tasks/{id}/permissions/{request_id}). */
 export type PermissionAnswer = RelayedPermissionAnswer;
