@@ -44,7 +44,7 @@ while field; do
     if [ "$n" -ge 4 ] && [ "${D}{f[3]}" = bash ] && [ "${D}{f[4]}" = -c ]; then
       __ccs_script=${D}{f[5]}
       set -- "${D}{f[@]:7:n-4}"
-      unset -v f x cache inherited envs count marker n i init
+      unset -v f x cache inherited envs count marker n i init spin alive p
       # What bash sets up as it starts: the working directory's real path, and the shell level.
       cd -P . && unset -v OLDPWD && export PWD SHLVL=1
       set +u
@@ -54,8 +54,18 @@ while field; do
     exec "${D}{f[@]:3:n}"
   ) < /dev/null 2> /tmp/.stderr
   code=$?
-  # Nothing a command started outlives it (every process here but init and this loop).
+  # Nothing a command started outlives it (every process here but init and this loop). SIGKILL
+  # lands asynchronously, so the answer waits until they are gone (init reaps them): none can
+  # still write into it.
   kill -KILL -1 2> /dev/null
+  for ((spin = 0; spin < 100000; spin++)); do
+    alive=0
+    for p in /proc/[0-9]*; do
+      p=${D}{p#/proc/}
+      if [ "$p" != 1 ] && [ "$p" != "$$" ]; then alive=1 && break; fi
+    done
+    if [ "$alive" = 0 ]; then break; fi
+  done
   printf '\n%s %s\n' "$marker" "$code"
   if [ "$code" != 0 ]; then head -c 65536 /tmp/.stderr; fi
   printf '\n%s end\n' "$marker"
