@@ -108,6 +108,14 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  /** The REST API is counted by http_requests_total; this counts what arrives through the open agent protocols. */
+  readonly protocolRequests = new Counter({
+    name: 'protocol_requests_total',
+    help: 'Requests through each open agent protocol (a2a, agui, acp), by operation and outcome (ok or an error code).',
+    labelNames: ['protocol', 'operation', 'outcome'],
+    registers: [this.registry],
+  });
+
   constructor(options: { defaultMetrics?: boolean; instanceId?: string } = {}) {
     // Several instances behind one load balancer: every series says which one it came from.
     if (options.instanceId !== undefined) this.registry.setDefaultLabels({ instance: options.instanceId });
