@@ -18,7 +18,7 @@ export class SessionService {
   constructor(
     private readonly store: Store,
     /** Whether the tenant's agent can work in a directory (each throws a WORKSPACE_* DomainError if not). */
-    private readonly workspaces: Pick<WorkspaceChecks, 'resolve' | 'recheck'>,
+    private readonly workspaces: Pick<WorkspaceChecks, 'resolve'>,
     private readonly logger: Logger,
     private readonly now: () => Date,
   ) {}
@@ -37,7 +37,7 @@ export class SessionService {
     };
     const placement = await this.placeUnchecked(tenant, taskId, request, workspace, resolve);
     // Checked for reused sessions too: their folder may have been removed or replaced since.
-    if (!checked.has(placement.session.workspace)) await this.workspaces.recheck(tenant.id, placement.session.workspace);
+    if (!checked.has(placement.session.workspace)) await resolve(placement.session.workspace);
     return placement;
   }
 

@@ -9,9 +9,11 @@ const FRESH_MS = 1000;
  * workspace-preparation.ts); each throws a WORKSPACE_* DomainError when the workspace is unusable.
  * The server only checks paths as text; what is on disk it learns from the sandbox's answer.
  *
- * A task's workspace is checked at submit (so a client hears of a bad one at once) and again as
- * the task starts (it may have waited in the queue). A full check that passed at submit less than
- * a second earlier is not repeated: a task that starts at once would pay for the same walk twice.
+ * A task's workspace is checked at submit (so a client hears of a bad one at once), a reused
+ * session's too (its folder may have been removed or replaced since), and again as the task starts
+ * (it may have waited in the queue). A check that passed at submit less than a second earlier is
+ * not repeated: a task that starts at once would pay for the same walk twice, on its way to the
+ * agent.
  */
 export class WorkspaceChecks {
   /** When the full check at each task's submit passed, and of which directory. */
@@ -30,14 +32,6 @@ export class WorkspaceChecks {
     for (const [id, check] of this.passed) if (now - check.at >= this.freshMs) this.passed.delete(id);
     this.passed.set(taskId, { dir: real, at: now });
     return real;
-  }
-
-  /**
-   * A reused session's workspace at submit: created again if it was removed, and the directory
-   * itself checked; the walk through its files comes as the task starts.
-   */
-  async recheck(tenantId: string, dir: string): Promise<void> {
-    await prepareWorkspace(this.sandbox, this.sandbox.identityFor(tenantId), dir, 'surface');
   }
 
   /** As a task starts in `dir`: a full check, unless the one at its own submit passed a moment ago. */

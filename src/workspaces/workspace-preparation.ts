@@ -26,12 +26,6 @@ function assertInside(identity: SandboxIdentity, target: string, requested: stri
 }
 
 /**
- * `walk` also looks through the whole tree for files that are not the tenant's (put there by
- * root) and hands them over; `surface` checks the directory itself, and what leads to it, only.
- */
-export type CheckDepth = 'walk' | 'surface';
-
-/**
  * Creates the workspace if it is missing and checks that the tenant's agent can read, write and
  * enter it: as the tenant, in the tenant's sandbox (one launch; see workspace-script.ts). When
  * something on the way was created by root, it is handed to the tenant first (as root with
@@ -39,10 +33,10 @@ export type CheckDepth = 'walk' | 'surface';
  * task then uses (the CLI finds a session's transcripts by it); throws an DomainError with a
  * WORKSPACE_* code otherwise.
  */
-export async function prepareWorkspace(sandbox: AgentSandbox, identity: SandboxIdentity, requested: string, depth: CheckDepth = 'walk'): Promise<string> {
+export async function prepareWorkspace(sandbox: AgentSandbox, identity: SandboxIdentity, requested: string): Promise<string> {
   const target = locateWorkspace(identity, requested);
   const uid = identity.user?.kind === 'uid' ? String(identity.user.uid) : '';
-  const inspect = (asUid: string): Promise<WorkspaceReport> => inspectWorkspace(sandbox, identity, target, asUid, depth);
+  const inspect = (asUid: string): Promise<WorkspaceReport> => inspectWorkspace(sandbox, identity, target, asUid);
   let report = await inspect(uid);
   for (let handOvers = 0; report.status === 'foreign-parent' || report.status === 'foreign-tree'; handOvers++) {
     // At most the parents, then the tree; what is still not the tenant's then (immutable files, say) stays so.
@@ -55,11 +49,11 @@ export async function prepareWorkspace(sandbox: AgentSandbox, identity: SandboxI
   return report.path;
 }
 
-async function inspectWorkspace(sandbox: AgentSandbox, identity: SandboxIdentity, target: string, uid: string, depth: CheckDepth): Promise<WorkspaceReport> {
+async function inspectWorkspace(sandbox: AgentSandbox, identity: SandboxIdentity, target: string, uid: string): Promise<WorkspaceReport> {
   const result = await sandbox.run(identity, {
     // bash: a worker sandbox runs a bash script in its own shell, without starting a process for it.
     command: 'bash',
-    args: ['-c', WORKSPACE_SCRIPT, 'check-workspace', identity.workspaceRoot, target, uid, depth],
+    args: ['-c', WORKSPACE_SCRIPT, 'check-workspace', identity.workspaceRoot, target, uid],
     cwd: identity.workspaceRoot,
     timeoutMs: CHECK_TIMEOUT_MS,
     maxOutputBytes: 64 * 1024,

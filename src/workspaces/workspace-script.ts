@@ -6,9 +6,9 @@
  * symlink out of the tree does not resolve inside; it is refused whether or not its target exists
  * on the host, so the answer tells the tenant nothing about the host.
  *
- * Arguments: the tenant's root, the workspace (absolute, normalised, inside the root), the
- * tenant's uid when ownership is to be checked ('' otherwise), and `walk` when the whole tree is
- * to be looked through for files that are not the tenant's. Output: a status line, then the
+ * Arguments: the tenant's root, the workspace (absolute, normalised, inside the root), and the
+ * tenant's uid when ownership is to be checked ('' otherwise): then the whole tree is looked
+ * through for files that are not the tenant's too. Output: a status line, then the
  * path it concerns:
  * - `ok` and the workspace's real path;
  * - `foreign-parent` and the deepest existing directory, when the workspace is to be created and
@@ -20,7 +20,7 @@
 const D = '$';
 
 export const WORKSPACE_SCRIPT = String.raw`
-root=$1 target=$2 uid=$3 walk=$4
+root=$1 target=$2 uid=$3
 say() { printf '%s\n%s' "$1" "$2"; exit 0; }
 inside() { case "$1" in "$root" | "$root"/*) return 0 ;; esac; return 1; }
 parent_of() { p=${D}{1%/*}; [ -n "$p" ] || p=/; printf '%s' "$p"; }
@@ -69,7 +69,7 @@ resolve "$workspace" || say "error WORKSPACE_INVALID changed while it was being 
 inside "$real" || say "error WORKSPACE_OUTSIDE_ROOT a symlink points out of the tenant's tree" ""
 [ -d "$real" ] || say "error WORKSPACE_NOT_A_DIRECTORY exists but is not a directory" ""
 # A workspace made just now, as the tenant, holds nothing of anyone else's: no walk.
-if [ -n "$uid" ] && [ "$walk" = walk ] && [ -z "$created" ] && [ -n "$(find "$real" \( ! -user "$uid" -o ! -group "$uid" \) -print -quit 2>/dev/null)" ]; then
+if [ -n "$uid" ] && [ -z "$created" ] && [ -n "$(find "$real" \( ! -user "$uid" -o ! -group "$uid" \) -print -quit 2>/dev/null)" ]; then
   say foreign-tree "$real"
 fi
 [ -r "$real" ] && [ -x "$real" ] || say "error WORKSPACE_NOT_READABLE is not readable by the agent's user" "$real"
