@@ -5,7 +5,7 @@
  * agent process itself is killed fails its task with RESOURCE_LIMIT. The same attacks as an unprivileged server (user namespaces,
  * rlimits) check what that mode guarantees: the process bound and the sized /tmp.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -88,6 +88,21 @@ describe('limits as root: cgroups per sandbox', () => {
     expect(output).toMatch(/Read-only file system|Permission denied/);
   }, 180_000);
 
+  it("runs the server's own commands in a tenant's sandbox (workspace checks, change tracking) under that tenant's limits", async () => {
+    const task = await h.run('alpha', 'own-1', '[[script:write-file]] write the hello file', 'repo');
+    expect(task.status).toBe('completed');
+    expect(task.changed_files).toEqual([expect.objectContaining({ path: 'hello.txt', change: 'created' })]);
+    // The tenant's worker sandboxes outlive the task (they idle for a minute): every process of theirs is in a group of alpha's.
+    const workers = descendants(h.daemon.child.pid!).filter((pid) => readProc(pid, 'cmdline').includes('sandbox-worker'));
+    expect(workers.length).toBeGreaterThan(0);
+    for (const pid of workers) {
+      const groups = readProc(pid, 'cgroup').split('\n');
+      for (const controller of ['memory', 'pids']) {
+        expect(groups.find((line) => line.split(':')[1] === controller)).toMatch(/\/ccs-\d+\/alpha\/[0-9a-f]+$/);
+      }
+    }
+  }, 180_000);
+
   it('fails the task with RESOURCE_LIMIT, naming the limit, when the limit kills the agent process itself', async () => {
     // 1 GiB of /tmp in a 300M sandbox: tmpfs pages count as the sandbox's memory and belong to no
     // process, so the OOM killer's largest process is the CLI.
@@ -151,4 +166,38 @@ function expectTmpFull(output: string): void {
   const size = Number(/ (\d+) [A-Z][a-z]{2} [ \d]\d .*\/tmp\/fill/.exec(output)?.[1] ?? NaN);
   expect(size, output).toBeGreaterThan(32 * 1024 * 1024 - 256 * 1024);
   expect(size, output).toBeLessThanOrEqual(32 * 1024 * 1024);
+}
+
+function readProc(pid: number, file: string): string {
+  try {
+    return readFileSync(`/proc/${pid}/${file}`, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+/** Every live process below `root`, by the parent pids in /proc. */
+function descendants(root: number): number[] {
+  const parentOf = new Map<number, number>();
+  for (const name of readdirSync('/proc')) {
+    const pid = Number(name);
+    if (!Number.isInteger(pid)) continue;
+    // The parent is the field after the command name, which may itself hold spaces and parentheses.
+    const stat = readProc(pid, 'stat');
+    parentOf.set(pid, Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+  }
+  const found: number[] = [];
+  const below = new Set([root]);
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const [pid, parent] of parentOf) {
+      if (below.has(parent) && !below.has(pid)) {
+        below.add(pid);
+        found.push(pid);
+        grew = true;
+      }
+    }
+  }
+  return found;
 }

@@ -16,7 +16,7 @@ import type { ProcessLimits } from './limits/process-limits.js';
 import type { SandboxLimits } from './limits/sandbox-limits.js';
 import { bwrapArgs, type SandboxUser } from './sandbox-args.js';
 import { removeProcessHome } from './process-homes.js';
-import { BASE_ENV, commandEnv, runInSandbox, sandboxLaunch, type SandboxCommand, type SandboxCommandResult } from './sandbox-command.js';
+import { BASE_ENV, commandEnv, runInSandbox, sandboxLaunch, type SandboxCommand, type SandboxCommandResult, type SandboxPlace } from './sandbox-command.js';
 import { workerCommand } from './sandbox-worker.js';
 import { SandboxWorkers, WORKER_TMP_BYTES } from './sandbox-workers.js';
 import { TenantUids, type SharedUidAllocator } from './tenant-uids.js';
@@ -84,7 +84,7 @@ export class AgentSandbox {
   /** Homes being emptied in a sandbox after their process exited; shutdown waits for them. */
   private readonly removals = new Set<Promise<void>>();
   /** Long-lived sandboxes for the server's short commands (none without isolation: a spawn is cheap). */
-  private readonly workers: SandboxWorkers | null;
+  private readonly workers: SandboxWorkers<SandboxIdentity> | null;
 
   constructor(
     private readonly plan: IsolationPlan,
@@ -95,10 +95,11 @@ export class AgentSandbox {
     this.workers =
       plan.mode === 'none'
         ? null
-        : new SandboxWorkers((place, binds) => {
+        : new SandboxWorkers<SandboxIdentity>((place, binds) => {
             const worker = workerCommand();
+            const limits = this.limitsFor(place);
             const launch = sandboxLaunch(plan, place, place.user!, binds, '/', worker.command, worker.args, WORKER_TMP_BYTES);
-            return { ...launch, env: { ...BASE_ENV } };
+            return { ...(limits?.outside(launch) ?? launch), env: { ...BASE_ENV }, release: () => limits?.dispose() };
           });
   }
 
@@ -173,7 +174,7 @@ export class AgentSandbox {
    * one of the tenant's worker sandboxes when the command allows it and one is free.
    */
   run(identity: SandboxIdentity, command: SandboxCommand): Promise<SandboxCommandResult> {
-    return this.workers?.tryRun(identity, command, commandEnv(command)) ?? runInSandbox(this.plan, identity, command);
+    return this.workers?.tryRun(identity, command, commandEnv(command)) ?? this.runAlone(identity, identity, command);
   }
 
   /** Stops the worker sandboxes (at shutdown, once no task runs). */
@@ -188,7 +189,26 @@ export class AgentSandbox {
    */
   runPrivileged(identity: SandboxIdentity, keepCaps: readonly string[], command: SandboxCommand): Promise<SandboxCommandResult> | null {
     if (this.plan.mode === 'none' || identity.user?.kind !== 'uid') return null;
-    return runInSandbox(this.plan, { ...identity, user: { kind: 'root', setpriv: this.plan.setpriv, keepCaps } }, command);
+    return this.runAlone(identity, { ...identity, user: { kind: 'root', setpriv: this.plan.setpriv, keepCaps } }, command);
+  }
+
+  /**
+   * The limits of one sandbox of the tenant's, for the server's own commands there too: what
+   * they do is sized by the tenant's tree (a walk, git over every file), so the tenant's memory
+   * and process limits bound it, and its CPU weight counts it as the tenant's.
+   */
+  private limitsFor(identity: SandboxIdentity): ProcessLimits | null {
+    if (this.plan.mode === 'none') return null;
+    return this.settings.limits?.forProcess(identity.key) ?? null;
+  }
+
+  private async runAlone(identity: SandboxIdentity, place: SandboxPlace, command: SandboxCommand): Promise<SandboxCommandResult> {
+    const limits = this.limitsFor(identity);
+    try {
+      return await runInSandbox(this.plan, place, command, (launch) => limits?.outside(launch) ?? launch);
+    } finally {
+      limits?.dispose();
+    }
   }
 
   /**

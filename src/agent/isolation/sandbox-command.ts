@@ -48,10 +48,16 @@ export const DEFAULT_MAX_OUTPUT = 256 * 1024 * 1024;
  * other process and (as root) the tenant's own uid. A planted git config, hook or symlink can
  * then do no more than the tenant could do itself.
  */
-export function runInSandbox(plan: IsolationPlan, place: SandboxPlace, cmd: SandboxCommand): Promise<SandboxCommandResult> {
+export function runInSandbox(
+  plan: IsolationPlan,
+  place: SandboxPlace,
+  cmd: SandboxCommand,
+  /** Wraps the bwrap command line, e.g. to enter the tenant's cgroups first. */
+  outside: (launch: { command: string; args: string[] }) => { command: string; args: string[] } = (launch) => launch,
+): Promise<SandboxCommandResult> {
   const env = commandEnv(cmd);
   if (plan.mode === 'none' || place.user === null) return runCollecting(cmd.command, cmd.args, { cwd: cmd.cwd, env }, cmd);
-  const sandboxed = sandboxLaunch(plan, place, place.user, [place.workspaceRoot, ...(cmd.readWrite ?? [])], cmd.cwd, cmd.command, cmd.args);
+  const sandboxed = outside(sandboxLaunch(plan, place, place.user, [place.workspaceRoot, ...(cmd.readWrite ?? [])], cmd.cwd, cmd.command, cmd.args));
   return runCollecting(sandboxed.command, sandboxed.args, { cwd: '/', env }, cmd);
 }
 

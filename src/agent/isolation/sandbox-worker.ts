@@ -76,6 +76,8 @@ export interface WorkerLaunch {
   command: string;
   args: string[];
   env: Record<string, string>;
+  /** Called once the worker's sandbox is gone (its cgroup can go then). */
+  release?: () => void;
 }
 
 /** The bash arguments that make a sandbox a worker (appended to its launch). */
@@ -114,6 +116,7 @@ export class SandboxWorker {
   private workerStderr = '';
   private gone = false;
   private idleTimer: NodeJS.Timeout | null = null;
+  private readonly release: () => void;
 
   constructor(
     launch: WorkerLaunch,
@@ -122,6 +125,7 @@ export class SandboxWorker {
     private readonly idleMs: number,
     private readonly onGone: (worker: SandboxWorker) => void,
   ) {
+    this.release = launch.release ?? (() => undefined);
     this.child = spawn(launch.command, launch.args, { cwd: '/', env: launch.env, stdio: ['pipe', 'pipe', 'pipe'] });
     this.child.stdout.on('data', (chunk: Buffer) => this.received(chunk));
     this.child.stderr.setEncoding('utf8');
@@ -238,6 +242,7 @@ export class SandboxWorker {
   private ended(code: number | null, signal: NodeJS.Signals | null, error: Error | null): void {
     if (this.gone) return;
     this.gone = true;
+    this.release();
     if (this.idleTimer) clearTimeout(this.idleTimer);
     const pending = this.pending;
     if (pending !== null) {

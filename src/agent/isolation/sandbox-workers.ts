@@ -10,7 +10,7 @@ const IDLE_MS = 60_000;
 export const WORKER_TMP_BYTES = 512 * 1024 * 1024;
 
 /** How a worker for a place is started: its bwrap command line for these read-write binds. */
-export type WorkerLauncher = (place: SandboxPlace, binds: readonly string[]) => WorkerLaunch;
+export type WorkerLauncher<P extends SandboxPlace> = (place: P, binds: readonly string[]) => WorkerLaunch;
 
 /**
  * The long-lived worker sandboxes, a few per tenant (a place: the tenant's tree, masks and
@@ -18,17 +18,17 @@ export type WorkerLauncher = (place: SandboxPlace, binds: readonly string[]) => 
  * lacks a path is replaced by one that binds it too (a tenant's scratch directory, once). When
  * every worker of the tenant is busy the caller starts a sandbox of its own, as it always could.
  */
-export class SandboxWorkers {
+export class SandboxWorkers<P extends SandboxPlace = SandboxPlace> {
   private readonly byPlace = new Map<string, SandboxWorker[]>();
   private closed = false;
 
   constructor(
-    private readonly launcher: WorkerLauncher,
+    private readonly launcher: WorkerLauncher<P>,
     private readonly idleMs = IDLE_MS,
   ) {}
 
   /** The command's result from a worker, or null when none can take it now. */
-  tryRun(place: SandboxPlace, cmd: SandboxCommand, env: Record<string, string>): Promise<SandboxCommandResult> | null {
+  tryRun(place: P, cmd: SandboxCommand, env: Record<string, string>): Promise<SandboxCommandResult> | null {
     if (this.closed || !cmd.reusable || cmd.input !== undefined || place.user === null) return null;
     const key = JSON.stringify([place.workspaceRoot, place.masked, place.user]);
     const workers = (this.byPlace.get(key) ?? []).filter((w) => w.alive);
