@@ -1,4 +1,4 @@
-import type { SandboxCommandResult } from '../agent/isolation/sandbox-command.js';
+import type { SandboxCommand, SandboxCommandResult } from '../agent/isolation/sandbox-command.js';
 import type { Logger } from '../observability/logger.js';
 import { buildReport } from './change-report.js';
 import type { ChangeBaseline, ChangeReport } from './change-types.js';
@@ -6,6 +6,7 @@ import { ShadowRepos, type Shadow, type TrackingSandbox } from './shadow-repos.j
 import {
   blobsToSize,
   parseTrackingOutput,
+  PATCH_READ_LIMIT,
   pruneCommand,
   sizesCommand,
   TRACKING_ENV,
@@ -16,8 +17,6 @@ import {
 
 /** A first snapshot of a large workspace may take a while; a stuck one must not hold a task forever. */
 const PHASE_TIMEOUT_MS = 60_000;
-/** The raw listing of a huge change plus the patch read limit, with room to spare. */
-const MAX_OUTPUT_BYTES = 64 * 1024 * 1024;
 /** Packs are rewritten (a whole-store copy) only once this many old versions may sit in them. */
 const REPACK_AFTER_REPLACED = 256;
 /** The script's exit code when the workspace itself is gone: nothing wrong with the shadow. */
@@ -97,15 +96,15 @@ export class ChangeTracker {
   private async phase(shadow: Shadow, workspace: string, phase: TrackingPhase, before: string): Promise<TrackingOutput> {
     const started = Date.now();
     const args = trackingCommand(phase, shadow.dir, workspace, { before, last: shadow.lastTree, fresh: shadow.fresh });
-    const result = await this.onShadow(shadow, args, workspace, MAX_OUTPUT_BYTES);
-    if (result.code !== 0 || result.timedOut) {
+    const result = await this.onShadow(shadow, args, workspace, { cutOutputAt: PATCH_READ_LIMIT });
+    if ((result.code !== 0 && !result.cut) || result.timedOut) {
       const reason = result.timedOut ? `timed out after ${PHASE_TIMEOUT_MS} ms` : `exit ${result.code ?? result.signal}: ${result.stderr.trim().slice(-500)}`;
       // Whatever a killed git left behind, the next phase starts from an empty shadow (unless
       // another task's baseline still needs this one).
       if (result.code !== NO_WORKSPACE && shadow.pending <= 1) await this.shadows.reset(shadow).catch(() => undefined);
       throw new Error(`change tracking (${phase}) failed: ${reason}`);
     }
-    const output = parseTrackingOutput(result.stdout);
+    const output = parseTrackingOutput(result.stdout, result.cut);
     shadow.fresh = false;
     if (output.tree !== shadow.lastTree) shadow.dirty = true;
     shadow.lastTree = output.tree;
@@ -114,7 +113,12 @@ export class ChangeTracker {
   }
 
   /** One of the tracking scripts on a shadow, as the tenant in its sandbox (a worker's, when one is free). */
-  private onShadow(shadow: Shadow, args: string[], cwd = shadow.dir, maxOutputBytes?: number): Promise<SandboxCommandResult> {
+  private onShadow(
+    shadow: Shadow,
+    args: string[],
+    cwd = shadow.dir,
+    output: Pick<SandboxCommand, 'maxOutputBytes' | 'cutOutputAt'> = {},
+  ): Promise<SandboxCommandResult> {
     return this.shadows.sandbox.run(shadow.identity, {
       command: 'bash',
       args,
@@ -123,7 +127,7 @@ export class ChangeTracker {
       env: TRACKING_ENV,
       timeoutMs: PHASE_TIMEOUT_MS,
       reusable: true,
-      ...(maxOutputBytes === undefined ? {} : { maxOutputBytes }),
+      ...output,
     });
   }
 

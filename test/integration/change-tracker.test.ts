@@ -141,6 +141,20 @@ describe.runIf(isRoot)('change tracking in the tenant sandbox, with a shadow rep
     expect(report.diff).toBe('--- a/small.txt\n+++ b/small.txt\n@@ -1,1 +1,1 @@\n-s\n+s2\n');
   });
 
+  it('a patch over the 16 MiB read limit is cut there: every file is still listed with its counts, the diff ends with the marker', async () => {
+    const ws = workspace({ 'small.txt': 's\n' });
+    const lines = 'x'.repeat(99).concat('\n').repeat(4500);
+    const report = await track(ws, () => {
+      for (let i = 0; i < 40; i++) writeFileSync(path.join(ws, `part-${String(i).padStart(2, '0')}.txt`), lines);
+    });
+    expect(report.files).toHaveLength(40);
+    expect(report.files.every((f) => f.change === 'created' && f.additions === 4500 && f.deletions === 0)).toBe(true);
+    expect(report.diff.endsWith('# diff truncated at 2097152 bytes\n')).toBe(true);
+    // The next comparison in the same workspace works as usual.
+    const next = await track(ws, () => writeFileSync(path.join(ws, 'small.txt'), 's2\n'));
+    expect(next.files.map((f) => f.path)).toEqual(['small.txt']);
+  });
+
   it('overlapping tasks in one workspace each compare with their own baseline', async () => {
     const ws = workspace({ 'a.txt': 'a\n', 'b.txt': 'b\n' });
     const first = await tracker.begin('overlap-1', ws, 'alpha');

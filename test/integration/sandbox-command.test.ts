@@ -47,6 +47,12 @@ describe.runIf(isRoot)('runInSandbox: a command in a tenant sandbox sees only th
     expect(result.timedOut).toBe(true);
   });
 
+  it('cuts stdout at cutOutputAt, killing the command: the first bytes, marked cut', async () => {
+    const result = await runInSandbox(plan, place(), { command: 'yes', args: [], cwd: alpha, timeoutMs: 10_000, cutOutputAt: 100_000 });
+    expect(result).toMatchObject({ cut: true, code: null, timedOut: false });
+    expect(result.stdout.toString()).toBe('y\n'.repeat(50_000));
+  });
+
   it("as root keeping only CAP_CHOWN: chowns inside the tenant's tree, and cannot write system files", async () => {
     writeFileSync(path.join(alpha, 'root-owned.txt'), 'x');
     const user = { kind: 'root' as const, setpriv: plan.setpriv, keepCaps: ['chown'] };

@@ -104,6 +104,20 @@ describe.runIf(isRoot)('SandboxWorkers: long-lived tenant sandboxes for the serv
     expect(launches).toBe(3);
   });
 
+  it('cuts stdout at cutOutputAt: the first bytes, marked cut; an endless answer kills the sandbox, one that ends keeps it', async () => {
+    fresh();
+    const endless = await run({ command: 'yes', args: [], cutOutputAt: 100_000 });
+    expect(endless).toMatchObject({ cut: true, code: null });
+    expect(endless.stdout.toString()).toBe('y\n'.repeat(50_000));
+    const ended = await run({ command: 'head', args: ['-c', '5000', '/dev/zero'], cutOutputAt: 1000 });
+    expect(ended).toMatchObject({ cut: true, code: 0 });
+    expect(ended.stdout).toEqual(Buffer.alloc(1000));
+    const under = await run({ command: 'echo', args: ['short'], cutOutputAt: 1000 });
+    expect(under.cut).toBeUndefined();
+    expect(under.stdout.toString()).toBe('short\n');
+    expect(launches).toBe(2);
+  });
+
   it('leaves no process of a command running, so none can write into a later answer', async () => {
     fresh();
     await run({ command: 'sh', args: ['-c', '(sleep 2; echo late) & echo started'] });

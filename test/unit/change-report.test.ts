@@ -40,7 +40,7 @@ describe('reading what the change-tracking script printed', () => {
 
     expect(parseTrackingOutput(Buffer.from(`tree -\nrepo 0\ndiff\n${changes}\n`))).toMatchObject({ tree: '', changes, patch: '', patchCut: false });
     const huge = `:000000 100644 ${ZERO} ${A} A\tf\n`.repeat(Math.ceil((16 * 1024 * 1024) / 60));
-    const cut = parseTrackingOutput(Buffer.from(`tree -\nrepo 0\ndiff\n${huge.slice(0, 16 * 1024 * 1024)}`));
+    const cut = parseTrackingOutput(Buffer.from(`tree -\nrepo 0\ndiff\n${huge.slice(0, 16 * 1024 * 1024)}`), true);
     expect(cut.patchCut).toBe(true);
     expect(cut.changes.split('\n').every((line) => line === `:000000 100644 ${ZERO} ${A} A\tf`)).toBe(true);
   });

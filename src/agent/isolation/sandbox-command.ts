@@ -16,6 +16,11 @@ export interface SandboxCommand {
   /** Stdout beyond this is an error: a tenant must not make the server buffer without bound. */
   maxOutputBytes?: number;
   /**
+   * Stdout beyond this many bytes is dropped and the command killed, its result marked `cut`
+   * (its exit status is then unknown): for output that is useful in part, such as a patch.
+   */
+  cutOutputAt?: number;
+  /**
    * May run in the tenant's long-lived worker sandbox (sandbox-worker.ts) instead of a sandbox of
    * its own: only for commands that never run anything the tenant wrote, whose extra paths are
    * the same at every call, and that leave no process behind.
@@ -29,6 +34,8 @@ export interface SandboxCommandResult {
   stdout: Buffer;
   stderr: string;
   timedOut: boolean;
+  /** Stdout reached cutOutputAt: it holds the first cutOutputAt bytes, and the command was killed. */
+  cut?: boolean;
 }
 
 /** Where a command runs: the tenant's tree (and its masks) as a given user. */
@@ -95,11 +102,20 @@ function runCollecting(
     let stderr = '';
     let timedOut = false;
     let overflow = false;
+    let cut = false;
     const timer = setTimeout(() => {
       timedOut = true;
       child.kill('SIGKILL');
     }, cmd.timeoutMs);
     child.stdout.on('data', (chunk: Buffer) => {
+      if (cut) return;
+      if (cmd.cutOutputAt !== undefined && size + chunk.length >= cmd.cutOutputAt) {
+        chunks.push(chunk.subarray(0, cmd.cutOutputAt - size));
+        size = cmd.cutOutputAt;
+        cut = true;
+        child.kill('SIGKILL');
+        return;
+      }
       size += chunk.length;
       if (size > limit) {
         overflow = true;
@@ -121,7 +137,7 @@ function runCollecting(
     child.once('close', (code, signal) => {
       clearTimeout(timer);
       if (overflow) return reject(new Error(`${cmd.command} wrote more than ${limit} bytes`));
-      resolve({ code, signal, stdout: Buffer.concat(chunks), stderr, timedOut });
+      resolve({ code: cut ? null : code, signal, stdout: Buffer.concat(chunks), stderr, timedOut, ...(cut ? { cut } : {}) });
     });
   });
 }

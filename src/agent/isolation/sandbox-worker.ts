@@ -98,6 +98,9 @@ interface Pending {
   overflow: boolean;
 }
 
+/** The most an answer's frame adds to stdout: the status line, up to 64 KiB of stderr, the end line. */
+const FRAME_BYTES = 64 * 1024 + 128;
+
 /** Fields longer than this are sent once per worker, then named by number. */
 const CACHED_FIELD_BYTES = 256;
 
@@ -115,6 +118,7 @@ export class SandboxWorker {
   private buffered = 0;
   private workerStderr = '';
   private gone = false;
+  private killed = false;
   private idleTimer: NodeJS.Timeout | null = null;
   private readonly release: () => void;
 
@@ -142,13 +146,14 @@ export class SandboxWorker {
     return this.pending !== null;
   }
 
+  /** Neither gone nor on its way out: a killed worker takes no command while its exit is pending. */
   get alive(): boolean {
-    return !this.gone;
+    return !this.gone && !this.killed;
   }
 
   /** Runs one command (no stdin: the worker does not carry one) with exactly `env`. */
   run(cmd: SandboxCommand, env: Record<string, string>): Promise<SandboxCommandResult> {
-    if (this.gone || this.pending !== null || cmd.input !== undefined) return Promise.reject(new Error('sandbox worker is not available'));
+    if (!this.alive || this.pending !== null || cmd.input !== undefined) return Promise.reject(new Error('sandbox worker is not available'));
     if (this.idleTimer) clearTimeout(this.idleTimer);
     this.setRef(true);
     const marker = randomBytes(16).toString('hex');
@@ -175,6 +180,7 @@ export class SandboxWorker {
   }
 
   kill(): void {
+    this.killed = true;
     if (!this.gone) this.child.kill('SIGKILL');
   }
 
@@ -192,7 +198,10 @@ export class SandboxWorker {
     if (pending === null) return this.kill();
     this.chunks.push(chunk);
     this.buffered += chunk.length;
-    if (this.buffered > (pending.cmd.maxOutputBytes ?? DEFAULT_MAX_OUTPUT) + 64 * 1024 + 128) {
+    const cutAt = pending.cmd.cutOutputAt;
+    // Past the cut and the largest frame after it, stdout alone is over the cut: the rest is not waited for.
+    if (cutAt !== undefined && this.buffered > cutAt + FRAME_BYTES) return this.cutShort(cutAt);
+    if (this.buffered > (pending.cmd.maxOutputBytes ?? DEFAULT_MAX_OUTPUT) + FRAME_BYTES) {
       pending.overflow = true;
       return this.kill();
     }
@@ -205,14 +214,23 @@ export class SandboxWorker {
         ? null
         : /^(\d+)\n/.exec(all.subarray(stdoutEnd + pending.stdoutEnd.length, stdoutEnd + pending.stdoutEnd.length + 8).toString('latin1'));
     if (stdoutEnd === -1 || status === null) return this.kill();
-    const stdout = all.subarray(0, stdoutEnd);
+    const whole = all.subarray(0, stdoutEnd);
+    const cut = cutAt !== undefined && whole.length >= cutAt;
+    const stdout = cut ? whole.subarray(0, cutAt) : whole;
     if (stdout.length > (pending.cmd.maxOutputBytes ?? DEFAULT_MAX_OUTPUT)) {
       pending.overflow = true;
       return this.kill();
     }
     const stderr = all.subarray(stdoutEnd + pending.stdoutEnd.length + status[0].length, all.length - pending.answerEnd.length).toString('utf8');
-    this.settle({ code: Number(status[1]), signal: null, stdout, stderr, timedOut: false });
+    this.settle({ code: Number(status[1]), signal: null, stdout, stderr, timedOut: false, ...(cut ? { cut } : {}) });
     this.idle();
+  }
+
+  /** The first `cutAt` bytes of stdout are the answer; the command (with its sandbox) is killed. */
+  private cutShort(cutAt: number): void {
+    const stdout = Buffer.concat(this.chunks).subarray(0, cutAt);
+    this.settle({ code: null, signal: 'SIGKILL', stdout, stderr: '', timedOut: false, cut: true });
+    this.kill();
   }
 
   /** The last `length` bytes received for the pending answer. */
