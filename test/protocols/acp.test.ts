@@ -127,23 +127,26 @@ describe('ccs acp', () => {
     expect(events.find((e) => e.type === 'permission_decision')?.data).toMatchObject({ decision: _name, decided_by: 'client' });
   });
 
-  it('session/load after ccs acp was killed mid-task replays the whole session, then follows it to its end, without a gap', async () => {
-    const first = await launch(ALPHA_KEY);
+  it('session/load after ccs acp was killed mid-task replays the session, asks the open approval again, follows the task to its end, without a gap', async () => {
+    const neverAnswered: PermissionAnswer = () => new Promise(() => undefined);
+    const first = await launch(ALPHA_KEY, neverAnswered);
     const cwd = '/work/acp-reload';
-    const { sessionId } = await newSession(first, cwd, { requireApproval: [] });
+    const { sessionId } = await newSession(first, cwd);
     expect((await prompt(first, sessionId, '[[script:remember]] remember mango')).stopReason).toBe('end_turn');
     const script = inlineScript([
-      { tool: { name: 'Bash', input: { command: 'echo one' } } },
-      { tool: { name: 'Bash', input: { command: 'echo two' } }, delay_ms: 1500 },
-      { text: 'reload done', delay_ms: 500 },
+      { tool: { name: 'Write', input: { file_path: 'one.txt', content: 'one' } } },
+      { tool: { name: 'Bash', input: { command: 'echo two' } } },
+      { text: 'reload done' },
     ]);
     void prompt(first, sessionId, script).catch(() => undefined);
-    await first.waitForUpdate((n) => n.update.sessionUpdate === 'tool_call_update');
+    // The task now waits on the approval this editor never answers: kill the bridge there.
+    await waitFor(async () => first.permissionRequests.length === 1);
     first.child.kill('SIGKILL');
 
     const second = await launch(ALPHA_KEY);
     await second.agent.request(acp.methods.agent.session.load, { sessionId, cwd, mcpServers: [] });
     await second.waitForUpdate((n) => text(n) === 'reload done');
+    expect(second.permissionRequests).toEqual([expect.objectContaining({ toolCall: expect.objectContaining({ title: 'Bash: echo two' }) })]);
 
     const rest = alphaRest();
     const sessionTasks = async () => (await rest.tasks.list()).tasks.filter((t) => t.session_id === sessionId).reverse();
@@ -199,5 +202,11 @@ describe('ccs acp', () => {
     const alpha = await launch(ALPHA_KEY);
     const { sessionId } = await newSession(alpha, '/work/x', { workspace: '../../etc' });
     await expect(prompt(alpha, sessionId, 'plain echo')).rejects.toMatchObject({ code: -32602, data: expect.objectContaining({ code: 'WORKSPACE_OUTSIDE_ROOT' }) });
+
+    // A task that fails answers its prompt with the task's error, not a stop reason.
+    const { sessionId: failing } = await newSession(alpha, '/work/acp-failing');
+    await expect(prompt(alpha, failing, '[[script:api-error]]')).rejects.toMatchObject({
+      data: expect.objectContaining({ code: 'AGENT_API_ERROR', status: 'failed', task_id: expect.any(String) }),
+    });
   });
 });
