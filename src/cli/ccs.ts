@@ -129,14 +129,17 @@ function describeError(error: unknown): string {
 
 async function main(argv: string[]): Promise<number> {
   let exitCode: number = EXIT.OK;
-  const program = buildProgram(async (action) => {
-    const flags = program.opts<GlobalFlags>();
-    const config = resolveConfig(flags, process.env);
-    const ccs = new CcsClient({ baseUrl: config.url, apiKey: config.apiKey, transport: config.transport });
-    exitCode = await action({ ccs, term: createTerminal(), json: flags.json === true, transport: config.transport });
-  }, async () => {
-    exitCode = await acpCommand(resolveConfig(program.opts<GlobalFlags>(), process.env));
-  });
+  const program = buildProgram(
+    async (action) => {
+      const flags = program.opts<GlobalFlags>();
+      const config = resolveConfig(flags, process.env);
+      const ccs = new CcsClient({ baseUrl: config.url, apiKey: config.apiKey, transport: config.transport });
+      exitCode = await action({ ccs, term: createTerminal(), json: flags.json === true, transport: config.transport });
+    },
+    async () => {
+      exitCode = await acpCommand(resolveConfig(program.opts<GlobalFlags>(), process.env));
+    },
+  );
   try {
     await program.parseAsync(argv);
     return exitCode;

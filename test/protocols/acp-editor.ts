@@ -18,8 +18,12 @@ export interface AcpEditor {
   close(): Promise<void>;
 }
 
-export const allow: PermissionAnswer = (request) => ({ outcome: { outcome: 'selected', optionId: request.options.find((o) => o.kind === 'allow_once')!.optionId } });
-export const deny: PermissionAnswer = (request) => ({ outcome: { outcome: 'selected', optionId: request.options.find((o) => o.kind === 'reject_once')!.optionId } });
+export const allow: PermissionAnswer = (request) => ({
+  outcome: { outcome: 'selected', optionId: request.options.find((o) => o.kind === 'allow_once')!.optionId },
+});
+export const deny: PermissionAnswer = (request) => ({
+  outcome: { outcome: 'selected', optionId: request.options.find((o) => o.kind === 'reject_once')!.optionId },
+});
 
 /**
  * An editor as ACP's own SDK builds one: it launches `ccs acp` and talks to it over stdio with

@@ -56,7 +56,10 @@ describe('ccs acp against two instances on one Redis, and under the rate limit',
   it('a session started through one instance is loaded and continued through the other', async () => {
     const onA = await launch(a.baseUrl);
     const { sessionId } = await onA.agent.request(acp.methods.agent.session.new, { cwd: '/work/acp-shared', mcpServers: [] });
-    const first = await onA.agent.request(acp.methods.agent.session.prompt, { sessionId, prompt: [{ type: 'text', text: '[[script:bash]] [[cmd:echo hi]] remember kiwi' }] });
+    const first = await onA.agent.request(acp.methods.agent.session.prompt, {
+      sessionId,
+      prompt: [{ type: 'text', text: '[[script:bash]] [[cmd:echo hi]] remember kiwi' }],
+    });
     expect(first.stopReason).toBe('end_turn');
     expect(onA.permissionRequests).toHaveLength(1);
 

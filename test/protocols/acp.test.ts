@@ -14,7 +14,8 @@ const ALPHA_KEY = 'acp-alpha-key-8d1f0b3c';
 const BETA_KEY = 'acp-beta-key-27c9e4a1';
 const sha = (key: string) => createHash('sha256').update(key).digest('hex');
 
-const text = (n: acp.SessionNotification) => (n.update.sessionUpdate === 'agent_message_chunk' && n.update.content.type === 'text' ? n.update.content.text : '');
+const text = (n: acp.SessionNotification) =>
+  n.update.sessionUpdate === 'agent_message_chunk' && n.update.content.type === 'text' ? n.update.content.text : '';
 const ofKind = <K extends acp.SessionUpdate['sessionUpdate']>(updates: acp.SessionNotification[], kind: K) =>
   updates.map((n) => n.update).filter((u): u is Extract<acp.SessionUpdate, { sessionUpdate: K }> => u.sessionUpdate === kind);
 
@@ -196,12 +197,18 @@ describe('ccs acp', () => {
     await expect(newSession(badKey, '/work/x')).rejects.toMatchObject({ code: -32000, data: expect.objectContaining({ code: 'UNAUTHORIZED' }) });
 
     const down = await launch(ALPHA_KEY, undefined, { CCS_URL: 'http://127.0.0.1:9' });
-    await expect(newSession(down, '/work/x')).rejects.toMatchObject({ message: expect.stringContaining('unreachable'), data: expect.objectContaining({ code: 'SERVER_UNREACHABLE' }) });
+    await expect(newSession(down, '/work/x')).rejects.toMatchObject({
+      message: expect.stringContaining('unreachable'),
+      data: expect.objectContaining({ code: 'SERVER_UNREACHABLE' }),
+    });
     expect(down.stderr()).not.toContain('{"jsonrpc"');
 
     const alpha = await launch(ALPHA_KEY);
     const { sessionId } = await newSession(alpha, '/work/x', { workspace: '../../etc' });
-    await expect(prompt(alpha, sessionId, 'plain echo')).rejects.toMatchObject({ code: -32602, data: expect.objectContaining({ code: 'WORKSPACE_OUTSIDE_ROOT' }) });
+    await expect(prompt(alpha, sessionId, 'plain echo')).rejects.toMatchObject({
+      code: -32602,
+      data: expect.objectContaining({ code: 'WORKSPACE_OUTSIDE_ROOT' }),
+    });
 
     // A task that fails answers its prompt with the task's error, not a stop reason.
     const { sessionId: failing } = await newSession(alpha, '/work/acp-failing');

@@ -63,9 +63,7 @@ export function buildAcpAgent(deps: AcpDeps): AgentApp {
         return {};
       }),
     )
-    .onRequest(methods.agent.session.prompt, ({ params, signal }) =>
-      asRequestErrors(() => runPromptTurn(deps, known(params.sessionId), params.prompt, signal)),
-    )
+    .onRequest(methods.agent.session.prompt, ({ params, signal }) => asRequestErrors(() => runPromptTurn(deps, known(params.sessionId), params.prompt, signal)))
     .onNotification(methods.agent.session.cancel, async ({ params }) => {
       const turn = sessions.get(params.sessionId)?.turn;
       if (turn !== undefined) await interruptTurn(deps, turn);

@@ -15,7 +15,11 @@ async function tasksOf(deps: AcpDeps, sessionId: string): Promise<Task[]> {
 
 /** Replays one task's stored events; says where it stopped and, if it has not ended, which approvals are still open. */
 async function replayTask(deps: AcpDeps, session: AcpSession, task: Task): Promise<{ after: number; ended: boolean; pending: TaskEvent[] }> {
-  await session.client.notify('session/update', { sessionId: session.id, update: userMessage(task.prompt, task.task_id), _meta: { ccs: { task_id: task.task_id, seq: 0 } } });
+  await session.client.notify('session/update', {
+    sessionId: session.id,
+    update: userMessage(task.prompt, task.task_id),
+    _meta: { ccs: { task_id: task.task_id, seq: 0 } },
+  });
   const open = new Map<string, TaskEvent>();
   let after = 0;
   let ended = false;
