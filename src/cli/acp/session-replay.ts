@@ -44,7 +44,8 @@ async function replayTask(deps: AcpDeps, session: AcpSession, task: Task): Promi
 export async function replaySession(deps: AcpDeps, session: AcpSession): Promise<void> {
   for (const task of await tasksOf(deps, session.id)) {
     const { after, ended, pending } = await replayTask(deps, session, task);
-    if (ended) continue;
+    // Ended, or already followed by this process (a second load of the same session).
+    if (ended || session.turn?.taskId === task.task_id) continue;
     const turn = newTurn(task.task_id);
     session.turn = turn;
     void followTask(deps, session, turn, task.task_id, { after, pending })
