@@ -15,8 +15,9 @@ export function buildAcpAgent(deps: AcpDeps): AgentApp {
   const sessions = new Map<string, AcpSession>();
 
   const open = (id: string, client: AgentContext, init: Pick<AcpSession, 'workspace' | 'approvalTools' | 'existsOnServer'>): AcpSession => {
-    const previous = sessions.get(id);
-    const session: AcpSession = { id, client, turn: previous?.turn, ...init };
+    // Loading a session this process already has updates it in place: a running turn keeps its one record.
+    const session: AcpSession = sessions.get(id) ?? { id, client, turn: undefined, ...init };
+    Object.assign(session, init, { client });
     sessions.set(id, session);
     return session;
   };

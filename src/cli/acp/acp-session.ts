@@ -26,8 +26,8 @@ export interface ActiveTurn {
 export interface AcpSession {
   readonly id: string;
   /** The workspace the session's first task creates it in; unused once it exists on the server. */
-  readonly workspace: string | undefined;
-  readonly approvalTools: string[];
+  workspace: string | undefined;
+  approvalTools: string[];
   existsOnServer: boolean;
   turn: ActiveTurn | undefined;
   /** The editor, for session/update and session/request_permission. */
