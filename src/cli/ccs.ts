@@ -13,6 +13,7 @@ import {
   type CommandContext,
   type SubmitFlags,
 } from './commands.js';
+import { acpCommand } from './acp/acp-command.js';
 import { ConfigError, resolveConfig } from './config.js';
 import { EXIT } from './exit-codes.js';
 import { createTerminal } from './terminal.js';
@@ -39,7 +40,7 @@ function positiveNumber(value: string): number {
   return n;
 }
 
-function buildProgram(run: (action: (ctx: CommandContext) => Promise<number>) => Promise<void>): Command {
+function buildProgram(run: (action: (ctx: CommandContext) => Promise<number>) => Promise<void>, runAcp: () => Promise<void>): Command {
   const program = new Command('ccs')
     .description('Submit, follow and stop Claude Code Server tasks.')
     .version(VERSION)
@@ -110,6 +111,11 @@ function buildProgram(run: (action: (ctx: CommandContext) => Promise<number>) =>
     .description('server health; exits 1 unless healthy')
     .action(() => run((ctx) => healthCommand(ctx)));
 
+  program
+    .command('acp')
+    .description('serve the Agent Client Protocol on stdin/stdout, for editors (see docs/protocols/acp.md)')
+    .action(() => runAcp());
+
   return program;
 }
 
@@ -123,12 +129,17 @@ function describeError(error: unknown): string {
 
 async function main(argv: string[]): Promise<number> {
   let exitCode: number = EXIT.OK;
-  const program = buildProgram(async (action) => {
-    const flags = program.opts<GlobalFlags>();
-    const config = resolveConfig(flags, process.env);
-    const ccs = new CcsClient({ baseUrl: config.url, apiKey: config.apiKey, transport: config.transport });
-    exitCode = await action({ ccs, term: createTerminal(), json: flags.json === true, transport: config.transport });
-  });
+  const program = buildProgram(
+    async (action) => {
+      const flags = program.opts<GlobalFlags>();
+      const config = resolveConfig(flags, process.env);
+      const ccs = new CcsClient({ baseUrl: config.url, apiKey: config.apiKey, transport: config.transport });
+      exitCode = await action({ ccs, term: createTerminal(), json: flags.json === true, transport: config.transport });
+    },
+    async () => {
+      exitCode = await acpCommand(resolveConfig(program.opts<GlobalFlags>(), process.env));
+    },
+  );
   try {
     await program.parseAsync(argv);
     return exitCode;

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Logger } from '../observability/logger.js';
 import { UNMATCHED_ROUTE, type Metrics } from '../observability/metrics.js';
+import { installClientProtocolMetrics } from './client-protocol-metrics.js';
 
 /** The URL without its query string (the access log never records query values). */
 function pathOf(request: FastifyRequest): string {
@@ -38,4 +39,5 @@ export function installRequestObservability(app: FastifyInstance, logger: Logger
     metrics.recordHttpRequest(method, route, statusCode, elapsedMs / 1000);
     done();
   });
+  installClientProtocolMetrics(app, metrics);
 }
