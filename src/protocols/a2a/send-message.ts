@@ -92,8 +92,15 @@ function asRecord(value: unknown): Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
 }
 
-const ALLOW = /^\s*(allow|approve|approved|yes|y|ok)\b/i;
-const DENY = /^\s*(deny|denied|reject|no|n)\b/i;
+const ALLOW = /^\s*(allow(ed)?|approved?|accept(ed)?|yes|y|ok)\b/i;
+const DENY = /^\s*(deny|denied|reject(ed)?|decline(d)?|no|n)\b/i;
+
+/** A data part's decision: {"decision": "allow" | "deny"}, or a boolean `approved` / `allow`. */
+function decisionIn(data: Record<string, unknown>): unknown {
+  if (data.decision !== undefined) return data.decision;
+  const flag = data.approved ?? data.allow;
+  return typeof flag === 'boolean' ? (flag ? 'allow' : 'deny') : undefined;
+}
 
 async function answerApproval(deps: SendDeps, tenant: Tenant, taskId: string, parts: IncomingPart[]): Promise<SendOutcome> {
   const task = await deps.tasks.get(tenant, taskId);
@@ -102,9 +109,9 @@ async function answerApproval(deps: SendDeps, tenant: Tenant, taskId: string, pa
   }
   const pending = await deps.approvals.pending(task);
   if (pending.length === 0) throw new A2aError('UnsupportedOperation', `Task ${taskId} is not waiting for input`, 'PERMISSION_REQUEST_NOT_PENDING');
-  const data = parts.map((p) => asRecord(p.data)).find((d) => d.decision !== undefined) ?? {};
+  const data = parts.map((p) => asRecord(p.data)).find((d) => decisionIn(d) !== undefined) ?? {};
   const text = parts.map((p) => p.text ?? '').join(' ');
-  const decision = data.decision ?? (ALLOW.test(text) ? 'allow' : DENY.test(text) ? 'deny' : undefined);
+  const decision = decisionIn(data) ?? (ALLOW.test(text) ? 'allow' : DENY.test(text) ? 'deny' : undefined);
   if (decision !== 'allow' && decision !== 'deny') {
     throw new A2aError('InvalidParams', 'Answer an approval with "allow" or "deny" (text), or a data part {"decision": "allow" | "deny"}');
   }
