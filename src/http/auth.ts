@@ -13,7 +13,8 @@ declare module 'fastify' {
   }
 }
 
-const PUBLIC_PATHS = new Set(['/health']);
+// The A2A agent card tells a client how to authenticate, so it cannot itself need a key.
+const PUBLIC_PATHS = new Set(['/health', '/.well-known/agent-card.json']);
 const WEBSOCKET_PREFIX = '/ws/';
 
 export function presentedKey(request: FastifyRequest): string | undefined {

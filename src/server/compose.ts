@@ -14,6 +14,7 @@ import { createTasksModule, type TasksApi } from '../tasks/tasks-module.js';
 import { createTenancyModule } from '../tenancy/tenancy-module.js';
 import type { TenantRegistry } from '../tenancy/tenant-registry.js';
 import { createWebhooksModule } from '../webhooks/webhooks-module.js';
+import { a2aPushPayload } from '../protocols/a2a/push-payload.js';
 import { InstanceSlot } from './instance-slot.js';
 import { Lifecycle } from './module.js';
 import { servicesOf, type Services } from './services.js';
@@ -106,7 +107,7 @@ async function build(lifecycle: Lifecycle, config: Config, logger: Logger, optio
   );
   const closeLiveProcess = (sessionId: string): void => agents.closeSession(sessionId);
   const sessions = lifecycle.add(createSessionsModule({ store: storage.store, workspaces: sandbox.workspaces, logger, now, closeLiveProcess }));
-  const outbox = lifecycle.add(createWebhooksModule({ config, logger, metrics, store: storage.store, tenants, now }));
+  const outbox = lifecycle.add(createWebhooksModule({ config, logger, metrics, store: storage.store, tenants, now, pushPayload: a2aPushPayload }));
   const tasks = lifecycle.add(
     await createTasksModule({
       config,

@@ -13,6 +13,7 @@ import type { TaskExecutor } from './task-executor.js';
 import { ZERO_USAGE, type TaskFinisher } from './task-finisher.js';
 import { isTerminal, type Task } from './task-types.js';
 import { externalId, internalId, type Tenant } from '../tenancy/tenant.js';
+import type { PushConfig } from '../webhooks/webhook-types.js';
 
 export interface SubmitResult {
   task: Task;
@@ -62,7 +63,8 @@ const RACED_SUBMIT_WAIT_MS = 2_000;
 export class TaskService {
   constructor(private readonly deps: TaskServiceDeps) {}
 
-  async submit(tenant: Tenant, body: SubmitTaskRequest): Promise<SubmitResult> {
+  /** `pushConfig`: an agent protocol's push-notification config behind `body.webhook` (not part of the REST body). */
+  async submit(tenant: Tenant, body: SubmitTaskRequest, pushConfig?: PushConfig): Promise<SubmitResult> {
     const { store, sessions, scheduler } = this.deps;
     const { task_id: clientId, ...rest } = body;
     const requestHash = fingerprint(rest);
@@ -84,7 +86,8 @@ export class TaskService {
     checkRequireApproval(body.options, this.deps.defaultAllowedTools);
     await this.deps.checks.checkBudget(tenant);
     this.deps.checks.checkNetworkAllow(tenant, body.options?.network?.allow);
-    const webhook = await this.deps.checks.webhookFor(tenant, body.webhook);
+    const checkedWebhook = await this.deps.checks.webhookFor(tenant, body.webhook);
+    const webhook = checkedWebhook && pushConfig && body.webhook ? { ...checkedWebhook, push_config: pushConfig } : checkedWebhook;
 
     const reservation = await scheduler.reserve(tenant.id);
     let enqueued = false;
@@ -168,6 +171,17 @@ export class TaskService {
 
   list(tenant: Tenant, query: Omit<TaskListQuery, 'tenant_id'>): Promise<Page<Task>> {
     return this.deps.store.listTasks({ ...query, tenant_id: tenant.id });
+  }
+
+  /**
+   * Points a task's notifications at another webhook (checked as at submit), or at none. The
+   * outbox reads it when the task next notifies, on whichever instance that happens.
+   */
+  async replaceWebhook(tenant: Tenant, taskId: string, request: { url: string; push_config?: PushConfig } | null): Promise<Task> {
+    const task = await this.get(tenant, taskId);
+    const checked = request ? await this.deps.checks.webhookFor(tenant, { url: request.url }) : null;
+    const webhook = checked && request?.push_config ? { ...checked, push_config: request.push_config } : checked;
+    return (await this.deps.store.updateTask(task.task_id, { webhook })) ?? task;
   }
 
   /** Ends a queued or running task as `interrupted` and returns it once it has ended. */

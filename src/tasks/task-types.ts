@@ -80,6 +80,7 @@ export type TaskPatch = Partial<
     | 'changed_files'
     | 'instance_id'
     | 'structured_result'
+    | 'webhook'
   >
 >;
 

@@ -87,6 +87,19 @@ export class WebhookDispatcher {
     }
   }
 
+  /**
+   * A push-notification config's token and authentication, as A2A receivers check them. Read from
+   * the task at each attempt rather than stored with the delivery, so no credential is copied.
+   */
+  private async pushHeaders(delivery: WebhookDelivery): Promise<Record<string, string>> {
+    const push = (await this.store.getTask(delivery.task_id))?.webhook?.push_config;
+    if (!push) return {};
+    const headers: Record<string, string> = {};
+    if (push.token) headers['x-a2a-notification-token'] = push.token;
+    if (push.authentication) headers.authorization = `${push.authentication.scheme} ${push.authentication.credentials}`;
+    return headers;
+  }
+
   private async attempt(delivery: WebhookDelivery): Promise<void> {
     const secret = this.settings.secretFor(delivery.tenant_id);
     const outcome: SendOutcome =
@@ -100,6 +113,7 @@ export class WebhookDispatcher {
             allowPrivate: this.settings.allowPrivate,
             timeoutMs: this.settings.timeoutMs,
             nowSeconds: Math.floor(this.now().getTime() / 1000),
+            extraHeaders: await this.pushHeaders(delivery),
           });
     const attempts = delivery.attempts + 1;
     const context = { webhook_id: delivery.webhook_id, task_id: delivery.task_id, event: delivery.event, attempts };

@@ -4,6 +4,9 @@ import type { Task } from '../tasks/task-types.js';
 import { externalId } from '../tenancy/tenant.js';
 import type { WebhookDelivery, WebhookEvent } from './webhook-types.js';
 
+/** The body of a delivery to a push-notification config (A2A's own shape), instead of ours. */
+export type PushPayload = (task: Task, event: WebhookEvent, extra: Record<string, unknown>) => string;
+
 /** Turns task events into stored deliveries; the dispatcher sends them. */
 export class WebhookOutbox {
   constructor(
@@ -11,6 +14,7 @@ export class WebhookOutbox {
     private readonly wake: () => void,
     private readonly now: () => Date,
     private readonly newId: () => string = () => `msg_${randomUUID().replace(/-/g, '')}`,
+    private readonly pushPayload?: PushPayload,
   ) {}
 
   /** A finished task: notifies its webhook if it asked for this final status. */
@@ -28,11 +32,14 @@ export class WebhookOutbox {
     if (!task.webhook || !task.webhook.events.includes(event)) return;
     const timestamp = this.now().toISOString();
     // Small on purpose: the receiver fetches the task for the rest, with its own key.
-    const payload = JSON.stringify({
-      type: `task.${event}`,
-      timestamp,
-      data: { task_id: externalId(task.task_id), session_id: externalId(task.session_id), status: task.status, ...extra },
-    });
+    const payload =
+      task.webhook.push_config && this.pushPayload
+        ? this.pushPayload(task, event, extra)
+        : JSON.stringify({
+            type: `task.${event}`,
+            timestamp,
+            data: { task_id: externalId(task.task_id), session_id: externalId(task.session_id), status: task.status, ...extra },
+          });
     const delivery: WebhookDelivery = {
       webhook_id: this.newId(),
       task_id: task.task_id,

@@ -27,6 +27,8 @@ export async function sendWebhook(input: {
   allowPrivate: boolean;
   timeoutMs: number;
   nowSeconds: number;
+  /** Sent besides ours (a push-notification config's token); never overrides the signature. */
+  extraHeaders?: Record<string, string>;
 }): Promise<SendOutcome> {
   let target;
   try {
@@ -47,6 +49,7 @@ export async function sendWebhook(input: {
     else callback(null, resolved.address, resolved.family);
   };
   const headers = {
+    ...input.extraHeaders,
     'content-type': 'application/json',
     'user-agent': `claude-code-server/${VERSION}`,
     'content-length': String(Buffer.byteLength(input.payload)),

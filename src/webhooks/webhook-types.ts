@@ -7,6 +7,18 @@ export { WEBHOOK_EVENTS, type WebhookEvent } from '../../packages/client/src/typ
 export interface WebhookTarget {
   url: string;
   events: WebhookEvent[];
+  /** Set when an agent protocol's push-notification config (A2A) stands behind this webhook. */
+  push_config?: PushConfig;
+}
+
+/**
+ * An A2A push-notification config: deliveries carry an A2A body, and its token and authentication
+ * as A2A receivers expect them, besides our signature.
+ */
+export interface PushConfig {
+  id: string;
+  token: string | null;
+  authentication: { scheme: string; credentials: string } | null;
 }
 
 export const DELIVERY_STATUSES = ['pending', 'delivered', 'failed'] as const;

@@ -5,7 +5,7 @@ import type { Module } from '../server/module.js';
 import type { Store } from '../storage/store.js';
 import type { TenantRegistry } from '../tenancy/tenant-registry.js';
 import { WebhookDispatcher } from './webhook-dispatcher.js';
-import { WebhookOutbox } from './webhook-outbox.js';
+import { WebhookOutbox, type PushPayload } from './webhook-outbox.js';
 
 /** Webhooks: the outbox tasks write to, and the dispatcher that delivers (with retries) from it. */
 export function createWebhooksModule(deps: {
@@ -15,6 +15,8 @@ export function createWebhooksModule(deps: {
   store: Store;
   tenants: TenantRegistry;
   now: () => Date;
+  /** The body for deliveries to an agent protocol's push-notification config. */
+  pushPayload?: PushPayload;
 }): Module<WebhookOutbox> {
   const { config, store, tenants, metrics, now } = deps;
   const dispatcher = new WebhookDispatcher(
@@ -31,7 +33,7 @@ export function createWebhooksModule(deps: {
     (result) => metrics.webhookDeliveries.inc({ result }),
   );
   return {
-    api: new WebhookOutbox(store, () => dispatcher.wake(), now),
+    api: new WebhookOutbox(store, () => dispatcher.wake(), now, undefined, deps.pushPayload),
     // Deliveries left pending by a previous run are picked up here too.
     start: () => dispatcher.start(),
     stop: () => dispatcher.stop(),

@@ -45,7 +45,9 @@ export function registerTaskExtraRoutes(app: FastifyInstance, deps: { tasks: Tas
   app.get<{ Params: Params }>(urlOf(TASK_EXTRA_OPERATIONS.getTaskWebhooks), async (request) => {
     const task = await deps.tasks.get(request.tenant, request.params.task_id);
     const deliveries = await deps.store.listWebhookDeliveries(task.task_id);
-    return { task_id: externalId(task.task_id), webhook: task.webhook, deliveries: deliveries.map(webhookDeliveryView) };
+    // The documented shape only: an A2A push config's token stays out of the REST answer.
+    const webhook = task.webhook && { url: task.webhook.url, events: task.webhook.events };
+    return { task_id: externalId(task.task_id), webhook, deliveries: deliveries.map(webhookDeliveryView) };
   });
 
   app.get<{ Params: Params }>(urlOf(TASK_EXTRA_OPERATIONS.getTaskDiff), async (request, reply) => {
