@@ -19,6 +19,7 @@ import { registerWsTicketRoute } from './routes/ws-tickets.js';
 import { registerTaskEventsWebSocket } from './ws-task-events.js';
 import { installRequestObservability } from './request-observability.js';
 import type { Services } from '../server/services.js';
+import { registerAguiRoutes } from '../protocols/agui/agui-routes.js';
 
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._-]{1,128}$/;
 
@@ -99,5 +100,6 @@ export async function buildApp(services: Services): Promise<HttpFront> {
   registerTaskEventsWebSocket(app, { tasks: services.tasks, stream: services.stream, sockets, logger: httpLogger });
   registerDocsRoutes(app);
   registerUiRoutes(app, { authEnabled: config.api.authEnabled });
+  registerAguiRoutes(app, services);
   return { app, sockets, connections };
 }
