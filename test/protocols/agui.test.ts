@@ -126,7 +126,10 @@ describe('AG-UI (POST /agui) through @ag-ui/client HttpAgent', () => {
     const resumed = await run(agent, null, { resume: [{ interruptId: interrupt!.id, status: 'resolved', payload: { decision: 'allow' } }] });
     const result = resumed.events.find((e) => e.type === 'TOOL_CALL_RESULT');
     expect(result).toMatchObject({ toolCallId: bashCall!.toolCallId, content: expect.stringContaining('wrote it') });
-    expect(resumed.events.find((e) => e.type === 'CUSTOM')).toMatchObject({ name: 'ccs.permission_decision', value: { decision: 'allow', decided_by: 'client' } });
+    expect(resumed.events.find((e) => e.type === 'CUSTOM')).toMatchObject({
+      name: 'ccs.permission_decision',
+      value: { decision: 'allow', decided_by: 'client' },
+    });
     expect(resumed.events.at(-1)).toMatchObject({ type: 'RUN_FINISHED', outcome: { type: 'success' } });
     expect(lastSnapshot(resumed.events).files_changed).toEqual(['allowed.txt']);
     expect(agent.pendingInterrupts).toEqual([]);

@@ -64,7 +64,7 @@ export async function planRun(deps: PlanDeps, tenant: Tenant, run: RunRequest): 
 }
 
 async function seqOfRequest(deps: PlanDeps, taskId: string, requestId: string): Promise<number> {
-  for (let after = 0; ; ) {
+  for (let after = 0; ;) {
     const page = await deps.stream.page(taskId, after, SEARCH_PAGE);
     const found = page.find((e) => e.type === 'permission_request' && e.data.request_id === requestId);
     if (found) return found.seq;

@@ -110,10 +110,12 @@ export async function streamRun(deps: RunStreamDeps, target: RunTarget, afterSeq
   let chain: Promise<void> = Promise.resolve();
   const sink: EventSink = {
     send: (event) => {
-      chain = chain.then(() => handle(event)).catch((error: unknown) => {
-        failure ??= error;
-        stop.abort();
-      });
+      chain = chain
+        .then(() => handle(event))
+        .catch((error: unknown) => {
+          failure ??= error;
+          stop.abort();
+        });
     },
     buffered: () => sse.queuedBytes(),
     flushed: () => chain,
