@@ -168,6 +168,12 @@ describe('AG-UI (POST /agui) through @ag-ui/client HttpAgent', () => {
     const listing = events.find((e) => e.type === 'TOOL_CALL_RESULT')!.content as string;
     expect(listing).not.toContain('hello.txt');
     expect(events.some((e) => e.type === 'TOOL_CALL_START' && e.toolCallName === 'Write')).toBe(false);
+
+    // Idempotency is REST's: the owner's runId with another prompt is a conflict, not a second task.
+    await expect(run(agentFor(OWNER_KEY, owner.threadId), '[[script:read-file]]', { runId })).rejects.toMatchObject({
+      status: 409,
+      payload: { error: { code: 'TASK_ID_CONFLICT' } },
+    });
   });
 
   it('refuses a bad RunAgentInput with our error body before any stream, and counts protocol requests', async () => {
@@ -182,5 +188,20 @@ describe('AG-UI (POST /agui) through @ag-ui/client HttpAgent', () => {
     const metrics = await (await fetch(server.metricsUrl)).text();
     expect(metrics).toMatch(/protocol_requests_total\{[^}]*protocol="agui",operation="run",outcome="VALIDATION_ERROR"[^}]*\} [1-9]/);
     expect(metrics).toMatch(/protocol_requests_total\{[^}]*protocol="agui",operation="resume",outcome="ok"[^}]*\} [1-9]/);
+  });
+});
+
+describe('AG-UI and the rate limit', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({ API_RATE_LIMIT_ENABLED: 'true', API_RATE_LIMIT_PER_MINUTE: '2', WARM_POOL_SIZE: '0' });
+  });
+  afterAll(async () => server?.close());
+
+  it('counts POST /agui against the caller like any REST request: past the limit, 429 RATE_LIMITED', async () => {
+    const agent = new HttpAgent({ url: `${server.baseUrl}/agui` });
+    // Refused runs (no user message) start nothing but are requests all the same.
+    for (let i = 0; i < 2; i++) await expect(agent.runAgent()).rejects.toMatchObject({ status: 400 });
+    await expect(agent.runAgent()).rejects.toMatchObject({ status: 429, payload: { error: { code: 'RATE_LIMITED' } } });
   });
 });
