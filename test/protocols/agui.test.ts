@@ -101,10 +101,14 @@ describe('AG-UI (POST /agui) through @ag-ui/client HttpAgent', () => {
     expect(lastSnapshot(events)).toMatchObject({ task_id: runId, status: 'interrupted' });
   });
 
-  it('turns an approval into an interrupt outcome, and a resume that allows it runs the tool and the rest of the run', async () => {
+  it('turns an approval into an interrupt outcome; a resume that allows runs the tool, one that cancels denies it', async () => {
     const agent = agentFor(OWNER_KEY);
     const forwardedProps = { options: { allowed_tools: ['Read', 'Bash'], require_approval: ['Bash'] } };
-    const prompt = inlineScript([bashStep('echo approved > allowed.txt && echo wrote it'), { text: 'finished after the Bash call' }]);
+    const prompt = inlineScript([
+      bashStep('echo approved > allowed.txt && echo wrote it'),
+      bashStep('echo refused > denied.txt'),
+      { text: 'finished after the Bash calls' },
+    ]);
     const paused = await run(agent, prompt, { forwardedProps });
 
     const finished = paused.events.at(-1)!;
@@ -123,15 +127,24 @@ describe('AG-UI (POST /agui) through @ag-ui/client HttpAgent', () => {
       payload: { error: { code: 'TASK_NOT_FOUND' } },
     });
 
-    const resumed = await run(agent, null, { resume: [{ interruptId: interrupt!.id, status: 'resolved', payload: { decision: 'allow' } }] });
-    const result = resumed.events.find((e) => e.type === 'TOOL_CALL_RESULT');
+    const allowed = await run(agent, null, { resume: [{ interruptId: interrupt!.id, status: 'resolved', payload: { decision: 'allow' } }] });
+    const result = allowed.events.find((e) => e.type === 'TOOL_CALL_RESULT');
     expect(result).toMatchObject({ toolCallId: bashCall!.toolCallId, content: expect.stringContaining('wrote it') });
-    expect(resumed.events.find((e) => e.type === 'CUSTOM')).toMatchObject({
+    expect(allowed.events.find((e) => e.type === 'CUSTOM')).toMatchObject({
       name: 'ccs.permission_decision',
       value: { decision: 'allow', decided_by: 'client' },
     });
-    expect(resumed.events.at(-1)).toMatchObject({ type: 'RUN_FINISHED', outcome: { type: 'success' } });
-    expect(lastSnapshot(resumed.events).files_changed).toEqual(['allowed.txt']);
+    // The second Bash call waits in turn: the resumed run ends at its interrupt.
+    const second = allowed.events.at(-1)!;
+    expect(second).toMatchObject({ type: 'RUN_FINISHED', outcome: { type: 'interrupt' } });
+    const [next] = (second.outcome as { interrupts: Interrupt[] }).interrupts;
+    expect(next!.metadata).toMatchObject({ input: { command: 'echo refused > denied.txt' } });
+
+    const denied = await run(agent, null, { resume: [{ interruptId: next!.id, status: 'cancelled' }] });
+    expect(denied.events.find((e) => e.type === 'TOOL_CALL_RESULT')).toMatchObject({ toolCallId: next!.toolCallId });
+    expect(denied.events.find((e) => e.type === 'CUSTOM')).toMatchObject({ value: { decision: 'deny', decided_by: 'client' } });
+    expect(denied.events.at(-1)).toMatchObject({ type: 'RUN_FINISHED', outcome: { type: 'success' } });
+    expect(lastSnapshot(denied.events).files_changed).toEqual(['allowed.txt']);
     expect(agent.pendingInterrupts).toEqual([]);
   });
 
@@ -174,6 +187,18 @@ describe('AG-UI (POST /agui) through @ag-ui/client HttpAgent', () => {
       status: 409,
       payload: { error: { code: 'TASK_ID_CONFLICT' } },
     });
+  });
+
+  it("ends a run whose task fails with RUN_ERROR carrying the task's own stable error code", async () => {
+    const agent = agentFor(OWNER_KEY);
+    agent.addMessage({ id: randomUUID(), role: 'user', content: '[[script:api-error]]' });
+    const events: Event[] = [];
+    await agent.runAgent({}, { onEvent: ({ event }) => void events.push(event as Event) }).catch(() => undefined);
+    expect(events[0]).toMatchObject({ type: 'RUN_STARTED' });
+    expect(lastSnapshot(events)).toMatchObject({ status: 'failed' });
+    const error = events.at(-1)!;
+    expect(error).toMatchObject({ type: 'RUN_ERROR', code: expect.stringMatching(/^[A-Z][A-Z_]+$/), message: expect.any(String) });
+    expect(error.code).not.toBe('INTERNAL_ERROR');
   });
 
   it('refuses a bad RunAgentInput with our error body before any stream, and counts protocol requests', async () => {
