@@ -2,7 +2,6 @@ import { EVENT_TYPES } from '../events/event-types.js';
 import { VERSION } from '../server/version.js';
 import { componentSchemas, queryParameters, requestComponentId } from './openapi/components.js';
 import { errorResponse, PATH_PARAMETERS, ref, type JsonObject, type Operation } from './openapi/operation.js';
-import { AGUI_OPERATION } from '../protocols/agui/agui-routes.js';
 import { DOCS_OPERATIONS } from './routes/docs.js';
 import { HEALTH_OPERATION } from './routes/health.js';
 import { SESSION_OPERATIONS } from './routes/sessions.js';
@@ -42,7 +41,6 @@ function operations(): Operation[] {
     SESSION_OPERATIONS.deleteSession,
     DOCS_OPERATIONS.getOpenApi,
     DOCS_OPERATIONS.getDocs,
-    AGUI_OPERATION,
   ];
 }
 

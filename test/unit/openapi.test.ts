@@ -38,7 +38,7 @@ async function appWith(dir: string, env: Record<string, string>): Promise<{ serv
 }
 
 /** Routes that are deliberately not in the document. */
-const UNDOCUMENTED = new Set(['GET /docs/:asset', 'GET /ui', 'GET /ui/:asset', 'GET /ui/api/me']);
+const UNDOCUMENTED = new Set(['GET /docs/:asset', 'GET /ui', 'GET /ui/:asset', 'GET /ui/api/me', 'POST /agui']);
 
 /** `METHOD /path` for every route printRoutes shows (HEAD twins excluded). */
 function registeredRoutes(app: FastifyInstance): string[] {

@@ -1,6 +1,5 @@
 import type { FastifyInstance } from 'fastify';
 import { DomainError } from '../../errors.js';
-import { errorResponse, operation, urlOf } from '../../http/openapi/operation.js';
 import type { Services } from '../../server/services.js';
 import { externalId } from '../../tenancy/tenant.js';
 import { parseRunInput } from './run-input.js';
@@ -8,27 +7,8 @@ import { planResume, planRun } from './run-plan.js';
 import { streamRun } from './run-stream.js';
 import { openAguiSse } from './sse-writer.js';
 
-export const AGUI_OPERATION = operation({
-  method: 'post',
-  path: '/agui',
-  id: 'runAguiAgent',
-  summary: 'AG-UI: run the agent (RunAgentInput in, AG-UI events out as Server-Sent Events)',
-  description:
-    'The AG-UI protocol endpoint for `@ag-ui/client` HttpAgent (docs/protocols/agui.md). Body: an AG-UI `RunAgentInput`; ' +
-    "`threadId` is the session, `runId` the task_id, the last user message the prompt, `forwardedProps` the submit body's " +
-    '`workspace`, `options` and `webhook` (plus `on_disconnect`), `resume` answers approval interrupts. ' +
-    'The same runId and input again replays the run from the event log, then follows it live.',
-  tags: ['protocols'],
-  responses: {
-    '200': {
-      description: 'The run as AG-UI events, one `data:` frame each: RUN_STARTED first, RUN_FINISHED or RUN_ERROR last.',
-      content: { 'text/event-stream': { schema: { type: 'string' } } },
-    },
-    '400': errorResponse('VALIDATION_ERROR (a bad RunAgentInput, forwardedProps or resume entry), or any submit refusal.'),
-    '404': errorResponse('TASK_NOT_FOUND: a resume names an interrupt of a task this caller cannot see; SESSION_NOT_FOUND.'),
-    '409': errorResponse('TASK_ID_CONFLICT (this runId was used with another input or thread), PERMISSION_REQUEST_NOT_PENDING.'),
-  },
-});
+/** Not in openapi.json: the AG-UI protocol defines this endpoint's body and events (docs/protocols/agui.md). */
+export const AGUI_PATH = '/agui';
 
 /**
  * AG-UI over HTTP: `POST /agui` takes a RunAgentInput and answers with the run's events as
@@ -39,7 +19,7 @@ export function registerAguiRoutes(app: FastifyInstance, services: Services): vo
   const logger = services.logger.child('agui');
   const count = (operation: string, outcome: string) => services.metrics.protocolRequests.inc({ protocol: 'agui', operation, outcome });
 
-  app.post(urlOf(AGUI_OPERATION), async (request, reply) => {
+  app.post(AGUI_PATH, async (request, reply) => {
     const tenant = request.tenant;
     let operation = 'run';
     let plan;
