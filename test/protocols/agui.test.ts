@@ -3,6 +3,8 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { HttpAgent, type BaseEvent, type Interrupt, type RunAgentParameters } from '@ag-ui/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startScriptedModel, type ScriptedModel } from '../../src/dev/scripted-model/index.js';
+import { startDaemon, type DaemonProcess } from '../helpers/daemon-process.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 
 const OWNER_KEY = 'agui-owner-key-5d1f0a3c';
@@ -216,17 +218,35 @@ describe('AG-UI (POST /agui) through @ag-ui/client HttpAgent', () => {
   });
 });
 
-describe('AG-UI and the rate limit', () => {
-  let server: TestServer;
+describe('AG-UI on the built daemon (npm start), with the rate limit on', () => {
+  const KEY = 'agui-daemon-key-0123456789';
+  let model: ScriptedModel;
+  let daemon: DaemonProcess;
   beforeAll(async () => {
-    server = await startTestServer({ API_RATE_LIMIT_ENABLED: 'true', API_RATE_LIMIT_PER_MINUTE: '2', WARM_POOL_SIZE: '0' });
+    model = await startScriptedModel();
+    daemon = await startDaemon({
+      CLAUDE_API_KEY: 'test-key-0123456789',
+      CLAUDE_BASE_URL: model.url,
+      API_AUTH_ENABLED: 'true',
+      API_API_KEY: KEY,
+      API_RATE_LIMIT_ENABLED: 'true',
+      API_RATE_LIMIT_PER_MINUTE: '3',
+      WARM_POOL_SIZE: '0',
+    });
   });
-  afterAll(async () => server?.close());
+  afterAll(async () => {
+    await daemon?.stop('SIGKILL');
+    await model?.close();
+  });
 
-  it('counts POST /agui against the caller like any REST request: past the limit, 429 RATE_LIMITED', async () => {
-    const agent = new HttpAgent({ url: `${server.baseUrl}/agui` });
-    // Refused runs (no user message) start nothing but are requests all the same.
-    for (let i = 0; i < 2; i++) await expect(agent.runAgent()).rejects.toMatchObject({ status: 400 });
-    await expect(agent.runAgent()).rejects.toMatchObject({ status: 429, payload: { error: { code: 'RATE_LIMITED' } } });
+  it('runs a task end to end, and POST /agui is rate limited like any request: past the limit, 429', async () => {
+    const agent = new HttpAgent({ url: `${daemon.baseUrl}/agui`, headers: { 'X-API-Key': KEY } });
+    agent.addMessage({ id: randomUUID(), role: 'user', content: '[[script:write-file]]' });
+    const { result } = await agent.runAgent();
+    expect(result).toMatchObject({ status: 'completed' });
+    // The limit is per caller: a wrong key is throttled per address, so guessing keys through /agui is limited too.
+    const guesser = new HttpAgent({ url: `${daemon.baseUrl}/agui`, headers: { 'X-API-Key': 'not-the-key' } });
+    for (let i = 0; i < 3; i++) await expect(guesser.runAgent()).rejects.toMatchObject({ status: 401 });
+    await expect(guesser.runAgent()).rejects.toMatchObject({ status: 429, payload: { error: { code: 'RATE_LIMITED' } } });
   });
 });
