@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { DomainError } from '../../errors.js';
 import type { Services } from '../../server/services.js';
-import { externalId } from '../../tenancy/tenant.js';
-import { parseRunInput } from './run-input.js';
-import { planResume, planRun } from './run-plan.js';
+import { externalId, type Tenant } from '../../tenancy/tenant.js';
+import { parseRunInput, type RunRequest } from './run-input.js';
+import { planResume, planRun, type RunPlan } from './run-plan.js';
 import { streamRun } from './run-stream.js';
 import { openAguiSse } from './sse-writer.js';
 
@@ -19,21 +19,24 @@ export function registerAguiRoutes(app: FastifyInstance, services: Services): vo
   const logger = services.logger.child('agui');
   const count = (operation: string, outcome: string) => services.metrics.protocolRequests.inc({ protocol: 'agui', operation, outcome });
 
-  app.post(AGUI_PATH, async (request, reply) => {
-    const tenant = request.tenant;
+  // Everything that can refuse a request does so here, as a plain error response before the stream opens.
+  const accept = async (tenant: Tenant, body: unknown): Promise<{ run: RunRequest; plan: RunPlan }> => {
     let operation = 'run';
-    let plan;
-    let run;
-    // Everything that can refuse the request does so here, as a plain error response before the stream opens.
     try {
-      run = parseRunInput(request.body);
+      const run = parseRunInput(body);
       operation = run.resume.length > 0 ? 'resume' : 'run';
-      plan = run.resume.length > 0 ? await planResume(services, tenant, run) : await planRun(services, tenant, run);
+      const plan = run.resume.length > 0 ? await planResume(services, tenant, run) : await planRun(services, tenant, run);
+      count(plan.operation, 'ok');
+      return { run, plan };
     } catch (error) {
       count(operation, error instanceof DomainError ? error.code : 'INTERNAL_ERROR');
       throw error;
     }
-    count(plan.operation, 'ok');
+  };
+
+  app.post(AGUI_PATH, async (request, reply) => {
+    const tenant = request.tenant;
+    const { run, plan } = await accept(tenant, request.body);
 
     const sse = openAguiSse(request, reply);
     const clientTaskId = externalId(plan.task.task_id);
