@@ -20,6 +20,7 @@ import { registerTaskEventsWebSocket } from './ws-task-events.js';
 import { installRequestObservability } from './request-observability.js';
 import type { Services } from '../server/services.js';
 import { registerA2aRoutes } from '../protocols/a2a/a2a-routes.js';
+import { registerAguiRoutes } from '../protocols/agui/agui-routes.js';
 
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._-]{1,128}$/;
 
@@ -101,5 +102,6 @@ export async function buildApp(services: Services): Promise<HttpFront> {
   registerDocsRoutes(app);
   registerUiRoutes(app, { authEnabled: config.api.authEnabled });
   await registerA2aRoutes(app, services);
+  registerAguiRoutes(app, services);
   return { app, sockets, connections };
 }

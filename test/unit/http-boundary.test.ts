@@ -13,7 +13,7 @@ import { REPO_ROOT } from '../helpers/daemon-process.js';
 const SRC = path.join(REPO_ROOT, 'src');
 const HTTP_DIR = path.join(SRC, 'http');
 const ALLOWED_OUTSIDE = new Set([path.join(SRC, 'main.ts')]);
-/** Agent protocol adapters (A2A...) are fronts beside HTTP, inside its app: they validate requests with its schemas. */
+/** The open agent protocols' adapters (A2A, AG-UI) are fronts beside the REST API, not domain: they may use its schemas. */
 const PROTOCOLS_DIR = path.join(SRC, 'protocols');
 
 function sourceFiles(dir: string): string[] {

@@ -40,7 +40,7 @@ async function appWith(dir: string, env: Record<string, string>): Promise<{ serv
 /** Routes that are deliberately not in the document. */
 const UNDOCUMENTED = new Set(['GET /docs/:asset', 'GET /ui', 'GET /ui/:asset', 'GET /ui/api/me']);
 /** Agent protocols with documents of their own (docs/protocols/), not the REST API's. */
-const PROTOCOL_ROUTE = /^\S+ \/(a2a\/|\.well-known\/agent-card\.json$)/;
+const PROTOCOL_ROUTE = /^\S+ \/(a2a\/|agui$|\.well-known\/agent-card\.json$)/;
 
 /** `METHOD /path` for every route printRoutes shows (HEAD twins excluded). */
 function registeredRoutes(app: FastifyInstance): string[] {
