@@ -1,5 +1,6 @@
 import { IsolationUnavailableError } from './agent/isolation/isolation-mode.js';
 import { buildApp } from './http/app.js';
+import { a2aPushPayload } from './http/protocols/a2a/push-payload.js';
 import { InUseByAnotherServerError } from './server/in-use-by-another-server.js';
 import { ConfigError, loadConfig } from './config.js';
 import { createLogger, limitLogFlushAtExit, type Logger } from './observability/logger.js';
@@ -54,7 +55,7 @@ async function main(): Promise<void> {
   startupLogger = serverLogger;
   let server: ComposedServer;
   try {
-    server = await composeServer(config, logger);
+    server = await composeServer(config, logger, { pushPayload: a2aPushPayload });
     await server.start();
   } catch (error) {
     // One line that says what to install, grant or change, as for a configuration problem.

@@ -19,8 +19,8 @@ import { registerWsTicketRoute } from './routes/ws-tickets.js';
 import { registerTaskEventsWebSocket } from './ws-task-events.js';
 import { installRequestObservability } from './request-observability.js';
 import type { Services } from '../server/services.js';
-import { registerA2aRoutes } from '../protocols/a2a/a2a-routes.js';
-import { registerAguiRoutes } from '../protocols/agui/agui-routes.js';
+import { registerA2aRoutes } from './protocols/a2a/a2a-routes.js';
+import { registerAguiRoutes } from './protocols/agui/agui-routes.js';
 
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._-]{1,128}$/;
 

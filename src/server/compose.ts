@@ -14,7 +14,7 @@ import { createTasksModule, type TasksApi } from '../tasks/tasks-module.js';
 import { createTenancyModule } from '../tenancy/tenancy-module.js';
 import type { TenantRegistry } from '../tenancy/tenant-registry.js';
 import { createWebhooksModule } from '../webhooks/webhooks-module.js';
-import { a2aPushPayload } from '../protocols/a2a/push-payload.js';
+import type { PushPayload } from '../webhooks/webhook-outbox.js';
 import { InstanceSlot } from './instance-slot.js';
 import { Lifecycle } from './module.js';
 import { servicesOf, type Services } from './services.js';
@@ -26,6 +26,11 @@ export interface ComposeOptions {
   newTaskId?: () => string;
   /** The server's own environment (default process.env): the agent env allowlist picks from it. */
   serverEnv?: Readonly<Record<string, string | undefined>>;
+  /**
+   * The body of a delivery to a push-notification target (an A2A client's), written by the front
+   * that took the config; without it such targets get the usual webhook body.
+   */
+  pushPayload?: PushPayload;
 }
 
 /** The server's modules, built and wired; nothing runs until start(). */
@@ -107,7 +112,9 @@ async function build(lifecycle: Lifecycle, config: Config, logger: Logger, optio
   );
   const closeLiveProcess = (sessionId: string): void => agents.closeSession(sessionId);
   const sessions = lifecycle.add(createSessionsModule({ store: storage.store, workspaces: sandbox.workspaces, logger, now, closeLiveProcess }));
-  const outbox = lifecycle.add(createWebhooksModule({ config, logger, metrics, store: storage.store, tenants, now, pushPayload: a2aPushPayload }));
+  const outbox = lifecycle.add(
+    createWebhooksModule({ config, logger, metrics, store: storage.store, tenants, now, ...(options.pushPayload ? { pushPayload: options.pushPayload } : {}) }),
+  );
   const tasks = lifecycle.add(
     await createTasksModule({
       config,

@@ -16,6 +16,7 @@ import type { Store } from '../../src/storage/store.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { startMetricsServer } from '../../src/observability/metrics-server.js';
 import { composeServer } from '../../src/server/compose.js';
+import { a2aPushPayload } from '../../src/http/protocols/a2a/push-payload.js';
 import { startScriptedModel, type ScriptedModel } from '../../src/dev/scripted-model/index.js';
 
 export interface TestServer {
@@ -71,7 +72,7 @@ export async function startTestServer(env: Record<string, string> = {}, model?: 
   );
   const logs: Record<string, unknown>[] = [];
   const logger = createLogger({ level: config.server.logLevel, sink: (line) => logs.push(JSON.parse(line) as Record<string, unknown>) });
-  const server = await composeServer(config, logger, { serverEnv: { PATH: process.env.PATH, ...env } });
+  const server = await composeServer(config, logger, { serverEnv: { PATH: process.env.PATH, ...env }, pushPayload: a2aPushPayload });
   await server.start();
   const { app, sockets, connections } = await buildApp(server.services);
   await app.listen({ host: '127.0.0.1', port: 0 });

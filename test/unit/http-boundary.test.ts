@@ -13,8 +13,6 @@ import { REPO_ROOT } from '../helpers/daemon-process.js';
 const SRC = path.join(REPO_ROOT, 'src');
 const HTTP_DIR = path.join(SRC, 'http');
 const ALLOWED_OUTSIDE = new Set([path.join(SRC, 'main.ts')]);
-/** The open agent protocols' adapters (A2A, AG-UI) are fronts beside the REST API, not domain: they may use its schemas. */
-const PROTOCOLS_DIR = path.join(SRC, 'protocols');
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
@@ -47,7 +45,7 @@ describe('the HTTP boundary', () => {
   const files = sourceFiles(SRC);
 
   it('no file outside src/http/ but the entry point imports from src/http/', () => {
-    const outside = files.filter((file) => !inside(HTTP_DIR, file) && !inside(PROTOCOLS_DIR, file) && !ALLOWED_OUTSIDE.has(file));
+    const outside = files.filter((file) => !inside(HTTP_DIR, file) && !ALLOWED_OUTSIDE.has(file));
     expect(httpImports(outside)).toEqual([]);
   });
 

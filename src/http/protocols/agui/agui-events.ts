@@ -1,5 +1,5 @@
-import type { ChangedFile } from '../../../packages/client/src/types.js';
-import type { TaskEvent } from '../../events/event-types.js';
+import type { ChangedFile } from '../../../../packages/client/src/types.js';
+import type { TaskEvent } from '../../../events/event-types.js';
 
 /**
  * The AG-UI events this server sends, as @ag-ui/core 1.0 defines them. Written out here

@@ -1,6 +1,6 @@
-import type { Task } from '../../tasks/task-types.js';
-import { externalId } from '../../tenancy/tenant.js';
-import type { WebhookEvent } from '../../webhooks/webhook-types.js';
+import type { Task } from '../../../tasks/task-types.js';
+import { externalId } from '../../../tenancy/tenant.js';
+import type { WebhookEvent } from '../../../webhooks/webhook-types.js';
 import { a2aTask, agentMessage, dataPart } from './a2a-task-view.js';
 
 /**

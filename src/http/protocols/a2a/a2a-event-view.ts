@@ -1,6 +1,6 @@
-import type { TaskEvent } from '../../events/event-types.js';
-import type { Task } from '../../tasks/task-types.js';
-import { externalId } from '../../tenancy/tenant.js';
+import type { TaskEvent } from '../../../events/event-types.js';
+import type { Task } from '../../../tasks/task-types.js';
+import { externalId } from '../../../tenancy/tenant.js';
 import { agentMessage, approvalMessage, artifactsOf, dataPart, STATE_OF_STATUS, statusOf, type A2aState, type WireMessage } from './a2a-task-view.js';
 
 /** One frame of an A2A stream (StreamResponse as protobuf JSON), with the seq of the event it came from. */

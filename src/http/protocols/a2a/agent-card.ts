@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import { VERSION } from '../../server/version.js';
+import { VERSION } from '../../../server/version.js';
 import { JSONRPC_PATH } from './jsonrpc-binding.js';
 import { REST_PREFIX } from './rest-binding.js';
 

@@ -1,6 +1,6 @@
-import type { PendingPermission } from '../../tasks/local-approvals.js';
-import type { Task, TaskStatus } from '../../tasks/task-types.js';
-import { externalId } from '../../tenancy/tenant.js';
+import type { PendingPermission } from '../../../tasks/local-approvals.js';
+import type { Task, TaskStatus } from '../../../tasks/task-types.js';
+import { externalId } from '../../../tenancy/tenant.js';
 
 /** A2A task states as the protobuf JSON spells them. */
 export type A2aState =

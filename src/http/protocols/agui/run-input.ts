@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { ApiError } from '../../errors.js';
-import { permissionAnswerSchema, submitTaskSchema } from '../../http/schemas.js';
-import { validate } from '../../http/validate.js';
+import { ApiError } from '../../../errors.js';
+import { permissionAnswerSchema, submitTaskSchema } from '../../schemas.js';
+import { validate } from '../../validate.js';
 
 /**
  * The part of AG-UI's RunAgentInput this server reads. Loose like the protocol's own schema, so

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { Services } from '../../server/services.js';
+import type { Services } from '../../../server/services.js';
 import { countRequest } from './a2a-call.js';
 import { AGENT_CARD_PATH, agentCard } from './agent-card.js';
 import { registerJsonRpcBinding } from './jsonrpc-binding.js';

@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ApiError } from '../../errors.js';
-import { lastEventIdSchema } from '../../http/schemas.js';
-import type { Services } from '../../server/services.js';
+import { ApiError } from '../../../errors.js';
+import { lastEventIdSchema } from '../../schemas.js';
+import type { Services } from '../../../server/services.js';
 import { A2aError, toA2aError } from './a2a-errors.js';
 import type { A2aCall } from './a2a-operations.js';
 

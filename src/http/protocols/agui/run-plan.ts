@@ -1,9 +1,9 @@
-import { ApiError, DomainError } from '../../errors.js';
-import { submitTaskSchema } from '../../http/schemas.js';
-import { validate } from '../../http/validate.js';
-import type { Services } from '../../server/services.js';
-import type { Task } from '../../tasks/task-types.js';
-import { internalId, type Tenant } from '../../tenancy/tenant.js';
+import { ApiError, DomainError } from '../../../errors.js';
+import { submitTaskSchema } from '../../schemas.js';
+import { validate } from '../../validate.js';
+import type { Services } from '../../../server/services.js';
+import type { Task } from '../../../tasks/task-types.js';
+import { internalId, type Tenant } from '../../../tenancy/tenant.js';
 import { answerOf, parseInterruptId, type RunRequest } from './run-input.js';
 
 export type PlanDeps = Pick<Services, 'tasks' | 'approvals' | 'sessions' | 'stream'>;

@@ -1,10 +1,10 @@
-import type { PendingPermission } from '../../../packages/client/src/types.js';
-import type { EventSink, EventStream } from '../../events/event-stream.js';
-import type { TaskEvent } from '../../events/event-types.js';
-import type { Approvals } from '../../tasks/approvals.js';
-import type { TaskService } from '../../tasks/task-service.js';
-import type { Task } from '../../tasks/task-types.js';
-import { externalId, type Tenant } from '../../tenancy/tenant.js';
+import type { PendingPermission } from '../../../../packages/client/src/types.js';
+import type { EventSink, EventStream } from '../../../events/event-stream.js';
+import type { TaskEvent } from '../../../events/event-types.js';
+import type { Approvals } from '../../../tasks/approvals.js';
+import type { TaskService } from '../../../tasks/task-service.js';
+import type { Task } from '../../../tasks/task-types.js';
+import { externalId, type Tenant } from '../../../tenancy/tenant.js';
 import { mapTaskEvent, PERMISSION_ANSWER_SCHEMA, type AguiEvent, type AguiInterrupt } from './agui-events.js';
 import { interruptId } from './run-input.js';
 import type { AguiSse } from './sse-writer.js';

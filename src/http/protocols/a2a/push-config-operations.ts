@@ -1,5 +1,5 @@
-import type { Task } from '../../tasks/task-types.js';
-import { externalId } from '../../tenancy/tenant.js';
+import type { Task } from '../../../tasks/task-types.js';
+import { externalId } from '../../../tenancy/tenant.js';
 import type { A2aCall } from './a2a-operations.js';
 import { A2aError } from './a2a-errors.js';
 import { configRefSchema, parseParams, pushConfigSchema } from './a2a-params.js';

@@ -1,4 +1,4 @@
-import { DomainError, ERROR_CATALOGUE, type ErrorCode } from '../../errors.js';
+import { DomainError, ERROR_CATALOGUE, type ErrorCode } from '../../../errors.js';
 
 /** The A2A error kinds this adapter answers with, as the specification names them. */
 const A2A_KINDS = {

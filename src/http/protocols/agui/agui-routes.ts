@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
-import { DomainError } from '../../errors.js';
-import type { Services } from '../../server/services.js';
-import { externalId, type Tenant } from '../../tenancy/tenant.js';
+import { DomainError } from '../../../errors.js';
+import type { Services } from '../../../server/services.js';
+import { externalId, type Tenant } from '../../../tenancy/tenant.js';
 import { parseRunInput, type RunRequest } from './run-input.js';
 import { planResume, planRun, type RunPlan } from './run-plan.js';
 import { streamRun } from './run-stream.js';

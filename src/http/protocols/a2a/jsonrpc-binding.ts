@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { Services } from '../../server/services.js';
+import type { Services } from '../../../server/services.js';
 import { callOf, countRequest, frameworkError, lastEventIdOf } from './a2a-call.js';
 import { A2aError, jsonRpcError, toA2aError } from './a2a-errors.js';
 import { cancelTaskOp, getTaskOp, listTasksOp, sendMessageOp, streamMessageOp, subscribeOp, type A2aCall } from './a2a-operations.js';

@@ -1,6 +1,6 @@
-import type { Services } from '../../server/services.js';
-import type { Task, TaskStatus } from '../../tasks/task-types.js';
-import { externalId, type Tenant } from '../../tenancy/tenant.js';
+import type { Services } from '../../../server/services.js';
+import type { Task, TaskStatus } from '../../../tasks/task-types.js';
+import { externalId, type Tenant } from '../../../tenancy/tenant.js';
 import { A2aError } from './a2a-errors.js';
 import { listParamsSchema, parseParams, sendParamsSchema, taskIdParamsSchema } from './a2a-params.js';
 import { a2aTask } from './a2a-task-view.js';

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Services } from '../../server/services.js';
+import type { Services } from '../../../server/services.js';
 import { callOf, countRequest, frameworkError, lastEventIdOf } from './a2a-call.js';
 import { A2aError, restError, toA2aError } from './a2a-errors.js';
 import { cancelTaskOp, getTaskOp, listTasksOp, sendMessageOp, streamMessageOp, subscribeOp, type A2aCall } from './a2a-operations.js';

@@ -1,8 +1,8 @@
-import type { EventSink } from '../../events/event-stream.js';
-import type { TaskEvent } from '../../events/event-types.js';
-import type { Services } from '../../server/services.js';
-import type { Task } from '../../tasks/task-types.js';
-import { externalId, type Tenant } from '../../tenancy/tenant.js';
+import type { EventSink } from '../../../events/event-stream.js';
+import type { TaskEvent } from '../../../events/event-types.js';
+import type { Services } from '../../../server/services.js';
+import type { Task } from '../../../tasks/task-types.js';
+import { externalId, type Tenant } from '../../../tenancy/tenant.js';
 import { framesOf, type StreamFrame } from './a2a-event-view.js';
 
 /** Where a stream's frames go (an SSE response), paced by what the client has taken. */
