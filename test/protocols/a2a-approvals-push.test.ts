@@ -64,8 +64,8 @@ describe('A2A approvals, sessions, push, tenants (official @a2a-js/sdk client)',
     const receiver = await startWebhookReceiver();
     try {
       const a2a = await client(ALPHA_KEY);
-      const request = sendRequest(textMessage('[[script:write-file]]'));
-      request.configuration!.taskPushNotificationConfig = {
+      const send = sendRequest(textMessage('[[script:write-file]]'));
+      send.configuration!.taskPushNotificationConfig = {
         tenant: '',
         id: 'cfg-1',
         taskId: '',
@@ -73,12 +73,17 @@ describe('A2A approvals, sessions, push, tenants (official @a2a-js/sdk client)',
         token: 'token-7f2c',
         authentication: undefined,
       };
-      const task = asTask(await a2a.sendMessage(request));
+      const task = asTask(await a2a.sendMessage(send));
       const hook = await waitFor(async () => receiver.received[0]);
       expect(hook.headers['x-a2a-notification-token']).toBe('token-7f2c');
       expect(verifyStandardWebhook(WEBHOOK_SECRET, hook)).toBe(true);
       const body = JSON.parse(hook.body) as { task: { id: string; status: { state: string } } };
       expect(body.task).toMatchObject({ id: task.id, status: { state: 'TASK_STATE_COMPLETED' } });
+      // The config's token is a secret of the receiver's: the REST view of the task does not show it.
+      const rest = await request(server.baseUrl, 'GET', `/api/v1/tasks/${task.id}`, undefined, { 'x-api-key': ALPHA_KEY });
+      expect(rest.status).toBe(200);
+      expect(JSON.stringify(rest.body)).not.toContain('token-7f2c');
+      expect(rest.body.webhook).toEqual({ url: receiver.url, events: expect.any(Array) });
 
       const configs = await a2a.listTaskPushNotificationConfig({ tenant: '', taskId: task.id, pageSize: 0, pageToken: '' });
       expect(configs.configs).toEqual([expect.objectContaining({ id: 'cfg-1', url: receiver.url, token: 'token-7f2c' })]);
@@ -126,6 +131,26 @@ describe('A2A approvals, sessions, push, tenants (official @a2a-js/sdk client)',
     const samples = parsePrometheus(text);
     expect(sampleValue(samples, 'protocol_requests_total', { protocol: 'a2a', operation: 'SendMessage', outcome: 'ok' })).toBeGreaterThan(0);
     expect(sampleValue(samples, 'protocol_requests_total', { protocol: 'a2a', operation: 'GetTask', outcome: 'TASK_NOT_FOUND' })).toBeGreaterThan(0);
+  });
+});
+
+describe('A2A push configs under the webhook address rules', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startA2aServer({ WEBHOOK_ALLOW_PRIVATE: 'false' });
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it('refuses a push URL on a loopback, private or link-local address, and starts no task', async () => {
+    const a2a = await a2aClient(server.baseUrl, ALPHA_KEY, 'JSONRPC');
+    for (const url of ['http://127.0.0.1:9/hook', 'http://10.1.2.3/hook', 'http://169.254.169.254/latest/meta-data/']) {
+      const send = sendRequest(textMessage('[[script:write-file]]'), { returnImmediately: true });
+      send.configuration!.taskPushNotificationConfig = { tenant: '', id: 'cfg', taskId: '', url, token: 't', authentication: undefined };
+      await expect(a2a.sendMessage(send), url).rejects.toThrow(/resolves to .*(loopback|private|link-local)|refused/i);
+    }
+    expect((await request(server.baseUrl, 'GET', '/api/v1/tasks', undefined, { 'x-api-key': ALPHA_KEY })).body.tasks).toEqual([]);
   });
 });
 
