@@ -185,6 +185,20 @@ describe('A2A 0.3 (official @a2a-js/sdk 0.3 client)', SLOW_MACHINE, () => {
     await expect(beta.sendMessage({ message: message('allow', { taskId: task.id }) })).rejects.toMatchObject(notFound);
   });
 
+  it('refuses a file part as a prompt with ContentTypeNotSupported, and runs nothing', async () => {
+    const sent = message('read this', {
+      parts: [
+        { kind: 'text', text: 'read this' },
+        { kind: 'file', file: { uri: 'https://example.com/a.txt' } },
+      ],
+    });
+    await expect(alpha.sendMessage({ message: sent })).rejects.toMatchObject({
+      name: 'ContentTypeNotSupportedError',
+      errorResponse: { error: { code: -32005 } },
+    });
+    await expect(alpha.getTask({ id: sent.messageId })).rejects.toMatchObject({ name: 'TaskNotFoundError' });
+  });
+
   it('counts 0.3 requests in protocol_requests_total by method and outcome', async () => {
     const samples = parsePrometheus(await (await fetch(server.metricsUrl)).text());
     expect(sampleValue(samples, 'protocol_requests_total', { protocol: 'a2a', operation: 'message/send', outcome: 'ok' })).toBeGreaterThan(0);
