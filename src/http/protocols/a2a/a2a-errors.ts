@@ -68,3 +68,8 @@ export function restError(error: A2aError): { status: number; body: unknown } {
   const status = error.kind === 'Internal' && error.httpStatus !== undefined ? error.httpStatus : kind.http;
   return { status, body: { error: { code: status, status: kind.status, message: error.message, details: [errorInfo(error)] } } };
 }
+
+/** The JSON-RPC `error` member for A2A 0.3 clients: the same codes, our code as `data.code`. */
+export function jsonRpcErrorV03(error: A2aError) {
+  return { code: A2A_KINDS[error.kind].rpc, message: error.message, data: { code: error.code } };
+}

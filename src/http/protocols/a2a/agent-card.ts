@@ -18,7 +18,7 @@ function baseUrlOf(request: FastifyRequest): string {
 }
 
 /**
- * The A2A agent card (specification 1.0). Public, so a client can discover how to authenticate:
+ * The A2A agent card (specification 1.0, with the fields 0.3 clients look for). Public, so a client can discover how to authenticate:
  * the same API keys as the REST API, as X-API-Key or as a bearer token.
  */
 export function agentCard(request: FastifyRequest, authEnabled: boolean) {
@@ -32,6 +32,12 @@ export function agentCard(request: FastifyRequest, authEnabled: boolean) {
       { url: `${base}${JSONRPC_PATH}`, protocolBinding: 'JSONRPC', protocolVersion: '1.0' },
       { url: `${base}${REST_PREFIX}`, protocolBinding: 'HTTP+JSON', protocolVersion: '1.0' },
     ],
+    // What 0.3 clients read (1.0 clients ignore these: the card has supportedInterfaces). Only
+    // JSON-RPC is offered to them: the 0.3 HTTP+JSON paths are not served.
+    protocolVersion: '0.3.0',
+    url: `${base}${JSONRPC_PATH}`,
+    preferredTransport: 'JSONRPC',
+    additionalInterfaces: [{ url: `${base}${JSONRPC_PATH}`, transport: 'JSONRPC' }],
     provider: { organization: 'Claude Code Server', url: base },
     version: VERSION,
     documentationUrl: `${base}/docs`,
