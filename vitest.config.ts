@@ -7,9 +7,11 @@ import { onPath, readTestFiles, skipsForMissingPrograms } from './test/helpers/s
 const skips = skipsForMissingPrograms(readTestFiles(import.meta.dirname ?? process.cwd()), (program) => onPath(program), process.env.CI === 'true');
 for (const line of skips.lines) console.warn(line);
 
+/** Suites that run in the test process alone (no daemon, no agent CLI); they share their worker's modules. */
+const IN_PROCESS = ['test/unit/**/*.test.ts', 'test/contract/**/*.test.ts'];
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     exclude: [...configDefaults.exclude, ...skips.exclude],
     globalSetup: ['test/global-setup.ts'],
     testTimeout: 60_000,
@@ -18,6 +20,13 @@ export default defineConfig({
     maxWorkers: 2,
     pool: 'forks',
     sequence: { sequencer: HeavyFirstSequencer },
+    projects: [
+      // A fresh process per file costs about half a CPU second of module loading: the in-process
+      // suites (no mocks, no global state between files) run one after another in the same worker.
+      { extends: true, test: { name: 'in-process', include: IN_PROCESS, isolate: false } },
+      // Every other file starts servers, daemons or CLIs of its own, in a fresh worker.
+      { extends: true, test: { name: 'processes', include: ['test/**/*.test.ts'], exclude: IN_PROCESS } },
+    ],
     coverage: {
       provider: 'v8',
       include: ['src/**/*.ts', 'packages/client/src/**/*.ts'],
