@@ -7,9 +7,31 @@ import { onPath, readTestFiles, skipsForMissingPrograms } from './test/helpers/s
 const skips = skipsForMissingPrograms(readTestFiles(import.meta.dirname ?? process.cwd()), (program) => onPath(program), process.env.CI === 'true');
 for (const line of skips.lines) console.warn(line);
 
+/** Suites that run in the test process alone (no daemon, no agent CLI); they share their worker's modules. */
+const IN_PROCESS = ['test/unit/**/*.test.ts', 'test/contract/**/*.test.ts'];
+/**
+ * Suites whose servers run in the test process (startTestServer) and close everything they start,
+ * none counting the processes or reading the state of the test process itself: they too share
+ * their worker's modules (the server's whole source, about 1.5 CPU seconds per fresh process).
+ */
+const SHARED_SERVER_SUITES = [
+  'auth',
+  'bad-input',
+  'budgets',
+  'concurrency',
+  'fuzz',
+  'logs-metrics',
+  'rate-limit',
+  'response-serialization',
+  'sessions',
+  'slow-consumer',
+  'task-lifecycle',
+  'tasks-api',
+  'webhooks',
+].map((name) => `test/integration/${name}.test.ts`);
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     exclude: [...configDefaults.exclude, ...skips.exclude],
     globalSetup: ['test/global-setup.ts'],
     testTimeout: 60_000,
@@ -18,6 +40,14 @@ export default defineConfig({
     maxWorkers: 2,
     pool: 'forks',
     sequence: { sequencer: HeavyFirstSequencer },
+    projects: [
+      // A fresh process per file costs about half a CPU second of module loading: the in-process
+      // suites (no mocks, no global state between files) run one after another in the same worker.
+      { extends: true, test: { name: 'in-process', include: IN_PROCESS, isolate: false } },
+      { extends: true, test: { name: 'shared-servers', include: SHARED_SERVER_SUITES, isolate: false } },
+      // Every other file starts daemons or CLIs of its own, or looks at this process, in a fresh worker.
+      { extends: true, test: { name: 'processes', include: ['test/**/*.test.ts'], exclude: [...IN_PROCESS, ...SHARED_SERVER_SUITES] } },
+    ],
     coverage: {
       provider: 'v8',
       include: ['src/**/*.ts', 'packages/client/src/**/*.ts'],

@@ -22,6 +22,7 @@ describe('model faults (real CLI, credential proxy, scripted model)', () => {
       MODEL_RETRY_MAX_DELAY_MS: '200',
       AGENT_STALL_TIMEOUT_SECONDS: '2',
       SESSION_MAX_CONCURRENT: '2',
+      WARM_POOL_SIZE: '1',
     });
   });
   afterAll(async () => server?.close());

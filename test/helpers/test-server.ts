@@ -64,6 +64,9 @@ export async function startTestServer(env: Record<string, string> = {}, model?: 
       SERVER_LOG_LEVEL: 'DEBUG',
       // Suites make many requests to one server; test/integration/rate-limit.test.ts turns it on.
       API_RATE_LIMIT_ENABLED: 'false',
+      // No spare agent process unless a suite asks for one (a CLI start that serves no task costs a
+      // CPU second); the suites about warm starts set WARM_POOL_SIZE themselves.
+      WARM_POOL_SIZE: '0',
       METRICS_PORT: '0',
       PATH: process.env.PATH ?? '/usr/bin:/bin',
       ...env,

@@ -44,7 +44,7 @@ describe('what a task changed: changed_files and GET /api/v1/tasks/{id}/diff', (
   const api = (method: string, p: string, body?: unknown) => request(server.baseUrl, method, p, body);
 
   beforeAll(async () => {
-    server = await startTestServer();
+    server = await startTestServer({ WARM_POOL_SIZE: '1' });
   });
   afterAll(async () => {
     await server?.close();

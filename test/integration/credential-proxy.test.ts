@@ -30,7 +30,7 @@ describe('credential proxy (real CLI, scripted model)', () => {
   const presented: { token: string; taskId: string | null }[] = [];
 
   beforeAll(async () => {
-    server = await startTestServer({ CLAUDE_API_KEY: REAL_KEY });
+    server = await startTestServer({ CLAUDE_API_KEY: REAL_KEY, WARM_POOL_SIZE: '1' });
     // Observe (not replace) the broker: which tokens the real CLI sends.
     const broker = server.modelProxy.credentials;
     const taskFor = broker.taskFor.bind(broker);

@@ -147,7 +147,14 @@ describe('the daemon as a process (npm start)', () => {
   }, 60_000);
 
   it('still exits on SIGTERM when nobody reads its log output (a stalled pipe does not hold it forever)', async () => {
-    const stalled = await startDaemon({ CLAUDE_API_KEY: API_KEY, CLAUDE_BASE_URL: model.url, SERVER_LOG_LEVEL: 'DEBUG', STORAGE_TYPE: 'memory' });
+    // No spare: its start would only add a CLI start to a test about the log pipe.
+    const stalled = await startDaemon({
+      CLAUDE_API_KEY: API_KEY,
+      CLAUDE_BASE_URL: model.url,
+      SERVER_LOG_LEVEL: 'DEBUG',
+      STORAGE_TYPE: 'memory',
+      WARM_POOL_SIZE: '0',
+    });
     try {
       stalled.child.stdout!.pause();
       // Far more log lines than a pipe holds (64 KiB): every request logs at DEBUG.

@@ -194,7 +194,8 @@ describe('secure by default: no isolation, no start', () => {
       expect(lines).toHaveLength(1);
       expect(lines[0]).toMatch(/^Agent isolation unavailable: bwrap not found: install bubblewrap .*AGENT_ISOLATION=none/);
 
-      const unisolated = await startDaemon({ ...env, AGENT_ISOLATION: 'none' }, { dir });
+      // Only its start is checked: no spare agent process to start beside it.
+      const unisolated = await startDaemon({ ...env, AGENT_ISOLATION: 'none', WARM_POOL_SIZE: '0' }, { dir });
       try {
         expect((await request(unisolated.baseUrl, 'GET', '/health')).body).toMatchObject({ isolation: 'none' });
       } finally {
