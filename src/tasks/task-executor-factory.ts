@@ -66,6 +66,7 @@ export function createTaskExecutor(deps: {
       defaultTimeoutSeconds: config.tasks.defaultTimeoutSeconds,
     },
   });
+  deps.finisher.onFinish((task) => workspaces.ended(task.task_id));
   model.proxy.onModelFailure((taskId, failure) => executor.failFromModel(taskId, failure));
   model.meter.onOverBudget((taskId, spentUsd) => executor.stopForBudget(taskId, spentUsd));
   return { executor, changes };

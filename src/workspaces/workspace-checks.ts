@@ -18,6 +18,10 @@ const FRESH_MS = 1000;
 export class WorkspaceChecks {
   /** When the full check at each task's submit passed, and of which directory. */
   private readonly passed = new Map<string, { dir: string; at: number }>();
+  /** The directory of each task that started here and has not ended. */
+  private readonly running = new Map<string, string>();
+  /** When a task in each directory last ended (kept for freshMs). */
+  private readonly lastEnded = new Map<string, number>();
 
   constructor(
     private readonly sandbox: AgentSandbox,
@@ -34,11 +38,27 @@ export class WorkspaceChecks {
     return real;
   }
 
-  /** As a task starts in `dir`: a full check, unless the one at its own submit passed a moment ago. */
+  /**
+   * As a task starts in `dir`: a full check, unless the one at its own submit passed a moment ago
+   * and no other task has run in `dir` since (an agent there may have changed it, or died because
+   * someone else did).
+   */
   async beforeStart(tenantId: string, taskId: string, dir: string): Promise<void> {
     const atSubmit = this.passed.get(taskId);
     this.passed.delete(taskId);
-    if (atSubmit?.dir === dir && this.now() - atSubmit.at < this.freshMs) return;
+    const othersRan = [...this.running.values()].includes(dir) || (atSubmit !== undefined && (this.lastEnded.get(dir) ?? -Infinity) >= atSubmit.at);
+    this.running.set(taskId, dir);
+    if (atSubmit?.dir === dir && this.now() - atSubmit.at < this.freshMs && !othersRan) return;
     await prepareWorkspace(this.sandbox, this.sandbox.identityFor(tenantId), dir);
+  }
+
+  /** A task that started here has ended (whatever its outcome). */
+  ended(taskId: string): void {
+    const dir = this.running.get(taskId);
+    if (dir === undefined) return;
+    this.running.delete(taskId);
+    const now = this.now();
+    for (const [d, at] of this.lastEnded) if (now - at >= this.freshMs) this.lastEnded.delete(d);
+    this.lastEnded.set(dir, now);
   }
 }

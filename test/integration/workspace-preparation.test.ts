@@ -130,7 +130,7 @@ describe.runIf(isRoot)('prepareWorkspace: as the tenant, in its sandbox', () => 
     expect(() => lstatSync(path.join(root, 'beta', 'repo', 'new'))).toThrow();
   });
 
-  it("WorkspaceChecks: the start walks a task's workspace again, unless the task's own submit walked it a moment ago", async () => {
+  it("WorkspaceChecks: the start walks a task's workspace again, unless the task's own submit walked it a moment ago and no other task ran there since", async () => {
     let clock = 0;
     const checks = new WorkspaceChecks(sandbox, () => clock);
     const rootOwned = (name: string): string => {
@@ -145,6 +145,8 @@ describe.runIf(isRoot)('prepareWorkspace: as the tenant, in its sandbox', () => 
     const first = rootOwned('first');
     await checks.beforeStart('alpha', 'task-2', real);
     expect(lstatSync(first).uid).toBe(alphaUid);
+    checks.ended('task-2');
+    clock += 1000;
 
     // A task starting within a second of its own submit's full check is not walked again...
     await checks.resolve('alpha', 'task-3', 'checks');
@@ -164,5 +166,24 @@ describe.runIf(isRoot)('prepareWorkspace: as the tenant, in its sandbox', () => 
     clock += 1000;
     await checks.beforeStart('alpha', 'task-6', real);
     expect(lstatSync(fourth).uid).toBe(alphaUid);
+
+    for (const id of ['task-3', 'task-5', 'task-6']) checks.ended(id);
+    clock += 1000;
+
+    // Nor does a fresh check stand in when another task ran in the workspace since: one still running...
+    await checks.resolve('alpha', 'task-7', 'checks');
+    await checks.beforeStart('alpha', 'other-1', real);
+    const fifth = rootOwned('fifth');
+    await checks.beforeStart('alpha', 'task-7', real);
+    expect(lstatSync(fifth).uid).toBe(alphaUid);
+    for (const id of ['task-7', 'other-1']) checks.ended(id);
+    clock += 1000;
+    // ...or one that ended between the submit and the start.
+    await checks.beforeStart('alpha', 'other-2', real);
+    await checks.resolve('alpha', 'task-8', 'checks');
+    checks.ended('other-2');
+    const sixth = rootOwned('sixth');
+    await checks.beforeStart('alpha', 'task-8', real);
+    expect(lstatSync(sixth).uid).toBe(alphaUid);
   });
 });
