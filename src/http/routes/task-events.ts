@@ -9,6 +9,7 @@ import { eventPageSchema } from '../response-schemas.js';
 import { eventsHttpQuerySchema, lastEventIdSchema } from '../schemas.js';
 import { validate } from '../validate.js';
 import { publicEvent } from '../views.js';
+import { startSse } from '../sse-start.js';
 
 const HEARTBEAT_MS = 15_000;
 
@@ -107,15 +108,7 @@ export function registerTaskEventRoutes(app: FastifyInstance, deps: { tasks: Tas
     // 204 tells EventSource the stream is over, so it stops reconnecting after `complete`.
     if (await deps.stream.alreadyComplete(taskId, after)) return reply.code(204).send();
 
-    reply.hijack();
-    const raw = reply.raw;
-    raw.writeHead(200, {
-      'Content-Type': 'text/event-stream; charset=utf-8',
-      'Cache-Control': 'no-cache, no-transform',
-      Connection: 'keep-alive',
-      'X-Accel-Buffering': 'no',
-      'X-Request-Id': request.id,
-    });
+    const raw = startSse(request, reply);
     raw.write(': stream start\n\n');
     const closed = new AbortController();
     const heartbeat = setInterval(() => raw.write(': ping\n\n'), HEARTBEAT_MS);

@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { StreamFrame } from './a2a-event-view.js';
 import type { FrameOutput } from './task-stream.js';
+import { startSse } from '../../sse-start.js';
 
 const HEARTBEAT_MS = 15_000;
 
@@ -29,14 +30,7 @@ export function sseResponse(request: FastifyRequest, reply: FastifyReply, encode
   const start = (): void => {
     if (open) return;
     open = true;
-    reply.hijack();
-    raw.writeHead(200, {
-      'Content-Type': 'text/event-stream; charset=utf-8',
-      'Cache-Control': 'no-cache, no-transform',
-      Connection: 'keep-alive',
-      'X-Accel-Buffering': 'no',
-      'X-Request-Id': request.id,
-    });
+    startSse(request, reply);
     heartbeat = setInterval(() => raw.write(': ping\n\n'), HEARTBEAT_MS);
   };
   const write = (text: string): void => {

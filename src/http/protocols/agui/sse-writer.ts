@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { startSse } from '../../sse-start.js';
 import type { AguiEvent } from './agui-events.js';
 
 const HEARTBEAT_MS = 15_000;
@@ -13,15 +14,7 @@ export interface AguiSse {
 }
 
 export function openAguiSse(request: FastifyRequest, reply: FastifyReply): AguiSse {
-  reply.hijack();
-  const raw = reply.raw;
-  raw.writeHead(200, {
-    'Content-Type': 'text/event-stream; charset=utf-8',
-    'Cache-Control': 'no-cache, no-transform',
-    Connection: 'keep-alive',
-    'X-Accel-Buffering': 'no',
-    'X-Request-Id': request.id,
-  });
+  const raw = startSse(request, reply);
   const closed = new AbortController();
   // 'close' on the response fires both when we end it and when the client hangs up first.
   raw.on('close', () => {
