@@ -8,13 +8,13 @@ import path from 'node:path';
  * instead (`.ci/run` installs them all first).
  */
 export const SYSTEM_PROGRAMS: ReadonlyArray<{ program: string; pkg: string; usedBy: RegExp }> = [
-  { program: 'redis-server', pkg: 'redis-server', usedBy: /helpers\/(redis-server|redis-process|queue-workers)\.js/ },
+  { program: 'redis-server', pkg: 'redis-server', usedBy: /helpers\/(redis-server|redis-process|queue-workers|instance-pair)\.js/ },
   { program: 'chromium', pkg: 'chromium', usedBy: /helpers\/browser\.js/ },
   { program: 'tmux', pkg: 'tmux', usedBy: /\bTmuxCcs\b/ },
   // The daemon runs every agent in a bubblewrap sandbox, bridged by socat, and tracks changes with git.
-  { program: 'bwrap', pkg: 'bubblewrap', usedBy: /helpers\/(test-server|daemon-process)\.js|new AgentSandbox\(|composeServer\(/ },
-  { program: 'socat', pkg: 'socat', usedBy: /helpers\/(test-server|daemon-process)\.js|composeServer\(/ },
-  { program: 'git', pkg: 'git', usedBy: /helpers\/(test-server|daemon-process)\.js|new ChangeTracker\(|composeServer\(/ },
+  { program: 'bwrap', pkg: 'bubblewrap', usedBy: /helpers\/(test-server|daemon-process|instance-pair)\.js|new AgentSandbox\(|composeServer\(/ },
+  { program: 'socat', pkg: 'socat', usedBy: /helpers\/(test-server|daemon-process|instance-pair)\.js|composeServer\(/ },
+  { program: 'git', pkg: 'git', usedBy: /helpers\/(test-server|daemon-process|instance-pair)\.js|new ChangeTracker\(|composeServer\(/ },
 ];
 
 export function onPath(program: string, searchPath = process.env.PATH ?? ''): boolean {

@@ -1,10 +1,7 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startScriptedModel, type ScriptedModel } from '../../src/dev/scripted-model/index.js';
 import type { TaskEvent } from '../../src/events/event-types.js';
 import { collectEvents, request, upgradeStatus, waitFor } from '../helpers/client.js';
+import { startInstancePair, type InstancePair } from '../helpers/instance-pair.js';
 import { RedisProcess } from '../helpers/redis-process.js';
 import { readSse } from '../helpers/sse.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
@@ -21,38 +18,22 @@ function expectGapFree(events: TaskEvent[], from = 1): void {
  * and one WORKSPACE_ROOT: what a client sees must not depend on which one it reaches.
  */
 describe('two instances on one Redis', () => {
-  let redis: RedisProcess;
-  let model: ScriptedModel;
-  let shared: string;
+  let pair: InstancePair;
   let a: TestServer;
   let b: TestServer;
   const auth = { 'x-api-key': API_KEY };
 
   beforeAll(async () => {
-    redis = await RedisProcess.start();
-    model = await startScriptedModel();
-    shared = await mkdtemp(path.join(tmpdir(), 'ccs-shared-'));
-    const env = (name: string) => ({
-      STORAGE_TYPE: 'redis',
-      STORAGE_REDIS_URL: redis.url,
-      STORAGE_REDIS_PREFIX: 'shared',
-      WORKSPACE_ROOT: path.join(shared, 'workspaces'),
-      INSTANCE_ID: name,
+    pair = await startInstancePair('shared', {
       API_AUTH_ENABLED: 'true',
       API_API_KEY: API_KEY,
       API_RATE_LIMIT_ENABLED: 'true',
       API_RATE_LIMIT_PER_MINUTE: '1000',
-      WARM_POOL_SIZE: '0',
     });
-    a = await startTestServer(env('instance-a'), model);
-    b = await startTestServer(env('instance-b'), model);
+    ({ a, b } = pair);
   });
   afterAll(async () => {
-    await a?.close();
-    await b?.close();
-    await model?.close();
-    await redis?.close();
-    if (shared) await rm(shared, { recursive: true, force: true });
+    await pair?.close();
   });
 
   it('metrics carry the instance label', async () => {

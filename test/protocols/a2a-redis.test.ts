@@ -1,39 +1,22 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { TaskState, type StreamResponse } from '@a2a-js/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../helpers/client.js';
-import { RedisProcess } from '../helpers/redis-process.js';
+import { startInstancePair, type InstancePair } from '../helpers/instance-pair.js';
 import type { TestServer } from '../helpers/test-server.js';
 import { a2aClient, ALPHA_KEY, asTask, BETA_KEY, inlineScript, sendRequest, seqOf, startA2aServer, textMessage } from './a2a-client.js';
 
 /** Two instances on one Redis: an A2A client may reach either for any step of a task's life. */
 describe('A2A on two instances sharing Redis (official @a2a-js/sdk client)', { timeout: 180_000 }, () => {
-  let redis: RedisProcess;
-  let shared: string;
+  let pair: InstancePair;
   let a: TestServer;
   let b: TestServer;
 
   beforeAll(async () => {
-    redis = await RedisProcess.start();
-    shared = await mkdtemp(path.join(tmpdir(), 'ccs-a2a-shared-'));
-    const env = (name: string) => ({
-      STORAGE_TYPE: 'redis',
-      STORAGE_REDIS_URL: redis.url,
-      STORAGE_REDIS_PREFIX: 'a2a',
-      WORKSPACE_ROOT: path.join(shared, 'workspaces'),
-      INSTANCE_ID: name,
-      WARM_POOL_SIZE: '0',
-    });
-    a = await startA2aServer(env('instance-a'));
-    b = await startA2aServer(env('instance-b'));
+    pair = await startInstancePair('a2a', {}, startA2aServer);
+    ({ a, b } = pair);
   });
   afterAll(async () => {
-    await a?.close();
-    await b?.close();
-    await redis?.close();
-    if (shared) await rm(shared, { recursive: true, force: true });
+    await pair?.close();
   });
 
   it('sends through one instance, then answers the approval, follows the stream and lists through the other', async () => {

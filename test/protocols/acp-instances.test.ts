@@ -1,10 +1,6 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import * as acp from '@agentclientprotocol/sdk';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startScriptedModel, type ScriptedModel } from '../../src/dev/scripted-model/index.js';
-import { RedisProcess } from '../helpers/redis-process.js';
+import { startInstancePair, type InstancePair } from '../helpers/instance-pair.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 import { initialize, launchAcpEditor, origin, type AcpEditor } from './acp-editor.js';
 
@@ -12,9 +8,7 @@ const API_KEY = 'acp-instances-key-0123456789';
 
 /** `ccs acp` keeps nothing a server instance must share: any instance serves any session. */
 describe('ccs acp against two instances on one Redis, and under the rate limit', () => {
-  let redis: RedisProcess;
-  let model: ScriptedModel;
-  let shared: string;
+  let pair: InstancePair;
   let a: TestServer;
   let b: TestServer;
   const editors: AcpEditor[] = [];
@@ -26,31 +20,14 @@ describe('ccs acp against two instances on one Redis, and under the rate limit',
   };
 
   beforeAll(async () => {
-    redis = await RedisProcess.start();
-    model = await startScriptedModel();
-    shared = await mkdtemp(path.join(tmpdir(), 'ccs-acp-shared-'));
-    const env = (name: string) => ({
-      STORAGE_TYPE: 'redis',
-      STORAGE_REDIS_URL: redis.url,
-      STORAGE_REDIS_PREFIX: 'acp',
-      WORKSPACE_ROOT: path.join(shared, 'workspaces'),
-      INSTANCE_ID: name,
-      API_AUTH_ENABLED: 'true',
-      API_API_KEY: API_KEY,
-      WARM_POOL_SIZE: '0',
-    });
-    a = await startTestServer(env('instance-a'), model);
-    b = await startTestServer(env('instance-b'), model);
+    pair = await startInstancePair('acp', { API_AUTH_ENABLED: 'true', API_API_KEY: API_KEY });
+    ({ a, b } = pair);
   });
   afterEach(async () => {
     await Promise.all(editors.splice(0).map((e) => e.close()));
   });
   afterAll(async () => {
-    await a?.close();
-    await b?.close();
-    await model?.close();
-    await redis?.close();
-    if (shared) await rm(shared, { recursive: true, force: true });
+    await pair?.close();
   });
 
   it('a session started through one instance is loaded and continued through the other', async () => {

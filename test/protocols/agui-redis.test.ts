@@ -1,12 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { HttpAgent, type BaseEvent, type Interrupt, type RunAgentParameters } from '@ag-ui/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startScriptedModel, type ScriptedModel } from '../../src/dev/scripted-model/index.js';
-import { RedisProcess } from '../helpers/redis-process.js';
-import { startTestServer, type TestServer } from '../helpers/test-server.js';
+import { startInstancePair, type InstancePair } from '../helpers/instance-pair.js';
+import type { TestServer } from '../helpers/test-server.js';
 
 const API_KEY = 'agui-redis-key-0123456789';
 const inlineScript = (steps: unknown[]) => `[[script:${JSON.stringify({ steps })}]]`;
@@ -16,35 +12,16 @@ type Event = BaseEvent & Record<string, unknown>;
 
 /** AG-UI on two instances sharing one Redis: a run started on one is resumed and replayed on the other. */
 describe('AG-UI on two instances with STORAGE_TYPE=redis', () => {
-  let redis: RedisProcess;
-  let model: ScriptedModel;
-  let shared: string;
+  let pair: InstancePair;
   let a: TestServer;
   let b: TestServer;
 
   beforeAll(async () => {
-    redis = await RedisProcess.start();
-    model = await startScriptedModel();
-    shared = await mkdtemp(path.join(tmpdir(), 'ccs-agui-shared-'));
-    const env = (name: string) => ({
-      STORAGE_TYPE: 'redis',
-      STORAGE_REDIS_URL: redis.url,
-      STORAGE_REDIS_PREFIX: 'agui',
-      WORKSPACE_ROOT: path.join(shared, 'workspaces'),
-      INSTANCE_ID: name,
-      API_AUTH_ENABLED: 'true',
-      API_API_KEY: API_KEY,
-      WARM_POOL_SIZE: '0',
-    });
-    a = await startTestServer(env('instance-a'), model);
-    b = await startTestServer(env('instance-b'), model);
+    pair = await startInstancePair('agui', { API_AUTH_ENABLED: 'true', API_API_KEY: API_KEY });
+    ({ a, b } = pair);
   });
   afterAll(async () => {
-    await a?.close();
-    await b?.close();
-    await model?.close();
-    await redis?.close();
-    if (shared) await rm(shared, { recursive: true, force: true });
+    await pair?.close();
   });
 
   const agentOn = (server: TestServer, threadId: string = randomUUID()) =>
