@@ -57,6 +57,7 @@ export const taskOptionsViewSchema = z
       .object({ allow: z.array(z.string()) })
       .nullable()
       .describe("The task's own egress allowlist (narrower than its tenant's); null: the tenant's list."),
+    priority: z.number().int().min(0).max(9).describe("0..9, higher starts first within its tenant's turn (docs/priorities.md); 5 when the task named none."),
   })
   .meta({ id: 'TaskOptions', description: 'The options as submitted; null where the server default applies.' });
 

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { MAX_APPROVAL_TIMEOUT_SECONDS } from '../agent/spawn-options.js';
 import { parseHostPattern } from '../egress/host-patterns.js';
 import { SESSION_STATUSES } from '../sessions/session-types.js';
+import { MAX_PRIORITY, MIN_PRIORITY } from '../tasks/queue/priority.js';
 import type { SubmitTaskRequest } from '../tasks/submit-request.js';
 import { PERMISSION_MODES, TASK_STATUSES } from '../tasks/task-types.js';
 import { webhookRequestSchema } from '../webhooks/webhook-request.js';
@@ -49,6 +50,13 @@ export const taskOptionsSchema = z.strictObject({
         .describe("Hosts this task's agent may reach through the egress proxy; only narrows its tenant's list ([]: nothing but the model)."),
     })
     .optional(),
+  priority: z
+    .number()
+    .int('priority must be an integer from 0 to 9')
+    .min(MIN_PRIORITY, 'priority must be an integer from 0 to 9')
+    .max(MAX_PRIORITY, 'priority must be an integer from 0 to 9')
+    .optional()
+    .describe('0..9 (default 5): higher priorities start first, FIFO within one; fair share across tenants comes first (docs/priorities.md).'),
 });
 
 export const sessionRequestSchema = z.strictObject({

@@ -3,6 +3,7 @@ import type { SubmittedTask, Task as TaskAnswer } from '../../packages/client/sr
 import type { TaskEvent } from '../events/event-types.js';
 import type { Session } from '../sessions/session-types.js';
 import type { PendingPermission } from '../tasks/local-approvals.js';
+import { DEFAULT_PRIORITY } from '../tasks/queue/priority.js';
 import type { Task } from '../tasks/task-types.js';
 import { externalId } from '../tenancy/tenant.js';
 import type { WebhookDelivery } from '../webhooks/webhook-types.js';
@@ -56,6 +57,7 @@ export function taskView(request: FastifyRequest, task: Task, pending: PendingPe
       max_budget_usd: options.max_budget_usd ?? null,
       output_schema: options.output_schema ?? null,
       network: options.network ?? null,
+      priority: options.priority ?? DEFAULT_PRIORITY,
     },
     status: task.status,
     created_at: task.created_at,

@@ -46,7 +46,7 @@ export async function recoverOrphans(
   const requeued: string[] = [];
   for (const task of unfinished.filter((t) => t.status === 'queued')) {
     if (!(await rules.isOrphanedQueued(task))) continue;
-    await queue.requeue({ taskId: task.task_id, sessionId: task.session_id, tenantId: task.tenant_id });
+    await queue.requeue({ taskId: task.task_id, sessionId: task.session_id, tenantId: task.tenant_id, priority: task.options.priority ?? undefined });
     requeued.push(task.task_id);
   }
   if (interrupted.length > 0 || requeued.length > 0) logger.warn(rules.summary, { interrupted, requeued });

@@ -5,6 +5,7 @@ import type { StorageHealth } from '../storage/storage-health.js';
 import type { Page, Store, TaskListQuery } from '../storage/store.js';
 import { checkRequireApproval } from './approval-options.js';
 import { zeroUsageOutcome } from './outcome.js';
+import { checkPriority, DEFAULT_PRIORITY } from './queue/priority.js';
 import { fingerprint } from './request-fingerprint.js';
 import type { Scheduler } from './scheduler.js';
 import type { SubmitTaskRequest } from './submit-request.js';
@@ -84,6 +85,7 @@ export class TaskService {
     }
 
     checkRequireApproval(body.options, this.deps.defaultAllowedTools);
+    checkPriority(body.options?.priority);
     await this.deps.checks.checkBudget(tenant);
     this.deps.checks.checkNetworkAllow(tenant, body.options?.network?.allow);
     const checkedWebhook = await this.deps.checks.webhookFor(tenant, body.webhook);
@@ -120,6 +122,7 @@ export class TaskService {
           max_budget_usd: body.options?.max_budget_usd ?? null,
           output_schema: body.options?.output_schema ?? null,
           network: body.options?.network ? { allow: body.options.network.allow } : null,
+          priority: body.options?.priority ?? DEFAULT_PRIORITY,
         },
         status: 'queued',
         created_at: this.deps.now().toISOString(),
@@ -144,7 +147,7 @@ export class TaskService {
 
       this.deps.logger.info('Task submitted', { task_id: taskId, session_id: task.session_id, workspace: task.workspace });
       try {
-        await scheduler.enqueue({ taskId, sessionId: task.session_id, tenantId: tenant.id }, reservation);
+        await scheduler.enqueue({ taskId, sessionId: task.session_id, tenantId: tenant.id, priority: task.options.priority ?? undefined }, reservation);
         // The queue consumed the reservation; the finally below only covers the paths that fail.
         enqueued = true;
       } catch (error) {

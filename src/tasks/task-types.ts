@@ -28,6 +28,8 @@ export interface TaskOptions {
   output_schema?: Record<string, unknown> | null;
   /** options.network.allow: narrows the tenant's egress allowlist for this task; absent or null: the tenant's list. */
   network?: { allow: string[] } | null;
+  /** 0..9, higher claimed first within its tenant's turn; absent on tasks stored before it existed (then 5). */
+  priority?: number | null;
 }
 
 export type TaskUsage = Usage;

@@ -4,7 +4,8 @@ import { RedisConnection } from '../../src/backends/redis/redis-connection.js';
 import { RedisTaskQueue } from '../../src/backends/redis/redis-task-queue.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
-import { taskQueueContract } from './task-queue.contract.js';
+import { taskQueuePriorityContract } from './task-queue-priority.contract.js';
+import { taskQueueContract, type QueueFactory } from './task-queue.contract.js';
 
 const logger = createLogger({ level: 'ERROR', sink: () => undefined });
 let server: RedisServer;
@@ -15,7 +16,7 @@ afterAll(async () => {
   await server.close();
 });
 
-taskQueueContract('redis', async (limits) => {
+const factory: QueueFactory = async (limits) => {
   // A random prefix per queue: tests never see each other's keys.
   const prefix = `test-${randomBytes(4).toString('hex')}`;
   const redis = await RedisConnection.open({ url: server.url, host: '127.0.0.1', port: server.port, prefix }, logger);
@@ -27,4 +28,6 @@ taskQueueContract('redis', async (limits) => {
       await redis.close();
     },
   };
-});
+};
+taskQueueContract('redis', factory);
+taskQueuePriorityContract('redis', factory);

@@ -161,7 +161,7 @@ export function taskQueueContract(name: string, factory: QueueFactory): void {
         const list = await queue.expired();
         return list.length > 0 ? list : null;
       }, 'the lease of a to expire');
-      expect(expired).toEqual([{ taskId: 'a', sessionId: 's-a', tenantId: 't' }]);
+      expect(expired).toEqual([{ taskId: 'a', sessionId: 's-a', tenantId: 't', priority: 5 }]);
       expect((await queue.renew([a]))[0]!.held).toBe(false);
       const takers = await Promise.all([queue.takeOver('a', 'i2'), queue.takeOver('a', 'i3')]);
       const winners = takers.filter((t): t is ClaimedTask => t !== null);

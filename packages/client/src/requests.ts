@@ -19,6 +19,8 @@ export interface TaskOptionsRequest {
   output_schema?: Record<string, unknown> | undefined;
   /** Narrows the tenant's egress allowlist for this task ("host[:port]", "*.domain"); [] allows nothing but the model. */
   network?: { allow: string[] } | undefined;
+  /** 0..9 (default 5): the queue starts higher priorities first, FIFO within one; fair share across tenants still comes first. */
+  priority?: number | undefined;
 }
 
 export interface PermissionAnswer {

@@ -23,6 +23,8 @@ export interface TaskOptions {
   max_budget_usd: number | null;
   output_schema: Record<string, unknown> | null;
   network: { allow: string[] } | null;
+  /** 0..9; 5 when the task named none. */
+  priority: number;
 }
 
 /** A tool call waiting for answerPermission. */

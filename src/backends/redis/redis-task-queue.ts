@@ -14,6 +14,7 @@ import {
   type StopRequest,
   type TaskQueue,
 } from '../../tasks/queue/task-queue.js';
+import { priorityOf } from '../../tasks/queue/priority.js';
 
 /** How long an unfinished submission holds its room; a crashed submitter's room comes back. */
 const RESERVATION_TTL_MS = 60_000;
@@ -30,7 +31,9 @@ export function fenceKey(prefix: string, taskId: string): string {
  *
  *   {ccs:q}:seq             counter: FIFO order and fence numbers
  *   {ccs:q}:queued          zset  taskId → enqueue order
- *   {ccs:q}:items           hash  taskId → [tenant, session] (queued and running)
+ *   {ccs:q}:tq:<tenant>     zset  taskId → (9 - priority) * 1e12 + enqueue order (claim order)
+ *   {ccs:q}:tq-ready        string set once every queued task is in its tenant's tq zset
+ *   {ccs:q}:items           hash  taskId → [tenant, session, priority] (queued and running)
  *   {ccs:q}:running         zset  taskId → lease expiry (ms, Redis clock)
  *   {ccs:q}:fences          hash  taskId → current fence token
  *   {ccs:q}:tenant-running  hash  tenant → running count
@@ -43,7 +46,8 @@ export function fenceKey(prefix: string, taskId: string): string {
  *   {ccs:t:<id>}:fence      string current fence (contract D; read by the store's scripts)
  *
  * Fair claim must compare every tenant's running count and every session's state in one atomic
- * step, so all queue keys share one hash tag. The fence key lives in the task's own tag, beside
+ * step, so all queue keys share one hash tag. Claim reads the tenants with queued work and each
+ * one's priority-ordered tq zset from its head (see queue-claim.lua for its cost). The fence key lives in the task's own tag, beside
  * the record and events whose write scripts check it, so claim and take-over set it in a second
  * step, after the lease itself has changed hands; until then nobody else holds a fence for that
  * task. One Redis primary is required, not Cluster (docs/scaling.md says why).
@@ -94,27 +98,33 @@ export class RedisTaskQueue implements TaskQueue {
 
   private async add(item: QueueItem, reservationId: string): Promise<void> {
     const keys = ['seq', 'queued', 'items', 'tenant-queued', 'session-queued'].map((k) => this.key(k));
-    await this.redis.script(lua.ENQUEUE, [...keys, this.key(`reserved:${item.tenantId}`)], [item.taskId, item.tenantId, item.sessionId, reservationId]);
+    await this.redis.script(
+      lua.ENQUEUE,
+      [...keys, this.key(`reserved:${item.tenantId}`)],
+      [item.taskId, item.tenantId, item.sessionId, reservationId, priorityOf(item), this.key('tq:')],
+    );
     await this.broadcast({ type: 'wake' });
   }
 
   async claim(instanceId: string): Promise<ClaimedTask | null> {
     const keys = ['seq', 'queued', 'items', 'running', 'fences', 'tenant-running', 'tenant-queued', 'sessions', 'session-queued'].map((k) => this.key(k));
-    const reply = await this.redis.script<[string, string, string, string] | null>(lua.CLAIM, keys, [
+    const reply = await this.redis.script<[string, string, string, string, number] | null>(lua.CLAIM, keys, [
       instanceId,
       this.limits.leaseMs,
       JSON.stringify(this.limits.tenantCaps),
       this.key('aff:'),
+      this.key('tq:'),
+      this.key('tq-ready'),
     ]);
     if (!reply) return null;
-    const [taskId, tenantId, sessionId, fence] = reply;
+    const [taskId, tenantId, sessionId, fence, priority] = reply;
     await this.setFence(taskId, fence);
-    return { taskId, tenantId, sessionId, fence };
+    return { taskId, tenantId, sessionId, priority: Number(priority), fence };
   }
 
   async cancel(taskId: string): Promise<boolean> {
     const keys = ['queued', 'items', 'tenant-queued', 'session-queued'].map((k) => this.key(k));
-    return (await this.redis.script<number>(lua.CANCEL, keys, [taskId])) === 1;
+    return (await this.redis.script<number>(lua.CANCEL, keys, [taskId, this.key('tq:')])) === 1;
   }
 
   async renew(leases: readonly ClaimedTask[]): Promise<LeaseStatus[]> {
@@ -144,17 +154,19 @@ export class RedisTaskQueue implements TaskQueue {
   async expired(): Promise<QueueItem[]> {
     const flat = await this.redis.script<string[]>(lua.EXPIRED, [this.key('running'), this.key('items')], []);
     const items: QueueItem[] = [];
-    for (let i = 0; i + 2 < flat.length; i += 3) items.push({ taskId: flat[i]!, tenantId: flat[i + 1]!, sessionId: flat[i + 2]! });
+    for (let i = 0; i + 3 < flat.length; i += 4) {
+      items.push({ taskId: flat[i]!, tenantId: flat[i + 1]!, sessionId: flat[i + 2]!, priority: Number(flat[i + 3]) });
+    }
     return items;
   }
 
   async takeOver(taskId: string, instanceId: string): Promise<ClaimedTask | null> {
     const keys = ['seq', 'running', 'fences', 'items'].map((k) => this.key(k));
-    const reply = await this.redis.script<[string, string, string, string] | null>(lua.TAKE_OVER, keys, [taskId, instanceId, this.limits.leaseMs]);
+    const reply = await this.redis.script<[string, string, string, string, number] | null>(lua.TAKE_OVER, keys, [taskId, instanceId, this.limits.leaseMs]);
     if (!reply) return null;
-    const [, tenantId, sessionId, fence] = reply;
+    const [, tenantId, sessionId, fence, priority] = reply;
     await this.setFence(taskId, fence);
-    return { taskId, tenantId, sessionId, fence };
+    return { taskId, tenantId, sessionId, priority: Number(priority), fence };
   }
 
   async requestStop(taskId: string, reason: StopRequest): Promise<boolean> {

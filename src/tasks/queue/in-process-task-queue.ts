@@ -11,6 +11,7 @@ import {
   type StopRequest,
   type TaskQueue,
 } from './task-queue.js';
+import { MAX_PRIORITY, priorityOf } from './priority.js';
 
 interface Lease extends ClaimedTask {
   expiresAt: number;
@@ -54,20 +55,22 @@ export class InProcessTaskQueue implements TaskQueue {
 
   async enqueue(item: QueueItem, reservation: Reservation): Promise<void> {
     this.reservations.delete(reservation.id);
-    this.queued.push({ ...item });
+    this.queued.push({ ...item, priority: priorityOf(item) });
     this.notify({ type: 'wake' });
   }
 
   async requeue(item: QueueItem): Promise<void> {
     if (await this.knows(item.taskId)) return;
-    this.queued.push({ ...item });
+    this.queued.push({ ...item, priority: priorityOf(item) });
     this.notify({ type: 'wake' });
   }
 
   async claim(instanceId: string): Promise<ClaimedTask | null> {
     const now = this.clock();
+    // `queued` is in enqueue order, so strict comparisons keep the oldest of equals (FIFO).
     let best = -1;
     let bestRunning = Infinity;
+    let bestPriority = -1;
     for (let i = 0; i < this.queued.length; i++) {
       const item = this.queued[i]!;
       if (this.busySessions.has(item.sessionId)) continue;
@@ -76,9 +79,12 @@ export class InProcessTaskQueue implements TaskQueue {
       const running = this.runningPerTenant.get(item.tenantId) ?? 0;
       const cap = this.limits.tenantCaps[item.tenantId];
       if (cap !== undefined && running >= cap) continue;
-      if (running < bestRunning) {
+      const priority = priorityOf(item);
+      if (running < bestRunning || (running === bestRunning && priority > bestPriority)) {
         best = i;
         bestRunning = running;
+        bestPriority = priority;
+        if (running === 0 && priority === MAX_PRIORITY) break;
       }
     }
     if (best === -1) return null;
@@ -88,7 +94,7 @@ export class InProcessTaskQueue implements TaskQueue {
     this.busySessions.set(item.sessionId, item.taskId);
     this.runningPerTenant.set(item.tenantId, (this.runningPerTenant.get(item.tenantId) ?? 0) + 1);
     this.affinity.delete(item.sessionId);
-    return { taskId: lease.taskId, sessionId: lease.sessionId, tenantId: lease.tenantId, fence: lease.fence };
+    return { taskId: lease.taskId, sessionId: lease.sessionId, tenantId: lease.tenantId, priority: lease.priority, fence: lease.fence };
   }
 
   async cancel(taskId: string): Promise<boolean> {
@@ -124,7 +130,9 @@ export class InProcessTaskQueue implements TaskQueue {
 
   async expired(): Promise<QueueItem[]> {
     const now = this.clock();
-    return [...this.running.values()].filter((l) => l.expiresAt <= now).map(({ taskId, sessionId, tenantId }) => ({ taskId, sessionId, tenantId }));
+    return [...this.running.values()]
+      .filter((l) => l.expiresAt <= now)
+      .map(({ taskId, sessionId, tenantId, priority }) => ({ taskId, sessionId, tenantId, priority }));
   }
 
   async takeOver(taskId: string, instanceId: string): Promise<ClaimedTask | null> {
@@ -133,7 +141,7 @@ export class InProcessTaskQueue implements TaskQueue {
     if (!lease || lease.expiresAt > now) return null;
     lease.fence = `${instanceId}:${++this.fenceCounter}`;
     lease.expiresAt = now + this.limits.leaseMs;
-    return { taskId, sessionId: lease.sessionId, tenantId: lease.tenantId, fence: lease.fence };
+    return { taskId, sessionId: lease.sessionId, tenantId: lease.tenantId, priority: lease.priority, fence: lease.fence };
   }
 
   async requestStop(taskId: string, reason: StopRequest): Promise<boolean> {

@@ -63,7 +63,8 @@ export class LeaseReaper {
       try {
         const outcome = await this.deps.settle(claimed);
         await this.deps.queue.finish(claimed, false);
-        if (outcome === 'requeue') await this.deps.queue.requeue({ taskId: claimed.taskId, sessionId: claimed.sessionId, tenantId: claimed.tenantId });
+        if (outcome === 'requeue')
+          await this.deps.queue.requeue({ taskId: claimed.taskId, sessionId: claimed.sessionId, tenantId: claimed.tenantId, priority: claimed.priority });
         settled.push(claimed.taskId);
       } catch (error) {
         // The lease stays with this reaper and expires again, so a later sweep retries.

@@ -7,10 +7,18 @@ import { DomainError } from '../../errors.js';
  *
  * - Bound: a tenant may hold at most `min(maxConcurrent, its cap) + queueMax` tasks (running,
  *   queued and reserved together); past that, `reserve` throws QueueFullError.
- * - Fair claim: among queued tasks that may start, the one of the tenant with the fewest running
- *   tasks goes first, FIFO among equals. A task may not start while another task of its session
- *   runs (anywhere), while its tenant is at its cap, or while another instance holds the
- *   session's affinity window. A task that cannot start does not hold up the ones behind it.
+ * - Fair claim with priorities: among queued tasks that may start, the next one is the first by
+ *   (1) its tenant's running tasks, fewest first; (2) its priority (0..9, default 5), highest
+ *   first; (3) enqueue order, oldest first. Fair share across tenants comes before priority, so
+ *   one tenant's flood of priority-9 tasks cannot starve another tenant: whenever the other
+ *   tenant runs fewer tasks, its next task (whatever its priority) goes first. Priority orders a
+ *   tenant's own tasks and breaks ties between tenants that run equally many. A task may not
+ *   start while another task of its session runs (anywhere), while its tenant is at its cap, or
+ *   while another instance holds the session's affinity window. A task that cannot start does
+ *   not hold up the ones behind it, whatever their priority. Priority applies across a session's
+ *   queued tasks too: a later priority-9 task of a session runs before its earlier priority-1 one.
+ * - Priority is kept: claims, take-overs and `expired` report each task's priority, so a
+ *   requeued task goes back with it (behind the tasks of that priority already queued).
  * - Leases: a claimed task is held under a lease with a fence token. Only the holder of the
  *   current fence can renew or finish it. A lease not renewed in time expires; `takeOver`
  *   gives it a new fence (exactly one caller wins), so the old holder is shut out.
@@ -22,6 +30,8 @@ export interface QueueItem {
   taskId: string;
   sessionId: string;
   tenantId: string;
+  /** options.priority, 0..9; absent (or out of range) counts as 5. */
+  priority?: number | undefined;
 }
 
 /** A task this instance now runs, with the fence token that proves it. */
