@@ -17,6 +17,7 @@ import { acpCommand } from './acp/acp-command.js';
 import { ConfigError, resolveConfig } from './config.js';
 import { EXIT } from './exit-codes.js';
 import { createTerminal } from './terminal.js';
+import { priorityArgument } from './priority-option.js';
 
 /** `ccs`: the command line for Claude Code Server, built on the typed client. */
 
@@ -63,6 +64,7 @@ function buildProgram(run: (action: (ctx: CommandContext) => Promise<number>) =>
     .option('--model <name>', 'model name')
     .option('--max-turns <n>', 'turn limit', positiveInt)
     .option('--timeout <seconds>', 'timeout in seconds', positiveNumber)
+    .option('--priority <n>', 'queue priority 0..9 (default 5): higher starts first', priorityArgument)
     .option('--tools <list>', 'allowed tools, comma-separated', (v: string) =>
       v
         .split(',')

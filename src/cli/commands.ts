@@ -47,6 +47,7 @@ export interface SubmitFlags {
   model?: string;
   maxTurns?: number;
   timeout?: number;
+  priority?: number;
   tools?: string[];
   permissionMode?: SubmitTaskRequest extends { options?: infer O } ? (O extends { permission_mode?: infer P } ? P : never) : never;
   follow?: boolean;
@@ -59,6 +60,7 @@ export async function submitCommand(ctx: CommandContext, prompt: string, flags: 
     timeout: flags.timeout,
     allowed_tools: flags.tools,
     permission_mode: flags.permissionMode,
+    priority: flags.priority,
   };
   const hasOptions = Object.values(options).some((v) => v !== undefined);
   const body: SubmitTaskRequest = { task_id: flags.taskId, prompt, workspace: flags.workspace, options: hasOptions ? options : undefined };

@@ -70,13 +70,15 @@ class Client:
         max_turns: Optional[int] = None,
         timeout: Optional[float] = None,
         model: Optional[str] = None,
+        priority: Optional[int] = None,
         session_id: Optional[str] = None,
         reuse_existing: Optional[bool] = None,
         options: Optional[Dict[str, Any]] = None,
     ) -> SubmittedTask:
         """``POST /api/v1/tasks``. ``options`` may carry option fields this client does not name
         yet; named arguments win. Resubmitting the same ``task_id`` with the same body is safe:
-        the server returns the existing task (``created`` is then False)."""
+        the server returns the existing task (``created`` is then False). ``priority`` (0..9,
+        default 5): the queue starts higher priorities first, after fair share between tenants."""
         body: Dict[str, Any] = {"prompt": prompt}
         if task_id is not None:
             body["task_id"] = task_id
@@ -89,6 +91,7 @@ class Client:
             ("max_turns", max_turns),
             ("timeout", timeout),
             ("model", model),
+            ("priority", priority),
         ):
             if value is not None:
                 merged[name] = value
