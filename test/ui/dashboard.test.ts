@@ -105,6 +105,8 @@ describe('web dashboard (/ui) in headless Chromium, auth on, two tenants', () =>
     await page.fill('textarea[name=prompt]', '[[script:multi-tool]] write a file and show it');
     await page.fill('input[name=workspace]', 'ui-project');
     await page.fill('input[name=task_id]', 'ui-multi');
+    await page.click('details.options > summary');
+    await page.fill('input[name=priority]', '7');
     await screenshot(page, 'new-task');
     await page.click('button[type=submit]');
     await page.waitForURL(/#\/tasks\/ui-multi$/);
@@ -120,6 +122,10 @@ describe('web dashboard (/ui) in headless Chromium, auth on, two tenants', () =>
     expect(await bash.locator('.tool-result pre').textContent()).toContain('written by multi-tool');
     await expect.poll(() => page.getAttribute('.summary [data-status]', 'data-status'), POLL).toBe('completed');
     await screenshot(page, 'task');
+    const record = await request<{ options: { priority: number } }>(server.baseUrl, 'GET', '/api/v1/tasks/ui-multi', undefined, {
+      authorization: `Bearer ${ALPHA_KEY}`,
+    });
+    expect(record.body.options.priority).toBe(7);
 
     // The list shows it with tenant, tokens and cost; filtering by another status hides it.
     await page.goto(`${server.baseUrl}/ui#/tasks`);

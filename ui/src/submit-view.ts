@@ -24,6 +24,7 @@ function bodyFrom(form: HTMLFormElement): SubmitTaskRequest {
   if (text('max_turns')) options.max_turns = Number(text('max_turns'));
   if (text('timeout')) options.timeout = Number(text('timeout'));
   if (text('model')) options.model = text('model');
+  if (text('priority')) options.priority = Number(text('priority'));
   if (Object.keys(options).length > 0) body.options = options;
   const choice = text('session_mode') as SessionChoice;
   if (choice === 'continue') body.session = { reuse_existing: true, session_id: text('continue_session') };
@@ -85,6 +86,7 @@ export function renderSubmit(ctx: ViewContext): Cleanup {
         h('label', {}, 'Max turns', h('input', { name: 'max_turns', type: 'number', min: 1, max: 1000 })),
         h('label', {}, 'Timeout (s)', h('input', { name: 'timeout', type: 'number', min: 1, max: 86400 })),
         h('label', {}, 'Model', h('input', { name: 'model', placeholder: 'server default' })),
+        h('label', {}, 'Priority', h('input', { name: 'priority', type: 'number', min: 0, max: 9, step: 1, placeholder: '5 (0..9, higher first)' })),
       ),
     ),
     message,
