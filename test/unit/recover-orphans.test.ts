@@ -65,4 +65,23 @@ describe('recoverOrphans with the shared-queue rules', () => {
     expect((await w.queue.claim('me'))?.taskId).toBe('old');
     expect(await w.queue.claim('me')).toBeNull();
   });
+
+  it('queues them again with the priority stored on their record (none stored: 5)', async () => {
+    const w = await world(START + 120_000);
+    const withPriority = (id: string, at: number, priority?: number): Task => {
+      const queued = task(id, 'queued', at);
+      return priority === undefined ? queued : { ...queued, options: { ...queued.options, priority } };
+    };
+    await w.store.insertTask(withPriority('low', START, 1));
+    await w.store.insertTask(withPriority('legacy', START + 1000));
+    await w.store.insertTask(withPriority('urgent', START + 2000, 9));
+
+    expect(await w.recover()).toEqual({ interrupted: [], requeued: ['low', 'legacy', 'urgent'] });
+    const claimed = [await w.queue.claim('me'), await w.queue.claim('me'), await w.queue.claim('me')];
+    expect(claimed.map((c) => [c?.taskId, c?.priority])).toEqual([
+      ['urgent', 9],
+      ['legacy', 5],
+      ['low', 1],
+    ]);
+  });
 });
