@@ -36,7 +36,7 @@ async function world() {
   });
   const claim = async (t: Task): Promise<ClaimedTask> => {
     await store.insertTask(t);
-    await queue.enqueue({ taskId: t.task_id, sessionId: t.session_id, tenantId: 't' }, await queue.reserve('t'));
+    await queue.enqueue({ taskId: t.task_id, sessionId: t.session_id, tenantId: 't', priority: t.options.priority ?? undefined }, await queue.reserve('t'));
     return (await queue.claim('holder'))!;
   };
   return { queue, store, reaper, claim, local, advance: (ms: number) => (now += ms) };
@@ -61,6 +61,16 @@ describe('lease reaper', () => {
     await w.reaper.sweep();
     expect(await w.queue.counts()).toEqual({ queued: 1, running: 0 });
     expect((await w.store.getTask('b'))?.status).toBe('queued');
+  });
+
+  it('queues such a task again with its priority, ahead of the default ones that came after it', async () => {
+    const w = await world();
+    const urgent = task('urgent', 'queued');
+    await w.claim({ ...urgent, options: { ...urgent.options, priority: 9 } });
+    await w.queue.enqueue({ taskId: 'later', sessionId: 's-later', tenantId: 't' }, await w.queue.reserve('t'));
+    w.advance(LIMITS.leaseMs);
+    expect(await w.reaper.sweep()).toEqual(['urgent']);
+    expect(await w.queue.claim('next')).toMatchObject({ taskId: 'urgent', priority: 9 });
   });
 
   it('only finishes the stream of a task whose holder recorded the outcome but not its complete event', async () => {
