@@ -64,6 +64,39 @@ export function taskQueuePriorityContract(name: string, factory: QueueFactory): 
       expect((await claimAll(queue)).map((c) => c.taskId)).toEqual(['urgent']);
     });
 
+    it("orders a session's own waiting tasks by priority, and a cancel hands the lead to the next", async () => {
+      const queue = await open();
+      await submit(queue, 'run', 5, 't', 'S');
+      const [running] = await claimAll(queue);
+      await submit(queue, 's1', 1, 't', 'S');
+      await submit(queue, 's9', 9, 't', 'S');
+      await submit(queue, 's7', 7, 't', 'S');
+      await submit(queue, 'other6', 6, 't', 'O');
+      await submit(queue, 'other2', 2, 't', 'O');
+      expect((await claimAll(queue)).map((c) => c.taskId)).toEqual(['other6']);
+      expect(await queue.cancel('s9')).toBe(true);
+      await queue.finish(running!, false);
+      const next = await claimAll(queue);
+      expect(next.map((c) => c.taskId)).toEqual(['s7']);
+      await queue.finish(next[0]!, false);
+      expect((await claimAll(queue)).map((c) => c.taskId)).toEqual(['s1']);
+      expect(await queue.counts()).toEqual({ queued: 1, running: 2 });
+    });
+
+    it('ranks a session by its best task still waiting, after a claim or a cancel took its best one', async () => {
+      const queue = await open();
+      await submit(queue, 'a9', 9, 't', 'A');
+      await submit(queue, 'a1', 1, 't', 'A');
+      await submit(queue, 'b5', 5, 't', 'B');
+      await submit(queue, 'c9', 9, 't', 'C');
+      await submit(queue, 'c3', 3, 't', 'C');
+      const a9 = (await queue.claim('i1'))!;
+      expect(a9.taskId).toBe('a9');
+      await queue.finish(a9, false);
+      expect(await queue.cancel('c9')).toBe(true);
+      expect((await claimAll(queue)).map((c) => c.taskId)).toEqual(['b5', 'c3', 'a1']);
+    });
+
     it('a requeued task keeps its priority: through take-over of a lost lease and a requeue', async () => {
       const queue = await open({ leaseMs: 200 });
       await submit(queue, 'urgent', 9);

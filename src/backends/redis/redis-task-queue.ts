@@ -31,8 +31,9 @@ export function fenceKey(prefix: string, taskId: string): string {
  *
  *   {ccs:q}:seq             counter: FIFO order and fence numbers
  *   {ccs:q}:queued          zset  taskId → enqueue order
- *   {ccs:q}:tq:<tenant>     zset  taskId → (9 - priority) * 1e12 + enqueue order (claim order)
- *   {ccs:q}:tq-ready        string set once every queued task is in its tenant's tq zset
+ *   {ccs:q}:sq:<session>    zset  taskId → (9 - priority) * 1e12 + enqueue order (claim order)
+ *   {ccs:q}:tq:<tenant>     zset  session → score of its sq head (the tenant's sessions with work)
+ *   {ccs:q}:tq-ready        string set once every queued task is in its sq and tq zsets
  *   {ccs:q}:items           hash  taskId → [tenant, session, priority] (queued and running)
  *   {ccs:q}:running         zset  taskId → lease expiry (ms, Redis clock)
  *   {ccs:q}:fences          hash  taskId → current fence token
@@ -47,7 +48,7 @@ export function fenceKey(prefix: string, taskId: string): string {
  *
  * Fair claim must compare every tenant's running count and every session's state in one atomic
  * step, so all queue keys share one hash tag. Claim reads the tenants with queued work and each
- * one's priority-ordered tq zset from its head (see queue-claim.lua for its cost). The fence key lives in the task's own tag, beside
+ * one's tq zset from its head, stepping over busy sessions (see queue-claim.lua for its cost). The fence key lives in the task's own tag, beside
  * the record and events whose write scripts check it, so claim and take-over set it in a second
  * step, after the lease itself has changed hands; until then nobody else holds a fence for that
  * task. One Redis primary is required, not Cluster (docs/scaling.md says why).
@@ -101,7 +102,7 @@ export class RedisTaskQueue implements TaskQueue {
     await this.redis.script(
       lua.ENQUEUE,
       [...keys, this.key(`reserved:${item.tenantId}`)],
-      [item.taskId, item.tenantId, item.sessionId, reservationId, priorityOf(item), this.key('tq:')],
+      [item.taskId, item.tenantId, item.sessionId, reservationId, priorityOf(item), this.key('tq:'), this.key('sq:')],
     );
     await this.broadcast({ type: 'wake' });
   }
@@ -115,6 +116,7 @@ export class RedisTaskQueue implements TaskQueue {
       this.key('aff:'),
       this.key('tq:'),
       this.key('tq-ready'),
+      this.key('sq:'),
     ]);
     if (!reply) return null;
     const [taskId, tenantId, sessionId, fence, priority] = reply;
@@ -124,7 +126,7 @@ export class RedisTaskQueue implements TaskQueue {
 
   async cancel(taskId: string): Promise<boolean> {
     const keys = ['queued', 'items', 'tenant-queued', 'session-queued'].map((k) => this.key(k));
-    return (await this.redis.script<number>(lua.CANCEL, keys, [taskId, this.key('tq:')])) === 1;
+    return (await this.redis.script<number>(lua.CANCEL, keys, [taskId, this.key('tq:'), this.key('sq:')])) === 1;
   }
 
   async renew(leases: readonly ClaimedTask[]): Promise<LeaseStatus[]> {

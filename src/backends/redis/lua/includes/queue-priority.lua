@@ -9,3 +9,13 @@ local function itemPriority(item)
   if p == nil or p < 0 or p > 9 or p % 1 ~= 0 then return 5 end
   return p
 end
+-- Each session's queued tasks are in sq:<session> (by score); its tenant's tq:<tenant> holds the
+-- session with the score of its first task, so a claim steps over busy sessions, not their tasks.
+local function refreshSessionHead(tenantQueueKey, sessionQueueKey, session)
+  local head = redis.call('ZRANGE', sessionQueueKey, 0, 0, 'WITHSCORES')
+  if #head == 0 then
+    redis.call('ZREM', tenantQueueKey, session)
+  else
+    redis.call('ZADD', tenantQueueKey, head[2], session)
+  end
+end
