@@ -19,6 +19,8 @@ export interface ScheduleEngineDeps {
 
 /** The loop looks for new or changed schedules at least this often. */
 const POLL_MS = 1000;
+/** How soon the loop looks again when something is still due after a pass. */
+const RETRY_MS = 250;
 /** Due schedules read per query; a pass keeps reading until none is due. */
 const BATCH = 100;
 /** A bound on one pass, so that a schedule whose writes keep failing cannot spin the loop. */
@@ -88,20 +90,24 @@ export class ScheduleEngine {
     await this.runDue();
     const next = await this.deps.schedules.nextFireAt();
     const untilNext = next === null ? POLL_MS : Date.parse(next) - this.deps.clock.now().getTime();
-    return Math.max(0, Math.min(POLL_MS, renewEvery, untilNext));
+    // Still due after a pass: a tick came meanwhile, or one failed (storage); look again soon, not at once.
+    return Math.min(POLL_MS, renewEvery, untilNext <= 0 ? RETRY_MS : untilNext);
   }
 
   /** Fires every tick due now, oldest first; returns how many ticks were handled. */
   async runDue(): Promise<number> {
     let handled = 0;
+    // A schedule whose tick failed (storage trouble) waits for the next pass rather than spin this one.
+    const failed = new Set<string>();
     while (handled < MAX_STEPS_PER_PASS && !this.abort.signal.aborted) {
       const now = this.deps.clock.now();
-      const due = await this.deps.schedules.dueSchedules(now.toISOString(), BATCH);
+      const due = (await this.deps.schedules.dueSchedules(now.toISOString(), BATCH + failed.size)).filter((s) => !failed.has(s.schedule_id));
       if (due.length === 0) break;
       for (const schedule of due) {
         try {
           await this.advance(schedule, now);
         } catch (error) {
+          failed.add(schedule.schedule_id);
           this.deps.logger.warn('Schedule tick could not be handled', { schedule_id: schedule.schedule_id, error: String(error) });
         }
         handled++;
