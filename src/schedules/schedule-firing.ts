@@ -10,6 +10,19 @@ import type { ScheduleMetrics } from './schedule-metrics.js';
 import type { ScheduleStore } from './schedule-store.js';
 import type { Schedule, ScheduleSkip } from './schedule-types.js';
 
+/**
+ * Refusals that say nothing about the tick, only about this moment (the server is stopping,
+ * storage fails): the tick is left due, to be fired late by the next pass, instance or start.
+ */
+const TRANSIENT_REFUSALS: ReadonlySet<string> = new Set(['SHUTTING_DOWN', 'STORAGE_UNAVAILABLE', 'STORAGE_FULL']);
+
+export class TickDeferred extends Error {
+  constructor(readonly code: string) {
+    super(`Tick deferred: ${code}`);
+    this.name = 'TickDeferred';
+  }
+}
+
 /** What one tick came to: a task (started now, or by an earlier attempt at the same tick), or a skip. */
 export type FireOutcome = { fired: true; taskId: string; firedAt: string } | { fired: false; skip: ScheduleSkip };
 
@@ -42,7 +55,7 @@ export function runTaskId(clientScheduleId: string, tick: Date): string {
   return `sched_${digest}_${stamp}`;
 }
 
-/** Starts the task of one tick, keeping the schedule's overlap policy. Never throws: a refusal is a skip. */
+/** Starts the task of one tick, keeping the schedule's overlap policy. A refusal is a skip; a transient one (TickDeferred) is thrown, leaving the tick due. */
 export class ScheduleFiring {
   constructor(private readonly deps: ScheduleFiringDeps) {}
 
@@ -72,6 +85,7 @@ export class ScheduleFiring {
     } catch (error) {
       // Another attempt at this tick stored its task first, under a template changed since.
       if (error instanceof DomainError && error.code === 'TASK_ID_CONFLICT') return await this.recorded(schedule, taskId, firedAt);
+      if (error instanceof DomainError && TRANSIENT_REFUSALS.has(error.code)) throw new TickDeferred(error.code);
       if (error instanceof DomainError) return skip('refused', `${error.code}: ${error.message}`);
       this.deps.logger.warn('Schedule tick failed', { schedule_id: schedule.schedule_id, fired_at: firedAt, error: String(error) });
       return skip('error', error instanceof Error ? error.message : String(error));
