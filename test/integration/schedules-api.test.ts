@@ -3,6 +3,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request, waitFor, waitForStatus } from '../helpers/client.js';
+import { sampleValue, scrape } from '../helpers/prometheus.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 
 const ALPHA_KEY = 'alpha-sched-key-0f3c9a1b';
@@ -181,5 +182,78 @@ describe('schedules API: create, read, change, delete, runs; one tenant each', (
     // Tasks submitted by a client carry no schedule.
     const plain = await alpha('POST', '/api/v1/tasks', { prompt: 'say hello', workspace: 'plain' });
     expect((await alpha('GET', `/api/v1/tasks/${String(plain.body.task_id)}`)).body.schedule_id).toBeNull();
+  });
+
+  describe('overlap and refusals', () => {
+    const runsOf = async (id: string) => (await alpha('GET', `/api/v1/schedules/${id}/runs`)).body.runs as Body[];
+    const interruptAll = async (runs: Body[]) => {
+      for (const run of runs) await alpha('POST', `/api/v1/tasks/${String(run.task_id)}/interrupt`);
+    };
+
+    it('skip: while the previous run is going, a tick starts nothing and says why', async () => {
+      await alpha('POST', '/api/v1/schedules', { schedule_id: 'skipper', cron: '* * * * * *', task: { prompt: '[[script:slow]]' }, overlap: 'skip' });
+      const skip = await waitFor(async () => {
+        const { body } = await alpha('GET', '/api/v1/schedules/skipper');
+        return (body.last_skip as Body | null)?.reason === 'overlap' ? (body.last_skip as Body) : undefined;
+      }, 30_000);
+      await alpha('PATCH', '/api/v1/schedules/skipper', { enabled: false });
+      const runs = await runsOf('skipper');
+      expect(runs).toHaveLength(1);
+      expect(skip.detail).toContain(String(runs[0]!.task_id));
+      expect(Date.parse(String(skip.fired_at))).toBeGreaterThan(Date.parse(String(runs[0]!.fired_at)));
+      await interruptAll(runs);
+    });
+
+    it('replace: the previous run is interrupted, then the tick’s task starts', async () => {
+      await alpha('POST', '/api/v1/schedules', { schedule_id: 'replacer', cron: '*/2 * * * * *', task: { prompt: '[[script:slow]]' }, overlap: 'replace' });
+      const runs = await waitFor(async () => {
+        const list = await runsOf('replacer');
+        return list.length >= 2 ? list : undefined;
+      }, 30_000);
+      await alpha('PATCH', '/api/v1/schedules/replacer', { enabled: false });
+      const [newest, previous] = runs;
+      await waitForStatus(server.baseUrl, String(previous!.task_id), ['interrupted'], 30_000, { 'x-api-key': ALPHA_KEY });
+      expect(['queued', 'running']).toContain((await alpha('GET', `/api/v1/tasks/${String(newest!.task_id)}`)).body.status);
+      await interruptAll(await runsOf('replacer'));
+    });
+
+    it('queue: with a session, the next run waits behind the previous one in that session', async () => {
+      await alpha('POST', '/api/v1/schedules', {
+        schedule_id: 'queuer',
+        cron: '*/2 * * * * *',
+        task: { prompt: '[[script:slow]]', session_id: 'scheduled-session', workspace: 'queued-ws' },
+        overlap: 'queue',
+      });
+      const runs = await waitFor(async () => {
+        const list = await runsOf('queuer');
+        return list.length >= 2 ? list : undefined;
+      }, 30_000);
+      await alpha('PATCH', '/api/v1/schedules/queuer', { enabled: false });
+      const tasks = await Promise.all(runs.slice(0, 2).map(async (r) => (await alpha('GET', `/api/v1/tasks/${String(r.task_id)}`)).body));
+      expect(tasks.map((t) => t.session_id)).toEqual(['scheduled-session', 'scheduled-session']);
+      // Newest first: the second run waits for the first, which is still running its 30 s script.
+      expect(tasks.map((t) => t.status)).toEqual(['queued', 'running']);
+      await interruptAll(await runsOf('queuer'));
+    });
+
+    it('a refused submit is a skip with its reason; the schedule carries on; metrics count fires and skips', async () => {
+      await alpha('POST', '/api/v1/schedules', { schedule_id: 'refused', cron: '* * * * * *', task: { prompt: 'hi', workspace: '../../etc' } });
+      const first = await waitFor(async () => {
+        const { body } = await alpha('GET', '/api/v1/schedules/refused');
+        return body.last_skip ? (body as Body) : undefined;
+      }, 30_000);
+      const second = await waitFor(async () => {
+        const { body } = await alpha('GET', '/api/v1/schedules/refused');
+        return (body.last_skip as Body).fired_at !== (first.last_skip as Body).fired_at ? body : undefined;
+      }, 30_000);
+      await alpha('PATCH', '/api/v1/schedules/refused', { enabled: false });
+      expect(second.last_skip).toMatchObject({ reason: 'refused', detail: expect.stringContaining('WORKSPACE_OUTSIDE_ROOT') });
+      expect(await runsOf('refused')).toEqual([]);
+      const samples = await scrape(server.metricsUrl);
+      expect(sampleValue(samples, 'schedule_fires_total')).toBeGreaterThanOrEqual(1);
+      expect(sampleValue(samples, 'schedule_skips_total', { reason: 'refused' })).toBeGreaterThanOrEqual(2);
+      expect(sampleValue(samples, 'schedule_skips_total', { reason: 'overlap' })).toBeGreaterThanOrEqual(1);
+      expect(sampleValue(samples, 'schedule_fire_lag_seconds_count')).toBeGreaterThanOrEqual(1);
+    });
   });
 });
