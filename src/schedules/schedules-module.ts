@@ -37,6 +37,8 @@ export interface SchedulesModuleDeps {
   metrics: Metrics;
   /** The CLI refuses bypassPermissions as root. */
   isRoot: boolean;
+  /** Refuses a workspace outside the tenant's tree, by its path alone (the disk is looked at when a tick fires). */
+  locateWorkspace: (tenantId: string, requested: string) => void;
 }
 
 /** Schedules: the service behind the API, and the engine that fires them (started unless SCHEDULES_ENABLED=false). */
@@ -53,6 +55,7 @@ export function createSchedulesModule(deps: SchedulesModuleDeps): Module<Schedul
     if (template.options?.permission_mode === 'bypassPermissions' && deps.isRoot) {
       throw new DomainError('PERMISSION_MODE_REFUSED', 'permission_mode "bypassPermissions" is refused: the server runs as root');
     }
+    if (template.workspace !== undefined) deps.locateWorkspace(tenant.id, template.workspace);
     checkRequireApproval(template.options, DEFAULT_ALLOWED_TOOLS);
     checks.checkNetworkAllow(tenant, template.options?.network?.allow);
     if (template.webhook !== undefined) await checks.webhookFor(tenant, template.webhook);

@@ -14,6 +14,7 @@ import { createSessionsModule, type SessionsApi } from '../sessions/sessions-mod
 import type { Store } from '../storage/store.js';
 import { createTasksModule, type TasksApi } from '../tasks/tasks-module.js';
 import { createTenancyModule } from '../tenancy/tenancy-module.js';
+import { locateWorkspace } from '../workspaces/workspace-preparation.js';
 import type { TenantRegistry } from '../tenancy/tenant-registry.js';
 import { createWebhooksModule } from '../webhooks/webhooks-module.js';
 import type { PushPayload } from '../webhooks/webhook-outbox.js';
@@ -154,6 +155,7 @@ async function build(lifecycle: Lifecycle, config: Config, logger: Logger, optio
       tenants,
       metrics,
       isRoot: sandbox.isRoot,
+      locateWorkspace: (tenantId, requested) => void locateWorkspace(sandbox.sandbox.identityFor(tenantId), requested),
     }),
   );
 

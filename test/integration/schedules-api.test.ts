@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request, waitFor, waitForStatus } from '../helpers/client.js';
@@ -236,8 +236,21 @@ describe('schedules API: create, read, change, delete, runs; one tenant each', (
       await interruptAll(await runsOf('queuer'));
     });
 
-    it('a refused submit is a skip with its reason; the schedule carries on; metrics count fires and skips', async () => {
-      await alpha('POST', '/api/v1/schedules', { schedule_id: 'refused', cron: '* * * * * *', task: { prompt: 'hi', workspace: '../../etc' } });
+    it('a workspace outside the tenant’s tree is refused when the schedule is created', async () => {
+      for (const workspace of ['../../etc', '/etc', '../beta/x']) {
+        const answer = await alpha('POST', '/api/v1/schedules', { cron: '* * * * *', task: { prompt: 'hi', workspace } });
+        expect([answer.status, (answer.body.error as Body).code], workspace).toEqual([400, 'WORKSPACE_OUTSIDE_ROOT']);
+      }
+      const patched = await alpha('PATCH', '/api/v1/schedules/patched', { task: { prompt: 'hi', workspace: '../../etc' } });
+      expect([patched.status, (patched.body.error as Body).code]).toEqual([400, 'WORKSPACE_OUTSIDE_ROOT']);
+    });
+
+    it('a refused submit is a skip with its reason (a symlink planted to lead out); the schedule carries on; metrics count fires and skips', async () => {
+      // The path looks inside the tenant's tree; on disk it leads out. Only the tick's check, in the sandbox, can see that.
+      mkdirSync(path.join(server.workspaceRoot, 'alpha'), { recursive: true });
+      symlinkSync('/etc', path.join(server.workspaceRoot, 'alpha', 'escape'));
+      const created = await alpha('POST', '/api/v1/schedules', { schedule_id: 'refused', cron: '* * * * * *', task: { prompt: 'hi', workspace: 'escape' } });
+      expect(created.status).toBe(201);
       const first = await waitFor(async () => {
         const { body } = await alpha('GET', '/api/v1/schedules/refused');
         return body.last_skip ? (body as Body) : undefined;

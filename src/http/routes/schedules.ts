@@ -11,7 +11,7 @@ interface ScheduleParams {
 }
 
 const BAD_SCHEDULE =
-  'VALIDATION_ERROR (the body), INVALID_SCHEDULE (a cron expression or time zone that cannot be used; `details[0].path` names the field), WEBHOOK_URL_REFUSED, WEBHOOK_SECRET_MISSING, NETWORK_ALLOW_OUTSIDE_TENANT or PERMISSION_MODE_REFUSED.';
+  'VALIDATION_ERROR (the body), INVALID_SCHEDULE (a cron expression or time zone that cannot be used; `details[0].path` names the field), WORKSPACE_OUTSIDE_ROOT, WORKSPACE_INVALID, WEBHOOK_URL_REFUSED, WEBHOOK_SECRET_MISSING, NETWORK_ALLOW_OUTSIDE_TENANT or PERMISSION_MODE_REFUSED.';
 const NOT_FOUND = errorResponse("SCHEDULE_NOT_FOUND (another tenant's schedule too).");
 
 export const SCHEDULE_OPERATIONS = {
