@@ -106,6 +106,12 @@ export interface Config {
   readonly egress: { readonly allow: readonly HostPattern[]; readonly allowPrivate: boolean };
   /** AGENT_MEMORY_MAX, AGENT_PIDS_MAX, AGENT_TMP_SIZE, AGENT_CPU_WEIGHT: each sandbox's limits (tenants may override). */
   readonly limits: ResourceLimits;
+  /**
+   * SCHEDULES_ENABLED (this instance fires schedules), SCHEDULE_LEASE_SECONDS (how long the firing
+   * instance's lease lasts unrenewed: the longest a dead leader's ticks wait for another instance),
+   * SCHEDULE_MISFIRE_GRACE_SECONDS (a tick later than this counts as missed and follows catch_up).
+   */
+  readonly schedules: { readonly enabled: boolean; readonly leaseSeconds: number; readonly misfireGraceSeconds: number };
 }
 
 export class ConfigError extends Error {
@@ -250,7 +256,16 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     },
     egress: { allow: egressAllow.patterns, allowPrivate: r.bool('AGENT_EGRESS_ALLOW_PRIVATE', false) },
     limits: { memoryMax: limit('memoryMax'), pidsMax: limit('pidsMax'), tmpSize: limit('tmpSize'), cpuWeight: limit('cpuWeight') },
+    schedules: {
+      enabled: r.bool('SCHEDULES_ENABLED', true),
+      leaseSeconds: r.int('SCHEDULE_LEASE_SECONDS', 15, 1, 3600),
+      misfireGraceSeconds: r.int('SCHEDULE_MISFIRE_GRACE_SECONDS', 60, 1, 86_400),
+    },
   };
+  if (config.schedules.misfireGraceSeconds <= config.schedules.leaseSeconds) {
+    // Ticks a dead leader left behind are late by up to a lease; they must still fire, not count as missed.
+    r.problems.push('SCHEDULE_MISFIRE_GRACE_SECONDS must be longer than SCHEDULE_LEASE_SECONDS');
+  }
   if (config.webhooks.secret !== undefined && config.webhooks.secret.length < 16) {
     r.problems.push('WEBHOOK_SECRET must be at least 16 characters');
   }

@@ -38,6 +38,9 @@ export const ERROR_CATALOGUE = {
   INSTANCE_UNREACHABLE: { status: 503, message: 'The instance running the task did not take the request in time; retry later' },
   STORAGE_FULL: { status: 507, message: 'Storage is full' },
   INTERNAL_ERROR: { status: 500, message: 'Internal server error' },
+  INVALID_SCHEDULE: { status: 400, message: 'The cron expression or time zone is not valid' },
+  SCHEDULE_NOT_FOUND: { status: 404, message: 'Schedule not found' },
+  SCHEDULE_ID_CONFLICT: { status: 409, message: 'A different schedule with this schedule_id already exists' },
 
   // Task outcomes, carried by `error` events and the task's `error` field (never an HTTP status)
   AGENT_API_ERROR: { status: 502, message: 'The model API returned an error' },

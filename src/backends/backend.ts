@@ -1,6 +1,7 @@
 import type { FastifyRateLimitStoreCtor } from '@fastify/rate-limit';
 import type { SharedUidAllocator } from '../agent/isolation/tenant-uids.js';
 import type { EventBus } from '../events/event-bus.js';
+import type { ScheduleStore } from '../schedules/schedule-store.js';
 import type { Store } from '../storage/store.js';
 import type { TranscriptStore } from '../storage/transcript-store.js';
 import type { TaskQueue } from '../tasks/queue/task-queue.js';
@@ -33,6 +34,8 @@ export interface Backend {
   rateLimitStore: FastifyRateLimitStoreCtor | null;
   /** Hands out tenant uids once for the whole deployment; null: each instance counts from UID base. */
   uids: SharedUidAllocator | null;
+  /** Schedules and their runs, and the lease that picks the one instance that fires them. */
+  schedules: ScheduleStore;
   health(): BackendHealth;
   /** Closes what it opened (queue, store, transcripts, connections); safe to call after the store's own close. */
   close(): Promise<void>;

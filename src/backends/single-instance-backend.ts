@@ -1,3 +1,4 @@
+import type { ScheduleStore } from '../schedules/schedule-store.js';
 import type { Store } from '../storage/store.js';
 import type { TranscriptStore } from '../storage/transcript-store.js';
 import { InProcessTaskQueue } from '../tasks/queue/in-process-task-queue.js';
@@ -6,7 +7,13 @@ import { TicketStore } from '../tenancy/ws-tickets.js';
 import type { Backend } from './backend.js';
 
 /** Memory or SQLite: one instance, so the queue, tickets and rate-limit counts stay in this process. */
-export function singleInstanceBackend(kind: 'memory' | 'sqlite', store: Store, transcripts: TranscriptStore, limits: QueueLimits): Backend {
+export function singleInstanceBackend(
+  kind: 'memory' | 'sqlite',
+  store: Store,
+  transcripts: TranscriptStore,
+  limits: QueueLimits,
+  schedules: ScheduleStore,
+): Backend {
   const queue = new InProcessTaskQueue(limits);
   return {
     kind,
@@ -17,6 +24,7 @@ export function singleInstanceBackend(kind: 'memory' | 'sqlite', store: Store, t
     queue,
     rateLimitStore: null,
     uids: null,
+    schedules,
     health: () => ({ up: true, reason: null }),
     close: async () => {
       await queue.close();

@@ -9,6 +9,7 @@ import { installConnectionCap, slowClientOptions } from './http-guards.js';
 import { installRateLimit, verifiedApiKey } from './rate-limit.js';
 import { registerDocsRoutes } from './routes/docs.js';
 import { registerHealthRoute } from './routes/health.js';
+import { registerScheduleRoutes } from './routes/schedules.js';
 import { registerSessionRoutes } from './routes/sessions.js';
 import { registerTaskEventRoutes } from './routes/task-events.js';
 import { registerTaskExtraRoutes } from './routes/task-extras.js';
@@ -99,6 +100,7 @@ export async function buildApp(services: Services): Promise<HttpFront> {
   registerSessionRoutes(app, { store: services.store, sessions: services.sessions, tasks: services.tasks });
   registerTaskEventRoutes(app, { tasks: services.tasks, stream: services.stream, logger: httpLogger });
   registerTaskEventsWebSocket(app, { tasks: services.tasks, stream: services.stream, sockets, logger: httpLogger });
+  registerScheduleRoutes(app, services.schedules);
   registerDocsRoutes(app);
   registerUiRoutes(app, { authEnabled: config.api.authEnabled });
   await registerA2aRoutes(app, services);

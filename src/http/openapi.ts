@@ -4,6 +4,7 @@ import { componentSchemas, queryParameters, requestComponentId } from './openapi
 import { errorResponse, PATH_PARAMETERS, ref, type JsonObject, type Operation } from './openapi/operation.js';
 import { DOCS_OPERATIONS } from './routes/docs.js';
 import { HEALTH_OPERATION } from './routes/health.js';
+import { SCHEDULE_OPERATIONS } from './routes/schedules.js';
 import { SESSION_OPERATIONS } from './routes/sessions.js';
 import { TASK_EVENTS_OPERATION } from './routes/task-events.js';
 import { TASK_EXTRA_OPERATIONS } from './routes/task-extras.js';
@@ -39,6 +40,7 @@ function operations(): Operation[] {
     SESSION_OPERATIONS.listSessions,
     SESSION_OPERATIONS.getSession,
     SESSION_OPERATIONS.deleteSession,
+    ...Object.values(SCHEDULE_OPERATIONS),
     DOCS_OPERATIONS.getOpenApi,
     DOCS_OPERATIONS.getDocs,
   ];
@@ -108,6 +110,7 @@ export function buildOpenApiDocument(): OpenApiDocument {
       { name: 'tasks', description: 'Submit, inspect, list and interrupt tasks.' },
       { name: 'events', description: `Task events (${EVENT_TYPE_LIST}) over WebSocket, Server-Sent Events or as JSON.` },
       { name: 'sessions', description: 'Sessions: a conversation and its workspace, reused across tasks.' },
+      { name: 'schedules', description: 'Tasks submitted on a cron schedule.' },
       { name: 'docs', description: 'This document and Swagger UI.' },
     ],
     security: [{ ApiKeyHeader: [] }, { BearerAuth: [] }, {}],

@@ -111,6 +111,7 @@ export const taskSchema = z
       .describe('Files the task created, modified or deleted in its workspace; null until it has finished (or when unknown).'),
     instance_id: z.string().nullable().describe('INSTANCE_ID of the instance that ran (or runs) the task; null while queued.'),
     structured_result: z.unknown().describe("With `options.output_schema`: the agent's answer, matching it (a completed task always has one); null otherwise."),
+    schedule_id: z.string().nullable().describe('The schedule whose tick started the task; null for tasks submitted otherwise.'),
     pending_permissions: z
       .array(pendingPermissionSchema)
       .describe("Tool calls waiting for the client's answer (options.require_approval); empty when none, and always on a finished task."),
@@ -240,3 +241,5 @@ export const permissionAnswerResultSchema = z
     decision: z.enum(['allow', 'deny']),
   })
   .meta({ id: 'PermissionAnswerResult', description: 'The answer was handed to the waiting tool call.' });
+// Schedules' answers.
+export * from './schedule-response-schemas.js';

@@ -73,6 +73,7 @@ export function taskView(request: FastifyRequest, task: Task, pending: PendingPe
     changed_files: task.changed_files,
     instance_id: task.instance_id ?? null,
     structured_result: (task.structured_result ?? null) as unknown,
+    schedule_id: task.schedule_id ? externalId(task.schedule_id) : null,
     pending_permissions: pending,
     websocket_url: websocketUrl(request, task.task_id),
   };

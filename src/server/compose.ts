@@ -7,11 +7,14 @@ import { createEventsModule, type EventsApi } from '../events/events-module.js';
 import { createModelProxyModule, type ModelProxyApi } from '../model-proxy/model-proxy-module.js';
 import type { Logger } from '../observability/logger.js';
 import { createObservabilityModule, type ObservabilityApi } from '../observability/observability-module.js';
+import { createSchedulesModule, type SchedulesApi } from '../schedules/schedules-module.js';
+import type { ScheduleClock } from '../schedules/schedule-clock.js';
 import { createSessionExpiry } from '../sessions/session-expiry.js';
 import { createSessionsModule, type SessionsApi } from '../sessions/sessions-module.js';
 import type { Store } from '../storage/store.js';
 import { createTasksModule, type TasksApi } from '../tasks/tasks-module.js';
 import { createTenancyModule } from '../tenancy/tenancy-module.js';
+import { locateWorkspace } from '../workspaces/workspace-preparation.js';
 import type { TenantRegistry } from '../tenancy/tenant-registry.js';
 import { createWebhooksModule } from '../webhooks/webhooks-module.js';
 import type { PushPayload } from '../webhooks/webhook-outbox.js';
@@ -31,6 +34,8 @@ export interface ComposeOptions {
    * that took the config; without it such targets get the usual webhook body.
    */
   pushPayload?: PushPayload;
+  /** The schedule engine's clock (tests move it by hand); default: the system clock with `now`. */
+  scheduleClock?: ScheduleClock;
 }
 
 /** The server's modules, built and wired; nothing runs until start(). */
@@ -45,6 +50,7 @@ export interface ComposedServer {
   agents: AgentProcessManager;
   sessions: SessionsApi;
   tasks: TasksApi;
+  schedules: SchedulesApi;
   /** What the HTTP front is given (http/app.ts). */
   services: Services;
   /** Starts every module in the order built. */
@@ -137,6 +143,21 @@ async function build(lifecycle: Lifecycle, config: Config, logger: Logger, optio
   );
   const hasWorkFor = (sessionId: string): Promise<boolean> => tasks.scheduler.hasWorkFor(sessionId);
   lifecycle.add(createSessionExpiry({ config, logger, sessions: sessions.service, hasWorkFor, closeLiveProcess }));
+  const schedules = lifecycle.add(
+    createSchedulesModule({
+      config,
+      logger,
+      now,
+      ...(options.scheduleClock ? { clock: options.scheduleClock } : {}),
+      schedules: storage.schedules,
+      store: storage.store,
+      tasks: tasks.service,
+      tenants,
+      metrics,
+      isRoot: sandbox.isRoot,
+      locateWorkspace: (tenantId, requested) => void locateWorkspace(sandbox.sandbox.identityFor(tenantId), requested),
+    }),
+  );
 
   return {
     config,
@@ -149,7 +170,8 @@ async function build(lifecycle: Lifecycle, config: Config, logger: Logger, optio
     agents,
     sessions,
     tasks,
-    services: servicesOf({ config, logger, now, storage, metrics, tenants, sandbox, agents, events, sessions, tasks }),
+    schedules,
+    services: servicesOf({ config, logger, now, storage, metrics, tenants, sandbox, agents, events, sessions, tasks, schedules: schedules.service }),
     start: () => lifecycle.start(),
     stop: () => lifecycle.stop(),
   };

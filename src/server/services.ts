@@ -8,6 +8,7 @@ import type { EventsApi } from '../events/events-module.js';
 import type { EventStream } from '../events/event-stream.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
+import type { ScheduleService } from '../schedules/schedule-service.js';
 import type { SessionService } from '../sessions/session-service.js';
 import type { SessionsApi } from '../sessions/sessions-module.js';
 import type { StorageReport } from '../storage/storage-report.js';
@@ -47,6 +48,7 @@ export interface Services {
   sessions: SessionService;
   stream: EventStream;
   status: ServerStatus;
+  schedules: ScheduleService;
 }
 
 export function servicesOf(modules: {
@@ -61,6 +63,7 @@ export function servicesOf(modules: {
   events: EventsApi;
   sessions: SessionsApi;
   tasks: TasksApi;
+  schedules: ScheduleService;
 }): Services {
   const { storage, sandbox, agents, sessions, tasks, now } = modules;
   const startedAt = now();
@@ -76,6 +79,7 @@ export function servicesOf(modules: {
     store: storage.store,
     sessions: sessions.service,
     stream: modules.events.stream,
+    schedules: modules.schedules,
     status: {
       storage: storage.report,
       activeSessions: sessions.activeCount,

@@ -16,6 +16,8 @@ export interface ClosableFront {
 export async function shutdownGracefully(server: ComposedServer, front: ClosableFront, logger: Logger, graceMs: number): Promise<void> {
   const { tasks, events } = server;
   const { executor, scheduler } = tasks;
+  // First, so that no tick is refused by the stopping server; another instance (or the restart) fires it.
+  await server.schedules.engine.stop();
   tasks.beginShutdown();
   scheduler.pause();
   const running = executor.activeTaskIds();

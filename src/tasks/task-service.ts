@@ -22,6 +22,12 @@ export interface SubmitResult {
   created: boolean;
 }
 
+/** What started a task other than a client's submit. */
+export interface TaskOrigin {
+  /** The schedule whose tick this task is (internal id). */
+  schedule_id?: string;
+}
+
 export interface TaskServiceDeps {
   store: Store;
   sessions: SessionService;
@@ -64,8 +70,11 @@ const RACED_SUBMIT_WAIT_MS = 2_000;
 export class TaskService {
   constructor(private readonly deps: TaskServiceDeps) {}
 
-  /** `pushConfig`: an agent protocol's push-notification config behind `body.webhook` (not part of the REST body). */
-  async submit(tenant: Tenant, body: SubmitTaskRequest, pushConfig?: PushConfig): Promise<SubmitResult> {
+  /**
+   * `pushConfig`: an agent protocol's push-notification config behind `body.webhook` (not part of the REST body).
+   * `origin`: what started the task when no client did (a schedule's firing), kept on its record.
+   */
+  async submit(tenant: Tenant, body: SubmitTaskRequest, pushConfig?: PushConfig, origin?: TaskOrigin): Promise<SubmitResult> {
     const { store, sessions, scheduler } = this.deps;
     const { task_id: clientId, ...rest } = body;
     const requestHash = fingerprint(rest);
@@ -137,6 +146,7 @@ export class TaskService {
         request_hash: requestHash,
         webhook,
         changed_files: null,
+        schedule_id: origin?.schedule_id ?? null,
       };
       if (placement.isNew) await sessions.create(placement.session);
       else await sessions.reopenIfExpired(placement.session);

@@ -64,6 +64,8 @@ export interface Task {
   instance_id?: string | null;
   /** With options.output_schema: the agent's result, matching it; absent or null otherwise. */
   structured_result?: unknown;
+  /** The schedule whose firing started the task; absent or null for tasks submitted otherwise. */
+  schedule_id?: string | null;
 }
 
 /** The fields a running or finishing task may change. */
@@ -109,4 +111,5 @@ export const TASK_FIELDS = [
   'changed_files',
   'instance_id',
   'structured_result',
+  'schedule_id',
 ] as const satisfies readonly (keyof Task)[];

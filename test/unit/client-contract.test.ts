@@ -4,6 +4,7 @@ import { describe, expect, expectTypeOf, it } from 'vitest';
 import type { z } from 'zod';
 import type * as R from '../../src/http/response-schemas.js';
 import type { listSessionsQuerySchema, listTasksQuerySchema, submitTaskSchema } from '../../src/http/schemas.js';
+import type { createScheduleSchema, listScheduleRunsQuerySchema, updateScheduleSchema } from '../../src/http/schedule-schemas.js';
 import * as client from '../../packages/client/src/index.js';
 import { ERROR_CATALOGUE } from '../../src/errors.js';
 import { REPO_ROOT } from '../helpers/daemon-process.js';
@@ -85,6 +86,13 @@ describe('client types equal the server schemas (checked by tsc)', () => {
     expectTypeOf<client.ListSessionsQuery>().toEqualTypeOf<z.input<typeof listSessionsQuerySchema>>();
     expectTypeOf<client.ArgsOf<'getTask'>>().toEqualTypeOf<{ path: { task_id: string } }>();
     expectTypeOf<client.ResponseOf<'interruptTask'>>().toEqualTypeOf<client.Task>();
+    expectTypeOf<client.Schedule>().toEqualTypeOf<z.infer<typeof R.scheduleSchema>>();
+    expectTypeOf<client.ScheduleList>().toEqualTypeOf<z.infer<typeof R.scheduleListSchema>>();
+    expectTypeOf<client.DeletedSchedule>().toEqualTypeOf<z.infer<typeof R.deletedScheduleSchema>>();
+    expectTypeOf<client.ScheduleRunList>().toEqualTypeOf<z.infer<typeof R.scheduleRunListSchema>>();
+    expectTypeOf<client.CreateScheduleRequest>().toEqualTypeOf<z.input<typeof createScheduleSchema>>();
+    expectTypeOf<client.UpdateScheduleRequest>().toEqualTypeOf<z.input<typeof updateScheduleSchema>>();
+    expectTypeOf<client.ListScheduleRunsQuery>().toExtend<z.input<typeof listScheduleRunsQuerySchema>>();
   });
 });
 

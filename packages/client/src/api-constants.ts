@@ -77,6 +77,9 @@ export const ERROR_CODES = [
   'BUDGET_EXCEEDED',
   'RESOURCE_LIMIT',
   'STRUCTURED_OUTPUT_INVALID',
+  'INVALID_SCHEDULE',
+  'SCHEDULE_NOT_FOUND',
+  'SCHEDULE_ID_CONFLICT',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

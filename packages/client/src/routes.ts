@@ -1,4 +1,13 @@
 import type {
+  CreateScheduleRequest,
+  DeletedSchedule,
+  ListScheduleRunsQuery,
+  Schedule,
+  ScheduleList,
+  ScheduleRunList,
+  UpdateScheduleRequest,
+} from './schedules.js';
+import type {
   DeletedSession,
   EventPage,
   EventsPageQuery,
@@ -59,6 +68,7 @@ function route<A extends RouteArgs, R, K extends ResponseKind = 'json'>(
 type NoArgs = Record<never, never>;
 type TaskPath = { path: { task_id: string } };
 type SessionPath = { path: { session_id: string } };
+type SchedulePath = { path: { schedule_id: string } };
 
 export const ROUTES = {
   getHealth: route<NoArgs, Health>('GET', '/health', 'json', [503]),
@@ -78,6 +88,12 @@ export const ROUTES = {
   listSessions: route<{ query?: ListSessionsQuery }, SessionList>('GET', '/api/v1/sessions'),
   getSession: route<SessionPath, Session>('GET', '/api/v1/sessions/{session_id}'),
   deleteSession: route<SessionPath, DeletedSession>('DELETE', '/api/v1/sessions/{session_id}'),
+  createSchedule: route<{ body: CreateScheduleRequest }, Schedule>('POST', '/api/v1/schedules'),
+  listSchedules: route<NoArgs, ScheduleList>('GET', '/api/v1/schedules'),
+  getSchedule: route<SchedulePath, Schedule>('GET', '/api/v1/schedules/{schedule_id}'),
+  updateSchedule: route<SchedulePath & { body: UpdateScheduleRequest }, Schedule>('PATCH', '/api/v1/schedules/{schedule_id}'),
+  deleteSchedule: route<SchedulePath, DeletedSchedule>('DELETE', '/api/v1/schedules/{schedule_id}'),
+  listScheduleRuns: route<SchedulePath & { query?: ListScheduleRunsQuery }, ScheduleRunList>('GET', '/api/v1/schedules/{schedule_id}/runs'),
   getOpenApi: route<NoArgs, OpenApiDocument>('GET', '/openapi.json'),
   getDocs: route<NoArgs, string, 'text'>('GET', '/docs', 'text'),
 } as const;

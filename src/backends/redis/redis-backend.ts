@@ -5,6 +5,7 @@ import type { Backend, BackendOptions } from '../backend.js';
 import { RedisConnection, type RedisSettings } from './redis-connection.js';
 import { RedisEventBus } from './redis-event-bus.js';
 import { redisRateLimitStore } from './redis-rate-limit-store.js';
+import { RedisScheduleStore } from './redis-schedule-store.js';
 import { RedisStore } from './redis-store.js';
 import { RedisTaskQueue } from './redis-task-queue.js';
 import { redisUidAllocator } from './redis-tenant-uids.js';
@@ -40,6 +41,7 @@ export async function openRedisBackend(config: Config, logger: Logger, limits: Q
       tickets: new RedisTicketStore(connection),
       rateLimitStore: redisRateLimitStore(connection),
       uids: redisUidAllocator(connection),
+      schedules: new RedisScheduleStore(connection),
       // Transcripts outlive their tasks by as long as tasks are kept.
       transcripts: new RedisTranscriptStore(connection, Date.now, config.tasks.retentionDays * 86_400),
       health: () => connection.health(),

@@ -63,6 +63,18 @@ export class RedisKeys {
   rateLimit(key: string): string {
     return `${this.prefix}:rl:${key}`;
   }
+  /** Every schedule: field = schedule id, value = its JSON record. */
+  schedules(): string {
+    return `${this.prefix}:schedules`;
+  }
+  /** A schedule's runs: members are task ids, scores their fire times (ms). */
+  scheduleRuns(scheduleId: string): string {
+    return `${this.prefix}:schedule-runs:${scheduleId}`;
+  }
+  /** The instance that fires schedules holds this key (its INSTANCE_ID) with a TTL. */
+  scheduleLeader(): string {
+    return `${this.prefix}:schedules:leader`;
+  }
 }
 
 /** The member of a (time, id) index. */

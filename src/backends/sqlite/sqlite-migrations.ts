@@ -116,6 +116,39 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE tasks ADD COLUMN structured_result TEXT;
     `,
   },
+  {
+    // Taken by another part of the same release; the lead renumbers at merge.
+    version: 6,
+    up: '',
+  },
+  {
+    version: 7,
+    up: `
+      -- The schedule that started the task (null for tasks submitted otherwise)
+      ALTER TABLE tasks ADD COLUMN schedule_id TEXT;
+
+      -- The whole schedule is the JSON record; the columns beside it are what queries filter on
+      CREATE TABLE schedules (
+        schedule_id  TEXT PRIMARY KEY NOT NULL,
+        tenant_id    TEXT NOT NULL,
+        created_at   TEXT NOT NULL,
+        enabled      INTEGER NOT NULL,
+        next_fire_at TEXT,
+        version      INTEGER NOT NULL,
+        record       TEXT NOT NULL
+      ) WITHOUT ROWID;
+      CREATE INDEX schedules_due ON schedules (enabled, next_fire_at);
+      CREATE INDEX schedules_tenant ON schedules (tenant_id, created_at);
+
+      CREATE TABLE schedule_runs (
+        schedule_id TEXT NOT NULL,
+        task_id     TEXT NOT NULL,
+        fired_at    TEXT NOT NULL,
+        PRIMARY KEY (schedule_id, task_id)
+      ) WITHOUT ROWID;
+      CREATE INDEX schedule_runs_newest ON schedule_runs (schedule_id, fired_at);
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

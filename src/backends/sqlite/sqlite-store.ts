@@ -90,6 +90,11 @@ export class SqliteStore implements Store {
     }
   }
 
+  /** The open database, for the stores that share its file (schedules): it is opened once, exclusively. */
+  get database(): Database.Database {
+    return this.db;
+  }
+
   private constructor(private readonly db: Database.Database) {
     this.insertTaskStmt = db.prepare<[TaskRow]>(insertSql('tasks', TASK_COLUMNS, 'task_id'));
     this.getTaskStmt = db.prepare<[string], TaskRow>('SELECT * FROM tasks WHERE task_id = ?');

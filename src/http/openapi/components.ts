@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import * as responses from '../response-schemas.js';
+import { createScheduleSchema, scheduleTaskSchema, updateScheduleSchema } from '../schedule-schemas.js';
 import { permissionAnswerSchema, sessionRequestSchema, submitTaskSchema, taskOptionsSchema } from '../schemas.js';
 import type { JsonObject } from './operation.js';
 
@@ -19,6 +20,9 @@ const REQUEST_COMPONENTS = new Map<z.ZodType, string>([
   [taskOptionsSchema, 'TaskOptionsRequest'],
   [sessionRequestSchema, 'SessionRequest'],
   [permissionAnswerSchema, 'PermissionAnswer'],
+  [createScheduleSchema, 'CreateScheduleRequest'],
+  [updateScheduleSchema, 'UpdateScheduleRequest'],
+  [scheduleTaskSchema, 'ScheduleTaskRequest'],
 ]);
 
 export function requestComponentId(schema: z.ZodType): string {

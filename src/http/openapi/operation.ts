@@ -10,7 +10,7 @@ export type JsonObject = { [key: string]: Json };
  * request bodies and query parameters are the zod schemas the handler validates with.
  */
 export interface Operation {
-  method: 'get' | 'post' | 'delete';
+  method: 'get' | 'post' | 'patch' | 'delete';
   /** The OpenAPI template, e.g. `/api/v1/tasks/{task_id}`; each `{name}` is described in PATH_PARAMETERS. */
   path: string;
   id: string;
@@ -37,6 +37,7 @@ export const PATH_PARAMETERS: Record<string, string> = {
   task_id: 'The task id.',
   session_id: 'The session id.',
   request_id: 'The `request_id` of the `permission_request` event.',
+  schedule_id: 'The schedule id.',
 };
 
 export const ref = (id: string): JsonObject => ({ $ref: `#/components/schemas/${id}` });
