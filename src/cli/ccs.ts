@@ -16,6 +16,7 @@ import {
 import { acpCommand } from './acp/acp-command.js';
 import { ConfigError, resolveConfig } from './config.js';
 import { EXIT } from './exit-codes.js';
+import { registerScheduleCommands } from './schedule-commands.js';
 import { createTerminal } from './terminal.js';
 import { priorityArgument } from './priority-option.js';
 
@@ -112,6 +113,8 @@ function buildProgram(run: (action: (ctx: CommandContext) => Promise<number>) =>
     .command('health')
     .description('server health; exits 1 unless healthy')
     .action(() => run((ctx) => healthCommand(ctx)));
+
+  registerScheduleCommands(program, run);
 
   program
     .command('acp')

@@ -266,6 +266,61 @@ describe('web dashboard (/ui) in headless Chromium, auth on, two tenants', () =>
     expect(stored.body.status).toBe('completed');
   });
 
+  // Last of the alpha tests: its runs add tasks to the tenant's list.
+  it('lists schedules with their next fire time, shows their runs, and pauses one; another tenant sees none of it', async () => {
+    const alpha = { 'x-api-key': ALPHA_KEY };
+    const hourly = await request(
+      server.baseUrl,
+      'POST',
+      '/api/v1/schedules',
+      { schedule_id: 'ui-hourly', cron: '0 * * * *', task: { prompt: 'hourly report' } },
+      alpha,
+    );
+    expect(hourly.status).toBe(201);
+    const fast = await request(
+      server.baseUrl,
+      'POST',
+      '/api/v1/schedules',
+      { schedule_id: 'ui-every-2s', cron: '*/2 * * * * *', task: { prompt: 'tick from a schedule', workspace: 'ui-sched' } },
+      alpha,
+    );
+    expect(fast.status).toBe(201);
+
+    const page = await newPage();
+    await signIn(page, ALPHA_KEY);
+    await page.click('a[href="#/schedules"]');
+    const row = page.locator('tr[data-schedule-id="ui-hourly"]');
+    await row.waitFor();
+    // The next fire time shown is the server's, to the second.
+    const shownNext = await row.locator('[data-next-fire]').getAttribute('data-next-fire');
+    expect(shownNext).toBe((hourly.body as { next_fire_at: string }).next_fire_at);
+    expect(await row.textContent()).toMatch(/0 \* \* \* \*.*UTC.*enabled.*\(in \d+ [smh]\).*hourly report/);
+    expect(await page.locator('tr[data-schedule-id="ui-every-2s"]').count()).toBe(1);
+    await screenshot(page, 'schedules');
+
+    await page.click('tr[data-schedule-id="ui-every-2s"] a');
+    await page.waitForURL(/#\/schedules\/ui-every-2s$/);
+    // Its runs appear as they fire, each a task the page links to.
+    const run = page.locator('table.runs tr[data-task-id] [data-status="completed"]').first();
+    await run.waitFor({ timeout: 60_000 });
+    await screenshot(page, 'schedule');
+    await page.click('button:has-text("Disable")');
+    await expect.poll(() => page.getAttribute('.summary [data-enabled]', 'data-enabled'), POLL).toBe('false');
+    expect(await page.getAttribute('.summary [data-next-fire]', 'data-next-fire')).toBe('');
+    const stored = await request<{ enabled: boolean }>(server.baseUrl, 'GET', '/api/v1/schedules/ui-every-2s', undefined, alpha);
+    expect(stored.body.enabled).toBe(false);
+    await page.click('table.runs tr[data-task-id] a >> nth=0');
+    await page.waitForSelector('[data-testid=events] [data-type=complete]');
+
+    const other = await newPage();
+    await signIn(other, BETA_KEY);
+    await other.goto(`${server.baseUrl}/ui#/schedules`);
+    await other.waitForSelector('td.empty');
+    expect(await other.locator('tr[data-schedule-id]').count()).toBe(0);
+    await other.goto(`${server.baseUrl}/ui#/schedules/ui-hourly`);
+    await expect.poll(() => other.textContent('main [role=alert]'), POLL).toContain('There is no schedule "ui-hourly"');
+  });
+
   it('raised no script error and no console error on any page above', () => {
     expect(pageErrors).toEqual([]);
   });

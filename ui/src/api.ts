@@ -1,7 +1,11 @@
 import type {
+  DeletedSchedule,
   DeletedSession,
   Me,
   PermissionAnswerResult,
+  Schedule,
+  ScheduleList,
+  ScheduleRunList,
   Session,
   SessionList,
   SubmitTaskRequest,
@@ -9,6 +13,7 @@ import type {
   Task,
   TaskEvent,
   TaskList,
+  UpdateScheduleRequest,
   WsTicket,
 } from './types.js';
 
@@ -75,6 +80,11 @@ export const api = {
   getSession: (sessionId: string) => call<Session>('GET', `/api/v1/sessions/${id(sessionId)}`),
   deleteSession: (sessionId: string) => call<DeletedSession>('DELETE', `/api/v1/sessions/${id(sessionId)}`),
   ticket: () => call<WsTicket>('POST', '/api/v1/ws-tickets'),
+  listSchedules: () => call<ScheduleList>('GET', '/api/v1/schedules'),
+  getSchedule: (scheduleId: string) => call<Schedule>('GET', `/api/v1/schedules/${id(scheduleId)}`),
+  listScheduleRuns: (scheduleId: string) => call<ScheduleRunList>('GET', `/api/v1/schedules/${id(scheduleId)}/runs`),
+  updateSchedule: (scheduleId: string, body: UpdateScheduleRequest) => call<Schedule>('PATCH', `/api/v1/schedules/${id(scheduleId)}`, body),
+  deleteSchedule: (scheduleId: string) => call<DeletedSchedule>('DELETE', `/api/v1/schedules/${id(scheduleId)}`),
 };
 
 export interface EventSubscription {

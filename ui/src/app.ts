@@ -1,6 +1,8 @@
 import { api, apiKey, ApiError, whenUnauthorized } from './api.js';
 import { h, link, replaceChildren } from './dom.js';
 import { renderLogin } from './login-view.js';
+import { renderScheduleDetail } from './schedule-view.js';
+import { renderSchedules } from './schedules-view.js';
 import { renderSessionDetail } from './session-view.js';
 import { renderSessions } from './sessions-view.js';
 import { renderSubmit } from './submit-view.js';
@@ -30,7 +32,7 @@ function header(current: string): HTMLElement {
     'header',
     { class: 'topbar' },
     h('div', { class: 'brand' }, link('/tasks', h('span', { class: 'logo' }, '◆'), ' Claude Code Server')),
-    h('nav', {}, tab('/tasks', 'Tasks'), tab('/sessions', 'Sessions'), tab('/new', 'New task')),
+    h('nav', {}, tab('/tasks', 'Tasks'), tab('/sessions', 'Sessions'), tab('/schedules', 'Schedules'), tab('/new', 'New task')),
     h(
       'div',
       { class: 'who' },
@@ -75,6 +77,8 @@ async function route(): Promise<void> {
   if (section === 'tasks' && id) cleanup = renderTaskDetail(ctx, id);
   else if (section === 'sessions' && id) cleanup = renderSessionDetail(ctx, id);
   else if (section === 'sessions') cleanup = renderSessions(ctx);
+  else if (section === 'schedules' && id) cleanup = renderScheduleDetail(ctx, id);
+  else if (section === 'schedules') cleanup = renderSchedules(ctx);
   else if (section === 'new') cleanup = renderSubmit(ctx);
   else cleanup = renderTaskList(ctx);
 }

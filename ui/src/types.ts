@@ -6,8 +6,13 @@ import type { PermissionMode, TaskStatus } from '@claude-code-server/client';
  * when the API gains a value one of them lacks.
  */
 export type {
+  DeletedSchedule,
   DeletedSession,
   PermissionAnswerResult,
+  Schedule,
+  ScheduleList,
+  ScheduleRun,
+  ScheduleRunList,
   Session,
   SessionList,
   SubmitTaskRequest,
@@ -16,6 +21,7 @@ export type {
   TaskEvent,
   TaskList,
   TaskStatus,
+  UpdateScheduleRequest,
   WsTicket,
 } from '@claude-code-server/client';
 

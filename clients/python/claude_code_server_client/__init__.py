@@ -8,6 +8,7 @@
 
 from .client import Client
 from .errors import ApiError, CcsError, ConnectionFailed, StreamGapError, TaskTimeoutError
+from .schedules import Schedule, ScheduleRun
 from .models import (
     EVENT_TYPES,
     TERMINAL_STATUSES,
@@ -44,5 +45,7 @@ __all__ = [
     "TaskPage",
     "Usage",
     "WsTicket",
+    "Schedule",
+    "ScheduleRun",
 ]
 __version__ = "1.0.0"

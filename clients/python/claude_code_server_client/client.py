@@ -25,6 +25,7 @@ from .models import (
     TaskPage,
     WsTicket,
 )
+from .schedules import SchedulesMixin
 from .sse import read_frames
 
 DEFAULT_URL = "http://localhost:8000"
@@ -36,7 +37,7 @@ STREAM_READ_TIMEOUT = 45.0
 _CONNECTION_ERRORS = (urllib.error.URLError, ConnectionError, http.client.HTTPException, socket.timeout, TimeoutError, OSError)
 
 
-class Client:
+class Client(SchedulesMixin):
     """A client for one Claude Code Server.
 
     ``base_url`` defaults to ``$CCS_URL`` (else ``http://localhost:8000``) and ``api_key`` to

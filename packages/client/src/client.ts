@@ -2,6 +2,7 @@ import { CcsApiError } from './errors.js';
 import { streamTaskEvents, type StreamOptions, type StreamTransport } from './event-stream.js';
 import { HttpTransport, type HttpOptions, type RequestOptions } from './http.js';
 import type { ArgsOf, RequestOperationId, ResponseOf } from './routes.js';
+import { SchedulesApi } from './schedules-api.js';
 import type { WebSocketConstructor } from './stream-connections.js';
 import type {
   DeletedSession,
@@ -153,6 +154,7 @@ class SessionsApi {
 export class CcsClient {
   readonly tasks = new TasksApi(this);
   readonly sessions = new SessionsApi(this);
+  readonly schedules = new SchedulesApi(this);
   readonly transport: StreamTransport;
   private readonly http: HttpTransport;
   private readonly WebSocketImpl: WebSocketConstructor | undefined;
