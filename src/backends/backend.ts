@@ -5,6 +5,7 @@ import type { Store } from '../storage/store.js';
 import type { TranscriptStore } from '../storage/transcript-store.js';
 import type { TaskQueue } from '../tasks/queue/task-queue.js';
 import type { WsTickets } from '../tenancy/ws-tickets.js';
+import type { TriggerStore } from '../triggers/trigger-types.js';
 
 export type BackendKind = 'memory' | 'sqlite' | 'redis';
 
@@ -33,6 +34,8 @@ export interface Backend {
   rateLimitStore: FastifyRateLimitStoreCtor | null;
   /** Hands out tenant uids once for the whole deployment; null: each instance counts from UID base. */
   uids: SharedUidAllocator | null;
+  /** Triggers and their fire budgets: in this process, in the SQLite file, or shared on Redis. */
+  triggers: TriggerStore;
   health(): BackendHealth;
   /** Closes what it opened (queue, store, transcripts, connections); safe to call after the store's own close. */
   close(): Promise<void>;

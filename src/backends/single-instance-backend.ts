@@ -3,10 +3,17 @@ import type { TranscriptStore } from '../storage/transcript-store.js';
 import { InProcessTaskQueue } from '../tasks/queue/in-process-task-queue.js';
 import type { QueueLimits } from '../tasks/queue/task-queue.js';
 import { TicketStore } from '../tenancy/ws-tickets.js';
+import type { TriggerStore } from '../triggers/trigger-types.js';
 import type { Backend } from './backend.js';
 
 /** Memory or SQLite: one instance, so the queue, tickets and rate-limit counts stay in this process. */
-export function singleInstanceBackend(kind: 'memory' | 'sqlite', store: Store, transcripts: TranscriptStore, limits: QueueLimits): Backend {
+export function singleInstanceBackend(
+  kind: 'memory' | 'sqlite',
+  store: Store,
+  transcripts: TranscriptStore,
+  limits: QueueLimits,
+  triggers: TriggerStore,
+): Backend {
   const queue = new InProcessTaskQueue(limits);
   return {
     kind,
@@ -17,6 +24,7 @@ export function singleInstanceBackend(kind: 'memory' | 'sqlite', store: Store, t
     queue,
     rateLimitStore: null,
     uids: null,
+    triggers,
     health: () => ({ up: true, reason: null }),
     close: async () => {
       await queue.close();

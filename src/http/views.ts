@@ -71,6 +71,7 @@ export function taskView(request: FastifyRequest, task: Task, pending: PendingPe
     changed_files: task.changed_files,
     instance_id: task.instance_id ?? null,
     structured_result: (task.structured_result ?? null) as unknown,
+    trigger_id: task.trigger_id ?? null,
     pending_permissions: pending,
     websocket_url: websocketUrl(request, task.task_id),
   };

@@ -12,6 +12,7 @@ import { createSessionsModule, type SessionsApi } from '../sessions/sessions-mod
 import type { Store } from '../storage/store.js';
 import { createTasksModule, type TasksApi } from '../tasks/tasks-module.js';
 import { createTenancyModule } from '../tenancy/tenancy-module.js';
+import { createTriggersModule } from '../triggers/triggers-module.js';
 import type { TenantRegistry } from '../tenancy/tenant-registry.js';
 import { createWebhooksModule } from '../webhooks/webhooks-module.js';
 import type { PushPayload } from '../webhooks/webhook-outbox.js';
@@ -137,6 +138,9 @@ async function build(lifecycle: Lifecycle, config: Config, logger: Logger, optio
   );
   const hasWorkFor = (sessionId: string): Promise<boolean> => tasks.scheduler.hasWorkFor(sessionId);
   lifecycle.add(createSessionExpiry({ config, logger, sessions: sessions.service, hasWorkFor, closeLiveProcess }));
+  const triggers = lifecycle.add(
+    createTriggersModule({ config, logger, metrics, now, store: storage.triggers, tenants, tasks: tasks.service, sandbox: sandbox.sandbox }),
+  );
 
   return {
     config,
@@ -149,7 +153,7 @@ async function build(lifecycle: Lifecycle, config: Config, logger: Logger, optio
     agents,
     sessions,
     tasks,
-    services: servicesOf({ config, logger, now, storage, metrics, tenants, sandbox, agents, events, sessions, tasks }),
+    services: servicesOf({ config, logger, now, storage, metrics, tenants, sandbox, agents, events, sessions, tasks, triggers }),
     start: () => lifecycle.start(),
     stop: () => lifecycle.stop(),
   };

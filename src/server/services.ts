@@ -17,6 +17,8 @@ import type { TaskService } from '../tasks/task-service.js';
 import type { TasksApi } from '../tasks/tasks-module.js';
 import type { TenantRegistry } from '../tenancy/tenant-registry.js';
 import type { WsTickets } from '../tenancy/ws-tickets.js';
+import type { TriggerService } from '../triggers/trigger-service.js';
+import type { TriggersApi } from '../triggers/triggers-module.js';
 import type { StorageApi } from './storage-module.js';
 
 /** The server's state as /health reports it. */
@@ -47,6 +49,7 @@ export interface Services {
   sessions: SessionService;
   stream: EventStream;
   status: ServerStatus;
+  triggers: TriggerService;
 }
 
 export function servicesOf(modules: {
@@ -61,6 +64,7 @@ export function servicesOf(modules: {
   events: EventsApi;
   sessions: SessionsApi;
   tasks: TasksApi;
+  triggers: TriggersApi;
 }): Services {
   const { storage, sandbox, agents, sessions, tasks, now } = modules;
   const startedAt = now();
@@ -90,5 +94,6 @@ export function servicesOf(modules: {
       isolation: sandbox.isolation,
       limits: sandbox.limits,
     },
+    triggers: modules.triggers.service,
   };
 }

@@ -26,9 +26,22 @@ export async function createStorageModule(deps: { config: Config; logger: Logger
   const fences = new FenceRegistry();
   const backend = await openBackend(config, logger, { fenceFor: fences.fenceFor });
   const store = new GuardedStore(deps.store ?? backend.store, health);
-  const { kind, transcripts, tickets, bus, queue, rateLimitStore, uids } = backend;
+  const { kind, transcripts, tickets, bus, queue, rateLimitStore, uids, triggers } = backend;
   return {
-    api: { kind, transcripts, tickets, bus, queue, rateLimitStore, uids, store, health, fences, report: () => describeStorage(kind, backend.health(), health) },
+    api: {
+      kind,
+      transcripts,
+      tickets,
+      bus,
+      queue,
+      rateLimitStore,
+      uids,
+      triggers,
+      store,
+      health,
+      fences,
+      report: () => describeStorage(kind, backend.health(), health),
+    },
     start: () => health.start(() => store.probe(), config.storage.probeIntervalSeconds * 1000),
     stop: async () => {
       // Last chance for writes that waited for storage (a final record, held events).

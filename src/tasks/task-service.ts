@@ -21,6 +21,10 @@ export interface SubmitResult {
   created: boolean;
 }
 
+export interface TaskOrigin {
+  trigger_id?: string;
+}
+
 export interface TaskServiceDeps {
   store: Store;
   sessions: SessionService;
@@ -64,7 +68,8 @@ export class TaskService {
   constructor(private readonly deps: TaskServiceDeps) {}
 
   /** `pushConfig`: an agent protocol's push-notification config behind `body.webhook` (not part of the REST body). */
-  async submit(tenant: Tenant, body: SubmitTaskRequest, pushConfig?: PushConfig): Promise<SubmitResult> {
+  /** `origin`: what started the task besides a client's submit (a trigger), recorded on it. */
+  async submit(tenant: Tenant, body: SubmitTaskRequest, pushConfig?: PushConfig, origin?: TaskOrigin): Promise<SubmitResult> {
     const { store, sessions, scheduler } = this.deps;
     const { task_id: clientId, ...rest } = body;
     const requestHash = fingerprint(rest);
@@ -135,6 +140,7 @@ export class TaskService {
         webhook,
         changed_files: null,
       };
+      if (origin?.trigger_id !== undefined) task.trigger_id = origin.trigger_id;
       if (placement.isNew) await sessions.create(placement.session);
       else await sessions.reopenIfExpired(placement.session);
 

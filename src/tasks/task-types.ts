@@ -62,6 +62,8 @@ export interface Task {
   instance_id?: string | null;
   /** With options.output_schema: the agent's result, matching it; absent or null otherwise. */
   structured_result?: unknown;
+  /** The trigger whose fire started the task; absent or null for every other task. */
+  trigger_id?: string | null;
 }
 
 /** The fields a running or finishing task may change. */
@@ -107,4 +109,5 @@ export const TASK_FIELDS = [
   'changed_files',
   'instance_id',
   'structured_result',
+  'trigger_id',
 ] as const satisfies readonly (keyof Task)[];

@@ -77,6 +77,8 @@ export const ERROR_CODES = [
   'BUDGET_EXCEEDED',
   'RESOURCE_LIMIT',
   'STRUCTURED_OUTPUT_INVALID',
+  'TRIGGER_NOT_FOUND',
+  'TRIGGER_UNAUTHORIZED',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

@@ -60,6 +60,8 @@ export interface Task {
   instance_id: string | null;
   /** With options.output_schema: the agent's answer, matching it; null otherwise. */
   structured_result: unknown;
+  /** The trigger whose fire started the task; null for every other task. */
+  trigger_id: string | null;
   /** Tool calls waiting for answerPermission; empty when none. */
   pending_permissions: PendingPermission[];
   websocket_url: string;

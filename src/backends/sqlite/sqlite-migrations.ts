@@ -116,6 +116,28 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE tasks ADD COLUMN structured_result TEXT;
     `,
   },
+  // 6 and 7 stand in for migrations of parts built beside this one; the merge puts theirs here.
+  { version: 6, up: '' },
+  { version: 7, up: '' },
+  {
+    version: 8,
+    up: `
+      -- The trigger that started the task; NULL for every other task.
+      ALTER TABLE tasks ADD COLUMN trigger_id TEXT;
+      CREATE TABLE triggers (
+        trigger_id      TEXT PRIMARY KEY NOT NULL,
+        tenant_id       TEXT NOT NULL,
+        name            TEXT NOT NULL,
+        task            TEXT NOT NULL,
+        token_hash      TEXT NOT NULL,
+        created_at      TEXT NOT NULL,
+        token_issued_at TEXT NOT NULL,
+        last_fired_at   TEXT,
+        fire_count      INTEGER NOT NULL
+      );
+      CREATE INDEX triggers_tenant_created ON triggers (tenant_id, created_at, trigger_id);
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

@@ -29,6 +29,7 @@ export interface TaskRow {
   instance_id: string | null;
   /** JSON text of the structured result; NULL for none. */
   structured_result: string | null;
+  trigger_id: string | null;
 }
 
 /** A session row is the session itself; only its status comes back as plain text. */
@@ -72,6 +73,7 @@ export function taskToRow(task: Task): TaskRow {
     changed_files: task.changed_files === null ? null : JSON.stringify(task.changed_files),
     instance_id: task.instance_id ?? null,
     structured_result: task.structured_result === undefined || task.structured_result === null ? null : JSON.stringify(task.structured_result),
+    trigger_id: task.trigger_id ?? null,
   };
 }
 
@@ -102,6 +104,7 @@ export function rowToTask(row: TaskRow): Task {
   if (row.instance_id !== null) task.instance_id = row.instance_id;
   // Optional on Task (tasks without an output_schema, stores that predate it): absent when none.
   if (row.structured_result !== null) task.structured_result = parse<unknown>(row.structured_result);
+  if (row.trigger_id !== null) task.trigger_id = row.trigger_id;
   return task;
 }
 

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import * as responses from '../response-schemas.js';
+import * as triggerResponses from '../trigger-response-schemas.js';
+import { createTriggerSchema, fireTriggerSchema, triggerTaskSchema } from '../trigger-schemas.js';
 import { permissionAnswerSchema, sessionRequestSchema, submitTaskSchema, taskOptionsSchema } from '../schemas.js';
 import type { JsonObject } from './operation.js';
 
@@ -19,6 +21,9 @@ const REQUEST_COMPONENTS = new Map<z.ZodType, string>([
   [taskOptionsSchema, 'TaskOptionsRequest'],
   [sessionRequestSchema, 'SessionRequest'],
   [permissionAnswerSchema, 'PermissionAnswer'],
+  [createTriggerSchema, 'CreateTriggerRequest'],
+  [triggerTaskSchema, 'TriggerTaskTemplate'],
+  [fireTriggerSchema, 'FireTriggerRequest'],
 ]);
 
 export function requestComponentId(schema: z.ZodType): string {
@@ -31,7 +36,7 @@ export function requestComponentId(schema: z.ZodType): string {
 export function componentSchemas(): Record<string, JsonObject> {
   const registry = z.registry<{ id: string }>();
   for (const [schema, id] of REQUEST_COMPONENTS) registry.add(schema, { id });
-  for (const value of Object.values(responses)) {
+  for (const value of [...Object.values(responses), ...Object.values(triggerResponses)]) {
     if (!(value instanceof z.ZodType)) continue;
     const id = z.globalRegistry.get(value)?.id;
     if (id !== undefined) registry.add(value, { id });
