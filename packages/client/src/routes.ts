@@ -1,5 +1,11 @@
 import type {
+  CreateTriggerRequest,
   DeletedSession,
+  DeletedTrigger,
+  FireTriggerRequest,
+  IssuedTrigger,
+  Trigger,
+  TriggerList,
   EventPage,
   EventsPageQuery,
   Health,
@@ -59,6 +65,7 @@ function route<A extends RouteArgs, R, K extends ResponseKind = 'json'>(
 type NoArgs = Record<never, never>;
 type TaskPath = { path: { task_id: string } };
 type SessionPath = { path: { session_id: string } };
+type TriggerPath = { path: { trigger_id: string } };
 
 export const ROUTES = {
   getHealth: route<NoArgs, Health>('GET', '/health', 'json', [503]),
@@ -78,6 +85,12 @@ export const ROUTES = {
   listSessions: route<{ query?: ListSessionsQuery }, SessionList>('GET', '/api/v1/sessions'),
   getSession: route<SessionPath, Session>('GET', '/api/v1/sessions/{session_id}'),
   deleteSession: route<SessionPath, DeletedSession>('DELETE', '/api/v1/sessions/{session_id}'),
+  createTrigger: route<{ body: CreateTriggerRequest }, IssuedTrigger>('POST', '/api/v1/triggers'),
+  listTriggers: route<NoArgs, TriggerList>('GET', '/api/v1/triggers'),
+  getTrigger: route<TriggerPath, Trigger>('GET', '/api/v1/triggers/{trigger_id}'),
+  deleteTrigger: route<TriggerPath, DeletedTrigger>('DELETE', '/api/v1/triggers/{trigger_id}'),
+  rotateTrigger: route<TriggerPath, IssuedTrigger>('POST', '/api/v1/triggers/{trigger_id}/rotate'),
+  fireTrigger: route<TriggerPath & { body: FireTriggerRequest }, Task>('POST', '/api/v1/triggers/{trigger_id}/fire'),
   getOpenApi: route<NoArgs, OpenApiDocument>('GET', '/openapi.json'),
   getDocs: route<NoArgs, string, 'text'>('GET', '/docs', 'text'),
 } as const;

@@ -9,3 +9,4 @@ export * from './api-constants.js';
 export * from './events.js';
 export * from './requests.js';
 export * from './responses.js';
+export * from './triggers.js';
