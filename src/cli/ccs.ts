@@ -17,6 +17,7 @@ import { acpCommand } from './acp/acp-command.js';
 import { ConfigError, resolveConfig } from './config.js';
 import { EXIT } from './exit-codes.js';
 import { createTerminal } from './terminal.js';
+import { registerTriggerCommands } from './trigger-commands.js';
 
 /** `ccs`: the command line for Claude Code Server, built on the typed client. */
 
@@ -110,6 +111,8 @@ function buildProgram(run: (action: (ctx: CommandContext) => Promise<number>) =>
     .command('health')
     .description('server health; exits 1 unless healthy')
     .action(() => run((ctx) => healthCommand(ctx)));
+
+  registerTriggerCommands(program, run, positiveInt, positiveNumber);
 
   program
     .command('acp')

@@ -23,7 +23,7 @@ export interface CommandContext {
 const jsonLine = (value: unknown) => process.stdout.write(`${JSON.stringify(value)}\n`);
 
 /** Columns padded to their widest cell; colours are applied after padding so they do not count. */
-function table(term: Terminal, header: string[], rows: { cells: string[]; paint?: (index: number, padded: string) => string }[]): void {
+export function table(term: Terminal, header: string[], rows: { cells: string[]; paint?: (index: number, padded: string) => string }[]): void {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r.cells[i]!.length)));
   const line = (cells: string[], paint?: (index: number, padded: string) => string) =>
     cells
