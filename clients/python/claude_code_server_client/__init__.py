@@ -7,6 +7,7 @@
 """
 
 from .client import Client
+from .triggers import Trigger
 from .errors import ApiError, CcsError, ConnectionFailed, StreamGapError, TaskTimeoutError
 from .models import (
     EVENT_TYPES,
@@ -44,5 +45,6 @@ __all__ = [
     "TaskPage",
     "Usage",
     "WsTicket",
+    "Trigger",
 ]
 __version__ = "1.0.0"
