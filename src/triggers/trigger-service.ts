@@ -5,10 +5,11 @@ import type { SubmitTaskRequest } from '../tasks/submit-request.js';
 import type { Tenant } from '../tenancy/tenant.js';
 import type { FireOutcome } from './trigger-metrics.js';
 import { firedTaskId, submitOfFire } from './trigger-fire-request.js';
-import { newTriggerId, newTriggerToken, tokenMatches } from './trigger-tokens.js';
+import { isTriggerId, newTriggerId, newTriggerToken, tokenMatches } from './trigger-tokens.js';
 import type { Trigger, TriggerStore, TriggerTaskTemplate } from './trigger-types.js';
 
 const FIRE_WINDOW_MS = 60_000;
+const UNAUTHORIZED_MESSAGE = 'Trigger token is missing or wrong, or there is no such trigger';
 
 export interface TriggerServiceDeps {
   store: TriggerStore;
@@ -77,7 +78,7 @@ export class TriggerService {
 
   /** Another tenant's trigger answers exactly like a missing one. */
   async get(tenant: Tenant, triggerId: string): Promise<Trigger> {
-    const trigger = await this.deps.store.get(triggerId);
+    const trigger = isTriggerId(triggerId) ? await this.deps.store.get(triggerId) : null;
     if (!trigger || trigger.tenant_id !== tenant.id) throw new DomainError('TRIGGER_NOT_FOUND', `Trigger ${triggerId} not found`);
     return trigger;
   }
@@ -106,6 +107,11 @@ export class TriggerService {
    */
   async fire(triggerId: string, request: FireRequest): Promise<FireResult> {
     const { store, firePerMinute } = this.deps;
+    // An id the server never hands out cannot be fired: refused before it costs a counter in storage.
+    if (!isTriggerId(triggerId)) {
+      this.deps.countFire('unauthorized');
+      throw new DomainError('TRIGGER_UNAUTHORIZED', UNAUTHORIZED_MESSAGE);
+    }
     const window = await store.countFireAttempt(triggerId, FIRE_WINDOW_MS);
     if (window.count > firePerMinute) {
       this.deps.countFire('rate_limited');
@@ -116,7 +122,7 @@ export class TriggerService {
     const tenant = trigger ? this.deps.tenantOf(trigger.tenant_id) : undefined;
     if (!trigger || !tenant || request.token === undefined || !tokenMatches(request.token, trigger.token_hash)) {
       this.deps.countFire('unauthorized');
-      throw new DomainError('TRIGGER_UNAUTHORIZED', 'Trigger token is missing or wrong, or there is no such trigger');
+      throw new DomainError('TRIGGER_UNAUTHORIZED', UNAUTHORIZED_MESSAGE);
     }
     const body: SubmitTaskRequest = submitOfFire(trigger.task, request.text, firedTaskId(trigger.trigger_id, request));
     let result: SubmitResult;

@@ -3,8 +3,15 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 /** A recognisable prefix, so secret scanners and people can tell a leaked trigger token. */
 const TOKEN_PREFIX = 'cctr_';
 
+const TRIGGER_ID = /^trg_[0-9a-f]{24}$/;
+
 export function newTriggerId(): string {
   return `trg_${randomBytes(12).toString('hex')}`;
+}
+
+/** Whether an id has the shape the server gives its triggers. */
+export function isTriggerId(id: string): boolean {
+  return TRIGGER_ID.test(id);
 }
 
 /** 32 random bytes: the token is a bearer secret, shown once and stored only as its hash. */

@@ -99,6 +99,7 @@ describe('triggers: a named task template started by a token of its own', () => 
       ['the tenant key as bearer', fire(id, ALPHA_KEY, {})],
       ['the tenant key as X-API-Key', fire(id, undefined, {}, { 'x-api-key': ALPHA_KEY })],
       ['unknown trigger', fire('trg_000000000000000000000000', token, {})],
+      ['a malformed trigger id', fire('not-a-trigger', token, {})],
       ['a token in the wrong scheme', fire(id, undefined, {}, { authorization: `Basic ${token}` })],
     ];
     for (const [what, attempt] of attempts) {
