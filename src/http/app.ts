@@ -100,7 +100,7 @@ export async function buildApp(services: Services): Promise<HttpFront> {
   registerSessionRoutes(app, { store: services.store, sessions: services.sessions, tasks: services.tasks });
   registerTaskEventRoutes(app, { tasks: services.tasks, stream: services.stream, logger: httpLogger });
   registerTaskEventsWebSocket(app, { tasks: services.tasks, stream: services.stream, sockets, logger: httpLogger });
-  registerTriggerRoutes(app, services.triggers);
+  await registerTriggerRoutes(app, services.triggers);
   registerDocsRoutes(app);
   registerUiRoutes(app, { authEnabled: config.api.authEnabled });
   await registerA2aRoutes(app, services);

@@ -77,12 +77,15 @@ describe('triggers: a named task template started by a token of its own', () => 
     expect(done.trigger_id).toBe(id);
     expect(String(done.workspace)).toBe(path.join(server.workspaceRoot, 'alpha', 'ci'));
 
-    // No body at all: the template's prompt alone.
+    // No body at all, or an empty one sent as JSON: the template's prompt alone.
     const bare = await fire(id, token);
     expect(bare.status).toBe(201);
     expect(bare.body.prompt).toBe('Check the build');
+    const empty = await fire(id, token, '', { 'content-type': 'application/json' });
+    expect(empty.status, JSON.stringify(empty.body)).toBe(201);
+    expect((await fire(id, token, '{"text": ', { 'content-type': 'application/json' })).body.error?.code).toBe('INVALID_JSON');
     const after = await alpha('GET', `/api/v1/triggers/${id}`);
-    expect(after.body).toMatchObject({ fire_count: 2, last_fired_at: expect.any(String) });
+    expect(after.body).toMatchObject({ fire_count: 3, last_fired_at: expect.any(String) });
 
     // An ordinary task says null.
     const plain = await alpha('POST', '/api/v1/tasks', { prompt: 'hello' });
@@ -98,6 +101,7 @@ describe('triggers: a named task template started by a token of its own', () => 
       ["another trigger's token", fire(id, other.token, {})],
       ['the tenant key as bearer', fire(id, ALPHA_KEY, {})],
       ['the tenant key as X-API-Key', fire(id, undefined, {}, { 'x-api-key': ALPHA_KEY })],
+      ["another tenant's key", fire(id, BETA_KEY, {}, { 'x-api-key': BETA_KEY })],
       ['unknown trigger', fire('trg_000000000000000000000000', token, {})],
       ['a malformed trigger id', fire('not-a-trigger', token, {})],
       ['a token in the wrong scheme', fire(id, undefined, {}, { authorization: `Basic ${token}` })],

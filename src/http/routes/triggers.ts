@@ -141,7 +141,21 @@ function idempotencyKey(request: FastifyRequest): string | undefined {
   return key;
 }
 
-export function registerTriggerRoutes(app: FastifyInstance, triggers: TriggerService): void {
+/** CI systems send a JSON content type on a bodiless POST: for a fire, an empty body is no text. */
+function allowEmptyJson(scope: FastifyInstance): void {
+  scope.removeContentTypeParser('application/json');
+  scope.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+    const text = String(body);
+    if (text.trim() === '') return done(null, undefined);
+    try {
+      done(null, JSON.parse(text) as unknown);
+    } catch (error) {
+      done(Object.assign(error as Error, { statusCode: 400 }), undefined);
+    }
+  });
+}
+
+export async function registerTriggerRoutes(app: FastifyInstance, triggers: TriggerService): Promise<void> {
   const issued = { response: { 200: responseJsonSchema(issuedTriggerSchema), 201: responseJsonSchema(issuedTriggerSchema) } };
   const one = { response: { 200: responseJsonSchema(triggerSchema) } };
 
@@ -170,6 +184,13 @@ export function registerTriggerRoutes(app: FastifyInstance, triggers: TriggerSer
   });
 
   const fired = responseJsonSchema(taskSchema);
+  await app.register(async (scope) => {
+    allowEmptyJson(scope);
+    registerFireRoute(scope, triggers, fired);
+  });
+}
+
+function registerFireRoute(app: FastifyInstance, triggers: TriggerService, fired: ReturnType<typeof responseJsonSchema>): void {
   app.post<{ Params: TriggerParams }>(urlOf(TRIGGER_OPERATIONS.fireTrigger), { schema: { response: { 200: fired, 201: fired } } }, async (request, reply) => {
     // No body at all is a fire without text.
     const body: { text?: string | undefined; task_id?: string | undefined } =
