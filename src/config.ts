@@ -31,6 +31,8 @@ export interface Config {
     readonly tenants: readonly Tenant[];
     readonly rateLimitEnabled: boolean;
     readonly rateLimitPerMinute: number;
+    /** Fire attempts per trigger per minute (TRIGGER_FIRE_RATE_PER_MINUTE), wrong tokens included. */
+    readonly triggerFirePerMinute: number;
     readonly maxBodyBytes: number;
   };
   readonly claude: {
@@ -190,6 +192,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       tenants: keys.tenants,
       rateLimitEnabled: r.bool('API_RATE_LIMIT_ENABLED', true),
       rateLimitPerMinute: r.int('API_RATE_LIMIT_PER_MINUTE', 100, 1),
+      triggerFirePerMinute: r.int('TRIGGER_FIRE_RATE_PER_MINUTE', 30, 1),
       maxBodyBytes: r.int('API_MAX_BODY_BYTES', 1024 * 1024, 1024),
     },
     claude: {

@@ -59,6 +59,10 @@ export const ERROR_CATALOGUE = {
   STRUCTURED_OUTPUT_INVALID: { status: 502, message: 'The agent gave no result matching output_schema' },
   BUDGET_EXCEEDED: { status: 402, message: 'Task was stopped because it spent more than its max_budget_usd' },
   RESOURCE_LIMIT: { status: 502, message: "A limit of the agent's sandbox (memory, processes) killed the agent process" },
+
+  // Triggers
+  TRIGGER_NOT_FOUND: { status: 404, message: 'Trigger not found' },
+  TRIGGER_UNAUTHORIZED: { status: 401, message: 'Trigger token is missing or wrong, or there is no such trigger' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

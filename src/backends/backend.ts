@@ -6,6 +6,7 @@ import type { Store } from '../storage/store.js';
 import type { TranscriptStore } from '../storage/transcript-store.js';
 import type { TaskQueue } from '../tasks/queue/task-queue.js';
 import type { WsTickets } from '../tenancy/ws-tickets.js';
+import type { TriggerStore } from '../triggers/trigger-types.js';
 
 export type BackendKind = 'memory' | 'sqlite' | 'redis';
 
@@ -36,6 +37,8 @@ export interface Backend {
   uids: SharedUidAllocator | null;
   /** Schedules and their runs, and the lease that picks the one instance that fires them. */
   schedules: ScheduleStore;
+  /** Triggers and their fire budgets: in this process, in the SQLite file, or shared on Redis. */
+  triggers: TriggerStore;
   health(): BackendHealth;
   /** Closes what it opened (queue, store, transcripts, connections); safe to call after the store's own close. */
   close(): Promise<void>;

@@ -6,6 +6,7 @@ import type { Backend, BackendOptions } from './backend.js';
 import { MemoryScheduleStore } from './memory/memory-schedule-store.js';
 import { MemoryStore } from './memory/memory-store.js';
 import { MemoryTranscriptStore } from './memory/memory-transcript-store.js';
+import { MemoryTriggerStore } from './memory/memory-trigger-store.js';
 import { openRedisBackend } from './redis/redis-backend.js';
 import { singleInstanceBackend } from './single-instance-backend.js';
 import { SqliteScheduleStore } from './sqlite/sqlite-schedule-store.js';
@@ -20,13 +21,13 @@ export async function openBackend(config: Config, logger: Logger, options: Backe
   const limits = queueLimits(config, config.api.tenants);
   switch (config.storage.type) {
     case 'memory':
-      return singleInstanceBackend('memory', new MemoryStore(), new MemoryTranscriptStore(), limits, new MemoryScheduleStore());
+      return singleInstanceBackend('memory', new MemoryStore(), new MemoryTranscriptStore(), limits, new MemoryScheduleStore(), new MemoryTriggerStore());
     case 'sqlite': {
       const store = SqliteStore.open(config.storage.sqlitePath);
       try {
         // Transcripts go to transcripts.db beside the main file.
         const transcripts = SqliteTranscriptStore.open(path.join(path.dirname(config.storage.sqlitePath), 'transcripts.db'));
-        return singleInstanceBackend('sqlite', store, transcripts, limits, new SqliteScheduleStore(store.database));
+        return singleInstanceBackend('sqlite', store, transcripts, limits, new SqliteScheduleStore(store.database), store.triggers);
       } catch (error) {
         await store.close();
         throw error;

@@ -4,6 +4,7 @@ import type { TranscriptStore } from '../storage/transcript-store.js';
 import { InProcessTaskQueue } from '../tasks/queue/in-process-task-queue.js';
 import type { QueueLimits } from '../tasks/queue/task-queue.js';
 import { TicketStore } from '../tenancy/ws-tickets.js';
+import type { TriggerStore } from '../triggers/trigger-types.js';
 import type { Backend } from './backend.js';
 
 /** Memory or SQLite: one instance, so the queue, tickets and rate-limit counts stay in this process. */
@@ -13,6 +14,7 @@ export function singleInstanceBackend(
   transcripts: TranscriptStore,
   limits: QueueLimits,
   schedules: ScheduleStore,
+  triggers: TriggerStore,
 ): Backend {
   const queue = new InProcessTaskQueue(limits);
   return {
@@ -25,6 +27,7 @@ export function singleInstanceBackend(
     rateLimitStore: null,
     uids: null,
     schedules,
+    triggers,
     health: () => ({ up: true, reason: null }),
     close: async () => {
       await queue.close();

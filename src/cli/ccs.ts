@@ -19,6 +19,7 @@ import { EXIT } from './exit-codes.js';
 import { registerScheduleCommands } from './schedule-commands.js';
 import { createTerminal } from './terminal.js';
 import { priorityArgument } from './priority-option.js';
+import { registerTriggerCommands } from './trigger-commands.js';
 
 /** `ccs`: the command line for Claude Code Server, built on the typed client. */
 
@@ -115,6 +116,7 @@ function buildProgram(run: (action: (ctx: CommandContext) => Promise<number>) =>
     .action(() => run((ctx) => healthCommand(ctx)));
 
   registerScheduleCommands(program, run);
+  registerTriggerCommands(program, run, positiveInt, positiveNumber);
 
   program
     .command('acp')

@@ -15,6 +15,7 @@ import { registerTaskEventRoutes } from './routes/task-events.js';
 import { registerTaskExtraRoutes } from './routes/task-extras.js';
 import { registerTaskPermissionRoutes } from './routes/task-permissions.js';
 import { registerTaskRoutes } from './routes/tasks.js';
+import { registerTriggerRoutes } from './routes/triggers.js';
 import { registerUiRoutes } from './routes/ui.js';
 import { registerWsTicketRoute } from './routes/ws-tickets.js';
 import { registerTaskEventsWebSocket } from './ws-task-events.js';
@@ -101,6 +102,7 @@ export async function buildApp(services: Services): Promise<HttpFront> {
   registerTaskEventRoutes(app, { tasks: services.tasks, stream: services.stream, logger: httpLogger });
   registerTaskEventsWebSocket(app, { tasks: services.tasks, stream: services.stream, sockets, logger: httpLogger });
   registerScheduleRoutes(app, services.schedules);
+  await registerTriggerRoutes(app, services.triggers);
   registerDocsRoutes(app);
   registerUiRoutes(app, { authEnabled: config.api.authEnabled });
   await registerA2aRoutes(app, services);

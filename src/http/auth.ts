@@ -4,6 +4,7 @@ import type { Tenant } from '../tenancy/tenant.js';
 import type { TenantRegistry } from '../tenancy/tenant-registry.js';
 import type { WsTickets } from '../tenancy/ws-tickets.js';
 import { sendApiError } from './error-handler.js';
+import { isTriggerFirePath } from './routes/triggers.js';
 import { isPublicUiPath } from './routes/ui.js';
 
 declare module 'fastify' {
@@ -46,6 +47,8 @@ export function installAuth(app: FastifyInstance, options: { enabled: boolean; r
     const query = url.indexOf('?');
     const path = query === -1 ? url : url.slice(0, query);
     if (PUBLIC_PATHS.has(path) || isPublicUiPath(path)) return done();
+    // A trigger's own token is its key: the route checks it (a tenant key opens nothing there).
+    if (request.method === 'POST' && isTriggerFirePath(path)) return done();
 
     const key = presentedKey(request);
     const ticket = key === undefined && path.startsWith(WEBSOCKET_PREFIX) ? ticketParam(request) : undefined;

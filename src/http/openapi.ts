@@ -10,6 +10,7 @@ import { TASK_EVENTS_OPERATION } from './routes/task-events.js';
 import { TASK_EXTRA_OPERATIONS } from './routes/task-extras.js';
 import { ANSWER_PERMISSION_OPERATION } from './routes/task-permissions.js';
 import { TASK_OPERATIONS } from './routes/tasks.js';
+import { TRIGGER_OPERATIONS } from './routes/triggers.js';
 import { WS_TICKET_OPERATION } from './routes/ws-tickets.js';
 import { TASK_EVENTS_WEBSOCKET_OPERATION } from './ws-task-events.js';
 
@@ -41,6 +42,12 @@ function operations(): Operation[] {
     SESSION_OPERATIONS.getSession,
     SESSION_OPERATIONS.deleteSession,
     ...Object.values(SCHEDULE_OPERATIONS),
+    TRIGGER_OPERATIONS.createTrigger,
+    TRIGGER_OPERATIONS.listTriggers,
+    TRIGGER_OPERATIONS.getTrigger,
+    TRIGGER_OPERATIONS.deleteTrigger,
+    TRIGGER_OPERATIONS.rotateTrigger,
+    TRIGGER_OPERATIONS.fireTrigger,
     DOCS_OPERATIONS.getOpenApi,
     DOCS_OPERATIONS.getDocs,
   ];
@@ -70,7 +77,7 @@ function operationObject(op: Operation): JsonObject {
   if (parameters.length > 0) out.parameters = parameters;
   if (op.body) out.requestBody = { required: true, content: { 'application/json': { schema: ref(requestComponentId(op.body)) } } };
   out.responses = op.public ? op.responses : { ...op.responses, ...COMMON_ERRORS };
-  if (op.public) out.security = [];
+  if (op.public) out.security = op.security ?? [];
   return out;
 }
 
@@ -111,6 +118,7 @@ export function buildOpenApiDocument(): OpenApiDocument {
       { name: 'events', description: `Task events (${EVENT_TYPE_LIST}) over WebSocket, Server-Sent Events or as JSON.` },
       { name: 'sessions', description: 'Sessions: a conversation and its workspace, reused across tasks.' },
       { name: 'schedules', description: 'Tasks submitted on a cron schedule.' },
+      { name: 'triggers', description: 'Named task templates started by a token of their own (CI systems, chat bots).' },
       { name: 'docs', description: 'This document and Swagger UI.' },
     ],
     security: [{ ApiKeyHeader: [] }, { BearerAuth: [] }, {}],
@@ -135,6 +143,7 @@ export function buildOpenApiDocument(): OpenApiDocument {
       securitySchemes: {
         ApiKeyHeader: { type: 'apiKey', in: 'header', name: 'X-API-Key', description: 'Required when API_AUTH_ENABLED=true.' },
         BearerAuth: { type: 'http', scheme: 'bearer', description: 'The same key as `Authorization: Bearer <key>`.' },
+        TriggerToken: { type: 'http', scheme: 'bearer', description: "A trigger's own token (POST /api/v1/triggers/{trigger_id}/fire only)." },
       },
     },
   };

@@ -112,6 +112,7 @@ export const taskSchema = z
     instance_id: z.string().nullable().describe('INSTANCE_ID of the instance that ran (or runs) the task; null while queued.'),
     structured_result: z.unknown().describe("With `options.output_schema`: the agent's answer, matching it (a completed task always has one); null otherwise."),
     schedule_id: z.string().nullable().describe('The schedule whose tick started the task; null for tasks submitted otherwise.'),
+    trigger_id: z.string().nullable().describe('The trigger whose fire started the task (POST /api/v1/triggers/{trigger_id}/fire); null for every other task.'),
     pending_permissions: z
       .array(pendingPermissionSchema)
       .describe("Tool calls waiting for the client's answer (options.require_approval); empty when none, and always on a finished task."),

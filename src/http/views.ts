@@ -74,6 +74,7 @@ export function taskView(request: FastifyRequest, task: Task, pending: PendingPe
     instance_id: task.instance_id ?? null,
     structured_result: (task.structured_result ?? null) as unknown,
     schedule_id: task.schedule_id ? externalId(task.schedule_id) : null,
+    trigger_id: task.trigger_id ?? null,
     pending_permissions: pending,
     websocket_url: websocketUrl(request, task.task_id),
   };

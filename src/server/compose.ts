@@ -14,6 +14,7 @@ import { createSessionsModule, type SessionsApi } from '../sessions/sessions-mod
 import type { Store } from '../storage/store.js';
 import { createTasksModule, type TasksApi } from '../tasks/tasks-module.js';
 import { createTenancyModule } from '../tenancy/tenancy-module.js';
+import { createTriggersModule } from '../triggers/triggers-module.js';
 import { locateWorkspace } from '../workspaces/workspace-preparation.js';
 import type { TenantRegistry } from '../tenancy/tenant-registry.js';
 import { createWebhooksModule } from '../webhooks/webhooks-module.js';
@@ -158,6 +159,9 @@ async function build(lifecycle: Lifecycle, config: Config, logger: Logger, optio
       locateWorkspace: (tenantId, requested) => void locateWorkspace(sandbox.sandbox.identityFor(tenantId), requested),
     }),
   );
+  const triggers = lifecycle.add(
+    createTriggersModule({ config, logger, metrics, now, store: storage.triggers, tenants, tasks: tasks.service, sandbox: sandbox.sandbox }),
+  );
 
   return {
     config,
@@ -171,7 +175,7 @@ async function build(lifecycle: Lifecycle, config: Config, logger: Logger, optio
     sessions,
     tasks,
     schedules,
-    services: servicesOf({ config, logger, now, storage, metrics, tenants, sandbox, agents, events, sessions, tasks, schedules: schedules.service }),
+    services: servicesOf({ config, logger, now, storage, metrics, tenants, sandbox, agents, events, sessions, tasks, schedules: schedules.service, triggers }),
     start: () => lifecycle.start(),
     stop: () => lifecycle.stop(),
   };

@@ -18,6 +18,8 @@ import type { TaskService } from '../tasks/task-service.js';
 import type { TasksApi } from '../tasks/tasks-module.js';
 import type { TenantRegistry } from '../tenancy/tenant-registry.js';
 import type { WsTickets } from '../tenancy/ws-tickets.js';
+import type { TriggerService } from '../triggers/trigger-service.js';
+import type { TriggersApi } from '../triggers/triggers-module.js';
 import type { StorageApi } from './storage-module.js';
 
 /** The server's state as /health reports it. */
@@ -49,6 +51,7 @@ export interface Services {
   stream: EventStream;
   status: ServerStatus;
   schedules: ScheduleService;
+  triggers: TriggerService;
 }
 
 export function servicesOf(modules: {
@@ -64,6 +67,7 @@ export function servicesOf(modules: {
   sessions: SessionsApi;
   tasks: TasksApi;
   schedules: ScheduleService;
+  triggers: TriggersApi;
 }): Services {
   const { storage, sandbox, agents, sessions, tasks, now } = modules;
   const startedAt = now();
@@ -94,5 +98,6 @@ export function servicesOf(modules: {
       isolation: sandbox.isolation,
       limits: sandbox.limits,
     },
+    triggers: modules.triggers.service,
   };
 }

@@ -26,7 +26,7 @@ export async function createStorageModule(deps: { config: Config; logger: Logger
   const fences = new FenceRegistry();
   const backend = await openBackend(config, logger, { fenceFor: fences.fenceFor });
   const store = new GuardedStore(deps.store ?? backend.store, health);
-  const { kind, transcripts, tickets, bus, queue, rateLimitStore, uids, schedules } = backend;
+  const { kind, transcripts, tickets, bus, queue, rateLimitStore, uids, schedules, triggers } = backend;
   return {
     api: {
       kind,
@@ -37,6 +37,7 @@ export async function createStorageModule(deps: { config: Config; logger: Logger
       rateLimitStore,
       uids,
       schedules,
+      triggers,
       store,
       health,
       fences,

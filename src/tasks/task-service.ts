@@ -22,10 +22,12 @@ export interface SubmitResult {
   created: boolean;
 }
 
-/** What started a task other than a client's submit. */
+/** What started a task other than a client's submit, kept on its record. */
 export interface TaskOrigin {
   /** The schedule whose tick this task is (internal id). */
   schedule_id?: string;
+  /** The trigger whose fire started it. */
+  trigger_id?: string;
 }
 
 export interface TaskServiceDeps {
@@ -72,7 +74,7 @@ export class TaskService {
 
   /**
    * `pushConfig`: an agent protocol's push-notification config behind `body.webhook` (not part of the REST body).
-   * `origin`: what started the task when no client did (a schedule's firing), kept on its record.
+   * `origin`: what started the task when no client did (a schedule's tick, a trigger's fire), kept on its record.
    */
   async submit(tenant: Tenant, body: SubmitTaskRequest, pushConfig?: PushConfig, origin?: TaskOrigin): Promise<SubmitResult> {
     const { store, sessions, scheduler } = this.deps;
@@ -148,6 +150,7 @@ export class TaskService {
         changed_files: null,
         schedule_id: origin?.schedule_id ?? null,
       };
+      if (origin?.trigger_id !== undefined) task.trigger_id = origin.trigger_id;
       if (placement.isNew) await sessions.create(placement.session);
       else await sessions.reopenIfExpired(placement.session);
 

@@ -66,6 +66,8 @@ export interface Task {
   structured_result?: unknown;
   /** The schedule whose firing started the task; absent or null for tasks submitted otherwise. */
   schedule_id?: string | null;
+  /** The trigger whose fire started the task; absent or null for every other task. */
+  trigger_id?: string | null;
 }
 
 /** The fields a running or finishing task may change. */
@@ -112,4 +114,5 @@ export const TASK_FIELDS = [
   'instance_id',
   'structured_result',
   'schedule_id',
+  'trigger_id',
 ] as const satisfies readonly (keyof Task)[];

@@ -7,6 +7,7 @@
 """
 
 from .client import Client
+from .triggers import Trigger
 from .errors import ApiError, CcsError, ConnectionFailed, StreamGapError, TaskTimeoutError
 from .schedules import Schedule, ScheduleRun
 from .models import (
@@ -47,5 +48,6 @@ __all__ = [
     "WsTicket",
     "Schedule",
     "ScheduleRun",
+    "Trigger",
 ]
 __version__ = "1.0.0"

@@ -27,6 +27,7 @@ from .models import (
 )
 from .schedules import SchedulesMixin
 from .sse import read_frames
+from .triggers import TriggersMixin
 
 DEFAULT_URL = "http://localhost:8000"
 # The server sends a heartbeat comment every 15 s, so a read that waits longer than this on an
@@ -37,7 +38,7 @@ STREAM_READ_TIMEOUT = 45.0
 _CONNECTION_ERRORS = (urllib.error.URLError, ConnectionError, http.client.HTTPException, socket.timeout, TimeoutError, OSError)
 
 
-class Client(SchedulesMixin):
+class Client(SchedulesMixin, TriggersMixin):
     """A client for one Claude Code Server.
 
     ``base_url`` defaults to ``$CCS_URL`` (else ``http://localhost:8000``) and ``api_key`` to
@@ -260,7 +261,17 @@ class Client(SchedulesMixin):
     def _request(self, method: str, path: str, *, body: Any = None, query: Optional[Dict[str, Any]] = None, idempotent: Optional[bool] = None, accept_statuses: tuple = ()) -> Any:
         return self._request_with_status(method, path, body=body, query=query, idempotent=idempotent, accept_statuses=accept_statuses)[0]
 
-    def _request_with_status(self, method: str, path: str, *, body: Any = None, query: Optional[Dict[str, Any]] = None, idempotent: Optional[bool] = None, accept_statuses: tuple = ()) -> tuple:
+    def _request_with_status(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Any = None,
+        query: Optional[Dict[str, Any]] = None,
+        idempotent: Optional[bool] = None,
+        accept_statuses: tuple = (),
+        headers: Optional[Dict[str, str]] = None,
+    ) -> tuple:
         if query:
             encoded = urllib.parse.urlencode({k: v for k, v in query.items() if v is not None})
             if encoded:
@@ -270,7 +281,7 @@ class Client(SchedulesMixin):
         attempt = 0
         while True:
             try:
-                with self._open(method, path, data=data, timeout=self.timeout) as response:
+                with self._open(method, path, data=data, headers=headers, timeout=self.timeout) as response:
                     return _json_body(response), response.status
             except urllib.error.HTTPError as error:
                 if error.code in accept_statuses:

@@ -100,6 +100,8 @@ class Task:
     error: Optional[TaskError]
     websocket_url: str
     raw: Dict[str, Any] = field(repr=False, compare=False)
+    #: The trigger whose fire started the task; None for every other task.
+    trigger_id: Optional[str] = None
 
     @property
     def is_finished(self) -> bool:
@@ -125,6 +127,7 @@ class Task:
             error=TaskError.from_dict(d.get("error")),
             websocket_url=d.get("websocket_url", ""),
             raw=d,
+            trigger_id=d.get("trigger_id"),
         )
 
 

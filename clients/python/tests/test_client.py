@@ -212,3 +212,36 @@ class ClientTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+@unittest.skipUnless(os.environ.get("CCS_URL"), "needs a running server: run through `npm test`")
+class TriggerTest(unittest.TestCase):
+    def test_create_fire_rotate_delete(self) -> None:
+        client = Client()
+        created = client.create_trigger(unique("py-trigger"), "Look at this", workspace=unique("ws"), options={"max_turns": 3})
+        self.assertTrue(created.trigger_id.startswith("trg_"))
+        self.assertTrue(created.token)
+        listed = [t.trigger_id for t in client.list_triggers()]
+        self.assertIn(created.trigger_id, listed)
+        self.assertIsNone(client.get_trigger(created.trigger_id).token)
+
+        # A client without the API key: the token alone fires.
+        outsider = Client(api_key="")
+        outsider.api_key = None
+        task = outsider.fire_trigger(created.trigger_id, created.token, "the details", idempotency_key="py-1")
+        self.assertEqual(task.trigger_id, created.trigger_id)
+        self.assertEqual(task.prompt, "Look at this\n\nthe details")
+        again = outsider.fire_trigger(created.trigger_id, created.token, "the details", idempotency_key="py-1")
+        self.assertEqual(again.task_id, task.task_id)
+        self.assertEqual(client.get_task(task.task_id).trigger_id, created.trigger_id)
+
+        rotated = client.rotate_trigger(created.trigger_id)
+        self.assertNotEqual(rotated.token, created.token)
+        with self.assertRaises(ApiError) as refused:
+            outsider.fire_trigger(created.trigger_id, created.token)
+        self.assertEqual((refused.exception.code, refused.exception.status), ("TRIGGER_UNAUTHORIZED", 401))
+
+        self.assertTrue(client.delete_trigger(created.trigger_id))
+        with self.assertRaises(ApiError) as gone:
+            client.get_trigger(created.trigger_id)
+        self.assertEqual(gone.exception.code, "TRIGGER_NOT_FOUND")

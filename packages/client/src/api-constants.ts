@@ -80,6 +80,8 @@ export const ERROR_CODES = [
   'INVALID_SCHEDULE',
   'SCHEDULE_NOT_FOUND',
   'SCHEDULE_ID_CONFLICT',
+  'TRIGGER_NOT_FOUND',
+  'TRIGGER_UNAUTHORIZED',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

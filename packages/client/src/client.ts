@@ -5,7 +5,13 @@ import type { ArgsOf, RequestOperationId, ResponseOf } from './routes.js';
 import { SchedulesApi } from './schedules-api.js';
 import type { WebSocketConstructor } from './stream-connections.js';
 import type {
+  CreateTriggerRequest,
   DeletedSession,
+  DeletedTrigger,
+  FireTriggerRequest,
+  IssuedTrigger,
+  Trigger,
+  TriggerList,
   EventPage,
   EventsPageQuery,
   Health,
@@ -191,6 +197,44 @@ export class CcsClient {
 
   openapi(options?: RequestOptions): Promise<OpenApiDocument> {
     return this.request('getOpenApi', {}, options);
+  }
+
+  /** A trigger: a named task template with a token of its own. The answer is the only one that shows the token. */
+  createTrigger(body: CreateTriggerRequest, options?: RequestOptions): Promise<IssuedTrigger> {
+    return this.request('createTrigger', { body }, options);
+  }
+
+  listTriggers(options?: RequestOptions): Promise<TriggerList> {
+    return this.request('listTriggers', {}, options);
+  }
+
+  getTrigger(triggerId: string, options?: RequestOptions): Promise<Trigger> {
+    return this.request('getTrigger', { path: { trigger_id: triggerId } }, options);
+  }
+
+  deleteTrigger(triggerId: string, options?: RequestOptions): Promise<DeletedTrigger> {
+    return this.request('deleteTrigger', { path: { trigger_id: triggerId } }, options);
+  }
+
+  /** A new token; the old one stops working at once. */
+  rotateTrigger(triggerId: string, options?: RequestOptions): Promise<IssuedTrigger> {
+    return this.request('rotateTrigger', { path: { trigger_id: triggerId } }, options);
+  }
+
+  /**
+   * Starts a task from the trigger's template, authenticated by the trigger's token (no API key
+   * needed). `idempotencyKey`: a retried fire with the same key returns the first fire's task.
+   */
+  fireTrigger(
+    triggerId: string,
+    token: string,
+    body: FireTriggerRequest = {},
+    options: RequestOptions & { idempotencyKey?: string | undefined } = {},
+  ): Promise<Task> {
+    const { idempotencyKey, ...rest } = options;
+    const headers: Record<string, string> = { ...rest.headers, authorization: `Bearer ${token}` };
+    if (idempotencyKey !== undefined) headers['idempotency-key'] = idempotencyKey;
+    return this.request('fireTrigger', { path: { trigger_id: triggerId }, body }, { ...rest, headers });
   }
 
   /** The Swagger UI page, as HTML. */

@@ -16,6 +16,8 @@ export interface RequestOptions {
   signal?: AbortSignal | undefined;
   /** Sent as X-Request-Id; the server logs the request under it. */
   requestId?: string | undefined;
+  /** Extra headers for this request only (a trigger token, an Idempotency-Key). */
+  headers?: Record<string, string> | undefined;
 }
 
 /** Sends requests described by the route table; turns error answers into CcsApiError. */
@@ -59,7 +61,7 @@ export class HttpTransport {
     const spec = ROUTES[op];
     const { path, query, body } = args as { path?: Record<string, string>; query?: object; body?: unknown };
     const url = this.url(fillPath(spec.path, path) + queryString(query));
-    const extra: Record<string, string> = { accept: spec.kind === 'json' ? 'application/json' : '*/*' };
+    const extra: Record<string, string> = { ...options.headers, accept: spec.kind === 'json' ? 'application/json' : '*/*' };
     if (body !== undefined) extra['content-type'] = 'application/json';
     if (options.requestId) extra['x-request-id'] = options.requestId;
     const response = await this.fetch(url, {

@@ -64,6 +64,8 @@ export interface Task {
   structured_result: unknown;
   /** The schedule whose tick started the task; null for tasks submitted otherwise. */
   schedule_id: string | null;
+  /** The trigger whose fire started the task; null for every other task. */
+  trigger_id: string | null;
   /** Tool calls waiting for answerPermission; empty when none. */
   pending_permissions: PendingPermission[];
   websocket_url: string;

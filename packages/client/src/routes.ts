@@ -8,7 +8,13 @@ import type {
   UpdateScheduleRequest,
 } from './schedules.js';
 import type {
+  CreateTriggerRequest,
   DeletedSession,
+  DeletedTrigger,
+  FireTriggerRequest,
+  IssuedTrigger,
+  Trigger,
+  TriggerList,
   EventPage,
   EventsPageQuery,
   Health,
@@ -69,6 +75,7 @@ type NoArgs = Record<never, never>;
 type TaskPath = { path: { task_id: string } };
 type SessionPath = { path: { session_id: string } };
 type SchedulePath = { path: { schedule_id: string } };
+type TriggerPath = { path: { trigger_id: string } };
 
 export const ROUTES = {
   getHealth: route<NoArgs, Health>('GET', '/health', 'json', [503]),
@@ -94,6 +101,12 @@ export const ROUTES = {
   updateSchedule: route<SchedulePath & { body: UpdateScheduleRequest }, Schedule>('PATCH', '/api/v1/schedules/{schedule_id}'),
   deleteSchedule: route<SchedulePath, DeletedSchedule>('DELETE', '/api/v1/schedules/{schedule_id}'),
   listScheduleRuns: route<SchedulePath & { query?: ListScheduleRunsQuery }, ScheduleRunList>('GET', '/api/v1/schedules/{schedule_id}/runs'),
+  createTrigger: route<{ body: CreateTriggerRequest }, IssuedTrigger>('POST', '/api/v1/triggers'),
+  listTriggers: route<NoArgs, TriggerList>('GET', '/api/v1/triggers'),
+  getTrigger: route<TriggerPath, Trigger>('GET', '/api/v1/triggers/{trigger_id}'),
+  deleteTrigger: route<TriggerPath, DeletedTrigger>('DELETE', '/api/v1/triggers/{trigger_id}'),
+  rotateTrigger: route<TriggerPath, IssuedTrigger>('POST', '/api/v1/triggers/{trigger_id}/rotate'),
+  fireTrigger: route<TriggerPath & { body: FireTriggerRequest }, Task>('POST', '/api/v1/triggers/{trigger_id}/fire'),
   getOpenApi: route<NoArgs, OpenApiDocument>('GET', '/openapi.json'),
   getDocs: route<NoArgs, string, 'text'>('GET', '/docs', 'text'),
 } as const;

@@ -10,3 +10,4 @@ export * from './events.js';
 export * from './requests.js';
 export * from './responses.js';
 export * from './schedules.js';
+export * from './triggers.js';

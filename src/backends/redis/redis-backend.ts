@@ -11,6 +11,7 @@ import { RedisTaskQueue } from './redis-task-queue.js';
 import { redisUidAllocator } from './redis-tenant-uids.js';
 import { RedisTranscriptStore } from './redis-transcript-store.js';
 import { RedisTicketStore } from './redis-ws-tickets.js';
+import { RedisTriggerStore } from './redis-trigger-store.js';
 
 export function redisSettingsOf(config: Config): RedisSettings {
   return {
@@ -42,6 +43,7 @@ export async function openRedisBackend(config: Config, logger: Logger, limits: Q
       rateLimitStore: redisRateLimitStore(connection),
       uids: redisUidAllocator(connection),
       schedules: new RedisScheduleStore(connection),
+      triggers: new RedisTriggerStore(connection),
       // Transcripts outlive their tasks by as long as tasks are kept.
       transcripts: new RedisTranscriptStore(connection, Date.now, config.tasks.retentionDays * 86_400),
       health: () => connection.health(),

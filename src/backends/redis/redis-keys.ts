@@ -75,6 +75,18 @@ export class RedisKeys {
   scheduleLeader(): string {
     return `${this.prefix}:schedules:leader`;
   }
+  /** One trigger (a hash, one JSON value per field). */
+  trigger(triggerId: string): string {
+    return `${this.prefix}:trg:${triggerId}`;
+  }
+  /** A tenant's triggers, members `<created_at>\0<trigger_id>`. */
+  tenantTriggers(tenantId: string): string {
+    return `${this.prefix}:idx:triggers:n:${tenantId}`;
+  }
+  /** Fire attempts on one trigger in the current window (a counter with a TTL). */
+  triggerFires(triggerId: string): string {
+    return `${this.prefix}:rl:trigger:${triggerId}`;
+  }
 }
 
 /** The member of a (time, id) index. */

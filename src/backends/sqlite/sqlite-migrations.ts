@@ -117,12 +117,7 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
-    // Taken by another part of the same release; the lead renumbers at merge.
     version: 6,
-    up: '',
-  },
-  {
-    version: 7,
     up: `
       -- The schedule that started the task (null for tasks submitted otherwise)
       ALTER TABLE tasks ADD COLUMN schedule_id TEXT;
@@ -147,6 +142,25 @@ export const MIGRATIONS: readonly Migration[] = [
         PRIMARY KEY (schedule_id, task_id)
       ) WITHOUT ROWID;
       CREATE INDEX schedule_runs_newest ON schedule_runs (schedule_id, fired_at);
+    `,
+  },
+  {
+    version: 7,
+    up: `
+      -- The trigger that started the task; NULL for every other task.
+      ALTER TABLE tasks ADD COLUMN trigger_id TEXT;
+      CREATE TABLE triggers (
+        trigger_id      TEXT PRIMARY KEY NOT NULL,
+        tenant_id       TEXT NOT NULL,
+        name            TEXT NOT NULL,
+        task            TEXT NOT NULL,
+        token_hash      TEXT NOT NULL,
+        created_at      TEXT NOT NULL,
+        token_issued_at TEXT NOT NULL,
+        last_fired_at   TEXT,
+        fire_count      INTEGER NOT NULL
+      );
+      CREATE INDEX triggers_tenant_created ON triggers (tenant_id, created_at, trigger_id);
     `,
   },
 ];

@@ -30,6 +30,7 @@ export interface TaskRow {
   /** JSON text of the structured result; NULL for none. */
   structured_result: string | null;
   schedule_id: string | null;
+  trigger_id: string | null;
 }
 
 /** A session row is the session itself; only its status comes back as plain text. */
@@ -74,6 +75,7 @@ export function taskToRow(task: Task): TaskRow {
     instance_id: task.instance_id ?? null,
     structured_result: task.structured_result === undefined || task.structured_result === null ? null : JSON.stringify(task.structured_result),
     schedule_id: task.schedule_id ?? null,
+    trigger_id: task.trigger_id ?? null,
   };
 }
 
@@ -105,6 +107,7 @@ export function rowToTask(row: TaskRow): Task {
   // Optional on Task (tasks without an output_schema, stores that predate it): absent when none.
   if (row.structured_result !== null) task.structured_result = parse<unknown>(row.structured_result);
   if (row.schedule_id !== null) task.schedule_id = row.schedule_id;
+  if (row.trigger_id !== null) task.trigger_id = row.trigger_id;
   return task;
 }
 

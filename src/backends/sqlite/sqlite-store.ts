@@ -9,6 +9,7 @@ import type { WebhookDelivery, WebhookDeliveryPatch } from '../../webhooks/webho
 import { migrate } from './sqlite-migrations.js';
 import { SqliteOutbox } from './sqlite-outbox.js';
 import { SqliteTaskListings } from './sqlite-task-listings.js';
+import { SqliteTriggerStore } from './sqlite-trigger-store.js';
 import {
   applyPatch,
   eventToRow,
@@ -68,6 +69,8 @@ export class SqliteStore implements Store {
   private readonly appendEventTx;
   private readonly probeTx;
   private readonly outbox: SqliteOutbox;
+  /** The same file's triggers (the backend hands them out as its TriggerStore). */
+  readonly triggers: SqliteTriggerStore;
 
   /** Opens (creating if needed) the database file and brings its schema up to date. */
   static open(file: string): SqliteStore {
@@ -130,6 +133,7 @@ export class SqliteStore implements Store {
     this.getDiffStmt = db.prepare<[string], string>('SELECT diff FROM task_diffs WHERE task_id = ?').pluck();
     this.deleteDiffStmt = db.prepare<[string]>('DELETE FROM task_diffs WHERE task_id = ?');
     this.outbox = new SqliteOutbox(db);
+    this.triggers = new SqliteTriggerStore(db);
 
     this.insertTaskTx = db.transaction((task: Task): { inserted: boolean; task: Task } => {
       if (this.insertTaskStmt.run(taskToRow(task)).changes === 1) return { inserted: true, task: structuredClone(task) };

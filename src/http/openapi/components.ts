@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import * as responses from '../response-schemas.js';
 import { createScheduleSchema, scheduleTaskSchema, updateScheduleSchema } from '../schedule-schemas.js';
+import * as triggerResponses from '../trigger-response-schemas.js';
+import { createTriggerSchema, fireTriggerSchema, triggerTaskSchema } from '../trigger-schemas.js';
 import { permissionAnswerSchema, sessionRequestSchema, submitTaskSchema, taskOptionsSchema } from '../schemas.js';
 import type { JsonObject } from './operation.js';
 
@@ -23,6 +25,9 @@ const REQUEST_COMPONENTS = new Map<z.ZodType, string>([
   [createScheduleSchema, 'CreateScheduleRequest'],
   [updateScheduleSchema, 'UpdateScheduleRequest'],
   [scheduleTaskSchema, 'ScheduleTaskRequest'],
+  [createTriggerSchema, 'CreateTriggerRequest'],
+  [triggerTaskSchema, 'TriggerTaskTemplate'],
+  [fireTriggerSchema, 'FireTriggerRequest'],
 ]);
 
 export function requestComponentId(schema: z.ZodType): string {
@@ -35,7 +40,7 @@ export function requestComponentId(schema: z.ZodType): string {
 export function componentSchemas(): Record<string, JsonObject> {
   const registry = z.registry<{ id: string }>();
   for (const [schema, id] of REQUEST_COMPONENTS) registry.add(schema, { id });
-  for (const value of Object.values(responses)) {
+  for (const value of [...Object.values(responses), ...Object.values(triggerResponses)]) {
     if (!(value instanceof z.ZodType)) continue;
     const id = z.globalRegistry.get(value)?.id;
     if (id !== undefined) registry.add(value, { id });

@@ -25,6 +25,8 @@ export interface Operation {
   responses: Record<string, JsonObject>;
   /** No key needed and never rate limited (/health). */
   public?: boolean;
+  /** With `public`: what it takes instead of a key (a trigger's token). */
+  security?: JsonObject[];
 }
 
 /** Typed identity: an Operation literal checked where it is written. */
@@ -38,6 +40,7 @@ export const PATH_PARAMETERS: Record<string, string> = {
   session_id: 'The session id.',
   request_id: 'The `request_id` of the `permission_request` event.',
   schedule_id: 'The schedule id.',
+  trigger_id: 'The trigger id (`trg_…`).',
 };
 
 export const ref = (id: string): JsonObject => ({ $ref: `#/components/schemas/${id}` });
