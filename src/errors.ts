@@ -56,6 +56,12 @@ export const ERROR_CATALOGUE = {
   STRUCTURED_OUTPUT_INVALID: { status: 502, message: 'The agent gave no result matching output_schema' },
   BUDGET_EXCEEDED: { status: 402, message: 'Task was stopped because it spent more than its max_budget_usd' },
   RESOURCE_LIMIT: { status: 502, message: "A limit of the agent's sandbox (memory, processes) killed the agent process" },
+
+  // Forked sessions (POST /api/v1/sessions/{session_id}/fork)
+  TASK_NOT_IN_SESSION: { status: 400, message: 'at_task_id names a task of another session' },
+  NOTHING_TO_FORK: { status: 409, message: 'The session has no finished task whose conversation can be forked' },
+  WORKSPACE_NOT_EMPTY: { status: 409, message: "The fork's workspace already holds files; the copy needs an empty or new directory" },
+  WORKSPACE_COPY_FAILED: { status: 422, message: 'The source workspace could not be copied' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

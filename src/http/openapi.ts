@@ -4,6 +4,7 @@ import { componentSchemas, queryParameters, requestComponentId } from './openapi
 import { errorResponse, PATH_PARAMETERS, ref, type JsonObject, type Operation } from './openapi/operation.js';
 import { DOCS_OPERATIONS } from './routes/docs.js';
 import { HEALTH_OPERATION } from './routes/health.js';
+import { FORK_SESSION_OPERATION } from './routes/session-forks.js';
 import { SESSION_OPERATIONS } from './routes/sessions.js';
 import { TASK_EVENTS_OPERATION } from './routes/task-events.js';
 import { TASK_EXTRA_OPERATIONS } from './routes/task-extras.js';
@@ -39,6 +40,7 @@ function operations(): Operation[] {
     SESSION_OPERATIONS.listSessions,
     SESSION_OPERATIONS.getSession,
     SESSION_OPERATIONS.deleteSession,
+    FORK_SESSION_OPERATION,
     DOCS_OPERATIONS.getOpenApi,
     DOCS_OPERATIONS.getDocs,
   ];

@@ -7,7 +7,7 @@ import { PERMISSION_MODES, TASK_STATUSES } from '../tasks/task-types.js';
 import { webhookRequestSchema } from '../webhooks/webhook-request.js';
 
 const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
-const idField = (what: string) =>
+export const idField = (what: string) =>
   z.string().regex(ID_PATTERN, `${what} must be 1-128 characters of letters, digits, '.', '_', ':' or '-', starting with a letter or digit`);
 
 export const MAX_PROMPT_CHARS = 200_000;

@@ -62,6 +62,14 @@ export interface Task {
   instance_id?: string | null;
   /** With options.output_schema: the agent's result, matching it; absent or null otherwise. */
   structured_result?: unknown;
+  /** Where the conversation stood when the task ended (a fork at this task continues from there); absent or null if unknown. */
+  fork_point?: ForkPoint | null;
+}
+
+/** The Claude Code conversation and its last message as a task ended. */
+export interface ForkPoint {
+  sdk_session_id: string;
+  message_uuid: string;
 }
 
 /** The fields a running or finishing task may change. */
@@ -81,6 +89,7 @@ export type TaskPatch = Partial<
     | 'instance_id'
     | 'structured_result'
     | 'webhook'
+    | 'fork_point'
   >
 >;
 
@@ -107,4 +116,5 @@ export const TASK_FIELDS = [
   'changed_files',
   'instance_id',
   'structured_result',
+  'fork_point',
 ] as const satisfies readonly (keyof Task)[];

@@ -3,6 +3,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import type { z } from 'zod';
 import type * as R from '../../src/http/response-schemas.js';
+import type { forkSessionSchema } from '../../src/http/fork-schemas.js';
 import type { listSessionsQuerySchema, listTasksQuerySchema, submitTaskSchema } from '../../src/http/schemas.js';
 import * as client from '../../packages/client/src/index.js';
 import { ERROR_CATALOGUE } from '../../src/errors.js';
@@ -83,6 +84,7 @@ describe('client types equal the server schemas (checked by tsc)', () => {
     expectTypeOf<client.SubmitTaskRequest>().toEqualTypeOf<z.input<typeof submitTaskSchema>>();
     expectTypeOf<client.ListTasksQuery>().toExtend<z.input<typeof listTasksQuerySchema>>();
     expectTypeOf<client.ListSessionsQuery>().toEqualTypeOf<z.input<typeof listSessionsQuerySchema>>();
+    expectTypeOf<client.ForkSessionRequest>().toEqualTypeOf<z.input<typeof forkSessionSchema>>();
     expectTypeOf<client.ArgsOf<'getTask'>>().toEqualTypeOf<{ path: { task_id: string } }>();
     expectTypeOf<client.ResponseOf<'interruptTask'>>().toEqualTypeOf<client.Task>();
   });

@@ -77,6 +77,10 @@ export const ERROR_CODES = [
   'BUDGET_EXCEEDED',
   'RESOURCE_LIMIT',
   'STRUCTURED_OUTPUT_INVALID',
+  'TASK_NOT_IN_SESSION',
+  'NOTHING_TO_FORK',
+  'WORKSPACE_NOT_EMPTY',
+  'WORKSPACE_COPY_FAILED',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

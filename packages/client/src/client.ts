@@ -7,6 +7,7 @@ import type {
   DeletedSession,
   EventPage,
   EventsPageQuery,
+  ForkSessionRequest,
   Health,
   ListSessionsQuery,
   ListTasksQuery,
@@ -140,6 +141,11 @@ class SessionsApi {
   delete(sessionId: string, options?: RequestOptions): Promise<DeletedSession> {
     return this.client.request('deleteSession', { path: { session_id: sessionId } }, options);
   }
+
+  /** A new session continuing this one's conversation as of the end of a finished task (default: the latest); the source is untouched. */
+  fork(sessionId: string, request: ForkSessionRequest = {}, options?: RequestOptions): Promise<Session> {
+    return this.client.request('forkSession', { path: { session_id: sessionId }, body: request }, options);
+  }
 }
 
 /**
@@ -194,5 +200,10 @@ export class CcsClient {
   /** The Swagger UI page, as HTML. */
   docs(options?: RequestOptions): Promise<string> {
     return this.request('getDocs', {}, options);
+  }
+
+  /** `sessions.fork`: a new session continuing `sessionId`'s conversation (see docs/forks.md). */
+  fork(sessionId: string, request: ForkSessionRequest = {}, options?: RequestOptions): Promise<Session> {
+    return this.sessions.fork(sessionId, request, options);
   }
 }

@@ -1,5 +1,6 @@
 import type {
   DeletedSession,
+  ForkSessionRequest,
   EventPage,
   EventsPageQuery,
   Health,
@@ -78,6 +79,7 @@ export const ROUTES = {
   listSessions: route<{ query?: ListSessionsQuery }, SessionList>('GET', '/api/v1/sessions'),
   getSession: route<SessionPath, Session>('GET', '/api/v1/sessions/{session_id}'),
   deleteSession: route<SessionPath, DeletedSession>('DELETE', '/api/v1/sessions/{session_id}'),
+  forkSession: route<SessionPath & { body: ForkSessionRequest }, Session>('POST', '/api/v1/sessions/{session_id}/fork'),
   getOpenApi: route<NoArgs, OpenApiDocument>('GET', '/openapi.json'),
   getDocs: route<NoArgs, string, 'text'>('GET', '/docs', 'text'),
 } as const;

@@ -116,6 +116,19 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE tasks ADD COLUMN structured_result TEXT;
     `,
   },
+  // 6 to 8 stand in for migrations of parts built beside this one; the merge puts theirs here.
+  { version: 6, up: '' },
+  { version: 7, up: '' },
+  { version: 8, up: '' },
+  {
+    version: 9,
+    up: `
+      -- Forked sessions: where each task left the conversation, and where a session was forked from.
+      ALTER TABLE tasks ADD COLUMN fork_point TEXT;
+      ALTER TABLE sessions ADD COLUMN forked_from TEXT;
+      ALTER TABLE sessions ADD COLUMN last_turn_task_id TEXT;
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

@@ -2,8 +2,8 @@ import type { ChangedFile } from '../../changes/change-types.js';
 import type { TaskError } from '../../errors.js';
 import { WEBHOOK_DELIVERY_FIELDS, type WebhookDelivery, type WebhookTarget } from '../../webhooks/webhook-types.js';
 import type { TaskEvent } from '../../events/event-types.js';
-import { SESSION_FIELDS, type Session, type SessionStatus } from '../../sessions/session-types.js';
-import { TASK_FIELDS, type Task, type TaskOptions, type TaskStatus, type TaskUsage } from '../../tasks/task-types.js';
+import { SESSION_FIELDS, type ForkedFrom, type Session, type SessionStatus } from '../../sessions/session-types.js';
+import { TASK_FIELDS, type ForkPoint, type Task, type TaskOptions, type TaskStatus, type TaskUsage } from '../../tasks/task-types.js';
 
 /** Rows as better-sqlite3 binds and returns them: nested fields are JSON text. */
 export interface TaskRow {
@@ -29,10 +29,16 @@ export interface TaskRow {
   instance_id: string | null;
   /** JSON text of the structured result; NULL for none. */
   structured_result: string | null;
+  /** JSON text of the fork point; NULL for none. */
+  fork_point: string | null;
 }
 
-/** A session row is the session itself; only its status comes back as plain text. */
-export type SessionRow = Omit<Session, 'status'> & { status: string };
+/** A session row is the session itself; its status comes back as plain text, forked_from as JSON text. */
+export type SessionRow = Omit<Session, 'status' | 'forked_from' | 'last_turn_task_id'> & {
+  status: string;
+  forked_from: string | null;
+  last_turn_task_id: string | null;
+};
 
 export interface EventRow {
   task_id: string;
@@ -72,6 +78,7 @@ export function taskToRow(task: Task): TaskRow {
     changed_files: task.changed_files === null ? null : JSON.stringify(task.changed_files),
     instance_id: task.instance_id ?? null,
     structured_result: task.structured_result === undefined || task.structured_result === null ? null : JSON.stringify(task.structured_result),
+    fork_point: task.fork_point ? JSON.stringify(task.fork_point) : null,
   };
 }
 
@@ -102,6 +109,7 @@ export function rowToTask(row: TaskRow): Task {
   if (row.instance_id !== null) task.instance_id = row.instance_id;
   // Optional on Task (tasks without an output_schema, stores that predate it): absent when none.
   if (row.structured_result !== null) task.structured_result = parse<unknown>(row.structured_result);
+  if (row.fork_point !== null) task.fork_point = parse<ForkPoint>(row.fork_point);
   return task;
 }
 
@@ -118,11 +126,18 @@ export function sessionToRow(session: Session): SessionRow {
     current_task_id: session.current_task_id,
     cost_usd: session.cost_usd,
     sdk_cost_total_usd: session.sdk_cost_total_usd,
+    forked_from: session.forked_from ? JSON.stringify(session.forked_from) : null,
+    last_turn_task_id: session.last_turn_task_id ?? null,
   };
 }
 
 export function rowToSession(row: SessionRow): Session {
-  return { ...row, status: row.status as SessionStatus };
+  const { forked_from, last_turn_task_id, ...rest } = row;
+  const session: Session = { ...rest, status: row.status as SessionStatus };
+  // Absent when unset, as the other stores keep them.
+  if (forked_from !== null) session.forked_from = parse<ForkedFrom>(forked_from);
+  if (last_turn_task_id !== null) session.last_turn_task_id = last_turn_task_id;
+  return session;
 }
 
 export function eventToRow(event: TaskEvent): EventRow {
