@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { forkSessionSchema } from '../fork-schemas.js';
 import * as responses from '../response-schemas.js';
 import { permissionAnswerSchema, sessionRequestSchema, submitTaskSchema, taskOptionsSchema } from '../schemas.js';
 import type { JsonObject } from './operation.js';
@@ -19,6 +20,7 @@ const REQUEST_COMPONENTS = new Map<z.ZodType, string>([
   [taskOptionsSchema, 'TaskOptionsRequest'],
   [sessionRequestSchema, 'SessionRequest'],
   [permissionAnswerSchema, 'PermissionAnswer'],
+  [forkSessionSchema, 'ForkSessionRequest'],
 ]);
 
 export function requestComponentId(schema: z.ZodType): string {
