@@ -2,6 +2,7 @@ import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSy
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { costUsd, EMPTY_USAGE } from '../../src/model-proxy/model-prices.js';
 import { request, waitForStatus } from '../helpers/client.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 
@@ -48,7 +49,14 @@ describe('forked sessions (real SDK and CLI)', () => {
     expect(forked.body.workspace).toBe(path.join(server.workspaceRoot, 'fruit-fork'));
     expect((await request(server.baseUrl, 'GET', '/api/v1/sessions/fruit-fork')).body).toEqual(forked.body);
 
+    const callsBefore = server.model.requests.length;
     const inFork = await recallIn('fruit-fork-recall', 'fruit-fork');
+    // The fork's first task costs what its own model calls were billed, nothing carried over from the source.
+    const billed = server.model.requests
+      .slice(callsBefore)
+      .reduce((sum, r) => sum + (r.billed ? costUsd(r.billed.model, { ...EMPTY_USAGE, ...r.billed.usage }) : 0), 0);
+    expect(Number(inFork.cost_usd)).toBeGreaterThan(0);
+    expect(Number(inFork.cost_usd)).toBeCloseTo(billed, 6);
     expect(inFork).toMatchObject({ status: 'completed', session_id: 'fruit-fork', workspace: forked.body.workspace });
     expect(inFork.result).toContain('remember apple');
     expect(inFork.result).not.toContain('banana');
