@@ -9,6 +9,9 @@ import type { SessionService } from './session-service.js';
 import type { Session } from './session-types.js';
 import type { ForkSessionRequest } from '../../packages/client/src/types.js';
 
+/** How long a fork waits for its session's latest task to be recorded as finished (see finishedTask). */
+const FINISH_WAIT = { attempts: 50, delayMs: 100 };
+
 export interface SessionForksDeps {
   store: Store;
   sessions: SessionService;
@@ -69,7 +72,7 @@ export class SessionForks {
   private async forkPointTask(tenant: Tenant, source: Session, atTaskId: string | undefined): Promise<Task> {
     const sourceName = externalId(source.session_id);
     if (atTaskId === undefined) {
-      const latest = source.last_turn_task_id ? await this.deps.store.getTask(source.last_turn_task_id) : null;
+      const latest = source.last_turn_task_id ? await this.finishedTask(source.last_turn_task_id) : null;
       if (!latest?.fork_point) throw new DomainError('NOTHING_TO_FORK', `Session ${sourceName} has no finished task to fork from yet`);
       return latest;
     }
@@ -79,6 +82,18 @@ export class SessionForks {
     if (!isTerminal(task.status)) throw new DomainError('TASK_NOT_FINISHED', `Task ${atTaskId} is ${task.status}; a fork starts at the end of a finished task`);
     if (!task.fork_point) throw new DomainError('NOTHING_TO_FORK', `Task ${atTaskId} left nothing in the conversation to fork from`);
     return task;
+  }
+
+  /**
+   * A session names its latest fork point just before that task's final record is written; a
+   * fork in between waits for the record (briefly: it is being written) rather than fail.
+   */
+  private async finishedTask(taskId: string): Promise<Task | null> {
+    for (let attempt = 1; ; attempt++) {
+      const task = await this.deps.store.getTask(taskId);
+      if (!task || isTerminal(task.status) || attempt >= FINISH_WAIT.attempts) return task;
+      await new Promise((resolve) => setTimeout(resolve, FINISH_WAIT.delayMs));
+    }
   }
 
   private async workspaceFor(tenant: Tenant, source: Session, name: string, request: ForkSessionRequest): Promise<string> {

@@ -1,20 +1,18 @@
 import type { AgentResult } from '../agent/agent-types.js';
 import type { Store } from '../storage/store.js';
-import type { FinishHook, TaskOutcome } from './task-finisher.js';
-
-/** The outcome with the point a fork at this task continues from, when the turn left one. */
-export function withForkPoint(outcome: TaskOutcome, result: AgentResult | null): TaskOutcome {
-  const tail = result?.transcriptTail;
-  if (!tail) return outcome;
-  return { ...outcome, fork_point: { sdk_session_id: tail.sdkSessionId, message_uuid: tail.messageUuid } };
-}
+import type { TaskOutcome } from './task-finisher.js';
+import type { Task } from './task-types.js';
 
 /**
- * Once a task's final record (with its fork point) is stored, its session remembers it as the
- * default point to fork at. A session runs one task at a time, so these writes come in order.
+ * The outcome with the point a fork at this task continues from, when the turn left one. The
+ * session learns that this task is its latest fork point first, before the task's final record
+ * is written: a client that sees the task finished and forks the session at once then finds it
+ * (the fork waits for a latest task that is still being finished, see session-forks.ts).
  */
-export function rememberLastTurn(store: Store): FinishHook {
-  return async (task) => {
-    if (task.fork_point) await store.updateSession(task.session_id, { last_turn_task_id: task.task_id });
-  };
+export async function withForkPoint(store: Store, task: Task, outcome: TaskOutcome, result: AgentResult | null): Promise<TaskOutcome> {
+  const tail = result?.transcriptTail;
+  if (!tail) return outcome;
+  // A failed write only makes the default fork point stale; it must never keep the task from finishing.
+  await store.updateSession(task.session_id, { last_turn_task_id: task.task_id }).catch(() => undefined);
+  return { ...outcome, fork_point: { sdk_session_id: tail.sdkSessionId, message_uuid: tail.messageUuid } };
 }

@@ -261,7 +261,7 @@ export class TaskExecutor {
     }
     const changes = await recordChanges(this.deps, taskId, await baselineTaken);
     entry.finishing = true;
-    await finisher.finish(taskId, withForkPoint(changes ? { ...outcome, changed_files: changes.files } : outcome, result), task);
+    await finisher.finish(taskId, await withForkPoint(store, task, changes ? { ...outcome, changed_files: changes.files } : outcome, result), task);
   }
 
   /** Stops a task that has spent more than its max_budget_usd (it ends failed, BUDGET_EXCEEDED). */

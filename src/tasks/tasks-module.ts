@@ -22,7 +22,6 @@ import { DEFAULT_ALLOWED_TOOLS } from './task-defaults.js';
 import { createTaskExecutor } from './task-executor-factory.js';
 import type { TaskExecutor } from './task-executor.js';
 import { TaskFinisher } from './task-finisher.js';
-import { rememberLastTurn } from './fork-point.js';
 import { TaskService } from './task-service.js';
 
 export interface TasksApi {
@@ -61,10 +60,7 @@ export async function createTasksModule(deps: {
   const { config, logger, now, storage, events, sessions, agents, outbox, metrics } = deps;
   const { store, health: storageHealth } = storage;
   const tasksLogger = logger.child('tasks');
-  const finisher = new TaskFinisher(store, events.log, tasksLogger, now, deps.redact, storageHealth, [
-    (task) => outbox.taskFinished(task),
-    rememberLastTurn(store),
-  ]);
+  const finisher = new TaskFinisher(store, events.log, tasksLogger, now, deps.redact, storageHealth, [(task) => outbox.taskFinished(task)]);
   // Before recovery, so that tasks it finishes (SERVER_RESTARTED) are counted too.
   metrics.observeTasks(finisher);
   const localApprovals = new LocalApprovals({
