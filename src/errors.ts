@@ -63,6 +63,11 @@ export const ERROR_CATALOGUE = {
   // Triggers
   TRIGGER_NOT_FOUND: { status: 404, message: 'Trigger not found' },
   TRIGGER_UNAUTHORIZED: { status: 401, message: 'Trigger token is missing or wrong, or there is no such trigger' },
+  // Forked sessions (POST /api/v1/sessions/{session_id}/fork)
+  TASK_NOT_IN_SESSION: { status: 400, message: 'at_task_id names a task of another session' },
+  NOTHING_TO_FORK: { status: 409, message: 'The session has no finished task whose conversation can be forked' },
+  WORKSPACE_NOT_EMPTY: { status: 409, message: "The fork's workspace already holds files; the copy needs an empty or new directory" },
+  WORKSPACE_COPY_FAILED: { status: 422, message: 'The source workspace could not be copied' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

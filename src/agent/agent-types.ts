@@ -76,6 +76,14 @@ export interface AgentResult {
   durationMs: number;
   /** The result's structured_output (with outputFormat); undefined when there is none. */
   structuredOutput?: unknown;
+  /** Where the conversation stood when the turn ended, so a fork can continue from exactly there; null if it wrote nothing. */
+  transcriptTail?: TranscriptTail | null;
+}
+
+/** The last transcript message of a turn: a fork "at the end of this task" slices up to it. */
+export interface TranscriptTail {
+  sdkSessionId: string;
+  messageUuid: string;
 }
 
 /** What a run yields, already free of SDK types. */

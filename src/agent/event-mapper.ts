@@ -2,7 +2,7 @@ import path from 'node:path';
 import { isInside } from '../lib/paths.js';
 import type { SDKMessage } from './sdk.js';
 import type { EventDraft, ProgressData } from '../events/event-types.js';
-import type { AgentOutput, AgentResult } from './agent-types.js';
+import type { AgentOutput, AgentResult, TranscriptTail } from './agent-types.js';
 
 const FILE_WRITING_TOOLS = new Set(['Write', 'Edit', 'MultiEdit', 'NotebookEdit']);
 
@@ -26,6 +26,8 @@ export class EventMapper {
   private readonly toolNames = new Map<string, { name: string; filePath: string | null }>();
   private readonly filesChanged = new Set<string>();
   private costUsd = 0;
+  /** The newest main-thread message of this turn, as the transcript stores it. */
+  private tail: TranscriptTail | null = null;
 
   constructor(
     private readonly cwd: string,
@@ -33,6 +35,7 @@ export class EventMapper {
   ) {}
 
   map(message: SDKMessage): AgentOutput[] {
+    this.noteTail(message);
     switch (message.type) {
       case 'system':
         return message.subtype === 'init' ? [{ kind: 'started', sdkSessionId: message.session_id }] : [];
@@ -47,6 +50,17 @@ export class EventMapper {
       default:
         return [];
     }
+  }
+
+  /**
+   * Assistant and user messages are written to the transcript under the uuid they are streamed
+   * with; a subagent's (parent_tool_use_id set) go to a transcript of their own.
+   */
+  private noteTail(message: SDKMessage): void {
+    if (message.type !== 'assistant' && message.type !== 'user') return;
+    if (message.parent_tool_use_id !== null || typeof message.uuid !== 'string' || typeof message.session_id !== 'string') return;
+    if ('isReplay' in message && message.isReplay === true) return;
+    this.tail = { sdkSessionId: message.session_id, messageUuid: message.uuid };
   }
 
   progress(): ProgressData {
@@ -134,6 +148,7 @@ export class EventMapper {
       durationMs: message.duration_ms,
     };
     if (message.subtype === 'success' && message.structured_output !== undefined) result.structuredOutput = message.structured_output;
+    result.transcriptTail = this.tail;
     const progress: ProgressData = { ...streamed, turns: result.numTurns, input_tokens: result.usage.input_tokens, output_tokens: result.usage.output_tokens };
     return [
       { kind: 'event', event: { type: 'progress', data: progress } },

@@ -2,7 +2,7 @@
  * The only module that imports the Claude Agent SDK. Everything else goes through src/agent/,
  * so an SDK upgrade touches one place and tests can see exactly what we rely on.
  */
-export { BUILTIN_TOOL_NAMES, getSessionInfo, LEGACY_TOOL_NAME_ALIASES, prewarm, query } from '@anthropic-ai/claude-agent-sdk';
+export { BUILTIN_TOOL_NAMES, forkSession, getSessionInfo, LEGACY_TOOL_NAME_ALIASES, prewarm, query } from '@anthropic-ai/claude-agent-sdk';
 export type {
   HookCallback as SdkHookCallback,
   HookJSONOutput as SdkHookOutput,

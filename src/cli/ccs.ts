@@ -14,6 +14,7 @@ import {
   type SubmitFlags,
 } from './commands.js';
 import { acpCommand } from './acp/acp-command.js';
+import { addForkCommand } from './fork-command.js';
 import { ConfigError, resolveConfig } from './config.js';
 import { EXIT } from './exit-codes.js';
 import { registerScheduleCommands } from './schedule-commands.js';
@@ -109,6 +110,8 @@ function buildProgram(run: (action: (ctx: CommandContext) => Promise<number>) =>
     .description('list sessions')
     .addOption(new Option('--status <status>', 'default: open sessions').choices([...SESSION_STATUSES, 'all']))
     .action((flags: { status?: (typeof SESSION_STATUSES)[number] | 'all' }) => run((ctx) => sessionsCommand(ctx, flags)));
+
+  addForkCommand(program, run);
 
   program
     .command('health')

@@ -10,6 +10,7 @@ import { installRateLimit, verifiedApiKey } from './rate-limit.js';
 import { registerDocsRoutes } from './routes/docs.js';
 import { registerHealthRoute } from './routes/health.js';
 import { registerScheduleRoutes } from './routes/schedules.js';
+import { registerSessionForkRoutes } from './routes/session-forks.js';
 import { registerSessionRoutes } from './routes/sessions.js';
 import { registerTaskEventRoutes } from './routes/task-events.js';
 import { registerTaskExtraRoutes } from './routes/task-extras.js';
@@ -99,6 +100,7 @@ export async function buildApp(services: Services): Promise<HttpFront> {
   registerTaskExtraRoutes(app, { tasks: services.tasks, store: services.store });
   registerWsTicketRoute(app, services.tickets);
   registerSessionRoutes(app, { store: services.store, sessions: services.sessions, tasks: services.tasks });
+  registerSessionForkRoutes(app, services.forks);
   registerTaskEventRoutes(app, { tasks: services.tasks, stream: services.stream, logger: httpLogger });
   registerTaskEventsWebSocket(app, { tasks: services.tasks, stream: services.stream, sockets, logger: httpLogger });
   registerScheduleRoutes(app, services.schedules);

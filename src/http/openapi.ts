@@ -5,6 +5,7 @@ import { errorResponse, PATH_PARAMETERS, ref, type JsonObject, type Operation } 
 import { DOCS_OPERATIONS } from './routes/docs.js';
 import { HEALTH_OPERATION } from './routes/health.js';
 import { SCHEDULE_OPERATIONS } from './routes/schedules.js';
+import { FORK_SESSION_OPERATION } from './routes/session-forks.js';
 import { SESSION_OPERATIONS } from './routes/sessions.js';
 import { TASK_EVENTS_OPERATION } from './routes/task-events.js';
 import { TASK_EXTRA_OPERATIONS } from './routes/task-extras.js';
@@ -48,6 +49,7 @@ function operations(): Operation[] {
     TRIGGER_OPERATIONS.deleteTrigger,
     TRIGGER_OPERATIONS.rotateTrigger,
     TRIGGER_OPERATIONS.fireTrigger,
+    FORK_SESSION_OPERATION,
     DOCS_OPERATIONS.getOpenApi,
     DOCS_OPERATIONS.getDocs,
   ];

@@ -168,6 +168,10 @@ export const sessionSchema = z
     current_task_id: z.string().nullable(),
     cost_usd: z.number(),
     claude_session_id: z.string().nullable().describe('The Claude Code conversation id, once the first task has started.'),
+    forked_from: z
+      .object({ session_id: z.string(), task_id: z.string() })
+      .nullable()
+      .describe('The session and task whose end this session was forked from (`POST /api/v1/sessions/{session_id}/fork`); null if it was not forked.'),
   })
   .meta({ id: 'Session' });
 

@@ -81,12 +81,13 @@ export function taskView(request: FastifyRequest, task: Task, pending: PendingPe
 }
 
 export function sessionView(session: Session) {
-  const { sdk_session_id, sdk_cost_total_usd: _total, tenant_id: _tenant, ...rest } = session;
+  const { sdk_session_id, sdk_cost_total_usd: _total, tenant_id: _tenant, forked_from, last_turn_task_id: _lastTurn, ...rest } = session;
   return {
     ...rest,
     session_id: externalId(session.session_id),
     current_task_id: session.current_task_id === null ? null : externalId(session.current_task_id),
     claude_session_id: sdk_session_id,
+    forked_from: forked_from ? { session_id: externalId(forked_from.session_id), task_id: externalId(forked_from.task_id) } : null,
   };
 }
 

@@ -118,7 +118,17 @@ async function build(lifecycle: Lifecycle, config: Config, logger: Logger, optio
     }),
   );
   const closeLiveProcess = (sessionId: string): void => agents.closeSession(sessionId);
-  const sessions = lifecycle.add(createSessionsModule({ store: storage.store, workspaces: sandbox.workspaces, logger, now, closeLiveProcess }));
+  const sessions = lifecycle.add(
+    createSessionsModule({
+      store: storage.store,
+      workspaces: sandbox.workspaces,
+      logger,
+      now,
+      closeLiveProcess,
+      sandbox: sandbox.sandbox,
+      conversations: storage.transcripts,
+    }),
+  );
   const outbox = lifecycle.add(
     createWebhooksModule({ config, logger, metrics, store: storage.store, tenants, now, ...(options.pushPayload ? { pushPayload: options.pushPayload } : {}) }),
   );

@@ -9,6 +9,7 @@ import type { EventStream } from '../events/event-stream.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { ScheduleService } from '../schedules/schedule-service.js';
+import type { SessionForks } from '../sessions/session-forks.js';
 import type { SessionService } from '../sessions/session-service.js';
 import type { SessionsApi } from '../sessions/sessions-module.js';
 import type { StorageReport } from '../storage/storage-report.js';
@@ -48,6 +49,7 @@ export interface Services {
   approvals: Approvals;
   store: Store;
   sessions: SessionService;
+  forks: SessionForks;
   stream: EventStream;
   status: ServerStatus;
   schedules: ScheduleService;
@@ -82,6 +84,7 @@ export function servicesOf(modules: {
     approvals: tasks.approvals,
     store: storage.store,
     sessions: sessions.service,
+    forks: sessions.forks,
     stream: modules.events.stream,
     schedules: modules.schedules,
     status: {

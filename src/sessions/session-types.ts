@@ -19,10 +19,20 @@ export interface Session {
   cost_usd: number;
   /** The SDK's running cost total for the conversation (see AgentRunRequest.costBaselineUsd). */
   sdk_cost_total_usd: number;
+  /** The session and task this one was forked from; absent or null for a session that was not. */
+  forked_from?: ForkedFrom | null;
+  /** The newest finished task that left a point to fork at (the default fork point); absent or null before one. */
+  last_turn_task_id?: string | null;
+}
+
+/** Internal ids of the session and the task whose end a fork continues from. */
+export interface ForkedFrom {
+  session_id: string;
+  task_id: string;
 }
 
 export type SessionPatch = Partial<
-  Pick<Session, 'status' | 'sdk_session_id' | 'last_activity_at' | 'task_count' | 'current_task_id' | 'cost_usd' | 'sdk_cost_total_usd'>
+  Pick<Session, 'status' | 'sdk_session_id' | 'last_activity_at' | 'task_count' | 'current_task_id' | 'cost_usd' | 'sdk_cost_total_usd' | 'last_turn_task_id'>
 >;
 
 /** Every stored field of a session, in the order of the API's JSON. */
@@ -38,4 +48,6 @@ export const SESSION_FIELDS = [
   'current_task_id',
   'cost_usd',
   'sdk_cost_total_usd',
+  'forked_from',
+  'last_turn_task_id',
 ] as const satisfies readonly (keyof Session)[];

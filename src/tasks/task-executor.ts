@@ -20,6 +20,7 @@ import type { QueueItem } from './scheduler.js';
 import type { LocalApprovals } from './local-approvals.js';
 import { classifyStorageError, type StorageHealth } from '../storage/storage-health.js';
 import type { TaskFinisher } from './task-finisher.js';
+import { withForkPoint } from './fork-point.js';
 import type { PermissionMode, Task } from './task-types.js';
 
 export interface ExecutorSettings {
@@ -260,7 +261,7 @@ export class TaskExecutor {
     }
     const changes = await recordChanges(this.deps, taskId, await baselineTaken);
     entry.finishing = true;
-    await finisher.finish(taskId, changes ? { ...outcome, changed_files: changes.files } : outcome, task);
+    await finisher.finish(taskId, await withForkPoint(store, task, changes ? { ...outcome, changed_files: changes.files } : outcome, result), task);
   }
 
   /** Stops a task that has spent more than its max_budget_usd (it ends failed, BUDGET_EXCEEDED). */

@@ -8,7 +8,7 @@ import type { Store } from '../storage/store.js';
 import type { Task, TaskStatus, TaskUsage } from './task-types.js';
 
 export type TaskOutcome = Pick<Task, 'result' | 'usage' | 'num_turns' | 'cost_usd' | 'duration_ms' | 'error'> &
-  Partial<Pick<Task, 'changed_files' | 'structured_result'>> & {
+  Partial<Pick<Task, 'changed_files' | 'structured_result' | 'fork_point'>> & {
     status: Exclude<TaskStatus, 'queued' | 'running'>;
   };
 

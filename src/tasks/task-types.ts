@@ -68,6 +68,14 @@ export interface Task {
   schedule_id?: string | null;
   /** The trigger whose fire started the task; absent or null for every other task. */
   trigger_id?: string | null;
+  /** Where the conversation stood when the task ended (a fork at this task continues from there); absent or null if unknown. */
+  fork_point?: ForkPoint | null;
+}
+
+/** The Claude Code conversation and its last message as a task ended. */
+export interface ForkPoint {
+  sdk_session_id: string;
+  message_uuid: string;
 }
 
 /** The fields a running or finishing task may change. */
@@ -87,6 +95,7 @@ export type TaskPatch = Partial<
     | 'instance_id'
     | 'structured_result'
     | 'webhook'
+    | 'fork_point'
   >
 >;
 
@@ -115,4 +124,5 @@ export const TASK_FIELDS = [
   'structured_result',
   'schedule_id',
   'trigger_id',
+  'fork_point',
 ] as const satisfies readonly (keyof Task)[];

@@ -163,6 +163,17 @@ describe('CcsClient against a real daemon', () => {
     await expect(ccs.tasks.run({ prompt: 'never' }, { signal: AbortSignal.abort() })).rejects.toMatchObject({ name: 'AbortError' });
     expect((await ccs.tasks.list({ limit: 500 })).tasks.length).toBe(before);
   });
+
+  it('fork() continues a session as of a finished task; a bad fork throws its code', async () => {
+    const first = await ccs.tasks.run({ task_id: 'c-fork-1', prompt: '[[script:remember]] remember apple', session: { session_id: 'c-fork-src' } });
+    await ccs.tasks.run({ prompt: '[[script:remember]] remember banana', session: { reuse_existing: true, session_id: 'c-fork-src' } });
+    const forked = await ccs.sessions.fork('c-fork-src', { at_task_id: first.task_id, session_id: 'c-fork' });
+    expect(forked).toMatchObject({ session_id: 'c-fork', forked_from: { session_id: 'c-fork-src', task_id: 'c-fork-1' } });
+    const recalled = await ccs.tasks.run({ prompt: '[[script:recall]]', session: { reuse_existing: true, session_id: 'c-fork' } });
+    expect(recalled.result).toContain('remember apple');
+    expect((await ccs.fork('c-fork-src', { copy_workspace: false })).workspace).toBe(first.workspace);
+    await expect(ccs.fork('c-fork-src', { at_task_id: 'no-such-task' })).rejects.toMatchObject({ code: 'TASK_NOT_FOUND', status: 404 });
+  });
 });
 
 describe('CcsClient with auth enabled', () => {

@@ -3,6 +3,7 @@ import type { Store } from '../../src/storage/store.js';
 import type { StoreHarness } from './store-contract-fixtures.js';
 import { durabilityContract } from './store-durability.contract.js';
 import { eventsContract } from './store-events.contract.js';
+import { forksContract } from './store-forks.contract.js';
 import { outboxDiffsSpendContract } from './store-outbox-diffs-spend.contract.js';
 import { pruningContract } from './store-pruning.contract.js';
 import { sessionsContract } from './store-sessions.contract.js';
@@ -45,5 +46,6 @@ export function storeContract(name: string, makeStore: () => Promise<StoreHarnes
 
     outboxDiffsSpendContract(current);
     durabilityContract(current);
+    forksContract(current);
   });
 }

@@ -5,6 +5,7 @@ import type { z } from 'zod';
 import type * as R from '../../src/http/response-schemas.js';
 import type * as T from '../../src/http/trigger-response-schemas.js';
 import type { createTriggerSchema, fireTriggerSchema } from '../../src/http/trigger-schemas.js';
+import type { forkSessionSchema } from '../../src/http/fork-schemas.js';
 import type { listSessionsQuerySchema, listTasksQuerySchema, submitTaskSchema } from '../../src/http/schemas.js';
 import type { createScheduleSchema, listScheduleRunsQuerySchema, updateScheduleSchema } from '../../src/http/schedule-schemas.js';
 import * as client from '../../packages/client/src/index.js';
@@ -92,6 +93,7 @@ describe('client types equal the server schemas (checked by tsc)', () => {
     expectTypeOf<client.FireTriggerRequest>().toEqualTypeOf<z.input<typeof fireTriggerSchema>>();
     expectTypeOf<client.ListTasksQuery>().toExtend<z.input<typeof listTasksQuerySchema>>();
     expectTypeOf<client.ListSessionsQuery>().toEqualTypeOf<z.input<typeof listSessionsQuerySchema>>();
+    expectTypeOf<client.ForkSessionRequest>().toEqualTypeOf<z.input<typeof forkSessionSchema>>();
     expectTypeOf<client.ArgsOf<'getTask'>>().toEqualTypeOf<{ path: { task_id: string } }>();
     expectTypeOf<client.ResponseOf<'interruptTask'>>().toEqualTypeOf<client.Task>();
     expectTypeOf<client.Schedule>().toEqualTypeOf<z.infer<typeof R.scheduleSchema>>();

@@ -152,6 +152,24 @@ class Client(SchedulesMixin, TriggersMixin):
         answer = self._request("DELETE", f"/api/v1/sessions/{_seg(session_id)}")
         return DeletedSession(answer["session_id"], bool(answer["deleted"]), list(answer.get("interrupted_tasks", [])))
 
+    def fork(
+        self,
+        session_id: str,
+        at_task_id: Optional[str] = None,
+        new_session_id: Optional[str] = None,
+        workspace: Optional[str] = None,
+        copy_workspace: Optional[bool] = None,
+    ) -> Session:
+        """``POST /api/v1/sessions/{session_id}/fork``: a new session continuing this one's conversation
+        as of the end of ``at_task_id`` (default: its latest finished task), in a copy of its workspace
+        (``copy_workspace=False`` shares it). The source session is untouched."""
+        body: Dict[str, Any] = {}
+        for key, value in (("session_id", new_session_id), ("at_task_id", at_task_id), ("workspace", workspace), ("copy_workspace", copy_workspace)):
+            if value is not None:
+                body[key] = value
+        # Not retried on a dropped connection: a fork that was made would then answer 409 or fork twice.
+        return Session.from_dict(self._request("POST", f"/api/v1/sessions/{_seg(session_id)}/fork", body=body, idempotent=False))
+
     def create_ws_ticket(self) -> WsTicket:
         """``POST /api/v1/ws-tickets``: a single-use, 30-second ticket for ``/ws/tasks/{id}?ticket=``,
         for WebSocket clients that cannot send headers."""

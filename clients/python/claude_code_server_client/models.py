@@ -173,6 +173,8 @@ class Session:
     cost_usd: float
     claude_session_id: Optional[str]
     raw: Dict[str, Any] = field(repr=False, compare=False)
+    #: ``{"session_id", "task_id"}`` this session was forked from; None if it was not forked.
+    forked_from: Optional[Dict[str, str]] = None
 
     @classmethod
     def from_dict(cls, d: Dict[str, Any]) -> "Session":
@@ -187,6 +189,7 @@ class Session:
             cost_usd=float(_get(d, "cost_usd", 0.0)),
             claude_session_id=d.get("claude_session_id"),
             raw=d,
+            forked_from=d.get("forked_from"),
         )
 
 

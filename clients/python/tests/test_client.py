@@ -188,6 +188,25 @@ class ClientTest(unittest.TestCase):
             self.client.get_session(session_id)
         self.assertEqual(gone.exception.code, "SESSION_NOT_FOUND")
 
+    def test_fork_remembers_up_to_the_fork_point(self) -> None:
+        session_id = unique("py-fork-src")
+        first = self.client.run("[[script:remember]] remember heron", workspace=unique("ws"), session_id=session_id)
+        self.client.run("[[script:remember]] remember egret", session_id=session_id, reuse_existing=True)
+
+        forked = self.client.fork(session_id, at_task_id=first.task_id, new_session_id=unique("py-fork"))
+        self.assertIsInstance(forked, Session)
+        self.assertEqual(forked.forked_from, {"session_id": session_id, "task_id": first.task_id})
+        self.assertNotEqual(forked.workspace, first.workspace)
+        recalled = self.client.run("[[script:recall]] what was it?", session_id=forked.session_id, reuse_existing=True)
+        self.assertIn("heron", recalled.result or "")
+        self.assertNotIn("egret", recalled.result or "")
+
+        shared = self.client.fork(session_id, copy_workspace=False)
+        self.assertEqual(shared.workspace, first.workspace)
+        with self.assertRaises(ApiError) as clash:
+            self.client.fork(session_id, new_session_id=forked.session_id)
+        self.assertEqual(clash.exception.code, "SESSION_ALREADY_EXISTS")
+
     def test_ws_ticket_and_openapi(self) -> None:
         ticket = self.client.create_ws_ticket()
         self.assertTrue(ticket.ticket)

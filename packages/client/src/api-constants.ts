@@ -82,6 +82,10 @@ export const ERROR_CODES = [
   'SCHEDULE_ID_CONFLICT',
   'TRIGGER_NOT_FOUND',
   'TRIGGER_UNAUTHORIZED',
+  'TASK_NOT_IN_SESSION',
+  'NOTHING_TO_FORK',
+  'WORKSPACE_NOT_EMPTY',
+  'WORKSPACE_COPY_FAILED',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

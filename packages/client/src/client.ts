@@ -14,6 +14,7 @@ import type {
   TriggerList,
   EventPage,
   EventsPageQuery,
+  ForkSessionRequest,
   Health,
   ListSessionsQuery,
   ListTasksQuery,
@@ -147,6 +148,11 @@ class SessionsApi {
   delete(sessionId: string, options?: RequestOptions): Promise<DeletedSession> {
     return this.client.request('deleteSession', { path: { session_id: sessionId } }, options);
   }
+
+  /** A new session continuing this one's conversation as of the end of a finished task (default: the latest); the source is untouched. */
+  fork(sessionId: string, request: ForkSessionRequest = {}, options?: RequestOptions): Promise<Session> {
+    return this.client.request('forkSession', { path: { session_id: sessionId }, body: request }, options);
+  }
 }
 
 /**
@@ -240,5 +246,10 @@ export class CcsClient {
   /** The Swagger UI page, as HTML. */
   docs(options?: RequestOptions): Promise<string> {
     return this.request('getDocs', {}, options);
+  }
+
+  /** `sessions.fork`: a new session continuing `sessionId`'s conversation (see docs/forks.md). */
+  fork(sessionId: string, request: ForkSessionRequest = {}, options?: RequestOptions): Promise<Session> {
+    return this.sessions.fork(sessionId, request, options);
   }
 }

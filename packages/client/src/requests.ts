@@ -71,3 +71,15 @@ export interface EventsPageQuery {
   after?: number | undefined;
   limit?: number | undefined;
 }
+
+/** `POST /api/v1/sessions/{session_id}/fork`. */
+export interface ForkSessionRequest {
+  /** The new session's id; generated (`<source>-fork-<random>`) when missing. */
+  session_id?: string | undefined;
+  /** Fork as of the end of this finished task of the session; default: its latest finished one. */
+  at_task_id?: string | undefined;
+  /** The fork's workspace; default: a new one named after the fork's session. */
+  workspace?: string | undefined;
+  /** Default true: the source workspace is copied into the fork's. false: the fork runs in the source's (shared) or in `workspace` as it is. */
+  copy_workspace?: boolean | undefined;
+}

@@ -130,6 +130,8 @@ export interface Session {
   current_task_id: string | null;
   cost_usd: number;
   claude_session_id: string | null;
+  /** The session and task whose end this session was forked from; null if it was not forked. */
+  forked_from: { session_id: string; task_id: string } | null;
 }
 
 export interface SessionList {

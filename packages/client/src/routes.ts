@@ -15,6 +15,7 @@ import type {
   IssuedTrigger,
   Trigger,
   TriggerList,
+  ForkSessionRequest,
   EventPage,
   EventsPageQuery,
   Health,
@@ -107,6 +108,7 @@ export const ROUTES = {
   deleteTrigger: route<TriggerPath, DeletedTrigger>('DELETE', '/api/v1/triggers/{trigger_id}'),
   rotateTrigger: route<TriggerPath, IssuedTrigger>('POST', '/api/v1/triggers/{trigger_id}/rotate'),
   fireTrigger: route<TriggerPath & { body: FireTriggerRequest }, Task>('POST', '/api/v1/triggers/{trigger_id}/fire'),
+  forkSession: route<SessionPath & { body: ForkSessionRequest }, Session>('POST', '/api/v1/sessions/{session_id}/fork'),
   getOpenApi: route<NoArgs, OpenApiDocument>('GET', '/openapi.json'),
   getDocs: route<NoArgs, string, 'text'>('GET', '/docs', 'text'),
 } as const;

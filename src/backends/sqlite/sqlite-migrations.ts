@@ -163,6 +163,15 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX triggers_tenant_created ON triggers (tenant_id, created_at, trigger_id);
     `,
   },
+  {
+    version: 8,
+    up: `
+      -- Forked sessions: where each task left the conversation, and where a session was forked from.
+      ALTER TABLE tasks ADD COLUMN fork_point TEXT;
+      ALTER TABLE sessions ADD COLUMN forked_from TEXT;
+      ALTER TABLE sessions ADD COLUMN last_turn_task_id TEXT;
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

@@ -2,8 +2,8 @@ import type { ChangedFile } from '../../changes/change-types.js';
 import type { TaskError } from '../../errors.js';
 import { WEBHOOK_DELIVERY_FIELDS, type WebhookDelivery, type WebhookTarget } from '../../webhooks/webhook-types.js';
 import type { TaskEvent } from '../../events/event-types.js';
-import { SESSION_FIELDS, type Session, type SessionStatus } from '../../sessions/session-types.js';
-import { TASK_FIELDS, type Task, type TaskOptions, type TaskStatus, type TaskUsage } from '../../tasks/task-types.js';
+import { SESSION_FIELDS, type ForkedFrom, type Session, type SessionStatus } from '../../sessions/session-types.js';
+import { TASK_FIELDS, type ForkPoint, type Task, type TaskOptions, type TaskStatus, type TaskUsage } from '../../tasks/task-types.js';
 
 /** Rows as better-sqlite3 binds and returns them: nested fields are JSON text. */
 export interface TaskRow {
@@ -31,10 +31,16 @@ export interface TaskRow {
   structured_result: string | null;
   schedule_id: string | null;
   trigger_id: string | null;
+  /** JSON text of the fork point; NULL for none. */
+  fork_point: string | null;
 }
 
-/** A session row is the session itself; only its status comes back as plain text. */
-export type SessionRow = Omit<Session, 'status'> & { status: string };
+/** A session row is the session itself; its status comes back as plain text, forked_from as JSON text. */
+export type SessionRow = Omit<Session, 'status' | 'forked_from' | 'last_turn_task_id'> & {
+  status: string;
+  forked_from: string | null;
+  last_turn_task_id: string | null;
+};
 
 export interface EventRow {
   task_id: string;
@@ -76,6 +82,7 @@ export function taskToRow(task: Task): TaskRow {
     structured_result: task.structured_result === undefined || task.structured_result === null ? null : JSON.stringify(task.structured_result),
     schedule_id: task.schedule_id ?? null,
     trigger_id: task.trigger_id ?? null,
+    fork_point: task.fork_point ? JSON.stringify(task.fork_point) : null,
   };
 }
 
@@ -108,6 +115,7 @@ export function rowToTask(row: TaskRow): Task {
   if (row.structured_result !== null) task.structured_result = parse<unknown>(row.structured_result);
   if (row.schedule_id !== null) task.schedule_id = row.schedule_id;
   if (row.trigger_id !== null) task.trigger_id = row.trigger_id;
+  if (row.fork_point !== null) task.fork_point = parse<ForkPoint>(row.fork_point);
   return task;
 }
 
@@ -124,11 +132,18 @@ export function sessionToRow(session: Session): SessionRow {
     current_task_id: session.current_task_id,
     cost_usd: session.cost_usd,
     sdk_cost_total_usd: session.sdk_cost_total_usd,
+    forked_from: session.forked_from ? JSON.stringify(session.forked_from) : null,
+    last_turn_task_id: session.last_turn_task_id ?? null,
   };
 }
 
 export function rowToSession(row: SessionRow): Session {
-  return { ...row, status: row.status as SessionStatus };
+  const { forked_from, last_turn_task_id, ...rest } = row;
+  const session: Session = { ...rest, status: row.status as SessionStatus };
+  // Absent when unset, as the other stores keep them.
+  if (forked_from !== null) session.forked_from = parse<ForkedFrom>(forked_from);
+  if (last_turn_task_id !== null) session.last_turn_task_id = last_turn_task_id;
+  return session;
 }
 
 export function eventToRow(event: TaskEvent): EventRow {

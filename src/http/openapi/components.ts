@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { forkSessionSchema } from '../fork-schemas.js';
 import * as responses from '../response-schemas.js';
 import { createScheduleSchema, scheduleTaskSchema, updateScheduleSchema } from '../schedule-schemas.js';
 import * as triggerResponses from '../trigger-response-schemas.js';
@@ -28,6 +29,7 @@ const REQUEST_COMPONENTS = new Map<z.ZodType, string>([
   [createTriggerSchema, 'CreateTriggerRequest'],
   [triggerTaskSchema, 'TriggerTaskTemplate'],
   [fireTriggerSchema, 'FireTriggerRequest'],
+  [forkSessionSchema, 'ForkSessionRequest'],
 ]);
 
 export function requestComponentId(schema: z.ZodType): string {
