@@ -279,17 +279,7 @@ class Client(SchedulesMixin, TriggersMixin):
     def _request(self, method: str, path: str, *, body: Any = None, query: Optional[Dict[str, Any]] = None, idempotent: Optional[bool] = None, accept_statuses: tuple = ()) -> Any:
         return self._request_with_status(method, path, body=body, query=query, idempotent=idempotent, accept_statuses=accept_statuses)[0]
 
-    def _request_with_status(
-        self,
-        method: str,
-        path: str,
-        *,
-        body: Any = None,
-        query: Optional[Dict[str, Any]] = None,
-        idempotent: Optional[bool] = None,
-        accept_statuses: tuple = (),
-        headers: Optional[Dict[str, str]] = None,
-    ) -> tuple:
+    def _request_with_status(self, method: str, path: str, *, body: Any = None, query: Optional[Dict[str, Any]] = None, idempotent: Optional[bool] = None, accept_statuses: tuple = (), headers: Optional[Dict[str, str]] = None) -> tuple:
         if query:
             encoded = urllib.parse.urlencode({k: v for k, v in query.items() if v is not None})
             if encoded:
