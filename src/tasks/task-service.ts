@@ -143,8 +143,9 @@ export class TaskService {
         request_hash: requestHash,
         webhook,
         changed_files: null,
-        schedule_id: origin?.schedule_id ?? null,
       };
+      // Absent on other tasks, as every store reads it back.
+      if (origin?.schedule_id !== undefined) task.schedule_id = origin.schedule_id;
       if (placement.isNew) await sessions.create(placement.session);
       else await sessions.reopenIfExpired(placement.session);
 
