@@ -86,7 +86,8 @@ export class ScheduleEngine {
     const was = this.leading;
     this.leading = await this.deps.schedules.holdLeadership(this.deps.holder, this.deps.leaseMs);
     if (this.leading !== was) this.deps.logger.info(this.leading ? 'Leading schedule firing' : 'Stopped leading schedule firing', { holder: this.deps.holder });
-    if (!this.leading) return renewEvery;
+    // Followers ask every poll, so one takes over within a second of the lease running out.
+    if (!this.leading) return Math.min(POLL_MS, renewEvery);
     await this.runDue();
     const next = await this.deps.schedules.nextFireAt();
     const untilNext = next === null ? POLL_MS : Date.parse(next) - this.deps.clock.now().getTime();

@@ -148,8 +148,9 @@ export class TaskService {
         request_hash: requestHash,
         webhook,
         changed_files: null,
-        schedule_id: origin?.schedule_id ?? null,
       };
+      // Absent on other tasks, as every store reads them back.
+      if (origin?.schedule_id !== undefined) task.schedule_id = origin.schedule_id;
       if (origin?.trigger_id !== undefined) task.trigger_id = origin.trigger_id;
       if (placement.isNew) await sessions.create(placement.session);
       else await sessions.reopenIfExpired(placement.session);

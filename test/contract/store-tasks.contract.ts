@@ -18,6 +18,13 @@ export function taskRecordsContract(current: CurrentHarness): void {
       expect(await store.getTask('task-1')).toEqual(task);
     });
 
+    it('keeps the schedule that started a task', async () => {
+      const task = makeTask({ schedule_id: 'acme~nightly' });
+      await store.insertTask(task);
+      expect(await store.getTask('task-1')).toEqual(task);
+      expect((await store.updateTask('task-1', { status: 'running' }))?.schedule_id).toBe('acme~nightly');
+    });
+
     it('insertTask is insert-if-absent: a clash returns the stored task and leaves it untouched', async () => {
       const original = makeTask();
       await store.insertTask(original);

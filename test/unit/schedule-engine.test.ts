@@ -172,7 +172,7 @@ describe('schedule engine (injected clock)', () => {
     const t = setUp('2026-01-01T00:05:00.000Z', { cron: '*/5 * * * *', next_fire_at: '2026-01-01T00:05:00.000Z' });
     await t.ready;
     t.store.holdLeadership = async () => false;
-    expect(await t.engine.step()).toBe(5000);
+    expect(await t.engine.step()).toBe(1000);
     expect(t.engine.isLeader).toBe(false);
     expect(t.fired).toEqual([]);
   });
