@@ -9,6 +9,7 @@ import { installConnectionCap, slowClientOptions } from './http-guards.js';
 import { installRateLimit, verifiedApiKey } from './rate-limit.js';
 import { registerDocsRoutes } from './routes/docs.js';
 import { registerHealthRoute } from './routes/health.js';
+import { acceptEmptyJsonBodies } from './json-body.js';
 import { registerScheduleRoutes } from './routes/schedules.js';
 import { registerSessionForkRoutes } from './routes/session-forks.js';
 import { registerSessionRoutes } from './routes/sessions.js';
@@ -60,6 +61,7 @@ export async function buildApp(services: Services): Promise<HttpFront> {
       maxConnections: config.server.maxConnections,
     }),
   });
+  acceptEmptyJsonBodies(app);
   const connectionsRefused = registerConnectionMetrics(services.metrics.registry, () => connections.open());
   const connections = installConnectionCap(app.server, config.server.maxConnections, () => connectionsRefused.inc());
   const sockets = new Set<WebSocket>();

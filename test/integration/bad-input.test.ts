@@ -18,7 +18,7 @@ describe('bad input never produces a 5xx, and each gets a clear, stable error', 
 
   const cases: [string, () => Promise<{ status: number; body: unknown }>, number, string][] = [
     ['malformed JSON', () => raw('{"prompt": "hi"'), 400, 'INVALID_JSON'],
-    ['empty JSON body', () => raw(''), 400, 'INVALID_JSON'],
+    ['empty JSON body (no body: the task needs one)', () => raw(''), 400, 'VALIDATION_ERROR'],
     ['JSON null', () => raw('null'), 400, 'VALIDATION_ERROR'],
     ['JSON array', () => raw('[1,2]'), 400, 'VALIDATION_ERROR'],
     ['JSON string', () => raw('"do it"'), 400, 'VALIDATION_ERROR'],
@@ -69,6 +69,21 @@ describe('bad input never produces a 5xx, and each gets a clear, stable error', 
     const { status, body } = await raw('{"prompt": "hi", "options": {"permission_mode": "bypassPermissions"}}');
     expect(status).toBe(400);
     expect(body).toMatchObject({ error: { code: 'PERMISSION_MODE_REFUSED', message: expect.stringContaining('root') } });
+  });
+
+  it('takes a JSON content type with an empty body as no body on routes that need none (clients send it on every request)', async () => {
+    const json = { 'content-type': 'application/json' };
+    for (const [method, path] of [
+      ['POST', '/api/v1/ws-tickets'],
+      ['POST', '/api/v1/tasks/no-such-task/interrupt'],
+      ['DELETE', '/api/v1/sessions/no-such-session'],
+    ] as const) {
+      const response = await request<{ error?: { code: string } }>(server.baseUrl, method, path, '', json);
+      expect(response.body.error?.code ?? 'none', `${method} ${path}`).not.toBe('INVALID_JSON');
+      expect(response.status, `${method} ${path}`).toBeLessThan(500);
+    }
+    // The default parser's guard still holds for bodies that are there.
+    expect((await raw('{"prompt": "hi", "constructor": {"prototype": {"admin": true}}}')).body).toMatchObject({ error: { code: 'INVALID_JSON' } });
   });
 
   it('stored nothing for any refused submission', async () => {

@@ -141,20 +141,6 @@ function idempotencyKey(request: FastifyRequest): string | undefined {
   return key;
 }
 
-/** CI systems send a JSON content type on a bodiless POST: for a fire, an empty body is no text. */
-function allowEmptyJson(scope: FastifyInstance): void {
-  scope.removeContentTypeParser('application/json');
-  scope.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
-    const text = String(body);
-    if (text.trim() === '') return done(null, undefined);
-    try {
-      done(null, JSON.parse(text) as unknown);
-    } catch (error) {
-      done(Object.assign(error as Error, { statusCode: 400 }), undefined);
-    }
-  });
-}
-
 export async function registerTriggerRoutes(app: FastifyInstance, triggers: TriggerService): Promise<void> {
   const issued = { response: { 200: responseJsonSchema(issuedTriggerSchema), 201: responseJsonSchema(issuedTriggerSchema) } };
   const one = { response: { 200: responseJsonSchema(triggerSchema) } };
@@ -184,10 +170,7 @@ export async function registerTriggerRoutes(app: FastifyInstance, triggers: Trig
   });
 
   const fired = responseJsonSchema(taskSchema);
-  await app.register(async (scope) => {
-    allowEmptyJson(scope);
-    registerFireRoute(scope, triggers, fired);
-  });
+  registerFireRoute(app, triggers, fired);
 }
 
 function registerFireRoute(app: FastifyInstance, triggers: TriggerService, fired: ReturnType<typeof responseJsonSchema>): void {
