@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { SubmittedTask, Task as TaskAnswer } from '../../packages/client/src/types.js';
 import type { TaskEvent } from '../events/event-types.js';
+import { clientAddress } from './client-address.js';
 import type { Session } from '../sessions/session-types.js';
 import type { PendingPermission } from '../tasks/local-approvals.js';
 import { DEFAULT_PRIORITY } from '../tasks/queue/priority.js';
@@ -12,12 +13,8 @@ import type { WebhookDelivery } from '../webhooks/webhook-types.js';
 
 /** The WebSocket address a client should use, as seen from the client (Host and proxy headers). */
 export function websocketUrl(request: FastifyRequest, taskId: string): string {
-  const forwardedProto = String(request.headers['x-forwarded-proto'] ?? '')
-    .split(',')[0]
-    ?.trim();
-  const secure = forwardedProto === 'https' || request.protocol === 'https';
-  const host = request.headers['x-forwarded-host'] ?? request.headers.host ?? 'localhost:8000';
-  return `${secure ? 'wss' : 'ws'}://${String(host).split(',')[0]!.trim()}/ws/tasks/${encodeURIComponent(externalId(taskId))}`;
+  const { secure, host } = clientAddress(request);
+  return `${secure ? 'wss' : 'ws'}://${host}/ws/tasks/${encodeURIComponent(externalId(taskId))}`;
 }
 
 export function submitView(request: FastifyRequest, task: Task): SubmittedTask {

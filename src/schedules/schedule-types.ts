@@ -1,6 +1,3 @@
-import type { TaskOptionsRequest } from '../tasks/submit-request.js';
-import type { WebhookRequest } from '../webhooks/webhook-request.js';
-
 export {
   CATCH_UP_POLICIES,
   OVERLAP_POLICIES,
@@ -8,17 +5,10 @@ export {
   type CatchUpPolicy,
   type OverlapPolicy,
 } from '../../packages/client/src/types.js';
-import type { CatchUpPolicy, OverlapPolicy, ScheduleSkipReason } from '../../packages/client/src/types.js';
+import type { CatchUpPolicy, OverlapPolicy, ScheduleSkipReason, TaskTemplate } from '../../packages/client/src/types.js';
 
-/** What each firing submits: a task body without a task_id (the firing derives one). */
-export interface ScheduleTaskTemplate {
-  prompt: string;
-  workspace?: string | undefined;
-  session_id?: string | undefined;
-  reuse_existing?: boolean | undefined;
-  options?: TaskOptionsRequest | undefined;
-  webhook?: WebhookRequest | undefined;
-}
+/** What each firing submits (the firing derives its task_id). */
+export type ScheduleTaskTemplate = TaskTemplate;
 
 export interface ScheduleSkip {
   /** The tick that was skipped. */

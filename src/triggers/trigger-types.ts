@@ -1,17 +1,10 @@
-import type { TaskOptionsRequest, WebhookRequest } from '../../packages/client/src/types.js';
+import type { TaskTemplate } from '../../packages/client/src/types.js';
 
 /**
  * What every fire of a trigger submits (the text of a fire is appended to `prompt`). The same
  * fields as a task submit, with the session named flat (`session_id`, `reuse_existing`).
  */
-export interface TriggerTaskTemplate {
-  prompt: string;
-  workspace?: string | undefined;
-  session_id?: string | undefined;
-  reuse_existing?: boolean | undefined;
-  options?: TaskOptionsRequest | undefined;
-  webhook?: WebhookRequest | undefined;
-}
+export type TriggerTaskTemplate = TaskTemplate;
 
 export interface Trigger {
   /** Server-made (`trg_…`) and unique across tenants: a fire names the trigger before anyone is known. */

@@ -48,6 +48,21 @@ export interface WebhookRequest {
   events?: WebhookEvent[] | undefined;
 }
 
+/**
+ * A task to submit later, as schedules and triggers keep it: a submission's fields without a
+ * task_id (each run gets its own), with the session named flat.
+ */
+export interface TaskTemplate {
+  prompt: string;
+  workspace?: string | undefined;
+  /** Every run joins this session (the first one creates it). */
+  session_id?: string | undefined;
+  /** Default: join the session when it exists, create it when not. */
+  reuse_existing?: boolean | undefined;
+  options?: TaskOptionsRequest | undefined;
+  webhook?: WebhookRequest | undefined;
+}
+
 export interface SubmitTaskRequest {
   task_id?: string | undefined;
   prompt: string;

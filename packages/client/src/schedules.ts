@@ -1,5 +1,5 @@
 import type { TaskStatus, WebhookEvent } from './api-constants.js';
-import type { TaskOptionsRequest, WebhookRequest } from './requests.js';
+import type { TaskTemplate } from './requests.js';
 
 export const OVERLAP_POLICIES = ['skip', 'queue', 'replace'] as const;
 export type OverlapPolicy = (typeof OVERLAP_POLICIES)[number];
@@ -10,17 +10,8 @@ export type CatchUpPolicy = (typeof CATCH_UP_POLICIES)[number];
 export const SCHEDULE_SKIP_REASONS = ['overlap', 'missed', 'refused', 'error'] as const;
 export type ScheduleSkipReason = (typeof SCHEDULE_SKIP_REASONS)[number];
 
-/** The task each firing submits: a submission's fields, with the session ones flat. */
-export interface ScheduleTaskRequest {
-  prompt: string;
-  workspace?: string | undefined;
-  /** Every firing joins this session (the first one creates it). */
-  session_id?: string | undefined;
-  /** Default: join the session when it exists, create it when not. */
-  reuse_existing?: boolean | undefined;
-  options?: TaskOptionsRequest | undefined;
-  webhook?: WebhookRequest | undefined;
-}
+/** The task each firing submits. */
+export type ScheduleTaskRequest = TaskTemplate;
 
 export interface CreateScheduleRequest {
   schedule_id?: string | undefined;

@@ -1,15 +1,9 @@
-import type { TaskOptionsRequest, WebhookRequest } from './requests.js';
+import type { TaskTemplate } from './requests.js';
 
 /** What a trigger's fires submit; the text of a fire is appended to `prompt` after one blank line. */
-export interface TriggerTaskTemplate {
-  prompt: string;
-  workspace?: string | undefined;
-  session_id?: string | undefined;
-  reuse_existing?: boolean | undefined;
+export interface TriggerTaskTemplate extends TaskTemplate {
   /** The same as `session_id` / `reuse_existing` (as in a task submit); give one form, not both. */
   session?: { reuse_existing?: boolean | undefined; session_id?: string | undefined } | undefined;
-  options?: TaskOptionsRequest | undefined;
-  webhook?: WebhookRequest | undefined;
 }
 
 export interface CreateTriggerRequest {

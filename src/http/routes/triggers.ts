@@ -9,6 +9,7 @@ import { deletedTriggerSchema, issuedTriggerSchema, triggerListSchema, triggerSc
 import { createTriggerSchema, fireTriggerSchema } from '../trigger-schemas.js';
 import { validate } from '../validate.js';
 import { taskView } from '../views.js';
+import { baseUrlOf } from '../client-address.js';
 
 interface TriggerParams {
   trigger_id: string;
@@ -103,16 +104,9 @@ export const TRIGGER_OPERATIONS = {
   }),
 };
 
-/** The request's own address, as the client reached it. */
+/** Where to fire the trigger, as the client reached the server. */
 function fireUrl(request: FastifyRequest, triggerId: string): string {
-  const forwardedProto = String(request.headers['x-forwarded-proto'] ?? '')
-    .split(',')[0]
-    ?.trim();
-  const secure = forwardedProto === 'https' || request.protocol === 'https';
-  const host = String(request.headers['x-forwarded-host'] ?? request.headers.host ?? 'localhost:8000')
-    .split(',')[0]!
-    .trim();
-  return `${secure ? 'https' : 'http'}://${host}/api/v1/triggers/${encodeURIComponent(triggerId)}/fire`;
+  return `${baseUrlOf(request)}/api/v1/triggers/${encodeURIComponent(triggerId)}/fire`;
 }
 
 function triggerView(request: FastifyRequest, trigger: Trigger) {

@@ -2,20 +2,9 @@ import type { FastifyRequest } from 'fastify';
 import { VERSION } from '../../../server/version.js';
 import { JSONRPC_PATH } from './jsonrpc-binding.js';
 import { REST_PREFIX } from './rest-binding.js';
+import { baseUrlOf } from '../../client-address.js';
 
 export const AGENT_CARD_PATH = '/.well-known/agent-card.json';
-
-/** The server's address as the client reached it (Host and proxy headers), for the card's interface URLs. */
-function baseUrlOf(request: FastifyRequest): string {
-  const forwardedProto = String(request.headers['x-forwarded-proto'] ?? '')
-    .split(',')[0]
-    ?.trim();
-  const secure = forwardedProto === 'https' || request.protocol === 'https';
-  const host = String(request.headers['x-forwarded-host'] ?? request.headers.host ?? 'localhost:8000')
-    .split(',')[0]!
-    .trim();
-  return `${secure ? 'https' : 'http'}://${host}`;
-}
 
 /**
  * The A2A agent card (specification 1.0, with the fields 0.3 clients look for). Public, so a client can discover how to authenticate:
