@@ -1,3 +1,4 @@
+import { traceLogFields } from '../observability/tracing/trace-context.js';
 import type { AgentResult, AgentRunner } from '../agent/agent-types.js';
 import type { ChangeTracker } from '../changes/change-tracker.js';
 import type { ChangeBaseline } from '../changes/change-types.js';
@@ -64,6 +65,7 @@ export class TaskExecutor {
       meter?: TaskMeter;
       /** The credential proxy's hold on each task's model calls (see model-gate.ts). */
       modelGate?: ModelGate;
+      onRunning?: (task: Task) => void;
     },
   ) {}
 
@@ -137,9 +139,16 @@ export class TaskExecutor {
     const task = await store.updateTask(taskId, { status: 'running', started_at: startedAt.toISOString(), instance_id: settings.instanceId ?? null });
     if (!task) return;
     entry.task = task;
+    this.deps.onRunning?.(task);
     const session = await sessions.markBusy(task.session_id, taskId);
     if (session) this.deps.beforeRun?.(task.session_id, session.task_count);
-    logger.info('Task started', { task_id: taskId, session_id: task.session_id, workspace: task.workspace, resumed: Boolean(session?.sdk_session_id) });
+    logger.info('Task started', {
+      task_id: taskId,
+      session_id: task.session_id,
+      workspace: task.workspace,
+      resumed: Boolean(session?.sdk_session_id),
+      ...traceLogFields(task),
+    });
 
     let result: AgentResult | null = null;
     let failure: Error | null = null;

@@ -1,0 +1,121 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { request, waitFor, waitForStatus } from '../helpers/client.js';
+import { startScriptedModel, type ScriptedModel } from '../../src/dev/scripted-model/index.js';
+import { startTestServer } from '../helpers/test-server.js';
+
+interface Received {
+  path: string;
+  contentType: string;
+  headers: http.IncomingHttpHeaders;
+  body: Buffer;
+}
+
+/** A local OTLP/HTTP receiver: keeps every request it gets and answers as a collector does. */
+async function startReceiver(): Promise<{ url: string; received: Received[]; close(): Promise<void> }> {
+  const received: Received[] = [];
+  const server = http.createServer((req, res) => {
+    const parts: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => parts.push(chunk));
+    req.on('end', () => {
+      const contentType = String(req.headers['content-type'] ?? '');
+      received.push({ path: req.url ?? '', contentType, headers: req.headers, body: Buffer.concat(parts) });
+      res.writeHead(200, { 'content-type': contentType.includes('json') ? 'application/json' : 'application/x-protobuf' });
+      res.end(contentType.includes('json') ? '{}' : undefined);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}`, received, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
+
+interface JsonSpan {
+  traceId: string;
+  spanId: string;
+  parentSpanId?: string;
+  name: string;
+  attributes: { key: string; value: Record<string, unknown> }[];
+}
+
+function jsonSpans(bodies: Received[]): { spans: JsonSpan[]; serviceNames: unknown[] } {
+  const spans: JsonSpan[] = [];
+  const serviceNames: unknown[] = [];
+  for (const { body } of bodies) {
+    const parsed = JSON.parse(body.toString('utf8')) as {
+      resourceSpans: { resource: { attributes: JsonSpan['attributes'] }; scopeSpans: { spans: JsonSpan[] }[] }[];
+    };
+    for (const resourceSpans of parsed.resourceSpans) {
+      serviceNames.push(resourceSpans.resource.attributes.find((a) => a.key === 'service.name')?.value.stringValue);
+      for (const scope of resourceSpans.scopeSpans) spans.push(...scope.spans);
+    }
+  }
+  return { spans, serviceNames };
+}
+
+describe('traces to an OTLP/HTTP receiver', () => {
+  let model: ScriptedModel;
+  let receiver: Awaited<ReturnType<typeof startReceiver>>;
+
+  beforeAll(async () => {
+    model = await startScriptedModel();
+    receiver = await startReceiver();
+  });
+  afterAll(async () => {
+    await receiver?.close();
+    await model?.close();
+  });
+
+  it('http/json: the spans arrive as OTLP JSON at /v1/traces, with the service name and the task span tree', async () => {
+    const server = await startTestServer(
+      {
+        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+        OTEL_SERVICE_NAME: 'ccs-under-test',
+        OTEL_BSP_SCHEDULE_DELAY: '50',
+      },
+      model,
+    );
+    try {
+      const submit = await request<{ trace_id: string }>(server.baseUrl, 'POST', '/api/v1/tasks', {
+        task_id: 'json',
+        prompt: '[[script:bash]] [[cmd:echo hi]]',
+      });
+      const traceId = submit.body.trace_id;
+      expect(traceId).toMatch(/^[0-9a-f]{32}$/);
+      expect(await waitForStatus(server.baseUrl, 'json', ['completed'])).toMatchObject({ trace_id: traceId });
+      const { spans, serviceNames } = await waitFor(async () => {
+        const got = jsonSpans(receiver.received.filter((r) => r.contentType.includes('json')));
+        return got.spans.some((s) => s.name === 'task' && s.traceId === traceId) ? got : undefined;
+      });
+      expect(receiver.received.every((r) => r.path === '/v1/traces')).toBe(true);
+      expect(serviceNames).toContain('ccs-under-test');
+      const ofTask = spans.filter((s) => s.traceId === traceId);
+      const task = ofTask.find((s) => s.name === 'task')!;
+      expect(task.parentSpanId ?? '').toBe('');
+      expect(task.attributes.find((a) => a.key === 'task_id')?.value.stringValue).toBe('json');
+      const names = ofTask.map((s) => s.name);
+      expect(names).toEqual(expect.arrayContaining(['task', 'queue_wait', 'agent_start', 'turn', 'execute_tool Bash']));
+      expect(names.some((n) => n.startsWith('chat'))).toBe(true);
+      const turnIds = ofTask.filter((s) => s.name === 'turn').map((s) => s.spanId);
+      expect(turnIds).toContain(ofTask.find((s) => s.name === 'execute_tool Bash')!.parentSpanId);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('http/protobuf (the default protocol): protobuf bodies carrying the task trace id reach /v1/traces', async () => {
+    const server = await startTestServer({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_BSP_SCHEDULE_DELAY: '50' }, model);
+    try {
+      const submit = await request<{ trace_id: string }>(server.baseUrl, 'POST', '/api/v1/tasks', { task_id: 'proto', prompt: 'hello' });
+      const traceId = Buffer.from(submit.body.trace_id, 'hex');
+      await waitForStatus(server.baseUrl, 'proto', ['completed']);
+      // Protobuf carries ids as raw bytes: the trace id's 16 bytes are in the body.
+      const hit = await waitFor(async () => receiver.received.find((r) => r.contentType === 'application/x-protobuf' && r.body.includes(traceId)));
+      expect(hit.path).toBe('/v1/traces');
+      expect(hit.body.includes(Buffer.from('agent_start'))).toBe(true);
+    } finally {
+      await server.close();
+    }
+  });
+});
