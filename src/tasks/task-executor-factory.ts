@@ -9,6 +9,7 @@ import type { Logger } from '../observability/logger.js';
 import type { Redactor } from '../observability/redact.js';
 import type { TaskTraces } from '../observability/tracing/task-traces.js';
 import { tracedRunner } from '../observability/tracing/traced-runner.js';
+import { traceLogFields } from '../observability/tracing/trace-context.js';
 import type { SessionsApi } from '../sessions/sessions-module.js';
 import type { StorageHealth } from '../storage/storage-health.js';
 import type { Store } from '../storage/store.js';
@@ -48,7 +49,10 @@ export function createTaskExecutor(deps: {
     store: deps.store,
     events: deps.events,
     runner: deps.traces ? tracedRunner(deps.agents, deps.traces) : deps.agents,
-    onRunning: (task) => deps.traces?.taskRunning(task),
+    onRunning: (task) => {
+      deps.traces?.taskRunning(task);
+      return traceLogFields(task);
+    },
     approvals: deps.approvals,
     sessions: sessions.service,
     finisher: deps.finisher,

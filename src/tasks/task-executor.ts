@@ -1,4 +1,3 @@
-import { traceLogFields } from '../observability/tracing/trace-context.js';
 import type { AgentResult, AgentRunner } from '../agent/agent-types.js';
 import type { ChangeTracker } from '../changes/change-tracker.js';
 import type { ChangeBaseline } from '../changes/change-types.js';
@@ -65,7 +64,8 @@ export class TaskExecutor {
       meter?: TaskMeter;
       /** The credential proxy's hold on each task's model calls (see model-gate.ts). */
       modelGate?: ModelGate;
-      onRunning?: (task: Task) => void;
+      /** Called as a task starts here (tracing); returns fields for the task's log lines. */
+      onRunning?: (task: Task) => Record<string, unknown>;
     },
   ) {}
 
@@ -139,16 +139,11 @@ export class TaskExecutor {
     const task = await store.updateTask(taskId, { status: 'running', started_at: startedAt.toISOString(), instance_id: settings.instanceId ?? null });
     if (!task) return;
     entry.task = task;
-    this.deps.onRunning?.(task);
+    const logFields = this.deps.onRunning?.(task);
     const session = await sessions.markBusy(task.session_id, taskId);
     if (session) this.deps.beforeRun?.(task.session_id, session.task_count);
-    logger.info('Task started', {
-      task_id: taskId,
-      session_id: task.session_id,
-      workspace: task.workspace,
-      resumed: Boolean(session?.sdk_session_id),
-      ...traceLogFields(task),
-    });
+    const resumed = Boolean(session?.sdk_session_id);
+    logger.info('Task started', { task_id: taskId, session_id: task.session_id, workspace: task.workspace, resumed, ...logFields });
 
     let result: AgentResult | null = null;
     let failure: Error | null = null;

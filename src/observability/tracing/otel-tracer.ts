@@ -10,8 +10,8 @@ import type { TracingConfig } from './tracing-config.js';
 
 /**
  * Random ids, except for the one span whose ids were chosen in advance (the task span, named as
- * parent by its children from submit on): recordSpan sets them just before the SDK asks,
- * synchronously, so no other span can take them.
+ * parent by its children from submit on): recordSpan sets them around its one synchronous
+ * startSpan call (the SDK asks for both ids, in either order), so no other span can take them.
  */
 class PresetIdGenerator implements IdGenerator {
   preset: { traceId: string; spanId: string } | null = null;
@@ -19,9 +19,7 @@ class PresetIdGenerator implements IdGenerator {
     return this.preset?.traceId ?? randomBytes(16).toString('hex');
   }
   generateSpanId(): string {
-    const preset = this.preset;
-    this.preset = null;
-    return preset?.spanId ?? randomBytes(8).toString('hex');
+    return this.preset?.spanId ?? randomBytes(8).toString('hex');
   }
 }
 

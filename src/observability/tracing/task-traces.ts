@@ -29,6 +29,9 @@ interface RunningTrace {
  *         └ turn ×N ─┬ chat {model}        (each model call, seen by the credential proxy)
  *                    └ execute_tool {name} (each tool call, from tool_use to its tool_result)
  *
+ * A turn begins with each call of the agent loop (it offers tools); the CLI's side calls (titles,
+ * classifiers: no tools) are chat spans in the current turn, or under the task before the first.
+ *
  * Only the open spans of tasks running here are held in memory.
  */
 export class TaskTraces implements ModelCallObserver {
@@ -103,13 +106,15 @@ export class TaskTraces implements ModelCallObserver {
     if (!trace) return null;
     this.endAgentStart(trace);
     const request = mainConversationCall(requestBody);
-    if (request.main || trace.turn === null) {
+    if (request.main) {
       trace.turn?.end();
       trace.turns += 1;
       trace.turn = this.tracer.startSpan(SPAN.turn, trace.parent, { attributes: { ...trace.keys, turn: trace.turns } });
     }
+    // A side call before the first turn (a title for a new session) hangs under the task itself.
+    const parent = trace.turn?.traceparent ?? trace.parent;
     const attributes = { ...trace.keys, ...modelRequestAttributes(request.model) };
-    const span = this.tracer.startSpan(SPAN.chat(request.model), trace.turn.traceparent, { attributes, kind: 'client' });
+    const span = this.tracer.startSpan(SPAN.chat(request.model), parent, { attributes, kind: 'client' });
     let error: string | undefined;
     return {
       answered: (status, model, usage, costUsd) => {
