@@ -91,6 +91,26 @@ describe('task traces (in-memory exporter, real server and CLI)', () => {
     const spans = await traceOf(exporter, submit.body.trace_id);
     expect(one(spans, 'task').parentSpanId).toBeUndefined();
     expect(one(spans, 'agent_start').attributes['agent.start']).toBe('cold');
+
+    // The session's next task runs in its live agent process: a warm start, in a trace of its own.
+    const session = { session_id: String((await request(server.baseUrl, 'GET', '/api/v1/tasks/untraced-caller')).body.session_id), reuse_existing: true };
+    const next = await request<{ trace_id: string }>(server.baseUrl, 'POST', '/api/v1/tasks', { task_id: 'follow-up', prompt: 'hello again', session });
+    await waitForStatus(server.baseUrl, 'follow-up', ['completed']);
+    expect(next.body.trace_id).not.toBe(submit.body.trace_id);
+    const warm = one(await traceOf(exporter, next.body.trace_id), 'agent_start');
+    expect(warm.attributes).toMatchObject({ 'agent.start': 'warm', 'agent.process_source': 'reused' });
+  });
+
+  it('a model call that fails is an error span, and so is the task it fails', async () => {
+    const submit = await request<{ trace_id: string }>(server.baseUrl, 'POST', '/api/v1/tasks', { task_id: 'refused', prompt: '[[script:api-error]]' });
+    expect(await waitForStatus(server.baseUrl, 'refused', ['completed', 'failed'])).toMatchObject({ status: 'failed' });
+    const spans = await traceOf(exporter, submit.body.trace_id);
+    const chat = spans.find((s) => s.attributes['gen_ai.operation.name'] === 'chat' && s.attributes.outcome === 'error');
+    expect(chat?.attributes).toMatchObject({ 'http.response.status_code': 400, 'error.type': '400' });
+    expect(chat?.error).toEqual(expect.any(String));
+    const task = one(spans, 'task');
+    expect(task.attributes).toMatchObject({ status: 'failed', 'error.type': expect.any(String) });
+    expect(task.error).toEqual(expect.any(String));
   });
 
   it('a task interrupted while queued still ends its trace: task and queue wait, status interrupted', async () => {
