@@ -7,6 +7,7 @@ import { isInside } from './lib/paths.js';
 import { DEFAULT_LIMITS, LIMIT_SPECS, parseLimit, type LimitName, type ResourceLimits } from './agent/isolation/limits/resource-limits.js';
 import { EnvReader, type Env } from './lib/env-reader.js';
 import { loadKeysFile } from './tenancy/keys-file.js';
+import { readTracingConfig, type TracingConfig } from './observability/tracing/tracing-config.js';
 import type { Tenant } from './tenancy/tenant.js';
 
 export type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
@@ -114,6 +115,8 @@ export interface Config {
    * SCHEDULE_MISFIRE_GRACE_SECONDS (a tick later than this counts as missed and follows catch_up).
    */
   readonly schedules: { readonly enabled: boolean; readonly leaseSeconds: number; readonly misfireGraceSeconds: number };
+  /** OpenTelemetry traces from the standard OTEL_* variables (docs/tracing.md); off unless an exporter is set. */
+  readonly tracing: TracingConfig;
 }
 
 export class ConfigError extends Error {
@@ -264,6 +267,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       leaseSeconds: r.int('SCHEDULE_LEASE_SECONDS', 15, 1, 3600),
       misfireGraceSeconds: r.int('SCHEDULE_MISFIRE_GRACE_SECONDS', 60, 1, 86_400),
     },
+    tracing: readTracingConfig(r),
   };
   if (config.schedules.misfireGraceSeconds <= config.schedules.leaseSeconds) {
     // Ticks a dead leader left behind are late by up to a lease; they must still fire, not count as missed.

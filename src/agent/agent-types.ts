@@ -101,6 +101,8 @@ export interface AgentRun {
   pid(): number | null;
   /** A sandbox limit that struck during the turn (RESOURCE_LIMIT naming it), once the outputs have ended. */
   resourceLimit?(): TaskError | null;
+  /** Where the run's agent process came from (reused, a warm spare, or a cold start); null until known. */
+  processSource?(): 'reused' | 'spare' | 'cold' | null;
 }
 
 export interface AgentRunner {

@@ -89,8 +89,10 @@ export class AgentProcessManager implements AgentRunner {
   start(request: AgentRunRequest): AgentRun {
     let run: AgentRun | null = null;
     let stopRequested = false;
+    let source: ProcessSource | null = null;
     const outputs = async function* (this: AgentProcessManager): AsyncGenerator<AgentOutput> {
       let acquired = await this.acquire(request);
+      source = acquired.source;
       for (let attempt = 1; ; attempt++) {
         if (stopRequested) {
           acquired.proc.unhold();
@@ -116,6 +118,7 @@ export class AgentProcessManager implements AgentRunner {
           this.afterTurn(request, acquired.proc);
         }
         acquired = await this.acquire(request);
+        source = acquired.source;
       }
     }.call(this);
     return {
@@ -131,6 +134,7 @@ export class AgentProcessManager implements AgentRunner {
       stderrTail: () => run?.stderrTail() ?? '',
       pid: () => run?.pid() ?? null,
       resourceLimit: () => run?.resourceLimit?.() ?? null,
+      processSource: () => source,
     };
   }
 

@@ -113,6 +113,10 @@ export const taskSchema = z
     structured_result: z.unknown().describe("With `options.output_schema`: the agent's answer, matching it (a completed task always has one); null otherwise."),
     schedule_id: z.string().nullable().describe('The schedule whose tick started the task; null for tasks submitted otherwise.'),
     trigger_id: z.string().nullable().describe('The trigger whose fire started the task (POST /api/v1/triggers/{trigger_id}/fire); null for every other task.'),
+    trace_id: z
+      .string()
+      .nullable()
+      .describe("The task's OpenTelemetry trace id (32 hex digits), also in its log lines; null when tracing was off at submit (docs/tracing.md)."),
     pending_permissions: z
       .array(pendingPermissionSchema)
       .describe("Tool calls waiting for the client's answer (options.require_approval); empty when none, and always on a finished task."),
@@ -147,6 +151,7 @@ export const submitTaskResponseSchema = z
     status: taskStatusSchema.describe('`running` or `queued`, whichever is true (any status when an identical submission is replayed).'),
     websocket_url: z.string(),
     created_at: timestamp,
+    trace_id: z.string().nullable().describe("The task's OpenTelemetry trace id; null when tracing is off (docs/tracing.md)."),
   })
   .meta({ id: 'SubmittedTask' });
 

@@ -1,3 +1,4 @@
+import { traceIdOf } from '../observability/tracing/trace-context.js';
 import type { FastifyRequest } from 'fastify';
 import type { SubmittedTask, Task as TaskAnswer } from '../../packages/client/src/types.js';
 import type { TaskEvent } from '../events/event-types.js';
@@ -24,6 +25,7 @@ export function submitView(request: FastifyRequest, task: Task): SubmittedTask {
     status: task.status,
     websocket_url: websocketUrl(request, task.task_id),
     created_at: task.created_at,
+    trace_id: traceIdOf(task.trace_context),
   };
 }
 
@@ -72,6 +74,7 @@ export function taskView(request: FastifyRequest, task: Task, pending: PendingPe
     structured_result: (task.structured_result ?? null) as unknown,
     schedule_id: task.schedule_id ? externalId(task.schedule_id) : null,
     trigger_id: task.trigger_id ?? null,
+    trace_id: traceIdOf(task.trace_context),
     pending_permissions: pending,
     websocket_url: websocketUrl(request, task.task_id),
   };

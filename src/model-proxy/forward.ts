@@ -19,6 +19,8 @@ export interface ForwardContext {
   random?: () => number;
   /** The task's meter for this call (null: not metered); its abort cuts the call. */
   call?: MeteredCall | null;
+  /** Told how the relayed answer ended (its status, and what the tap read of it), for traces. */
+  onAnswered?: (status: number, tap: UsageTap | null) => void;
 }
 
 /**
@@ -154,6 +156,7 @@ function relay(response: IncomingMessage, res: ServerResponse, ctx: ForwardConte
     response.once('close', () => {
       clearTimeout(stall);
       tap?.end();
+      ctx.onAnswered?.(status, tap);
       ctx.call?.signal.removeEventListener('abort', onMeterAbort);
       if (tap !== null && !tap.metered && response.complete)
         ctx.logger.warn('A model response carried no usage the proxy could read; its cost is not metered', {

@@ -7,6 +7,7 @@ import { ModelGate } from './model-gate.js';
 import { DEFAULT_MODEL_API_URL, ModelProxy } from './model-proxy.js';
 import { registerModelProxyMetrics } from './proxy-metrics.js';
 import { TaskMeter } from './task-meter.js';
+import type { ModelCallObserver } from './model-call-observer.js';
 
 export interface ModelProxyApi {
   /** The loopback credential proxy every agent process calls the model through. */
@@ -18,7 +19,12 @@ export interface ModelProxyApi {
 }
 
 /** Listens at once: agent processes are configured with the proxy's address. */
-export async function createModelProxyModule(deps: { config: Config; logger: Logger; metrics: Metrics }): Promise<Module<ModelProxyApi>> {
+export async function createModelProxyModule(deps: {
+  config: Config;
+  logger: Logger;
+  metrics: Metrics;
+  observer?: ModelCallObserver;
+}): Promise<Module<ModelProxyApi>> {
   const { config } = deps;
   const credentials = new CredentialBroker();
   const meter = new TaskMeter();
@@ -38,6 +44,7 @@ export async function createModelProxyModule(deps: { config: Config; logger: Log
     metrics: registerModelProxyMetrics(deps.metrics.registry),
     meter,
     gate,
+    ...(deps.observer ? { observer: deps.observer } : {}),
   });
   return { api: { proxy, credentials, meter, gate }, stop: () => proxy.close() };
 }

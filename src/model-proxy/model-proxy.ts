@@ -9,6 +9,7 @@ import { NO_METRICS, type ModelProxyMetrics } from './proxy-metrics.js';
 import type { RetrySettings } from './retry-policy.js';
 import type { ModelGate } from './model-gate.js';
 import type { TaskMeter } from './task-meter.js';
+import type { ModelCallObserver } from './model-call-observer.js';
 import { upstreamHeaders } from './upstream.js';
 
 export const DEFAULT_MODEL_API_URL = 'https://api.anthropic.com';
@@ -34,6 +35,8 @@ export interface ModelProxyOptions {
   meter?: TaskMeter;
   /** Holds a task's calls until the server is ready for its agent to act (see model-gate.ts). */
   gate?: ModelGate;
+  /** Watches each task's Messages API calls (tracing); none when tracing is off. */
+  observer?: ModelCallObserver;
 }
 
 /**
@@ -130,6 +133,7 @@ export class ModelProxy {
     if (meter && !meter.admits(taskId)) return sendBudgetRefusal(res, { metrics: this.metrics });
     // count_tokens is free: only the Messages API itself is metered.
     const call = route === 'POST /v1/messages' ? (meter?.begin(taskId) ?? null) : null;
+    const observed = call ? (this.options.observer?.begin(taskId, body) ?? null) : null;
     const base = this.options.upstreamUrl.replace(/\/+$/, '');
     try {
       await forwardModelRequest(
@@ -146,13 +150,18 @@ export class ModelProxy {
           agents: this.agents,
           logger: this.options.logger,
           metrics: this.metrics,
-          reportFailure: (failure: ModelFailure) => this.failureListener(taskId, failure),
+          reportFailure: (failure: ModelFailure) => {
+            observed?.failed(failure.code, failure.message);
+            this.failureListener(taskId, failure);
+          },
           call,
+          onAnswered: (status, tap) => observed?.answered(status, tap?.model ?? null, tap?.usage ?? null, tap?.costUsd ?? 0),
         },
         taskId,
       );
     } finally {
       call?.end();
+      observed?.end();
     }
   }
 }

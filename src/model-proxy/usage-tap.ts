@@ -13,6 +13,9 @@ export interface UsageTap {
   readonly costUsd: number;
   /** False when nothing of the response could be priced (no usage in it, or an unknown encoding). */
   readonly metered: boolean;
+  /** The model the response named, and the usage it reported so far (for traces). */
+  readonly model: string | null;
+  readonly usage: ModelUsage;
 }
 
 /**
@@ -65,6 +68,12 @@ export function usageTap(headers: IncomingHttpHeaders, onCost: (deltaUsd: number
     },
     get metered() {
       return metered;
+    },
+    get model() {
+      return model;
+    },
+    get usage() {
+      return usage;
     },
   };
 }

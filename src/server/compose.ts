@@ -7,6 +7,7 @@ import { createEventsModule, type EventsApi } from '../events/events-module.js';
 import { createModelProxyModule, type ModelProxyApi } from '../model-proxy/model-proxy-module.js';
 import type { Logger } from '../observability/logger.js';
 import { createObservabilityModule, type ObservabilityApi } from '../observability/observability-module.js';
+import { createTracingModule, type SpanExporter } from '../observability/tracing/tracing-module.js';
 import { createSchedulesModule, type SchedulesApi } from '../schedules/schedules-module.js';
 import type { ScheduleClock } from '../schedules/schedule-clock.js';
 import { createSessionExpiry } from '../sessions/session-expiry.js';
@@ -37,6 +38,8 @@ export interface ComposeOptions {
   pushPayload?: PushPayload;
   /** The schedule engine's clock (tests move it by hand); default: the system clock with `now`. */
   scheduleClock?: ScheduleClock;
+  /** Where task spans go instead of the configured exporter (tests: an in-memory one); turns tracing on. */
+  traceExporter?: SpanExporter;
 }
 
 /** The server's modules, built and wired; nothing runs until start(). */
@@ -86,8 +89,9 @@ async function build(lifecycle: Lifecycle, config: Config, logger: Logger, optio
   const shared = storage.queue.shared;
   const observability = lifecycle.add(createObservabilityModule({ config, tenants, storageHealth: storage.health, shared, serverEnv }));
   const { metrics, redact } = observability;
+  const traces = lifecycle.add(await createTracingModule({ config, ...(options.traceExporter ? { exporter: options.traceExporter } : {}) }));
   const sandbox = lifecycle.add(await createSandboxModule({ config, logger, tenants, slotDir, uids: storage.uids }));
-  const model = lifecycle.add(await createModelProxyModule({ config, logger, metrics }));
+  const model = lifecycle.add(await createModelProxyModule({ config, logger, metrics, ...(traces.enabled ? { observer: traces } : {}) }));
   const events = lifecycle.add(createEventsModule({ config, store: storage.store, now, redact, bus: storage.bus }));
   const networks = lifecycle.add(
     await createEgressModule({
@@ -150,6 +154,7 @@ async function build(lifecycle: Lifecycle, config: Config, logger: Logger, optio
       sandbox: sandbox.sandbox,
       workspaces: sandbox.workspaces,
       isRoot: sandbox.isRoot,
+      traces,
     }),
   );
   const hasWorkFor = (sessionId: string): Promise<boolean> => tasks.scheduler.hasWorkFor(sessionId);

@@ -7,6 +7,9 @@ import type { EventLog } from '../events/event-log.js';
 import type { ModelProxyApi } from '../model-proxy/model-proxy-module.js';
 import type { Logger } from '../observability/logger.js';
 import type { Redactor } from '../observability/redact.js';
+import type { TaskTraces } from '../observability/tracing/task-traces.js';
+import { tracedRunner } from '../observability/tracing/traced-runner.js';
+import { traceLogFields } from '../observability/tracing/trace-context.js';
 import type { SessionsApi } from '../sessions/sessions-module.js';
 import type { StorageHealth } from '../storage/storage-health.js';
 import type { Store } from '../storage/store.js';
@@ -37,6 +40,7 @@ export function createTaskExecutor(deps: {
   finisher: TaskFinisher;
   approvals: LocalApprovals;
   slotDir: string;
+  traces?: TaskTraces;
 }): { executor: TaskExecutor; changes: ChangeTracker } {
   const { config, logger, sessions, workspaces, model } = deps;
   const changes = new ChangeTracker(deps.sandbox, path.join(deps.slotDir, 'tmp', 'changes'), logger.child('changes'));
@@ -44,7 +48,11 @@ export function createTaskExecutor(deps: {
     changes,
     store: deps.store,
     events: deps.events,
-    runner: deps.agents,
+    runner: deps.traces ? tracedRunner(deps.agents, deps.traces) : deps.agents,
+    onRunning: (task) => {
+      deps.traces?.taskRunning(task);
+      return traceLogFields(task);
+    },
     approvals: deps.approvals,
     sessions: sessions.service,
     finisher: deps.finisher,

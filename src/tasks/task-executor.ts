@@ -64,6 +64,8 @@ export class TaskExecutor {
       meter?: TaskMeter;
       /** The credential proxy's hold on each task's model calls (see model-gate.ts). */
       modelGate?: ModelGate;
+      /** Called as a task starts here (tracing); returns fields for the task's log lines. */
+      onRunning?: (task: Task) => Record<string, unknown>;
     },
   ) {}
 
@@ -137,9 +139,11 @@ export class TaskExecutor {
     const task = await store.updateTask(taskId, { status: 'running', started_at: startedAt.toISOString(), instance_id: settings.instanceId ?? null });
     if (!task) return;
     entry.task = task;
+    const logFields = this.deps.onRunning?.(task);
     const session = await sessions.markBusy(task.session_id, taskId);
     if (session) this.deps.beforeRun?.(task.session_id, session.task_count);
-    logger.info('Task started', { task_id: taskId, session_id: task.session_id, workspace: task.workspace, resumed: Boolean(session?.sdk_session_id) });
+    const resumed = Boolean(session?.sdk_session_id);
+    logger.info('Task started', { task_id: taskId, session_id: task.session_id, workspace: task.workspace, resumed, ...logFields });
 
     let result: AgentResult | null = null;
     let failure: Error | null = null;

@@ -1,3 +1,4 @@
+import { traceLogFields } from '../observability/tracing/trace-context.js';
 import type { EventLog } from '../events/event-log.js';
 import { completeEvent } from './complete-event.js';
 import type { Logger } from '../observability/logger.js';
@@ -106,6 +107,7 @@ export class TaskFinisher {
       num_turns: outcome.num_turns,
       cost_usd: outcome.cost_usd,
       ...(outcome.error ? { error_code: outcome.error.code } : {}),
+      ...traceLogFields(task),
     };
     if (outcome.status === 'completed') this.logger.info('Task completed', context);
     else this.logger.warn(`Task ${outcome.status}`, context);

@@ -1,3 +1,4 @@
+import { traceLogFields, type TaskTraceContext } from '../observability/tracing/trace-context.js';
 import { DomainError, taskError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import type { SessionService } from '../sessions/session-service.js';
@@ -28,6 +29,8 @@ export interface TaskOrigin {
   schedule_id?: string;
   /** The trigger whose fire started it. */
   trigger_id?: string;
+  /** The caller's W3C `traceparent` header: the task's span becomes its child. */
+  traceparent?: string;
 }
 
 export interface TaskServiceDeps {
@@ -51,6 +54,8 @@ export interface TaskServiceDeps {
   defaultAllowedTools: readonly string[];
   /** Refuses submits at once while storage fails (503/507 with Retry-After). */
   storage?: StorageHealth;
+  /** Gives each task its trace context at submit (absent or off: tasks are untraced). */
+  traces?: { contextForSubmit(callerTraceparent: string | undefined): TaskTraceContext | null };
 }
 
 /**
@@ -152,6 +157,8 @@ export class TaskService {
       // Absent on other tasks, as every store reads them back.
       if (origin?.schedule_id !== undefined) task.schedule_id = origin.schedule_id;
       if (origin?.trigger_id !== undefined) task.trigger_id = origin.trigger_id;
+      const traceContext = this.deps.traces?.contextForSubmit(origin?.traceparent) ?? null;
+      if (traceContext) task.trace_context = traceContext;
       if (placement.isNew) await sessions.create(placement.session);
       else await sessions.reopenIfExpired(placement.session);
 
@@ -159,7 +166,7 @@ export class TaskService {
       // Two identical submissions raced past the lookup above; the first one stored wins.
       if (!inserted.inserted) return this.idempotentReplay(inserted.task, requestHash);
 
-      this.deps.logger.info('Task submitted', { task_id: taskId, session_id: task.session_id, workspace: task.workspace });
+      this.deps.logger.info('Task submitted', { task_id: taskId, session_id: task.session_id, workspace: task.workspace, ...traceLogFields(task) });
       try {
         await scheduler.enqueue({ taskId, sessionId: task.session_id, tenantId: tenant.id, priority: task.options.priority ?? undefined }, reservation);
         // The queue consumed the reservation; the finally below only covers the paths that fail.

@@ -1,3 +1,4 @@
+import type { TaskTraceContext } from '../observability/tracing/trace-context.js';
 import { PERMISSION_MODES, TASK_STATUSES, type PermissionMode, type TaskStatus, type Usage } from '../../packages/client/src/types.js';
 import type { ChangedFile } from '../changes/change-types.js';
 import type { TaskError } from '../errors.js';
@@ -70,6 +71,8 @@ export interface Task {
   trigger_id?: string | null;
   /** Where the conversation stood when the task ended (a fork at this task continues from there); absent or null if unknown. */
   fork_point?: ForkPoint | null;
+  /** The task span's W3C trace context (and its caller's), chosen at submit; absent or null when tracing was off. */
+  trace_context?: TaskTraceContext | null;
 }
 
 /** The Claude Code conversation and its last message as a task ended. */
@@ -125,4 +128,5 @@ export const TASK_FIELDS = [
   'schedule_id',
   'trigger_id',
   'fork_point',
+  'trace_context',
 ] as const satisfies readonly (keyof Task)[];

@@ -23,6 +23,7 @@ import { createTaskExecutor } from './task-executor-factory.js';
 import type { TaskExecutor } from './task-executor.js';
 import { TaskFinisher } from './task-finisher.js';
 import { TaskService } from './task-service.js';
+import type { TaskTraces } from '../observability/tracing/task-traces.js';
 
 export interface TasksApi {
   service: TaskService;
@@ -56,6 +57,8 @@ export async function createTasksModule(deps: {
   outbox: WebhookOutbox;
   isRoot: boolean;
   slotDir: string;
+  /** Each task's spans (tracing); absent: tasks are not traced. */
+  traces?: TaskTraces;
 }): Promise<Module<TasksApi>> {
   const { config, logger, now, storage, events, sessions, agents, outbox, metrics } = deps;
   const { store, health: storageHealth } = storage;
@@ -63,6 +66,8 @@ export async function createTasksModule(deps: {
   const finisher = new TaskFinisher(store, events.log, tasksLogger, now, deps.redact, storageHealth, [(task) => outbox.taskFinished(task)]);
   // Before recovery, so that tasks it finishes (SERVER_RESTARTED) are counted too.
   metrics.observeTasks(finisher);
+  const { traces } = deps;
+  if (traces) finisher.onFinish((task) => traces.taskFinished(task));
   const localApprovals = new LocalApprovals({
     emit: (taskId, event) => events.log.append(taskId, event),
     notify: (task, request) => outbox.permissionRequested(task, request),
@@ -132,6 +137,7 @@ export async function createTasksModule(deps: {
     storage: storageHealth,
     stopWaitMs: 2 * config.queue.leaseSeconds * 1000 + config.tasks.interruptGraceMs,
     defaultAllowedTools: DEFAULT_ALLOWED_TOOLS,
+    ...(traces ? { traces } : {}),
   });
   const retention = new Retention(store, config.tasks.retentionDays, 3_600_000, logger.child('retention'), now);
 

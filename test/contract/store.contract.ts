@@ -4,6 +4,7 @@ import type { StoreHarness } from './store-contract-fixtures.js';
 import { durabilityContract } from './store-durability.contract.js';
 import { eventsContract } from './store-events.contract.js';
 import { forksContract } from './store-forks.contract.js';
+import { tracesContract } from './store-traces.contract.js';
 import { outboxDiffsSpendContract } from './store-outbox-diffs-spend.contract.js';
 import { pruningContract } from './store-pruning.contract.js';
 import { sessionsContract } from './store-sessions.contract.js';
@@ -47,5 +48,6 @@ export function storeContract(name: string, makeStore: () => Promise<StoreHarnes
     outboxDiffsSpendContract(current);
     durabilityContract(current);
     forksContract(current);
+    tracesContract(current);
   });
 }

@@ -15,7 +15,7 @@ import type { StorageHealth } from '../../src/storage/storage-health.js';
 import type { Store } from '../../src/storage/store.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { startMetricsServer } from '../../src/observability/metrics-server.js';
-import { composeServer } from '../../src/server/compose.js';
+import { composeServer, type ComposeOptions } from '../../src/server/compose.js';
 import { a2aPushPayload } from '../../src/http/protocols/a2a/push-payload.js';
 import { startScriptedModel, type ScriptedModel } from '../../src/dev/scripted-model/index.js';
 
@@ -49,7 +49,11 @@ export interface TestServer {
  * A real server on a real socket, driving the real SDK and CLI against the scripted model. Only
  * the configuration differs from production: everything lives in a fresh temporary directory.
  */
-export async function startTestServer(env: Record<string, string> = {}, model?: ScriptedModel): Promise<TestServer> {
+export async function startTestServer(
+  env: Record<string, string> = {},
+  model?: ScriptedModel,
+  compose: Pick<ComposeOptions, 'traceExporter'> = {},
+): Promise<TestServer> {
   const dir = await mkdtemp(path.join(tmpdir(), 'ccs-test-'));
   const ownModel = model === undefined;
   const scripted = model ?? (await startScriptedModel());
@@ -75,7 +79,7 @@ export async function startTestServer(env: Record<string, string> = {}, model?: 
   );
   const logs: Record<string, unknown>[] = [];
   const logger = createLogger({ level: config.server.logLevel, sink: (line) => logs.push(JSON.parse(line) as Record<string, unknown>) });
-  const server = await composeServer(config, logger, { serverEnv: { PATH: process.env.PATH, ...env }, pushPayload: a2aPushPayload });
+  const server = await composeServer(config, logger, { serverEnv: { PATH: process.env.PATH, ...env }, pushPayload: a2aPushPayload, ...compose });
   await server.start();
   const { app, sockets, connections } = await buildApp(server.services);
   await app.listen({ host: '127.0.0.1', port: 0 });

@@ -102,6 +102,8 @@ class Task:
     raw: Dict[str, Any] = field(repr=False, compare=False)
     #: The trigger whose fire started the task; None for every other task.
     trigger_id: Optional[str] = None
+    #: The task's OpenTelemetry trace id; None when the server was not tracing at submit.
+    trace_id: Optional[str] = None
 
     @property
     def is_finished(self) -> bool:
@@ -128,6 +130,7 @@ class Task:
             websocket_url=d.get("websocket_url", ""),
             raw=d,
             trigger_id=d.get("trigger_id"),
+            trace_id=d.get("trace_id"),
         )
 
 

@@ -66,6 +66,8 @@ export interface Task {
   schedule_id: string | null;
   /** The trigger whose fire started the task; null for every other task. */
   trigger_id: string | null;
+  /** The task's OpenTelemetry trace id (32 hex digits); null when the server was not tracing at submit. */
+  trace_id: string | null;
   /** Tool calls waiting for answerPermission; empty when none. */
   pending_permissions: PendingPermission[];
   websocket_url: string;
@@ -113,6 +115,8 @@ export interface SubmittedTask {
   status: TaskStatus;
   websocket_url: string;
   created_at: string;
+  /** The task's OpenTelemetry trace id; null when the server is not tracing. */
+  trace_id: string | null;
 }
 
 export interface TaskList {

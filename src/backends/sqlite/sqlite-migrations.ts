@@ -172,6 +172,18 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE sessions ADD COLUMN last_turn_task_id TEXT;
     `,
   },
+  {
+    version: 9,
+    // Reserved for a change built beside this one; intentionally empty.
+    up: ``,
+  },
+  {
+    version: 10,
+    up: `
+      -- The task span's W3C trace context (JSON), so every instance continues the task's trace.
+      ALTER TABLE tasks ADD COLUMN trace_context TEXT;
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

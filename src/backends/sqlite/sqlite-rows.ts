@@ -1,3 +1,4 @@
+import type { TaskTraceContext } from '../../observability/tracing/trace-context.js';
 import type { ChangedFile } from '../../changes/change-types.js';
 import type { TaskError } from '../../errors.js';
 import { WEBHOOK_DELIVERY_FIELDS, type WebhookDelivery, type WebhookTarget } from '../../webhooks/webhook-types.js';
@@ -33,6 +34,8 @@ export interface TaskRow {
   trigger_id: string | null;
   /** JSON text of the fork point; NULL for none. */
   fork_point: string | null;
+  /** JSON text of the task's trace context; NULL when it was submitted untraced. */
+  trace_context: string | null;
 }
 
 /** A session row is the session itself; its status comes back as plain text, forked_from as JSON text. */
@@ -83,6 +86,7 @@ export function taskToRow(task: Task): TaskRow {
     schedule_id: task.schedule_id ?? null,
     trigger_id: task.trigger_id ?? null,
     fork_point: task.fork_point ? JSON.stringify(task.fork_point) : null,
+    trace_context: task.trace_context ? JSON.stringify(task.trace_context) : null,
   };
 }
 
@@ -116,6 +120,7 @@ export function rowToTask(row: TaskRow): Task {
   if (row.schedule_id !== null) task.schedule_id = row.schedule_id;
   if (row.trigger_id !== null) task.trigger_id = row.trigger_id;
   if (row.fork_point !== null) task.fork_point = parse<ForkPoint>(row.fork_point);
+  if (row.trace_context !== null) task.trace_context = parse<TaskTraceContext>(row.trace_context);
   return task;
 }
 

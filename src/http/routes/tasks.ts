@@ -82,7 +82,9 @@ export function registerTaskRoutes(app: FastifyInstance, tasks: TaskService, app
 
   app.post(urlOf(TASK_OPERATIONS.submitTask), { schema: { response: { 200: submitted, 201: submitted } } }, async (request, reply) => {
     const body: SubmitTaskBody = validate(submitTaskSchema, request.body, 'body');
-    const { task, created } = await tasks.submit(request.tenant, body);
+    const { traceparent } = request.headers;
+    const origin = typeof traceparent === 'string' ? { traceparent } : undefined;
+    const { task, created } = await tasks.submit(request.tenant, body, undefined, origin);
     return reply.code(created ? 201 : 200).send(submitView(request, task));
   });
 
