@@ -174,11 +174,6 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 9,
-    // Reserved for a change built beside this one; intentionally empty.
-    up: ``,
-  },
-  {
-    version: 10,
     up: `
       -- The task span's W3C trace context (JSON), so every instance continues the task's trace.
       ALTER TABLE tasks ADD COLUMN trace_context TEXT;
