@@ -27,12 +27,14 @@ describe('tracing in the daemon', () => {
       OTEL_EXPORTER_OTLP_HEADERS: 'x-collector-key=collector-secret',
       // Far longer than the test: only the shutdown flush can deliver the spans.
       OTEL_BSP_SCHEDULE_DELAY: '600000',
+      // No spare processes to start beside the one task: the test waits for that task alone.
+      WARM_POOL_SIZE: '0',
     });
     let exitCode: number | null = null;
     try {
       const submit = await request<{ trace_id: string }>(daemon.baseUrl, 'POST', '/api/v1/tasks', { task_id: 'daemon-traced', prompt: 'hello' });
       expect(submit.body.trace_id).toMatch(/^[0-9a-f]{32}$/);
-      await waitForStatus(daemon.baseUrl, 'daemon-traced', ['completed']);
+      await waitForStatus(daemon.baseUrl, 'daemon-traced', ['completed'], 90_000);
       expect(receiver.received).toEqual([]);
       exitCode = await daemon.stop('SIGTERM');
       const { spans } = jsonSpans(receiver.received);
@@ -50,5 +52,5 @@ describe('tracing in the daemon', () => {
       if (exitCode === null) await daemon.stop('SIGKILL');
     }
     expect(exitCode).toBe(0);
-  });
+  }, 150_000);
 });
