@@ -44,10 +44,10 @@ describe('files in and out of a workspace', () => {
     const edited = await run({
       task_id: 'files-edit',
       prompt: '[[script:edit-file]][[file:docs/in.txt]][[old:alpha]][[new:omega]]',
-      session_id: session,
+      session: { session_id: session, reuse_existing: true },
     });
     expect(edited.status).toBe('completed');
-    const events = await request<{ events: { type: string; data: { content?: unknown } }[] }>(server.baseUrl, 'GET', '/api/v1/tasks/files-edit/events');
+    const events = await request<{ events: { type: string; data: { content?: unknown } }[] }>(server.baseUrl, 'GET', '/api/v1/tasks/files-edit/events?format=json');
     expect(JSON.stringify(events.body.events.filter((e) => e.type === 'tool_result'))).toContain('alpha line');
 
     const download = await fetch(url(`/api/v1/sessions/${session}/files?path=docs/in.txt`));
@@ -65,7 +65,7 @@ describe('files in and out of a workspace', () => {
     expect(tarball.headers.get('content-disposition')).toContain('filename="files-edit.tar.gz"');
     const out = extract(Buffer.from(await tarball.arrayBuffer()));
     expect(readFileSync(path.join(out, 'docs/in.txt'), 'utf8')).toBe('omega line\nsecond line\n');
-    expect(readFileSync(path.join(out, 'hello.txt'), 'utf8')).toContain('Hello');
+    expect(readFileSync(path.join(out, 'hello.txt'), 'utf8')).toContain('hello from the scripted model');
 
     const patch = await fetch(url('/api/v1/tasks/files-edit/archive?format=patch'));
     expect(patch.status).toBe(200);
