@@ -20,7 +20,7 @@ describe('files in and out of a workspace', () => {
   let server: TestServer;
   let session: string;
   const url = (p: string) => `${server.baseUrl}${p}`;
-  const put = (p: string, body: BodyInit, headers: Record<string, string> = {}) =>
+  const put = (p: string, body: NonNullable<RequestInit['body']>, headers: Record<string, string> = {}) =>
     fetch(url(p), { method: 'PUT', body, headers, ...(body instanceof ReadableStream ? { duplex: 'half' } : {}) } as RequestInit);
   const run = async (body: Record<string, unknown>) => {
     expect((await request(server.baseUrl, 'POST', '/api/v1/tasks', body)).status).toBe(201);
