@@ -47,7 +47,11 @@ describe('files in and out of a workspace', () => {
       session: { session_id: session, reuse_existing: true },
     });
     expect(edited.status).toBe('completed');
-    const events = await request<{ events: { type: string; data: { content?: unknown } }[] }>(server.baseUrl, 'GET', '/api/v1/tasks/files-edit/events?format=json');
+    const events = await request<{ events: { type: string; data: { content?: unknown } }[] }>(
+      server.baseUrl,
+      'GET',
+      '/api/v1/tasks/files-edit/events?format=json',
+    );
     expect(JSON.stringify(events.body.events.filter((e) => e.type === 'tool_result'))).toContain('alpha line');
 
     const download = await fetch(url(`/api/v1/sessions/${session}/files?path=docs/in.txt`));

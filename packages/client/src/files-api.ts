@@ -37,6 +37,10 @@ export class FilesApi {
   /** A file's bytes as a stream (for files too large to hold). */
   async downloadStream(sessionId: string, path: string, options?: RequestOptions): Promise<ReadableStream<Uint8Array>> {
     const response = await this.send('readFile', { session_id: sessionId }, { path }, options);
+    if ((response.headers.get('content-type') ?? '').startsWith('application/json')) {
+      await response.body?.cancel();
+      throw new TypeError(`"${path}" is a directory; use listFiles()`);
+    }
     return response.body ?? new Blob([]).stream();
   }
 

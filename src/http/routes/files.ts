@@ -84,7 +84,14 @@ export async function registerFileRoutes(app: FastifyInstance, files: WorkspaceF
     scope.put<{ Params: SessionParams }>(urlOf(FILE_OPERATIONS.uploadFile), async (request, reply) => {
       const { path } = validate(uploadFileQuerySchema, request.query, 'query');
       const declared = request.headers['content-length'];
-      const stored = await files.upload(request.tenant, request.params.session_id, path, request.raw, () => request.raw.complete, declared === undefined ? undefined : Number(declared));
+      const stored = await files.upload(
+        request.tenant,
+        request.params.session_id,
+        path,
+        request.raw,
+        () => request.raw.complete,
+        declared === undefined ? undefined : Number(declared),
+      );
       return reply.code(201).send(stored);
     });
   });
