@@ -83,6 +83,9 @@ describe('files in and out of a workspace', () => {
   it('lists a directory with types, sizes and hashes; a missing path is 404', async () => {
     expect((await put(`/api/v1/sessions/${session}/files?path=list/a.bin`, new Uint8Array([0, 1, 2, 255]))).status).toBe(201);
     expect((await put(`/api/v1/sessions/${session}/files?path=list/sub/b.txt`, '')).status).toBe(201);
+    // Any content type is just bytes, JSON included.
+    const json = await put(`/api/v1/sessions/${session}/files?path=list/sub/c.json`, '{"not": "parsed"', { 'content-type': 'application/json' });
+    expect([json.status, ((await json.json()) as { size: number }).size]).toEqual([201, 16]);
     const listing = await request(server.baseUrl, 'GET', `/api/v1/sessions/${session}/files?path=list`);
     expect(listing.status).toBe(200);
     expect(listing.body).toEqual({

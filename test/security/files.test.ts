@@ -103,6 +103,8 @@ describe('file access through the API under attack', () => {
     expect([write.status, code(await write.json())]).toEqual([404, 'SESSION_NOT_FOUND']);
     const archive = await get(BETA_KEY, '/api/v1/tasks/alpha-own/archive');
     expect([archive.status, code(archive.body)]).toEqual([404, 'TASK_NOT_FOUND']);
+    const anonymous = await fetch(`${server.baseUrl}/api/v1/sessions/session-alpha-own/files?path=anon.txt`, { method: 'PUT', body: 'x' });
+    expect(anonymous.status).toBe(401);
     expect(readdirSync(alphaDir).sort()).toEqual(['hello.txt']);
   });
 
