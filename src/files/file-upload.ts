@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { once } from 'node:events';
+import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { AgentSandbox, SandboxIdentity } from '../agent/isolation/agent-sandbox.js';
 import type { StreamingProcess } from '../agent/isolation/sandbox-stream.js';
@@ -55,7 +55,10 @@ export async function uploadFile(sandbox: AgentSandbox, request: UploadRequest):
   const finish = (action: 'commit' | 'discard'): Promise<string | null> => commitStaged(sandbox, identity, workspace, names, staged, action);
   const sent = await pump(body, stage, maxBytes);
   if (sent.outcome !== 'whole' || !request.complete()) {
-    stage.kill();
+    // Let the stage end by itself (its stdin closed) before its file is removed: a killed
+    // sandbox could still be writing it.
+    stage.stdin.end();
+    stage.stdout.resume();
     await stage.exited;
     await finish('discard');
     if (sent.outcome === 'over') throw new DomainError('FILE_TOO_LARGE', `The file is larger than FILE_UPLOAD_MAX_BYTES (${maxBytes} bytes)`);
@@ -73,31 +76,63 @@ export async function uploadFile(sandbox: AgentSandbox, request: UploadRequest):
   return { path, size: sent.size, sha256: sent.sha256 };
 }
 
-/** Copies the body to the command's stdin, counting and hashing; past maxBytes it stops writing and drains the rest. */
-async function pump(body: Readable, stage: StreamingProcess, maxBytes: number): Promise<{ outcome: 'whole' | 'over' | 'cut'; size: number; sha256: string }> {
+/**
+ * Copies the body to the command's stdin, counting and hashing; past maxBytes it stops writing
+ * and drains the rest. Events rather than async iteration: a client that hung up before the
+ * copy began must be seen as one at once, from the stream's state.
+ */
+function pump(body: Readable, stage: StreamingProcess, maxBytes: number): Promise<{ outcome: Outcome; size: number; sha256: string }> {
   const hash = createHash('sha256');
   let size = 0;
-  let outcome: 'whole' | 'over' | 'cut' = 'whole';
-  let exited = false;
-  void stage.exited.then(() => (exited = true));
-  try {
-    for await (const chunk of body) {
-      if (outcome !== 'whole') continue;
-      const bytes = chunk as Buffer;
-      size += bytes.length;
+  let outcome: Outcome = 'whole';
+  return new Promise((resolve) => {
+    let settled = false;
+    const settle = (cut: boolean): void => {
+      if (settled) return;
+      settled = true;
+      if (cut && outcome === 'whole') outcome = 'cut';
+      body.off('data', onData);
+      socket?.off('end', hungUp);
+      socket?.off('close', hungUp);
+      resolve({ outcome, size, sha256: hash.digest('hex') });
+    };
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (outcome !== 'whole') return;
       if (size > maxBytes) {
         outcome = 'over';
-        continue;
+        return;
       }
-      hash.update(bytes);
-      if (exited) outcome = 'cut';
-      else if (!stage.stdin.write(bytes)) await Promise.race([once(stage.stdin, 'drain'), stage.exited]);
-    }
-  } catch {
-    if (outcome === 'whole') outcome = 'cut';
-  }
-  return { outcome, size, sha256: hash.digest('hex') };
+      hash.update(chunk);
+      if (!stage.stdin.write(chunk)) {
+        body.pause();
+        stage.stdin.once('drain', () => body.resume());
+      }
+    };
+    body.on('data', onData);
+    body.once('end', () => settle(false));
+    body.once('error', () => settle(true));
+    body.once('close', () => settle(!body.readableEnded));
+    // Node's server keeps a request whose client half-closed mid-body open until the request
+    // timeout; a FIN before the message is complete is a client that gave up.
+    const request = body as Partial<IncomingMessage>;
+    const socket = request.socket;
+    const hungUp = (): void => {
+      if (request.complete === false) settle(true);
+    };
+    socket?.once('end', hungUp);
+    socket?.once('close', hungUp);
+    void stage.exited.then(() => {
+      // The stage died before the body ended: nothing more can be written.
+      if (outcome === 'whole') outcome = 'cut';
+      body.resume();
+    });
+    if (body.readableEnded) settle(false);
+    else if (body.destroyed || socket?.destroyed === true) settle(true);
+  });
 }
+
+type Outcome = 'whole' | 'over' | 'cut';
 
 function commitStaged(
   sandbox: AgentSandbox,

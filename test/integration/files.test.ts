@@ -3,9 +3,11 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { once } from 'node:events';
+import { connect } from 'node:net';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { request, waitForStatus } from '../helpers/client.js';
+import { request, waitFor, waitForStatus } from '../helpers/client.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 
 const MAX = 4096;
@@ -133,10 +135,24 @@ describe('files in and out of a workspace', () => {
     const exact = await put(`/api/v1/sessions/${session}/files?path=exact.txt`, Readable.toWeb(Readable.from([Buffer.alloc(MAX, 'e')])) as ReadableStream);
     expect(exact.status).toBe(201);
     expect(await (await fetch(url(`/api/v1/sessions/${session}/files?path=big.txt`))).text()).toBe('small');
+    // A client that hangs up halfway changes nothing either, and leaves no temporary file.
+    await cutUpload(server.baseUrl, `/api/v1/sessions/${session}/files?path=big.txt`);
+    await waitFor(async () => readdirSync(path.join(server.workspaceRoot, 'files-ws')).every((n) => !n.startsWith('.ccs-upload')));
+    expect(await (await fetch(url(`/api/v1/sessions/${session}/files?path=big.txt`))).text()).toBe('small');
     const names = readdirSync(path.join(server.workspaceRoot, 'files-ws'));
     expect(names.filter((n) => n.startsWith('.ccs-upload'))).toEqual([]);
   });
 });
+
+/** Sends the headers and half the declared body of an upload, then hangs up. */
+async function cutUpload(baseUrl: string, p: string): Promise<void> {
+  const { hostname, port } = new URL(baseUrl);
+  const socket = connect(Number(port), hostname);
+  await once(socket, 'connect');
+  socket.write(`PUT ${p} HTTP/1.1\r\nHost: ${hostname}\r\nContent-Length: 1000\r\n\r\n${'c'.repeat(500)}`);
+  await new Promise((r) => setTimeout(r, 300));
+  socket.destroy();
+}
 
 function extract(archive: Buffer): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'ccs-archive-'));
