@@ -35,6 +35,8 @@ export interface Config {
     /** Fire attempts per trigger per minute (TRIGGER_FIRE_RATE_PER_MINUTE), wrong tokens included. */
     readonly triggerFirePerMinute: number;
     readonly maxBodyBytes: number;
+    /** Largest file PUT /api/v1/sessions/{id}/files takes (FILE_UPLOAD_MAX_BYTES); larger ones get 413. */
+    readonly fileUploadMaxBytes: number;
   };
   readonly claude: {
     readonly apiKey: string;
@@ -197,6 +199,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       rateLimitPerMinute: r.int('API_RATE_LIMIT_PER_MINUTE', 100, 1),
       triggerFirePerMinute: r.int('TRIGGER_FIRE_RATE_PER_MINUTE', 30, 1),
       maxBodyBytes: r.int('API_MAX_BODY_BYTES', 1024 * 1024, 1024),
+      fileUploadMaxBytes: r.int('FILE_UPLOAD_MAX_BYTES', 100 * 1024 * 1024, 1),
     },
     claude: {
       apiKey: claudeApiKey ?? '',

@@ -68,6 +68,12 @@ export const ERROR_CATALOGUE = {
   NOTHING_TO_FORK: { status: 409, message: 'The session has no finished task whose conversation can be forked' },
   WORKSPACE_NOT_EMPTY: { status: 409, message: "The fork's workspace already holds files; the copy needs an empty or new directory" },
   WORKSPACE_COPY_FAILED: { status: 422, message: 'The source workspace could not be copied' },
+  // Files in and out of a workspace (docs/files.md)
+  FILE_PATH_INVALID: { status: 400, message: 'The path is not a relative path inside the workspace' },
+  FILE_PATH_SYMLINK: { status: 400, message: 'The path goes through a symbolic link' },
+  FILE_PATH_CONFLICT: { status: 409, message: 'Something of another type is in the way at that path' },
+  FILE_NOT_FOUND: { status: 404, message: 'No file or directory at that path' },
+  FILE_TOO_LARGE: { status: 413, message: 'The file is larger than FILE_UPLOAD_MAX_BYTES' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

@@ -15,6 +15,7 @@ import {
 } from './commands.js';
 import { acpCommand } from './acp/acp-command.js';
 import { addForkCommand } from './fork-command.js';
+import { registerFileCommands } from './file-commands.js';
 import { ConfigError, resolveConfig } from './config.js';
 import { EXIT } from './exit-codes.js';
 import { registerScheduleCommands } from './schedule-commands.js';
@@ -112,6 +113,7 @@ function buildProgram(run: (action: (ctx: CommandContext) => Promise<number>) =>
     .action((flags: { status?: (typeof SESSION_STATUSES)[number] | 'all' }) => run((ctx) => sessionsCommand(ctx, flags)));
 
   addForkCommand(program, run);
+  registerFileCommands(program, run);
 
   program
     .command('health')

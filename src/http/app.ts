@@ -8,6 +8,7 @@ import { clientErrorHandler, frameworkErrorHandler, installErrorHandlers } from 
 import { installConnectionCap, slowClientOptions } from './http-guards.js';
 import { installRateLimit, verifiedApiKey } from './rate-limit.js';
 import { registerDocsRoutes } from './routes/docs.js';
+import { registerFileRoutes } from './routes/files.js';
 import { registerHealthRoute } from './routes/health.js';
 import { acceptEmptyJsonBodies } from './json-body.js';
 import { registerScheduleRoutes } from './routes/schedules.js';
@@ -103,6 +104,7 @@ export async function buildApp(services: Services): Promise<HttpFront> {
   registerWsTicketRoute(app, services.tickets);
   registerSessionRoutes(app, { store: services.store, sessions: services.sessions, tasks: services.tasks });
   registerSessionForkRoutes(app, services.forks);
+  await registerFileRoutes(app, services.files);
   registerTaskEventRoutes(app, { tasks: services.tasks, stream: services.stream, logger: httpLogger });
   registerTaskEventsWebSocket(app, { tasks: services.tasks, stream: services.stream, sockets, logger: httpLogger });
   registerScheduleRoutes(app, services.schedules);

@@ -3,6 +3,7 @@ import { VERSION } from '../server/version.js';
 import { componentSchemas, queryParameters, requestComponentId } from './openapi/components.js';
 import { errorResponse, PATH_PARAMETERS, ref, type JsonObject, type Operation } from './openapi/operation.js';
 import { DOCS_OPERATIONS } from './routes/docs.js';
+import { FILE_OPERATIONS } from './routes/files.js';
 import { HEALTH_OPERATION } from './routes/health.js';
 import { SCHEDULE_OPERATIONS } from './routes/schedules.js';
 import { FORK_SESSION_OPERATION } from './routes/session-forks.js';
@@ -50,6 +51,7 @@ function operations(): Operation[] {
     TRIGGER_OPERATIONS.rotateTrigger,
     TRIGGER_OPERATIONS.fireTrigger,
     FORK_SESSION_OPERATION,
+    ...Object.values(FILE_OPERATIONS),
     DOCS_OPERATIONS.getOpenApi,
     DOCS_OPERATIONS.getDocs,
   ];
@@ -77,6 +79,7 @@ function operationObject(op: Operation): JsonObject {
   if (op.description) out.description = op.description;
   const parameters = parametersOf(op);
   if (parameters.length > 0) out.parameters = parameters;
+  if (op.rawBody) out.requestBody = op.rawBody;
   if (op.body) out.requestBody = { required: true, content: { 'application/json': { schema: ref(requestComponentId(op.body)) } } };
   out.responses = op.public ? op.responses : { ...op.responses, ...COMMON_ERRORS };
   if (op.public) out.security = op.security ?? [];
@@ -121,6 +124,7 @@ export function buildOpenApiDocument(): OpenApiDocument {
       { name: 'sessions', description: 'Sessions: a conversation and its workspace, reused across tasks.' },
       { name: 'schedules', description: 'Tasks submitted on a cron schedule.' },
       { name: 'triggers', description: 'Named task templates started by a token of their own (CI systems, chat bots).' },
+      { name: 'files', description: "Files in and out of a session's workspace, and a task's workspace as an archive." },
       { name: 'docs', description: 'This document and Swagger UI.' },
     ],
     security: [{ ApiKeyHeader: [] }, { BearerAuth: [] }, {}],

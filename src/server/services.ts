@@ -6,6 +6,7 @@ import type { AgentProcessManager } from '../agent/process-manager.js';
 import type { Config } from '../config.js';
 import type { EventsApi } from '../events/events-module.js';
 import type { EventStream } from '../events/event-stream.js';
+import { WorkspaceFiles } from '../files/workspace-files.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { ScheduleService } from '../schedules/schedule-service.js';
@@ -54,6 +55,7 @@ export interface Services {
   status: ServerStatus;
   schedules: ScheduleService;
   triggers: TriggerService;
+  files: WorkspaceFiles;
 }
 
 export function servicesOf(modules: {
@@ -102,5 +104,12 @@ export function servicesOf(modules: {
       limits: sandbox.limits,
     },
     triggers: modules.triggers.service,
+    files: new WorkspaceFiles({
+      sandbox: sandbox.sandbox,
+      sessions: sessions.service,
+      tasks: tasks.service,
+      store: storage.store,
+      maxUploadBytes: modules.config.api.fileUploadMaxBytes,
+    }),
   };
 }

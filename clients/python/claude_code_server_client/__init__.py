@@ -10,6 +10,7 @@ from .client import Client
 from .triggers import Trigger
 from .errors import ApiError, CcsError, ConnectionFailed, StreamGapError, TaskTimeoutError
 from .schedules import Schedule, ScheduleRun
+from .files import DirectoryEntry, DirectoryListing, UploadedFile
 from .models import (
     EVENT_TYPES,
     TERMINAL_STATUSES,
@@ -28,6 +29,9 @@ from .models import (
 
 __all__ = [
     "Client",
+    "DirectoryEntry",
+    "DirectoryListing",
+    "UploadedFile",
     "ApiError",
     "CcsError",
     "ConnectionFailed",

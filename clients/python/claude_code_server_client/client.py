@@ -25,6 +25,7 @@ from .models import (
     TaskPage,
     WsTicket,
 )
+from .files import FilesMixin
 from .schedules import SchedulesMixin
 from .sse import read_frames
 from .triggers import TriggersMixin
@@ -38,7 +39,7 @@ STREAM_READ_TIMEOUT = 45.0
 _CONNECTION_ERRORS = (urllib.error.URLError, ConnectionError, http.client.HTTPException, socket.timeout, TimeoutError, OSError)
 
 
-class Client(SchedulesMixin, TriggersMixin):
+class Client(SchedulesMixin, TriggersMixin, FilesMixin):
     """A client for one Claude Code Server.
 
     ``base_url`` defaults to ``$CCS_URL`` (else ``http://localhost:8000``) and ``api_key`` to

@@ -86,6 +86,11 @@ export const ERROR_CODES = [
   'NOTHING_TO_FORK',
   'WORKSPACE_NOT_EMPTY',
   'WORKSPACE_COPY_FAILED',
+  'FILE_PATH_INVALID',
+  'FILE_PATH_SYMLINK',
+  'FILE_PATH_CONFLICT',
+  'FILE_NOT_FOUND',
+  'FILE_TOO_LARGE',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

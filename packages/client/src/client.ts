@@ -3,6 +3,8 @@ import { streamTaskEvents, type StreamOptions, type StreamTransport } from './ev
 import { HttpTransport, type HttpOptions, type RequestOptions } from './http.js';
 import type { ArgsOf, RequestOperationId, ResponseOf } from './routes.js';
 import { SchedulesApi } from './schedules-api.js';
+import { FilesApi, type UploadBody } from './files-api.js';
+import type { ArchiveQuery, DirectoryListing, UploadedFile } from './files.js';
 import type { WebSocketConstructor } from './stream-connections.js';
 import type {
   CreateTriggerRequest,
@@ -91,6 +93,11 @@ class TasksApi {
     return this.client.request('getTaskDiff', { path: { task_id: taskId } }, options);
   }
 
+  /** The task's workspace as a streamed tar.gz (default), or what it changed as a patch (`{format: 'patch'}`). */
+  archive(taskId: string, query: ArchiveQuery = {}, options?: RequestOptions): Promise<ReadableStream<Uint8Array>> {
+    return this.client.files.archive(taskId, query, options);
+  }
+
   /** One page of the stored event history (no live events). */
   events(taskId: string, query: EventsPageQuery = {}, options?: RequestOptions): Promise<EventPage> {
     return this.client.request('getTaskEvents', { path: { task_id: taskId }, query: { ...query, format: 'json' } }, options);
@@ -136,6 +143,21 @@ class TasksApi {
 class SessionsApi {
   constructor(private readonly client: CcsClient) {}
 
+  /** Writes a file into the session's workspace (see docs/files.md). */
+  upload(sessionId: string, path: string, body: UploadBody, options?: RequestOptions): Promise<UploadedFile> {
+    return this.client.files.upload(sessionId, path, body, options);
+  }
+
+  /** A file of the session's workspace, as bytes. */
+  download(sessionId: string, path: string, options?: RequestOptions): Promise<Uint8Array> {
+    return this.client.files.download(sessionId, path, options);
+  }
+
+  /** A directory of the session's workspace, with sizes and hashes. */
+  listFiles(sessionId: string, path = '.', options?: RequestOptions): Promise<DirectoryListing> {
+    return this.client.files.listFiles(sessionId, path, options);
+  }
+
   list(query: ListSessionsQuery = {}, options?: RequestOptions): Promise<SessionList> {
     return this.client.request('listSessions', { query }, options);
   }
@@ -167,6 +189,8 @@ export class CcsClient {
   readonly tasks = new TasksApi(this);
   readonly sessions = new SessionsApi(this);
   readonly schedules = new SchedulesApi(this);
+  /** @internal Raw-body routes; use sessions.upload/download/listFiles and tasks.archive. */
+  readonly files = new FilesApi(() => this.http);
   readonly transport: StreamTransport;
   private readonly http: HttpTransport;
   private readonly WebSocketImpl: WebSocketConstructor | undefined;

@@ -7,6 +7,7 @@ import type {
   ScheduleRunList,
   UpdateScheduleRequest,
 } from './schedules.js';
+import type { ArchiveQuery, DirectoryListing, UploadedFile } from './files.js';
 import type {
   CreateTriggerRequest,
   DeletedSession,
@@ -43,8 +44,11 @@ import type {
 
 export type HttpMethod = 'GET' | 'POST' | 'DELETE' | 'PUT' | 'PATCH';
 
-/** How an answer is read: JSON, text, or a stream the client opens itself (see event-stream.ts). */
-export type ResponseKind = 'json' | 'text' | 'sse' | 'websocket';
+/**
+ * How an answer is read: JSON, text, a stream the client opens itself (see event-stream.ts), or
+ * raw bytes in or out (files-api.ts).
+ */
+export type ResponseKind = 'json' | 'text' | 'sse' | 'websocket' | 'binary';
 
 export interface RouteArgs {
   path?: Record<string, string>;
@@ -109,6 +113,9 @@ export const ROUTES = {
   rotateTrigger: route<TriggerPath, IssuedTrigger>('POST', '/api/v1/triggers/{trigger_id}/rotate'),
   fireTrigger: route<TriggerPath & { body: FireTriggerRequest }, Task>('POST', '/api/v1/triggers/{trigger_id}/fire'),
   forkSession: route<SessionPath & { body: ForkSessionRequest }, Session>('POST', '/api/v1/sessions/{session_id}/fork'),
+  uploadFile: route<SessionPath & { query: { path: string } }, UploadedFile, 'binary'>('PUT', '/api/v1/sessions/{session_id}/files', 'binary'),
+  readFile: route<SessionPath & { query?: { path?: string } }, Uint8Array | DirectoryListing, 'binary'>('GET', '/api/v1/sessions/{session_id}/files', 'binary'),
+  getTaskArchive: route<TaskPath & { query?: ArchiveQuery }, ReadableStream<Uint8Array>, 'binary'>('GET', '/api/v1/tasks/{task_id}/archive', 'binary'),
   getOpenApi: route<NoArgs, OpenApiDocument>('GET', '/openapi.json'),
   getDocs: route<NoArgs, string, 'text'>('GET', '/docs', 'text'),
 } as const;

@@ -11,3 +11,4 @@ export * from './requests.js';
 export * from './responses.js';
 export * from './schedules.js';
 export * from './triggers.js';
+export * from './files.js';

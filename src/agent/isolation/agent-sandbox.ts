@@ -16,6 +16,7 @@ import type { ProcessLimits } from './limits/process-limits.js';
 import type { SandboxLimits } from './limits/sandbox-limits.js';
 import { bwrapArgs, type SandboxUser } from './sandbox-args.js';
 import { removeProcessHome } from './process-homes.js';
+import { spawnStreaming, type StreamingProcess } from './sandbox-stream.js';
 import { BASE_ENV, commandEnv, runInSandbox, sandboxLaunch, type SandboxCommand, type SandboxCommandResult, type SandboxPlace } from './sandbox-command.js';
 import { workerCommand } from './sandbox-worker.js';
 import { SandboxWorkers, WORKER_TMP_BYTES } from './sandbox-workers.js';
@@ -175,6 +176,18 @@ export class AgentSandbox {
    */
   run(identity: SandboxIdentity, command: SandboxCommand): Promise<SandboxCommandResult> {
     return this.workers?.tryRun(identity, command, commandEnv(command)) ?? this.runAlone(identity, identity, command);
+  }
+
+  /**
+   * The same as run(), in a sandbox of its own, with stdin and stdout left to the caller as
+   * streams (files in and out of a workspace: see src/files/).
+   */
+  stream(identity: SandboxIdentity, command: Pick<SandboxCommand, 'command' | 'args' | 'cwd' | 'env' | 'timeoutMs'>): StreamingProcess {
+    const env = commandEnv(command);
+    if (this.plan.mode === 'none' || identity.user === null) return spawnStreaming({ ...command, env }, command.timeoutMs);
+    const limits = this.limitsFor(identity);
+    const launch = sandboxLaunch(this.plan, identity, identity.user, [identity.workspaceRoot], command.cwd, command.command, command.args);
+    return spawnStreaming({ ...(limits?.outside(launch) ?? launch), cwd: '/', env }, command.timeoutMs, () => limits?.dispose());
   }
 
   /** Stops the worker sandboxes (at shutdown, once no task runs). */

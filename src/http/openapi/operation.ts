@@ -10,7 +10,7 @@ export type JsonObject = { [key: string]: Json };
  * request bodies and query parameters are the zod schemas the handler validates with.
  */
 export interface Operation {
-  method: 'get' | 'post' | 'patch' | 'delete';
+  method: 'get' | 'post' | 'put' | 'patch' | 'delete';
   /** The OpenAPI template, e.g. `/api/v1/tasks/{task_id}`; each `{name}` is described in PATH_PARAMETERS. */
   path: string;
   id: string;
@@ -22,6 +22,8 @@ export interface Operation {
   headers?: JsonObject[];
   /** The JSON body; it must be one of the named request components (components.ts). */
   body?: z.ZodType;
+  /** A body that is not JSON (an uploaded file's bytes): the OpenAPI requestBody as is. */
+  rawBody?: JsonObject;
   responses: Record<string, JsonObject>;
   /** No key needed and never rate limited (/health). */
   public?: boolean;
