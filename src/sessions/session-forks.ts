@@ -6,7 +6,7 @@ import type { Store } from '../storage/store.js';
 import { isTerminal, type Task } from '../tasks/task-types.js';
 import { externalId, internalId, type Tenant } from '../tenancy/tenant.js';
 import type { SessionService } from './session-service.js';
-import type { Session } from './session-types.js';
+import { newSession, type Session } from './session-types.js';
 import type { ForkSessionRequest } from '../../packages/client/src/types.js';
 
 /** How long a fork waits for its session's latest task to be recorded as finished (see finishedTask). */
@@ -50,17 +50,7 @@ export class SessionForks {
     );
     const now = this.deps.now().toISOString();
     const { inserted } = await store.insertSession({
-      session_id: sessionId,
-      tenant_id: tenant.id,
-      workspace,
-      status: 'idle',
-      sdk_session_id: sdkSessionId,
-      created_at: now,
-      last_activity_at: now,
-      task_count: 0,
-      current_task_id: null,
-      cost_usd: 0,
-      sdk_cost_total_usd: 0,
+      ...newSession({ session_id: sessionId, tenant_id: tenant.id, workspace, sdk_session_id: sdkSessionId, now }),
       forked_from: { session_id: source.session_id, task_id: at.task_id },
     });
     if (!inserted) throw new DomainError('SESSION_ALREADY_EXISTS', `Session ${name} already exists`);

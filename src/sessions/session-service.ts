@@ -3,7 +3,7 @@ import type { Logger } from '../observability/logger.js';
 import type { Store } from '../storage/store.js';
 import { externalId, internalId, type Tenant } from '../tenancy/tenant.js';
 import type { WorkspaceChecks } from '../workspaces/workspace-checks.js';
-import type { Session } from './session-types.js';
+import { newSession, type Session } from './session-types.js';
 import type { SessionRequest } from '../../packages/client/src/types.js';
 
 export type { SessionRequest } from '../../packages/client/src/types.js';
@@ -71,19 +71,7 @@ export class SessionService {
     const now = this.now().toISOString();
     return {
       isNew: true,
-      session: {
-        session_id: sessionId,
-        tenant_id: tenant.id,
-        workspace: requestedWorkspace ?? (await resolve(name)),
-        status: 'idle',
-        sdk_session_id: null,
-        created_at: now,
-        last_activity_at: now,
-        task_count: 0,
-        current_task_id: null,
-        cost_usd: 0,
-        sdk_cost_total_usd: 0,
-      },
+      session: newSession({ session_id: sessionId, tenant_id: tenant.id, workspace: requestedWorkspace ?? (await resolve(name)), sdk_session_id: null, now }),
     };
   }
 

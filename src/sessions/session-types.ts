@@ -25,6 +25,12 @@ export interface Session {
   last_turn_task_id?: string | null;
 }
 
+/** A session no task has run in yet: idle, nothing spent. */
+export function newSession(fields: Pick<Session, 'session_id' | 'tenant_id' | 'workspace' | 'sdk_session_id'> & { now: string }): Session {
+  const { now, ...ids } = fields;
+  return { ...ids, status: 'idle', created_at: now, last_activity_at: now, task_count: 0, current_task_id: null, cost_usd: 0, sdk_cost_total_usd: 0 };
+}
+
 /** Internal ids of the session and the task whose end a fork continues from. */
 export interface ForkedFrom {
   session_id: string;
