@@ -49,6 +49,21 @@ export function handOver(uid: number, ...dirs: string[]): void {
   }
 }
 
+/** The daemons one test file starts (and restarts), so that its afterAll kills whichever are left. */
+export class DaemonFleet {
+  readonly started: DaemonProcess[] = [];
+
+  async start(env: Record<string, string>, options: DaemonOptions = {}): Promise<DaemonProcess> {
+    const daemon = await startDaemon(env, options);
+    this.started.push(daemon);
+    return daemon;
+  }
+
+  async killAll(): Promise<void> {
+    for (const daemon of this.started) await daemon.stop('SIGKILL');
+  }
+}
+
 export async function startDaemon(env: Record<string, string>, options: DaemonOptions = {}): Promise<DaemonProcess> {
   for (let attempt = 1; ; attempt++) {
     try {

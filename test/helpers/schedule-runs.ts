@@ -1,4 +1,4 @@
-import { request } from './client.js';
+import { request, waitFor } from './client.js';
 
 export interface Run {
   task_id: string;
@@ -10,6 +10,11 @@ export interface Run {
 export async function runsOf(baseUrl: string, scheduleId: string, headers: Record<string, string> = {}): Promise<Run[]> {
   const { body } = await request<{ runs: Run[] }>(baseUrl, 'GET', `/api/v1/schedules/${scheduleId}/runs?limit=1000`, undefined, headers);
   return [...body.runs].sort((a, b) => Date.parse(a.fired_at) - Date.parse(b.fired_at));
+}
+
+/** Waits until the schedule has at least `count` more runs than `after`, as `baseUrl` lists them. */
+export function waitForMoreRuns(baseUrl: string, scheduleId: string, after: number, count: number): Promise<true> {
+  return waitFor(async () => ((await runsOf(baseUrl, scheduleId)).length >= after + count ? true : undefined), 60_000, 200);
 }
 
 /** Every task whose record names the schedule (however many pages), as the tasks API lists them. */

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startScriptedModel, type ScriptedModel } from '../../src/dev/scripted-model/index.js';
 import { collectEvents, request, waitFor, waitForStatus } from '../helpers/client.js';
-import { startDaemon, type DaemonProcess } from '../helpers/daemon-process.js';
+import { DaemonFleet } from '../helpers/daemon-process.js';
 import { childPids, isAlive } from '../helpers/processes.js';
 import { readSse } from '../helpers/sse.js';
 
@@ -12,12 +12,8 @@ describe('durability: restart, kill -9 and replay across processes (sqlite, the 
   let model: ScriptedModel;
   let dir: string;
   let env: Record<string, string>;
-  const daemons: DaemonProcess[] = [];
-  const start = async (extra: Record<string, string> = {}) => {
-    const daemon = await startDaemon({ ...env, ...extra }, { dir });
-    daemons.push(daemon);
-    return daemon;
-  };
+  const fleet = new DaemonFleet();
+  const start = (extra: Record<string, string> = {}) => fleet.start({ ...env, ...extra }, { dir });
 
   beforeAll(async () => {
     model = await startScriptedModel();
@@ -26,7 +22,7 @@ describe('durability: restart, kill -9 and replay across processes (sqlite, the 
     env = { CLAUDE_API_KEY: 'test-key-durable', CLAUDE_BASE_URL: model.url, SESSION_MAX_CONCURRENT: '1', API_RATE_LIMIT_ENABLED: 'false' };
   });
   afterAll(async () => {
-    for (const daemon of daemons) await daemon.stop('SIGKILL');
+    await fleet.killAll();
     await model?.close();
   });
 
@@ -69,7 +65,7 @@ describe('durability: restart, kill -9 and replay across processes (sqlite, the 
   });
 
   it('replays exactly the events after a given seq across the restart, over WebSocket and SSE', async () => {
-    const b = daemons.at(-1)!;
+    const b = fleet.started.at(-1)!;
     expect(firstRunEvents.length).toBeGreaterThan(3);
     const ws = await collectEvents(`${b.wsBase}/ws/tasks/done?after=2`);
     expect(ws.events).toEqual(firstRunEvents.slice(2));
@@ -89,7 +85,7 @@ describe('durability: restart, kill -9 and replay across processes (sqlite, the 
   });
 
   it('continues a session whose process died: the conversation is remembered', async () => {
-    const b = daemons.at(-1)!;
+    const b = fleet.started.at(-1)!;
     await request(b.baseUrl, 'POST', '/api/v1/tasks', {
       task_id: 'recall',
       prompt: '[[script:recall]] what was it?',
@@ -100,7 +96,7 @@ describe('durability: restart, kill -9 and replay across processes (sqlite, the 
   });
 
   it('on SIGTERM refuses new tasks, interrupts what outlives the grace period, records it and exits 0', async () => {
-    await daemons.at(-1)!.stop('SIGTERM');
+    await fleet.started.at(-1)!.stop('SIGTERM');
     const c = await start({ SHUTDOWN_GRACE_SECONDS: '2' });
     await request(c.baseUrl, 'POST', '/api/v1/tasks', { task_id: 'term', prompt: '[[script:slow]]' });
     await waitForStatus(c.baseUrl, 'term', ['running']);

@@ -4,9 +4,9 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startScriptedModel, type ScriptedModel } from '../../src/dev/scripted-model/index.js';
 import { request, waitFor } from '../helpers/client.js';
-import { startDaemon, type DaemonProcess } from '../helpers/daemon-process.js';
+import { DaemonFleet, type DaemonProcess } from '../helpers/daemon-process.js';
 import { RedisProcess } from '../helpers/redis-process.js';
-import { gapsAndDoubles, runsOf, tasksOf } from '../helpers/schedule-runs.js';
+import { gapsAndDoubles, runsOf, tasksOf, waitForMoreRuns } from '../helpers/schedule-runs.js';
 
 const PERIOD_MS = 2000;
 const LEADING = 'Leading schedule firing';
@@ -15,15 +15,10 @@ describe('schedules on two Redis instances: the leader is kill -9’d, each tick
   let model: ScriptedModel;
   let redis: RedisProcess;
   let env: Record<string, string>;
-  const daemons: DaemonProcess[] = [];
-  const start = async (name: string) => {
-    const daemon = await startDaemon({ ...env, INSTANCE_ID: name });
-    daemons.push(daemon);
-    return daemon;
-  };
+  const fleet = new DaemonFleet();
+  const start = (name: string) => fleet.start({ ...env, INSTANCE_ID: name });
   const leads = (daemon: DaemonProcess) => daemon.stdout().includes(LEADING);
-  const moreRuns = (daemon: DaemonProcess, after: number, count: number) =>
-    waitFor(async () => ((await runsOf(daemon.baseUrl, 'every-2s')).length >= after + count ? true : undefined), 60_000, 200);
+  const moreRuns = (daemon: DaemonProcess, after: number, count: number) => waitForMoreRuns(daemon.baseUrl, 'every-2s', after, count);
 
   beforeAll(async () => {
     model = await startScriptedModel();
@@ -45,7 +40,7 @@ describe('schedules on two Redis instances: the leader is kill -9’d, each tick
     };
   });
   afterAll(async () => {
-    for (const daemon of daemons) await daemon.stop('SIGKILL');
+    await fleet.killAll();
     await model?.close();
     await redis?.close();
   });

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startScriptedModel, type ScriptedModel } from '../../src/dev/scripted-model/index.js';
-import { request, waitFor } from '../helpers/client.js';
-import { startDaemon, type DaemonProcess } from '../helpers/daemon-process.js';
-import { gapsAndDoubles, runsOf, tasksOf } from '../helpers/schedule-runs.js';
+import { request } from '../helpers/client.js';
+import { DaemonFleet, type DaemonProcess } from '../helpers/daemon-process.js';
+import { gapsAndDoubles, runsOf, tasksOf, waitForMoreRuns } from '../helpers/schedule-runs.js';
 
 const PERIOD_MS = 2000;
 
@@ -13,15 +13,9 @@ describe('schedules across restarts (sqlite): every tick fires exactly once', ()
   let model: ScriptedModel;
   let dir: string;
   let env: Record<string, string>;
-  const daemons: DaemonProcess[] = [];
-  const start = async () => {
-    const daemon = await startDaemon(env, { dir });
-    daemons.push(daemon);
-    return daemon;
-  };
-  /** Waits until the schedule has `count` more runs than `after`, on `daemon`. */
-  const moreRuns = (daemon: DaemonProcess, after: number, count: number) =>
-    waitFor(async () => ((await runsOf(daemon.baseUrl, 'every-2s')).length >= after + count ? true : undefined), 60_000, 200);
+  const fleet = new DaemonFleet();
+  const start = () => fleet.start(env, { dir });
+  const moreRuns = (daemon: DaemonProcess, after: number, count: number) => waitForMoreRuns(daemon.baseUrl, 'every-2s', after, count);
 
   beforeAll(async () => {
     model = await startScriptedModel();
@@ -37,7 +31,7 @@ describe('schedules across restarts (sqlite): every tick fires exactly once', ()
     };
   });
   afterAll(async () => {
-    for (const daemon of daemons) await daemon.stop('SIGKILL');
+    await fleet.killAll();
     await model?.close();
   });
 

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startScriptedModel, type ScriptedModel } from '../../src/dev/scripted-model/index.js';
 import { request, waitForStatus } from '../helpers/client.js';
-import { startDaemon, type DaemonProcess } from '../helpers/daemon-process.js';
+import { DaemonFleet } from '../helpers/daemon-process.js';
 
 type Body = Record<string, unknown>;
 
@@ -13,12 +13,8 @@ describe('triggers survive a restart (sqlite)', () => {
   let model: ScriptedModel;
   let dir: string;
   let env: Record<string, string>;
-  const daemons: DaemonProcess[] = [];
-  const start = async () => {
-    const daemon = await startDaemon(env, { dir });
-    daemons.push(daemon);
-    return daemon;
-  };
+  const fleet = new DaemonFleet();
+  const start = () => fleet.start(env, { dir });
 
   beforeAll(async () => {
     model = await startScriptedModel();
@@ -26,7 +22,7 @@ describe('triggers survive a restart (sqlite)', () => {
     env = { CLAUDE_API_KEY: 'test-key-triggers', CLAUDE_BASE_URL: model.url, API_RATE_LIMIT_ENABLED: 'false' };
   });
   afterAll(async () => {
-    for (const daemon of daemons) await daemon.stop('SIGKILL');
+    await fleet.killAll();
     await model?.close();
   });
 
