@@ -22,6 +22,18 @@ function fileArg(c: Conversation, fallback: string): string {
   return inCwd(c, directive(c.prompt, 'file')?.trim() || fallback);
 }
 
+/** The `[[input:JSON]]` of a prompt; a value that is not a JSON object is passed as `{ value }`. */
+function jsonInput(text: string | undefined): Record<string, unknown> {
+  if (text === undefined) return {};
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
+  } catch {
+    // not JSON: passed as a plain value
+  }
+  return { value: text };
+}
+
 /** Captures what follows `remember` up to the end of the sentence or line. */
 const REMEMBER = /\bremember\s+(?:that\s+)?([^\n.!?]+)/i;
 
@@ -93,6 +105,10 @@ export const BUILTIN_SCRIPTS: Readonly<Record<string, Script>> = {
       { tool_fn: (c) => bash(directive(c.prompt, 'cmd') ?? 'echo hello from bash', 'Run the requested command') },
       { text_fn: (c) => `Command output:\n${lastResult(c)}` },
     ],
+  },
+  'call-tool': {
+    description: 'Calls the tool [[tool:NAME]] (an MCP tool: mcp__SERVER__TOOL) with the input [[input:JSON]] (default {}) and quotes its result.',
+    steps: [{ tool_fn: (c) => ({ name: directive(c.prompt, 'tool') ?? 'Unnamed', input: jsonInput(directive(c.prompt, 'input')) }) }, { text_fn: (c) => `Tool result:\n${lastResult(c)}` }],
   },
   'multi-tool': {
     description: `Writes ${MULTI_FILE}, cats it with Bash, then quotes the output.`,
