@@ -119,6 +119,12 @@ export interface Config {
   readonly schedules: { readonly enabled: boolean; readonly leaseSeconds: number; readonly misfireGraceSeconds: number };
   /** OpenTelemetry traces from the standard OTEL_* variables (docs/tracing.md); off unless an exporter is set. */
   readonly tracing: TracingConfig;
+  /**
+   * MCP_ALLOW_PRIVATE: whether http/sse MCP servers may be at loopback or private addresses. Its
+   * default (auto) allows them without API_KEYS_FILE, where whoever holds the one key runs the
+   * machine, and refuses them with it, where tenants must not reach the operator's network.
+   */
+  readonly mcp: { readonly allowPrivate: boolean };
 }
 
 export class ConfigError extends Error {
@@ -271,6 +277,12 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       misfireGraceSeconds: r.int('SCHEDULE_MISFIRE_GRACE_SECONDS', 60, 1, 86_400),
     },
     tracing: readTracingConfig(r),
+    mcp: {
+      allowPrivate: mcpAllowPrivate(
+        r.oneOf('MCP_ALLOW_PRIVATE', ['auto', 'true', 'false'], 'auto', (v) => v.toLowerCase()),
+        keysFile !== undefined,
+      ),
+    },
   };
   if (config.schedules.misfireGraceSeconds <= config.schedules.leaseSeconds) {
     // Ticks a dead leader left behind are late by up to a lease; they must still fire, not count as missed.
@@ -289,4 +301,8 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
   }
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return Object.freeze(config);
+}
+
+function mcpAllowPrivate(setting: 'auto' | 'true' | 'false', multiTenant: boolean): boolean {
+  return setting === 'auto' ? !multiTenant : setting === 'true';
 }

@@ -74,6 +74,9 @@ export const ERROR_CATALOGUE = {
   FILE_PATH_CONFLICT: { status: 409, message: 'Something of another type is in the way at that path' },
   FILE_NOT_FOUND: { status: 404, message: 'No file or directory at that path' },
   FILE_TOO_LARGE: { status: 413, message: 'The file is larger than FILE_UPLOAD_MAX_BYTES' },
+  // MCP servers per task (docs/mcp.md)
+  MCP_SERVER_REFUSED: { status: 400, message: 'An MCP server address is refused' },
+  SECRET_REFERENCE_INVALID: { status: 400, message: 'An MCP server header names a secret the tenant does not have' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

@@ -66,6 +66,7 @@ export async function directSamePath(model: ScriptedModel, dir: string): Promise
     sandbox,
     networks,
     transcripts: new MemoryTranscriptStore(),
+    secrets: null,
   };
   const home = await sandbox.createHome(identity);
   const channel = new PromptChannel();
@@ -82,7 +83,7 @@ export async function directSamePath(model: ScriptedModel, dir: string): Promise
   };
   hooks.toolGate.openFor(DEFAULT_ALLOWED_TOOLS);
   const options = {
-    ...hostOptions(host, 'acceptEdits', hooks, { identity, home, network: await networks.open(() => null) }),
+    ...hostOptions(host, 'acceptEdits', hooks, { identity, home, network: await networks.open(() => null), mcpServers: null }),
     cwd,
     settings: taskPermissionSettings(DEFAULT_ALLOWED_TOOLS),
   };

@@ -1,5 +1,6 @@
 import type { TaskError } from '../errors.js';
 import type { EventDraft } from '../events/event-types.js';
+import type { TaskMcp } from '../mcp/mcp-servers.js';
 import type { PermissionMode, TaskUsage } from '../tasks/task-types.js';
 
 export interface AgentRunRequest {
@@ -42,6 +43,8 @@ export interface AgentRunRequest {
    * task gets a process of its own, retired after its turn (see process-manager.ts).
    */
   outputSchema?: Record<string, unknown> | null;
+  /** The task's MCP servers over its tenant's default ones; null for none. */
+  mcp?: TaskMcp | null;
 }
 
 /** A tool call held by the tool gate until the client allows or denies it. */

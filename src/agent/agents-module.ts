@@ -4,6 +4,7 @@ import type { CredentialBroker } from '../model-proxy/credential-broker.js';
 import { agentModelEnv } from '../model-proxy/agent-model-env.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
+import type { SecretReader } from '../secrets/secret-types.js';
 import type { Module } from '../server/module.js';
 import { VERSION } from '../server/version.js';
 import type { TranscriptStore } from '../storage/transcript-store.js';
@@ -27,6 +28,7 @@ export function createAgentsModule(deps: {
   sandbox: AgentSandbox;
   networks: AgentNetworks;
   transcripts: TranscriptStore;
+  secrets: SecretReader | null;
   isRoot: boolean;
 }): Module<AgentProcessManager> {
   const { config, logger } = deps;
@@ -50,6 +52,7 @@ export function createAgentsModule(deps: {
       sandbox: deps.sandbox,
       networks: deps.networks,
       transcripts: deps.transcripts,
+      secrets: deps.secrets,
     },
     {
       maxProcesses: config.sessions.maxConcurrent,

@@ -90,7 +90,7 @@ export class ProcessLauncher {
     const credential = this.host.credentials.mint();
     let place;
     try {
-      place = await preparePlace(this.host, spec.identity, credential);
+      place = await preparePlace(this.host, spec, credential);
     } catch (error) {
       credential.revoke();
       throw error;

@@ -193,7 +193,11 @@ export class AgentProcessManager implements AgentRunner {
   }
 
   private async acquire(request: AgentRunRequest): Promise<Acquired> {
-    const spec: SpawnSpec = { identity: this.host.sandbox.identityFor(request.tenantId), outputSchema: request.outputSchema ?? null };
+    const spec: SpawnSpec = {
+      identity: this.host.sandbox.identityFor(request.tenantId),
+      outputSchema: request.outputSchema ?? null,
+      mcp: request.mcp ? { tenantId: request.tenantId, ...request.mcp } : null,
+    };
     const key = spawnKey(spec);
     // A process for one task's output schema is never prewarmed: nobody else can use it.
     if (!spec.outputSchema) this.pool.noteDemand(spec);

@@ -1,7 +1,9 @@
 import type { AgentNetworks, ProcessNetwork } from '../egress/agent-network.js';
 import type { CredentialBroker, ProcessCredential } from '../model-proxy/credential-broker.js';
 import type { PermissionMode } from '../tasks/task-types.js';
+import type { SecretReader } from '../secrets/secret-types.js';
 import type { AgentSandbox, ProcessHome, SandboxIdentity } from './isolation/agent-sandbox.js';
+import { cliMcpServers, relayBinding, type ProcessMcp, type SdkMcpServers } from './mcp-launch.js';
 import { spawnClaudeProcess } from './process-spawner.js';
 import type { SdkOptions, SdkSessionStore } from './sdk.js';
 import type { StderrTail } from './stderr-tail.js';
@@ -28,6 +30,8 @@ export interface AgentHostConfig {
   networks: AgentNetworks;
   /** Transcripts live here, not in a process's config dir: a session resumes in any process. */
   transcripts: SdkSessionStore;
+  /** What MCP server headers name; only read here without isolation (else the relay reads them). */
+  secrets: SecretReader | null;
 }
 
 /**
@@ -40,11 +44,15 @@ export interface SpawnSpec {
   identity: SandboxIdentity;
   /** options.output_schema: the SDK's outputFormat is fixed when the process starts. */
   outputSchema?: Record<string, unknown> | null;
+  /** MCP servers are connected when the process starts, and the relay's routes are its socket's. */
+  mcp?: ProcessMcp | null;
 }
 
 export function spawnKey(spec: SpawnSpec): string {
-  if (!spec.outputSchema) return JSON.stringify({ sandbox: spec.identity.key });
-  return JSON.stringify({ sandbox: spec.identity.key, outputSchema: spec.outputSchema });
+  const key: Record<string, unknown> = { sandbox: spec.identity.key };
+  if (spec.outputSchema) key.outputSchema = spec.outputSchema;
+  if (spec.mcp) key.mcp = spec.mcp;
+  return JSON.stringify(key);
 }
 
 /** Search tools the CLI withholds unless they are named when it starts. */
@@ -65,20 +73,25 @@ export interface ProcessHooks {
   credential: ProcessCredential;
 }
 
-/** Where one process runs: its tenant's sandbox, its own HOME / CLAUDE_CONFIG_DIR and its proxy sockets. */
+/** Where one process runs: its tenant's sandbox, its own HOME / CLAUDE_CONFIG_DIR, its proxy sockets and MCP servers. */
 export interface ProcessPlace {
   identity: SandboxIdentity;
   home: ProcessHome;
   network: ProcessNetwork;
+  mcpServers: SdkMcpServers | null;
 }
 
 /** A new process's home and proxy sockets; the sockets follow the task its credential serves. */
-export async function preparePlace(host: AgentHostConfig, identity: SandboxIdentity, credential: ProcessCredential): Promise<ProcessPlace> {
+export async function preparePlace(host: AgentHostConfig, spec: SpawnSpec, credential: ProcessCredential): Promise<ProcessPlace> {
+  const { identity } = spec;
   const home = await host.sandbox.createHome(identity);
+  let network: ProcessNetwork | null = null;
   try {
-    const network = await host.networks.open(() => host.credentials.taskFor(credential.token));
-    return { identity, home, network };
+    network = await host.networks.open(() => host.credentials.taskFor(credential.token), relayBinding(spec.mcp ?? null));
+    const mcpServers = spec.mcp ? await cliMcpServers(spec.mcp, network.socketDir !== null, host.secrets) : null;
+    return { identity, home, network, mcpServers };
   } catch (error) {
+    network?.close();
     home.dispose();
     throw error;
   }
@@ -106,6 +119,8 @@ export function hostOptions(host: AgentHostConfig, permissionMode: PermissionMod
     hooks: { PreToolUse: [{ hooks: [hooks.toolGate.hook], onFailure: 'block', timeout: MAX_APPROVAL_TIMEOUT_SECONDS + 60 }] },
     // Project settings carry the repository's CLAUDE.md; user settings live in our own config dir.
     settingSources: ['project'],
+    // On stdin, not the command line, which every user of the machine can read.
+    ...(place.mcpServers ? { mcpServers: place.mcpServers, mcpServersDelivery: 'initialize' as const } : {}),
     stderr: hooks.stderr.write,
     spawnClaudeCodeProcess: (spawnOptions) =>
       spawnClaudeProcess(spawnOptions, {

@@ -32,6 +32,16 @@ export function taskPermissionSettings(allowedTools: readonly string[]): SdkSett
   return { permissions: { allow: [...allowedTools], deny } };
 }
 
+/**
+ * Whether a set of rule base names covers a tool: by its own name, or for an MCP tool
+ * (`mcp__<server>__<tool>`) by `mcp__<server>` or `mcp__<server>__*`, as in Claude Code's rules.
+ */
+export function isToolCovered(rules: ReadonlySet<string>, toolName: string): boolean {
+  if (rules.has(toolBaseName(toolName))) return true;
+  const server = /^(mcp__.+?)__[^_]/.exec(toolName)?.[1];
+  return server !== undefined && (rules.has(server) || rules.has(`${server}__*`));
+}
+
 /** A stable key for an allowed-tools list, to skip re-sending identical rules to a reused process. */
 export function allowedToolsKey(allowedTools: readonly string[]): string {
   return JSON.stringify([...allowedTools].sort());
@@ -70,7 +80,7 @@ export class ToolGate {
   /** Why a tool call is refused, or null when it may go on to the CLI's own permission rules. */
   refusalFor(toolName: string): string | null {
     if (this.refusal !== '') return `Tool ${toolName} refused: ${this.refusal}.`;
-    if (this.allowed.has(toolBaseName(toolName))) return null;
+    if (isToolCovered(this.allowed, toolName)) return null;
     return `Tool ${toolName} is not in this task's allowed_tools.`;
   }
 
@@ -79,7 +89,7 @@ export class ToolGate {
     const refusal = this.refusalFor(input.tool_name);
     if (refusal !== null) return deny(refusal);
     const approval = this.approval;
-    if (approval === null || !this.needsApproval.has(toolBaseName(input.tool_name))) return {};
+    if (approval === null || !isToolCovered(this.needsApproval, input.tool_name)) return {};
     // The call does not run until the client answers; a denial reaches the agent as the tool's error.
     const decision = await approval.ask({ toolName: input.tool_name, input: asRecord(input.tool_input), toolUseId: input.tool_use_id ?? null });
     if (!decision.allow) return deny(decision.message);

@@ -186,7 +186,7 @@ export class WarmPool {
     const credential = this.host.credentials.mint();
     let place: ProcessPlace | null = null;
     try {
-      place = await preparePlace(this.host, spec.identity, credential);
+      place = await preparePlace(this.host, spec, credential);
       const options = hostOptions(
         this.host,
         this.permissionMode,

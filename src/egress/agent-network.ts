@@ -3,6 +3,7 @@ import { chmod, mkdir, rm } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
 import path from 'node:path';
 import { SANDBOX_NET_DIR } from '../agent/isolation/sandbox-args.js';
+import type { McpBinding } from '../mcp/mcp-routes.js';
 
 /** Inside the sandbox: the model proxy's and the egress proxy's sockets, and socat's TCP port. */
 export const MODEL_SOCKET = 'model.sock';
@@ -31,8 +32,8 @@ export interface AgentNetworksOptions {
   isolated: boolean;
   /** Hands a connection to the credential proxy. */
   acceptModel: (socket: Socket) => void;
-  /** Hands a connection to the egress proxy, with the task the process serves at each moment. */
-  acceptEgress: (socket: Socket, currentTask: () => string | null) => void;
+  /** Hands a connection to the egress proxy, with the task the process serves at each moment and its MCP servers. */
+  acceptEgress: (socket: Socket, currentTask: () => string | null, mcp: McpBinding | null) => void;
 }
 
 const NO_NETWORK: ProcessNetwork = { socketDir: null, env: {}, close: () => undefined };
@@ -77,7 +78,7 @@ export class AgentNetworks {
     }
   }
 
-  async open(currentTask: () => string | null): Promise<ProcessNetwork> {
+  async open(currentTask: () => string | null, mcp: McpBinding | null = null): Promise<ProcessNetwork> {
     if (!this.options.isolated) return NO_NETWORK;
     const dir = path.join(this.options.dir, randomBytes(6).toString('hex'));
     await mkdir(dir, { mode: 0o711 });
@@ -88,7 +89,7 @@ export class AgentNetworks {
     };
     try {
       servers.push(await listen(path.join(dir, MODEL_SOCKET), (socket) => this.options.acceptModel(socket)));
-      servers.push(await listen(path.join(dir, EGRESS_SOCKET), (socket) => this.options.acceptEgress(socket, currentTask)));
+      servers.push(await listen(path.join(dir, EGRESS_SOCKET), (socket) => this.options.acceptEgress(socket, currentTask, mcp)));
     } catch (error) {
       close();
       throw error;

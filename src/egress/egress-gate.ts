@@ -58,18 +58,30 @@ export class EgressGate {
     if (!isAllowed(policy.tenant, host, port) || (policy.task !== null && !isAllowed(policy.task, host, port))) {
       return refuse('not_allowed', `${host}:${port} is not on the egress allowlist`);
     }
+    const resolved = await this.resolvePermitted(host, this.options.allowPrivate);
+    if (resolved.ok) return resolved;
+    return resolved.kind === null ? { ok: false, block: null, detail: resolved.detail } : refuse('private_address', resolved.detail);
+  }
+
+  /**
+   * Resolves a name to the one address to connect to, refusing a name any of whose addresses is
+   * loopback, private or this machine's unless `allowPrivate`. `kind` says which kind refused it
+   * (null: the name did not resolve).
+   */
+  async resolvePermitted(rawHost: string, allowPrivate: boolean): Promise<{ ok: true; address: string } | { ok: false; kind: string | null; detail: string }> {
+    const host = normaliseHost(rawHost);
     let addresses: string[];
     try {
       addresses = isIP(host) ? [host] : await this.resolve(host);
     } catch {
-      return { ok: false, block: null, detail: `${host} cannot be resolved` };
+      return { ok: false, kind: null, detail: `${host} cannot be resolved` };
     }
-    if (addresses.length === 0) return { ok: false, block: null, detail: `${host} has no address` };
-    if (!this.options.allowPrivate) {
+    if (addresses.length === 0) return { ok: false, kind: null, detail: `${host} has no address` };
+    if (!allowPrivate) {
       const own = this.currentOwnAddresses();
       for (const address of addresses) {
         const kind = classifyAddress(address, own);
-        if (kind !== 'public') return refuse('private_address', `${host} resolves to ${address} (${kind})`);
+        if (kind !== 'public') return { ok: false, kind, detail: `${host} resolves to ${address} (${kind})` };
       }
     }
     return { ok: true, address: addresses[0]! };

@@ -1,6 +1,8 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import type { Counter } from 'prom-client';
+import type { McpBinding } from '../mcp/mcp-routes.js';
+import type { McpRelay } from '../mcp/mcp-relay.js';
 import type { Logger } from '../observability/logger.js';
 import type { EgressBlock, EgressGate, GateVerdict } from './egress-gate.js';
 import { readSocksConnect, SOCKS_REPLY, socksReply } from './socks5.js';
@@ -11,6 +13,8 @@ export interface EgressProxyOptions {
   onBlocked: (taskId: string, block: EgressBlock) => void;
   blockedTotal: Pick<Counter<'reason'>, 'inc'>;
   logger: Logger;
+  /** Serves requests for the reserved MCP relay host names (see src/mcp/mcp-routes.ts). */
+  mcp: McpRelay;
 }
 
 /** Hop-by-hop and proxy headers: never passed on to the target. */
@@ -34,6 +38,7 @@ function parseAuthority(authority: string): { host: string; port: number } | nul
 export class EgressProxy {
   private readonly http = http.createServer();
   private readonly clients = new WeakMap<Socket, () => string | null>();
+  private readonly mcpBindings = new WeakMap<Socket, McpBinding>();
   private readonly open = new Set<Socket>();
 
   constructor(private readonly options: EgressProxyOptions) {
@@ -42,10 +47,14 @@ export class EgressProxy {
     this.http.on('upgrade', (_req: IncomingMessage, socket: Socket) => socket.end('HTTP/1.1 501 Not Implemented\r\nConnection: close\r\n\r\n'));
   }
 
-  /** Serves one connection from an agent process; `currentTask` names the task it serves right now. */
-  accept(socket: Socket, currentTask: () => string | null): void {
+  /**
+   * Serves one connection from an agent process; `currentTask` names the task it serves right now,
+   * `mcp` the MCP servers it was started with.
+   */
+  accept(socket: Socket, currentTask: () => string | null, mcp: McpBinding | null = null): void {
     this.track(socket);
     this.clients.set(socket, currentTask);
+    if (mcp !== null) this.mcpBindings.set(socket, mcp);
     socket.on('error', () => undefined);
     socket.once('data', (first: Buffer) => {
       socket.pause();
@@ -132,6 +141,7 @@ export class EgressProxy {
       res.writeHead(400, { 'content-type': 'text/plain' }).end('claude-code-server egress proxy: send absolute http:// URLs, or CONNECT for https\n');
       return;
     }
+    if (this.options.mcp.handles(url.hostname)) return this.options.mcp.forward(req, res, url, this.mcpBindings.get(req.socket) ?? null);
     const port = Number(url.port || 80);
     const verdict = await this.check(this.clients.get(req.socket), url.hostname.replace(/^\[|\]$/g, ''), port);
     if (!verdict.ok) {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { mcpServersSchema } from '../mcp/mcp-schemas.js';
 import { SESSION_STATUSES } from '../sessions/session-types.js';
 import { CHANGE_KINDS } from '../changes/change-types.js';
 import { PERMISSION_MODES } from '../tasks/task-types.js';
@@ -58,6 +59,9 @@ export const taskOptionsViewSchema = z
       .nullable()
       .describe("The task's own egress allowlist (narrower than its tenant's); null: the tenant's list."),
     priority: z.number().int().min(0).max(9).describe("0..9, higher starts first within its tenant's turn (docs/priorities.md); 5 when the task named none."),
+    mcp_servers: mcpServersSchema
+      .nullable()
+      .describe("The task's own MCP servers as submitted (secret references, never their values); the tenant's default ones are not listed."),
   })
   .meta({ id: 'TaskOptions', description: 'The options as submitted; null where the server default applies.' });
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { MAX_APPROVAL_TIMEOUT_SECONDS } from '../agent/spawn-options.js';
 import { parseHostPattern } from '../egress/host-patterns.js';
+import { mcpServersSchema } from '../mcp/mcp-schemas.js';
 import { SESSION_STATUSES } from '../sessions/session-types.js';
 import { MAX_PRIORITY, MIN_PRIORITY } from '../tasks/queue/priority.js';
 import type { SubmitTaskRequest } from '../tasks/submit-request.js';
@@ -57,6 +58,7 @@ export const taskOptionsSchema = z.strictObject({
     .max(MAX_PRIORITY, 'priority must be an integer from 0 to 9')
     .optional()
     .describe('0..9 (default 5): higher priorities start first, FIFO within one; fair share across tenants comes first (docs/priorities.md).'),
+  mcp_servers: mcpServersSchema.optional(),
 });
 
 export const sessionRequestSchema = z.strictObject({

@@ -57,6 +57,7 @@ export function taskView(request: FastifyRequest, task: Task, pending: PendingPe
       output_schema: options.output_schema ?? null,
       network: options.network ?? null,
       priority: options.priority ?? DEFAULT_PRIORITY,
+      mcp_servers: options.mcp_servers ?? null,
     },
     status: task.status,
     created_at: task.created_at,

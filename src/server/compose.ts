@@ -103,6 +103,7 @@ async function build(lifecycle: Lifecycle, config: Config, logger: Logger, optio
       tenants,
       slotDir,
       isolated: sandbox.isolation !== 'none',
+      secrets: null,
       acceptModel: (socket) => model.proxy.accept(socket),
     }),
   );
@@ -119,6 +120,7 @@ async function build(lifecycle: Lifecycle, config: Config, logger: Logger, optio
       credentials: model.credentials,
       sandbox: sandbox.sandbox,
       transcripts: storage.transcripts,
+      secrets: null,
     }),
   );
   const closeLiveProcess = (sessionId: string): void => agents.closeSession(sessionId);
@@ -155,6 +157,7 @@ async function build(lifecycle: Lifecycle, config: Config, logger: Logger, optio
       workspaces: sandbox.workspaces,
       isRoot: sandbox.isRoot,
       traces,
+      secrets: null,
     }),
   );
   const hasWorkFor = (sessionId: string): Promise<boolean> => tasks.scheduler.hasWorkFor(sessionId);

@@ -1,5 +1,7 @@
 import { DomainError } from '../errors.js';
 import { firstUncovered, parseHostPatterns, type HostPattern } from '../egress/host-patterns.js';
+import type { McpSubmitChecks } from '../mcp/mcp-submit-checks.js';
+import type { McpServers } from '../mcp/mcp-types.js';
 import type { Store } from '../storage/store.js';
 import type { Tenant } from '../tenancy/tenant.js';
 import { checkWebhookUrl, resolveWebhookHost, WebhookAddressError } from '../webhooks/webhook-address.js';
@@ -10,7 +12,12 @@ import type { WebhookTarget } from '../webhooks/webhook-types.js';
 export class SubmitChecks {
   constructor(
     private readonly store: Store,
-    private readonly settings: { webhookSecret: string | undefined; allowPrivateWebhooks: boolean; defaultEgressAllow?: readonly HostPattern[] },
+    private readonly settings: {
+      webhookSecret: string | undefined;
+      allowPrivateWebhooks: boolean;
+      defaultEgressAllow?: readonly HostPattern[];
+      mcp?: McpSubmitChecks;
+    },
     private readonly now: () => Date,
   ) {}
 
@@ -41,6 +48,11 @@ export class SubmitChecks {
         { entry: uncovered.text },
       );
     }
+  }
+
+  /** A task's MCP servers: the secrets their headers name exist, their addresses may be reached. */
+  async checkMcpServers(tenant: Tenant, servers: McpServers | undefined): Promise<void> {
+    await this.settings.mcp?.check(tenant, servers);
   }
 
   /** Refuses a submission once the tenant's tasks created this calendar month (UTC) have spent its budget. */

@@ -69,6 +69,7 @@ export function createTaskExecutor(deps: {
       defaultModel: config.claude.defaultModel,
       defaultAllowedTools: DEFAULT_ALLOWED_TOOLS,
       defaultPermissionMode: DEFAULT_PERMISSION_MODE,
+      tenantMcpServers: (tenantId) => config.api.tenants.find((tenant) => tenant.id === tenantId)?.mcpServers,
       interruptGraceMs: config.tasks.interruptGraceMs,
       instanceId: config.instanceId,
       defaultTimeoutSeconds: config.tasks.defaultTimeoutSeconds,

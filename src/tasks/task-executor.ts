@@ -21,13 +21,10 @@ import type { LocalApprovals } from './local-approvals.js';
 import { classifyStorageError, type StorageHealth } from '../storage/storage-health.js';
 import type { TaskFinisher } from './task-finisher.js';
 import { withForkPoint } from './fork-point.js';
-import type { PermissionMode, Task } from './task-types.js';
+import { agentRunRequest, type RunDefaults } from './agent-run-request.js';
+import type { Task } from './task-types.js';
 
-export interface ExecutorSettings {
-  defaultMaxTurns: number;
-  defaultModel: string | undefined;
-  defaultAllowedTools: readonly string[];
-  defaultPermissionMode: PermissionMode;
+export interface ExecutorSettings extends RunDefaults {
   interruptGraceMs: number;
   /** Recorded on the task as `instance_id` when it starts (INSTANCE_ID). */
   instanceId?: string;
@@ -167,24 +164,13 @@ export class TaskExecutor {
         this.deps.modelGate?.hold(taskId, ready);
         if (entry.stopReason === null) {
           this.deps.meter?.open(taskId, task.options.max_budget_usd ?? null);
-          entry.run = this.deps.runner.start({
-            beforePrompt: this.deps.modelGate ? Promise.resolve(entry.stopReason === null) : ready,
-            taskSettled: entry.done,
-            taskId,
-            sessionId: task.session_id,
-            tenantId: task.tenant_id,
-            prompt: task.prompt,
-            cwd: task.workspace,
-            resumeSdkSessionId: session.sdk_session_id,
-            allowedTools: task.options.allowed_tools ?? settings.defaultAllowedTools,
-            permissionMode: task.options.permission_mode ?? settings.defaultPermissionMode,
-            maxTurns: task.options.max_turns ?? settings.defaultMaxTurns,
-            model: task.options.model ?? settings.defaultModel,
-            costBaselineUsd: session.sdk_session_id === null ? 0 : session.sdk_cost_total_usd,
-            approval: this.deps.approvals?.approvalFor(task) ?? null,
-            maxBudgetUsd: task.options.max_budget_usd ?? null,
-            outputSchema: task.options.output_schema ?? null,
-          });
+          entry.run = this.deps.runner.start(
+            agentRunRequest(task, session, settings, {
+              beforePrompt: this.deps.modelGate ? Promise.resolve(entry.stopReason === null) : ready,
+              taskSettled: entry.done,
+              approval: this.deps.approvals?.approvalFor(task) ?? null,
+            }),
+          );
           if (timeoutSeconds !== null) {
             timer = setTimeout(() => this.stop(taskId, 'timed_out'), timeoutSeconds * 1000);
           }

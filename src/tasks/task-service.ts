@@ -10,6 +10,7 @@ import { checkPriority, DEFAULT_PRIORITY } from './queue/priority.js';
 import { fingerprint } from './request-fingerprint.js';
 import type { Scheduler } from './scheduler.js';
 import type { SubmitTaskRequest } from './submit-request.js';
+import { defaultToolsWithMcp, effectiveMcpServers } from '../mcp/mcp-servers.js';
 import type { SubmitChecks } from './submit-checks.js';
 import type { TaskExecutor } from './task-executor.js';
 import { ZERO_USAGE, type TaskFinisher } from './task-finisher.js';
@@ -100,10 +101,11 @@ export class TaskService {
       );
     }
 
-    checkRequireApproval(body.options, this.deps.defaultAllowedTools);
+    checkRequireApproval(body.options, defaultToolsWithMcp(this.deps.defaultAllowedTools, effectiveMcpServers(tenant.mcpServers, body.options?.mcp_servers)));
     checkPriority(body.options?.priority);
     await this.deps.checks.checkBudget(tenant);
     this.deps.checks.checkNetworkAllow(tenant, body.options?.network?.allow);
+    await this.deps.checks.checkMcpServers(tenant, body.options?.mcp_servers);
     const checkedWebhook = await this.deps.checks.webhookFor(tenant, body.webhook);
     const webhook = checkedWebhook && pushConfig && body.webhook ? { ...checkedWebhook, push_config: pushConfig } : checkedWebhook;
 
@@ -139,6 +141,7 @@ export class TaskService {
           output_schema: body.options?.output_schema ?? null,
           network: body.options?.network ? { allow: body.options.network.allow } : null,
           priority: body.options?.priority ?? DEFAULT_PRIORITY,
+          mcp_servers: body.options?.mcp_servers ?? null,
         },
         status: 'queued',
         created_at: this.deps.now().toISOString(),

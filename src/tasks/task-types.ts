@@ -1,6 +1,7 @@
 import type { TaskTraceContext } from '../observability/tracing/trace-context.js';
 import { PERMISSION_MODES, TASK_STATUSES, type PermissionMode, type TaskStatus, type Usage } from '../../packages/client/src/types.js';
 import type { ChangedFile } from '../changes/change-types.js';
+import type { McpServers } from '../mcp/mcp-types.js';
 import type { TaskError } from '../errors.js';
 import type { WebhookTarget } from '../webhooks/webhook-types.js';
 
@@ -31,6 +32,8 @@ export interface TaskOptions {
   network?: { allow: string[] } | null;
   /** 0..9, higher claimed first within its tenant's turn; absent on tasks stored before it existed (then 5). */
   priority?: number | null;
+  /** options.mcp_servers as submitted (secret references, never values); the tenant's default is merged in when the task runs. */
+  mcp_servers?: McpServers | null;
 }
 
 export type TaskUsage = Usage;

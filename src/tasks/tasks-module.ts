@@ -4,9 +4,11 @@ import type { AgentProcessManager } from '../agent/process-manager.js';
 import type { Config } from '../config.js';
 import type { EventsApi } from '../events/events-module.js';
 import type { ModelProxyApi } from '../model-proxy/model-proxy-module.js';
+import { McpSubmitChecks } from '../mcp/mcp-submit-checks.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Redactor } from '../observability/redact.js';
+import type { SecretReader } from '../secrets/secret-types.js';
 import type { Module } from '../server/module.js';
 import type { SessionsApi } from '../sessions/sessions-module.js';
 import type { StorageApi } from '../server/storage-module.js';
@@ -59,6 +61,8 @@ export async function createTasksModule(deps: {
   slotDir: string;
   /** Each task's spans (tracing); absent: tasks are not traced. */
   traces?: TaskTraces;
+  /** The tenant secrets MCP server headers may name; null: none are kept (no SECRETS_KEY). */
+  secrets: SecretReader | null;
 }): Promise<Module<TasksApi>> {
   const { config, logger, now, storage, events, sessions, agents, outbox, metrics } = deps;
   const { store, health: storageHealth } = storage;
@@ -127,7 +131,12 @@ export async function createTasksModule(deps: {
     isShuttingDown: () => shuttingDown,
     checks: new SubmitChecks(
       store,
-      { webhookSecret: config.webhooks.secret, allowPrivateWebhooks: config.webhooks.allowPrivate, defaultEgressAllow: config.egress.allow },
+      {
+        webhookSecret: config.webhooks.secret,
+        allowPrivateWebhooks: config.webhooks.allowPrivate,
+        defaultEgressAllow: config.egress.allow,
+        mcp: new McpSubmitChecks({ secrets: deps.secrets, allowPrivate: config.mcp.allowPrivate }),
+      },
       now,
     ),
     onSessionDeleted: (sessionId) => {

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { parseHostPatterns } from '../egress/host-patterns.js';
+import { mcpServersSchema } from '../mcp/mcp-schemas.js';
 import { webhookRequestSchema, webhookTarget } from '../webhooks/webhook-request.js';
 import { limitsSchema, tenantLimits } from './tenant-limits.js';
 import { DEFAULT_TENANT_ID, type Tenant } from './tenant.js';
@@ -23,6 +24,8 @@ const tenantSchema = z.strictObject({
   /** Replaces AGENT_EGRESS_ALLOW for this tenant's agents ([] = nothing but the model). */
   egress_allow: z.array(z.string().min(1).max(300)).max(500).optional(),
   limits: limitsSchema.optional(),
+  /** MCP servers every task of the tenant gets (a task's own of the same name replaces one). */
+  mcp_servers: mcpServersSchema.optional(),
 });
 
 const fileSchema = z.strictObject({ tenants: z.array(tenantSchema).min(1) });
@@ -65,6 +68,7 @@ export function loadKeysFile(file: string): { tenants: Tenant[]; problems: strin
       monthlyBudgetUsd: t.monthly_budget_usd ?? null,
       egressAllow: egress?.patterns ?? null,
       limits: tenantLimits(t.id, t.limits, problems),
+      mcpServers: t.mcp_servers ?? null,
     };
   });
   return { tenants, problems };

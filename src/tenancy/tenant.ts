@@ -1,5 +1,6 @@
 import type { HostPattern } from '../egress/host-patterns.js';
 import type { LimitOverrides } from '../agent/isolation/limits/resource-limits.js';
+import type { McpServers } from '../mcp/mcp-types.js';
 import type { WebhookTarget } from '../webhooks/webhook-types.js';
 
 export const DEFAULT_TENANT_ID = 'default';
@@ -23,6 +24,8 @@ export interface Tenant {
   egressAllow?: readonly HostPattern[] | null;
   /** Its agent sandboxes' own limits, over the AGENT_* defaults (API_KEYS_FILE `limits`). */
   limits?: LimitOverrides;
+  /** Its keys file `mcp_servers`: every task of the tenant gets them, under the task's own of the same name. */
+  mcpServers?: McpServers | null | undefined;
 }
 
 /**

@@ -84,22 +84,27 @@ export interface ResolvedAddress {
  * returned here, so a name that resolves differently a moment later (DNS rebinding) cannot
  * slip a private address past the check.
  */
-export async function resolveWebhookHost(url: URL, allowPrivate: boolean): Promise<ResolvedAddress> {
+export async function resolveWebhookHost(
+  url: URL,
+  allowPrivate: boolean,
+  /** Who asks, for the messages: MCP servers (src/mcp) are checked the same way. */
+  naming: { subject: string; setting: string } = { subject: 'webhook host', setting: 'WEBHOOK_ALLOW_PRIVATE' },
+): Promise<ResolvedAddress> {
   const host = url.hostname.replace(/^\[|\]$/g, '');
   const literal = isIP(host);
   const addresses: ResolvedAddress[] = literal
     ? [{ address: host, family: literal as 4 | 6 }]
     : (
         await lookup(host, { all: true, verbatim: true }).catch(() => {
-          throw new WebhookAddressError(`webhook host ${host} cannot be resolved`);
+          throw new WebhookAddressError(`${naming.subject} ${host} cannot be resolved`);
         })
       ).map((a) => ({ address: a.address, family: a.family as 4 | 6 }));
-  if (addresses.length === 0) throw new WebhookAddressError(`webhook host ${host} has no address`);
+  if (addresses.length === 0) throw new WebhookAddressError(`${naming.subject} ${host} has no address`);
   if (!allowPrivate) {
     const refused = addresses.find((a) => isPrivateAddress(a.address));
     if (refused) {
       throw new WebhookAddressError(
-        `webhook host ${host} resolves to ${refused.address}, a loopback, link-local or private address (set WEBHOOK_ALLOW_PRIVATE=true to allow)`,
+        `${naming.subject} ${host} resolves to ${refused.address}, a loopback, link-local or private address (set ${naming.setting}=true to allow)`,
       );
     }
   }

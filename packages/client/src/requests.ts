@@ -21,7 +21,31 @@ export interface TaskOptionsRequest {
   network?: { allow: string[] } | undefined;
   /** 0..9 (default 5): the queue starts higher priorities first, FIFO within one; fair share across tenants still comes first. */
   priority?: number | undefined;
+  /** MCP servers for this task, by name: their tools are `mcp__<name>__<tool>` (docs/mcp.md). */
+  mcp_servers?: McpServers | undefined;
 }
+
+/** A header value: literal, or `{ secret: name }` for one of the tenant's secrets, added outside the sandbox. */
+export type McpHeaderValue = string | { secret: string };
+
+export interface McpRemoteServer {
+  type: 'http' | 'sse';
+  url: string;
+  headers?: Record<string, McpHeaderValue> | undefined;
+}
+
+/** Runs inside the task's sandbox, as the tenant: the command must be there (system directories or the workspace). */
+export interface McpStdioServer {
+  /** Optional, as in the Agent SDK: a server with a command is a stdio server. */
+  type?: 'stdio' | undefined;
+  command: string;
+  args?: string[] | undefined;
+  env?: Record<string, string> | undefined;
+}
+
+export type McpServerConfig = McpRemoteServer | McpStdioServer;
+
+export type McpServers = Record<string, McpServerConfig>;
 
 export interface PermissionAnswer {
   decision: 'allow' | 'deny';

@@ -1,4 +1,5 @@
 import type { ErrorCode, PermissionMode, SessionStatus, TaskStatus, WebhookEvent } from './api-constants.js';
+import type { McpServers } from './requests.js';
 
 /** What the server answers (events are in events.ts). */
 
@@ -25,6 +26,8 @@ export interface TaskOptions {
   network: { allow: string[] } | null;
   /** 0..9; 5 when the task named none. */
   priority: number;
+  /** As submitted: secret references, never their values. */
+  mcp_servers: McpServers | null;
 }
 
 /** A tool call waiting for answerPermission. */

@@ -108,7 +108,10 @@ export const BUILTIN_SCRIPTS: Readonly<Record<string, Script>> = {
   },
   'call-tool': {
     description: 'Calls the tool [[tool:NAME]] (an MCP tool: mcp__SERVER__TOOL) with the input [[input:JSON]] (default {}) and quotes its result.',
-    steps: [{ tool_fn: (c) => ({ name: directive(c.prompt, 'tool') ?? 'Unnamed', input: jsonInput(directive(c.prompt, 'input')) }) }, { text_fn: (c) => `Tool result:\n${lastResult(c)}` }],
+    steps: [
+      { tool_fn: (c) => ({ name: directive(c.prompt, 'tool') ?? 'Unnamed', input: jsonInput(directive(c.prompt, 'input')) }) },
+      { text_fn: (c) => `Tool result:\n${lastResult(c)}` },
+    ],
   },
   'multi-tool': {
     description: `Writes ${MULTI_FILE}, cats it with Bash, then quotes the output.`,

@@ -1,0 +1,111 @@
+import http, { type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
+import https from 'node:https';
+import { isIP } from 'node:net';
+import type { Logger } from '../observability/logger.js';
+import type { SecretReader } from '../secrets/secret-types.js';
+import { relayLabelOf, type McpBinding, type McpRoute } from './mcp-routes.js';
+
+/** Hop-by-hop and proxy headers: never passed on in either direction. */
+const HOP_BY_HOP = new Set(['proxy-authorization', 'proxy-connection', 'connection', 'keep-alive', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'host']);
+
+export interface McpRelayOptions {
+  /** Null without SECRETS_KEY: a header naming a secret then fails its request. */
+  secrets: SecretReader | null;
+  /** MCP_ALLOW_PRIVATE, as resolved for this server (see config.ts). */
+  allowPrivate: boolean;
+  /** The egress gate's resolver: the one address to connect to, or why not. */
+  resolve: (host: string, allowPrivate: boolean) => Promise<{ ok: true; address: string } | { ok: false; detail: string }>;
+  logger: Logger;
+}
+
+class RelayRefusal extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Forwards an agent's requests to its http/sse MCP servers (see mcp-routes.ts). The server makes
+ * the connection, TLS included, and adds the configured headers itself, so a header's value (a
+ * tenant secret) never enters the sandbox: the agent can use the server, not read its credential.
+ * Only the servers of the asking process are reachable, each only at its own origin.
+ */
+export class McpRelay {
+  constructor(private readonly options: McpRelayOptions) {}
+
+  handles(hostname: string): boolean {
+    return relayLabelOf(hostname) !== null;
+  }
+
+  async forward(req: IncomingMessage, res: ServerResponse, url: URL, binding: McpBinding | null): Promise<void> {
+    const route = binding?.routes.get(relayLabelOf(url.hostname) ?? '') ?? null;
+    try {
+      if (binding === null || route === null) throw new RelayRefusal(404, `no MCP server ${url.hostname} for this agent process`);
+      const target = new URL(`${url.pathname}${url.search}`, route.server.url);
+      const headers = await this.headersFor(req, route, binding.tenantId);
+      const resolved = await this.options.resolve(target.hostname, this.options.allowPrivate || route.operator);
+      if (!resolved.ok) throw new RelayRefusal(403, `MCP server "${route.name}" refused: ${resolved.detail}`);
+      this.send(req, res, route, target, resolved.address, headers);
+    } catch (error) {
+      req.resume();
+      const status = error instanceof RelayRefusal ? error.status : 502;
+      const message = error instanceof Error ? error.message : String(error);
+      this.options.logger.warn('MCP relay refused a request', { server: route?.name ?? null, status, detail: message });
+      if (!res.headersSent) res.writeHead(status, { 'content-type': 'text/plain' });
+      res.end(`claude-code-server MCP relay: ${message}\n`);
+    }
+  }
+
+  /** The agent's headers, less hop-by-hop ones and any the server's configuration sets, plus the configured ones. */
+  private async headersFor(req: IncomingMessage, route: McpRoute, tenantId: string): Promise<OutgoingHttpHeaders> {
+    const configured = Object.entries(route.server.headers ?? {});
+    const overridden = new Set(configured.map(([name]) => name.toLowerCase()));
+    const headers: OutgoingHttpHeaders = {};
+    for (const [name, value] of Object.entries(req.headers)) if (!HOP_BY_HOP.has(name) && !overridden.has(name) && value !== undefined) headers[name] = value;
+    for (const [name, value] of configured) {
+      if (typeof value === 'string') {
+        headers[name] = value;
+        continue;
+      }
+      const secret = this.options.secrets?.enabled ? await this.options.secrets.reveal(tenantId, value.secret) : null;
+      if (secret === null) throw new RelayRefusal(502, `MCP server "${route.name}": header ${name} names the secret "${value.secret}", which is not set`);
+      headers[name] = secret;
+    }
+    return headers;
+  }
+
+  private send(req: IncomingMessage, res: ServerResponse, route: McpRoute, target: URL, address: string, headers: OutgoingHttpHeaders): void {
+    const secure = target.protocol === 'https:';
+    const hostname = target.hostname.replace(/^\[|\]$/g, '');
+    const request = (secure ? https : http).request({
+      host: address,
+      port: Number(target.port || (secure ? 443 : 80)),
+      method: req.method,
+      path: `${target.pathname}${target.search}`,
+      headers: { ...headers, host: target.host },
+      setHost: false,
+      agent: false,
+      // The certificate is checked against the server's name, not the address connected to.
+      ...(secure && isIP(hostname) === 0 ? { servername: hostname } : {}),
+    });
+    request.once('response', (answer) => {
+      const answerHeaders: OutgoingHttpHeaders = {};
+      for (const [name, value] of Object.entries(answer.headers)) if (!HOP_BY_HOP.has(name) && value !== undefined) answerHeaders[name] = value;
+      res.writeHead(answer.statusCode ?? 502, answerHeaders);
+      // An SSE stream must reach the agent event by event.
+      res.flushHeaders();
+      answer.pipe(res);
+    });
+    request.once('error', (error: NodeJS.ErrnoException) => {
+      this.options.logger.warn('MCP server unreachable', { server: route.name, error: error.code ?? error.message });
+      if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' });
+      res.end(`claude-code-server MCP relay: MCP server "${route.name}" failed: ${error.code ?? error.message}\n`);
+    });
+    // The agent hanging up ends the upstream request (an SSE stream included).
+    res.once('close', () => request.destroy());
+    req.pipe(request);
+  }
+}

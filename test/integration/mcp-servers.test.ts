@@ -1,0 +1,212 @@
+/**
+ * MCP servers per task, through the real server, the real CLI in its sandbox and the scripted
+ * model: real MCP servers built with @modelcontextprotocol/sdk over streamable HTTP and SSE (on
+ * this host, reached through the egress proxy's MCP relay) and over stdio (bundled into the
+ * workspace, run by the CLI inside the sandbox as the tenant). A header value the relay adds must
+ * reach the MCP server and nothing else: not the events, the logs, the task record or the sandbox.
+ */
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startScriptedModel, type ScriptedModel } from '../../src/dev/scripted-model/index.js';
+import { request, waitForStatus } from '../helpers/client.js';
+import { startTestServer, type TestServer } from '../helpers/test-server.js';
+import { bundleStdioServer } from '../support/mcp/bundle-stdio-server.js';
+import { startTestMcpHttpServer, type TestMcpHttpServer } from '../support/mcp/test-mcp-server.js';
+
+/** The header value the relay adds: searched for everywhere it must not be. */
+const TOKEN = 'mcp-token-4f1c9a7e2b';
+/** A pattern that matches TOKEN but not itself, so a search's own command line is no false hit. */
+const TOKEN_PATTERN = 'mcp-token-4f1c9a7e2[b]';
+
+type Event = { type: string; data: Record<string, unknown> };
+
+describe('MCP servers per task', () => {
+  let model: ScriptedModel;
+  let mcp: TestMcpHttpServer;
+  let server: TestServer;
+  let n = 0;
+
+  beforeAll(async () => {
+    model = await startScriptedModel();
+    mcp = await startTestMcpHttpServer();
+    server = await startTestServer({}, model);
+  });
+
+  afterAll(async () => {
+    await server?.close();
+    await mcp?.close();
+    await model?.close();
+  });
+
+  /** `session`: the session to use, created by the first task that names it. */
+  const sessions = new Set<string>();
+  async function run(prompt: string, options: Record<string, unknown>, session?: string): Promise<{ task: Record<string, unknown>; events: Event[] }> {
+    const taskId = `mcp-${++n}`;
+    const body = {
+      task_id: taskId,
+      prompt,
+      workspace: 'mcp',
+      options,
+      ...(session ? { session: { session_id: session, reuse_existing: sessions.has(session) } } : {}),
+    };
+    if (session) sessions.add(session);
+    const submitted = await request(server.baseUrl, 'POST', '/api/v1/tasks', body);
+    expect(submitted.status, JSON.stringify(submitted.body)).toBe(201);
+    const task = await waitForStatus(server.baseUrl, taskId, ['completed', 'failed', 'interrupted', 'timed_out'], 90_000);
+    const events = (await request(server.baseUrl, 'GET', `/api/v1/tasks/${taskId}/events?format=json&limit=500`)).body.events as Event[];
+    return { task, events };
+  }
+
+  const callTool = (tool: string, input: unknown = {}) => `[[script:call-tool]] [[tool:${tool}]] [[input:${JSON.stringify(input)}]]`;
+  const docs = (type: 'http' | 'sse') => ({ docs: { type, url: type === 'http' ? mcp.url : mcp.sseUrl, headers: { 'X-Api-Token': TOKEN } } });
+
+  it('calls a streamable-HTTP server tool through the relay, which adds the header; the call streams like any tool', async () => {
+    const { task, events } = await run(callTool('mcp__docs__echo', { text: 'hello mcp' }), { mcp_servers: docs('http') }, 'mcp-session');
+    expect(task.status, JSON.stringify(task.error)).toBe('completed');
+    expect(task.result).toContain('echo: hello mcp');
+    const use = events.find((e) => e.type === 'tool_use');
+    expect(use?.data).toMatchObject({ name: 'mcp__docs__echo', input: { text: 'hello mcp' } });
+    expect(events.find((e) => e.type === 'tool_result')?.data).toMatchObject({ content: expect.stringContaining('echo: hello mcp'), is_error: false });
+    const calls = mcp.requests.filter((r) => r.path === '/mcp');
+    expect(calls.length).toBeGreaterThan(0);
+    for (const call of calls) expect(call.headers['x-api-token']).toBe(TOKEN);
+    // The task shows the servers as submitted.
+    expect((task.options as Record<string, unknown>).mcp_servers).toEqual(docs('http'));
+  });
+
+  it('keeps the header value out of the sandbox: not in any process environment or command line, HOME or /tmp', async () => {
+    // The same session and servers: the process whose configuration is searched is the one that used them.
+    const search = `grep -rl -e '${TOKEN_PATTERN}' /proc/[0-9]*/environ /proc/[0-9]*/cmdline "$HOME" /tmp 2>/dev/null; echo searched`;
+    const { task } = await run(`[[script:bash]][[cmd:${search}]]`, { mcp_servers: docs('http') }, 'mcp-session');
+    expect(task.status, JSON.stringify(task.error)).toBe('completed');
+    expect(task.result).toContain('searched');
+    expect(String(task.result)).not.toMatch(/\/proc\/|\/tmp\/|\.claude/);
+    expect(String(task.result)).not.toContain(TOKEN);
+  });
+
+  it('reaches only its own servers through the relay, and the real address not at all', async () => {
+    const port = new URL(mcp.url).port;
+    const probe = [
+      `curl -s -o /dev/null -w 'unknown=%{http_code} ' http://s7.mcp.ccs.invalid/mcp`,
+      `curl -s -o /dev/null -w 'direct=%{http_code} ' --noproxy '*' http://127.0.0.1:${port}/mcp`,
+      `curl -s -o /dev/null -w 'proxied=%{http_code}' --noproxy '' http://127.0.0.1:${port}/mcp`,
+    ].join('; ');
+    const { task, events } = await run(`[[script:bash]][[cmd:${probe}]]`, { mcp_servers: docs('http') });
+    expect(task.status, JSON.stringify(task.error)).toBe('completed');
+    expect(task.result).toContain('unknown=404');
+    // Straight out of the sandbox's network namespace: nothing listens there.
+    expect(task.result).toContain('direct=000');
+    // Through the egress proxy, the server's real address is not on any allowlist.
+    expect(task.result).toContain('proxied=403');
+    expect(events.some((e) => e.type === 'network_blocked' && e.data.port === Number(port))).toBe(true);
+  });
+
+  it('calls an SSE server tool through the relay', async () => {
+    const { task } = await run(callTool('mcp__docs__echo', { text: 'over sse' }), { mcp_servers: docs('sse') });
+    expect(task.status, JSON.stringify(task.error)).toBe('completed');
+    expect(task.result).toContain('echo: over sse');
+    expect(mcp.requests.filter((r) => r.path === '/sse' || r.path === '/messages').every((r) => r.headers['x-api-token'] === TOKEN)).toBe(true);
+  });
+
+  it('runs a stdio server inside the sandbox as the tenant, from a file uploaded to the workspace', async () => {
+    const bundle = await bundleStdioServer();
+    const uploaded = await fetch(`${server.baseUrl}/api/v1/sessions/mcp-session/files?path=tools/mcp-stdio.mjs`, { method: 'PUT', body: readFileSync(bundle) });
+    expect(uploaded.status).toBe(201);
+    const workspace = String((await request(server.baseUrl, 'GET', '/api/v1/sessions/mcp-session')).body.workspace);
+    const stdio = { local: { type: 'stdio', command: 'node', args: [path.join(workspace, 'tools/mcp-stdio.mjs')], env: { MCP_GREETING: 'hi' } } };
+    const { task, events } = await run(callTool('mcp__local__whoami'), { mcp_servers: stdio, allowed_tools: ['Read', 'mcp__local'] }, 'mcp-session');
+    expect(task.status, JSON.stringify(task.error)).toBe('completed');
+    const seen = JSON.parse(/\{.*\}/s.exec(String(events.find((e) => e.type === 'tool_result')?.data.content))![0]) as { uid: number; env: string[] };
+    if (server.isolation !== 'none' && process.getuid?.() === 0) expect(seen.uid).not.toBe(0);
+    expect(seen.env).toContain('MCP_GREETING');
+    // The server's own environment is not the agent's: no model key, no proxy credential.
+    expect(seen.env).not.toContain('CLAUDE_API_KEY');
+  });
+
+  it("refuses an MCP tool a task's allowed_tools does not name", async () => {
+    const { task, events } = await run(callTool('mcp__docs__echo', { text: 'x' }), { mcp_servers: docs('http'), allowed_tools: ['Read'] });
+    expect(task.status).toBe('completed');
+    expect(events.find((e) => e.type === 'tool_result')?.data).toMatchObject({
+      is_error: true,
+      content: expect.stringContaining("not in this task's allowed_tools"),
+    });
+  });
+
+  it('leaves the header value out of every event, log line and task record', async () => {
+    const everything = JSON.stringify([server.logs, (await request(server.baseUrl, 'GET', '/api/v1/tasks?limit=100')).body]);
+    expect(everything).toContain('mcp__docs__echo');
+    const events = await Promise.all(
+      Array.from({ length: n }, (_, i) => request(server.baseUrl, 'GET', `/api/v1/tasks/mcp-${i + 1}/events?format=json&limit=500`)),
+    );
+    expect(JSON.stringify(events.map((e) => e.body))).not.toContain(TOKEN);
+    expect(JSON.stringify(server.logs)).not.toContain(TOKEN);
+  });
+
+  it('refuses bad server definitions with 400 and a code', async () => {
+    const submit = (mcp_servers: unknown) => request(server.baseUrl, 'POST', '/api/v1/tasks', { prompt: 'x', options: { mcp_servers } });
+    const cases: [unknown, string][] = [
+      [{ 'bad name': { type: 'http', url: mcp.url } }, 'VALIDATION_ERROR'],
+      [{ a__b: { type: 'http', url: mcp.url } }, 'VALIDATION_ERROR'],
+      [{ x: { type: 'http', url: 'ftp://example.com/' } }, 'VALIDATION_ERROR'],
+      [{ x: { type: 'http', url: 'http://user:pw@example.com/' } }, 'VALIDATION_ERROR'],
+      [{ x: { type: 'websocket', url: mcp.url } }, 'VALIDATION_ERROR'],
+      [{ x: { type: 'http', url: mcp.url, headers: { Host: 'evil' } } }, 'VALIDATION_ERROR'],
+      [{ x: { type: 'http', url: mcp.url, headers: { 'X-A': 'a\r\nInjected: 1' } } }, 'VALIDATION_ERROR'],
+      [{ x: { type: 'stdio', command: 'node', env: { TOKEN: { secret: 'gh' } } } }, 'VALIDATION_ERROR'],
+      [{ x: { type: 'stdio' } }, 'VALIDATION_ERROR'],
+      [{ x: { type: 'http', url: mcp.url, extra: 1 } }, 'VALIDATION_ERROR'],
+      [{ x: { type: 'http', url: 'http://no-such-host.invalid/mcp' } }, 'MCP_SERVER_REFUSED'],
+      [{ x: { type: 'http', url: mcp.url, headers: { Authorization: { secret: 'github' } } } }, 'SECRET_REFERENCE_INVALID'],
+    ];
+    for (const [servers, code] of cases) {
+      const answer = await submit(servers);
+      expect({ servers, status: answer.status, code: (answer.body.error as { code: string } | undefined)?.code }).toEqual({ servers, status: 400, code });
+    }
+  });
+});
+
+describe('MCP servers with API_KEYS_FILE', () => {
+  const KEY = 'acme-mcp-key-0123456789';
+  let model: ScriptedModel;
+  let mcp: TestMcpHttpServer;
+  let server: TestServer;
+  const headers = { 'x-api-key': KEY };
+
+  beforeAll(async () => {
+    model = await startScriptedModel();
+    mcp = await startTestMcpHttpServer();
+    const dir = mkdtempSync(path.join(tmpdir(), 'ccs-mcp-keys-'));
+    const keysFile = path.join(dir, 'keys.json');
+    const docs = { type: 'http', url: mcp.url, headers: { 'X-Api-Token': 'operator-token' } };
+    writeFileSync(keysFile, JSON.stringify({ tenants: [{ id: 'acme', key_sha256: [createHash('sha256').update(KEY).digest('hex')], mcp_servers: { docs } }] }));
+    server = await startTestServer({ API_AUTH_ENABLED: 'true', API_KEYS_FILE: keysFile }, model);
+  });
+
+  afterAll(async () => {
+    await server?.close();
+    await mcp?.close();
+    await model?.close();
+  });
+
+  it("gives every task of the tenant its keys-file servers, reached at the operator's loopback address", async () => {
+    const prompt = `[[script:call-tool]] [[tool:mcp__docs__echo]] [[input:{"text":"from the tenant default"}]]`;
+    const submitted = await request(server.baseUrl, 'POST', '/api/v1/tasks', { task_id: 'default-servers', prompt }, headers);
+    expect(submitted.status, JSON.stringify(submitted.body)).toBe(201);
+    const task = await waitForStatus(server.baseUrl, 'default-servers', ['completed', 'failed'], 90_000, headers);
+    expect(task.result).toContain('echo: from the tenant default');
+    expect(mcp.requests.some((r) => r.headers['x-api-token'] === 'operator-token')).toBe(true);
+    // Not the task's own option: the task record shows what the client sent.
+    expect((task.options as Record<string, unknown>).mcp_servers).toBeNull();
+  });
+
+  it("refuses a tenant's own loopback server: with API_KEYS_FILE, MCP_ALLOW_PRIVATE defaults to false", async () => {
+    const options = { mcp_servers: { mine: { type: 'http', url: mcp.url } } };
+    const answer = await request(server.baseUrl, 'POST', '/api/v1/tasks', { prompt: 'x', options }, headers);
+    expect(answer.status).toBe(400);
+    expect(answer.body.error).toMatchObject({ code: 'MCP_SERVER_REFUSED', details: { server: 'mine' } });
+    expect(JSON.stringify(answer.body)).toContain('MCP_ALLOW_PRIVATE');
+  });
+});
