@@ -38,6 +38,8 @@ export interface FireRequest {
   taskId?: string | undefined;
   /** The `Idempotency-Key` header: the task id is derived from it. */
   idempotencyKey?: string | undefined;
+  /** The caller's W3C `traceparent` header: the fired task's span becomes its child. */
+  traceparent?: string | undefined;
 }
 
 export interface FireResult extends SubmitResult {
@@ -127,7 +129,8 @@ export class TriggerService {
     const body: SubmitTaskRequest = submitOfFire(trigger.task, request.text, firedTaskId(trigger.trigger_id, request));
     let result: SubmitResult;
     try {
-      result = await this.deps.tasks.submit(tenant, body, undefined, { trigger_id: trigger.trigger_id });
+      const origin = request.traceparent === undefined ? {} : { traceparent: request.traceparent };
+      result = await this.deps.tasks.submit(tenant, body, undefined, { trigger_id: trigger.trigger_id, ...origin });
     } catch (error) {
       this.deps.countFire('refused');
       throw error;

@@ -77,6 +77,48 @@ describe('task traces (in-memory exporter, real server and CLI)', () => {
     for (const line of lines) expect(line.trace_id).toBe(CALLER_TRACE);
   });
 
+  it('a traceparent on a trigger fire, an A2A message and an AG-UI run parents the task it starts', async () => {
+    const traceparent = (n: number) => ({ traceparent: `00-${CALLER_TRACE.slice(0, 30)}${n}0-${CALLER_SPAN}-01` });
+    const created = await request(server.baseUrl, 'POST', '/api/v1/triggers', { name: 'traced-trigger', task: { prompt: 'hello from a trigger' } });
+    expect(created.status).toBe(201);
+    const fired = await request<{ task_id: string; trace_id: string }>(
+      server.baseUrl,
+      'POST',
+      `/api/v1/triggers/${String(created.body.trigger_id)}/fire`,
+      undefined,
+      {
+        authorization: `Bearer ${String(created.body.token)}`,
+        ...traceparent(1),
+      },
+    );
+    expect(fired.status, JSON.stringify(fired.body)).toBe(201);
+    expect(fired.body.trace_id).toBe(traceparent(1).traceparent.slice(3, 35));
+
+    const message = { kind: 'message', messageId: 'traced-a2a', role: 'user', parts: [{ kind: 'text', text: 'hello over a2a' }] };
+    const rpc = { jsonrpc: '2.0', id: 1, method: 'message/send', params: { message, configuration: { blocking: false } } };
+    expect((await request(server.baseUrl, 'POST', '/a2a/jsonrpc', rpc, traceparent(2))).status).toBe(200);
+    expect((await request(server.baseUrl, 'GET', '/api/v1/tasks/traced-a2a')).body.trace_id).toBe(traceparent(2).traceparent.slice(3, 35));
+
+    const run = {
+      threadId: 'traced-thread',
+      runId: 'traced-agui',
+      messages: [{ id: 'm1', role: 'user', content: 'hello over ag-ui' }],
+      tools: [],
+      context: [],
+      state: {},
+      forwardedProps: {},
+    };
+    const agui = await fetch(`${server.baseUrl}/agui`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...traceparent(3) },
+      body: JSON.stringify(run),
+    });
+    expect(agui.status).toBe(200);
+    await agui.text();
+    expect((await request(server.baseUrl, 'GET', '/api/v1/tasks/traced-agui')).body.trace_id).toBe(traceparent(3).traceparent.slice(3, 35));
+    for (const id of [fired.body.task_id, 'traced-a2a', 'traced-agui']) await waitForStatus(server.baseUrl, id, ['completed', 'failed']);
+  });
+
   it('without a traceparent the task span starts a trace of its own; a malformed one is ignored', async () => {
     const submit = await request<{ trace_id: string }>(
       server.baseUrl,

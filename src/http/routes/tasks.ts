@@ -8,6 +8,7 @@ import { listTasksQuerySchema, submitTaskSchema, type SubmitTaskBody } from '../
 import { responseJsonSchema } from '../serialization.js';
 import { validate } from '../validate.js';
 import { submitView, taskView } from '../views.js';
+import { traceOriginOf } from '../trace-origin.js';
 
 interface TaskParams {
   task_id: string;
@@ -82,9 +83,7 @@ export function registerTaskRoutes(app: FastifyInstance, tasks: TaskService, app
 
   app.post(urlOf(TASK_OPERATIONS.submitTask), { schema: { response: { 200: submitted, 201: submitted } } }, async (request, reply) => {
     const body: SubmitTaskBody = validate(submitTaskSchema, request.body, 'body');
-    const { traceparent } = request.headers;
-    const origin = typeof traceparent === 'string' ? { traceparent } : undefined;
-    const { task, created } = await tasks.submit(request.tenant, body, undefined, origin);
+    const { task, created } = await tasks.submit(request.tenant, body, undefined, traceOriginOf(request));
     return reply.code(created ? 201 : 200).send(submitView(request, task));
   });
 

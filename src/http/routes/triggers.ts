@@ -10,6 +10,7 @@ import { createTriggerSchema, fireTriggerSchema } from '../trigger-schemas.js';
 import { validate } from '../validate.js';
 import { taskView } from '../views.js';
 import { baseUrlOf } from '../client-address.js';
+import { traceOriginOf } from '../trace-origin.js';
 
 interface TriggerParams {
   trigger_id: string;
@@ -177,6 +178,7 @@ function registerFireRoute(app: FastifyInstance, triggers: TriggerService, fired
       text: body.text,
       taskId: body.task_id,
       idempotencyKey: idempotencyKey(request),
+      traceparent: traceOriginOf(request)?.traceparent,
     });
     // The caller holds no tenant key: the answer names the task by the id its tenant sees.
     return reply.code(created ? 201 : 200).send(taskView(request, task));

@@ -4,12 +4,13 @@ import { lastEventIdSchema } from '../../schemas.js';
 import type { Services } from '../../../server/services.js';
 import { A2aError, toA2aError } from './a2a-errors.js';
 import type { A2aCall } from './a2a-operations.js';
+import { traceOriginOf } from '../../trace-origin.js';
 
 /** A request's call context; its signal ends with the client's connection. */
 export function callOf(services: Services, request: FastifyRequest, reply: FastifyReply): A2aCall {
   const gone = new AbortController();
   reply.raw.on('close', () => gone.abort());
-  return { services, tenant: request.tenant, signal: gone.signal };
+  return { services, tenant: request.tenant, signal: gone.signal, origin: traceOriginOf(request) };
 }
 
 /** Counts one A2A request in protocol_requests_total, by operation and outcome (ok or our error code). */

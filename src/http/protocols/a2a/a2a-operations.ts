@@ -1,3 +1,4 @@
+import type { TaskOrigin } from '../../../tasks/task-service.js';
 import type { Services } from '../../../server/services.js';
 import type { Task, TaskStatus } from '../../../tasks/task-types.js';
 import { externalId, type Tenant } from '../../../tenancy/tenant.js';
@@ -12,6 +13,8 @@ export interface A2aCall {
   services: Services;
   tenant: Tenant;
   signal: AbortSignal;
+  /** The request's `traceparent`, for the tasks it starts. */
+  origin?: TaskOrigin | undefined;
 }
 
 export async function snapshot(call: A2aCall, task: Task, options: { historyLength?: number; artifacts?: boolean } = {}) {
@@ -21,7 +24,7 @@ export async function snapshot(call: A2aCall, task: Task, options: { historyLeng
 /** SendMessage: blocks until the task ends or waits for an approval, unless returnImmediately (0.3: blocking false). */
 export async function sendMessageOp(call: A2aCall, raw: unknown) {
   const params = parseParams(sendParamsSchema, raw);
-  const { task, after } = await sendMessage(call.services, call.tenant, params);
+  const { task, after } = await sendMessage(call.services, call.tenant, params, call.origin);
   const configuration = params.configuration;
   const immediately = configuration?.returnImmediately === true || configuration?.blocking === false;
   if (!immediately) await waitForPause(call.services, task, after, call.signal);
@@ -32,7 +35,7 @@ export async function sendMessageOp(call: A2aCall, raw: unknown) {
 /** SendStreamingMessage: the task first, then what the message caused, until the task ends. */
 export async function streamMessageOp(call: A2aCall, raw: unknown, out: FrameOutput): Promise<void> {
   const params = parseParams(sendParamsSchema, raw);
-  const { task, after } = await sendMessage(call.services, call.tenant, params);
+  const { task, after } = await sendMessage(call.services, call.tenant, params, call.origin);
   out.write({ seq: after, response: { task: await snapshot(call, task) } });
   await streamTask(call.services, call.tenant, task, after, out, call.signal);
 }

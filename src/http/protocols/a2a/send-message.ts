@@ -1,3 +1,4 @@
+import type { TaskOrigin } from '../../../tasks/task-service.js';
 import { randomUUID } from 'node:crypto';
 import { DomainError } from '../../../errors.js';
 import { submitTaskSchema } from '../../schemas.js';
@@ -34,7 +35,7 @@ export function pushConfigOf(params: PushConfigParams): PushConfig {
  * A message with the taskId of a task waiting for an approval answers it; any other message
  * starts a task, in the session its contextId names (continued if it exists, created if not).
  */
-export async function sendMessage(deps: SendDeps, tenant: Tenant, params: SendParams): Promise<SendOutcome> {
+export async function sendMessage(deps: SendDeps, tenant: Tenant, params: SendParams, origin?: TaskOrigin): Promise<SendOutcome> {
   const { message } = params;
   if (message.taskId) return answerApproval(deps, tenant, message.taskId, message.parts);
 
@@ -62,7 +63,7 @@ export async function sendMessage(deps: SendDeps, tenant: Tenant, params: SendPa
     },
     'body',
   );
-  const { task } = await deps.tasks.submit(tenant, body, push ? pushConfigOf(push) : undefined);
+  const { task } = await deps.tasks.submit(tenant, body, push ? pushConfigOf(push) : undefined, origin);
   return { task, after: 0 };
 }
 

@@ -1,3 +1,5 @@
+import type { TaskOrigin } from '../../../tasks/task-service.js';
+import { traceOriginOf } from '../../trace-origin.js';
 import type { FastifyInstance } from 'fastify';
 import { DomainError } from '../../../errors.js';
 import type { Services } from '../../../server/services.js';
@@ -20,12 +22,12 @@ export function registerAguiRoutes(app: FastifyInstance, services: Services): vo
   const count = (operation: string, outcome: string) => services.metrics.protocolRequests.inc({ protocol: 'agui', operation, outcome });
 
   // Everything that can refuse a request does so here, as a plain error response before the stream opens.
-  const accept = async (tenant: Tenant, body: unknown): Promise<{ run: RunRequest; plan: RunPlan }> => {
+  const accept = async (tenant: Tenant, body: unknown, origin: TaskOrigin | undefined): Promise<{ run: RunRequest; plan: RunPlan }> => {
     let operation = 'run';
     try {
       const run = parseRunInput(body);
       operation = run.resume.length > 0 ? 'resume' : 'run';
-      const plan = run.resume.length > 0 ? await planResume(services, tenant, run) : await planRun(services, tenant, run);
+      const plan = run.resume.length > 0 ? await planResume(services, tenant, run) : await planRun(services, tenant, run, origin);
       count(plan.operation, 'ok');
       return { run, plan };
     } catch (error) {
@@ -36,7 +38,7 @@ export function registerAguiRoutes(app: FastifyInstance, services: Services): vo
 
   app.post(AGUI_PATH, async (request, reply) => {
     const tenant = request.tenant;
-    const { run, plan } = await accept(tenant, request.body);
+    const { run, plan } = await accept(tenant, request.body, traceOriginOf(request));
 
     const sse = openAguiSse(request, reply);
     const clientTaskId = externalId(plan.task.task_id);

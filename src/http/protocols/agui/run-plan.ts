@@ -1,3 +1,4 @@
+import type { TaskOrigin } from '../../../tasks/task-service.js';
 import { ApiError, DomainError } from '../../../errors.js';
 import { submitTaskSchema } from '../../schemas.js';
 import { validate } from '../../validate.js';
@@ -35,7 +36,7 @@ async function threadExists(deps: PlanDeps, tenant: Tenant, threadId: string): P
  * A run: the REST submit with task_id = runId and the thread as the session. The same runId and
  * input again finds the task already there (REST idempotency) and replays it instead.
  */
-export async function planRun(deps: PlanDeps, tenant: Tenant, run: RunRequest): Promise<RunPlan> {
+export async function planRun(deps: PlanDeps, tenant: Tenant, run: RunRequest, origin?: TaskOrigin): Promise<RunPlan> {
   if (run.prompt === null || run.prompt.trim() === '') {
     throw new ApiError('VALIDATION_ERROR', 'messages: the last user message carries the prompt, and there is no user message with text');
   }
@@ -48,17 +49,17 @@ export async function planRun(deps: PlanDeps, tenant: Tenant, run: RunRequest): 
     );
   const reuse = await threadExists(deps, tenant, run.threadId);
   try {
-    const { task, created } = await deps.tasks.submit(tenant, bodyFor(reuse));
+    const { task, created } = await deps.tasks.submit(tenant, bodyFor(reuse), undefined, origin);
     return { task, afterSeq: 0, operation: created ? 'run' : 'replay' };
   } catch (error) {
     // Another run opened this thread a moment ago: run in it.
     if (!reuse && isCode(error, 'SESSION_ALREADY_EXISTS')) {
-      const { task, created } = await deps.tasks.submit(tenant, bodyFor(true));
+      const { task, created } = await deps.tasks.submit(tenant, bodyFor(true), undefined, origin);
       return { task, afterSeq: 0, operation: created ? 'run' : 'replay' };
     }
     // The run that opened this thread was submitted before its session existed: match it as it was sent.
     if (!reuse || !isCode(error, 'TASK_ID_CONFLICT')) throw error;
-    const { task } = await deps.tasks.submit(tenant, bodyFor(false));
+    const { task } = await deps.tasks.submit(tenant, bodyFor(false), undefined, origin);
     return { task, afterSeq: 0, operation: 'replay' };
   }
 }
