@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startScriptedModel, type ScriptedModel } from '../../src/dev/scripted-model/index.js';
-import { request, waitForStatus } from '../helpers/client.js';
+import { request, waitFor, waitForStatus } from '../helpers/client.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 import { bundleStdioServer } from '../support/mcp/bundle-stdio-server.js';
 import { startTestMcpHttpServer, type TestMcpHttpServer } from '../support/mcp/test-mcp-server.js';
@@ -32,7 +32,7 @@ describe('MCP servers per task', () => {
   beforeAll(async () => {
     model = await startScriptedModel();
     mcp = await startTestMcpHttpServer();
-    server = await startTestServer({}, model);
+    server = await startTestServer({ WARM_POOL_SIZE: '1' }, model);
   });
 
   afterAll(async () => {
@@ -109,6 +109,17 @@ describe('MCP servers per task', () => {
     expect(task.status, JSON.stringify(task.error)).toBe('completed');
     expect(task.result).toContain('echo: over sse');
     expect(mcp.requests.filter((r) => r.path === '/sse' || r.path === '/messages').every((r) => r.headers['x-api-token'] === TOKEN)).toBe(true);
+  });
+
+  it('prewarms a spare with the servers tasks keep asking for, and its tools work from there', async () => {
+    const sse = docs('sse');
+    // The task before asked for these servers: the pool starts a spare with them.
+    await waitFor(async () => server.agents.stats().spare > 0 && server.agents.stats().busy === 0);
+    const before = server.agents.stats().starts.spare ?? 0;
+    const { task } = await run(callTool('mcp__docs__echo', { text: 'from a spare' }), { mcp_servers: sse });
+    expect(task.status, JSON.stringify(task.error)).toBe('completed');
+    expect(task.result).toContain('echo: from a spare');
+    expect(server.agents.stats().starts.spare).toBe(before + 1);
   });
 
   it('runs a stdio server inside the sandbox as the tenant, from a file uploaded to the workspace', async () => {
