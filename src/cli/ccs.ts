@@ -20,6 +20,7 @@ import { ConfigError, resolveConfig } from './config.js';
 import { EXIT } from './exit-codes.js';
 import { registerScheduleCommands } from './schedule-commands.js';
 import { createTerminal } from './terminal.js';
+import { mcpServersArgument } from './mcp-option.js';
 import { priorityArgument } from './priority-option.js';
 import { registerTriggerCommands } from './trigger-commands.js';
 
@@ -76,6 +77,7 @@ function buildProgram(run: (action: (ctx: CommandContext) => Promise<number>) =>
         .filter(Boolean),
     )
     .addOption(new Option('--permission-mode <mode>', 'permission mode').choices(PERMISSION_MODES))
+    .option('--mcp <json|@file>', 'MCP servers for the task, as JSON by name (see docs/mcp.md), or @file.json', mcpServersArgument)
     .option('-f, --follow', 'follow the task until it ends; the exit code follows its status')
     .action((prompt: string, flags: SubmitFlags) => run((ctx) => submitCommand(ctx, prompt, flags)));
 

@@ -1,6 +1,7 @@
 import {
   CcsApiError,
   type CcsClient,
+  type McpServers,
   type Session,
   type StreamTransport,
   type SubmitTaskRequest,
@@ -49,6 +50,7 @@ export interface SubmitFlags {
   timeout?: number;
   priority?: number;
   tools?: string[];
+  mcp?: McpServers;
   permissionMode?: SubmitTaskRequest extends { options?: infer O } ? (O extends { permission_mode?: infer P } ? P : never) : never;
   follow?: boolean;
 }
@@ -61,6 +63,7 @@ export async function submitCommand(ctx: CommandContext, prompt: string, flags: 
     allowed_tools: flags.tools,
     permission_mode: flags.permissionMode,
     priority: flags.priority,
+    mcp_servers: flags.mcp,
   };
   const hasOptions = Object.values(options).some((v) => v !== undefined);
   const body: SubmitTaskRequest = { task_id: flags.taskId, prompt, workspace: flags.workspace, options: hasOptions ? options : undefined };
