@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { ISOLATION_SETTINGS, type IsolationSetting } from './agent/isolation/isolation-mode.js';
@@ -102,8 +103,11 @@ export interface Config {
     /** AGENT_STALL_TIMEOUT_SECONDS: a model request that sends nothing this long is cut. */
     readonly stallTimeoutSeconds: number;
   };
-  /** AGENT_ISOLATION and the first per-tenant uid (AGENT_UID_BASE) when the server runs as root. */
-  readonly isolation: { readonly setting: IsolationSetting; readonly uidBase: number };
+  /**
+   * AGENT_ISOLATION, the first per-tenant uid (AGENT_UID_BASE) when the server runs as root, and
+   * AGENT_READONLY_PATHS: host directories every sandbox sees read-only (tools, stdio MCP servers).
+   */
+  readonly isolation: { readonly setting: IsolationSetting; readonly uidBase: number; readonly readOnlyPaths: readonly string[] };
   /**
    * Where sandboxed agents may connect through the egress proxy (src/egress): AGENT_EGRESS_ALLOW
    * (tenants may replace it with their keys file `egress_allow`), and AGENT_EGRESS_ALLOW_PRIVATE.
@@ -268,6 +272,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     isolation: {
       setting: r.oneOf<IsolationSetting>('AGENT_ISOLATION', ISOLATION_SETTINGS, 'auto', (v) => v.toLowerCase()),
       uidBase: r.int('AGENT_UID_BASE', 200_000, 1000, 2_000_000_000),
+      readOnlyPaths: readOnlyPaths(splitPatternList(r.raw('AGENT_READONLY_PATHS')), [dataDir, workspaceRoot], r.problems),
     },
     egress: { allow: egressAllow.patterns, allowPrivate: r.bool('AGENT_EGRESS_ALLOW_PRIVATE', false) },
     limits: { memoryMax: limit('memoryMax'), pidsMax: limit('pidsMax'), tmpSize: limit('tmpSize'), cpuWeight: limit('cpuWeight') },
@@ -305,4 +310,20 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
 
 function mcpAllowPrivate(setting: 'auto' | 'true' | 'false', multiTenant: boolean): boolean {
   return setting === 'auto' ? !multiTenant : setting === 'true';
+}
+
+/**
+ * AGENT_READONLY_PATHS: absolute directories that exist, and that neither hold nor lie in the
+ * server's data or the workspaces (a sandbox must never see DATA_DIR or another tenant's tree).
+ */
+function readOnlyPaths(entries: readonly string[], guarded: readonly string[], problems: string[]): string[] {
+  const paths: string[] = [];
+  for (const entry of entries) {
+    if (!path.isAbsolute(entry)) problems.push(`AGENT_READONLY_PATHS: ${entry} is not an absolute path`);
+    else if (guarded.some((dir) => isInside(dir, entry) || isInside(entry, dir))) {
+      problems.push(`AGENT_READONLY_PATHS: ${entry} holds or lies inside DATA_DIR or WORKSPACE_ROOT`);
+    } else if (!existsSync(entry)) problems.push(`AGENT_READONLY_PATHS: ${entry} does not exist`);
+    else paths.push(path.resolve(entry));
+  }
+  return paths;
 }

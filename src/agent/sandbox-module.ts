@@ -51,6 +51,7 @@ export async function createSandboxModule(deps: {
     uidBase: config.isolation.uidBase,
     sharedUids: deps.uids,
     limits,
+    readOnlyPaths: config.isolation.readOnlyPaths,
   });
   for (const warning of await sandbox.init()) logger.warn(warning);
   return {

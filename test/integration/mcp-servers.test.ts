@@ -27,12 +27,15 @@ describe('MCP servers per task', () => {
   let model: ScriptedModel;
   let mcp: TestMcpHttpServer;
   let server: TestServer;
+  let bundle: string;
   let n = 0;
 
   beforeAll(async () => {
     model = await startScriptedModel();
     mcp = await startTestMcpHttpServer();
-    server = await startTestServer({ WARM_POOL_SIZE: '1' }, model);
+    bundle = await bundleStdioServer();
+    // The bundle's directory, as an operator would expose a directory of MCP servers to every sandbox.
+    server = await startTestServer({ WARM_POOL_SIZE: '1', AGENT_READONLY_PATHS: path.dirname(bundle) }, model);
   });
 
   afterAll(async () => {
@@ -123,7 +126,6 @@ describe('MCP servers per task', () => {
   });
 
   it('runs a stdio server inside the sandbox as the tenant, from a file uploaded to the workspace', async () => {
-    const bundle = await bundleStdioServer();
     const uploaded = await fetch(`${server.baseUrl}/api/v1/sessions/mcp-session/files?path=tools/mcp-stdio.mjs`, { method: 'PUT', body: readFileSync(bundle) });
     expect(uploaded.status).toBe(201);
     const workspace = String((await request(server.baseUrl, 'GET', '/api/v1/sessions/mcp-session')).body.workspace);
@@ -135,6 +137,15 @@ describe('MCP servers per task', () => {
     expect(seen.env).toContain('MCP_GREETING');
     // The server's own environment is not the agent's: no model key, no proxy credential.
     expect(seen.env).not.toContain('CLAUDE_API_KEY');
+  });
+
+  it('runs a stdio server from an AGENT_READONLY_PATHS directory, which the agent cannot write', async () => {
+    const stdio = { tools: { command: 'node', args: [bundle] } };
+    const { task } = await run(callTool('mcp__tools__echo', { text: 'read-only' }), { mcp_servers: stdio }, 'readonly-session');
+    expect(task.result).toContain('echo: read-only');
+    const write = `touch ${path.dirname(bundle)}/planted 2>/dev/null; echo rc=$?`;
+    const { task: attempt } = await run(`[[script:bash]][[cmd:${write}]]`, { mcp_servers: stdio }, 'readonly-session');
+    expect(attempt.result).toMatch(/rc=[1-9]/);
   });
 
   it("refuses an MCP tool a task's allowed_tools does not name", async () => {

@@ -67,6 +67,18 @@ describe('configuration', () => {
     expect(problemsOf({ ...base, WORKSPACE_ROOT: '/srv/ws', DATA_DIR: '/srv/..data' })).toEqual([]);
   });
 
+  it('takes AGENT_READONLY_PATHS that exist, and refuses any that is relative, missing, or holds or lies in DATA_DIR or WORKSPACE_ROOT', () => {
+    const dirs = { WORKSPACE_ROOT: '/srv/ws', DATA_DIR: '/srv/data' };
+    expect(loadConfig({ ...base, ...dirs, AGENT_READONLY_PATHS: '/usr/share, /etc' }, '/srv/app').isolation.readOnlyPaths).toEqual(['/usr/share', '/etc']);
+    expect(problemsOf({ ...base, ...dirs, AGENT_READONLY_PATHS: 'opt/tools,/no/such/dir,/srv,/srv/ws/team,/srv/data' })).toEqual([
+      'AGENT_READONLY_PATHS: opt/tools is not an absolute path',
+      'AGENT_READONLY_PATHS: /no/such/dir does not exist',
+      'AGENT_READONLY_PATHS: /srv holds or lies inside DATA_DIR or WORKSPACE_ROOT',
+      'AGENT_READONLY_PATHS: /srv/ws/team holds or lies inside DATA_DIR or WORKSPACE_ROOT',
+      'AGENT_READONLY_PATHS: /srv/data holds or lies inside DATA_DIR or WORKSPACE_ROOT',
+    ]);
+  });
+
   it('reports every problem at once', () => {
     const problems = problemsOf({
       SERVER_PORT: 'eighty',

@@ -59,6 +59,8 @@ export interface SandboxSettings {
   sharedUids?: SharedUidAllocator | null;
   /** Per-sandbox resource limits (see limits/sandbox-limits.ts); none when absent. */
   limits?: SandboxLimits | null;
+  /** AGENT_READONLY_PATHS: host directories every agent sees read-only, at the same path. */
+  readOnlyPaths?: readonly string[];
 }
 
 /** Who owns what the server creates for this identity on the host: the tenant's uid, or the server itself. */
@@ -238,7 +240,7 @@ export class AgentSandbox {
       readWrite.push(configDir);
     }
     const commandDir = path.dirname(launch.command);
-    const readOnly = path.isAbsolute(launch.command) && !isInside(commandDir, '/usr') ? [commandDir] : [];
+    const readOnly = [...(path.isAbsolute(launch.command) && !isInside(commandDir, '/usr') ? [commandDir] : []), ...(this.settings.readOnlyPaths ?? [])];
     const inner = home.limits?.inside(launch) ?? launch;
     const tmpSize = this.settings.limits?.sizesTmp ? home.limits?.limits.tmpSize : undefined;
     const args = bwrapArgs(

@@ -1,4 +1,4 @@
-import { mkdtemp } from 'node:fs/promises';
+import { chmod, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,7 +12,10 @@ let bundled: Promise<string> | null = null;
  */
 export function bundleStdioServer(): Promise<string> {
   bundled ??= (async () => {
-    const file = path.join(await mkdtemp(path.join(tmpdir(), 'ccs-mcp-stdio-')), 'mcp-stdio.mjs');
+    const dir = await mkdtemp(path.join(tmpdir(), 'ccs-mcp-stdio-'));
+    // Readable by a tenant's uid, as a directory an operator lists in AGENT_READONLY_PATHS would be.
+    await chmod(dir, 0o755);
+    const file = path.join(dir, 'mcp-stdio.mjs');
     const input = path.join(path.dirname(fileURLToPath(import.meta.url)), 'stdio-main.ts');
     await build({ input, platform: 'node', output: { file, format: 'esm' }, logLevel: 'warn' });
     return file;
