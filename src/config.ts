@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { ISOLATION_SETTINGS, type IsolationSetting } from './agent/isolation/isolation-mode.js';
 import { parseHostPatterns, splitPatternList, type HostPattern } from './egress/host-patterns.js';
 import { isInside } from './lib/paths.js';
+import { readOnlyPaths } from './agent/isolation/readonly-paths.js';
+import { readMcpConfig } from './mcp/mcp-config.js';
 import { DEFAULT_LIMITS, LIMIT_SPECS, parseLimit, type LimitName, type ResourceLimits } from './agent/isolation/limits/resource-limits.js';
 import { EnvReader, type Env } from './lib/env-reader.js';
 import { loadKeysFile } from './tenancy/keys-file.js';
@@ -103,10 +104,7 @@ export interface Config {
     /** AGENT_STALL_TIMEOUT_SECONDS: a model request that sends nothing this long is cut. */
     readonly stallTimeoutSeconds: number;
   };
-  /**
-   * AGENT_ISOLATION, the first per-tenant uid (AGENT_UID_BASE) when the server runs as root, and
-   * AGENT_READONLY_PATHS: host directories every sandbox sees read-only (tools, stdio MCP servers).
-   */
+  /** AGENT_ISOLATION, AGENT_UID_BASE (a uid per tenant as root), AGENT_READONLY_PATHS (host directories every sandbox sees read-only). */
   readonly isolation: { readonly setting: IsolationSetting; readonly uidBase: number; readonly readOnlyPaths: readonly string[] };
   /**
    * Where sandboxed agents may connect through the egress proxy (src/egress): AGENT_EGRESS_ALLOW
@@ -123,11 +121,7 @@ export interface Config {
   readonly schedules: { readonly enabled: boolean; readonly leaseSeconds: number; readonly misfireGraceSeconds: number };
   /** OpenTelemetry traces from the standard OTEL_* variables (docs/tracing.md); off unless an exporter is set. */
   readonly tracing: TracingConfig;
-  /**
-   * MCP_ALLOW_PRIVATE: whether http/sse MCP servers may be at loopback or private addresses. Its
-   * default (auto) allows them without API_KEYS_FILE, where whoever holds the one key runs the
-   * machine, and refuses them with it, where tenants must not reach the operator's network.
-   */
+  /** MCP_ALLOW_PRIVATE: whether http/sse MCP servers may be at loopback or private addresses (see mcp-config.ts). */
   readonly mcp: { readonly allowPrivate: boolean };
 }
 
@@ -282,12 +276,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       misfireGraceSeconds: r.int('SCHEDULE_MISFIRE_GRACE_SECONDS', 60, 1, 86_400),
     },
     tracing: readTracingConfig(r),
-    mcp: {
-      allowPrivate: mcpAllowPrivate(
-        r.oneOf('MCP_ALLOW_PRIVATE', ['auto', 'true', 'false'], 'auto', (v) => v.toLowerCase()),
-        keysFile !== undefined,
-      ),
-    },
+    mcp: readMcpConfig(r, keysFile !== undefined),
   };
   if (config.schedules.misfireGraceSeconds <= config.schedules.leaseSeconds) {
     // Ticks a dead leader left behind are late by up to a lease; they must still fire, not count as missed.
@@ -306,24 +295,4 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
   }
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return Object.freeze(config);
-}
-
-function mcpAllowPrivate(setting: 'auto' | 'true' | 'false', multiTenant: boolean): boolean {
-  return setting === 'auto' ? !multiTenant : setting === 'true';
-}
-
-/**
- * AGENT_READONLY_PATHS: absolute directories that exist, and that neither hold nor lie in the
- * server's data or the workspaces (a sandbox must never see DATA_DIR or another tenant's tree).
- */
-function readOnlyPaths(entries: readonly string[], guarded: readonly string[], problems: string[]): string[] {
-  const paths: string[] = [];
-  for (const entry of entries) {
-    if (!path.isAbsolute(entry)) problems.push(`AGENT_READONLY_PATHS: ${entry} is not an absolute path`);
-    else if (guarded.some((dir) => isInside(dir, entry) || isInside(entry, dir))) {
-      problems.push(`AGENT_READONLY_PATHS: ${entry} holds or lies inside DATA_DIR or WORKSPACE_ROOT`);
-    } else if (!existsSync(entry)) problems.push(`AGENT_READONLY_PATHS: ${entry} does not exist`);
-    else paths.push(path.resolve(entry));
-  }
-  return paths;
 }

@@ -79,6 +79,12 @@ describe('configuration', () => {
     ]);
   });
 
+  it('MCP_ALLOW_PRIVATE: auto allows private MCP servers without API_KEYS_FILE; true and false decide outright', () => {
+    expect(loadConfig(base, '/srv/app').mcp.allowPrivate).toBe(true);
+    expect(loadConfig({ ...base, MCP_ALLOW_PRIVATE: 'FALSE' }, '/srv/app').mcp.allowPrivate).toBe(false);
+    expect(problemsOf({ ...base, MCP_ALLOW_PRIVATE: 'yes' })).toEqual(['MCP_ALLOW_PRIVATE must be one of auto, true, false (got "yes")']);
+  });
+
   it('reports every problem at once', () => {
     const problems = problemsOf({
       SERVER_PORT: 'eighty',
