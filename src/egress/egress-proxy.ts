@@ -37,6 +37,8 @@ function parseAuthority(authority: string): { host: string; port: number } | nul
  */
 export class EgressProxy {
   private readonly http = http.createServer();
+  /** Plain HTTP inside a CONNECT tunnel to an MCP relay name: a client may tunnel even to http:// targets. */
+  private readonly tunnelledRelay = http.createServer();
   private readonly clients = new WeakMap<Socket, () => string | null>();
   private readonly mcpBindings = new WeakMap<Socket, McpBinding>();
   private readonly open = new Set<Socket>();
@@ -45,6 +47,12 @@ export class EgressProxy {
     this.http.on('connect', (req: IncomingMessage, socket: Socket, head: Buffer) => void this.tunnel(req, socket, head));
     this.http.on('request', (req: IncomingMessage, res: ServerResponse) => void this.relay(req, res));
     this.http.on('upgrade', (_req: IncomingMessage, socket: Socket) => socket.end('HTTP/1.1 501 Not Implemented\r\nConnection: close\r\n\r\n'));
+    this.tunnelledRelay.on('request', (req: IncomingMessage, res: ServerResponse) => {
+      const url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'invalid'}`);
+      if (!this.options.mcp.handles(url.hostname))
+        return void res.writeHead(400, { 'content-type': 'text/plain' }).end('claude-code-server egress proxy: wrong Host in the tunnel\n');
+      void this.options.mcp.forward(req, res, url, this.mcpBindings.get(req.socket) ?? null);
+    });
   }
 
   /**
@@ -116,6 +124,7 @@ export class EgressProxy {
   private async tunnel(req: IncomingMessage, socket: Socket, head: Buffer): Promise<void> {
     const target = parseAuthority(req.url ?? '');
     if (target === null) return void socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    if (this.options.mcp.handles(target.host)) return this.relayTunnel(socket, head);
     const verdict = await this.check(this.clients.get(socket), target.host, target.port);
     if (!verdict.ok) {
       const status = verdict.block ? '403 Forbidden' : '502 Bad Gateway';
@@ -130,6 +139,13 @@ export class EgressProxy {
       },
       (error) => socket.end(`HTTP/1.1 502 Bad Gateway\r\nConnection: close\r\n\r\n${error.code ?? 'connect failed'}\n`),
     );
+  }
+
+  /** A CONNECT to an MCP relay name: the tunnel carries plain HTTP, served by the relay with the process's servers. */
+  private relayTunnel(socket: Socket, head: Buffer): void {
+    socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+    if (head.length > 0) socket.unshift(head);
+    this.tunnelledRelay.emit('connection', socket);
   }
 
   private async relay(req: IncomingMessage, res: ServerResponse): Promise<void> {
