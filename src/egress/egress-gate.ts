@@ -16,6 +16,17 @@ export interface EgressBlock {
 export interface EgressPolicy {
   tenant: readonly HostPattern[];
   task: readonly HostPattern[] | null;
+  /**
+   * The task's http/sse MCP servers: each `host:port` is allowed for the task whatever the lists
+   * say, and may be private where the MCP policy allows it (MCP_ALLOW_PRIVATE, or the operator's own).
+   */
+  mcp?: readonly McpEndpoint[];
+}
+
+export interface McpEndpoint {
+  host: string;
+  port: number;
+  allowPrivate: boolean;
 }
 
 export interface EgressGateOptions {
@@ -55,10 +66,11 @@ export class EgressGate {
     if (taskId === null) return refuse('no_task', 'this agent process is not running a task');
     const policy = await this.options.policyFor(taskId);
     if (policy === null) return refuse('no_task', 'the task is unknown');
-    if (!isAllowed(policy.tenant, host, port) || (policy.task !== null && !isAllowed(policy.task, host, port))) {
+    const mcp = policy.mcp?.find((endpoint) => endpoint.host === host && endpoint.port === port);
+    if (mcp === undefined && (!isAllowed(policy.tenant, host, port) || (policy.task !== null && !isAllowed(policy.task, host, port)))) {
       return refuse('not_allowed', `${host}:${port} is not on the egress allowlist`);
     }
-    const resolved = await this.resolvePermitted(host, this.options.allowPrivate);
+    const resolved = await this.resolvePermitted(host, this.options.allowPrivate || (mcp?.allowPrivate ?? false));
     if (resolved.ok) return resolved;
     return resolved.kind === null ? { ok: false, block: null, detail: resolved.detail } : refuse('private_address', resolved.detail);
   }

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Config } from '../config.js';
 import type { EventLog } from '../events/event-log.js';
 import { McpRelay } from '../mcp/mcp-relay.js';
+import { mcpEndpoints, taskMcp } from '../mcp/mcp-servers.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { SecretReader } from '../secrets/secret-types.js';
@@ -43,6 +44,7 @@ export async function createEgressModule(deps: {
       return {
         tenant: tenants.get(task.tenant_id)?.egressAllow ?? config.egress.allow,
         task: network === null ? null : parseHostPatterns(network.allow).patterns,
+        mcp: mcpEndpoints(taskMcp(tenants.get(task.tenant_id)?.mcpServers, task.options.mcp_servers), config.mcp.allowPrivate),
       };
     },
   });

@@ -1,3 +1,5 @@
+import type { McpEndpoint } from '../egress/egress-gate.js';
+import { normaliseHost } from '../egress/host-patterns.js';
 import { isRemote, type McpServers } from './mcp-types.js';
 
 /** A tenant's default servers under the task's own: a task's server replaces the default of the same name. */
@@ -19,6 +21,18 @@ export function taskMcp(tenantDefault: McpServers | null | undefined, taskServer
   const servers = effectiveMcpServers(tenantDefault, taskServers);
   if (servers === null) return null;
   return { servers, operatorServers: Object.keys(tenantDefault ?? {}).filter((name) => taskServers?.[name] === undefined) };
+}
+
+/** Where a task's http/sse servers are, as the egress gate allows them (`host:port`; the default port of the scheme). */
+export function mcpEndpoints(mcp: TaskMcp | null, allowPrivate: boolean): McpEndpoint[] {
+  const endpoints: McpEndpoint[] = [];
+  for (const [name, server] of Object.entries(mcp?.servers ?? {})) {
+    if (!isRemote(server)) continue;
+    const url = new URL(server.url);
+    const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
+    endpoints.push({ host: normaliseHost(url.hostname), port, allowPrivate: allowPrivate || mcp!.operatorServers.includes(name) });
+  }
+  return endpoints;
 }
 
 /** Every secret the servers' headers name, once each. */

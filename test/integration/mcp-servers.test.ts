@@ -90,21 +90,29 @@ describe('MCP servers per task', () => {
     expect(String(task.result)).not.toContain(TOKEN);
   });
 
-  it('reaches only its own servers through the relay, and the real address not at all', async () => {
+  it("adds its servers' host:port to the task's allowlist, without their headers; nothing else is reachable", async () => {
     const port = new URL(mcp.url).port;
     const probe = [
       `curl -s -o /dev/null -w 'unknown=%{http_code} ' http://s7.mcp.ccs.invalid/mcp`,
       `curl -s -o /dev/null -w 'direct=%{http_code} ' --noproxy '*' http://127.0.0.1:${port}/mcp`,
-      `curl -s -o /dev/null -w 'proxied=%{http_code}' --noproxy '' http://127.0.0.1:${port}/mcp`,
+      `curl -s -o /dev/null -w 'proxied=%{http_code} ' --noproxy '' http://127.0.0.1:${port}/plain`,
+      `curl -s -o /dev/null -w 'other=%{http_code}' --noproxy '' http://127.0.0.1:${server.baseUrl.split(':').at(-1)}/health`,
     ].join('; ');
+    const before = mcp.requests.length;
     const { task, events } = await run(`[[script:bash]][[cmd:${probe}]]`, { mcp_servers: docs('http') });
     expect(task.status, JSON.stringify(task.error)).toBe('completed');
+    // The relay serves a process only its own servers.
     expect(task.result).toContain('unknown=404');
     // Straight out of the sandbox's network namespace: nothing listens there.
     expect(task.result).toContain('direct=000');
-    // Through the egress proxy, the server's real address is not on any allowlist.
-    expect(task.result).toContain('proxied=403');
-    expect(events.some((e) => e.type === 'network_blocked' && e.data.port === Number(port))).toBe(true);
+    // Through the egress proxy the server's own host:port is allowed for this task, but the agent's
+    // request carries no configured header: only the relay adds those.
+    expect(task.result).toContain('proxied=404');
+    const plain = mcp.requests.slice(before).find((r) => r.path === '/plain');
+    expect(plain?.headers['x-api-token']).toBeUndefined();
+    // Any other port of the same host is not.
+    expect(task.result).toContain('other=403');
+    expect(events.some((e) => e.type === 'network_blocked' && e.data.reason === 'not_allowed')).toBe(true);
   });
 
   it('calls an SSE server tool through the relay', async () => {

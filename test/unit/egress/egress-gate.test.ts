@@ -1,15 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { EgressGate } from '../../../src/egress/egress-gate.js';
+import { EgressGate, type McpEndpoint } from '../../../src/egress/egress-gate.js';
 import { parseHostPatterns } from '../../../src/egress/host-patterns.js';
 
 const list = (...entries: string[]) => parseHostPatterns(entries).patterns;
 
-function gate(resolved: Record<string, string[]>, options: { allowPrivate?: boolean; task?: string[] } = {}) {
+function gate(resolved: Record<string, string[]>, options: { allowPrivate?: boolean; task?: string[]; mcp?: McpEndpoint[] } = {}) {
   const lookups: string[] = [];
   const g = new EgressGate({
     allowPrivate: options.allowPrivate ?? false,
     policyFor: async (taskId) =>
-      taskId === 'task-1' ? { tenant: list('*.example.com', 'api.other.net:443', '10.0.0.5'), task: options.task ? list(...options.task) : null } : null,
+      taskId === 'task-1'
+        ? { tenant: list('*.example.com', 'api.other.net:443', '10.0.0.5'), task: options.task ? list(...options.task) : null, mcp: options.mcp ?? [] }
+        : null,
     resolve: async (host) => {
       lookups.push(host);
       const addresses = resolved[host];
@@ -61,5 +63,19 @@ describe('EgressGate', () => {
   it('reports a name that does not resolve without calling it a block', async () => {
     const { g } = gate({});
     expect(await g.decide('task-1', 'gone.example.com', 443)).toMatchObject({ ok: false, block: null });
+  });
+
+  it("allows a task's MCP server at its exact host:port whatever the lists say, private only where the MCP policy allows", async () => {
+    const mcp = [
+      { host: 'mcp.internal', port: 8080, allowPrivate: false },
+      { host: 'ops.internal', port: 9000, allowPrivate: true },
+    ];
+    const { g } = gate({ 'mcp.internal': ['93.184.216.35'], 'ops.internal': ['10.1.2.3'], 'private.internal': ['10.9.9.9'] }, { task: [], mcp });
+    expect(await g.decide('task-1', 'mcp.internal', 8080)).toEqual({ ok: true, address: '93.184.216.35' });
+    expect(await g.decide('task-1', 'MCP.internal.', 8080)).toEqual({ ok: true, address: '93.184.216.35' });
+    expect(await g.decide('task-1', 'mcp.internal', 8081)).toMatchObject({ ok: false, block: { reason: 'not_allowed' } });
+    expect(await g.decide('task-1', 'ops.internal', 9000)).toEqual({ ok: true, address: '10.1.2.3' });
+    const { g: strict } = gate({ 'mcp.internal': ['10.0.0.7'] }, { mcp: [{ host: 'mcp.internal', port: 8080, allowPrivate: false }] });
+    expect(await strict.decide('task-1', 'mcp.internal', 8080)).toMatchObject({ ok: false, block: { reason: 'private_address' } });
   });
 });
