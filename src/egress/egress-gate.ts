@@ -71,7 +71,7 @@ export class EgressGate {
       return refuse('not_allowed', `${host}:${port} is not on the egress allowlist`);
     }
     const resolved = await this.resolvePermitted(host, this.options.allowPrivate || (mcp?.allowPrivate ?? false));
-    if (resolved.ok) return resolved;
+    if (resolved.ok) return { ok: true, address: resolved.address };
     return resolved.kind === null ? { ok: false, block: null, detail: resolved.detail } : refuse('private_address', resolved.detail);
   }
 
@@ -80,7 +80,10 @@ export class EgressGate {
    * loopback, private or this machine's unless `allowPrivate`. `kind` says which kind refused it
    * (null: the name did not resolve).
    */
-  async resolvePermitted(rawHost: string, allowPrivate: boolean): Promise<{ ok: true; address: string } | { ok: false; kind: string | null; detail: string }> {
+  async resolvePermitted(
+    rawHost: string,
+    allowPrivate: boolean,
+  ): Promise<{ ok: true; address: string; addresses: string[] } | { ok: false; kind: string | null; detail: string }> {
     const host = normaliseHost(rawHost);
     let addresses: string[];
     try {
@@ -96,7 +99,7 @@ export class EgressGate {
         if (kind !== 'public') return { ok: false, kind, detail: `${host} resolves to ${address} (${kind})` };
       }
     }
-    return { ok: true, address: addresses[0]! };
+    return { ok: true, address: addresses[0]!, addresses };
   }
 
   /** Interfaces change (DHCP, containers): re-read at most every 30 seconds. */

@@ -1,6 +1,6 @@
 import http, { type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 import https from 'node:https';
-import { isIP } from 'node:net';
+import { fixedLookup } from '../lib/fixed-lookup.js';
 import type { Logger } from '../observability/logger.js';
 import type { SecretReader } from '../secrets/secret-types.js';
 import { relayLabelOf, type McpBinding, type McpRoute } from './mcp-routes.js';
@@ -14,7 +14,7 @@ export interface McpRelayOptions {
   /** MCP_ALLOW_PRIVATE, as resolved for this server (see config.ts). */
   allowPrivate: boolean;
   /** The egress gate's resolver: the one address to connect to, or why not. */
-  resolve: (host: string, allowPrivate: boolean) => Promise<{ ok: true; address: string } | { ok: false; detail: string }>;
+  resolve: (host: string, allowPrivate: boolean) => Promise<{ ok: true; addresses: string[] } | { ok: false; detail: string }>;
   logger: Logger;
 }
 
@@ -48,7 +48,7 @@ export class McpRelay {
       const headers = await this.headersFor(req, route, binding.tenantId);
       const resolved = await this.options.resolve(target.hostname, this.options.allowPrivate || route.operator);
       if (!resolved.ok) throw new RelayRefusal(403, `MCP server "${route.name}" refused: ${resolved.detail}`);
-      this.send(req, res, route, target, resolved.address, headers);
+      this.send(req, res, route, target, resolved.addresses, headers);
     } catch (error) {
       req.resume();
       const status = error instanceof RelayRefusal ? error.status : 502;
@@ -77,19 +77,18 @@ export class McpRelay {
     return headers;
   }
 
-  private send(req: IncomingMessage, res: ServerResponse, route: McpRoute, target: URL, address: string, headers: OutgoingHttpHeaders): void {
+  private send(req: IncomingMessage, res: ServerResponse, route: McpRoute, target: URL, addresses: string[], headers: OutgoingHttpHeaders): void {
     const secure = target.protocol === 'https:';
-    const hostname = target.hostname.replace(/^\[|\]$/g, '');
     const request = (secure ? https : http).request({
-      host: address,
+      host: target.hostname.replace(/^\[|\]$/g, ''),
+      // Only to the addresses just checked, each in turn (Node's default autoSelectFamily: IPv6 and IPv4).
+      lookup: fixedLookup(addresses),
       port: Number(target.port || (secure ? 443 : 80)),
       method: req.method,
       path: `${target.pathname}${target.search}`,
       headers: { ...headers, host: target.host },
       setHost: false,
       agent: false,
-      // The certificate is checked against the server's name, not the address connected to.
-      ...(secure && isIP(hostname) === 0 ? { servername: hostname } : {}),
     });
     request.once('response', (answer) => {
       const answerHeaders: OutgoingHttpHeaders = {};

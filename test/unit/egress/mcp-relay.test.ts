@@ -42,7 +42,12 @@ describe('the MCP relay', () => {
     });
     await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
     const port = (upstream.address() as AddressInfo).port;
-    const gate = new EgressGate({ allowPrivate: false, policyFor: async () => ({ tenant: [], task: null }) });
+    // `dual.test` resolves to IPv6 loopback first, where nothing listens, then to IPv4 loopback.
+    const gate = new EgressGate({
+      allowPrivate: false,
+      policyFor: async () => ({ tenant: [], task: null }),
+      resolve: async (host) => (host === 'dual.test' ? ['::1', '127.0.0.1'] : [host === 'localhost' ? '127.0.0.1' : host]),
+    });
     const logger = createLogger({ level: 'ERROR', sink: () => undefined });
     proxy = new EgressProxy({
       gate,
@@ -62,6 +67,7 @@ describe('the MCP relay', () => {
       docs: { type: 'http' as const, url: `http://127.0.0.1:${port}/v1/mcp`, headers: { Authorization: { secret: 'docs-token' }, 'X-Team': 'alpha' } },
       gone: { type: 'http' as const, url: `http://127.0.0.1:${port}/mcp`, headers: { Authorization: { secret: 'deleted' } } },
       ops: { type: 'sse' as const, url: `http://127.0.0.1:${port}/sse` },
+      dual: { type: 'http' as const, url: `http://dual.test:${port}/dual` },
     };
     binding = mcpBinding({ tenantId: 't', servers, operatorServers: ['ops'] }).binding;
     proxyServer = net.createServer((socket) => proxy.accept(socket, () => 'task-1', binding));
@@ -156,5 +162,12 @@ describe('the MCP relay', () => {
     } finally {
       binding = saved;
     }
+  });
+
+  it('tries each checked address of a name in turn (IPv6 loopback refused, then IPv4)', async () => {
+    allowPrivate = true;
+    const answer = await viaProxy('http://s3.mcp.ccs.invalid/dual');
+    expect(answer).toMatchObject({ status: 200, text: 'answer to /dual' });
+    expect(seen.at(-1)!.headers.host).toBe(`dual.test:${(upstream.address() as AddressInfo).port}`);
   });
 });
