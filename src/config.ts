@@ -9,6 +9,7 @@ import { EnvReader, type Env } from './lib/env-reader.js';
 import { loadKeysFile } from './tenancy/keys-file.js';
 import { readTracingConfig, type TracingConfig } from './observability/tracing/tracing-config.js';
 import type { Tenant } from './tenancy/tenant.js';
+import { readSecretsConfig, type SecretsConfig } from './secrets/secrets-config.js';
 
 export type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 export type StorageType = 'memory' | 'sqlite' | 'redis';
@@ -119,6 +120,8 @@ export interface Config {
   readonly schedules: { readonly enabled: boolean; readonly leaseSeconds: number; readonly misfireGraceSeconds: number };
   /** OpenTelemetry traces from the standard OTEL_* variables (docs/tracing.md); off unless an exporter is set. */
   readonly tracing: TracingConfig;
+  /** SECRETS_KEY and SECRETS_KEY_PREVIOUS: encryption of tenant secrets at rest (docs/secrets.md). */
+  readonly secrets: SecretsConfig;
 }
 
 export class ConfigError extends Error {
@@ -271,6 +274,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       misfireGraceSeconds: r.int('SCHEDULE_MISFIRE_GRACE_SECONDS', 60, 1, 86_400),
     },
     tracing: readTracingConfig(r),
+    secrets: readSecretsConfig(r),
   };
   if (config.schedules.misfireGraceSeconds <= config.schedules.leaseSeconds) {
     // Ticks a dead leader left behind are late by up to a lease; they must still fire, not count as missed.

@@ -74,6 +74,9 @@ export const ERROR_CATALOGUE = {
   FILE_PATH_CONFLICT: { status: 409, message: 'Something of another type is in the way at that path' },
   FILE_NOT_FOUND: { status: 404, message: 'No file or directory at that path' },
   FILE_TOO_LARGE: { status: 413, message: 'The file is larger than FILE_UPLOAD_MAX_BYTES' },
+  // Tenant secrets (docs/secrets.md)
+  SECRET_NOT_FOUND: { status: 404, message: 'Secret not found' },
+  SECRETS_DISABLED: { status: 503, message: 'Secrets are disabled on this server: set SECRETS_KEY' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

@@ -91,6 +91,8 @@ export const ERROR_CODES = [
   'FILE_PATH_CONFLICT',
   'FILE_NOT_FOUND',
   'FILE_TOO_LARGE',
+  'SECRET_NOT_FOUND',
+  'SECRETS_DISABLED',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
