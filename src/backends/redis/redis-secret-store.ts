@@ -30,7 +30,7 @@ export class RedisSecretStore implements SecretStore {
 
   async put(secret: StoredSecret): Promise<{ created: boolean; secret: StoredSecret }> {
     const reply = (await this.run((c) =>
-      PUT.run(c, [this.keys.tenantSecrets(secret.tenant_id)], [secret.name, secret.ciphertext, secret.updated_at]),
+      PUT.run(c, [this.keys.tenantSecrets(secret.tenant_id)], [secret.name, secret.ciphertext, secret.updated_at, secret.created_at]),
     )) as [number, string];
     return { created: Number(reply[0]) === 1, secret: { ...secret, created_at: String(reply[1]) } };
   }
