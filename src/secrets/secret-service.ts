@@ -12,6 +12,9 @@ export interface SecretServiceDeps {
   logger: Logger;
 }
 
+/** Only the id is used: the routes pass the caller's tenant, tests a bare id. */
+type TenantRef = Pick<Tenant, 'id'>;
+
 const metadataOf = (secret: StoredSecret): SecretMetadata => ({ name: secret.name, created_at: secret.created_at, updated_at: secret.updated_at });
 
 /**
@@ -27,7 +30,7 @@ export class SecretService implements SecretReader {
   }
 
   /** Creates the secret or replaces its value; `created` tells which. */
-  async set(tenant: Tenant, name: string, value: string): Promise<{ created: boolean; secret: SecretMetadata }> {
+  async set(tenant: TenantRef, name: string, value: string): Promise<{ created: boolean; secret: SecretMetadata }> {
     const cipher = this.cipherOrRefuse();
     const now = this.deps.now().toISOString();
     const ciphertext = cipher.seal(tenant.id, name, value);
@@ -36,20 +39,20 @@ export class SecretService implements SecretReader {
     return { created, secret: metadataOf(secret) };
   }
 
-  async list(tenant: Tenant): Promise<SecretMetadata[]> {
+  async list(tenant: TenantRef): Promise<SecretMetadata[]> {
     this.cipherOrRefuse();
     return (await this.deps.store.list(tenant.id)).map(metadataOf);
   }
 
   /** Another tenant's secret answers exactly like a missing one. */
-  async get(tenant: Tenant, name: string): Promise<SecretMetadata> {
+  async get(tenant: TenantRef, name: string): Promise<SecretMetadata> {
     this.cipherOrRefuse();
     const secret = SECRET_NAME_PATTERN.test(name) ? await this.deps.store.get(tenant.id, name) : null;
     if (!secret) throw new DomainError('SECRET_NOT_FOUND', `No secret named "${name}"`);
     return metadataOf(secret);
   }
 
-  async delete(tenant: Tenant, name: string): Promise<void> {
+  async delete(tenant: TenantRef, name: string): Promise<void> {
     this.cipherOrRefuse();
     const deleted = SECRET_NAME_PATTERN.test(name) && (await this.deps.store.delete(tenant.id, name));
     if (!deleted) throw new DomainError('SECRET_NOT_FOUND', `No secret named "${name}"`);

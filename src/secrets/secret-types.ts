@@ -37,6 +37,8 @@ export interface SecretStore {
   get(tenantId: string, name: string): Promise<StoredSecret | null>;
   /** A tenant's secrets, sorted by name (byte order). */
   list(tenantId: string): Promise<StoredSecret[]>;
+  /** Every tenant's secrets (the key-rotation sweep), in no set order. */
+  listAll(): Promise<StoredSecret[]>;
   /** False when there was no such secret. */
   delete(tenantId: string, name: string): Promise<boolean>;
   /**

@@ -25,6 +25,10 @@ export class MemorySecretStore implements SecretStore {
     return [...(this.tenants.get(tenantId)?.values() ?? [])].sort(byName).map((s) => ({ ...s }));
   }
 
+  async listAll(): Promise<StoredSecret[]> {
+    return [...this.tenants.values()].flatMap((secrets) => [...secrets.values()].map((s) => ({ ...s })));
+  }
+
   async delete(tenantId: string, name: string): Promise<boolean> {
     return this.tenants.get(tenantId)?.delete(name) ?? false;
   }

@@ -47,6 +47,22 @@ export class RedisSecretStore implements SecretStore {
       .map((name) => decode(tenantId, name, hash[name]!));
   }
 
+  async listAll(): Promise<StoredSecret[]> {
+    const pattern = this.keys.tenantSecrets('*');
+    const keyPrefix = pattern.slice(0, -1);
+    const out: StoredSecret[] = [];
+    await this.run(async (c) => {
+      for await (const batch of c.scanIterator({ MATCH: pattern, COUNT: 500 })) {
+        for (const key of ([] as string[]).concat(batch)) {
+          const hash = await c.hGetAll(key);
+          const tenantId = key.slice(keyPrefix.length);
+          for (const [name, json] of Object.entries(hash)) out.push(decode(tenantId, name, json));
+        }
+      }
+    });
+    return out;
+  }
+
   async delete(tenantId: string, name: string): Promise<boolean> {
     return (await this.run((c) => c.hDel(this.keys.tenantSecrets(tenantId), name))) === 1;
   }

@@ -5,6 +5,7 @@ import type { SecretStore, StoredSecret } from '../../secrets/secret-types.js';
 export class SqliteSecretStore implements SecretStore {
   private readonly getStmt;
   private readonly listStmt;
+  private readonly listAllStmt;
   private readonly deleteStmt;
   private readonly resealStmt;
   private readonly putTx;
@@ -12,6 +13,7 @@ export class SqliteSecretStore implements SecretStore {
   constructor(db: Database.Database) {
     this.getStmt = db.prepare<[string, string], StoredSecret>('SELECT * FROM secrets WHERE tenant_id = ? AND name = ?');
     this.listStmt = db.prepare<[string], StoredSecret>('SELECT * FROM secrets WHERE tenant_id = ? ORDER BY name ASC');
+    this.listAllStmt = db.prepare<[], StoredSecret>('SELECT * FROM secrets');
     this.deleteStmt = db.prepare<[string, string]>('DELETE FROM secrets WHERE tenant_id = ? AND name = ?');
     this.resealStmt = db.prepare<[string, string, string, string]>('UPDATE secrets SET ciphertext = ? WHERE tenant_id = ? AND name = ? AND ciphertext = ?');
     const insertStmt = db.prepare<[StoredSecret]>(
@@ -39,6 +41,10 @@ export class SqliteSecretStore implements SecretStore {
 
   async list(tenantId: string): Promise<StoredSecret[]> {
     return this.listStmt.all(tenantId);
+  }
+
+  async listAll(): Promise<StoredSecret[]> {
+    return this.listAllStmt.all();
   }
 
   async delete(tenantId: string, name: string): Promise<boolean> {
