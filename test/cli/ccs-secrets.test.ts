@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
-import { CCS_BIN, cleanEnv, jsonLines, runCcs, type CcsResult } from './helpers.js';
+import { CCS_BIN, cleanEnv, jsonLines, runCcs, TmuxCcs, type CcsResult } from './helpers.js';
 
 const KEY = 'ccs-secrets-admin-key-1234';
 
@@ -64,4 +64,24 @@ describe('ccs secrets', () => {
     expect(bad.code).toBe(3);
     expect(bad.stderr).toContain('VALIDATION_ERROR');
   });
+
+  it('at a terminal it asks for the value and does not echo it', async () => {
+    const pane = new TmuxCcs(['secrets', 'set', 'typed'], { CCS_URL: server.baseUrl, CCS_API_KEY: KEY });
+    try {
+      await until(() => pane.screen().includes('Value for typed (not shown):'));
+      pane.keys('-l', 'typed-value-0044x');
+      pane.keys('BSpace', 'Enter');
+      await until(() => pane.exitCode() !== undefined);
+      expect(pane.exitCode()).toBe(0);
+      expect(pane.screen()).toContain('typed saved');
+      expect(pane.screen()).not.toContain('typed-value');
+      expect(await server.secrets.reveal('default', 'typed')).toBe('typed-value-0044');
+    } finally {
+      pane.close();
+    }
+  });
 });
+
+async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 50));
+}
