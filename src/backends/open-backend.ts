@@ -23,13 +23,29 @@ export async function openBackend(config: Config, logger: Logger, options: Backe
   const limits = queueLimits(config, config.api.tenants);
   switch (config.storage.type) {
     case 'memory':
-      return singleInstanceBackend('memory', new MemoryStore(), new MemoryTranscriptStore(), limits, new MemoryScheduleStore(), new MemoryTriggerStore(), new MemorySecretStore());
+      return singleInstanceBackend(
+        'memory',
+        new MemoryStore(),
+        new MemoryTranscriptStore(),
+        limits,
+        new MemoryScheduleStore(),
+        new MemoryTriggerStore(),
+        new MemorySecretStore(),
+      );
     case 'sqlite': {
       const store = SqliteStore.open(config.storage.sqlitePath);
       try {
         // Transcripts go to transcripts.db beside the main file.
         const transcripts = SqliteTranscriptStore.open(path.join(path.dirname(config.storage.sqlitePath), 'transcripts.db'));
-        return singleInstanceBackend('sqlite', store, transcripts, limits, new SqliteScheduleStore(store.database), store.triggers, new SqliteSecretStore(store.database));
+        return singleInstanceBackend(
+          'sqlite',
+          store,
+          transcripts,
+          limits,
+          new SqliteScheduleStore(store.database),
+          store.triggers,
+          new SqliteSecretStore(store.database),
+        );
       } catch (error) {
         await store.close();
         throw error;

@@ -62,9 +62,14 @@ export function secretStoreContract(name: string, open: () => Promise<SecretStor
       expect((await store.get('alpha', 'github-token'))?.ciphertext).toBe('v1:alpha-one');
     });
 
-    it('lists every tenant\'s secrets at once (the rotation sweep)', async () => {
+    it("lists every tenant's secrets at once (the rotation sweep)", async () => {
       expect(await store.listAll()).toEqual([]);
-      const secrets = [makeSecret(), makeSecret({ name: 'second' }), makeSecret({ tenant_id: 'beta' }), makeSecret({ tenant_id: 'tenant.with-dots_1', name: 'x' })];
+      const secrets = [
+        makeSecret(),
+        makeSecret({ name: 'second' }),
+        makeSecret({ tenant_id: 'beta' }),
+        makeSecret({ tenant_id: 'tenant.with-dots_1', name: 'x' }),
+      ];
       for (const s of secrets) await store.put(s);
       const key = (s: StoredSecret) => `${s.tenant_id}/${s.name}`;
       expect((await store.listAll()).sort((a, b) => key(a).localeCompare(key(b)))).toEqual([...secrets].sort((a, b) => key(a).localeCompare(key(b))));

@@ -26,7 +26,11 @@ function filesUnder(dir: string): { file: string; bytes: Buffer }[] {
 /** Drives every secrets route with the values, keeping every answer's raw text. */
 async function exercise(base: string, values: string[], answers: string[]): Promise<void> {
   const call = async (method: string, p: string, body?: unknown) => {
-    const answer = await fetch(base + p, { method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: body === undefined ? null : JSON.stringify(body) });
+    const answer = await fetch(base + p, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? null : JSON.stringify(body),
+    });
     answers.push(`${answer.status} ${JSON.stringify([...answer.headers])} ${await answer.text()}`);
     return answer.status;
   };

@@ -68,14 +68,15 @@ describe('SECRETS_KEY configuration', () => {
 
   it('is optional, and read with its previous keys', () => {
     expect(loadConfig(base, '/tmp').secrets).toEqual({ key: undefined, previousKeys: [] });
-    expect(loadConfig({ ...base, SECRETS_KEY: KEY, SECRETS_KEY_PREVIOUS: ` ${OLD} , ${OTHER}` }, '/tmp').secrets).toEqual({ key: KEY, previousKeys: [OLD, OTHER] });
+    expect(loadConfig({ ...base, SECRETS_KEY: KEY, SECRETS_KEY_PREVIOUS: ` ${OLD} , ${OTHER}` }, '/tmp').secrets).toEqual({
+      key: KEY,
+      previousKeys: [OLD, OTHER],
+    });
   });
 
   it('refuses a short key, a short previous key, and previous keys without a current one', () => {
     expect(problems({ SECRETS_KEY: 'short-key' })).toEqual(['SECRETS_KEY must be at least 32 characters']);
-    expect(problems({ SECRETS_KEY: KEY, SECRETS_KEY_PREVIOUS: `${OLD},short` })).toEqual([
-      'every key in SECRETS_KEY_PREVIOUS must be at least 32 characters',
-    ]);
+    expect(problems({ SECRETS_KEY: KEY, SECRETS_KEY_PREVIOUS: `${OLD},short` })).toEqual(['every key in SECRETS_KEY_PREVIOUS must be at least 32 characters']);
     expect(problems({ SECRETS_KEY_PREVIOUS: OLD })).toEqual(['SECRETS_KEY_PREVIOUS is set but SECRETS_KEY is not']);
   });
 });

@@ -28,7 +28,13 @@ describe('SecretService.reveal during a rolling rotation', () => {
     const store = new MemorySecretStore();
     const service = new SecretService({ store, cipher: new SecretCipher(NEW_KEY), now: () => new Date(), logger });
     await service.set({ id: 'alpha' }, 'token', 'alpha-value');
-    await store.put({ tenant_id: 'alpha', name: 'foreign', ciphertext: new SecretCipher(OLD_KEY).seal('alpha', 'foreign', 'x'), created_at: at, updated_at: at });
+    await store.put({
+      tenant_id: 'alpha',
+      name: 'foreign',
+      ciphertext: new SecretCipher(OLD_KEY).seal('alpha', 'foreign', 'x'),
+      created_at: at,
+      updated_at: at,
+    });
     expect(await service.reveal('alpha', 'token')).toBe('alpha-value');
     expect(await service.reveal('beta', 'token')).toBeNull();
     expect(await service.reveal('alpha', '../token')).toBeNull();
