@@ -1,9 +1,12 @@
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startScriptedModel, type ScriptedModel } from '../../src/dev/scripted-model/index.js';
 import { request, type JsonResponse } from '../helpers/client.js';
+import { MAIN } from '../helpers/daemon-process.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 
 const ALPHA_KEY = 'alpha-key-secrets-7c1e0d';
@@ -163,5 +166,23 @@ describe('secrets API: write-only values per tenant', () => {
     expect(server.secrets.enabled).toBe(true);
     expect(await disabled.secrets.reveal('alpha', 'x')).toBeNull();
     expect(await disabled.secrets.missing('alpha', ['x', 'y'])).toEqual(['x', 'y']);
+  });
+
+  it('a SECRETS_KEY under 32 characters stops the daemon at start-up as a configuration error (exit 2)', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'ccs-secret-config-'));
+    const outcome = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const env = {
+        PATH: process.env.PATH ?? '/usr/bin:/bin',
+        CLAUDE_API_KEY: 'test-key-0123456789',
+        SECRETS_KEY: 'too-short-key-31-characters-xyz',
+        METRICS_PORT: '0',
+      };
+      execFile(process.execPath, [MAIN], { cwd: dir, env, timeout: 30_000 }, (error, _stdout, stderr) =>
+        resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stderr }),
+      );
+    });
+    expect(outcome.code).toBe(2);
+    expect(outcome.stderr).toContain('SECRETS_KEY must be at least 32 characters');
+    expect(outcome.stderr).not.toContain('too-short-key');
   });
 });
