@@ -125,4 +125,14 @@ describe('a secret value leaks nowhere on Redis, and every instance reads it', (
       for (const answer of answers) expect(answer).not.toContain(value);
     }
   });
+
+  it('creates racing on A and B: exactly one 201, every other one a replace', async () => {
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => request([pair.a, pair.b][i % 2]!.baseUrl, 'POST', '/api/v1/secrets', { name: 'raced', value: `value-${i}` })),
+    );
+    expect(answers.map((a) => a.status).sort()).toEqual([200, 200, 200, 200, 200, 200, 200, 200, 200, 201]);
+    const created = answers.map((a) => (a.body as { created_at: string }).created_at);
+    expect(new Set(created).size).toBe(1);
+    expect(await pair.a.secrets.reveal('default', 'raced')).toMatch(/^value-\d$/);
+  });
 });
