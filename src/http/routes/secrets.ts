@@ -51,7 +51,7 @@ export const SECRET_OPERATIONS = {
     path: '/api/v1/secrets/{name}',
     id: 'deleteSecret',
     summary: 'Delete a secret',
-    description: 'Tasks that name it afterwards are refused; a task already running keeps what was injected at its start.',
+    description: 'From this answer on, the server has no value to inject for that name, on every instance.',
     tags: ['secrets'],
     responses: { '204': { description: 'Deleted.' }, '404': errorResponse('SECRET_NOT_FOUND.'), '503': errorResponse(DISABLED) },
   }),
