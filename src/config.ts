@@ -11,6 +11,7 @@ import { EnvReader, type Env } from './lib/env-reader.js';
 import { loadKeysFile } from './tenancy/keys-file.js';
 import { readTracingConfig, type TracingConfig } from './observability/tracing/tracing-config.js';
 import type { Tenant } from './tenancy/tenant.js';
+import { readSecretsConfig, type SecretsConfig } from './secrets/secrets-config.js';
 
 export type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 export type StorageType = 'memory' | 'sqlite' | 'redis';
@@ -121,8 +122,9 @@ export interface Config {
   readonly schedules: { readonly enabled: boolean; readonly leaseSeconds: number; readonly misfireGraceSeconds: number };
   /** OpenTelemetry traces from the standard OTEL_* variables (docs/tracing.md); off unless an exporter is set. */
   readonly tracing: TracingConfig;
-  /** MCP_ALLOW_PRIVATE: whether http/sse MCP servers may be at loopback or private addresses (see mcp-config.ts). */
+  /** MCP_ALLOW_PRIVATE (mcp-config.ts); SECRETS_KEY and SECRETS_KEY_PREVIOUS, tenant secrets at rest (docs/secrets.md). */
   readonly mcp: { readonly allowPrivate: boolean };
+  readonly secrets: SecretsConfig;
 }
 
 export class ConfigError extends Error {
@@ -277,6 +279,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     },
     tracing: readTracingConfig(r),
     mcp: readMcpConfig(r, keysFile !== undefined),
+    secrets: readSecretsConfig(r),
   };
   if (config.schedules.misfireGraceSeconds <= config.schedules.leaseSeconds) {
     // Ticks a dead leader left behind are late by up to a lease; they must still fire, not count as missed.
@@ -286,7 +289,6 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     r.problems.push('WEBHOOK_SECRET must be at least 16 characters');
   }
   if (egressAllow.problems.length > 0) r.problems.push(...egressAllow.problems.map((p) => `AGENT_EGRESS_ALLOW: ${p}`));
-
   if (config.metricsAuthToken !== undefined && config.metricsAuthToken.length < 16) {
     r.problems.push('METRICS_AUTH_TOKEN must be at least 16 characters');
   }

@@ -77,6 +77,9 @@ export const ERROR_CATALOGUE = {
   // MCP servers per task (docs/mcp.md)
   MCP_SERVER_REFUSED: { status: 400, message: 'An MCP server address is refused' },
   SECRET_REFERENCE_INVALID: { status: 400, message: 'An MCP server header names a secret the tenant does not have' },
+  // Tenant secrets (docs/secrets.md)
+  SECRET_NOT_FOUND: { status: 404, message: 'Secret not found' },
+  SECRETS_DISABLED: { status: 503, message: 'Secrets are disabled on this server: set SECRETS_KEY' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

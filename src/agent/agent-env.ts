@@ -7,7 +7,16 @@
 const BASE_ALLOWLIST = ['PATH', 'LANG', 'LC_ALL', 'LC_CTYPE', 'TZ', 'TERM', 'TMPDIR', 'USER', 'LOGNAME', 'SHELL'] as const;
 
 /** The server's own secrets: never given to an agent, even when AGENT_ENV_PASSTHROUGH names them. */
-const SERVER_SECRETS = new Set(['CLAUDE_API_KEY', 'ANTHROPIC_API_KEY', 'API_API_KEY', 'METRICS_AUTH_TOKEN', 'WEBHOOK_SECRET', 'STORAGE_REDIS_URL']);
+const SERVER_SECRETS = new Set([
+  'CLAUDE_API_KEY',
+  'ANTHROPIC_API_KEY',
+  'API_API_KEY',
+  'METRICS_AUTH_TOKEN',
+  'WEBHOOK_SECRET',
+  'STORAGE_REDIS_URL',
+  'SECRETS_KEY',
+  'SECRETS_KEY_PREVIOUS',
+]);
 
 export interface AgentEnvInput {
   serverEnv: Readonly<Record<string, string | undefined>>;

@@ -1,3 +1,4 @@
+import { isHeaderSafe } from '../mcp/mcp-relay.js';
 import { mcpBinding, type McpBinding } from '../mcp/mcp-routes.js';
 import type { TaskMcp } from '../mcp/mcp-servers.js';
 import { isRemote, type McpHeaderValue } from '../mcp/mcp-types.js';
@@ -49,6 +50,7 @@ async function revealed(
     else {
       const secret = secrets?.enabled ? await secrets.reveal(tenantId, value.secret) : null;
       if (secret === null) throw new Error(`MCP server "${server}": header ${header} names the secret "${value.secret}", which is not set`);
+      if (!isHeaderSafe(secret)) throw new Error(`MCP server "${server}": the secret "${value.secret}" holds a line break or NUL, which no header value may`);
       out[header] = secret;
     }
   }

@@ -7,6 +7,7 @@ import type { TranscriptStore } from '../storage/transcript-store.js';
 import type { TaskQueue } from '../tasks/queue/task-queue.js';
 import type { WsTickets } from '../tenancy/ws-tickets.js';
 import type { TriggerStore } from '../triggers/trigger-types.js';
+import type { SecretStore } from '../secrets/secret-types.js';
 
 export type BackendKind = 'memory' | 'sqlite' | 'redis';
 
@@ -39,6 +40,8 @@ export interface Backend {
   schedules: ScheduleStore;
   /** Triggers and their fire budgets: in this process, in the SQLite file, or shared on Redis. */
   triggers: TriggerStore;
+  /** Tenant secrets (ciphertext only): in this process, in the SQLite file, or shared on Redis. */
+  secrets: SecretStore;
   health(): BackendHealth;
   /** Closes what it opened (queue, store, transcripts, connections); safe to call after the store's own close. */
   close(): Promise<void>;

@@ -7,6 +7,8 @@ import { MemoryScheduleStore } from './memory/memory-schedule-store.js';
 import { MemoryStore } from './memory/memory-store.js';
 import { MemoryTranscriptStore } from './memory/memory-transcript-store.js';
 import { MemoryTriggerStore } from './memory/memory-trigger-store.js';
+import { MemorySecretStore } from './memory/memory-secret-store.js';
+import { SqliteSecretStore } from './sqlite/sqlite-secret-store.js';
 import { openRedisBackend } from './redis/redis-backend.js';
 import { singleInstanceBackend } from './single-instance-backend.js';
 import { SqliteScheduleStore } from './sqlite/sqlite-schedule-store.js';
@@ -21,13 +23,29 @@ export async function openBackend(config: Config, logger: Logger, options: Backe
   const limits = queueLimits(config, config.api.tenants);
   switch (config.storage.type) {
     case 'memory':
-      return singleInstanceBackend('memory', new MemoryStore(), new MemoryTranscriptStore(), limits, new MemoryScheduleStore(), new MemoryTriggerStore());
+      return singleInstanceBackend(
+        'memory',
+        new MemoryStore(),
+        new MemoryTranscriptStore(),
+        limits,
+        new MemoryScheduleStore(),
+        new MemoryTriggerStore(),
+        new MemorySecretStore(),
+      );
     case 'sqlite': {
       const store = SqliteStore.open(config.storage.sqlitePath);
       try {
         // Transcripts go to transcripts.db beside the main file.
         const transcripts = SqliteTranscriptStore.open(path.join(path.dirname(config.storage.sqlitePath), 'transcripts.db'));
-        return singleInstanceBackend('sqlite', store, transcripts, limits, new SqliteScheduleStore(store.database), store.triggers);
+        return singleInstanceBackend(
+          'sqlite',
+          store,
+          transcripts,
+          limits,
+          new SqliteScheduleStore(store.database),
+          store.triggers,
+          new SqliteSecretStore(store.database),
+        );
       } catch (error) {
         await store.close();
         throw error;

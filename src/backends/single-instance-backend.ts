@@ -5,6 +5,7 @@ import { InProcessTaskQueue } from '../tasks/queue/in-process-task-queue.js';
 import type { QueueLimits } from '../tasks/queue/task-queue.js';
 import { TicketStore } from '../tenancy/ws-tickets.js';
 import type { TriggerStore } from '../triggers/trigger-types.js';
+import type { SecretStore } from '../secrets/secret-types.js';
 import type { Backend } from './backend.js';
 
 /** Memory or SQLite: one instance, so the queue, tickets and rate-limit counts stay in this process. */
@@ -15,6 +16,7 @@ export function singleInstanceBackend(
   limits: QueueLimits,
   schedules: ScheduleStore,
   triggers: TriggerStore,
+  secrets: SecretStore,
 ): Backend {
   const queue = new InProcessTaskQueue(limits);
   return {
@@ -28,6 +30,7 @@ export function singleInstanceBackend(
     uids: null,
     schedules,
     triggers,
+    secrets,
     health: () => ({ up: true, reason: null }),
     close: async () => {
       await queue.close();

@@ -23,6 +23,7 @@ import { createTerminal } from './terminal.js';
 import { mcpServersArgument } from './mcp-option.js';
 import { priorityArgument } from './priority-option.js';
 import { registerTriggerCommands } from './trigger-commands.js';
+import { registerSecretCommands } from './secret-commands.js';
 
 /** `ccs`: the command line for Claude Code Server, built on the typed client. */
 
@@ -124,6 +125,7 @@ function buildProgram(run: (action: (ctx: CommandContext) => Promise<number>) =>
 
   registerScheduleCommands(program, run);
   registerTriggerCommands(program, run, positiveInt, positiveNumber);
+  registerSecretCommands(program, run);
 
   program
     .command('acp')

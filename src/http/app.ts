@@ -19,6 +19,7 @@ import { registerTaskExtraRoutes } from './routes/task-extras.js';
 import { registerTaskPermissionRoutes } from './routes/task-permissions.js';
 import { registerTaskRoutes } from './routes/tasks.js';
 import { registerTriggerRoutes } from './routes/triggers.js';
+import { registerSecretRoutes } from './routes/secrets.js';
 import { registerUiRoutes } from './routes/ui.js';
 import { registerWsTicketRoute } from './routes/ws-tickets.js';
 import { registerTaskEventsWebSocket } from './ws-task-events.js';
@@ -109,6 +110,7 @@ export async function buildApp(services: Services): Promise<HttpFront> {
   registerTaskEventsWebSocket(app, { tasks: services.tasks, stream: services.stream, sockets, logger: httpLogger });
   registerScheduleRoutes(app, services.schedules);
   await registerTriggerRoutes(app, services.triggers);
+  registerSecretRoutes(app, services.secrets);
   registerDocsRoutes(app);
   registerUiRoutes(app, { authEnabled: config.api.authEnabled });
   await registerA2aRoutes(app, services);

@@ -13,6 +13,7 @@ import { TASK_EXTRA_OPERATIONS } from './routes/task-extras.js';
 import { ANSWER_PERMISSION_OPERATION } from './routes/task-permissions.js';
 import { TASK_OPERATIONS } from './routes/tasks.js';
 import { TRIGGER_OPERATIONS } from './routes/triggers.js';
+import { SECRET_OPERATIONS } from './routes/secrets.js';
 import { WS_TICKET_OPERATION } from './routes/ws-tickets.js';
 import { TASK_EVENTS_WEBSOCKET_OPERATION } from './ws-task-events.js';
 
@@ -50,6 +51,7 @@ function operations(): Operation[] {
     TRIGGER_OPERATIONS.deleteTrigger,
     TRIGGER_OPERATIONS.rotateTrigger,
     TRIGGER_OPERATIONS.fireTrigger,
+    ...Object.values(SECRET_OPERATIONS),
     FORK_SESSION_OPERATION,
     ...Object.values(FILE_OPERATIONS),
     DOCS_OPERATIONS.getOpenApi,
@@ -124,6 +126,7 @@ export function buildOpenApiDocument(): OpenApiDocument {
       { name: 'sessions', description: 'Sessions: a conversation and its workspace, reused across tasks.' },
       { name: 'schedules', description: 'Tasks submitted on a cron schedule.' },
       { name: 'triggers', description: 'Named task templates started by a token of their own (CI systems, chat bots).' },
+      { name: 'secrets', description: 'Write-only values per tenant, encrypted at rest, that MCP server headers name.' },
       { name: 'files', description: "Files in and out of a session's workspace, and a task's workspace as an archive." },
       { name: 'docs', description: 'This document and Swagger UI.' },
     ],

@@ -18,6 +18,11 @@ export interface McpRelayOptions {
   logger: Logger;
 }
 
+/** A secret is any text; in a header, a line break would start another header. */
+export function isHeaderSafe(value: string): boolean {
+  return !/[\r\n\0]/.test(value);
+}
+
 class RelayRefusal extends Error {
   constructor(
     readonly status: number,
@@ -72,6 +77,8 @@ export class McpRelay {
       }
       const secret = this.options.secrets?.enabled ? await this.options.secrets.reveal(tenantId, value.secret) : null;
       if (secret === null) throw new RelayRefusal(502, `MCP server "${route.name}": header ${name} names the secret "${value.secret}", which is not set`);
+      if (!isHeaderSafe(secret))
+        throw new RelayRefusal(502, `MCP server "${route.name}": the secret "${value.secret}" holds a line break or NUL, which no header value may`);
       headers[name] = secret;
     }
     return headers;

@@ -30,6 +30,8 @@ export function createObservabilityModule(deps: {
       config.metricsAuthToken,
       ...redisSecrets(config),
       config.webhooks.secret,
+      config.secrets.key,
+      ...config.secrets.previousKeys,
       ...tenants.all().map((t) => t.webhookSecret ?? undefined),
     ],
     deps.serverEnv,

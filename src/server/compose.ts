@@ -16,6 +16,7 @@ import type { Store } from '../storage/store.js';
 import { createTasksModule, type TasksApi } from '../tasks/tasks-module.js';
 import { createTenancyModule } from '../tenancy/tenancy-module.js';
 import { createTriggersModule } from '../triggers/triggers-module.js';
+import { createSecretsModule, type SecretsApi } from '../secrets/secrets-module.js';
 import { locateWorkspace } from '../workspaces/workspace-preparation.js';
 import type { TenantRegistry } from '../tenancy/tenant-registry.js';
 import { createWebhooksModule } from '../webhooks/webhooks-module.js';
@@ -55,6 +56,8 @@ export interface ComposedServer {
   sessions: SessionsApi;
   tasks: TasksApi;
   schedules: SchedulesApi;
+  /** Tenant secrets; a SecretReader for the modules that inject them. */
+  secrets: SecretsApi;
   /** What the HTTP front is given (http/app.ts). */
   services: Services;
   /** Starts every module in the order built. */
@@ -89,6 +92,7 @@ async function build(lifecycle: Lifecycle, config: Config, logger: Logger, optio
   const shared = storage.queue.shared;
   const observability = lifecycle.add(createObservabilityModule({ config, tenants, storageHealth: storage.health, shared, serverEnv }));
   const { metrics, redact } = observability;
+  const secrets = lifecycle.add(createSecretsModule({ config, logger, now, store: storage.secrets }));
   const traces = lifecycle.add(await createTracingModule({ config, ...(options.traceExporter ? { exporter: options.traceExporter } : {}) }));
   const sandbox = lifecycle.add(await createSandboxModule({ config, logger, tenants, slotDir, uids: storage.uids }));
   const model = lifecycle.add(await createModelProxyModule({ config, logger, metrics, ...(traces.enabled ? { observer: traces } : {}) }));
@@ -103,7 +107,7 @@ async function build(lifecycle: Lifecycle, config: Config, logger: Logger, optio
       tenants,
       slotDir,
       isolated: sandbox.isolation !== 'none',
-      secrets: null,
+      secrets,
       acceptModel: (socket) => model.proxy.accept(socket),
     }),
   );
@@ -120,7 +124,7 @@ async function build(lifecycle: Lifecycle, config: Config, logger: Logger, optio
       credentials: model.credentials,
       sandbox: sandbox.sandbox,
       transcripts: storage.transcripts,
-      secrets: null,
+      secrets,
     }),
   );
   const closeLiveProcess = (sessionId: string): void => agents.closeSession(sessionId);
@@ -157,7 +161,7 @@ async function build(lifecycle: Lifecycle, config: Config, logger: Logger, optio
       workspaces: sandbox.workspaces,
       isRoot: sandbox.isRoot,
       traces,
-      secrets: null,
+      secrets,
     }),
   );
   const hasWorkFor = (sessionId: string): Promise<boolean> => tasks.scheduler.hasWorkFor(sessionId);
@@ -193,7 +197,23 @@ async function build(lifecycle: Lifecycle, config: Config, logger: Logger, optio
     sessions,
     tasks,
     schedules,
-    services: servicesOf({ config, logger, now, storage, metrics, tenants, sandbox, agents, events, sessions, tasks, schedules: schedules.service, triggers }),
+    secrets,
+    services: servicesOf({
+      config,
+      logger,
+      now,
+      storage,
+      metrics,
+      tenants,
+      sandbox,
+      agents,
+      events,
+      sessions,
+      tasks,
+      schedules: schedules.service,
+      triggers,
+      secrets,
+    }),
     start: () => lifecycle.start(),
     stop: () => lifecycle.stop(),
   };

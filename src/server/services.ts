@@ -22,6 +22,7 @@ import type { TenantRegistry } from '../tenancy/tenant-registry.js';
 import type { WsTickets } from '../tenancy/ws-tickets.js';
 import type { TriggerService } from '../triggers/trigger-service.js';
 import type { TriggersApi } from '../triggers/triggers-module.js';
+import type { SecretService } from '../secrets/secret-service.js';
 import type { StorageApi } from './storage-module.js';
 
 /** The server's state as /health reports it. */
@@ -56,6 +57,7 @@ export interface Services {
   schedules: ScheduleService;
   triggers: TriggerService;
   files: WorkspaceFiles;
+  secrets: SecretService;
 }
 
 export function servicesOf(modules: {
@@ -72,6 +74,7 @@ export function servicesOf(modules: {
   tasks: TasksApi;
   schedules: ScheduleService;
   triggers: TriggersApi;
+  secrets: SecretService;
 }): Services {
   const { storage, sandbox, agents, sessions, tasks, now } = modules;
   const startedAt = now();
@@ -111,5 +114,6 @@ export function servicesOf(modules: {
       store: storage.store,
       maxUploadBytes: modules.config.api.fileUploadMaxBytes,
     }),
+    secrets: modules.secrets,
   };
 }

@@ -26,7 +26,7 @@ export async function createStorageModule(deps: { config: Config; logger: Logger
   const fences = new FenceRegistry();
   const backend = await openBackend(config, logger, { fenceFor: fences.fenceFor });
   const store = new GuardedStore(deps.store ?? backend.store, health);
-  const { kind, transcripts, tickets, bus, queue, rateLimitStore, uids, schedules, triggers } = backend;
+  const { kind, transcripts, tickets, bus, queue, rateLimitStore, uids, schedules, triggers, secrets } = backend;
   return {
     api: {
       kind,
@@ -38,6 +38,7 @@ export async function createStorageModule(deps: { config: Config; logger: Logger
       uids,
       schedules,
       triggers,
+      secrets,
       store,
       health,
       fences,

@@ -13,6 +13,7 @@ import type { ModelProxy } from '../../src/model-proxy/model-proxy.js';
 import type { Metrics } from '../../src/observability/metrics.js';
 import type { StorageHealth } from '../../src/storage/storage-health.js';
 import type { Store } from '../../src/storage/store.js';
+import type { SecretsApi } from '../../src/secrets/secrets-module.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { startMetricsServer } from '../../src/observability/metrics-server.js';
 import { composeServer, type ComposeOptions } from '../../src/server/compose.js';
@@ -33,6 +34,8 @@ export interface TestServer {
   modelProxy: ModelProxy;
   metrics: Metrics;
   isolation: IsolationMode;
+  /** Tenant secrets as other modules read them (reveal, missing). */
+  secrets: SecretsApi;
   /** The HTTP front's open event-stream WebSockets and API connections. */
   sockets: Set<WebSocket>;
   connections: { open(): number };
@@ -99,6 +102,7 @@ export async function startTestServer(
     modelProxy: server.model.proxy,
     metrics: server.observability.metrics,
     isolation: server.sandbox.isolation,
+    secrets: server.secrets,
     sockets,
     connections,
     model: scripted,

@@ -35,7 +35,12 @@ describe('MCP servers per task', () => {
     mcp = await startTestMcpHttpServer();
     bundle = await bundleStdioServer();
     // The bundle's directory, as an operator would expose a directory of MCP servers to every sandbox.
-    server = await startTestServer({ WARM_POOL_SIZE: '1', AGENT_READONLY_PATHS: path.dirname(bundle) }, model);
+    server = await startTestServer(
+      { WARM_POOL_SIZE: '1', AGENT_READONLY_PATHS: path.dirname(bundle), SECRETS_KEY: 'mcp-test-secrets-key-0123456789abcdef' },
+      model,
+    );
+    const stored = await request(server.baseUrl, 'POST', '/api/v1/secrets', { name: 'docs-token', value: TOKEN });
+    expect(stored.status).toBe(201);
   });
 
   afterAll(async () => {
@@ -64,7 +69,10 @@ describe('MCP servers per task', () => {
   }
 
   const callTool = (tool: string, input: unknown = {}) => `[[script:call-tool]] [[tool:${tool}]] [[input:${JSON.stringify(input)}]]`;
-  const docs = (type: 'http' | 'sse') => ({ docs: { type, url: type === 'http' ? mcp.url : mcp.sseUrl, headers: { 'X-Api-Token': TOKEN } } });
+  /** The docs server, its token a tenant secret and one literal header beside it. */
+  const docs = (type: 'http' | 'sse') => ({
+    docs: { type, url: type === 'http' ? mcp.url : mcp.sseUrl, headers: { 'X-Api-Token': { secret: 'docs-token' }, 'X-Team': 'alpha' } },
+  });
 
   it('calls a streamable-HTTP server tool through the relay, which adds the header; the call streams like any tool', async () => {
     const { task, events } = await run(callTool('mcp__docs__echo', { text: 'hello mcp' }), { mcp_servers: docs('http') }, 'mcp-session');
@@ -75,7 +83,7 @@ describe('MCP servers per task', () => {
     expect(events.find((e) => e.type === 'tool_result')?.data).toMatchObject({ content: expect.stringContaining('echo: hello mcp'), is_error: false });
     const calls = mcp.requests.filter((r) => r.path === '/mcp');
     expect(calls.length).toBeGreaterThan(0);
-    for (const call of calls) expect(call.headers['x-api-token']).toBe(TOKEN);
+    for (const call of calls) expect(call.headers).toMatchObject({ 'x-api-token': TOKEN, 'x-team': 'alpha' });
     // The task shows the servers as submitted.
     expect((task.options as Record<string, unknown>).mcp_servers).toEqual(docs('http'));
   });
@@ -190,6 +198,7 @@ describe('MCP servers per task', () => {
       [{ x: { type: 'http', url: mcp.url, extra: 1 } }, 'VALIDATION_ERROR'],
       [{ x: { type: 'http', url: 'http://no-such-host.invalid/mcp' } }, 'MCP_SERVER_REFUSED'],
       [{ x: { type: 'http', url: mcp.url, headers: { Authorization: { secret: 'github' } } } }, 'SECRET_REFERENCE_INVALID'],
+      [{ x: { type: 'http', url: mcp.url, headers: { Authorization: { secret: 'not a name' } } } }, 'VALIDATION_ERROR'],
     ];
     for (const [servers, code] of cases) {
       const answer = await submit(servers);
@@ -230,6 +239,14 @@ describe('MCP servers with API_KEYS_FILE', () => {
     expect(mcp.requests.some((r) => r.headers['x-api-token'] === 'operator-token')).toBe(true);
     // Not the task's own option: the task record shows what the client sent.
     expect((task.options as Record<string, unknown>).mcp_servers).toBeNull();
+  });
+
+  it('refuses a header naming a secret when the server keeps none (no SECRETS_KEY)', async () => {
+    const options = { mcp_servers: { docs: { type: 'http', url: mcp.url, headers: { Authorization: { secret: 'docs-token' } } } } };
+    const answer = await request(server.baseUrl, 'POST', '/api/v1/tasks', { prompt: 'x', options }, headers);
+    expect(answer.status).toBe(400);
+    expect(answer.body.error).toMatchObject({ code: 'SECRET_REFERENCE_INVALID', details: { secrets: ['docs-token'] } });
+    expect(JSON.stringify(answer.body)).toContain('SECRETS_KEY');
   });
 
   it("refuses a tenant's own loopback server: with API_KEYS_FILE, MCP_ALLOW_PRIVATE defaults to false", async () => {

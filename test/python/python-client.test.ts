@@ -16,7 +16,7 @@ describe('Python client (clients/python)', () => {
   let server: TestServer;
 
   beforeAll(async () => {
-    server = await startTestServer({ API_AUTH_ENABLED: 'true', API_API_KEY: API_KEY });
+    server = await startTestServer({ API_AUTH_ENABLED: 'true', API_API_KEY: API_KEY, SECRETS_KEY: 'python-client-secrets-key-0123456789ab' });
   });
 
   afterAll(async () => {

@@ -6,6 +6,8 @@ import type * as R from '../../src/http/response-schemas.js';
 import type * as T from '../../src/http/trigger-response-schemas.js';
 import type { createTriggerSchema, fireTriggerSchema } from '../../src/http/trigger-schemas.js';
 import type { forkSessionSchema } from '../../src/http/fork-schemas.js';
+import type { secretListSchema, secretSchema } from '../../src/http/secret-response-schemas.js';
+import type { setSecretSchema } from '../../src/http/secret-schemas.js';
 import type { listSessionsQuerySchema, listTasksQuerySchema, submitTaskSchema } from '../../src/http/schemas.js';
 import type { createScheduleSchema, listScheduleRunsQuerySchema, updateScheduleSchema } from '../../src/http/schedule-schemas.js';
 import * as client from '../../packages/client/src/index.js';
@@ -104,6 +106,9 @@ describe('client types equal the server schemas (checked by tsc)', () => {
     expectTypeOf<client.CreateScheduleRequest>().toEqualTypeOf<z.input<typeof createScheduleSchema>>();
     expectTypeOf<client.UpdateScheduleRequest>().toEqualTypeOf<z.input<typeof updateScheduleSchema>>();
     expectTypeOf<client.ListScheduleRunsQuery>().toExtend<z.input<typeof listScheduleRunsQuerySchema>>();
+    expectTypeOf<client.Secret>().toEqualTypeOf<z.infer<typeof secretSchema>>();
+    expectTypeOf<client.SecretList>().toEqualTypeOf<z.infer<typeof secretListSchema>>();
+    expectTypeOf<client.SetSecretRequest>().toEqualTypeOf<z.input<typeof setSecretSchema>>();
   });
 });
 

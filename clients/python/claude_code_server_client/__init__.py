@@ -10,6 +10,7 @@ from .client import Client
 from .triggers import Trigger
 from .errors import ApiError, CcsError, ConnectionFailed, StreamGapError, TaskTimeoutError
 from .schedules import Schedule, ScheduleRun
+from .secrets import Secret
 from .files import DirectoryEntry, DirectoryListing, UploadedFile
 from .models import (
     EVENT_TYPES,
@@ -53,5 +54,6 @@ __all__ = [
     "Schedule",
     "ScheduleRun",
     "Trigger",
+    "Secret",
 ]
 __version__ = "1.0.0"

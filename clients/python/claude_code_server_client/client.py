@@ -27,6 +27,7 @@ from .models import (
 )
 from .files import FilesMixin
 from .schedules import SchedulesMixin
+from .secrets import SecretsMixin
 from .sse import read_frames
 from .triggers import TriggersMixin
 
@@ -39,7 +40,7 @@ STREAM_READ_TIMEOUT = 45.0
 _CONNECTION_ERRORS = (urllib.error.URLError, ConnectionError, http.client.HTTPException, socket.timeout, TimeoutError, OSError)
 
 
-class Client(SchedulesMixin, TriggersMixin, FilesMixin):
+class Client(SchedulesMixin, TriggersMixin, FilesMixin, SecretsMixin):
     """A client for one Claude Code Server.
 
     ``base_url`` defaults to ``$CCS_URL`` (else ``http://localhost:8000``) and ``api_key`` to

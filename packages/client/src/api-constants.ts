@@ -93,6 +93,8 @@ export const ERROR_CODES = [
   'FILE_TOO_LARGE',
   'MCP_SERVER_REFUSED',
   'SECRET_REFERENCE_INVALID',
+  'SECRET_NOT_FOUND',
+  'SECRETS_DISABLED',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

@@ -3,6 +3,7 @@ import { streamTaskEvents, type StreamOptions, type StreamTransport } from './ev
 import { HttpTransport, type HttpOptions, type RequestOptions } from './http.js';
 import type { ArgsOf, RequestOperationId, ResponseOf } from './routes.js';
 import { SchedulesApi } from './schedules-api.js';
+import { SecretsApi } from './secrets-api.js';
 import { FilesApi, type UploadBody } from './files-api.js';
 import type { ArchiveQuery, DirectoryListing, UploadedFile } from './files.js';
 import type { WebSocketConstructor } from './stream-connections.js';
@@ -189,6 +190,7 @@ export class CcsClient {
   readonly tasks = new TasksApi(this);
   readonly sessions = new SessionsApi(this);
   readonly schedules = new SchedulesApi(this);
+  readonly secrets = new SecretsApi(this);
   /** @internal Raw-body routes; use sessions.upload/download/listFiles and tasks.archive. */
   readonly files = new FilesApi(() => this.http);
   readonly transport: StreamTransport;

@@ -72,6 +72,8 @@ export class HttpTransport {
     });
     const alsoOk: readonly number[] = ('alsoOk' in spec ? spec.alsoOk : undefined) ?? [];
     if (!response.ok && !alsoOk.includes(response.status)) throw await CcsApiError.fromResponse(response);
+    // 204 (a deleted secret): there is no body to read.
+    if (response.status === 204) return undefined as ResponseOf<Op>;
     const result = spec.kind === 'text' ? await response.text() : ((await response.json()) as unknown);
     return result as ResponseOf<Op>;
   }

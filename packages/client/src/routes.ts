@@ -8,6 +8,7 @@ import type {
   UpdateScheduleRequest,
 } from './schedules.js';
 import type { ArchiveQuery, DirectoryListing, UploadedFile } from './files.js';
+import type { Secret, SecretList, SetSecretRequest } from './secrets.js';
 import type {
   CreateTriggerRequest,
   DeletedSession,
@@ -81,6 +82,7 @@ type TaskPath = { path: { task_id: string } };
 type SessionPath = { path: { session_id: string } };
 type SchedulePath = { path: { schedule_id: string } };
 type TriggerPath = { path: { trigger_id: string } };
+type SecretPath = { path: { name: string } };
 
 export const ROUTES = {
   getHealth: route<NoArgs, Health>('GET', '/health', 'json', [503]),
@@ -112,6 +114,10 @@ export const ROUTES = {
   deleteTrigger: route<TriggerPath, DeletedTrigger>('DELETE', '/api/v1/triggers/{trigger_id}'),
   rotateTrigger: route<TriggerPath, IssuedTrigger>('POST', '/api/v1/triggers/{trigger_id}/rotate'),
   fireTrigger: route<TriggerPath & { body: FireTriggerRequest }, Task>('POST', '/api/v1/triggers/{trigger_id}/fire'),
+  setSecret: route<{ body: SetSecretRequest }, Secret>('POST', '/api/v1/secrets'),
+  listSecrets: route<NoArgs, SecretList>('GET', '/api/v1/secrets'),
+  getSecret: route<SecretPath, Secret>('GET', '/api/v1/secrets/{name}'),
+  deleteSecret: route<SecretPath, void>('DELETE', '/api/v1/secrets/{name}'),
   forkSession: route<SessionPath & { body: ForkSessionRequest }, Session>('POST', '/api/v1/sessions/{session_id}/fork'),
   uploadFile: route<SessionPath & { query: { path: string } }, UploadedFile, 'binary'>('PUT', '/api/v1/sessions/{session_id}/files', 'binary'),
   readFile: route<SessionPath & { query?: { path?: string } }, Uint8Array | DirectoryListing, 'binary'>('GET', '/api/v1/sessions/{session_id}/files', 'binary'),

@@ -12,3 +12,4 @@ export * from './responses.js';
 export * from './schedules.js';
 export * from './triggers.js';
 export * from './files.js';
+export * from './secrets.js';

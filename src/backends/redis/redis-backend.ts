@@ -12,6 +12,7 @@ import { redisUidAllocator } from './redis-tenant-uids.js';
 import { RedisTranscriptStore } from './redis-transcript-store.js';
 import { RedisTicketStore } from './redis-ws-tickets.js';
 import { RedisTriggerStore } from './redis-trigger-store.js';
+import { RedisSecretStore } from './redis-secret-store.js';
 
 export function redisSettingsOf(config: Config): RedisSettings {
   return {
@@ -44,6 +45,7 @@ export async function openRedisBackend(config: Config, logger: Logger, limits: Q
       uids: redisUidAllocator(connection),
       schedules: new RedisScheduleStore(connection),
       triggers: new RedisTriggerStore(connection),
+      secrets: new RedisSecretStore(connection),
       // Transcripts outlive their tasks by as long as tasks are kept.
       transcripts: new RedisTranscriptStore(connection, Date.now, config.tasks.retentionDays * 86_400),
       health: () => connection.health(),

@@ -87,6 +87,10 @@ export class RedisKeys {
   triggerFires(triggerId: string): string {
     return `${this.prefix}:rl:trigger:${triggerId}`;
   }
+  /** A tenant's secrets: field = name, value = JSON with the ciphertext and times (never a plaintext). */
+  tenantSecrets(tenantId: string): string {
+    return `${this.prefix}:secrets:n:${tenantId}`;
+  }
 }
 
 /** The member of a (time, id) index. */

@@ -179,6 +179,20 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE tasks ADD COLUMN trace_context TEXT;
     `,
   },
+  {
+    version: 10,
+    up: `
+      -- Tenant secrets: the value only as ciphertext (AES-256-GCM, bound to tenant and name).
+      CREATE TABLE secrets (
+        tenant_id   TEXT NOT NULL,
+        name        TEXT NOT NULL,
+        ciphertext  TEXT NOT NULL,
+        created_at  TEXT NOT NULL,
+        updated_at  TEXT NOT NULL,
+        PRIMARY KEY (tenant_id, name)
+      ) WITHOUT ROWID;
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

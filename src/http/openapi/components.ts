@@ -4,6 +4,8 @@ import * as responses from '../response-schemas.js';
 import { createScheduleSchema, scheduleTaskSchema, updateScheduleSchema } from '../schedule-schemas.js';
 import * as triggerResponses from '../trigger-response-schemas.js';
 import * as fileSchemas from '../file-schemas.js';
+import * as secretResponses from '../secret-response-schemas.js';
+import { setSecretSchema } from '../secret-schemas.js';
 import { createTriggerSchema, fireTriggerSchema, triggerTaskSchema } from '../trigger-schemas.js';
 import { permissionAnswerSchema, sessionRequestSchema, submitTaskSchema, taskOptionsSchema } from '../schemas.js';
 import type { JsonObject } from './operation.js';
@@ -31,6 +33,7 @@ const REQUEST_COMPONENTS = new Map<z.ZodType, string>([
   [triggerTaskSchema, 'TriggerTaskTemplate'],
   [fireTriggerSchema, 'FireTriggerRequest'],
   [forkSessionSchema, 'ForkSessionRequest'],
+  [setSecretSchema, 'SetSecretRequest'],
 ]);
 
 export function requestComponentId(schema: z.ZodType): string {
@@ -43,7 +46,7 @@ export function requestComponentId(schema: z.ZodType): string {
 export function componentSchemas(): Record<string, JsonObject> {
   const registry = z.registry<{ id: string }>();
   for (const [schema, id] of REQUEST_COMPONENTS) registry.add(schema, { id });
-  for (const value of [...Object.values(responses), ...Object.values(triggerResponses), ...Object.values(fileSchemas)]) {
+  for (const value of [...Object.values(responses), ...Object.values(triggerResponses), ...Object.values(fileSchemas), ...Object.values(secretResponses)]) {
     if (!(value instanceof z.ZodType)) continue;
     const id = z.globalRegistry.get(value)?.id;
     if (id !== undefined) registry.add(value, { id });

@@ -43,6 +43,7 @@ export const PATH_PARAMETERS: Record<string, string> = {
   request_id: 'The `request_id` of the `permission_request` event.',
   schedule_id: 'The schedule id.',
   trigger_id: 'The trigger id (`trg_…`).',
+  name: 'The secret name.',
 };
 
 export const ref = (id: string): JsonObject => ({ $ref: `#/components/schemas/${id}` });

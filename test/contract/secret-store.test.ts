@@ -1,0 +1,61 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
+import { MemorySecretStore } from '../../src/backends/memory/memory-secret-store.js';
+import { RedisConnection } from '../../src/backends/redis/redis-connection.js';
+import { RedisSecretStore } from '../../src/backends/redis/redis-secret-store.js';
+import { SqliteSecretStore } from '../../src/backends/sqlite/sqlite-secret-store.js';
+import { SqliteStore } from '../../src/backends/sqlite/sqlite-store.js';
+import { createLogger } from '../../src/observability/logger.js';
+import { RedisProcess } from '../helpers/redis-process.js';
+import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
+import { secretStoreContract } from './secret-store.contract.js';
+
+secretStoreContract('memory', async () => ({ secrets: new MemorySecretStore(), cleanup: async () => undefined }));
+
+secretStoreContract('sqlite', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'secret-contract-'));
+  const file = join(dir, 'store.db');
+  let current = SqliteStore.open(file);
+  return {
+    secrets: new SqliteSecretStore(current.database),
+    // A restart: the file is all that is left (one process holds it at a time).
+    reopen: async () => {
+      await current.close();
+      current = SqliteStore.open(file);
+      return new SqliteSecretStore(current.database);
+    },
+    cleanup: async () => {
+      await current.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+});
+
+const logger = createLogger({ level: 'ERROR', sink: () => undefined });
+let redis: RedisServer;
+beforeAll(async () => {
+  redis = await startRedisServer();
+});
+afterAll(async () => {
+  await redis?.close();
+});
+
+secretStoreContract('redis', async () => {
+  const prefix = RedisProcess.prefix();
+  const open = () => RedisConnection.open({ url: redis.url, host: '', port: 0, prefix }, logger);
+  const connections = [await open()];
+  return {
+    secrets: new RedisSecretStore(connections[0]!),
+    // Another instance on the same Redis and prefix.
+    reopen: async () => {
+      const other = await open();
+      connections.push(other);
+      return new RedisSecretStore(other);
+    },
+    cleanup: async () => {
+      for (const c of connections) await c.close();
+    },
+  };
+});
