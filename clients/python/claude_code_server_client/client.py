@@ -6,20 +6,17 @@ import http.client
 import json
 import os
 import socket
-import threading
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from typing import Any, Callable, Dict, Iterator, List, Optional
+from typing import Any, Dict, Iterator, List, Optional
 
-from .errors import ApiError, CcsError, ConnectionFailed, StreamGapError, TaskTimeoutError
+from .errors import ApiError, ConnectionFailed, StreamGapError
 from .models import (
-    DeletedSession,
     Event,
     EventPage,
     Health,
-    Session,
     SubmittedTask,
     Task,
     TaskPage,
@@ -27,7 +24,10 @@ from .models import (
 )
 from .files import FilesMixin
 from .schedules import SchedulesMixin
+from .running import RunMixin
 from .secrets import SecretsMixin
+from .sessions import SessionsMixin
+from .paths import seg as _seg
 from .sse import read_frames
 from .triggers import TriggersMixin
 
@@ -40,7 +40,7 @@ STREAM_READ_TIMEOUT = 45.0
 _CONNECTION_ERRORS = (urllib.error.URLError, ConnectionError, http.client.HTTPException, socket.timeout, TimeoutError, OSError)
 
 
-class Client(SchedulesMixin, TriggersMixin, FilesMixin, SecretsMixin):
+class Client(RunMixin, SessionsMixin, SchedulesMixin, TriggersMixin, FilesMixin, SecretsMixin):
     """A client for one Claude Code Server.
 
     ``base_url`` defaults to ``$CCS_URL`` (else ``http://localhost:8000``) and ``api_key`` to
@@ -140,38 +140,6 @@ class Client(SchedulesMixin, TriggersMixin, FilesMixin, SecretsMixin):
         answer = self._request("GET", f"/api/v1/tasks/{_seg(task_id)}/events", query={"format": "json", "after": after, "limit": limit})
         return EventPage(answer["task_id"], [Event.from_dict(e) for e in answer["events"]], int(answer["next_after"]), bool(answer["has_more"]))
 
-    def list_sessions(self, status: Optional[str] = None) -> List[Session]:
-        """``GET /api/v1/sessions``: open sessions; ``status`` is idle, busy, expired or all."""
-        answer = self._request("GET", "/api/v1/sessions", query={"status": status})
-        return [Session.from_dict(s) for s in answer["sessions"]]
-
-    def get_session(self, session_id: str) -> Session:
-        """``GET /api/v1/sessions/{session_id}``."""
-        return Session.from_dict(self._request("GET", f"/api/v1/sessions/{_seg(session_id)}"))
-
-    def delete_session(self, session_id: str) -> DeletedSession:
-        """``DELETE /api/v1/sessions/{session_id}``: interrupts its running task, cancels queued ones."""
-        answer = self._request("DELETE", f"/api/v1/sessions/{_seg(session_id)}")
-        return DeletedSession(answer["session_id"], bool(answer["deleted"]), list(answer.get("interrupted_tasks", [])))
-
-    def fork(
-        self,
-        session_id: str,
-        at_task_id: Optional[str] = None,
-        new_session_id: Optional[str] = None,
-        workspace: Optional[str] = None,
-        copy_workspace: Optional[bool] = None,
-    ) -> Session:
-        """``POST /api/v1/sessions/{session_id}/fork``: a new session continuing this one's conversation
-        as of the end of ``at_task_id`` (default: its latest finished task), in a copy of its workspace
-        (``copy_workspace=False`` shares it). The source session is untouched."""
-        body: Dict[str, Any] = {}
-        for key, value in (("session_id", new_session_id), ("at_task_id", at_task_id), ("workspace", workspace), ("copy_workspace", copy_workspace)):
-            if value is not None:
-                body[key] = value
-        # Not retried on a dropped connection: a fork that was made would then answer 409 or fork twice.
-        return Session.from_dict(self._request("POST", f"/api/v1/sessions/{_seg(session_id)}/fork", body=body, idempotent=False))
-
     def create_ws_ticket(self) -> WsTicket:
         """``POST /api/v1/ws-tickets``: a single-use, 30-second ticket for ``/ws/tasks/{id}?ticket=``,
         for WebSocket clients that cannot send headers."""
@@ -192,47 +160,6 @@ class Client(SchedulesMixin, TriggersMixin, FilesMixin, SecretsMixin):
         no event in between) raise ``ConnectionFailed``.
         """
         return self._stream(task_id, after, max_reconnects)
-
-    def run(
-        self,
-        prompt: str,
-        *,
-        timeout: Optional[float] = None,
-        on_event: Optional[Callable[[Event], None]] = None,
-        **submit_args: Any,
-    ) -> Task:
-        """Submits a task, follows it to the end and returns its final record.
-
-        ``timeout`` (seconds) is how long to wait: when it passes, the task is interrupted
-        through the API, its stream ends as usual, and ``TaskTimeoutError`` is raised carrying
-        the interrupted task. (To have the server enforce a limit even if this process dies,
-        also pass ``options={"timeout": seconds}``.) ``on_event`` sees every event as it
-        arrives. Other arguments are ``submit``'s."""
-        submitted = self.submit(prompt, **submit_args)
-        timed_out = threading.Event()
-
-        def interrupt_at_deadline() -> None:
-            timed_out.set()
-            try:
-                self.interrupt(submitted.task_id)
-            except CcsError:
-                pass  # it finished meanwhile, or the stream below reports the trouble
-
-        timer = None if timeout is None else threading.Timer(timeout, interrupt_at_deadline)
-        if timer is not None:
-            timer.daemon = True
-            timer.start()
-        try:
-            for event in self.stream(submitted.task_id):
-                if on_event is not None:
-                    on_event(event)
-        finally:
-            if timer is not None:
-                timer.cancel()
-        task = self.get_task(submitted.task_id)
-        if timed_out.is_set() and task.status == "interrupted":
-            raise TaskTimeoutError(f"Task {submitted.task_id} did not finish within {timeout} s and was interrupted", task)
-        return task
 
     def _stream(self, task_id: str, after: int, max_reconnects: int) -> Iterator[Event]:
         last_seq = after
@@ -318,8 +245,6 @@ def _backoff(failures: int) -> float:
     return min(0.1 * 2 ** (failures - 1), 5.0)
 
 
-def _seg(value: str) -> str:
-    return urllib.parse.quote(value, safe="")
 
 
 def _json_body(response: Any) -> Any:

@@ -8,6 +8,7 @@ import urllib.error
 import urllib.parse
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO, Dict, List, Optional, Union
+from .paths import seg as _seg
 
 CHUNK = 64 * 1024
 
@@ -92,8 +93,6 @@ class FilesMixin:
             raise _api_error(error) from None
 
 
-def _seg(value: str) -> str:
-    return urllib.parse.quote(value, safe="")
 
 
 def _json(response: Any) -> Any:

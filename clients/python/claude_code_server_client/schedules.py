@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import urllib.parse
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional
+from .paths import seg as _seg
 
 
 @dataclass(frozen=True)
@@ -53,8 +53,6 @@ class ScheduleRun:
         return cls(d["task_id"], d["fired_at"], d["status"])
 
 
-def _seg(value: str) -> str:
-    return urllib.parse.quote(value, safe="")
 
 
 def _without_none(fields: Dict[str, Any]) -> Dict[str, Any]:

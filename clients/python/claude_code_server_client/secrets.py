@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import urllib.parse
 from dataclasses import dataclass, field
 from typing import Any, Dict, List
+from .paths import seg as _seg
 
 
 @dataclass(frozen=True)
@@ -21,8 +21,6 @@ class Secret:
         return cls(name=d["name"], created_at=d.get("created_at", ""), updated_at=d.get("updated_at", ""), raw=d)
 
 
-def _seg(value: str) -> str:
-    return urllib.parse.quote(value, safe="")
 
 
 class SecretsMixin:

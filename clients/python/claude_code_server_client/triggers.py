@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import urllib.parse
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional
 
 from .models import Task
+from .paths import seg as _seg
 
 
 @dataclass(frozen=True)
@@ -39,8 +39,6 @@ class Trigger:
         )
 
 
-def _seg(value: str) -> str:
-    return urllib.parse.quote(value, safe="")
 
 
 class TriggersMixin:
