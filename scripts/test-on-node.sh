@@ -13,9 +13,18 @@
 # (scripts/node-modules-match-lock.mjs); else `npm ci` installs them. Either way better-sqlite3,
 # the one addon built for one Node at a time (the others use Node-API), is compiled for the other
 # Node, once per version: the build is kept in ~/.cache/claude-code-server/addons/.
+#
+#   scripts/test-on-node.sh --prepare 24   # only that: fetch Node and build the addon, no tests
+#
+# CI runs --prepare in the background while lint (single-threaded) keeps one core busy.
 set -euo pipefail
 
-usage='usage: scripts/test-on-node.sh <major|version> [npm test arguments...]'
+usage='usage: scripts/test-on-node.sh [--prepare] <major|version> [npm test arguments...]'
+prepare_only=false
+if [ "${1:-}" = --prepare ]; then
+  prepare_only=true
+  shift
+fi
 spec=${1:?$usage}
 shift
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -73,7 +82,10 @@ if [ -n "$modules" ] && node scripts/node-modules-match-lock.mjs "$modules" "$co
   fi
   install=:
 else
+  # Nothing to prepare: the run itself installs with `npm ci`.
+  $prepare_only && exit 0
   install='npm ci'
 fi
+$prepare_only && exit 0
 echo "test-on-node.sh: the suite on Node $spec in $copy" >&2
 on_node bash -c 'node --version && '"$install"' && npm test -- "$@"' bash "$@"
