@@ -14,12 +14,12 @@ import process from 'node:process';
 
 const [nodeModules, checkout] = process.argv.slice(2);
 if (!nodeModules || !checkout) {
-  console.error('usage: node scripts/node-modules-match-lock.mjs <node_modules> <checkout>');
+  process.stderr.write('usage: node scripts/node-modules-match-lock.mjs <node_modules> <checkout>\n');
   process.exit(2);
 }
 
 function mismatch(reason) {
-  console.error(`node_modules cannot be reused: ${reason}`);
+  process.stderr.write(`node_modules cannot be reused: ${reason}\n`);
   process.exit(1);
 }
 
