@@ -15,20 +15,36 @@ const IN_PROCESS = ['test/unit/**/*.test.ts', 'test/contract/**/*.test.ts'];
  * their worker's modules (the server's whole source, about 1.5 CPU seconds per fresh process).
  */
 const SHARED_SERVER_SUITES = [
-  'auth',
-  'bad-input',
-  'budgets',
-  'concurrency',
-  'fuzz',
-  'logs-metrics',
-  'rate-limit',
-  'response-serialization',
-  'sessions',
-  'slow-consumer',
-  'task-lifecycle',
-  'tasks-api',
-  'webhooks',
-].map((name) => `test/integration/${name}.test.ts`);
+  ...[
+    'auth',
+    'bad-input',
+    'budgets',
+    'concurrency',
+    'credential-proxy',
+    'forks',
+    'forks-redis',
+    'fuzz',
+    'logs-metrics',
+    'priorities',
+    'priorities-redis',
+    'rate-limit',
+    'response-serialization',
+    'sessions',
+    'slow-consumer',
+    'structured-results',
+    'task-lifecycle',
+    'tasks-api',
+    'tool-permissions',
+    'tracing',
+    'tracing-otlp',
+    'tracing-redis',
+    'triggers-redis',
+    'webhooks',
+  ].map((name) => `test/integration/${name}.test.ts`),
+  ...['client/client', 'client/client-files', 'faults/http-faults', 'faults/storage-faults', 'faults/workspace-faults', 'protocols/acp-instances'].map(
+    (name) => `test/${name}.test.ts`,
+  ),
+];
 
 export default defineConfig({
   test: {
