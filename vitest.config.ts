@@ -16,11 +16,14 @@ const IN_PROCESS = ['test/unit/**/*.test.ts', 'test/contract/**/*.test.ts'];
  */
 const SHARED_SERVER_SUITES = [
   ...[
+    'approvals',
     'auth',
     'bad-input',
     'budgets',
+    'changes',
     'concurrency',
     'credential-proxy',
+    'files-redis',
     'forks',
     'forks-redis',
     'fuzz',
@@ -28,22 +31,38 @@ const SHARED_SERVER_SUITES = [
     'priorities',
     'priorities-redis',
     'rate-limit',
+    'redis-instances',
     'response-serialization',
+    'schedules-api',
     'sessions',
     'slow-consumer',
     'structured-results',
     'task-lifecycle',
     'tasks-api',
+    'tenants',
     'tool-permissions',
     'tracing',
     'tracing-otlp',
     'tracing-redis',
+    'triggers',
     'triggers-redis',
     'webhooks',
   ].map((name) => `test/integration/${name}.test.ts`),
-  ...['client/client', 'client/client-files', 'faults/http-faults', 'faults/storage-faults', 'faults/workspace-faults', 'protocols/acp-instances'].map(
-    (name) => `test/${name}.test.ts`,
-  ),
+  ...[
+    'client/client',
+    'client/client-files',
+    'faults/http-faults',
+    'faults/storage-faults',
+    'faults/workspace-faults',
+    'protocols/acp-instances',
+    'protocols/acp',
+    'protocols/a2a-redis',
+    'protocols/agui-redis',
+    'python/python-client',
+    'security/fork-workspace',
+  ].map((name) => `test/${name}.test.ts`),
+  // They run `ccs` (and tmux) as child processes against a server in the test process.
+  ...['ccs-files', 'ccs-fork', 'ccs-priority', 'ccs-scripts', 'ccs-terminal', 'ccs-triggers', 'schedules-clients'].map((name) => `test/cli/${name}.test.ts`),
 ];
 
 export default defineConfig({
