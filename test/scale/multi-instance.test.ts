@@ -85,8 +85,8 @@ describe('many instances, one service (real daemons on one Redis)', () => {
   const submit = (d: DaemonProcess, body: Record<string, unknown>) => request(d.baseUrl, 'POST', '/api/v1/tasks', body);
 
   // Tests where both instances are up from the start, stop nothing and need no settings of their
-  // own share one deployment; each uses task ids of its own. A test about a task running on one
-  // instance (A) and reached through the other (B) asks the task which instance runs it.
+  // own share one deployment; each uses task ids of its own. (A test that needs its task to run on
+  // A starts B only after A has claimed it, so it has a deployment of its own.)
   describe('one deployment of two instances, shared', () => {
     let shared: DaemonProcess[] = [];
     beforeAll(async () => {
@@ -97,11 +97,6 @@ describe('many instances, one service (real daemons on one Redis)', () => {
     afterAll(async () => {
       for (const d of shared) await d.stop('SIGKILL');
     });
-    /** The instance that does not run the task (instances are inst0 and inst1, in order). */
-    const elsewhere = (task: Record<string, unknown>): DaemonProcess => {
-      expect(['inst0', 'inst1']).toContain(task.instance_id);
-      return shared[task.instance_id === 'inst0' ? 1 : 0]!;
-    };
 
     it('serves any task from any instance: fetch, list, stream and replay through another one', async () => {
       const [a, b] = shared;
@@ -126,42 +121,6 @@ describe('many instances, one service (real daemons on one Redis)', () => {
       }
       expect((await submit(b!, { task_id: 'once-0', prompt: 'other' })).status).toBe(409);
     });
-
-    it('interrupts on B a task running on A, and deletes its session from B', async () => {
-      expect((await submit(shared[0]!, { task_id: 'far', prompt: '[[script:slow]]' })).status).toBe(201);
-      const b = elsewhere(await waitForStatus(shared[0]!.baseUrl, 'far', ['running']));
-      const stopped = await request(b.baseUrl, 'POST', '/api/v1/tasks/far/interrupt');
-      expect(stopped.body).toMatchObject({ status: 'interrupted', error: { code: 'TASK_INTERRUPTED' } });
-      const deleted = await request(b.baseUrl, 'DELETE', '/api/v1/sessions/session-far');
-      expect(deleted.status).toBe(200);
-    });
-
-    it('approvals through any instance: B lists the call A holds and relays the answer; a second answer is 409', async () => {
-      const steps = [{ tool: { name: 'Bash', input: { command: 'echo ran-after-approval' } } }, { text: 'finished after the Bash call' }];
-      const submitted = await submit(shared[0]!, {
-        task_id: 'ask',
-        prompt: `[[script:${JSON.stringify({ steps })}]]`,
-        options: { allowed_tools: ['Read', 'Bash'], require_approval: ['Bash'] },
-      });
-      expect(submitted.status).toBe(201);
-      const holder = await waitForStatus(shared[0]!.baseUrl, 'ask', ['running']);
-      const b = elsewhere(holder);
-      type Pending = { request_id: string; tool_name: string; input: { command?: string } };
-      const [pending] = await waitFor(async () => {
-        const task = await request<{ pending_permissions: Pending[] }>(b.baseUrl, 'GET', '/api/v1/tasks/ask');
-        return task.body.pending_permissions.length > 0 ? task.body.pending_permissions : undefined;
-        // The call comes once the agent process has started, which takes a while on a loaded machine.
-      }, 60_000);
-      expect(pending).toMatchObject({ tool_name: 'Bash', input: { command: 'echo ran-after-approval' } });
-      const answered = await request(b.baseUrl, 'POST', `/api/v1/tasks/ask/permissions/${pending!.request_id}`, { decision: 'allow' });
-      expect(answered.status).toBe(200);
-      expect((await request(b.baseUrl, 'POST', `/api/v1/tasks/ask/permissions/${pending!.request_id}`, { decision: 'deny' })).status).toBe(409);
-      const done = await waitForStatus(b.baseUrl, 'ask', TERMINAL);
-      expect(done).toMatchObject({ status: 'completed', instance_id: holder.instance_id, pending_permissions: [] });
-      const { events } = await collectEvents(`${b.wsBase}/ws/tasks/ask`);
-      expect(events.find((e) => e.type === 'permission_decision')?.data).toMatchObject({ decision: 'allow', decided_by: 'client' });
-      expect(JSON.stringify(events.filter((e) => e.type === 'tool_result'))).toContain('ran-after-approval');
-    });
   });
 
   it('shares one queue: per-instance slots, FIFO, and the TASK_QUEUE_MAX bound across instances', async () => {
@@ -178,6 +137,17 @@ describe('many instances, one service (real daemons on one Redis)', () => {
     expect(refused.status).toBe(429);
     expect(refused.headers.get('retry-after')).toMatch(/^\d+$/);
     for (const id of ['q0', 'q1', 'q2', 'q3']) expect((await waitForStatus(a!.baseUrl, id, TERMINAL)).status).toBe('completed');
+  });
+
+  it('interrupts on B a task running on A, and deletes its session from B', async () => {
+    const [a] = await instances(1);
+    expect((await submit(a!, { task_id: 'far', prompt: '[[script:slow]]' })).status).toBe(201);
+    await waitForStatus(a!.baseUrl, 'far', ['running']);
+    const [b] = await instances(1);
+    const stopped = await request(b!.baseUrl, 'POST', '/api/v1/tasks/far/interrupt');
+    expect(stopped.body).toMatchObject({ status: 'interrupted', error: { code: 'TASK_INTERRUPTED' } });
+    const deleted = await request(b!.baseUrl, 'DELETE', '/api/v1/sessions/session-far');
+    expect(deleted.status).toBe(200);
   });
 
   it('a session moves between instances and the agent remembers; a live process that missed a turn elsewhere is not reused', async () => {
@@ -213,6 +183,32 @@ describe('many instances, one service (real daemons on one Redis)', () => {
     } finally {
       b!.child.kill('SIGCONT');
     }
+  });
+
+  it('approvals through any instance: B lists the call A holds and relays the answer; a second answer is 409', async () => {
+    const [a] = await instances(1);
+    const steps = [{ tool: { name: 'Bash', input: { command: 'echo ran-after-approval' } } }, { text: 'finished after the Bash call' }];
+    const submitted = await submit(a!, {
+      task_id: 'ask',
+      prompt: `[[script:${JSON.stringify({ steps })}]]`,
+      options: { allowed_tools: ['Read', 'Bash'], require_approval: ['Bash'] },
+    });
+    expect(submitted.status).toBe(201);
+    const [b] = await instances(1);
+    type Pending = { request_id: string; tool_name: string; input: { command?: string } };
+    const [pending] = await waitFor(async () => {
+      const task = await request<{ pending_permissions: Pending[] }>(b!.baseUrl, 'GET', '/api/v1/tasks/ask');
+      return task.body.pending_permissions.length > 0 ? task.body.pending_permissions : undefined;
+    });
+    expect(pending).toMatchObject({ tool_name: 'Bash', input: { command: 'echo ran-after-approval' } });
+    const answered = await request(b!.baseUrl, 'POST', `/api/v1/tasks/ask/permissions/${pending!.request_id}`, { decision: 'allow' });
+    expect(answered.status).toBe(200);
+    expect((await request(b!.baseUrl, 'POST', `/api/v1/tasks/ask/permissions/${pending!.request_id}`, { decision: 'deny' })).status).toBe(409);
+    const done = await waitForStatus(b!.baseUrl, 'ask', TERMINAL);
+    expect(done).toMatchObject({ status: 'completed', instance_id: 'inst0', pending_permissions: [] });
+    const { events } = await collectEvents(`${b!.wsBase}/ws/tasks/ask`);
+    expect(events.find((e) => e.type === 'permission_decision')?.data).toMatchObject({ decision: 'allow', decided_by: 'client' });
+    expect(JSON.stringify(events.filter((e) => e.type === 'tool_result'))).toContain('ran-after-approval');
   });
 
   it('kill -9 of an instance mid-task: interrupted (INSTANCE_LOST) within about a lease, queued work runs elsewhere', async () => {
