@@ -74,17 +74,22 @@ describe('InstanceSlot: each running server its own part of a shared DATA_DIR', 
     // The compiled module (test/global-setup.ts builds dist/) in a process that holds slot 0 until killed.
     const script = `
       import { InstanceSlot } from ${JSON.stringify(path.join(REPO_ROOT, 'dist/src/server/instance-slot.js'))};
-      InstanceSlot.claim(${JSON.stringify(dataDir)}, 'holder');
+      // Kept referenced: a collected slot closes its database, which frees the lock.
+      globalThis.slot = InstanceSlot.claim(${JSON.stringify(dataDir)}, 'holder');
       console.log('held');
       setInterval(() => {}, 1000);
     `;
     const holder = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
-    await new Promise<void>((resolve) => holder.stdout.once('data', () => resolve()));
-    const meanwhile = claim(dataDir, 'meanwhile');
-    expect(meanwhile.index).toBe(1);
-    meanwhile.release();
-    holder.kill('SIGKILL');
-    await new Promise((resolve) => holder.once('exit', resolve));
+    const exited = new Promise((resolve) => holder.once('exit', resolve));
+    try {
+      await new Promise<void>((resolve) => holder.stdout.once('data', () => resolve()));
+      const meanwhile = claim(dataDir, 'meanwhile');
+      expect(meanwhile.index).toBe(1);
+      meanwhile.release();
+    } finally {
+      holder.kill('SIGKILL');
+      await exited;
+    }
     expect(claim(dataDir, 'after').index).toBe(0);
   });
 });
