@@ -28,6 +28,7 @@ const SHARED_SERVER_SUITES = [
     'forks-redis',
     'fuzz',
     'logs-metrics',
+    'mcp-servers',
     'priorities',
     'priorities-redis',
     'rate-limit',
@@ -51,6 +52,7 @@ const SHARED_SERVER_SUITES = [
   ...[
     'client/client',
     'client/client-files',
+    'client/client-secrets',
     'faults/http-faults',
     'faults/storage-faults',
     'faults/workspace-faults',
@@ -62,7 +64,9 @@ const SHARED_SERVER_SUITES = [
     'security/fork-workspace',
   ].map((name) => `test/${name}.test.ts`),
   // They run `ccs` (and tmux) as child processes against a server in the test process.
-  ...['ccs-files', 'ccs-fork', 'ccs-priority', 'ccs-scripts', 'ccs-terminal', 'ccs-triggers', 'schedules-clients'].map((name) => `test/cli/${name}.test.ts`),
+  ...['ccs-files', 'ccs-fork', 'ccs-scripts', 'ccs-secrets', 'ccs-submit-options', 'ccs-terminal', 'ccs-triggers', 'schedules-clients'].map(
+    (name) => `test/cli/${name}.test.ts`,
+  ),
 ];
 
 export default defineConfig({
