@@ -6,6 +6,9 @@ import type { Metrics } from '../observability/metrics.js';
 import type { Module } from '../server/module.js';
 import type { Store } from '../storage/store.js';
 import { checkRequireApproval } from '../tasks/approval-options.js';
+import { McpSubmitChecks } from '../mcp/mcp-submit-checks.js';
+import { defaultToolsWithMcp, effectiveMcpServers } from '../mcp/mcp-servers.js';
+import type { SecretReader } from '../secrets/secret-types.js';
 import { SubmitChecks } from '../tasks/submit-checks.js';
 import { DEFAULT_ALLOWED_TOOLS } from '../tasks/task-defaults.js';
 import type { TaskService } from '../tasks/task-service.js';
@@ -39,6 +42,8 @@ export interface SchedulesModuleDeps {
   isRoot: boolean;
   /** Refuses a workspace outside the tenant's tree, by its path alone (the disk is looked at when a tick fires). */
   locateWorkspace: (tenantId: string, requested: string) => void;
+  /** The tenant secrets a template's MCP server headers may name; null: none are kept. */
+  secrets?: SecretReader | null;
 }
 
 /** Schedules: the service behind the API, and the engine that fires them (started unless SCHEDULES_ENABLED=false). */
@@ -48,7 +53,12 @@ export function createSchedulesModule(deps: SchedulesModuleDeps): Module<Schedul
   const clock = deps.clock ?? systemClock(deps.now);
   const checks = new SubmitChecks(
     store,
-    { webhookSecret: config.webhooks.secret, allowPrivateWebhooks: config.webhooks.allowPrivate, defaultEgressAllow: config.egress.allow },
+    {
+      webhookSecret: config.webhooks.secret,
+      allowPrivateWebhooks: config.webhooks.allowPrivate,
+      defaultEgressAllow: config.egress.allow,
+      mcp: new McpSubmitChecks({ secrets: deps.secrets ?? null, allowPrivate: config.mcp.allowPrivate }),
+    },
     clock.now,
   );
   const checkTemplate = async (tenant: Tenant, template: ScheduleTaskTemplate): Promise<void> => {
@@ -56,8 +66,10 @@ export function createSchedulesModule(deps: SchedulesModuleDeps): Module<Schedul
       throw new DomainError('PERMISSION_MODE_REFUSED', 'permission_mode "bypassPermissions" is refused: the server runs as root');
     }
     if (template.workspace !== undefined) deps.locateWorkspace(tenant.id, template.workspace);
-    checkRequireApproval(template.options, DEFAULT_ALLOWED_TOOLS);
+    checkRequireApproval(template.options, defaultToolsWithMcp(DEFAULT_ALLOWED_TOOLS, effectiveMcpServers(tenant.mcpServers, template.options?.mcp_servers)));
     checks.checkNetworkAllow(tenant, template.options?.network?.allow);
+    // Refused now rather than at every tick: a secret the template names, an address it may not reach.
+    await checks.checkMcpServers(tenant, template.options?.mcp_servers);
     if (template.webhook !== undefined) await checks.webhookFor(tenant, template.webhook);
   };
   const firing = new ScheduleFiring({

@@ -179,6 +179,7 @@ async function build(lifecycle: Lifecycle, config: Config, logger: Logger, optio
       metrics,
       isRoot: sandbox.isRoot,
       locateWorkspace: (tenantId, requested) => void locateWorkspace(sandbox.sandbox.identityFor(tenantId), requested),
+      secrets,
     }),
   );
   const triggers = lifecycle.add(

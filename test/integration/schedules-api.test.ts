@@ -148,6 +148,20 @@ describe('schedules API: create, read, change, delete, runs; one tenant each', (
       const answer = await alpha('POST', '/api/v1/schedules', body);
       expect([answer.status, code(answer)], JSON.stringify(body)).toEqual([400, 'VALIDATION_ERROR']);
     }
+    // A template's MCP servers are checked when the schedule is made, not at every tick.
+    const secretTemplate = {
+      prompt: 'x',
+      options: { mcp_servers: { docs: { type: 'http', url: 'http://127.0.0.1:9/mcp', headers: { Authorization: { secret: 'nope' } } } } },
+    };
+    const missingSecret = await alpha('POST', '/api/v1/schedules', { ...hourly, task: secretTemplate });
+    expect([missingSecret.status, code(missingSecret)]).toEqual([400, 'SECRET_REFERENCE_INVALID']);
+    const loopback = await alpha('POST', '/api/v1/schedules', {
+      ...hourly,
+      task: { prompt: 'x', options: { mcp_servers: { docs: { type: 'http', url: 'http://127.0.0.1:9/mcp' } } } },
+    });
+    expect([loopback.status, code(loopback)]).toEqual([400, 'MCP_SERVER_REFUSED']);
+    const approvals = { prompt: 'x', options: { mcp_servers: { docs: { command: 'node' } }, require_approval: ['mcp__docs__search'] } };
+    expect((await alpha('POST', '/api/v1/schedules', { ...hourly, schedule_id: 'mcp-approvals', enabled: false, task: approvals })).status).toBe(201);
     const unknownPatch = await alpha('PATCH', '/api/v1/schedules/patched', { schedule_id: 'other' });
     expect([unknownPatch.status, code(unknownPatch)]).toEqual([400, 'VALIDATION_ERROR']);
     expect((await alpha('GET', '/api/v1/schedules/patched/runs?limit=0')).status).toBe(400);
