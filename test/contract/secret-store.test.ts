@@ -1,35 +1,22 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
 import { MemorySecretStore } from '../../src/backends/memory/memory-secret-store.js';
 import { RedisConnection } from '../../src/backends/redis/redis-connection.js';
 import { RedisSecretStore } from '../../src/backends/redis/redis-secret-store.js';
 import { SqliteSecretStore } from '../../src/backends/sqlite/sqlite-secret-store.js';
-import { SqliteStore } from '../../src/backends/sqlite/sqlite-store.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { RedisProcess } from '../helpers/redis-process.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
+import { reopenableSqlite } from './reopenable-sqlite.js';
 import { secretStoreContract } from './secret-store.contract.js';
 
 secretStoreContract('memory', async () => ({ secrets: new MemorySecretStore(), cleanup: async () => undefined }));
 
 secretStoreContract('sqlite', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'secret-contract-'));
-  const file = join(dir, 'store.db');
-  let current = SqliteStore.open(file);
+  const sqlite = await reopenableSqlite('secret');
   return {
-    secrets: new SqliteSecretStore(current.database),
-    // A restart: the file is all that is left (one process holds it at a time).
-    reopen: async () => {
-      await current.close();
-      current = SqliteStore.open(file);
-      return new SqliteSecretStore(current.database);
-    },
-    cleanup: async () => {
-      await current.close();
-      await rm(dir, { recursive: true, force: true });
-    },
+    secrets: new SqliteSecretStore(sqlite.store.database),
+    reopen: async () => new SqliteSecretStore((await sqlite.reopen()).database),
+    cleanup: sqlite.cleanup,
   };
 });
 
