@@ -38,7 +38,9 @@ export interface EgressGateOptions {
   resolve?: (host: string) => Promise<string[]>;
 }
 
-export type GateVerdict = { ok: true; address: string } | { ok: false; block: EgressBlock; detail: string } | { ok: false; block: null; detail: string };
+/** `addresses`: every address of the name, all checked, to be tried in turn. */
+export type GateVerdict =
+  { ok: true; address: string; addresses: string[] } | { ok: false; block: EgressBlock; detail: string } | { ok: false; block: null; detail: string };
 
 async function lookupAll(host: string): Promise<string[]> {
   return (await lookup(host, { all: true, verbatim: true })).map((a) => a.address);
@@ -71,7 +73,7 @@ export class EgressGate {
       return refuse('not_allowed', `${host}:${port} is not on the egress allowlist`);
     }
     const resolved = await this.resolvePermitted(host, this.options.allowPrivate || (mcp?.allowPrivate ?? false));
-    if (resolved.ok) return { ok: true, address: resolved.address };
+    if (resolved.ok) return resolved;
     return resolved.kind === null ? { ok: false, block: null, detail: resolved.detail } : refuse('private_address', resolved.detail);
   }
 

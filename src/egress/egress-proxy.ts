@@ -1,6 +1,7 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
-import { connect, type Socket } from 'node:net';
+import { connect, type LookupFunction, type Socket } from 'node:net';
 import type { Counter } from 'prom-client';
+import { fixedLookup } from '../lib/fixed-lookup.js';
 import type { McpBinding } from '../mcp/mcp-routes.js';
 import type { McpRelay } from '../mcp/mcp-relay.js';
 import type { Logger } from '../observability/logger.js';
@@ -19,6 +20,14 @@ export interface EgressProxyOptions {
 
 /** Hop-by-hop and proxy headers: never passed on to the target. */
 const DROPPED_HEADERS = new Set(['proxy-authorization', 'proxy-connection', 'connection', 'keep-alive', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
+
+/**
+ * Connection options that reach only the checked addresses, each in turn (a name whose first
+ * address does not answer, IPv6 before IPv4): the placeholder name makes Node ask the lookup.
+ */
+function toChecked(addresses: string[]): { host: string; lookup: LookupFunction } {
+  return { host: 'checked.invalid', lookup: fixedLookup(addresses) };
+}
 
 /** `host:port` of a CONNECT line; IPv6 in brackets. */
 function parseAuthority(authority: string): { host: string; port: number } | null {
@@ -102,8 +111,8 @@ export class EgressProxy {
     return verdict;
   }
 
-  private connectTo(address: string, port: number, onConnect: (upstream: Socket) => void, onError: (error: NodeJS.ErrnoException) => void): void {
-    const upstream = connect({ host: address, port });
+  private connectTo(addresses: string[], port: number, onConnect: (upstream: Socket) => void, onError: (error: NodeJS.ErrnoException) => void): void {
+    const upstream = connect({ ...toChecked(addresses), port });
     this.track(upstream);
     upstream.once('connect', () => {
       upstream.off('error', onError);
@@ -131,7 +140,7 @@ export class EgressProxy {
       return void socket.end(`HTTP/1.1 ${status}\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\nclaude-code-server egress proxy: ${verdict.detail}\n`);
     }
     this.connectTo(
-      verdict.address,
+      verdict.addresses,
       target.port,
       (upstream) => {
         socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
@@ -169,7 +178,7 @@ export class EgressProxy {
     for (const [name, value] of Object.entries(req.headers)) if (!DROPPED_HEADERS.has(name) && value !== undefined) headers[name] = value;
     headers.host = url.host;
     const upstream = http.request(
-      { host: verdict.address, port, method: req.method, path: `${url.pathname}${url.search}`, headers, setHost: false, agent: false },
+      { ...toChecked(verdict.addresses), port, method: req.method, path: `${url.pathname}${url.search}`, headers, setHost: false, agent: false },
       (answer) => {
         const answerHeaders: http.OutgoingHttpHeaders = {};
         for (const [name, value] of Object.entries(answer.headers)) if (!DROPPED_HEADERS.has(name) && value !== undefined) answerHeaders[name] = value;
@@ -193,7 +202,7 @@ export class EgressProxy {
     const verdict = await this.check(currentTask, request.host, request.port);
     if (!verdict.ok) return void socket.end(socksReply(verdict.block ? SOCKS_REPLY.notAllowed : SOCKS_REPLY.hostUnreachable));
     this.connectTo(
-      verdict.address,
+      verdict.addresses,
       request.port,
       (upstream) => {
         socket.write(socksReply(SOCKS_REPLY.succeeded));

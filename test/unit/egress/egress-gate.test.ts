@@ -25,7 +25,7 @@ function gate(resolved: Record<string, string[]>, options: { allowPrivate?: bool
 describe('EgressGate', () => {
   it('allows a listed host and returns the checked address to connect to', async () => {
     const { g } = gate({ 'a.example.com': ['93.184.216.34'] });
-    expect(await g.decide('task-1', 'a.example.com', 443)).toEqual({ ok: true, address: '93.184.216.34' });
+    expect(await g.decide('task-1', 'a.example.com', 443)).toEqual({ ok: true, address: '93.184.216.34', addresses: ['93.184.216.34'] });
   });
 
   it('refuses an unlisted host without resolving it (no DNS channel)', async () => {
@@ -45,7 +45,7 @@ describe('EgressGate', () => {
     expect(await g.decide('task-1', 'b.example.com', 443)).toMatchObject({ ok: false, block: { reason: 'private_address' } });
     expect(await g.decide('task-1', '10.0.0.5', 22)).toMatchObject({ ok: false, block: { reason: 'private_address' } });
     const open = gate(resolved, { allowPrivate: true }).g;
-    expect(await open.decide('task-1', 'b.example.com', 443)).toEqual({ ok: true, address: '127.0.0.1' });
+    expect(await open.decide('task-1', 'b.example.com', 443)).toEqual({ ok: true, address: '127.0.0.1', addresses: ['127.0.0.1'] });
   });
 
   it("applies the task's narrower list on top of the tenant's", async () => {
@@ -71,10 +71,10 @@ describe('EgressGate', () => {
       { host: 'ops.internal', port: 9000, allowPrivate: true },
     ];
     const { g } = gate({ 'mcp.internal': ['93.184.216.35'], 'ops.internal': ['10.1.2.3'], 'private.internal': ['10.9.9.9'] }, { task: [], mcp });
-    expect(await g.decide('task-1', 'mcp.internal', 8080)).toEqual({ ok: true, address: '93.184.216.35' });
-    expect(await g.decide('task-1', 'MCP.internal.', 8080)).toEqual({ ok: true, address: '93.184.216.35' });
+    expect(await g.decide('task-1', 'mcp.internal', 8080)).toEqual({ ok: true, address: '93.184.216.35', addresses: ['93.184.216.35'] });
+    expect(await g.decide('task-1', 'MCP.internal.', 8080)).toEqual({ ok: true, address: '93.184.216.35', addresses: ['93.184.216.35'] });
     expect(await g.decide('task-1', 'mcp.internal', 8081)).toMatchObject({ ok: false, block: { reason: 'not_allowed' } });
-    expect(await g.decide('task-1', 'ops.internal', 9000)).toEqual({ ok: true, address: '10.1.2.3' });
+    expect(await g.decide('task-1', 'ops.internal', 9000)).toEqual({ ok: true, address: '10.1.2.3', addresses: ['10.1.2.3'] });
     const { g: strict } = gate({ 'mcp.internal': ['10.0.0.7'] }, { mcp: [{ host: 'mcp.internal', port: 8080, allowPrivate: false }] });
     expect(await strict.decide('task-1', 'mcp.internal', 8080)).toMatchObject({ ok: false, block: { reason: 'private_address' } });
   });

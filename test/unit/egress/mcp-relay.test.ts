@@ -8,6 +8,7 @@ import net, { type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EgressGate } from '../../../src/egress/egress-gate.js';
 import { EgressProxy } from '../../../src/egress/egress-proxy.js';
+import { parseHostPatterns } from '../../../src/egress/host-patterns.js';
 import { McpRelay } from '../../../src/mcp/mcp-relay.js';
 import { mcpBinding, type McpBinding } from '../../../src/mcp/mcp-routes.js';
 import { createLogger } from '../../../src/observability/logger.js';
@@ -43,9 +44,11 @@ describe('the MCP relay', () => {
     await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
     const port = (upstream.address() as AddressInfo).port;
     // `dual.test` resolves to IPv6 loopback first, where nothing listens, then to IPv4 loopback.
+    // The agent's own connections may reach `dual.test` only (loopback allowed, as in tests); the
+    // relay's private-address rule is its own (MCP_ALLOW_PRIVATE), not this one.
     const gate = new EgressGate({
-      allowPrivate: false,
-      policyFor: async () => ({ tenant: [], task: null }),
+      allowPrivate: true,
+      policyFor: async () => ({ tenant: parseHostPatterns(['dual.test']).patterns, task: null }),
       resolve: async (host) => (host === 'dual.test' ? ['::1', '127.0.0.1'] : [host === 'localhost' ? '127.0.0.1' : host]),
     });
     const logger = createLogger({ level: 'ERROR', sink: () => undefined });
@@ -169,5 +172,24 @@ describe('the MCP relay', () => {
     const answer = await viaProxy('http://s3.mcp.ccs.invalid/dual');
     expect(answer).toMatchObject({ status: 200, text: 'answer to /dual' });
     expect(seen.at(-1)!.headers.host).toBe(`dual.test:${(upstream.address() as AddressInfo).port}`);
+  });
+
+  it("tries each checked address for the agent's own connections too: CONNECT and plain HTTP", async () => {
+    const port = (upstream.address() as AddressInfo).port;
+    expect(await viaProxy(`http://dual.test:${port}/plain`)).toMatchObject({ status: 200, text: 'answer to /plain' });
+    expect(seen.at(-1)!.headers.authorization).toBeUndefined();
+    const socket = net.connect(proxyPort(), '127.0.0.1');
+    const text = await new Promise<string>((resolve, reject) => {
+      let got = '';
+      socket.on('data', (chunk: Buffer) => {
+        got += chunk.toString();
+        if (got.includes('answer to')) resolve(got);
+      });
+      socket.on('error', reject);
+      socket.write(`CONNECT dual.test:${port} HTTP/1.1\r\nHost: dual.test:${port}\r\n\r\n`);
+      socket.write('GET /tunnel HTTP/1.1\r\nHost: dual.test\r\n\r\n');
+    });
+    socket.destroy();
+    expect(text).toContain('answer to /tunnel');
   });
 });
