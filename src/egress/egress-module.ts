@@ -12,7 +12,7 @@ import type { Store } from '../storage/store.js';
 import type { TenantRegistry } from '../tenancy/tenant-registry.js';
 import { AgentNetworks } from './agent-network.js';
 import { EgressGate } from './egress-gate.js';
-import { registerEgressMetrics } from './egress-metrics.js';
+import { registerEgressMetrics, registerMcpRelayMetrics } from './egress-metrics.js';
 import { EgressProxy } from './egress-proxy.js';
 import { parseHostPatterns } from './host-patterns.js';
 
@@ -60,6 +60,7 @@ export async function createEgressModule(deps: {
       allowPrivate: config.mcp.allowPrivate,
       resolve: (host, allowPrivate) => gate.resolvePermitted(host, allowPrivate),
       logger: deps.logger.child('mcp'),
+      count: registerMcpRelayMetrics(deps.metrics.registry),
     }),
   });
   const networks = new AgentNetworks({

@@ -16,7 +16,12 @@ export interface McpRelayOptions {
   /** The egress gate's resolver: the one address to connect to, or why not. */
   resolve: (host: string, allowPrivate: boolean) => Promise<{ ok: true; addresses: string[] } | { ok: false; detail: string }>;
   logger: Logger;
+  /** mcp_relay_requests_total{outcome}: each request, by what became of it. */
+  count?: (outcome: RelayOutcome) => void;
 }
+
+/** What became of one relayed request: forwarded (whatever the server answered), or why not. */
+export type RelayOutcome = 'forwarded' | 'unknown_server' | 'address_refused' | 'secret_missing' | 'unreachable';
 
 /** A secret is any text; in a header, a line break would start another header. */
 export function isHeaderSafe(value: string): boolean {
@@ -27,6 +32,7 @@ class RelayRefusal extends Error {
   constructor(
     readonly status: number,
     message: string,
+    readonly outcome: RelayOutcome,
   ) {
     super(message);
   }
@@ -48,15 +54,16 @@ export class McpRelay {
   async forward(req: IncomingMessage, res: ServerResponse, url: URL, binding: McpBinding | null): Promise<void> {
     const route = binding?.routes.get(relayLabelOf(url.hostname) ?? '') ?? null;
     try {
-      if (binding === null || route === null) throw new RelayRefusal(404, `no MCP server ${url.hostname} for this agent process`);
+      if (binding === null || route === null) throw new RelayRefusal(404, `no MCP server ${url.hostname} for this agent process`, 'unknown_server');
       const target = new URL(`${url.pathname}${url.search}`, route.server.url);
       const headers = await this.headersFor(req, route, binding.tenantId);
       const resolved = await this.options.resolve(target.hostname, this.options.allowPrivate || route.operator);
-      if (!resolved.ok) throw new RelayRefusal(403, `MCP server "${route.name}" refused: ${resolved.detail}`);
+      if (!resolved.ok) throw new RelayRefusal(403, `MCP server "${route.name}" refused: ${resolved.detail}`, 'address_refused');
       this.send(req, res, route, target, resolved.addresses, headers);
     } catch (error) {
       req.resume();
       const status = error instanceof RelayRefusal ? error.status : 502;
+      this.options.count?.(error instanceof RelayRefusal ? error.outcome : 'unreachable');
       const message = error instanceof Error ? error.message : String(error);
       this.options.logger.warn('MCP relay refused a request', { server: route?.name ?? null, status, detail: message });
       if (!res.headersSent) res.writeHead(status, { 'content-type': 'text/plain' });
@@ -76,9 +83,16 @@ export class McpRelay {
         continue;
       }
       const secret = this.options.secrets?.enabled ? await this.options.secrets.reveal(tenantId, value.secret) : null;
-      if (secret === null) throw new RelayRefusal(502, `MCP server "${route.name}": header ${name} names the secret "${value.secret}", which is not set`);
-      if (!isHeaderSafe(secret))
-        throw new RelayRefusal(502, `MCP server "${route.name}": the secret "${value.secret}" holds a line break or NUL, which no header value may`);
+      if (secret === null) {
+        throw new RelayRefusal(502, `MCP server "${route.name}": header ${name} names the secret "${value.secret}", which is not set`, 'secret_missing');
+      }
+      if (!isHeaderSafe(secret)) {
+        throw new RelayRefusal(
+          502,
+          `MCP server "${route.name}": the secret "${value.secret}" holds a line break or NUL, which no header value may`,
+          'secret_missing',
+        );
+      }
       headers[name] = secret;
     }
     return headers;
@@ -98,6 +112,7 @@ export class McpRelay {
       agent: false,
     });
     request.once('response', (answer) => {
+      this.options.count?.('forwarded');
       const answerHeaders: OutgoingHttpHeaders = {};
       for (const [name, value] of Object.entries(answer.headers)) if (!HOP_BY_HOP.has(name) && value !== undefined) answerHeaders[name] = value;
       res.writeHead(answer.statusCode ?? 502, answerHeaders);
@@ -106,6 +121,7 @@ export class McpRelay {
       answer.pipe(res);
     });
     request.once('error', (error: NodeJS.ErrnoException) => {
+      if (!res.headersSent) this.options.count?.('unreachable');
       this.options.logger.warn('MCP server unreachable', { server: route.name, error: error.code ?? error.message });
       if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' });
       res.end(`claude-code-server MCP relay: MCP server "${route.name}" failed: ${error.code ?? error.message}\n`);

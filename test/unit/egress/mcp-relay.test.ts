@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EgressGate } from '../../../src/egress/egress-gate.js';
 import { EgressProxy } from '../../../src/egress/egress-proxy.js';
 import { parseHostPatterns } from '../../../src/egress/host-patterns.js';
-import { McpRelay } from '../../../src/mcp/mcp-relay.js';
+import { McpRelay, type RelayOutcome } from '../../../src/mcp/mcp-relay.js';
 import { mcpBinding, type McpBinding } from '../../../src/mcp/mcp-routes.js';
 import { createLogger } from '../../../src/observability/logger.js';
 import type { SecretReader } from '../../../src/secrets/secret-types.js';
@@ -30,6 +30,7 @@ describe('the MCP relay', () => {
   let proxy: EgressProxy;
   let binding: McpBinding | null;
   let allowPrivate: boolean;
+  const outcomes: RelayOutcome[] = [];
 
   beforeAll(async () => {
     seen = [];
@@ -64,6 +65,7 @@ describe('the MCP relay', () => {
         },
         resolve: (host, ok) => gate.resolvePermitted(host, ok),
         logger,
+        count: (outcome) => outcomes.push(outcome),
       }),
     });
     const servers = {
@@ -110,6 +112,7 @@ describe('the MCP relay', () => {
       '{"jsonrpc":"2.0"}',
     );
     expect(answer).toMatchObject({ status: 200, text: 'answer to /v1/mcp?x=1', headers: { 'x-upstream': '1' } });
+    expect(outcomes.at(-1)).toBe('forwarded');
     const request = seen.at(-1)!;
     expect(request).toMatchObject({ method: 'POST', url: '/v1/mcp?x=1', body: '{"jsonrpc":"2.0"}' });
     expect(request.headers).toMatchObject({
@@ -142,10 +145,13 @@ describe('the MCP relay', () => {
 
   it('answers 404 for a label the process does not have, and 502 naming (not revealing) a secret that is gone', async () => {
     allowPrivate = true;
+    outcomes.length = 0;
     expect((await viaProxy('http://s9.mcp.ccs.invalid/mcp')).status).toBe(404);
     const gone = await viaProxy('http://s1.mcp.ccs.invalid/mcp');
     expect(gone.status).toBe(502);
     expect(gone.text).toContain('"deleted"');
+    // Counted in mcp_relay_requests_total{outcome}.
+    expect(outcomes).toEqual(['unknown_server', 'secret_missing']);
   });
 
   it('refuses a private address unless MCP_ALLOW_PRIVATE allows it or the server is the operator own', async () => {
