@@ -1,11 +1,7 @@
-import { afterAll, beforeAll } from 'vitest';
 import { MemorySecretStore } from '../../src/backends/memory/memory-secret-store.js';
-import { RedisConnection } from '../../src/backends/redis/redis-connection.js';
 import { RedisSecretStore } from '../../src/backends/redis/redis-secret-store.js';
 import { SqliteSecretStore } from '../../src/backends/sqlite/sqlite-secret-store.js';
-import { createLogger } from '../../src/observability/logger.js';
-import { RedisProcess } from '../helpers/redis-process.js';
-import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
+import { redisInstancesForFile } from './redis-instances-fixture.js';
 import { reopenableSqlite } from './reopenable-sqlite.js';
 import { secretStoreContract } from './secret-store.contract.js';
 
@@ -20,29 +16,13 @@ secretStoreContract('sqlite', async () => {
   };
 });
 
-const logger = createLogger({ level: 'ERROR', sink: () => undefined });
-let redis: RedisServer;
-beforeAll(async () => {
-  redis = await startRedisServer();
-});
-afterAll(async () => {
-  await redis?.close();
-});
+const redisInstances = redisInstancesForFile();
 
 secretStoreContract('redis', async () => {
-  const prefix = RedisProcess.prefix();
-  const open = () => RedisConnection.open({ url: redis.url, host: '', port: 0, prefix }, logger);
-  const connections = [await open()];
+  const redis = await redisInstances();
   return {
-    secrets: new RedisSecretStore(connections[0]!),
-    // Another instance on the same Redis and prefix.
-    reopen: async () => {
-      const other = await open();
-      connections.push(other);
-      return new RedisSecretStore(other);
-    },
-    cleanup: async () => {
-      for (const c of connections) await c.close();
-    },
+    secrets: new RedisSecretStore(redis.first),
+    reopen: async () => new RedisSecretStore(await redis.another()),
+    cleanup: redis.closeAll,
   };
 });

@@ -1,12 +1,8 @@
-import { afterAll, beforeAll } from 'vitest';
 import { MemoryStore } from '../../src/backends/memory/memory-store.js';
 import { MemoryTriggerStore } from '../../src/backends/memory/memory-trigger-store.js';
-import { RedisConnection } from '../../src/backends/redis/redis-connection.js';
 import { RedisStore } from '../../src/backends/redis/redis-store.js';
 import { RedisTriggerStore } from '../../src/backends/redis/redis-trigger-store.js';
-import { createLogger } from '../../src/observability/logger.js';
-import { RedisProcess } from '../helpers/redis-process.js';
-import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
+import { redisInstancesForFile } from './redis-instances-fixture.js';
 import { reopenableSqlite } from './reopenable-sqlite.js';
 import { triggerStoreContract } from './trigger-store.contract.js';
 
@@ -22,32 +18,18 @@ triggerStoreContract('sqlite', async () => {
   };
 });
 
-const logger = createLogger({ level: 'ERROR', sink: () => undefined });
-let redis: RedisServer;
-beforeAll(async () => {
-  redis = await startRedisServer();
-});
-afterAll(async () => {
-  await redis?.close();
-});
+const redisInstances = redisInstancesForFile();
 
 triggerStoreContract('redis', async () => {
-  const prefix = RedisProcess.prefix();
-  const open = () => RedisConnection.open({ url: redis.url, host: '', port: 0, prefix }, logger);
-  const connections = [await open()];
-  const tasks = new RedisStore(connections[0]!);
+  const redis = await redisInstances();
+  const tasks = new RedisStore(redis.first);
   return {
-    triggers: new RedisTriggerStore(connections[0]!),
+    triggers: new RedisTriggerStore(redis.first),
     tasks,
-    // Another instance on the same Redis and prefix.
-    reopen: async () => {
-      const other = await open();
-      connections.push(other);
-      return new RedisTriggerStore(other);
-    },
+    reopen: async () => new RedisTriggerStore(await redis.another()),
     cleanup: async () => {
       await tasks.close();
-      for (const c of connections) await c.close();
+      await redis.closeAll();
     },
   };
 });

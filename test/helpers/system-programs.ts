@@ -8,7 +8,7 @@ import path from 'node:path';
  * instead (`.ci/run` installs them all first).
  */
 export const SYSTEM_PROGRAMS: ReadonlyArray<{ program: string; pkg: string; usedBy: RegExp }> = [
-  { program: 'redis-server', pkg: 'redis-server', usedBy: /helpers\/(redis-server|redis-process|queue-workers|instance-pair)\.js/ },
+  { program: 'redis-server', pkg: 'redis-server', usedBy: /helpers\/(redis-server|redis-process|queue-workers|instance-pair)\.js|redis-instances-fixture\.js/ },
   { program: 'chromium', pkg: 'chromium', usedBy: /helpers\/browser\.js/ },
   { program: 'tmux', pkg: 'tmux', usedBy: /\bTmuxCcs\b/ },
   // The daemon runs every agent in a bubblewrap sandbox, bridged by socat, and tracks changes with git.

@@ -88,6 +88,21 @@ describe('the MCP relay', () => {
 
   const proxyPort = () => (proxyServer.address() as AddressInfo).port;
 
+  /** A CONNECT tunnel to `target` through the proxy, one plain GET of `path` inside it; what came back. */
+  function throughTunnel(target: string, path: string): Promise<string> {
+    const socket = net.connect(proxyPort(), '127.0.0.1');
+    return new Promise<string>((resolve, reject) => {
+      let got = '';
+      socket.on('data', (chunk: Buffer) => {
+        got += chunk.toString();
+        if (got.includes('answer to')) resolve(got);
+      });
+      socket.on('error', reject);
+      socket.write(`CONNECT ${target} HTTP/1.1\r\nHost: ${target}\r\n\r\n`);
+      socket.write(`GET ${path} HTTP/1.1\r\nHost: ${target.split(':')[0]!}\r\n\r\n`);
+    }).finally(() => socket.destroy());
+  }
+
   /** An absolute-form request through the proxy, as curl or undici send an http:// URL to HTTP_PROXY. */
   function viaProxy(url: string, headers: Record<string, string> = {}, body = ''): Promise<{ status: number; headers: IncomingHttpHeaders; text: string }> {
     return new Promise((resolve, reject) => {
@@ -126,18 +141,7 @@ describe('the MCP relay', () => {
 
   it('serves the same through a CONNECT tunnel to the relay name', async () => {
     allowPrivate = true;
-    const socket = net.connect(proxyPort(), '127.0.0.1');
-    const text = await new Promise<string>((resolve, reject) => {
-      let got = '';
-      socket.on('data', (chunk: Buffer) => {
-        got += chunk.toString();
-        if (got.includes('answer to')) resolve(got);
-      });
-      socket.on('error', reject);
-      socket.write('CONNECT s0.mcp.ccs.invalid:80 HTTP/1.1\r\nHost: s0.mcp.ccs.invalid:80\r\n\r\n');
-      socket.write('GET /v1/tunnelled HTTP/1.1\r\nHost: s0.mcp.ccs.invalid\r\n\r\n');
-    });
-    socket.destroy();
+    const text = await throughTunnel('s0.mcp.ccs.invalid:80', '/v1/tunnelled');
     expect(text).toContain('200 Connection Established');
     expect(text).toContain('answer to /v1/tunnelled');
     expect(seen.at(-1)!.headers.authorization).toBe(SECRET);
@@ -184,18 +188,7 @@ describe('the MCP relay', () => {
     const port = (upstream.address() as AddressInfo).port;
     expect(await viaProxy(`http://dual.test:${port}/plain`)).toMatchObject({ status: 200, text: 'answer to /plain' });
     expect(seen.at(-1)!.headers.authorization).toBeUndefined();
-    const socket = net.connect(proxyPort(), '127.0.0.1');
-    const text = await new Promise<string>((resolve, reject) => {
-      let got = '';
-      socket.on('data', (chunk: Buffer) => {
-        got += chunk.toString();
-        if (got.includes('answer to')) resolve(got);
-      });
-      socket.on('error', reject);
-      socket.write(`CONNECT dual.test:${port} HTTP/1.1\r\nHost: dual.test:${port}\r\n\r\n`);
-      socket.write('GET /tunnel HTTP/1.1\r\nHost: dual.test\r\n\r\n');
-    });
-    socket.destroy();
+    const text = await throughTunnel(`dual.test:${port}`, '/tunnel');
     expect(text).toContain('answer to /tunnel');
   });
 });
