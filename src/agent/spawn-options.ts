@@ -3,7 +3,8 @@ import type { CredentialBroker, ProcessCredential } from '../model-proxy/credent
 import type { PermissionMode } from '../tasks/task-types.js';
 import type { SecretReader } from '../secrets/secret-types.js';
 import type { AgentSandbox, ProcessHome, SandboxIdentity } from './isolation/agent-sandbox.js';
-import { cliMcpServers, relayBinding, type ProcessMcp, type SdkMcpServers } from './mcp-launch.js';
+import { mcpBinding } from '../mcp/mcp-routes.js';
+import { cliMcpServers, type ProcessMcp, type SdkMcpServers } from './mcp-launch.js';
 import { spawnClaudeProcess } from './process-spawner.js';
 import type { SdkOptions, SdkSessionStore } from './sdk.js';
 import type { StderrTail } from './stderr-tail.js';
@@ -87,8 +88,11 @@ export async function preparePlace(host: AgentHostConfig, spec: SpawnSpec, crede
   const home = await host.sandbox.createHome(identity);
   let network: ProcessNetwork | null = null;
   try {
-    network = await host.networks.open(() => host.credentials.taskFor(credential.token), relayBinding(spec.mcp ?? null));
-    const mcpServers = spec.mcp ? await cliMcpServers(spec.mcp, network.socketDir !== null, host.secrets) : null;
+    // One plan per process: the relay's routes for its socket, and the URLs the CLI is given for them.
+    const relay = spec.mcp ? mcpBinding(spec.mcp) : null;
+    network = await host.networks.open(() => host.credentials.taskFor(credential.token), relay?.binding ?? null);
+    const relayUrls = network.socketDir === null ? null : (relay?.relayUrls ?? null);
+    const mcpServers = spec.mcp ? await cliMcpServers(spec.mcp, relayUrls, host.secrets) : null;
     return { identity, home, network, mcpServers };
   } catch (error) {
     network?.close();

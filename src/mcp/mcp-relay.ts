@@ -3,6 +3,7 @@ import https from 'node:https';
 import { fixedLookup } from '../lib/fixed-lookup.js';
 import type { Logger } from '../observability/logger.js';
 import type { SecretReader } from '../secrets/secret-types.js';
+import { revealHeaders, SecretHeaderError } from './mcp-headers.js';
 import { relayLabelOf, type McpBinding, type McpRoute } from './mcp-routes.js';
 
 /** Hop-by-hop and proxy headers: never passed on in either direction. */
@@ -22,11 +23,6 @@ export interface McpRelayOptions {
 
 /** What became of one relayed request: forwarded (whatever the server answered), or why not. */
 export type RelayOutcome = 'forwarded' | 'unknown_server' | 'address_refused' | 'secret_missing' | 'unreachable';
-
-/** A secret is any text; in a header, a line break would start another header. */
-export function isHeaderSafe(value: string): boolean {
-  return !/[\r\n\0]/.test(value);
-}
 
 class RelayRefusal extends Error {
   constructor(
@@ -73,29 +69,17 @@ export class McpRelay {
 
   /** The agent's headers, less hop-by-hop ones and any the server's configuration sets, plus the configured ones. */
   private async headersFor(req: IncomingMessage, route: McpRoute, tenantId: string): Promise<OutgoingHttpHeaders> {
-    const configured = Object.entries(route.server.headers ?? {});
-    const overridden = new Set(configured.map(([name]) => name.toLowerCase()));
+    let configured: Record<string, string>;
+    try {
+      configured = await revealHeaders(route.server.headers ?? {}, tenantId, this.options.secrets, route.name);
+    } catch (error) {
+      if (error instanceof SecretHeaderError) throw new RelayRefusal(502, error.message, 'secret_missing');
+      throw error;
+    }
+    const overridden = new Set(Object.keys(configured).map((name) => name.toLowerCase()));
     const headers: OutgoingHttpHeaders = {};
     for (const [name, value] of Object.entries(req.headers)) if (!HOP_BY_HOP.has(name) && !overridden.has(name) && value !== undefined) headers[name] = value;
-    for (const [name, value] of configured) {
-      if (typeof value === 'string') {
-        headers[name] = value;
-        continue;
-      }
-      const secret = this.options.secrets?.enabled ? await this.options.secrets.reveal(tenantId, value.secret) : null;
-      if (secret === null) {
-        throw new RelayRefusal(502, `MCP server "${route.name}": header ${name} names the secret "${value.secret}", which is not set`, 'secret_missing');
-      }
-      if (!isHeaderSafe(secret)) {
-        throw new RelayRefusal(
-          502,
-          `MCP server "${route.name}": the secret "${value.secret}" holds a line break or NUL, which no header value may`,
-          'secret_missing',
-        );
-      }
-      headers[name] = secret;
-    }
-    return headers;
+    return { ...headers, ...configured };
   }
 
   private send(req: IncomingMessage, res: ServerResponse, route: McpRoute, target: URL, addresses: string[], headers: OutgoingHttpHeaders): void {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isHeaderSafe } from './mcp-headers.js';
 
 /** Server names become part of tool names (`mcp__<name>__<tool>`): no "__", nothing the CLI would rewrite. */
 const SERVER_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9-]|_(?!_)){0,63}$/;
@@ -20,10 +21,7 @@ const RESERVED_HEADERS = new Set([
 export const MAX_MCP_SERVERS = 20;
 
 const headerValue = z.union([
-  z
-    .string()
-    .max(8192)
-    .refine((v) => !/[\r\n\0]/.test(v), 'a header value must not contain CR, LF or NUL'),
+  z.string().max(8192).refine(isHeaderSafe, 'a header value must not contain CR, LF or NUL'),
   z.strictObject({ secret: z.string().regex(SECRET_NAME, 'secret must name one of the tenant\'s secrets (1-128 letters, digits, ".", "_" or "-")') }),
 ]);
 
