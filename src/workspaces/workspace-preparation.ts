@@ -2,8 +2,9 @@ import path from 'node:path';
 import type { AgentSandbox, SandboxIdentity } from '../agent/isolation/agent-sandbox.js';
 import { DomainError } from '../errors.js';
 import { isInside } from '../lib/paths.js';
+import { ResidentProgramError } from '../agent/isolation/resident-program.js';
 import { handOverToTenant } from './workspace-ownership.js';
-import { parseWorkspaceReport, WORKSPACE_SCRIPT, type WorkspaceReport } from './workspace-script.js';
+import { parseWorkspaceReport, WORKSPACE_INSPECTOR, type WorkspaceReport } from './inspector-program.js';
 
 /** Long enough to look through a very large workspace for files the tenant does not own. */
 const CHECK_TIMEOUT_MS = 120_000;
@@ -27,7 +28,7 @@ function assertInside(identity: SandboxIdentity, target: string, requested: stri
 
 /**
  * Creates the workspace if it is missing and checks that the tenant's agent can read, write and
- * enter it: as the tenant, in the tenant's sandbox (one launch; see workspace-script.ts). When
+ * enter it: as the tenant, in the tenant's sandbox (one question to its inspector; see inspector-program.ts). When
  * something on the way was created by root, it is handed to the tenant first (as root with
  * CAP_CHOWN only, in the same view) and checked once more. Resolves with the real path, which the
  * task then uses (the CLI finds a session's transcripts by it); throws an DomainError with a
@@ -35,13 +36,13 @@ function assertInside(identity: SandboxIdentity, target: string, requested: stri
  */
 export async function prepareWorkspace(sandbox: AgentSandbox, identity: SandboxIdentity, requested: string): Promise<string> {
   const target = locateWorkspace(identity, requested);
-  const uid = identity.user?.kind === 'uid' ? String(identity.user.uid) : '';
-  const inspect = (asUid: string): Promise<WorkspaceReport> => inspectWorkspace(sandbox, identity, target, asUid);
+  const uid = identity.user?.kind === 'uid' ? identity.user.uid : null;
+  const inspect = (asUid: number | null): Promise<WorkspaceReport> => inspectWorkspace(sandbox, identity, target, asUid);
   let report = await inspect(uid);
   for (let handOvers = 0; report.status === 'foreign-parent' || report.status === 'foreign-tree'; handOvers++) {
     // At most the parents, then the tree; what is still not the tenant's then (immutable files, say) stays so.
     const handed = handOvers < 2 && (await handOverToTenant(sandbox, identity, report.path, report.status === 'foreign-tree'));
-    report = await inspect(handed ? uid : '');
+    report = await inspect(handed ? uid : null);
   }
   if (report.status === 'error') throw new DomainError(report.code, `workspace "${requested}" ${report.why}`);
   // The sandbox's answer is checked as text too: it cannot name a path outside the tenant's root.
@@ -49,18 +50,15 @@ export async function prepareWorkspace(sandbox: AgentSandbox, identity: SandboxI
   return report.path;
 }
 
-async function inspectWorkspace(sandbox: AgentSandbox, identity: SandboxIdentity, target: string, uid: string): Promise<WorkspaceReport> {
-  const result = await sandbox.run(identity, {
-    // bash: a worker sandbox runs a bash script in its own shell, without starting a process for it.
-    command: 'bash',
-    args: ['-c', WORKSPACE_SCRIPT, 'check-workspace', identity.workspaceRoot, target, uid],
-    cwd: identity.workspaceRoot,
-    timeoutMs: CHECK_TIMEOUT_MS,
-    maxOutputBytes: 64 * 1024,
-    reusable: true,
-  });
-  const report = result.code === 0 ? parseWorkspaceReport(result.stdout.toString('utf8')) : null;
-  if (report !== null) return report;
-  const why = result.timedOut ? 'timed out' : result.stderr.trim().split('\n').at(-1) || `exit ${result.code ?? result.signal}`;
-  throw new DomainError('WORKSPACE_INVALID', `workspace ${target} could not be examined (${why})`);
+async function inspectWorkspace(sandbox: AgentSandbox, identity: SandboxIdentity, target: string, uid: number | null): Promise<WorkspaceReport> {
+  let answer: unknown;
+  try {
+    answer = await sandbox.ask(identity, WORKSPACE_INSPECTOR, { op: 'check', root: identity.workspaceRoot, target, uid }, CHECK_TIMEOUT_MS);
+  } catch (error) {
+    const why = error instanceof ResidentProgramError && error.timedOut ? 'timed out' : error instanceof Error ? error.message : String(error);
+    throw new DomainError('WORKSPACE_INVALID', `workspace ${target} could not be examined (${why})`);
+  }
+  const report = parseWorkspaceReport(answer);
+  if (report === null) throw new DomainError('WORKSPACE_INVALID', `workspace ${target} could not be examined (an answer of an unexpected shape)`);
+  return report;
 }

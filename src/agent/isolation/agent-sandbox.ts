@@ -19,8 +19,13 @@ import { removeProcessHome } from './process-homes.js';
 import { spawnStreaming, type StreamingProcess } from './sandbox-stream.js';
 import { BASE_ENV, commandEnv, runInSandbox, sandboxLaunch, type SandboxCommand, type SandboxCommandResult, type SandboxPlace } from './sandbox-command.js';
 import { workerCommand } from './sandbox-worker.js';
+import { ResidentPrograms } from './resident-programs.js';
+import type { ResidentLaunch, ResidentProgramSource } from './resident-program.js';
 import { SandboxWorkers, WORKER_TMP_BYTES } from './sandbox-workers.js';
 import { TenantUids, type SharedUidAllocator } from './tenant-uids.js';
+
+/** A resident program's private /tmp: it writes nothing there. */
+const RESIDENT_TMP_BYTES = 1024 * 1024;
 
 /** Who an agent process runs for. Processes (and spares) only serve tasks of the same identity. */
 export interface SandboxIdentity {
@@ -88,6 +93,8 @@ export class AgentSandbox {
   private readonly removals = new Set<Promise<void>>();
   /** Long-lived sandboxes for the server's short commands (none without isolation: a spawn is cheap). */
   private readonly workers: SandboxWorkers<SandboxIdentity> | null;
+  /** Long-lived programs answering the server's questions about a tenant's tree (see resident-program.ts). */
+  private readonly residents = new ResidentPrograms<SandboxIdentity>((place, program) => this.residentLaunch(place, program));
 
   constructor(
     private readonly plan: IsolationPlan,
@@ -192,9 +199,15 @@ export class AgentSandbox {
     return spawnStreaming({ ...(limits?.outside(launch) ?? launch), cwd: '/', env }, command.timeoutMs, () => limits?.dispose());
   }
 
-  /** Stops the worker sandboxes (at shutdown, once no task runs). */
+  /** Asks a resident program in the identity's sandbox, as the tenant, one question (see resident-programs.ts). */
+  ask(identity: SandboxIdentity, program: ResidentProgramSource, request: object, timeoutMs: number): Promise<unknown> {
+    return this.residents.ask(identity, program, request, timeoutMs);
+  }
+
+  /** Stops the worker sandboxes and resident programs (at shutdown, once no task runs). */
   closeWorkers(): void {
     this.workers?.close();
+    this.residents.close();
   }
 
   /**
@@ -215,6 +228,21 @@ export class AgentSandbox {
   private limitsFor(identity: SandboxIdentity): ProcessLimits | null {
     if (this.plan.mode === 'none') return null;
     return this.settings.limits?.forProcess(identity.key) ?? null;
+  }
+
+  /**
+   * A resident program runs on this server's own node, seen read-only at the same path (unless
+   * the system directories hold it already); its private /tmp is kept small, it writes nothing there.
+   */
+  private residentLaunch(place: SandboxIdentity, program: ResidentProgramSource): ResidentLaunch {
+    const node = process.execPath;
+    const args = ['--max-old-space-size=64', '-e', program.source];
+    if (this.plan.mode === 'none' || place.user === null) return { command: node, args, env: { ...BASE_ENV } };
+    const nodeDir = path.dirname(node);
+    const readOnly = this.plan.system.some((entry) => isInside(nodeDir, entry.path)) ? [] : [nodeDir];
+    const limits = this.limitsFor(place);
+    const launch = sandboxLaunch(this.plan, place, place.user, [place.workspaceRoot], '/', node, args, RESIDENT_TMP_BYTES, readOnly);
+    return { ...(limits?.outside(launch) ?? launch), env: { ...BASE_ENV }, release: () => limits?.dispose() };
   }
 
   private async runAlone(identity: SandboxIdentity, place: SandboxPlace, command: SandboxCommand): Promise<SandboxCommandResult> {

@@ -83,8 +83,9 @@ export function sandboxLaunch(
   command: string,
   args: readonly string[],
   tmpSize?: number,
+  readOnly: readonly string[] = [],
 ): { command: string; args: string[] } {
-  const view = { readOnly: [], readWrite, masked: place.masked, cwd, tmpSize };
+  const view = { readOnly, readWrite, masked: place.masked, cwd, tmpSize };
   return { command: plan.bwrap, args: bwrapArgs(plan.system, view, user, command, args) };
 }
 

@@ -1,0 +1,162 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+
+/** A Node program, as source text, that the server keeps running in a tenant's sandbox (see ResidentProgram). */
+export interface ResidentProgramSource {
+  /** Names it in errors and keeps one process per program and tenant. */
+  name: string;
+  /**
+   * Run with `node -e`: it reads one JSON request per line on stdin and writes one JSON line per
+   * request on stdout, `{"answer": ...}` or `{"error": "..."}`, in order, and exits when stdin ends.
+   */
+  source: string;
+}
+
+export interface ResidentLaunch {
+  command: string;
+  args: string[];
+  env: Record<string, string>;
+  /** Called once the process is gone (its cgroup can go then). */
+  release?: () => void;
+}
+
+/** An answer that never came: the program was too slow, said too much or died. */
+export class ResidentProgramError extends Error {
+  constructor(
+    message: string,
+    readonly timedOut = false,
+  ) {
+    super(message);
+  }
+}
+
+/** The most one answer line may hold: answers are short, and a tenant must not make the server buffer without bound. */
+const MAX_ANSWER_BYTES = 1024 * 1024;
+
+interface Pending {
+  resolve: (answer: unknown) => void;
+  reject: (error: Error) => void;
+  timer: NodeJS.Timeout;
+}
+
+/**
+ * One long-lived process of a ResidentProgramSource, asked one question at a time (the caller
+ * queues: see ResidentPrograms). Whatever goes wrong (a deadline, an answer too long or not JSON,
+ * anything on stdout when nothing was asked) kills it; the next question starts a new one. It
+ * holds nothing of the server's but its pipes, and runs with the environment it was launched with.
+ */
+export class ResidentProgram {
+  private readonly child: ChildProcessWithoutNullStreams;
+  private pending: Pending | null = null;
+  private received: Buffer[] = [];
+  private receivedBytes = 0;
+  private stderr = '';
+  private gone = false;
+  private killed = false;
+  private idleTimer: NodeJS.Timeout | null = null;
+  private readonly release: () => void;
+
+  constructor(
+    private readonly program: ResidentProgramSource,
+    launch: ResidentLaunch,
+    private readonly idleMs: number,
+    private readonly onGone: (program: ResidentProgram) => void,
+  ) {
+    this.release = launch.release ?? (() => undefined);
+    this.child = spawn(launch.command, launch.args, { cwd: '/', env: launch.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    this.child.stdout.on('data', (chunk: Buffer) => this.receive(chunk));
+    this.child.stderr.setEncoding('utf8');
+    this.child.stderr.on('data', (chunk: string) => {
+      this.stderr = (this.stderr + chunk).slice(-4096);
+    });
+    this.child.stdin.on('error', () => undefined);
+    this.child.once('error', (error) => this.ended(`could not start: ${error.message}`));
+    this.child.once('close', (code, signal) => this.ended(`exited (${code ?? signal})${this.stderr ? `: ${this.stderr.trim().split('\n').at(-1)}` : ''}`));
+    this.idle();
+  }
+
+  /** Neither gone nor on its way out: a killed process takes no question while its exit is pending. */
+  get alive(): boolean {
+    return !this.gone && !this.killed;
+  }
+
+  /** The program's answer to `request`; rejects with a ResidentProgramError when none comes in time. */
+  ask(request: object, timeoutMs: number): Promise<unknown> {
+    if (!this.alive || this.pending !== null) return Promise.reject(new ResidentProgramError(`${this.program.name} is not available`));
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.setRef(true);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => this.fail(new ResidentProgramError(`${this.program.name} did not answer within ${timeoutMs} ms`, true)), timeoutMs);
+      this.pending = { resolve, reject, timer };
+      this.child.stdin.write(`${JSON.stringify(request)}\n`);
+    });
+  }
+
+  kill(): void {
+    this.killed = true;
+    if (!this.gone) this.child.kill('SIGKILL');
+  }
+
+  private receive(chunk: Buffer): void {
+    if (this.killed) return;
+    if (this.pending === null) return this.fail(new ResidentProgramError(`${this.program.name} wrote when nothing was asked`));
+    const end = chunk.indexOf(0x0a);
+    this.receivedBytes += end === -1 ? chunk.length : end;
+    if (this.receivedBytes > MAX_ANSWER_BYTES)
+      return this.fail(new ResidentProgramError(`${this.program.name} answered with more than ${MAX_ANSWER_BYTES} bytes`));
+    if (end === -1) return void this.received.push(chunk);
+    // One request, one line: anything after it is a second answer nobody asked for.
+    if (end !== chunk.length - 1) return this.fail(new ResidentProgramError(`${this.program.name} wrote when nothing was asked`));
+    const line = Buffer.concat([...this.received, chunk.subarray(0, end)]).toString('utf8');
+    this.received = [];
+    this.receivedBytes = 0;
+    let message: unknown;
+    try {
+      message = JSON.parse(line);
+    } catch {
+      return this.fail(new ResidentProgramError(`${this.program.name} answered with something other than JSON`));
+    }
+    const { answer, error } = (typeof message === 'object' && message !== null ? message : {}) as { answer?: unknown; error?: unknown };
+    if (typeof error !== 'string' && answer === undefined)
+      return this.fail(new ResidentProgramError(`${this.program.name} answered with neither an answer nor an error`));
+    const pending = this.settle();
+    if (typeof error === 'string') pending?.reject(new ResidentProgramError(`${this.program.name}: ${error}`));
+    else pending?.resolve(answer);
+    this.idle();
+  }
+
+  private settle(): Pending | null {
+    const pending = this.pending;
+    if (pending) clearTimeout(pending.timer);
+    this.pending = null;
+    return pending;
+  }
+
+  private fail(error: ResidentProgramError): void {
+    this.settle()?.reject(error);
+    this.kill();
+  }
+
+  private ended(why: string): void {
+    if (this.gone) return;
+    this.gone = true;
+    this.release();
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.settle()?.reject(new ResidentProgramError(`${this.program.name} ${why}`));
+    this.onGone(this);
+  }
+
+  /** An idle program keeps no timer or pipe holding the server's event loop, and exits after idleMs. */
+  private idle(): void {
+    if (this.gone) return;
+    this.setRef(false);
+    this.idleTimer = setTimeout(() => this.child.stdin.end(), this.idleMs);
+    this.idleTimer.unref();
+  }
+
+  private setRef(on: boolean): void {
+    for (const handle of [this.child, this.child.stdin, this.child.stdout, this.child.stderr] as Array<{ ref?: () => void; unref?: () => void }>) {
+      if (on) handle.ref?.();
+      else handle.unref?.();
+    }
+  }
+}
