@@ -1,8 +1,12 @@
 import type { SandboxPlace } from './sandbox-command.js';
 import { ResidentProgram, type ResidentLaunch, type ResidentProgramSource } from './resident-program.js';
 
-/** A tenant with no question for this long gives its program's process back. */
-const IDLE_MS = 60_000;
+/**
+ * A tenant with no question for this long gives its program's process back. Longer than a
+ * worker's minute: starting one (a sandbox and node) costs tens of milliseconds on a submit's
+ * path, and an idle one costs only its few megabytes.
+ */
+const IDLE_MS = 5 * 60_000;
 
 /** How a program's process is started for a place: its command line in that place's sandbox. */
 export type ResidentLauncher<P extends SandboxPlace> = (place: P, program: ResidentProgramSource) => ResidentLaunch;
