@@ -1,4 +1,5 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { ChildIdleness } from './child-idleness.js';
 
 /** A Node program, as source text, that the server keeps running in a tenant's sandbox (see ResidentProgram). */
 export interface ResidentProgramSource {
@@ -52,17 +53,18 @@ export class ResidentProgram {
   private stderr = '';
   private gone = false;
   private killed = false;
-  private idleTimer: NodeJS.Timeout | null = null;
+  private readonly idleness: ChildIdleness;
   private readonly release: () => void;
 
   constructor(
     private readonly program: ResidentProgramSource,
     launch: ResidentLaunch,
-    private readonly idleMs: number,
+    idleMs: number,
     private readonly onGone: (program: ResidentProgram) => void,
   ) {
     this.release = launch.release ?? (() => undefined);
     this.child = spawn(launch.command, launch.args, { cwd: '/', env: launch.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    this.idleness = new ChildIdleness(this.child, idleMs);
     this.child.stdout.on('data', (chunk: Buffer) => this.receive(chunk));
     this.child.stderr.setEncoding('utf8');
     this.child.stderr.on('data', (chunk: string) => {
@@ -82,8 +84,7 @@ export class ResidentProgram {
   /** The program's answer to `request`; rejects with a ResidentProgramError when none comes in time. */
   ask(request: object, timeoutMs: number): Promise<unknown> {
     if (!this.alive || this.pending !== null) return Promise.reject(new ResidentProgramError(`${this.program.name} is not available`));
-    if (this.idleTimer) clearTimeout(this.idleTimer);
-    this.setRef(true);
+    this.idleness.busy();
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => this.fail(new ResidentProgramError(`${this.program.name} did not answer within ${timeoutMs} ms`, true)), timeoutMs);
       this.pending = { resolve, reject, timer };
@@ -140,23 +141,12 @@ export class ResidentProgram {
     if (this.gone) return;
     this.gone = true;
     this.release();
-    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleness.stop();
     this.settle()?.reject(new ResidentProgramError(`${this.program.name} ${why}`));
     this.onGone(this);
   }
 
-  /** An idle program keeps no timer or pipe holding the server's event loop, and exits after idleMs. */
   private idle(): void {
-    if (this.gone) return;
-    this.setRef(false);
-    this.idleTimer = setTimeout(() => this.child.stdin.end(), this.idleMs);
-    this.idleTimer.unref();
-  }
-
-  private setRef(on: boolean): void {
-    for (const handle of [this.child, this.child.stdin, this.child.stdout, this.child.stderr] as Array<{ ref?: () => void; unref?: () => void }>) {
-      if (on) handle.ref?.();
-      else handle.unref?.();
-    }
+    if (!this.gone) this.idleness.idle();
   }
 }

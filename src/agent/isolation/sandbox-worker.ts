@@ -1,4 +1,5 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { ChildIdleness } from './child-idleness.js';
 import { randomBytes } from 'node:crypto';
 import { DEFAULT_MAX_OUTPUT, type SandboxCommand, type SandboxCommandResult } from './sandbox-command.js';
 
@@ -119,18 +120,19 @@ export class SandboxWorker {
   private workerStderr = '';
   private gone = false;
   private killed = false;
-  private idleTimer: NodeJS.Timeout | null = null;
+  private readonly idleness: ChildIdleness;
   private readonly release: () => void;
 
   constructor(
     launch: WorkerLaunch,
     /** The paths bound read-write (beyond the system's): what commands run here may use. */
     readonly binds: readonly string[],
-    private readonly idleMs: number,
+    idleMs: number,
     private readonly onGone: (worker: SandboxWorker) => void,
   ) {
     this.release = launch.release ?? (() => undefined);
     this.child = spawn(launch.command, launch.args, { cwd: '/', env: launch.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    this.idleness = new ChildIdleness(this.child, idleMs);
     this.child.stdout.on('data', (chunk: Buffer) => this.received(chunk));
     this.child.stderr.setEncoding('utf8');
     this.child.stderr.on('data', (chunk: string) => {
@@ -154,8 +156,7 @@ export class SandboxWorker {
   /** Runs one command (no stdin: the worker does not carry one) with exactly `env`. */
   run(cmd: SandboxCommand, env: Record<string, string>): Promise<SandboxCommandResult> {
     if (!this.alive || this.pending !== null || cmd.input !== undefined) return Promise.reject(new Error('sandbox worker is not available'));
-    if (this.idleTimer) clearTimeout(this.idleTimer);
-    this.setRef(true);
+    this.idleness.busy();
     const marker = randomBytes(16).toString('hex');
     const fields = [marker, cmd.cwd, String(cmd.args.length + 1), cmd.command, ...cmd.args, ...Object.entries(env).map(([k, v]) => `${k}=${v}`)];
     if (fields.some((field) => field.includes('\0'))) return Promise.reject(new Error('a sandbox command cannot carry a NUL byte'));
@@ -261,7 +262,7 @@ export class SandboxWorker {
     if (this.gone) return;
     this.gone = true;
     this.release();
-    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleness.stop();
     const pending = this.pending;
     if (pending !== null) {
       if (error) this.settle(error);
@@ -279,18 +280,7 @@ export class SandboxWorker {
     this.onGone(this);
   }
 
-  /** An idle worker keeps no timer or pipe holding the server's event loop, and exits after idleMs. */
   private idle(): void {
-    if (this.gone) return;
-    this.setRef(false);
-    this.idleTimer = setTimeout(() => this.child.stdin.end(), this.idleMs);
-    this.idleTimer.unref();
-  }
-
-  private setRef(on: boolean): void {
-    for (const handle of [this.child, this.child.stdin, this.child.stdout, this.child.stderr] as Array<{ ref?: () => void; unref?: () => void }>) {
-      if (on) handle.ref?.();
-      else handle.unref?.();
-    }
+    if (!this.gone) this.idleness.idle();
   }
 }
