@@ -56,18 +56,32 @@ function leadsTo(p) {
 }
 
 // Whether anything in the tree, the top included, is not the tenant's: a physical walk that
-// follows no symlink and passes over what it cannot read, as find does.
+// follows no symlink and passes over what it cannot read, as find does. Only directories wait
+// to be read, so a directory of a million files costs one entry at a time, not a million paths.
 function holdsForeign(top, uid) {
-  const pending = [top];
-  while (pending.length > 0) {
-    const p = pending.pop();
-    let stat;
-    try { stat = fs.lstatSync(p); } catch { continue; }
-    if (stat.uid !== uid || stat.gid !== uid) return true;
-    if (!stat.isDirectory()) continue;
-    let names;
-    try { names = fs.readdirSync(p); } catch { continue; }
-    for (const name of names) pending.push(p === '/' ? '/' + name : p + '/' + name);
+  const foreign = (stat) => stat.uid !== uid || stat.gid !== uid;
+  const statOf = (p) => { try { return fs.lstatSync(p); } catch { return null; } };
+  const first = statOf(top);
+  if (first === null) return false;
+  if (foreign(first)) return true;
+  const dirs = first.isDirectory() ? [top] : [];
+  while (dirs.length > 0) {
+    const dir = dirs.pop();
+    let handle;
+    try { handle = fs.opendirSync(dir, { bufferSize: 256 }); } catch { continue; }
+    try {
+      for (let entry = handle.readSync(); entry !== null; entry = handle.readSync()) {
+        const p = dir === '/' ? '/' + entry.name : dir + '/' + entry.name;
+        const stat = statOf(p);
+        if (stat === null) continue;
+        if (foreign(stat)) return true;
+        if (stat.isDirectory()) dirs.push(p);
+      }
+    } catch {
+      // A directory that cannot be read to its end: what was read is what find would have seen.
+    } finally {
+      handle.closeSync();
+    }
   }
   return false;
 }

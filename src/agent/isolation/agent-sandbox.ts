@@ -236,7 +236,7 @@ export class AgentSandbox {
    */
   private residentLaunch(place: SandboxIdentity, program: ResidentProgramSource): ResidentLaunch {
     const node = process.execPath;
-    const args = ['--max-old-space-size=64', '-e', program.source];
+    const args = ['--max-old-space-size=128', '-e', program.source];
     if (this.plan.mode === 'none' || place.user === null) return { command: node, args, env: { ...BASE_ENV } };
     const nodeDir = path.dirname(node);
     const readOnly = this.plan.system.some((entry) => isInside(nodeDir, entry.path)) ? [] : [nodeDir];
