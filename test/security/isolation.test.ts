@@ -6,7 +6,7 @@
  * sent, and looks for canaries: the server's environment, the model key, beta's prompt and file.
  */
 import { randomBytes, createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -140,6 +140,24 @@ describe('agent isolation: a hostile task cannot reach the server, its secrets o
     expect(isAlive(daemon.child.pid!)).toBe(true);
     // No process the agent can see is the server (or runs from its tree).
     for (const proc of Object.values(findings.processes)) expect(proc.cmdline).not.toContain('dist/src/main.js');
+  });
+
+  it("cannot see the server's own helpers that run as its uid in its other sandboxes: the workspace inspector, the worker loops", () => {
+    const uid = Number(/uid=(\d+)/.exec(String(findings.whoami?.value))?.[1]);
+    // The inspector that checked the attack's workspace at its submit is still running, as alpha...
+    const inspectors = readdirSync('/proc')
+      .filter((pid) => /^\d+$/.test(pid))
+      .filter((pid) => {
+        try {
+          const uidLine = /^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+          return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('holdsForeign') && Number(uidLine) === uid;
+        } catch {
+          return false;
+        }
+      });
+    expect(inspectors.length).toBeGreaterThan(0);
+    // ...yet the agent saw none of it, nor any worker loop.
+    for (const proc of Object.values(findings.processes)) expect(proc.cmdline).not.toMatch(/holdsForeign|sandbox-worker/);
   });
 
   it('cannot read DATA_DIR (database, transcripts, homes of other processes) or the server directory', () => {

@@ -92,10 +92,13 @@ describe('limits as root: cgroups per sandbox', () => {
     const task = await h.run('alpha', 'own-1', '[[script:write-file]] write the hello file', 'repo');
     expect(task.status).toBe('completed');
     expect(task.changed_files).toEqual([expect.objectContaining({ path: 'hello.txt', change: 'created' })]);
-    // The tenant's worker sandboxes outlive the task (they idle for a minute): every process of theirs is in a group of alpha's.
-    const workers = descendants(h.daemon.child.pid!).filter((pid) => readProc(pid, 'cmdline').includes('sandbox-worker'));
+    // The tenant's worker sandboxes and workspace inspector outlive the task (they idle for minutes): every process of theirs is in a group of alpha's.
+    const helpers = descendants(h.daemon.child.pid!).map((pid) => ({ pid, cmdline: readProc(pid, 'cmdline') }));
+    const workers = helpers.filter((p) => p.cmdline.includes('sandbox-worker')).map((p) => p.pid);
+    const inspectors = helpers.filter((p) => p.cmdline.includes('holdsForeign')).map((p) => p.pid);
     expect(workers.length).toBeGreaterThan(0);
-    for (const pid of workers) {
+    expect(inspectors.length).toBeGreaterThan(0);
+    for (const pid of [...workers, ...inspectors]) {
       const groups = readProc(pid, 'cgroup').split('\n');
       for (const controller of ['memory', 'pids']) {
         expect(groups.find((line) => line.split(':')[1] === controller)).toMatch(/\/ccs-\d+\/alpha\/[0-9a-f]+$/);
