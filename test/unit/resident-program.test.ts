@@ -33,7 +33,8 @@ process.stdin.on('data', (chunk) => {
     }
   }
 });
-process.stdin.on('end', () => process.exit(0));
+// It lingers after its stdin ends, as a busy process would, so a question asked then must not reach it.
+process.stdin.on('end', () => setTimeout(() => process.exit(0), 300));
 `,
 };
 
@@ -88,9 +89,19 @@ describe('ResidentPrograms', () => {
   it('lets an idle process go, and starts another for the next question', async () => {
     start(100);
     const before = await ask({ n: 1 });
-    await new Promise((r) => setTimeout(r, 400));
+    await new Promise((r) => setTimeout(r, 700));
     expect(() => process.kill(before.pid, 0)).toThrow();
     expect((await ask({ n: 2 })).pid).not.toBe(before.pid);
+  });
+
+  it('does not ask a process told to exit for being idle, even while it is still exiting', async () => {
+    start(100);
+    const before = await ask({ n: 1 });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(() => process.kill(before.pid, 0)).not.toThrow();
+    const after = await ask({ n: 2 });
+    expect(after).toMatchObject({ n: 2 });
+    expect(after.pid).not.toBe(before.pid);
   });
 
   it('after close, answers each question from a process of its own that then exits', async () => {

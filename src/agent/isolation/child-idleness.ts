@@ -7,6 +7,7 @@ import type { ChildProcessWithoutNullStreams } from 'node:child_process';
  */
 export class ChildIdleness {
   private timer: NodeJS.Timeout | null = null;
+  private ended = false;
 
   constructor(
     private readonly child: ChildProcessWithoutNullStreams,
@@ -21,8 +22,19 @@ export class ChildIdleness {
   idle(): void {
     this.stop();
     this.hold(false);
-    this.timer = setTimeout(() => this.child.stdin.end(), this.idleMs);
+    this.timer = setTimeout(() => {
+      this.ended = true;
+      this.child.stdin.end();
+    }, this.idleMs);
     this.timer.unref();
+  }
+
+  /**
+   * It was told to exit: it takes no more work, though it has not exited yet (work written to it
+   * now would find its stdin closed).
+   */
+  get retired(): boolean {
+    return this.ended;
   }
 
   /** The child is gone: no timer is left behind. */

@@ -78,7 +78,7 @@ export class ResidentProgram {
 
   /** Neither gone nor on its way out: a killed process takes no question while its exit is pending. */
   get alive(): boolean {
-    return !this.gone && !this.killed;
+    return !this.gone && !this.killed && !this.idleness.retired;
   }
 
   /** The program's answer to `request`; rejects with a ResidentProgramError when none comes in time. */

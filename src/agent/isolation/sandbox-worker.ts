@@ -150,7 +150,7 @@ export class SandboxWorker {
 
   /** Neither gone nor on its way out: a killed worker takes no command while its exit is pending. */
   get alive(): boolean {
-    return !this.gone && !this.killed;
+    return !this.gone && !this.killed && !this.idleness.retired;
   }
 
   /** Runs one command (no stdin: the worker does not carry one) with exactly `env`. */
