@@ -14,6 +14,8 @@ import { PROMPT, type Sample, type TaskOptions } from './task-options.js';
 export interface BenchServer {
   url: string;
   ws: string;
+  /** Its WORKSPACE_ROOT. */
+  workspaceRoot: string;
   composed: ComposedServer;
   close(): Promise<void>;
 }
@@ -41,6 +43,7 @@ export async function startServer(model: ScriptedModel, env: Record<string, stri
   return {
     url: `http://127.0.0.1:${port}`,
     ws: `ws://127.0.0.1:${port}`,
+    workspaceRoot: config.workspaceRoot,
     composed: server,
     close: async () => {
       await app.close();
@@ -55,12 +58,13 @@ let taskCounter = 0;
 /** The number in the id of the last task submitted (`bench-<n>`), and so of its session (`session-bench-<n>`). */
 export const lastTaskNumber = () => taskCounter;
 
-/** POST a task, then follow its WebSocket to `complete`. */
-export async function viaServer(server: BenchServer, session?: string, options?: TaskOptions): Promise<Sample> {
+/** POST a task, then follow its WebSocket to `complete`; `workspace` for a new session's first task. */
+export async function viaServer(server: BenchServer, session?: string, options?: TaskOptions, workspace?: string): Promise<Sample> {
   const taskId = `bench-${++taskCounter}`;
   const body: Record<string, unknown> = { task_id: taskId, prompt: PROMPT };
   if (session) body.session = { reuse_existing: true, session_id: session };
   if (options) body.options = options;
+  if (workspace) body.workspace = workspace;
   const started = performance.now();
   const response = await fetch(`${server.url}/api/v1/tasks`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   if (response.status !== 201) throw new Error(`submit failed: ${response.status} ${await response.text()}`);
