@@ -11,6 +11,7 @@ import {
   sizesCommand,
   TRACKING_ENV,
   trackingCommand,
+  writeTreeCommand,
   type TrackingOutput,
   type TrackingPhase,
 } from './tracking-script.js';
@@ -85,6 +86,7 @@ export class ChangeTracker {
           });
           const report = buildReport(end, start.repo);
           shadow.replaced += report.files.filter((file) => file.change !== 'created').length;
+          if (end.tree === '') this.writeTreeLater(shadow);
           return report;
         } finally {
           settle();
@@ -137,6 +139,21 @@ export class ChangeTracker {
     if (result.code !== 0 || result.timedOut)
       throw new Error(`change tracking (blob sizes) failed: exit ${result.code ?? result.signal}: ${result.stderr.trim().slice(-500)}`);
     return result.stdout.toString('latin1');
+  }
+
+  /**
+   * A finish that staged changes leaves its tree unwritten (one git start fewer on the task's
+   * path); it is written now, once the task is over, so that the next task's baseline in an
+   * unchanged workspace is one listing and nothing more. Should this fail, that baseline writes it.
+   */
+  private writeTreeLater(shadow: Shadow): void {
+    const write = async (): Promise<void> => {
+      if (this.closed || shadow.lastTree !== '') return;
+      const result = await this.onShadow(shadow, writeTreeCommand(shadow.dir), shadow.dir, { maxOutputBytes: 1024 });
+      const tree = /^([0-9a-f]{40})\n$/.exec(result.stdout.toString('latin1'))?.[1];
+      if (result.code === 0 && tree !== undefined && shadow.lastTree === '') shadow.lastTree = tree;
+    };
+    shadow.exclusive(write).catch(() => undefined);
   }
 
   /**

@@ -121,6 +121,8 @@ const SIZES_SCRIPT =
 
 /** Empties a directory: a physical walk that follows no symlink. */
 const EMPTY_SCRIPT = 'find "$1" -mindepth 1 -delete';
+/** The tree of the shadow's index as it stands, written after a finish so that the next baseline need not. */
+const WRITE_TREE_SCRIPT = 'exec git -c core.hooksPath=/dev/null -c gc.auto=0 -c safe.directory="*" --git-dir="$1" write-tree';
 const REMOVE_SCRIPT = 'rm -rf -- "$1"';
 
 /**
@@ -156,6 +158,10 @@ export function emptyShadowCommand(dir: string): string[] {
 
 export function removeShadowCommand(shadow: string): string[] {
   return ['-c', REMOVE_SCRIPT, 'remove-shadow', shadow];
+}
+
+export function writeTreeCommand(shadow: string): string[] {
+  return ['-c', WRITE_TREE_SCRIPT, 'write-tree', shadow];
 }
 
 export function pruneCommand(shadow: string, repack: boolean): string[] {

@@ -253,6 +253,31 @@ describe.runIf(isRoot)('change tracking in the tenant sandbox, with a shadow rep
     expect(next.files).toEqual([{ path: 'src/a.txt', change: 'modified', additions: 1, deletions: 1, binary: false }]);
   });
 
+  it("a finish's tree is written once the task is over, and a later task compares with it: changes between tasks are never lost", async () => {
+    const ws = workspace({ 'a.txt': 'one\n' });
+    const commands: string[] = [];
+    const run = sandbox.run.bind(sandbox);
+    sandbox.run = (identity, command) => {
+      commands.push(String(command.args[2]));
+      return run(identity, command);
+    };
+    try {
+      expect((await track(ws, () => writeFileSync(path.join(ws, 'a.txt'), 'two\n'))).files.map((f) => f.change)).toEqual(['modified']);
+      for (let i = 0; i < 100 && !commands.includes('write-tree'); i++) await new Promise((r) => setTimeout(r, 20));
+      expect(commands.filter((c) => c === 'write-tree')).toHaveLength(1);
+      // Unchanged since: the next task sees only its own change.
+      const next = await track(ws, () => writeFileSync(path.join(ws, 'b.txt'), 'b\n'));
+      expect(next.files).toEqual([{ path: 'b.txt', change: 'created', additions: 1, deletions: 0, binary: false }]);
+      // Changed between tasks (by the files API, say): the baseline is taken anew, and the task sees only its own change.
+      writeFileSync(path.join(ws, 'a.txt'), 'between\n');
+      const after = await track(ws, () => writeFileSync(path.join(ws, 'a.txt'), 'three\n'));
+      expect(after.files).toEqual([{ path: 'a.txt', change: 'modified', additions: 1, deletions: 1, binary: false }]);
+      expect(after.diff).toContain('-between\n+three\n');
+    } finally {
+      sandbox.run = run;
+    }
+  });
+
   it('a directory swapped for a symlink and back, all through the tracking, never fails a finish (git reads blobs, not the tree)', async () => {
     const ws = workspace({ 'dir/a.txt': 'a\n', 'dir/b.txt': 'b\n' }, (w) => {
       mkdirSync(path.join(w, 'elsewhere'), { recursive: true });
