@@ -43,6 +43,17 @@ cd -- "$work" || exit 10
 # A new shadow starts empty: whatever an earlier, failed removal left at its name is the tenant's
 # own, cleared and not adopted.
 if [ "$fresh" = fresh ] && { [ -e "$shadow" ] || [ -L "$shadow" ]; }; then rm -rf -- "$shadow" || exit 11; fi
+# A baseline of an empty workspace with no repository yet (a new session's first): git's empty
+# tree, with no process started (the agent's first model call waits for it); the repository is
+# made by the first phase with something to store.
+if [ "$mode" = begin ] && [ ! -f "$shadow/HEAD" ]; then
+  set +f
+  shopt -s nullglob dotglob
+  entries=(*)
+  shopt -u nullglob dotglob
+  set -f
+  if [ \${#entries[@]} -eq 0 ]; then printf 'tree %s\\nrepo 0\\n' ${EMPTY_TREE}; exit 0; fi
+fi
 # A bare repository is HEAD, objects and refs, made here: git init would be one process start more.
 # \`nowhere\` stays empty: the diff's work tree (see below).
 if [ ! -f "$shadow/HEAD" ]; then
@@ -132,6 +143,8 @@ const REMOVE_SCRIPT = 'rm -rf -- "$1"';
  */
 const PRUNE_SCRIPT = [
   'shadow=$1',
+  // Nothing to prune in a shadow whose repository was never made (an empty workspace's baseline, discarded).
+  '[ -f "$shadow/HEAD" ] || exit 0',
   'g() { git -c core.hooksPath=/dev/null -c gc.auto=0 -c safe.directory="*" -c repack.writeBitmaps=false --git-dir="$shadow" "$@"; }',
   'if [ "$2" = repack ]; then g repack -a -d -q || exit; fi',
   'g prune --expire=now',

@@ -241,7 +241,12 @@ describe.runIf(isRoot)('change tracking in the tenant sandbox, with a shadow rep
 
   it('an empty workspace (a new session) is tracked from git’s empty tree: what appears is created, and nothing appearing is no change', async () => {
     const ws = workspace({}, (dir) => mkdirSync(dir, { recursive: true }));
-    expect((await track(ws, () => undefined)).files).toEqual([]);
+    // Its baseline makes no repository yet (nothing to store, no git started); the finish does.
+    const shadowsBefore = shadowRepositories(changesDir).length;
+    const baseline = await tracker.begin(`task-${n++}`, ws, 'alpha');
+    expect(shadowRepositories(changesDir)).toHaveLength(shadowsBefore);
+    expect((await baseline!.finish()).files).toEqual([]);
+    expect(shadowRepositories(changesDir)).toHaveLength(shadowsBefore + 1);
     const other = workspace({}, (dir) => mkdirSync(dir, { recursive: true }));
     const report = await track(other, () => {
       mkdirSync(path.join(other, 'src'));
