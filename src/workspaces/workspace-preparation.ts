@@ -51,9 +51,14 @@ export async function prepareWorkspace(sandbox: AgentSandbox, identity: SandboxI
 }
 
 async function inspectWorkspace(sandbox: AgentSandbox, identity: SandboxIdentity, target: string, uid: number | null): Promise<WorkspaceReport> {
+  const ask = () => sandbox.ask(identity, WORKSPACE_INSPECTOR, { op: 'check', root: identity.workspaceRoot, target, uid }, CHECK_TIMEOUT_MS);
   let answer: unknown;
   try {
-    answer = await sandbox.ask(identity, WORKSPACE_INSPECTOR, { op: 'check', root: identity.workspaceRoot, target, uid }, CHECK_TIMEOUT_MS);
+    // An inspector that died under a question (killed from outside, out of memory) is replaced once, unseen by the client.
+    answer = await ask().catch((error: unknown) => {
+      if (error instanceof ResidentProgramError && !error.timedOut && error.exited) return ask();
+      throw error;
+    });
   } catch (error) {
     const why = error instanceof ResidentProgramError && error.timedOut ? 'timed out' : error instanceof Error ? error.message : String(error);
     throw new DomainError('WORKSPACE_INVALID', `workspace ${target} could not be examined (${why})`);

@@ -3,7 +3,21 @@
  * creating, checking and handing over a workspace happen as the tenant (or as root keeping
  * CAP_CHOWN) in a sandbox that shows only the tenant's tree.
  */
-import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +28,7 @@ import { prepareWorkspace } from '../../src/workspaces/workspace-preparation.js'
 import { WorkspaceChecks } from '../../src/workspaces/workspace-checks.js';
 
 const isRoot = process.getuid?.() === 0;
+const chownRecursive = (dir: string, uid: number) => execFileSync('chown', ['-R', `${uid}:${uid}`, dir]);
 
 describe.runIf(isRoot)('prepareWorkspace: as the tenant, in its sandbox', () => {
   let dir: string;
@@ -96,6 +111,45 @@ describe.runIf(isRoot)('prepareWorkspace: as the tenant, in its sandbox', () => 
     expect(existsSync(home.dir)).toBe(false);
     expect(existsSync(betaFile)).toBe(true);
     expect(lstatSync(betaFile).uid).toBe(0);
+  });
+
+  it('answers a check even when the inspector is killed under it: a new one is asked, once', async () => {
+    const ws = path.join(root, 'alpha', 'big');
+    for (let d = 0; d < 50; d++) {
+      mkdirSync(path.join(ws, `d${d}`), { recursive: true });
+      for (let f = 0; f < 100; f++) writeFileSync(path.join(ws, `d${d}`, `f${f}`), '');
+    }
+    chownRecursive(ws, alphaUid);
+    await prepare('big');
+    const inspectors = (): number[] =>
+      readdirSync('/proc')
+        .filter((pid) => /^\d+$/.test(pid))
+        .filter((pid) => {
+          try {
+            const uid = /^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+            return Number(uid) === alphaUid && readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'node';
+          } catch {
+            return false;
+          }
+        })
+        .map(Number);
+    const [victim] = inspectors();
+    expect(victim).toBeDefined();
+    const ask = sandbox.ask.bind(sandbox);
+    let asked = 0;
+    sandbox.ask = (...args) => {
+      const answer = ask(...args);
+      // The question is on its way: the inspector dies while it walks 5,000 files.
+      if (++asked === 1) process.kill(victim!, 'SIGKILL');
+      return answer;
+    };
+    try {
+      expect(await prepare('big')).toBe(ws);
+    } finally {
+      sandbox.ask = ask;
+    }
+    expect(asked).toBe(2);
+    expect(inspectors()).not.toContain(victim);
   });
 
   it('refuses what is not a usable directory, with the code that says why', async () => {

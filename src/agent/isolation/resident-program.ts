@@ -25,6 +25,8 @@ export class ResidentProgramError extends Error {
   constructor(
     message: string,
     readonly timedOut = false,
+    /** The process ended on its own (or was killed from outside) while the question was open. */
+    readonly exited = false,
   ) {
     super(message);
   }
@@ -142,7 +144,7 @@ export class ResidentProgram {
     this.gone = true;
     this.release();
     this.idleness.stop();
-    this.settle()?.reject(new ResidentProgramError(`${this.program.name} ${why}`));
+    this.settle()?.reject(new ResidentProgramError(`${this.program.name} ${why}`, false, true));
     this.onGone(this);
   }
 
