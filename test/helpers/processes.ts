@@ -28,17 +28,32 @@ function ps(args: string[]): string {
  * sandbox the CLI is a grandchild (under bwrap), not a child, of the server.
  */
 export function claudeProcesses(ancestorPid?: number): number[] {
-  const out = ps(['-eo', 'pid=,ppid=,stat=,args=']);
-  const rows = out.split('\n').map((line) => line.trim().split(/\s+/));
-  const parentOf = new Map(rows.map(([pid, ppid]) => [Number(pid), Number(ppid)]));
-  const descends = (pid: number): boolean => {
-    for (let p = parentOf.get(pid); p !== undefined && p > 1; p = parentOf.get(p)) if (p === ancestorPid) return true;
-    return false;
-  };
-  return rows
+  return claudeProcessesIn(processTable(), ancestorPid);
+}
+
+interface ProcessTable {
+  rows: string[][];
+  parentOf: Map<number, number>;
+}
+
+/** One listing of every process: pid, parent, state and arguments. */
+function processTable(): ProcessTable {
+  const rows = ps(['-eo', 'pid=,ppid=,stat=,args='])
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/));
+  return { rows, parentOf: new Map(rows.map(([pid, ppid]) => [Number(pid), Number(ppid)])) };
+}
+
+function descendsFrom({ parentOf }: ProcessTable, pid: number, ancestorPid: number): boolean {
+  for (let p = parentOf.get(pid); p !== undefined && p > 1; p = parentOf.get(p)) if (p === ancestorPid) return true;
+  return false;
+}
+
+function claudeProcessesIn(table: ProcessTable, ancestorPid?: number): number[] {
+  return table.rows
     .filter(([pid, , stat, ...args]) => {
       if (!stat || stat.startsWith('Z')) return false;
-      if (ancestorPid !== undefined && !descends(Number(pid))) return false;
+      if (ancestorPid !== undefined && !descendsFrom(table, Number(pid), ancestorPid)) return false;
       return args.some(isClaudeCliPath);
     })
     .map(([pid]) => Number(pid));
@@ -64,6 +79,8 @@ export function isAlive(pid: number): boolean {
  * arguments; only the outermost counts.
  */
 export function agentProcessRoots(ancestorPid?: number): number[] {
-  const all = claudeProcesses(ancestorPid);
-  return all.filter((pid) => !all.some((other) => other !== pid && claudeProcesses(other).includes(pid)));
+  // One listing for all of them (not one more per CLI process found): the same answer, one ps.
+  const table = processTable();
+  const all = claudeProcessesIn(table, ancestorPid);
+  return all.filter((pid) => !all.some((other) => other !== pid && descendsFrom(table, pid, other)));
 }

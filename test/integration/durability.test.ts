@@ -19,7 +19,14 @@ describe('durability: restart, kill -9 and replay across processes (sqlite, the 
     model = await startScriptedModel();
     dir = mkdtempSync(path.join(tmpdir(), 'ccs-durable-'));
     // Status polls every 50 ms would exceed the rate limit while a resume runs on a loaded machine.
-    env = { CLAUDE_API_KEY: 'test-key-durable', CLAUDE_BASE_URL: model.url, SESSION_MAX_CONCURRENT: '1', API_RATE_LIMIT_ENABLED: 'false' };
+    // No spare CLI per start: none of these cases is about warm starts.
+    env = {
+      CLAUDE_API_KEY: 'test-key-durable',
+      CLAUDE_BASE_URL: model.url,
+      SESSION_MAX_CONCURRENT: '1',
+      API_RATE_LIMIT_ENABLED: 'false',
+      WARM_POOL_SIZE: '0',
+    };
   });
   afterAll(async () => {
     await fleet.killAll();

@@ -136,8 +136,9 @@ describe('files in and out of a workspace', () => {
     expect(exact.status).toBe(201);
     expect(await (await fetch(url(`/api/v1/sessions/${session}/files?path=big.txt`))).text()).toBe('small');
     // A client that hangs up halfway changes nothing either, and leaves no temporary file.
-    await cutUpload(server.baseUrl, `/api/v1/sessions/${session}/files?path=big.txt`);
-    await waitFor(async () => readdirSync(path.join(server.workspaceRoot, 'files-ws')).every((n) => !n.startsWith('.ccs-upload')));
+    await cutUpload(server.baseUrl, `/api/v1/sessions/${session}/files?path=big.txt`, 'files-cut-upload');
+    // Once the server is done with the cut request (its temporary file may only appear after the client left).
+    await waitFor(async () => server.logs.find((l) => l.request_id === 'files-cut-upload' && l.message === 'Request handled'));
     expect(await (await fetch(url(`/api/v1/sessions/${session}/files?path=big.txt`))).text()).toBe('small');
     const names = readdirSync(path.join(server.workspaceRoot, 'files-ws'));
     expect(names.filter((n) => n.startsWith('.ccs-upload'))).toEqual([]);
@@ -145,11 +146,11 @@ describe('files in and out of a workspace', () => {
 });
 
 /** Sends the headers and half the declared body of an upload, then hangs up. */
-async function cutUpload(baseUrl: string, p: string): Promise<void> {
+async function cutUpload(baseUrl: string, p: string, requestId: string): Promise<void> {
   const { hostname, port } = new URL(baseUrl);
   const socket = connect(Number(port), hostname);
   await once(socket, 'connect');
-  socket.write(`PUT ${p} HTTP/1.1\r\nHost: ${hostname}\r\nContent-Length: 1000\r\n\r\n${'c'.repeat(500)}`);
+  socket.write(`PUT ${p} HTTP/1.1\r\nHost: ${hostname}\r\nX-Request-Id: ${requestId}\r\nContent-Length: 1000\r\n\r\n${'c'.repeat(500)}`);
   await new Promise((r) => setTimeout(r, 300));
   socket.destroy();
 }

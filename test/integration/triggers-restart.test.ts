@@ -19,7 +19,8 @@ describe('triggers survive a restart (sqlite)', () => {
   beforeAll(async () => {
     model = await startScriptedModel();
     dir = mkdtempSync(path.join(tmpdir(), 'ccs-trigger-restart-'));
-    env = { CLAUDE_API_KEY: 'test-key-triggers', CLAUDE_BASE_URL: model.url, API_RATE_LIMIT_ENABLED: 'false' };
+    // No spare CLI: the first daemon runs no task, the second one.
+    env = { CLAUDE_API_KEY: 'test-key-triggers', CLAUDE_BASE_URL: model.url, API_RATE_LIMIT_ENABLED: 'false', WARM_POOL_SIZE: '0' };
   });
   afterAll(async () => {
     await fleet.killAll();

@@ -84,13 +84,13 @@ describe('many instances, one service (real daemons on one Redis)', () => {
 
   const submit = (d: DaemonProcess, body: Record<string, unknown>) => request(d.baseUrl, 'POST', '/api/v1/tasks', body);
 
-  // Tests where both instances are up from the start, stop nothing and need no settings of their
-  // own share one deployment; each uses task ids of its own. (A test that needs its task to run on
-  // A starts B only after A has claimed it, so it has a deployment of its own.)
+  // Tests where both instances are up from the start and stop nothing share one deployment (one
+  // slot each: the idempotency rounds' tasks queue, and are interrupted unstarted); each uses task
+  // ids of its own. (A test whose task must run on A starts B after A claimed it: its own deployment.)
   describe('one deployment of two instances, shared', () => {
     let shared: DaemonProcess[] = [];
     beforeAll(async () => {
-      shared = await instances(2);
+      shared = await instances(2, { SESSION_MAX_CONCURRENT: '1' });
       // Kept for the whole group: the per-test afterEach stops only what a test started itself.
       daemons = [];
     });
@@ -120,6 +120,7 @@ describe('many instances, one service (real daemons on one Redis)', () => {
         expect(new Set(answers.map((r) => r.body.session_id)).size).toBe(1);
       }
       expect((await submit(b!, { task_id: 'once-0', prompt: 'other' })).status).toBe(409);
+      await Promise.all(Array.from({ length: 8 }, (_, round) => request(a!.baseUrl, 'POST', `/api/v1/tasks/once-${round}/interrupt`)));
     });
   });
 
