@@ -13,7 +13,6 @@ import {
   type CommandContext,
   type SubmitFlags,
 } from './commands.js';
-import { acpCommand } from './acp/acp-command.js';
 import { addForkCommand } from './fork-command.js';
 import { registerFileCommands } from './file-commands.js';
 import { ConfigError, resolveConfig } from './config.js';
@@ -153,6 +152,8 @@ async function main(argv: string[]): Promise<number> {
       exitCode = await action({ ccs, term: createTerminal(), json: flags.json === true, transport: config.transport });
     },
     async () => {
+      // Loaded only here: the ACP SDK (and zod with it) costs every other command a third of its start-up.
+      const { acpCommand } = await import('./acp/acp-command.js');
       exitCode = await acpCommand(resolveConfig(program.opts<GlobalFlags>(), process.env));
     },
   );
