@@ -34,6 +34,8 @@ const isLink = (p) => { try { return fs.lstatSync(p).isSymbolicLink(); } catch {
 const isDir = (p) => { try { return fs.statSync(p).isDirectory(); } catch { return false; } };
 const can = (p, mode) => { try { fs.accessSync(p, mode); return true; } catch { return false; } };
 const realOf = (p) => { try { return fs.realpathSync.native(p); } catch { return null; } };
+const statOf = (p) => { try { return fs.lstatSync(p); } catch { return null; } };
+const isTenants = (stat, uid) => stat.uid === uid && stat.gid === uid;
 
 // Where a path leads with what exists of it resolved and the rest taken as written (realpath -m);
 // null for a symlink loop.
@@ -59,11 +61,9 @@ function leadsTo(p) {
 // follows no symlink and passes over what it cannot read, as find does. Only directories wait
 // to be read, so a directory of a million files costs one entry at a time, not a million paths.
 function holdsForeign(top, uid) {
-  const foreign = (stat) => stat.uid !== uid || stat.gid !== uid;
-  const statOf = (p) => { try { return fs.lstatSync(p); } catch { return null; } };
   const first = statOf(top);
   if (first === null) return false;
-  if (foreign(first)) return true;
+  if (!isTenants(first, uid)) return true;
   const dirs = first.isDirectory() ? [top] : [];
   while (dirs.length > 0) {
     const dir = dirs.pop();
@@ -74,7 +74,7 @@ function holdsForeign(top, uid) {
         const p = dir === '/' ? '/' + entry.name : dir + '/' + entry.name;
         const stat = statOf(p);
         if (stat === null) continue;
-        if (foreign(stat)) return true;
+        if (!isTenants(stat, uid)) return true;
         if (stat.isDirectory()) dirs.push(p);
       }
     } catch {
@@ -108,9 +108,8 @@ function check({ root, target, uid }) {
   // A workspace to create below directories root made (an operator, say): those are handed over first.
   if (uid !== null && existing !== target && isDir(real)) {
     for (let dir = real; dir !== root && dir !== '/'; dir = path.dirname(dir)) {
-      let stat = null;
-      try { stat = fs.lstatSync(dir); } catch {}
-      if (stat === null || stat.uid !== uid || stat.gid !== uid) return said('foreign-parent', real);
+      const stat = statOf(dir);
+      if (stat === null || !isTenants(stat, uid)) return said('foreign-parent', real);
     }
   }
 
