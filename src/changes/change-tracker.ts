@@ -151,7 +151,8 @@ export class ChangeTracker {
       if (this.closed || shadow.lastTree !== '') return;
       const result = await this.onShadow(shadow, writeTreeCommand(shadow.dir), shadow.dir, { maxOutputBytes: 1024 });
       const tree = /^([0-9a-f]{40})\n$/.exec(result.stdout.toString('latin1'))?.[1];
-      if (result.code === 0 && tree !== undefined && shadow.lastTree === '') shadow.lastTree = tree;
+      // Nothing else touches the shadow meanwhile: its phases and this write take turns (exclusive).
+      if (result.code === 0 && tree !== undefined) shadow.lastTree = tree;
     };
     shadow.exclusive(write).catch(() => undefined);
   }

@@ -132,8 +132,10 @@ const SIZES_SCRIPT =
 
 /** Empties a directory: a physical walk that follows no symlink. */
 const EMPTY_SCRIPT = 'find "$1" -mindepth 1 -delete';
+/** Git for the shadow's own upkeep (no work tree): no hooks, no automatic gc, any owner. */
+const SHADOW_GIT = 'git -c core.hooksPath=/dev/null -c gc.auto=0 -c safe.directory="*"';
 /** The tree of the shadow's index as it stands, written after a finish so that the next baseline need not. */
-const WRITE_TREE_SCRIPT = 'exec git -c core.hooksPath=/dev/null -c gc.auto=0 -c safe.directory="*" --git-dir="$1" write-tree';
+const WRITE_TREE_SCRIPT = `exec ${SHADOW_GIT} --git-dir="$1" write-tree`;
 const REMOVE_SCRIPT = 'rm -rf -- "$1"';
 
 /**
@@ -145,7 +147,7 @@ const PRUNE_SCRIPT = [
   'shadow=$1',
   // Nothing to prune in a shadow whose repository was never made (an empty workspace's baseline, discarded).
   '[ -f "$shadow/HEAD" ] || exit 0',
-  'g() { git -c core.hooksPath=/dev/null -c gc.auto=0 -c safe.directory="*" -c repack.writeBitmaps=false --git-dir="$shadow" "$@"; }',
+  `g() { ${SHADOW_GIT} -c repack.writeBitmaps=false --git-dir="$shadow" "$@"; }`,
   'if [ "$2" = repack ]; then g repack -a -d -q || exit; fi',
   'g prune --expire=now',
 ].join('\n');
