@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /** The CLI binary of any platform package the SDK ships (linux-x64, linux-arm64-musl, darwin-arm64, win32-x64, ...). */
 const CLI_PATH = /[\\/]claude-agent-sdk-[a-z0-9]+-[a-z0-9]+(?:-musl)?[\\/]claude(?:\.exe)?$/;
@@ -83,4 +84,20 @@ export function agentProcessRoots(ancestorPid?: number): number[] {
   const table = processTable();
   const all = claudeProcessesIn(table, ancestorPid);
   return all.filter((pid) => !all.some((other) => other !== pid && descendsFrom(table, pid, other)));
+}
+
+/** Pids of live processes running as `uid` (real uid) whose command name and line `matches` accepts. */
+export function processesRunningAs(uid: number, matches: (proc: { comm: string; cmdline: string }) => boolean): number[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((pid) => {
+      try {
+        const realUid = /^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+        if (Number(realUid) !== uid) return false;
+        return matches({ comm: readFileSync(`/proc/${pid}/comm`, 'utf8').trim(), cmdline: readFileSync(`/proc/${pid}/cmdline`, 'utf8') });
+      } catch {
+        return false; // gone meanwhile
+      }
+    })
+    .map(Number);
 }

@@ -4,26 +4,14 @@
  * CAP_CHOWN) in a sandbox that shows only the tenant's tree.
  */
 import { execFileSync } from 'node:child_process';
-import {
-  chmodSync,
-  chownSync,
-  existsSync,
-  lstatSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
+import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentSandbox, type SandboxIdentity } from '../../src/agent/isolation/agent-sandbox.js';
 import { planIsolation } from '../../src/agent/isolation/isolation-mode.js';
 import { domainCodeOf } from '../helpers/domain-error.js';
+import { processesRunningAs } from '../helpers/processes.js';
 import { prepareWorkspace } from '../../src/workspaces/workspace-preparation.js';
 import { WorkspaceChecks } from '../../src/workspaces/workspace-checks.js';
 
@@ -121,18 +109,7 @@ describe.runIf(isRoot)('prepareWorkspace: as the tenant, in its sandbox', () => 
     }
     chownRecursive(ws, alphaUid);
     await prepare('big');
-    const inspectors = (): number[] =>
-      readdirSync('/proc')
-        .filter((pid) => /^\d+$/.test(pid))
-        .filter((pid) => {
-          try {
-            const uid = /^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
-            return Number(uid) === alphaUid && readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'node';
-          } catch {
-            return false;
-          }
-        })
-        .map(Number);
+    const inspectors = (): number[] => processesRunningAs(alphaUid, (proc) => proc.comm === 'node');
     const [victim] = inspectors();
     expect(victim).toBeDefined();
     const ask = sandbox.ask.bind(sandbox);

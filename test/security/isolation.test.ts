@@ -6,7 +6,7 @@
  * sent, and looks for canaries: the server's environment, the model key, beta's prompt and file.
  */
 import { randomBytes, createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startScriptedModel, type ScriptedModel } from '../../src/dev/scripted-model/index.js';
 import { request, waitForStatus } from '../helpers/client.js';
 import { startDaemon, type DaemonProcess } from '../helpers/daemon-process.js';
-import { isAlive } from '../helpers/processes.js';
+import { isAlive, processesRunningAs } from '../helpers/processes.js';
 
 const ATTACK_SCRIPT = path.join(path.dirname(fileURLToPath(import.meta.url)), 'attack.mjs');
 const canary = (what: string) => `canary-${what}-${randomBytes(8).toString('hex')}`;
@@ -145,16 +145,7 @@ describe('agent isolation: a hostile task cannot reach the server, its secrets o
   it("cannot see the server's own helpers that run as its uid in its other sandboxes: the workspace inspector, the worker loops", () => {
     const uid = Number(/uid=(\d+)/.exec(String(findings.whoami?.value))?.[1]);
     // The inspector that checked the attack's workspace at its submit is still running, as alpha...
-    const inspectors = readdirSync('/proc')
-      .filter((pid) => /^\d+$/.test(pid))
-      .filter((pid) => {
-        try {
-          const uidLine = /^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
-          return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('holdsForeign') && Number(uidLine) === uid;
-        } catch {
-          return false;
-        }
-      });
+    const inspectors = processesRunningAs(uid, (proc) => proc.cmdline.includes('holdsForeign'));
     expect(inspectors.length).toBeGreaterThan(0);
     // ...yet the agent saw none of it, nor any worker loop.
     for (const proc of Object.values(findings.processes)) expect(proc.cmdline).not.toMatch(/holdsForeign|sandbox-worker/);
