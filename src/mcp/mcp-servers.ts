@@ -58,3 +58,12 @@ export function mcpServerRule(name: string): string {
 export function defaultToolsWithMcp(defaultTools: readonly string[], servers: McpServers | null): string[] {
   return [...defaultTools, ...Object.keys(servers ?? {}).map(mcpServerRule)];
 }
+
+/** The tools a task may use when it names no allowed_tools: the defaults and every tool of its servers, the tenant's included. */
+export function taskDefaultTools(
+  defaultTools: readonly string[],
+  tenantDefault: McpServers | null | undefined,
+  taskServers: McpServers | null | undefined,
+): string[] {
+  return defaultToolsWithMcp(defaultTools, effectiveMcpServers(tenantDefault, taskServers));
+}

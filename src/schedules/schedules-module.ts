@@ -7,7 +7,7 @@ import type { Module } from '../server/module.js';
 import type { Store } from '../storage/store.js';
 import { checkRequireApproval } from '../tasks/approval-options.js';
 import { McpSubmitChecks } from '../mcp/mcp-submit-checks.js';
-import { defaultToolsWithMcp, effectiveMcpServers } from '../mcp/mcp-servers.js';
+import { taskDefaultTools } from '../mcp/mcp-servers.js';
 import type { SecretReader } from '../secrets/secret-types.js';
 import { SubmitChecks } from '../tasks/submit-checks.js';
 import { DEFAULT_ALLOWED_TOOLS } from '../tasks/task-defaults.js';
@@ -66,7 +66,7 @@ export function createSchedulesModule(deps: SchedulesModuleDeps): Module<Schedul
       throw new DomainError('PERMISSION_MODE_REFUSED', 'permission_mode "bypassPermissions" is refused: the server runs as root');
     }
     if (template.workspace !== undefined) deps.locateWorkspace(tenant.id, template.workspace);
-    checkRequireApproval(template.options, defaultToolsWithMcp(DEFAULT_ALLOWED_TOOLS, effectiveMcpServers(tenant.mcpServers, template.options?.mcp_servers)));
+    checkRequireApproval(template.options, taskDefaultTools(DEFAULT_ALLOWED_TOOLS, tenant.mcpServers, template.options?.mcp_servers));
     checks.checkNetworkAllow(tenant, template.options?.network?.allow);
     // Refused now rather than at every tick: a secret the template names, an address it may not reach.
     await checks.checkMcpServers(tenant, template.options?.mcp_servers);

@@ -10,7 +10,7 @@ import { checkPriority, DEFAULT_PRIORITY } from './queue/priority.js';
 import { fingerprint } from './request-fingerprint.js';
 import type { Scheduler } from './scheduler.js';
 import type { SubmitTaskRequest } from './submit-request.js';
-import { defaultToolsWithMcp, effectiveMcpServers } from '../mcp/mcp-servers.js';
+import { taskDefaultTools } from '../mcp/mcp-servers.js';
 import type { SubmitChecks } from './submit-checks.js';
 import type { TaskExecutor } from './task-executor.js';
 import { ZERO_USAGE, type TaskFinisher } from './task-finisher.js';
@@ -101,7 +101,7 @@ export class TaskService {
       );
     }
 
-    checkRequireApproval(body.options, defaultToolsWithMcp(this.deps.defaultAllowedTools, effectiveMcpServers(tenant.mcpServers, body.options?.mcp_servers)));
+    checkRequireApproval(body.options, taskDefaultTools(this.deps.defaultAllowedTools, tenant.mcpServers, body.options?.mcp_servers));
     checkPriority(body.options?.priority);
     await this.deps.checks.checkBudget(tenant);
     this.deps.checks.checkNetworkAllow(tenant, body.options?.network?.allow);
