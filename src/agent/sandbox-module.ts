@@ -40,7 +40,13 @@ export async function createSandboxModule(deps: {
   const limits = SandboxLimits.start(
     new LimitPolicy(config.limits, new Map(config.api.tenants.map((t) => [t.id, t.limits ?? {}]))),
     { isolation: isolation.mode, isRoot },
-    (group) => logger.warn('An agent sandbox cgroup could not be removed yet', { procs: group.procsFiles }),
+    {
+      onLeftover: (group) => logger.warn('An agent sandbox cgroup could not be removed yet', { procs: group.procsFiles }),
+      onYield: (tenant, yielding) =>
+        logger.info(yielding ? 'A busy tenant (over half the CPU) yields to the other tenants' : 'A tenant is no longer busy: its CPU weight is back', {
+          tenant,
+        }),
+    },
   );
   logger.info(limits.summary, { limits: limits.mechanism });
   const sandbox = new AgentSandbox(isolation, {

@@ -23,6 +23,9 @@ export interface Harness {
   daemon: DaemonProcess;
   workspaceRoot: string;
   run(tenant: keyof typeof KEYS, taskId: string, prompt: string, workspace: string, extra?: Record<string, unknown>): Promise<Record<string, unknown>>;
+  /** Submits without waiting; `finished` then polls until the task ends. */
+  submit(tenant: keyof typeof KEYS, taskId: string, prompt: string, workspace: string, extra?: Record<string, unknown>): Promise<void>;
+  finished(tenant: keyof typeof KEYS, taskId: string): Promise<Record<string, unknown>>;
   events(tenant: keyof typeof KEYS, taskId: string): Promise<Array<{ type: string; data: Record<string, unknown> }>>;
 }
 
@@ -57,13 +60,19 @@ export async function startHarness(model: ScriptedModel, dir: string, env: Recor
   );
   const as = (tenant: keyof typeof KEYS) => (method: string, p: string, body?: unknown) =>
     request(daemon.baseUrl, method, p, body, { 'x-api-key': KEYS[tenant] });
+  const submit: Harness['submit'] = async (tenant, taskId, prompt, workspace, extra = {}) => {
+    const submitted = await as(tenant)('POST', '/api/v1/tasks', { task_id: taskId, prompt, workspace, options: { timeout: 120 }, ...extra });
+    expect(submitted.status, JSON.stringify(submitted.body)).toBe(201);
+  };
+  const finished: Harness['finished'] = (tenant, taskId) => waitForStatus(daemon.baseUrl, taskId, TERMINAL, 150_000, { 'x-api-key': KEYS[tenant] });
   return {
     daemon,
     workspaceRoot,
+    submit,
+    finished,
     run: async (tenant, taskId, prompt, workspace, extra = {}) => {
-      const submitted = await as(tenant)('POST', '/api/v1/tasks', { task_id: taskId, prompt, workspace, options: { timeout: 120 }, ...extra });
-      expect(submitted.status, JSON.stringify(submitted.body)).toBe(201);
-      return waitForStatus(daemon.baseUrl, taskId, TERMINAL, 150_000, { 'x-api-key': KEYS[tenant] });
+      await submit(tenant, taskId, prompt, workspace, extra);
+      return finished(tenant, taskId);
     },
     events: async (tenant, taskId) => {
       const { body } = await as(tenant)('GET', `/api/v1/tasks/${taskId}/events?format=json&limit=1000`);

@@ -88,6 +88,21 @@ describe('cgroup layout', () => {
       memory: '/sys/fs/cgroup/memory/process_api/abc',
       pids: '/sys/fs/cgroup/pids',
       cpu: '/sys/fs/cgroup/cpu',
+      cpuacct: null,
+    });
+  });
+
+  it('finds cpuacct on its own mount, or in the cpu directory when mounted together', () => {
+    const apart = `${hybridMounts}\n32 30 0:29 / /sys/fs/cgroup/cpuacct rw,relatime - cgroup cgroup rw,cpuacct`;
+    const own = '0::/\n4:memory:/\n8:pids:/\n1:cpu:/\n2:cpuacct:/';
+    expect(findCgroupLayout(own, apart, () => [])).toMatchObject({ cpu: '/sys/fs/cgroup/cpu', cpuacct: '/sys/fs/cgroup/cpuacct' });
+    const together = hybridMounts.replace(
+      '/sys/fs/cgroup/cpu rw,relatime - cgroup cgroup rw,cpu',
+      '/sys/fs/cgroup/cpu,cpuacct rw,relatime - cgroup cgroup rw,cpu,cpuacct',
+    );
+    expect(findCgroupLayout('0::/\n4:memory:/\n8:pids:/\n1:cpu,cpuacct:/', together, () => [])).toMatchObject({
+      cpu: '/sys/fs/cgroup/cpu,cpuacct',
+      cpuacct: '/sys/fs/cgroup/cpu,cpuacct',
     });
   });
 
@@ -237,9 +252,10 @@ describe('choosing the mechanism', () => {
     const root = mkdtempSync(path.join(tmpdir(), 'ccs-cgroupfs-'));
     const layout = { version: 1 as const, memory: path.join(root, 'memory'), pids: path.join(root, 'pids'), cpu: null };
     const cgroups = SandboxLimits.start(policy, { isolation: 'bwrap', isRoot: true, cgroupLayout: () => layout });
+    // Without a cpu hierarchy there is no CPU weight to enforce.
     expect(cgroups.report()).toEqual({
       mechanism: 'cgroup1',
-      enforced: ['memory', 'pids', 'tmp', 'cpu'],
+      enforced: ['memory', 'pids', 'tmp'],
       memory_max_bytes: DEFAULT_LIMITS.memoryMax,
       pids_max: 512,
       tmp_size_bytes: 256 * 1024 ** 2,

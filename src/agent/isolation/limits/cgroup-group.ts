@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { yieldingWeight, type TenantCpuControl, type TenantCpuUsage } from './cpu-fairness.js';
 import type { ResourceLimits } from './resource-limits.js';
 
 /** Kernel counters of one sandbox's group that say a limit struck. */
@@ -32,6 +33,8 @@ export interface CgroupDriver {
    * process, the CPU weight per tenant, so a tenant's many sandboxes together weigh as one.
    */
   create(tenant: string, name: string, limits: ResourceLimits): SandboxGroup;
+  /** The tenants' CPU groups, for the fairness loop; null without the cpu controller (known after init). */
+  cpuControl(): TenantCpuControl | null;
   /** Removes the parent group (its sandboxes are gone by then). */
   close(): void;
 }
@@ -140,4 +143,48 @@ export function tryWrite(file: string, value: string): boolean {
 
 export function makeDir(dir: string): void {
   mkdirSync(dir, { recursive: true });
+}
+
+/**
+ * Each tenant's CPU group as the drivers keep it: its configured weight, or a fraction of it
+ * while it yields (cpu-fairness.ts), written through `writeWeight`.
+ */
+export class TenantCpuGroups implements TenantCpuControl {
+  private readonly configured = new Map<string, number>();
+  private readonly yielding = new Set<string>();
+
+  constructor(
+    private readonly writeWeight: (tenant: string, weight: number) => void,
+    /** The tenant's CPU time in microseconds; null where usage cannot be read. */
+    private readonly usageOf: ((tenant: string) => number) | null,
+  ) {}
+
+  get measuresUsage(): boolean {
+    return this.usageOf !== null;
+  }
+
+  /** Sets a tenant's configured weight; true when the tenant is new (its group needs its quota). */
+  configure(tenant: string, weight: number): boolean {
+    const known = this.configured.has(tenant);
+    if (this.configured.get(tenant) === weight) return false;
+    this.configured.set(tenant, weight);
+    this.apply(tenant);
+    return !known;
+  }
+
+  setYielding(tenant: string, yielding: boolean): void {
+    if (yielding) this.yielding.add(tenant);
+    else this.yielding.delete(tenant);
+    this.apply(tenant);
+  }
+
+  cpuUsage(): TenantCpuUsage[] {
+    const usageOf = this.usageOf;
+    return usageOf === null ? [] : [...this.configured.keys()].map((tenant) => ({ tenant, usageUs: usageOf(tenant) }));
+  }
+
+  private apply(tenant: string): void {
+    const weight = this.configured.get(tenant);
+    if (weight !== undefined) this.writeWeight(tenant, this.yielding.has(tenant) ? yieldingWeight(weight) : weight);
+  }
 }

@@ -6,7 +6,10 @@ import { isInside } from '../../../lib/paths.js';
  * under. Unified (v2) when a cgroup2 mount offers the memory and pids controllers; else v1 when
  * memory and pids hierarchies are mounted (hybrid hosts: a controller-less cgroup2 beside them).
  */
-export type CgroupLayout = { version: 2; dir: string } | { version: 1; memory: string; pids: string; cpu: string | null };
+export type CgroupLayout =
+  | { version: 2; dir: string }
+  /** cpuacct is often mounted with cpu (the same directory), sometimes on its own. */
+  | { version: 1; memory: string; pids: string; cpu: string | null; cpuacct?: string | null };
 
 interface CgroupMount {
   root: string;
@@ -76,5 +79,5 @@ export function findCgroupLayout(procSelfCgroup: string, mountinfo: string, cont
   const memory = v1Dir('memory');
   const pids = v1Dir('pids');
   if (memory === null || pids === null) return null;
-  return { version: 1, memory, pids, cpu: v1Dir('cpu') };
+  return { version: 1, memory, pids, cpu: v1Dir('cpu'), cpuacct: v1Dir('cpuacct') };
 }

@@ -13,20 +13,25 @@ import {
   type CgroupDriver,
   type LimitCounters,
   type SandboxGroup,
+  TenantCpuGroups,
 } from './cgroup-group.js';
 import type { CgroupLayout } from './cgroup-layout.js';
+import type { TenantCpuControl } from './cpu-fairness.js';
 import { AGENTS_WEIGHT, tenantCpuQuota, type ResourceLimits } from './resource-limits.js';
 
 type V1Layout = Extract<CgroupLayout, { version: 1 }>;
 
 /**
  * cgroup v1 (hybrid hosts): memory and pids hierarchies (and cpu for the weight, when mounted).
- * Every hierarchy gets `<server's own group>/ccs-<pid>/<sandbox>`; v1 has no rule against
- * processes in inner groups, so the server stays where it is.
+ * Every hierarchy gets `<server's own group>/ccs-<pid>/<tenant>/<sandbox>`; v1 has no rule
+ * against processes in inner groups, so the server stays where it is. A cpuacct hierarchy of its
+ * own (not mounted with cpu) only measures a tenant's CPU time: its processes join the tenant's
+ * group there directly.
  */
 export class CgroupV1 implements CgroupDriver {
   readonly mechanism = 'cgroup1' as const;
-  private readonly parents: { memory: string; pids: string; cpu: string | null };
+  private readonly parents: { memory: string; pids: string; cpu: string | null; cpuacct: string | null };
+  private readonly tenantCpu: TenantCpuGroups;
 
   constructor(
     private readonly layout: V1Layout,
@@ -35,18 +40,29 @@ export class CgroupV1 implements CgroupDriver {
     private readonly cpus: number = availableParallelism(),
   ) {
     const name = parentName(pid);
+    const cpuacct = layout.cpuacct ?? null;
     this.parents = {
       memory: path.join(layout.memory, name),
       pids: path.join(layout.pids, name),
       cpu: layout.cpu === null ? null : path.join(layout.cpu, name),
+      // Mounted with cpu: the cpu groups already count usage.
+      cpuacct: cpuacct === null || cpuacct === layout.cpu ? null : path.join(cpuacct, name),
     };
+    const usageDir = cpuacct === null ? null : path.join(cpuacct, name);
+    this.tenantCpu = new TenantCpuGroups(
+      (tenant, weight) => tryWrite(path.join(this.parents.cpu ?? '', tenant, 'cpu.shares'), String(cpuShares(weight))),
+      usageDir === null ? null : (tenant) => Math.floor(readNumber(path.join(usageDir, tenant, 'cpuacct.usage')) / 1000),
+    );
   }
 
   init(): void {
-    for (const base of [this.layout.memory, this.layout.pids, this.layout.cpu]) if (base !== null) removeStaleParents(base, this.pid, this.alive);
+    for (const base of [this.layout.memory, this.layout.pids, this.layout.cpu, this.parents.cpuacct && path.dirname(this.parents.cpuacct)]) {
+      if (base !== null) removeStaleParents(base, this.pid, this.alive);
+    }
     makeDir(this.parents.memory);
     makeDir(this.parents.pids);
     if (this.parents.cpu !== null && !tryMakeDir(this.parents.cpu)) this.parents.cpu = null;
+    if (this.parents.cpuacct !== null && !tryMakeDir(this.parents.cpuacct)) this.parents.cpuacct = null;
     if (this.parents.cpu !== null) tryWrite(path.join(this.parents.cpu, 'cpu.shares'), String(cpuShares(AGENTS_WEIGHT)));
   }
 
@@ -55,15 +71,16 @@ export class CgroupV1 implements CgroupDriver {
     const pids = path.join(this.parents.pids, tenant, name);
     const cpu = this.parents.cpu === null ? null : path.join(this.parents.cpu, tenant, name);
     const dirs = [memory, pids, ...(cpu === null ? [] : [cpu])];
+    const cpuacct = this.parents.cpuacct === null ? null : path.join(this.parents.cpuacct, tenant);
     try {
       for (const dir of dirs) makeDir(dir);
+      if (cpuacct !== null) makeDir(cpuacct);
       write(path.join(memory, 'memory.limit_in_bytes'), String(limits.memoryMax));
       // With swap, tmpfs pages and anonymous memory could be pushed out past the limit; memsw bounds both.
       const memsw = path.join(memory, 'memory.memsw.limit_in_bytes');
       if (existsSync(memsw)) tryWrite(memsw, String(limits.memoryMax));
       write(path.join(pids, 'pids.max'), String(limits.pidsMax));
-      if (cpu !== null) tryWrite(path.join(path.dirname(cpu), 'cpu.shares'), String(cpuShares(limits.cpuWeight)));
-      if (cpu !== null) {
+      if (cpu !== null && this.tenantCpu.configure(tenant, limits.cpuWeight)) {
         const { quota, period } = tenantCpuQuota(this.cpus);
         tryWrite(path.join(path.dirname(cpu), 'cpu.cfs_period_us'), String(period));
         tryWrite(path.join(path.dirname(cpu), 'cpu.cfs_quota_us'), String(quota));
@@ -73,7 +90,7 @@ export class CgroupV1 implements CgroupDriver {
       throw error;
     }
     return {
-      procsFiles: dirs.map((dir) => path.join(dir, 'cgroup.procs')),
+      procsFiles: [...dirs, ...(cpuacct === null ? [] : [cpuacct])].map((dir) => path.join(dir, 'cgroup.procs')),
       counters: (): LimitCounters => ({
         oomKills: readKeyed(path.join(memory, 'memory.oom_control'), 'oom_kill'),
         pidsRefused: readKeyed(path.join(pids, 'pids.events'), 'max'),
@@ -83,8 +100,12 @@ export class CgroupV1 implements CgroupDriver {
     };
   }
 
+  cpuControl(): TenantCpuControl | null {
+    return this.parents.cpu === null ? null : this.tenantCpu;
+  }
+
   close(): void {
-    for (const dir of [this.parents.memory, this.parents.pids, this.parents.cpu]) if (dir !== null) removeGroupTree(dir);
+    for (const dir of [this.parents.memory, this.parents.pids, this.parents.cpu, this.parents.cpuacct]) if (dir !== null) removeGroupTree(dir);
   }
 }
 

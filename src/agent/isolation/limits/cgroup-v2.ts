@@ -13,7 +13,9 @@ import {
   type CgroupDriver,
   type LimitCounters,
   type SandboxGroup,
+  TenantCpuGroups,
 } from './cgroup-group.js';
+import type { TenantCpuControl } from './cpu-fairness.js';
 import { AGENTS_WEIGHT, tenantCpuQuota, type ResourceLimits } from './resource-limits.js';
 
 /**
@@ -33,6 +35,10 @@ export class CgroupV2 implements CgroupDriver {
   private readonly base: string;
   private readonly parent: string;
   private controllers: string[] = [];
+  private readonly tenantCpu = new TenantCpuGroups(
+    (tenant, weight) => tryWrite(path.join(this.parent, tenant, 'cpu.weight'), String(weight)),
+    (tenant) => readKeyed(path.join(this.parent, tenant, 'cpu.stat'), 'usage_usec'),
+  );
 
   constructor(
     ownDir: string,
@@ -60,8 +66,7 @@ export class CgroupV2 implements CgroupDriver {
     try {
       makeDir(tenantDir);
       this.enable(tenantDir, this.controllers, false);
-      if (this.controllers.includes('cpu')) {
-        tryWrite(path.join(tenantDir, 'cpu.weight'), String(limits.cpuWeight));
+      if (this.controllers.includes('cpu') && this.tenantCpu.configure(tenant, limits.cpuWeight)) {
         const { quota, period } = tenantCpuQuota(this.cpus);
         tryWrite(path.join(tenantDir, 'cpu.max'), `${quota} ${period}`);
       }
@@ -83,6 +88,10 @@ export class CgroupV2 implements CgroupDriver {
       memoryBytes: () => readNumber(path.join(dir, 'memory.current')),
       remove: () => removeGroupTree(dir),
     };
+  }
+
+  cpuControl(): TenantCpuControl | null {
+    return this.controllers.includes('cpu') ? this.tenantCpu : null;
   }
 
   close(): void {

@@ -7,6 +7,8 @@ import type { CgroupDriver, SandboxGroup } from './cgroup-group.js';
 import { findCgroupLayout, type CgroupLayout } from './cgroup-layout.js';
 import { CgroupV1 } from './cgroup-v1.js';
 import { CgroupV2 } from './cgroup-v2.js';
+import { availableParallelism } from 'node:os';
+import { CpuFairness, cpuFairnessOptions } from './cpu-fairness.js';
 import { ProcessLimits } from './process-limits.js';
 import { showLimit, type LimitPolicy } from './resource-limits.js';
 
@@ -34,6 +36,13 @@ export interface LimitsEnvironment {
   driverFor?: (layout: CgroupLayout) => CgroupDriver;
 }
 
+export interface LimitsHooks {
+  /** A sandbox's group that could not be removed yet (processes still dying in it). */
+  onLeftover?: (group: SandboxGroup) => void;
+  /** A tenant starts or stops yielding CPU to the others (cpu-fairness.ts). */
+  onYield?: (tenant: string, yielding: boolean) => void;
+}
+
 /**
  * Limits for every agent sandbox, by the best mechanism this host offers, chosen once at start:
  * - cgroup v2, or v1 memory + pids (+ cpu), when the server is root and can write them: one
@@ -53,13 +62,16 @@ export class SandboxLimits {
     readonly sizesTmp: boolean,
     /** The one start-up log line. */
     readonly summary: string,
-    private readonly onLeftover: (group: SandboxGroup) => void,
+    private readonly hooks: LimitsHooks,
+    /** The tenants' CPU weights (and quota) hold. */
+    private readonly weighsCpu = false,
+    private readonly fairness: CpuFairness | null = null,
   ) {}
 
-  static start(policy: LimitPolicy, env: LimitsEnvironment, onLeftover: (group: SandboxGroup) => void = () => undefined): SandboxLimits {
+  static start(policy: LimitPolicy, env: LimitsEnvironment, hooks: LimitsHooks = {}): SandboxLimits {
     const values = `memory ${showLimit('memoryMax', policy.defaults.memoryMax)}, ${policy.defaults.pidsMax} processes, /tmp ${showLimit('tmpSize', policy.defaults.tmpSize)}, CPU weight ${policy.defaults.cpuWeight}`;
     if (env.isolation === 'none') {
-      return new SandboxLimits(policy, 'none', null, null, false, 'Agent limits: none (they need the sandbox; AGENT_ISOLATION=none)', onLeftover);
+      return new SandboxLimits(policy, 'none', null, null, false, 'Agent limits: none (they need the sandbox; AGENT_ISOLATION=none)', hooks);
     }
     let why = 'the server is not root';
     if (env.isRoot) {
@@ -69,7 +81,11 @@ export class SandboxLimits {
         const driver = (env.driverFor ?? defaultDriver)(layout);
         try {
           driver.init();
-          return new SandboxLimits(policy, driver.mechanism, driver, null, true, `Agent limits: ${driver.mechanism} per sandbox (${values})`, onLeftover);
+          const cpu = driver.cpuControl();
+          const fairness = cpu?.measuresUsage ? new CpuFairness(cpu, hooks.onYield, cpuFairnessOptions(availableParallelism())) : null;
+          fairness?.start();
+          const summary = `Agent limits: ${driver.mechanism} per sandbox (${values}${fairness === null ? '' : '; busy tenants yield CPU to the others'})`;
+          return new SandboxLimits(policy, driver.mechanism, driver, null, true, summary, hooks, cpu !== null, fairness);
         } catch (error) {
           why = `cgroups are not writable here (${(error as Error).message})`;
         }
@@ -77,11 +93,11 @@ export class SandboxLimits {
     }
     const prlimit = env.prlimit === undefined ? which('prlimit') : env.prlimit;
     if (prlimit === null) {
-      return new SandboxLimits(policy, 'none', null, null, true, `Agent limits: /tmp size only (${why}, and prlimit is not installed)`, onLeftover);
+      return new SandboxLimits(policy, 'none', null, null, true, `Agent limits: /tmp size only (${why}, and prlimit is not installed)`, hooks);
     }
     const scope = env.isRoot ? 'per tenant uid' : 'per sandbox';
     const summary = `Agent limits: rlimits (${why}): ${policy.defaults.pidsMax} processes ${scope} and /tmp ${showLimit('tmpSize', policy.defaults.tmpSize)}; memory and CPU weight are NOT limited`;
-    return new SandboxLimits(policy, 'rlimit', null, prlimit, true, summary, onLeftover);
+    return new SandboxLimits(policy, 'rlimit', null, prlimit, true, summary, hooks);
   }
 
   /** The limits of one new agent process of `tenantId` (its cgroup is created now). */
@@ -89,7 +105,7 @@ export class SandboxLimits {
     const limits = this.policy.of(tenantId);
     const group = this.driver?.create(tenantId || 'default', randomBytes(6).toString('hex'), limits) ?? null;
     return new ProcessLimits(tenantId, limits, this.policy, group, this.prlimit, (removed, g) => {
-      if (!removed) this.onLeftover(g);
+      if (!removed) this.hooks.onLeftover?.(g);
     });
   }
 
@@ -99,13 +115,14 @@ export class SandboxLimits {
       ...(cgroup ? (['memory'] as const) : []),
       ...(cgroup || this.mechanism === 'rlimit' ? (['pids'] as const) : []),
       ...(this.sizesTmp ? (['tmp'] as const) : []),
-      ...(cgroup ? (['cpu'] as const) : []),
+      ...(this.weighsCpu ? (['cpu'] as const) : []),
     ];
     const d = this.policy.defaults;
     return { mechanism: this.mechanism, enforced, memory_max_bytes: d.memoryMax, pids_max: d.pidsMax, tmp_size_bytes: d.tmpSize, cpu_weight: d.cpuWeight };
   }
 
   close(): void {
+    this.fairness?.stop();
     this.driver?.close();
   }
 }
