@@ -5,72 +5,38 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AgentSandbox } from '../../src/agent/isolation/agent-sandbox.js';
-import { planIsolation } from '../../src/agent/isolation/isolation-mode.js';
-import { ChangeTracker } from '../../src/changes/change-tracker.js';
+import type { AgentSandbox } from '../../src/agent/isolation/agent-sandbox.js';
+import type { ChangeTracker } from '../../src/changes/change-tracker.js';
 import { shadowRepositories } from '../helpers/shadows.js';
-import { createLogger } from '../../src/observability/logger.js';
+import { startTrackerRig, type TrackerRig } from '../helpers/tracker-rig.js';
 
 const isRoot = process.getuid?.() === 0;
 const git = (cwd: string, ...args: string[]) =>
   execFileSync('git', ['-c', 'safe.directory=*', '-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { cwd, encoding: 'utf8' });
 
 describe.runIf(isRoot)('change tracking in the tenant sandbox, with a shadow repository', () => {
-  let dir: string;
+  let rig: TrackerRig;
   let root: string;
   let changesDir: string;
-  let sandbox: AgentSandbox;
   let tracker: ChangeTracker;
   let uid: number;
-  let n = 0;
+  let sandbox: AgentSandbox;
+  const workspace: TrackerRig['workspace'] = (...args) => rig.workspace(...args);
+  const track: TrackerRig['track'] = (ws, change) => rig.track(ws, change);
 
   beforeAll(async () => {
-    dir = mkdtempSync(path.join(tmpdir(), 'ccs-change-tracker-'));
-    sandbox = new AgentSandbox(planIsolation('bwrap', { isRoot: true, platform: 'linux' }), {
-      dataDir: path.join(dir, 'data'),
-      homesDir: path.join(dir, 'data', 'homes'),
-      workspaceRoot: path.join(dir, 'workspaces'),
-      tenants: [{ id: 'alpha', workspaceDir: 'alpha' }],
-      uidBase: 232000,
-    });
-    await sandbox.init();
-    const user = sandbox.identityFor('alpha').user;
-    uid = user?.kind === 'uid' ? user.uid : -1;
-    root = path.join(dir, 'workspaces', 'alpha');
-    changesDir = path.join(dir, 'data', 'changes');
-    // Pruned as soon as a task ends (the server waits a little, so a session's next task does not queue behind it).
-    tracker = new ChangeTracker(sandbox, changesDir, createLogger({ level: 'ERROR', sink: () => undefined }), 0);
+    rig = await startTrackerRig();
+    ({ root, changesDir, tracker, uid, sandbox } = rig);
   });
   afterAll(async () => {
-    await tracker?.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await rig?.close();
   });
 
-  /** A workspace seeded as root, then handed to the tenant as the agent's process start would. */
-  function workspace(files: Record<string, string>, setup?: (ws: string) => void, parent = root): string {
-    const ws = path.join(parent, `ws${n++}`);
-    for (const [name, content] of Object.entries(files)) {
-      mkdirSync(path.dirname(path.join(ws, name)), { recursive: true });
-      writeFileSync(path.join(ws, name), content);
-    }
-    setup?.(ws);
-    execFileSync('chown', ['-R', `${uid}:${uid}`, root]);
-    return ws;
-  }
-
-  async function track(ws: string, change: () => void) {
-    const baseline = await tracker.begin(`task-${n++}`, ws, 'alpha');
-    expect(baseline).not.toBeNull();
-    change();
-    return baseline!.finish();
-  }
-
   it('a workspace inside a repository above it is its own root: the outer ignore rules do not decide', async () => {
-    const outer = path.join(root, `outer${n++}`);
+    const outer = path.join(root, rig.unique('outer'));
     mkdirSync(outer);
     git(outer, 'init', '-q');
     writeFileSync(path.join(outer, '.gitignore'), '*.txt\nws*/\n');
@@ -243,7 +209,7 @@ describe.runIf(isRoot)('change tracking in the tenant sandbox, with a shadow rep
     const ws = workspace({}, (dir) => mkdirSync(dir, { recursive: true }));
     // Its baseline makes no repository yet (nothing to store, no git started); the finish does.
     const shadowsBefore = shadowRepositories(changesDir).length;
-    const baseline = await tracker.begin(`task-${n++}`, ws, 'alpha');
+    const baseline = await tracker.begin(rig.unique('task-'), ws, 'alpha');
     expect(shadowRepositories(changesDir)).toHaveLength(shadowsBefore);
     expect((await baseline!.finish()).files).toEqual([]);
     expect(shadowRepositories(changesDir)).toHaveLength(shadowsBefore + 1);

@@ -1,21 +1,9 @@
-import { createHash } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
-import path from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request, waitForStatus } from '../helpers/client.js';
 import { launchChromium, screenshot } from '../helpers/browser.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
-
-const ALPHA_KEY = 'alpha-ui-key-3c9a1b2d0f';
-const BETA_KEY = 'beta-ui-key-8d2e4f6a5b';
-const sha = (key: string) => createHash('sha256').update(key).digest('hex');
-/** The pages refresh every few seconds; wait for them as long as a test may take. */
-const POLL = { timeout: 45_000, interval: 100 };
-
-/** A tool call the page can show at once, then a reply held back for two minutes: time to interrupt. */
-const SLOW_PROMPT =
-  '[[script:{"steps":[{"tool":{"name":"Bash","input":{"command":"echo warming-up","description":"say hello"}}},{"delay_ms":120000,"text":"too late"}]}]] slow work';
+import { ALPHA_KEY, BETA_KEY, DashboardPages, POLL, SLOW_PROMPT, writeTwoTenantKeys } from './dashboard-pages.js';
 
 // One Chromium for the whole file: each test opens contexts of its own, which share nothing.
 let browser: Browser;
@@ -28,40 +16,21 @@ afterAll(async () => {
 
 describe('web dashboard (/ui) in headless Chromium, auth on, two tenants', () => {
   let server: TestServer;
-  const contexts: BrowserContext[] = [];
-  /** Uncaught exceptions and console errors on every page (CSP violations show up here too). */
-  const pageErrors: string[] = [];
-
-  async function newPage(): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, deviceScaleFactor: 1 });
-    contexts.push(context);
-    const page = await context.newPage();
-    page.setDefaultTimeout(45_000);
-    page.on('pageerror', (error) => pageErrors.push(`${page.url()}: ${error.message}`));
-    page.on('console', (message) => {
-      // A refused key or another tenant's id answers 401/404 by design; the browser logs those.
-      if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) pageErrors.push(`${page.url()}: ${message.text()}`);
-    });
-    return page;
-  }
-
-  async function signIn(page: Page, key: string): Promise<void> {
-    await page.goto(`${server.baseUrl}/ui`);
-    await page.fill('input[name=api_key]', key);
-    await page.click('button[type=submit]');
-    await page.waitForSelector('header.topbar');
-  }
+  const pages = new DashboardPages(
+    () => browser,
+    () => server.baseUrl,
+  );
+  const pageErrors = pages.errors;
+  const newPage = () => pages.open();
+  const signIn = (page: Page, key: string) => pages.signIn(page, key);
+  const asAlpha = <T = Record<string, unknown>>(method: string, url: string, body?: unknown) =>
+    request<T>(server.baseUrl, method, url, body, { 'x-api-key': ALPHA_KEY });
 
   beforeAll(async () => {
-    const keysFile = path.join(process.env.TMPDIR ?? '/tmp', `ccs-ui-keys-${process.pid}-${Date.now()}.yaml`);
-    writeFileSync(
-      keysFile,
-      ['tenants:', '  - id: alpha', `    key_sha256: [${sha(ALPHA_KEY)}]`, '  - id: beta', `    key_sha256: [${sha(BETA_KEY)}]`].join('\n'),
-    );
-    server = await startTestServer({ API_AUTH_ENABLED: 'true', API_KEYS_FILE: keysFile, SESSION_MAX_CONCURRENT: '3', WARM_POOL_SIZE: '0' });
+    server = await startTestServer({ API_AUTH_ENABLED: 'true', API_KEYS_FILE: writeTwoTenantKeys(), SESSION_MAX_CONCURRENT: '3', WARM_POOL_SIZE: '0' });
   });
   afterAll(async () => {
-    for (const context of contexts) await context.close().catch(() => undefined);
+    await pages.close();
     await server?.close();
   });
 
@@ -122,9 +91,7 @@ describe('web dashboard (/ui) in headless Chromium, auth on, two tenants', () =>
     expect(await bash.locator('.tool-result pre').textContent()).toContain('written by multi-tool');
     await expect.poll(() => page.getAttribute('.summary [data-status]', 'data-status'), POLL).toBe('completed');
     await screenshot(page, 'task');
-    const record = await request<{ options: { priority: number } }>(server.baseUrl, 'GET', '/api/v1/tasks/ui-multi', undefined, {
-      authorization: `Bearer ${ALPHA_KEY}`,
-    });
+    const record = await asAlpha<{ options: { priority: number } }>('GET', '/api/v1/tasks/ui-multi');
     expect(record.body.options.priority).toBe(7);
 
     // The list shows it with tenant, tokens and cost; filtering by another status hides it.
@@ -145,13 +112,7 @@ describe('web dashboard (/ui) in headless Chromium, auth on, two tenants', () =>
     const list = await newPage();
     await signIn(list, ALPHA_KEY);
 
-    const submitted = await request(
-      server.baseUrl,
-      'POST',
-      '/api/v1/tasks',
-      { task_id: 'ui-slow', prompt: SLOW_PROMPT, workspace: 'ui-project' },
-      { 'x-api-key': ALPHA_KEY },
-    );
+    const submitted = await asAlpha('POST', '/api/v1/tasks', { task_id: 'ui-slow', prompt: SLOW_PROMPT, workspace: 'ui-project' });
     expect(submitted.status).toBe(201);
     await page.goto(`${server.baseUrl}/ui#/tasks/ui-slow`);
     // The tool call and its result arrive over the WebSocket while the task is still running
@@ -203,7 +164,7 @@ describe('web dashboard (/ui) in headless Chromium, auth on, two tenants', () =>
     await page.waitForURL(/#\/tasks\/task-/);
     await page.waitForSelector('[data-testid=events] [data-type=complete]');
     const taskId = decodeURIComponent(page.url().split('#/tasks/')[1]!);
-    const task = await request(server.baseUrl, 'GET', `/api/v1/tasks/${taskId}`, undefined, { 'x-api-key': ALPHA_KEY });
+    const task = await asAlpha('GET', `/api/v1/tasks/${taskId}`);
     expect(task.body.session_id).toBe('session-ui-multi');
     await page.goto(`${server.baseUrl}/ui#/tasks?session=session-ui-multi`);
     await expect.poll(() => page.locator('tbody tr[data-task-id]').count(), POLL).toBe(2);
@@ -246,13 +207,8 @@ describe('web dashboard (/ui) in headless Chromium, auth on, two tenants', () =>
       { tool: { name: 'Bash', input: { command: 'echo approved-in-the-browser', description: 'needs approval' } } },
       { text: 'done after approval' },
     ];
-    const submitted = await request(
-      server.baseUrl,
-      'POST',
-      '/api/v1/tasks',
-      { task_id: 'ui-approve', prompt: `[[script:${JSON.stringify({ steps })}]]`, options: { allowed_tools: ['Read', 'Bash'], require_approval: ['Bash'] } },
-      { 'x-api-key': ALPHA_KEY },
-    );
+    const options = { allowed_tools: ['Read', 'Bash'], require_approval: ['Bash'] };
+    const submitted = await asAlpha('POST', '/api/v1/tasks', { task_id: 'ui-approve', prompt: `[[script:${JSON.stringify({ steps })}]]`, options });
     expect(submitted.status).toBe(201);
     await page.goto(`${server.baseUrl}/ui#/tasks/ui-approve`);
     await page.waitForSelector('[data-testid=approval] [data-testid=approve]');
@@ -262,28 +218,19 @@ describe('web dashboard (/ui) in headless Chromium, auth on, two tenants', () =>
     await expect.poll(() => page.textContent('[data-testid=approval-verdict]'), POLL).toBe('Allowed');
     await page.waitForSelector('[data-testid=events] [data-type=complete].status-completed');
     expect(await page.textContent('[data-testid=events]')).toContain('approved-in-the-browser');
-    const stored = await request<{ status: string }>(server.baseUrl, 'GET', '/api/v1/tasks/ui-approve', undefined, { 'x-api-key': ALPHA_KEY });
+    const stored = await asAlpha<{ status: string }>('GET', '/api/v1/tasks/ui-approve');
     expect(stored.body.status).toBe('completed');
   });
 
   // Last of the alpha tests: its runs add tasks to the tenant's list.
   it('lists schedules with their next fire time, shows their runs, and pauses one; another tenant sees none of it', async () => {
-    const alpha = { 'x-api-key': ALPHA_KEY };
-    const hourly = await request(
-      server.baseUrl,
-      'POST',
-      '/api/v1/schedules',
-      { schedule_id: 'ui-hourly', cron: '0 * * * *', task: { prompt: 'hourly report' } },
-      alpha,
-    );
+    const hourly = await asAlpha('POST', '/api/v1/schedules', { schedule_id: 'ui-hourly', cron: '0 * * * *', task: { prompt: 'hourly report' } });
     expect(hourly.status).toBe(201);
-    const fast = await request(
-      server.baseUrl,
-      'POST',
-      '/api/v1/schedules',
-      { schedule_id: 'ui-every-2s', cron: '*/2 * * * * *', task: { prompt: 'tick from a schedule', workspace: 'ui-sched' } },
-      alpha,
-    );
+    const fast = await asAlpha('POST', '/api/v1/schedules', {
+      schedule_id: 'ui-every-2s',
+      cron: '*/2 * * * * *',
+      task: { prompt: 'tick from a schedule', workspace: 'ui-sched' },
+    });
     expect(fast.status).toBe(201);
 
     const page = await newPage();
@@ -307,7 +254,7 @@ describe('web dashboard (/ui) in headless Chromium, auth on, two tenants', () =>
     await page.click('button:has-text("Disable")');
     await expect.poll(() => page.getAttribute('.summary [data-enabled]', 'data-enabled'), POLL).toBe('false');
     expect(await page.getAttribute('.summary [data-next-fire]', 'data-next-fire')).toBe('');
-    const stored = await request<{ enabled: boolean }>(server.baseUrl, 'GET', '/api/v1/schedules/ui-every-2s', undefined, alpha);
+    const stored = await asAlpha<{ enabled: boolean }>('GET', '/api/v1/schedules/ui-every-2s');
     expect(stored.body.enabled).toBe(false);
     await page.click('table.runs tr[data-task-id] a >> nth=0');
     await page.waitForSelector('[data-testid=events] [data-type=complete]');
