@@ -30,7 +30,7 @@ describe('CPU fairness: busy tenants yield to light ones', () => {
   const { holdMs, intervalMs } = options;
 
   it('busy means half the machine, at least one core', () => {
-    expect(cpuFairnessOptions(2).busyCores).toBe(1);
+    expect(cpuFairnessOptions(2)).toMatchObject({ busyCores: 1, stillBusyCores: 0.5 });
     expect(cpuFairnessOptions(1).busyCores).toBe(1);
     expect(cpuFairnessOptions(16).busyCores).toBe(8);
   });
@@ -47,14 +47,14 @@ describe('CPU fairness: busy tenants yield to light ones', () => {
     fairness.tick(intervalMs);
     expect(control.calls).toEqual(['alpha:true']);
     expect(fairness.yielding()).toEqual(['alpha']);
-    // Still busy: the hold is renewed, nothing is written again.
-    control.use('alpha', 1.5, intervalMs);
+    // Still busy, though it gets less now: the hold is renewed, nothing is written again.
+    control.use('alpha', 0.6, intervalMs);
     fairness.tick(2 * intervalMs);
-    // Light now, but not yet for the whole hold time.
-    control.use('alpha', 0.2, holdMs - 1);
+    // Light now (under a quarter of the machine), but not yet for the whole hold time.
+    control.use('alpha', 0.4, holdMs - 1);
     fairness.tick(2 * intervalMs + holdMs - 1);
     expect(fairness.yielding()).toEqual(['alpha']);
-    control.use('alpha', 0.2, 1);
+    control.use('alpha', 0.4, 1);
     fairness.tick(2 * intervalMs + holdMs);
     expect(control.calls).toEqual(['alpha:true', 'alpha:false']);
     expect(changes).toEqual(control.calls);
@@ -103,12 +103,17 @@ describe("the drivers' tenant CPU groups (a directory standing in for /sys/fs/cg
     const control = driver.cpuControl()!;
     expect(control.measuresUsage).toBe(true);
     expect(control.cpuUsage()).toEqual([{ tenant: 'alpha', usageUs: 2_500_000 }]);
+    // Never yielded: cpu.idle is left as the kernel made it.
+    expect(existsSync(path.join(tenantDir, 'cpu.idle'))).toBe(false);
     control.setYielding('alpha', true);
     expect(read(path.join(tenantDir, 'cpu.shares'))).toBe(String(cpuShares(20)));
+    expect(read(path.join(tenantDir, 'cpu.idle'))).toBe('1');
     driver.create('alpha', 'p2', LIMITS);
     expect(read(path.join(tenantDir, 'cpu.shares'))).toBe(String(cpuShares(20)));
+    expect(read(path.join(tenantDir, 'cpu.idle'))).toBe('1');
     control.setYielding('alpha', false);
     expect(read(path.join(tenantDir, 'cpu.shares'))).toBe(String(cpuShares(200)));
+    expect(read(path.join(tenantDir, 'cpu.idle'))).toBe('0');
   });
 
   it('v1 with cpuacct mounted with cpu reads usage in the cpu groups; without cpuacct, weights hold but usage is not measured; without cpu, no CPU control', () => {
@@ -143,6 +148,7 @@ describe("the drivers' tenant CPU groups (a directory standing in for /sys/fs/cg
     expect(control.cpuUsage()).toEqual([{ tenant: 'beta', usageUs: 5 }]);
     control.setYielding('beta', true);
     expect(read(path.join(tenantDir, 'cpu.weight'))).toBe('20');
+    expect(read(path.join(tenantDir, 'cpu.idle'))).toBe('1');
 
     const bare = path.join(root, 'bare');
     mkdirSync(bare);

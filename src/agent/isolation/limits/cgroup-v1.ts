@@ -50,7 +50,8 @@ export class CgroupV1 implements CgroupDriver {
     };
     const usageDir = cpuacct === null ? null : path.join(cpuacct, name);
     this.tenantCpu = new TenantCpuGroups(
-      (tenant, weight) => tryWrite(path.join(this.parents.cpu ?? '', tenant, 'cpu.shares'), String(cpuShares(weight))),
+      (tenant) => path.join(this.parents.cpu ?? '', tenant),
+      { name: 'cpu.shares', value: (weight) => String(cpuShares(weight)) },
       usageDir === null ? null : (tenant) => Math.floor(readNumber(path.join(usageDir, tenant, 'cpuacct.usage')) / 1000),
     );
   }

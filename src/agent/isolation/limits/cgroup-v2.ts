@@ -36,7 +36,8 @@ export class CgroupV2 implements CgroupDriver {
   private readonly parent: string;
   private controllers: string[] = [];
   private readonly tenantCpu = new TenantCpuGroups(
-    (tenant, weight) => tryWrite(path.join(this.parent, tenant, 'cpu.weight'), String(weight)),
+    (tenant) => path.join(this.parent, tenant),
+    { name: 'cpu.weight', value: String },
     (tenant) => readKeyed(path.join(this.parent, tenant, 'cpu.stat'), 'usage_usec'),
   );
 

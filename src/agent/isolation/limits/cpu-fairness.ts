@@ -25,22 +25,30 @@ export interface CpuFairnessOptions {
   intervalMs: number;
   /** How long a tenant keeps yielding after the last window in which it was busy. */
   holdMs: number;
-  /** Cores a tenant uses on average over a window to count as busy. */
+  /** Cores a tenant uses on average over a window to count as busy… */
   busyCores: number;
+  /**
+   * …and, once yielding, to stay busy. Lower, because a yielding tenant gets less: a fork storm
+   * that took 1.2 cores took 0.85 while it yielded, and with one threshold it went back and forth
+   * every few seconds, the other tenant's latency with it.
+   */
+  stillBusyCores: number;
 }
 
-/** Busy means half the machine, at least one core, for a whole second. */
+/** Busy means half the machine, at least one core, for a whole second; still busy, a quarter. */
 export function cpuFairnessOptions(cpus: number): CpuFairnessOptions {
-  return { intervalMs: 1000, holdMs: 3000, busyCores: Math.max(1, cpus / 2) };
+  const busyCores = Math.max(1, cpus / 2);
+  return { intervalMs: 1000, holdMs: 3000, busyCores, stillBusyCores: busyCores / 2 };
 }
 
 /**
  * Busy tenants yield to light ones. Equal weights share a contended core by group, so a tenant
  * whose fork storm keeps a core busy still takes half the core another tenant's one CLI runs on,
  * and that tenant's warm task takes half as long again (measured: 223 -> 367 ms p95). A tenant
- * that used more than half the machine over the last second gets a tenth of its weight until
- * it has been below that for a while. A weight only matters while the CPU is contended: alone
- * on the machine, a yielding tenant still runs up to its quota.
+ * that used more than half the machine over the last second yields (an idle-class group, or a
+ * tenth of its weight; see TenantCpuGroups) until it has been below that for a while. This only
+ * matters while the CPU is contended: alone on the machine, a yielding tenant still runs up to
+ * its quota.
  */
 export class CpuFairness {
   private readonly last = new Map<string, { usageUs: number; at: number }>();
@@ -75,8 +83,9 @@ export class CpuFairness {
       this.last.set(usage.tenant, { usageUs: usage.usageUs, at: now });
       // The real window, not the interval: a timer runs late on exactly the busy machine this is for.
       if (before === undefined || now <= before.at) continue;
-      const busy = usage.usageUs - before.usageUs >= this.options.busyCores * (now - before.at) * 1000;
       const until = this.yieldingUntil.get(usage.tenant);
+      const cores = until === undefined ? this.options.busyCores : this.options.stillBusyCores;
+      const busy = usage.usageUs - before.usageUs >= cores * (now - before.at) * 1000;
       if (busy) {
         this.yieldingUntil.set(usage.tenant, now + this.options.holdMs);
         if (until === undefined) this.change(usage.tenant, true);
