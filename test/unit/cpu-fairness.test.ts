@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { CgroupV1, cpuShares } from '../../src/agent/isolation/limits/cgroup-v1.js';
 import { CgroupV2 } from '../../src/agent/isolation/limits/cgroup-v2.js';
 import { CpuFairness, cpuFairnessOptions, yieldingWeight, type TenantCpuControl, type TenantCpuUsage } from '../../src/agent/isolation/limits/cpu-fairness.js';
@@ -72,6 +72,26 @@ describe('CPU fairness: busy tenants yield to light ones', () => {
     control.use('gamma', 1, intervalMs);
     fairness.tick(4 * intervalMs);
     expect(control.calls).toEqual(['gamma:true']);
+  });
+
+  it('reads usage on its own timer once started, and not after it is stopped', () => {
+    vi.useFakeTimers();
+    try {
+      const control = new FakeControl();
+      const fairness = new CpuFairness(control, undefined, options);
+      control.use('alpha', 0, 0);
+      fairness.start();
+      vi.advanceTimersByTime(intervalMs);
+      control.use('alpha', 2, intervalMs);
+      vi.advanceTimersByTime(intervalMs);
+      expect(control.calls).toEqual(['alpha:true']);
+      fairness.stop();
+      control.use('alpha', 0, 10 * holdMs);
+      vi.advanceTimersByTime(10 * holdMs);
+      expect(control.calls).toEqual(['alpha:true']);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('divides the configured weight by ten, never below 1', () => {
