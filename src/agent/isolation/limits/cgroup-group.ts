@@ -156,7 +156,7 @@ export interface WeightFile {
  * idle-class group (`cpu.idle`, kernels 5.15+): any other tenant's waking task preempts its
  * tasks at once, and it gets the CPU the others leave. Where the kernel lacks `cpu.idle`, a tenth
  * of its weight alone. Measured under a fork storm: the other tenant's p95 rose 1.0-1.8x with the
- * low weight only, 1.0-1.2x as an idle-class group.
+ * low weight only, 1.0-1.5x as an idle-class group (bench/RESULTS.md).
  */
 export class TenantCpuGroups implements TenantCpuControl {
   private readonly configured = new Map<string, number>();

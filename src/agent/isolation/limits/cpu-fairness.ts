@@ -9,7 +9,7 @@ export interface TenantCpuControl {
   /** False on a v1 host without the cpuacct hierarchy: weights hold, but usage cannot be read. */
   readonly measuresUsage: boolean;
   cpuUsage(): TenantCpuUsage[];
-  /** Lowers a tenant's CPU weight (true) or gives it back its configured weight (false). */
+  /** Makes a tenant yield to the others (true) or gives it back its configured standing (false). */
   setYielding(tenant: string, yielding: boolean): void;
 }
 

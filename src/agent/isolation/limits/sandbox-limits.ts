@@ -1,13 +1,13 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import type { IsolationMode } from '../isolation-mode.js';
 import type { CgroupDriver, SandboxGroup } from './cgroup-group.js';
 import { findCgroupLayout, type CgroupLayout } from './cgroup-layout.js';
 import { CgroupV1 } from './cgroup-v1.js';
 import { CgroupV2 } from './cgroup-v2.js';
-import { availableParallelism } from 'node:os';
 import { CpuFairness, cpuFairnessOptions } from './cpu-fairness.js';
 import { ProcessLimits } from './process-limits.js';
 import { showLimit, type LimitPolicy } from './resource-limits.js';
