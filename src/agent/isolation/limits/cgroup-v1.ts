@@ -31,7 +31,8 @@ type V1Layout = Extract<CgroupLayout, { version: 1 }>;
 export class CgroupV1 implements CgroupDriver {
   readonly mechanism = 'cgroup1' as const;
   private readonly parents: { memory: string; pids: string; cpu: string | null; cpuacct: string | null };
-  private readonly tenantCpu: TenantCpuGroups;
+  /** Made by init, once it is known which of the cpu and cpuacct groups could be made. */
+  private tenantCpu: TenantCpuGroups | null = null;
 
   constructor(
     private readonly layout: V1Layout,
@@ -48,23 +49,24 @@ export class CgroupV1 implements CgroupDriver {
       // Mounted with cpu: the cpu groups already count usage.
       cpuacct: cpuacct === null || cpuacct === layout.cpu ? null : path.join(cpuacct, name),
     };
-    const usageDir = cpuacct === null ? null : path.join(cpuacct, name);
-    this.tenantCpu = new TenantCpuGroups(
-      (tenant) => path.join(this.parents.cpu ?? '', tenant),
-      { name: 'cpu.shares', value: (weight) => String(cpuShares(weight)) },
-      usageDir === null ? null : (tenant) => Math.floor(readNumber(path.join(usageDir, tenant, 'cpuacct.usage')) / 1000),
-    );
   }
 
   init(): void {
-    for (const base of [this.layout.memory, this.layout.pids, this.layout.cpu, this.parents.cpuacct && path.dirname(this.parents.cpuacct)]) {
-      if (base !== null) removeStaleParents(base, this.pid, this.alive);
-    }
+    const cpuacctApart = this.parents.cpuacct === null ? null : (this.layout.cpuacct ?? null);
+    for (const base of [this.layout.memory, this.layout.pids, this.layout.cpu, cpuacctApart]) if (base !== null) removeStaleParents(base, this.pid, this.alive);
     makeDir(this.parents.memory);
     makeDir(this.parents.pids);
     if (this.parents.cpu !== null && !tryMakeDir(this.parents.cpu)) this.parents.cpu = null;
     if (this.parents.cpuacct !== null && !tryMakeDir(this.parents.cpuacct)) this.parents.cpuacct = null;
-    if (this.parents.cpu !== null) tryWrite(path.join(this.parents.cpu, 'cpu.shares'), String(cpuShares(AGENTS_WEIGHT)));
+    const cpu = this.parents.cpu;
+    if (cpu === null) return;
+    tryWrite(path.join(cpu, 'cpu.shares'), String(cpuShares(AGENTS_WEIGHT)));
+    const usageDir = this.parents.cpuacct ?? (this.layout.cpuacct === this.layout.cpu ? cpu : null);
+    this.tenantCpu = new TenantCpuGroups(
+      (tenant) => path.join(cpu, tenant),
+      { name: 'cpu.shares', value: (weight) => String(cpuShares(weight)) },
+      usageDir === null ? null : (tenant) => Math.floor(readNumber(path.join(usageDir, tenant, 'cpuacct.usage')) / 1000),
+    );
   }
 
   create(tenant: string, name: string, limits: ResourceLimits): SandboxGroup {
@@ -81,7 +83,7 @@ export class CgroupV1 implements CgroupDriver {
       const memsw = path.join(memory, 'memory.memsw.limit_in_bytes');
       if (existsSync(memsw)) tryWrite(memsw, String(limits.memoryMax));
       write(path.join(pids, 'pids.max'), String(limits.pidsMax));
-      if (cpu !== null && this.tenantCpu.configure(tenant, limits.cpuWeight)) {
+      if (cpu !== null && this.tenantCpu?.configure(tenant, limits.cpuWeight)) {
         const { quota, period } = tenantCpuQuota(this.cpus);
         tryWrite(path.join(path.dirname(cpu), 'cpu.cfs_period_us'), String(period));
         tryWrite(path.join(path.dirname(cpu), 'cpu.cfs_quota_us'), String(quota));
@@ -102,7 +104,7 @@ export class CgroupV1 implements CgroupDriver {
   }
 
   cpuControl(): TenantCpuControl | null {
-    return this.parents.cpu === null ? null : this.tenantCpu;
+    return this.tenantCpu;
   }
 
   close(): void {
