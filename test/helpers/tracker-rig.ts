@@ -1,12 +1,11 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'vitest';
-import { AgentSandbox } from '../../src/agent/isolation/agent-sandbox.js';
-import { planIsolation } from '../../src/agent/isolation/isolation-mode.js';
+import type { AgentSandbox } from '../../src/agent/isolation/agent-sandbox.js';
 import { ChangeTracker } from '../../src/changes/change-tracker.js';
 import { createLogger } from '../../src/observability/logger.js';
+import { scratchSandbox } from './scratch-sandbox.js';
 
 /** A change tracker over tenant alpha's real sandbox (as root), and workspaces handed to alpha's uid. */
 export interface TrackerRig {
@@ -25,15 +24,7 @@ export interface TrackerRig {
 }
 
 export async function startTrackerRig(): Promise<TrackerRig> {
-  const dir = mkdtempSync(path.join(tmpdir(), 'ccs-change-tracker-'));
-  const sandbox = new AgentSandbox(planIsolation('bwrap', { isRoot: true, platform: 'linux' }), {
-    dataDir: path.join(dir, 'data'),
-    homesDir: path.join(dir, 'data', 'homes'),
-    workspaceRoot: path.join(dir, 'workspaces'),
-    tenants: [{ id: 'alpha', workspaceDir: 'alpha' }],
-    uidBase: 232000,
-  });
-  await sandbox.init();
+  const { dir, sandbox } = await scratchSandbox('ccs-change-tracker-', [{ id: 'alpha', workspaceDir: 'alpha' }], { isRoot: true, uidBase: 232000 });
   const user = sandbox.identityFor('alpha').user;
   const uid = user?.kind === 'uid' ? user.uid : -1;
   const root = path.join(dir, 'workspaces', 'alpha');

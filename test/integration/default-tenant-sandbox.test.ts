@@ -6,12 +6,11 @@
  *   tenants, and where an identity for an unlisted tenant points) sees the other tenants'
  *   folders masked: empty and read-only.
  */
-import { lstatSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { lstatSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AgentSandbox, type SandboxIdentity, type SandboxTenant } from '../../src/agent/isolation/agent-sandbox.js';
-import { planIsolation } from '../../src/agent/isolation/isolation-mode.js';
+import type { AgentSandbox, SandboxIdentity, SandboxTenant } from '../../src/agent/isolation/agent-sandbox.js';
+import { scratchSandbox, type ScratchSandbox } from '../helpers/scratch-sandbox.js';
 import { domainCodeOf } from '../helpers/domain-error.js';
 import { prepareWorkspace } from '../../src/workspaces/workspace-preparation.js';
 
@@ -23,20 +22,12 @@ const MODES = [
 ];
 
 /** A sandbox over a fresh WORKSPACE_ROOT in which alpha keeps a secret file. */
-async function sandboxWith(tenants: SandboxTenant[], asRoot: boolean): Promise<{ dir: string; root: string; sandbox: AgentSandbox }> {
-  const dir = mkdtempSync(path.join(tmpdir(), 'ccs-default-tenant-'));
-  const root = path.join(dir, 'workspaces');
-  const sandbox = new AgentSandbox(planIsolation('bwrap', { isRoot: asRoot, platform: 'linux' }), {
-    dataDir: path.join(dir, 'data'),
-    homesDir: path.join(dir, 'data', 'homes'),
-    workspaceRoot: root,
-    tenants,
-    uidBase: 260_000 + Math.floor(Math.random() * 10_000) * 10,
-  });
-  await sandbox.init();
+async function sandboxWith(tenants: SandboxTenant[], asRoot: boolean): Promise<ScratchSandbox> {
+  const scratch = await scratchSandbox('ccs-default-tenant-', tenants, { isRoot: asRoot, uidBase: 260_000 + Math.floor(Math.random() * 10_000) * 10 });
+  const { root } = scratch;
   mkdirSync(path.join(root, 'alpha', 'repo'), { recursive: true });
   writeFileSync(path.join(root, 'alpha', 'repo', 'secret.txt'), ALPHA_CANARY);
-  return { dir, root, sandbox };
+  return scratch;
 }
 
 /** What a shell in the identity's sandbox prints (stdout and stderr together). */

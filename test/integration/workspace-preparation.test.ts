@@ -4,14 +4,13 @@
  * CAP_CHOWN) in a sandbox that shows only the tenant's tree.
  */
 import { execFileSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AgentSandbox, type SandboxIdentity } from '../../src/agent/isolation/agent-sandbox.js';
-import { planIsolation } from '../../src/agent/isolation/isolation-mode.js';
+import type { AgentSandbox, SandboxIdentity } from '../../src/agent/isolation/agent-sandbox.js';
 import { domainCodeOf } from '../helpers/domain-error.js';
 import { processesRunningAs } from '../helpers/processes.js';
+import { scratchSandbox } from '../helpers/scratch-sandbox.js';
 import { prepareWorkspace } from '../../src/workspaces/workspace-preparation.js';
 import { WorkspaceChecks } from '../../src/workspaces/workspace-checks.js';
 
@@ -27,19 +26,11 @@ describe.runIf(isRoot)('prepareWorkspace: as the tenant, in its sandbox', () => 
   let betaFile: string;
 
   beforeAll(async () => {
-    dir = mkdtempSync(path.join(tmpdir(), 'ccs-ws-prepare-'));
-    root = path.join(dir, 'workspaces');
-    sandbox = new AgentSandbox(planIsolation('bwrap', { isRoot: true, platform: 'linux' }), {
-      dataDir: path.join(dir, 'data'),
-      homesDir: path.join(dir, 'data', 'homes'),
-      workspaceRoot: root,
-      tenants: [
-        { id: 'alpha', workspaceDir: 'alpha' },
-        { id: 'beta', workspaceDir: 'beta' },
-      ],
-      uidBase: 250_000 + Math.floor(Math.random() * 10_000) * 10,
-    });
-    await sandbox.init();
+    const tenants = [
+      { id: 'alpha', workspaceDir: 'alpha' },
+      { id: 'beta', workspaceDir: 'beta' },
+    ];
+    ({ dir, root, sandbox } = await scratchSandbox('ccs-ws-prepare-', tenants, { isRoot: true, uidBase: 250_000 + Math.floor(Math.random() * 10_000) * 10 }));
     alpha = sandbox.identityFor('alpha');
     alphaUid = (alpha.user as { uid: number }).uid;
     mkdirSync(path.join(root, 'beta', 'repo'));
