@@ -56,7 +56,7 @@ async function inspectWorkspace(sandbox: AgentSandbox, identity: SandboxIdentity
   try {
     // An inspector that died under a question (killed from outside, out of memory) is replaced once, unseen by the client.
     answer = await ask().catch((error: unknown) => {
-      if (error instanceof ResidentProgramError && !error.timedOut && error.exited) return ask();
+      if (error instanceof ResidentProgramError && error.exited) return ask();
       throw error;
     });
   } catch (error) {
