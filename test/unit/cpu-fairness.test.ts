@@ -136,6 +136,25 @@ describe("the drivers' tenant CPU groups (a directory standing in for /sys/fs/cg
     expect(read(path.join(tenantDir, 'cpu.idle'))).toBe('0');
   });
 
+  it("makes the agents' parent group idle-class while any tenant yields, and gives it back when the last one stops", () => {
+    const dirs = { memory: path.join(root, 'memory'), pids: path.join(root, 'pids'), cpu: path.join(root, 'cpu'), cpuacct: null };
+    const driver = new CgroupV1({ version: 1, ...dirs }, 41, () => true, 2);
+    driver.init();
+    driver.create('alpha', 'p1', LIMITS);
+    driver.create('beta', 'p1', LIMITS);
+    const agentsIdle = path.join(dirs.cpu, 'ccs-41', 'cpu.idle');
+    const control = driver.cpuControl()!;
+    // Never yielded: left as the kernel made it.
+    expect(existsSync(agentsIdle)).toBe(false);
+    control.setYielding('alpha', true);
+    expect(read(agentsIdle)).toBe('1');
+    control.setYielding('beta', true);
+    control.setYielding('alpha', false);
+    expect(read(agentsIdle)).toBe('1');
+    control.setYielding('beta', false);
+    expect(read(agentsIdle)).toBe('0');
+  });
+
   it('v1 with cpuacct mounted with cpu reads usage in the cpu groups; without cpuacct, weights hold but usage is not measured; without cpu, no CPU control', () => {
     const base = { memory: path.join(root, 'memory'), pids: path.join(root, 'pids') };
     const cpu = path.join(root, 'cpu,cpuacct');
@@ -169,6 +188,9 @@ describe("the drivers' tenant CPU groups (a directory standing in for /sys/fs/cg
     control.setYielding('beta', true);
     expect(read(path.join(tenantDir, 'cpu.weight'))).toBe('20');
     expect(read(path.join(tenantDir, 'cpu.idle'))).toBe('1');
+    expect(read(path.join(own, 'ccs-32', 'cpu.idle'))).toBe('1');
+    control.setYielding('beta', false);
+    expect(read(path.join(own, 'ccs-32', 'cpu.idle'))).toBe('0');
 
     const bare = path.join(root, 'bare');
     mkdirSync(bare);

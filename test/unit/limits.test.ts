@@ -89,7 +89,10 @@ describe('cgroup layout', () => {
       pids: '/sys/fs/cgroup/pids',
       cpu: '/sys/fs/cgroup/cpu',
       cpuacct: null,
+      cpuset: null,
     });
+    const withCpuset = `${hybridMounts}\n33 30 0:30 / /sys/fs/cgroup/cpuset rw,relatime - cgroup cgroup rw,cpuset`;
+    expect(findCgroupLayout(`${own}\n6:cpuset:/`, withCpuset, () => [])).toMatchObject({ cpuset: '/sys/fs/cgroup/cpuset' });
   });
 
   it('finds cpuacct on its own mount, or in the cpu directory when mounted together', () => {

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileS
 import path from 'node:path';
 import { yieldingWeight, type TenantCpuControl, type TenantCpuUsage } from './cpu-fairness.js';
 import type { ResourceLimits } from './resource-limits.js';
+import type { TenantCpusets } from './tenant-cpusets.js';
 
 /** Kernel counters of one sandbox's group that say a limit struck. */
 export interface LimitCounters {
@@ -157,14 +158,26 @@ export interface WeightFile {
  * tasks at once, and it gets the CPU the others leave. Where the kernel lacks `cpu.idle`, a tenth
  * of its weight alone. Measured under a fork storm: the other tenant's p95 rose 1.0-1.8x with the
  * low weight only, 1.0-1.5x as an idle-class group (bench/RESULTS.md).
+ *
+ * While any tenant yields, the agents' parent group is idle-class too, beside the server in the
+ * server's own cgroup. The server's threads then preempt the storm at once when they wake; as a
+ * normal group, the storm ran out its slice first, and `/health`'s p95 rose up to 1.8x. Agents
+ * then get only the CPU the server's cgroup leaves, which is the server alone where it runs as a
+ * service or in a container, and everything in the root group where it runs there. Where the
+ * driver has cpusets, a yielding tenant is also kept off one CPU (tenant-cpusets.ts).
  */
 export class TenantCpuGroups implements TenantCpuControl {
   private readonly configured = new Map<string, number>();
   private readonly yielding = new Set<string>();
   /** Tenants made idle-class at some point: only they need `cpu.idle` written back. */
   private readonly idled = new Set<string>();
+  private agentsIdle = false;
+  /** Set by the driver once it knows the cpuset hierarchy is there. */
+  cpusets: TenantCpusets | null = null;
 
   constructor(
+    /** The agents' parent group (ccs-<pid>) in the cpu hierarchy. */
+    private readonly agentsDir: string,
     /** The tenant's group in the cpu hierarchy. */
     private readonly dirOf: (tenant: string) => string,
     private readonly weightFile: WeightFile,
@@ -189,6 +202,14 @@ export class TenantCpuGroups implements TenantCpuControl {
     if (yielding) this.yielding.add(tenant);
     else this.yielding.delete(tenant);
     this.apply(tenant);
+    const agentsIdle = this.yielding.size > 0;
+    if (agentsIdle === this.agentsIdle) return;
+    this.agentsIdle = agentsIdle;
+    tryWrite(path.join(this.agentsDir, 'cpu.idle'), agentsIdle ? '1' : '0');
+  }
+
+  isYielding(tenant: string): boolean {
+    return this.yielding.has(tenant);
   }
 
   cpuUsage(): TenantCpuUsage[] {
@@ -204,5 +225,6 @@ export class TenantCpuGroups implements TenantCpuControl {
     tryWrite(path.join(dir, this.weightFile.name), this.weightFile.value(yielding ? yieldingWeight(weight) : weight));
     if (yielding) this.idled.add(tenant);
     if (this.idled.has(tenant)) tryWrite(path.join(dir, 'cpu.idle'), yielding ? '1' : '0');
+    if (this.idled.has(tenant)) this.cpusets?.apply(tenant, yielding);
   }
 }

@@ -8,8 +8,8 @@ import { isInside } from '../../../lib/paths.js';
  */
 export type CgroupLayout =
   | { version: 2; dir: string }
-  /** cpuacct is often mounted with cpu (the same directory), sometimes on its own. */
-  | { version: 1; memory: string; pids: string; cpu: string | null; cpuacct?: string | null };
+  /** cpuacct is often mounted with cpu (the same directory), sometimes on its own; cpuset is always apart. */
+  | { version: 1; memory: string; pids: string; cpu: string | null; cpuacct?: string | null; cpuset?: string | null };
 
 interface CgroupMount {
   root: string;
@@ -79,5 +79,5 @@ export function findCgroupLayout(procSelfCgroup: string, mountinfo: string, cont
   const memory = v1Dir('memory');
   const pids = v1Dir('pids');
   if (memory === null || pids === null) return null;
-  return { version: 1, memory, pids, cpu: v1Dir('cpu'), cpuacct: v1Dir('cpuacct') };
+  return { version: 1, memory, pids, cpu: v1Dir('cpu'), cpuacct: v1Dir('cpuacct'), cpuset: v1Dir('cpuset') };
 }

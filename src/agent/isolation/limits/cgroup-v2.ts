@@ -17,6 +17,7 @@ import {
 } from './cgroup-group.js';
 import type { TenantCpuControl } from './cpu-fairness.js';
 import { AGENTS_WEIGHT, tenantCpuQuota, type ResourceLimits } from './resource-limits.js';
+import { parseCpuList, TenantCpusets } from './tenant-cpusets.js';
 
 /**
  * Where the processes of the server's own group go when that group must hand its controllers to
@@ -35,11 +36,7 @@ export class CgroupV2 implements CgroupDriver {
   private readonly base: string;
   private readonly parent: string;
   private controllers: string[] = [];
-  private readonly tenantCpu = new TenantCpuGroups(
-    (tenant) => path.join(this.parent, tenant),
-    { name: 'cpu.weight', value: String },
-    (tenant) => readKeyed(path.join(this.parent, tenant, 'cpu.stat'), 'usage_usec'),
-  );
+  private readonly tenantCpu: TenantCpuGroups;
 
   constructor(
     ownDir: string,
@@ -48,7 +45,14 @@ export class CgroupV2 implements CgroupDriver {
     private readonly cpus: number = availableParallelism(),
   ) {
     this.base = path.basename(ownDir) === SERVER_LEAF ? path.dirname(ownDir) : ownDir;
-    this.parent = path.join(this.base, parentName(pid));
+    const parent = path.join(this.base, parentName(pid));
+    this.parent = parent;
+    this.tenantCpu = new TenantCpuGroups(
+      parent,
+      (tenant) => path.join(parent, tenant),
+      { name: 'cpu.weight', value: String },
+      (tenant) => readKeyed(path.join(parent, tenant, 'cpu.stat'), 'usage_usec'),
+    );
   }
 
   init(): void {
@@ -59,6 +63,22 @@ export class CgroupV2 implements CgroupDriver {
     this.enable(this.parent, wanted, false);
     if (wanted.includes('cpu')) tryWrite(path.join(this.parent, 'cpu.weight'), String(AGENTS_WEIGHT));
     this.controllers = wanted;
+    if (wanted.includes('cpu') && this.enableCpusets()) {
+      const all = parseCpuList(readWords(path.join(this.parent, 'cpuset.cpus.effective')).join(','));
+      this.tenantCpu.cpusets = new TenantCpusets((tenant) => path.join(this.parent, tenant), all, '');
+    }
+  }
+
+  /** cpuset for the tenants' groups where delegated; optional, so a host without it keeps every other limit. */
+  private enableCpusets(): boolean {
+    if (!controllers(this.base).includes('cpuset')) return false;
+    try {
+      this.enable(this.base, ['cpuset'], true);
+      this.enable(this.parent, ['cpuset'], false);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   create(tenant: string, name: string, limits: ResourceLimits): SandboxGroup {
