@@ -9,7 +9,7 @@ import { startMetricsServer } from './observability/metrics-server.js';
 import { composeServer, type ComposedServer } from './server/compose.js';
 import { VERSION } from './server/version.js';
 import { shutdownGracefully } from './server/shutdown.js';
-import { redisSecrets } from './backends/redis/redis-backend.js';
+import { redisSecrets } from './backends/redis/redis-secrets.js';
 import { listenBanner } from './server/listen-banner.js';
 
 /** Exits even if whoever reads our stdout has stopped reading: the last log lines get 2 s. */

@@ -16,10 +16,19 @@ type JsonSchema = Record<string, unknown>;
  * Descriptions and numeric bounds are dropped: they do not change what is written.
  */
 export function responseJsonSchema(schema: z.ZodType): JsonSchema {
-  const document = z.toJSONSchema(schema, { target: 'draft-07', io: 'output', unrepresentable: 'any' }) as JsonSchema;
-  const definitions = (document.definitions ?? {}) as Record<string, JsonSchema>;
-  return simplify(document, definitions, new Set());
+  let simplified = converted.get(schema);
+  if (simplified === undefined) {
+    const document = z.toJSONSchema(schema, { target: 'draft-07', io: 'output', unrepresentable: 'any' }) as JsonSchema;
+    const definitions = (document.definitions ?? {}) as Record<string, JsonSchema>;
+    simplified = simplify(document, definitions, new Set());
+    converted.set(schema, simplified);
+  }
+  // A copy per route: the schemas are static, but what fastify does with the object it is given is its own business.
+  return structuredClone(simplified);
 }
+
+/** Converted once per process: every app built (each test server, say) would otherwise pay 50 ms again. */
+const converted = new WeakMap<z.ZodType, JsonSchema>();
 
 const DROPPED_KEYWORDS = new Set([
   '$schema',

@@ -1,7 +1,7 @@
 import type { Config } from '../config.js';
 import type { Module } from '../server/module.js';
 import type { StorageHealth } from '../storage/storage-health.js';
-import { redisSecrets } from '../backends/redis/redis-backend.js';
+import { redisSecrets } from '../backends/redis/redis-secrets.js';
 import type { TenantRegistry } from '../tenancy/tenant-registry.js';
 import { registerFaultMetrics } from './fault-metrics.js';
 import { Metrics } from './metrics.js';

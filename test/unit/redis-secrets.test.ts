@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { serverRedactor } from '../../src/observability/redact.js';
-import { redisSecrets } from '../../src/backends/redis/redis-backend.js';
+import { redisSecrets } from '../../src/backends/redis/redis-secrets.js';
 
 describe('STORAGE_REDIS_URL never reaches logs or events', () => {
   it('redacts the URL and its (percent-decoded) password', () => {
