@@ -160,11 +160,11 @@ export interface WeightFile {
  * low weight only, 1.0-1.5x as an idle-class group (bench/RESULTS.md).
  *
  * While any tenant yields, the agents' parent group is idle-class too, beside the server in the
- * server's own cgroup. The server's threads then preempt the storm at once when they wake; as a
- * normal group, the storm ran out its slice first, and `/health`'s p95 rose up to 1.8x. Agents
- * then get only the CPU the server's cgroup leaves, which is the server alone where it runs as a
- * service or in a container, and everything in the root group where it runs there. Where the
- * driver has cpusets, a yielding tenant is also kept off one CPU (tenant-cpusets.ts).
+ * server's own cgroup, so the server's waking threads preempt the storm as other tenants' do.
+ * Agents then get only the CPU the server's cgroup leaves, which is the server alone where it
+ * runs as a service or in a container, and everything in the root group where it runs there.
+ * Where the driver has cpusets, a yielding tenant is also kept off one CPU (tenant-cpusets.ts).
+ * With that CPU kept free but neither idle class, the other tenant's p95 rose up to 2x.
  */
 export class TenantCpuGroups implements TenantCpuControl {
   private readonly configured = new Map<string, number>();
