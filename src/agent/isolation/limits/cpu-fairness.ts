@@ -46,9 +46,9 @@ export function cpuFairnessOptions(cpus: number): CpuFairnessOptions {
  * whose fork storm keeps a core busy still takes half the core another tenant's one CLI runs on,
  * and that tenant's warm task takes half as long again (measured: 223 -> 367 ms p95). A tenant
  * that used more than half the machine over the last second yields (an idle-class group, or a
- * tenth of its weight; see TenantCpuGroups) until it has been below that for a while. This only
- * matters while the CPU is contended: alone on the machine, a yielding tenant still runs up to
- * its quota.
+ * tenth of its weight; see TenantCpuGroups) until it has been below that for a while. The class
+ * and weight only matter while the CPU is contended; the one CPU a yielding tenant is kept off
+ * (where there are cpusets) it loses even alone on the machine, half of it on 2 cores.
  */
 export class CpuFairness {
   private readonly last = new Map<string, { usageUs: number; at: number }>();
