@@ -50,19 +50,23 @@ describe('a yielding tenant is kept off one CPU (a directory standing in for /sy
     expect(read(path.join(tenant, 'cpuset.mems'))).toBe('0');
   });
 
-  it('v1: yielding narrows the CPUs and stopping gives them back; a tenant first seen while yielding starts narrowed', () => {
+  it('v1: yielding narrows the CPUs once there is another tenant, and stopping gives them back', () => {
     const cpuset = path.join(root, 'cpuset');
     const driver = v1(cpuset, '0-3');
     driver.create('alpha', 'p1', DEFAULT_LIMITS);
     const control = driver.cpuControl()!;
     const alpha = path.join(cpuset, 'ccs-51', 'alpha', 'cpuset.cpus');
+    // Alone, there is nobody to keep a CPU free for.
     control.setYielding('alpha', true);
-    expect(read(alpha)).toBe('1,2,3');
-    control.setYielding('alpha', false);
     expect(read(alpha)).toBe('0-3');
     // The fairness loop knows a tenant only once its group exists; a new one never starts yielding.
     driver.create('beta', 'p1', DEFAULT_LIMITS);
     expect(read(path.join(cpuset, 'ccs-51', 'beta', 'cpuset.cpus'))).toBe('0-3');
+    expect(read(alpha)).toBe('1,2,3');
+    control.setYielding('alpha', false);
+    expect(read(alpha)).toBe('0-3');
+    control.setYielding('alpha', true);
+    expect(read(alpha)).toBe('1,2,3');
   });
 
   it('v1: without a usable cpuset parent (no CPUs to copy) every other limit still holds and no process joins a cpuset group', () => {
@@ -71,6 +75,7 @@ describe('a yielding tenant is kept off one CPU (a directory standing in for /sy
     const group = driver.create('alpha', 'p1', DEFAULT_LIMITS);
     expect(group.procsFiles.some((file) => file.startsWith(cpuset))).toBe(false);
     expect(existsSync(path.join(cpuset, 'ccs-51'))).toBe(false);
+    driver.create('beta', 'p1', DEFAULT_LIMITS);
     driver.cpuControl()!.setYielding('alpha', true);
     expect(existsSync(path.join(cpuset, 'ccs-51', 'alpha'))).toBe(false);
   });
@@ -85,6 +90,7 @@ describe('a yielding tenant is kept off one CPU (a directory standing in for /sy
     writeFileSync(path.join(own, 'ccs-52', 'cpuset.cpus.effective'), '0-1\n');
     driver.init();
     expect(read(path.join(own, 'cgroup.subtree_control'))).toMatch(/\+cpuset/);
+    driver.create('alpha', 'p1', DEFAULT_LIMITS);
     driver.create('beta', 'p1', DEFAULT_LIMITS);
     const beta = path.join(own, 'ccs-52', 'beta', 'cpuset.cpus');
     expect(existsSync(beta)).toBe(false);

@@ -195,6 +195,8 @@ export class TenantCpuGroups implements TenantCpuControl {
     if (this.configured.get(tenant) === weight) return false;
     this.configured.set(tenant, weight);
     this.apply(tenant);
+    // The second tenant: now there is someone to keep a CPU free for.
+    if (!known && this.configured.size === 2) for (const other of this.yielding) this.cpusets?.apply(other, true);
     return !known;
   }
 
@@ -225,6 +227,7 @@ export class TenantCpuGroups implements TenantCpuControl {
     tryWrite(path.join(dir, this.weightFile.name), this.weightFile.value(yielding ? yieldingWeight(weight) : weight));
     if (yielding) this.idled.add(tenant);
     if (this.idled.has(tenant)) tryWrite(path.join(dir, 'cpu.idle'), yielding ? '1' : '0');
-    if (this.idled.has(tenant)) this.cpusets?.apply(tenant, yielding);
+    // Kept off a CPU only for another tenant: a server with one tenant would only slow its builds.
+    if (this.idled.has(tenant)) this.cpusets?.apply(tenant, yielding && this.configured.size > 1);
   }
 }

@@ -48,7 +48,8 @@ export function cpuFairnessOptions(cpus: number): CpuFairnessOptions {
  * that used more than half the machine over the last second yields (an idle-class group, or a
  * tenth of its weight; see TenantCpuGroups) until it has been below that for a while. The class
  * and weight only matter while the CPU is contended; the one CPU a yielding tenant is kept off
- * (where there are cpusets) it loses even alone on the machine: on 2 cores, one core instead of 1.5.
+ * (where there are cpusets and another tenant) it loses even when the others are idle: on 2
+ * cores, one core instead of 1.5.
  */
 export class CpuFairness {
   private readonly last = new Map<string, { usageUs: number; at: number }>();
