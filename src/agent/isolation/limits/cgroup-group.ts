@@ -124,6 +124,11 @@ export function readKeyed(file: string, key: string): number {
   return 0;
 }
 
+/** A file's first line, trimmed; '' when absent or unreadable. */
+export function readLine(file: string): string {
+  return readLines(file)[0]?.trim() ?? '';
+}
+
 export function readNumber(file: string): number {
   return Number(readLines(file)[0]) || 0;
 }
@@ -196,7 +201,7 @@ export class TenantCpuGroups implements TenantCpuControl {
     this.configured.set(tenant, weight);
     this.apply(tenant);
     // The second tenant: now there is someone to keep a CPU free for.
-    if (!known && this.configured.size === 2) for (const other of this.yielding) this.cpusets?.apply(other, true);
+    if (!known && this.configured.size === 2) for (const other of this.yielding) this.apply(other);
     return !known;
   }
 
@@ -226,8 +231,9 @@ export class TenantCpuGroups implements TenantCpuControl {
     const dir = this.dirOf(tenant);
     tryWrite(path.join(dir, this.weightFile.name), this.weightFile.value(yielding ? yieldingWeight(weight) : weight));
     if (yielding) this.idled.add(tenant);
-    if (this.idled.has(tenant)) tryWrite(path.join(dir, 'cpu.idle'), yielding ? '1' : '0');
+    if (!this.idled.has(tenant)) return;
+    tryWrite(path.join(dir, 'cpu.idle'), yielding ? '1' : '0');
     // Kept off a CPU only for another tenant: a server with one tenant would only slow its builds.
-    if (this.idled.has(tenant)) this.cpusets?.apply(tenant, yielding && this.configured.size > 1);
+    this.cpusets?.apply(tenant, yielding && this.configured.size > 1);
   }
 }

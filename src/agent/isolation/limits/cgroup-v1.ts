@@ -1,10 +1,11 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import {
   makeDir,
   parentName,
   readKeyed,
+  readLine,
   readNumber,
   removeGroupTree,
   removeStaleParents,
@@ -100,10 +101,7 @@ export class CgroupV1 implements CgroupDriver {
     if (parent === null || !cpusets) return null;
     const dir = path.join(parent, tenant);
     if (existsSync(dir)) return dir;
-    if (tryMakeDir(dir) && tryWrite(path.join(dir, 'cpuset.mems'), this.cpusetMems)) {
-      cpusets.apply(tenant, this.tenantCpu!.isYielding(tenant));
-      if (readLine(path.join(dir, 'cpuset.cpus')) !== '') return dir;
-    }
+    if (tryMakeDir(dir) && tryWrite(path.join(dir, 'cpuset.mems'), this.cpusetMems) && cpusets.apply(tenant, this.tenantCpu!.isYielding(tenant))) return dir;
     removeGroupTree(dir);
     return null;
   }
@@ -158,14 +156,6 @@ export class CgroupV1 implements CgroupDriver {
 /** v1 cpu.shares for a v2-style weight: 100 (normal) is 1024, the kernel's default share. */
 export function cpuShares(weight: number): number {
   return Math.max(2, Math.round((weight * 1024) / 100));
-}
-
-function readLine(file: string): string {
-  try {
-    return readFileSync(file, 'utf8').trim();
-  } catch {
-    return '';
-  }
 }
 
 function tryMakeDir(dir: string): boolean {

@@ -5,6 +5,7 @@ import {
   makeDir,
   parentName,
   readKeyed,
+  readLine,
   readNumber,
   removeGroupTree,
   removeStaleParents,
@@ -64,7 +65,7 @@ export class CgroupV2 implements CgroupDriver {
     if (wanted.includes('cpu')) tryWrite(path.join(this.parent, 'cpu.weight'), String(AGENTS_WEIGHT));
     this.controllers = wanted;
     if (wanted.includes('cpu') && this.enableCpusets()) {
-      const all = parseCpuList(readWords(path.join(this.parent, 'cpuset.cpus.effective')).join(','));
+      const all = parseCpuList(readLine(path.join(this.parent, 'cpuset.cpus.effective')));
       this.tenantCpu.cpusets = new TenantCpusets((tenant) => path.join(this.parent, tenant), all, '');
     }
   }

@@ -41,8 +41,9 @@ export class TenantCpusets {
     this.yielding = yieldingCpus(all);
   }
 
-  apply(tenant: string, yielding: boolean): void {
+  /** False when the kernel refused the write. */
+  apply(tenant: string, yielding: boolean): boolean {
     // A fresh line: an empty write never reaches the kernel.
-    tryWrite(path.join(this.dirOf(tenant), 'cpuset.cpus'), `${yielding && this.yielding !== null ? this.yielding : this.normal}\n`);
+    return tryWrite(path.join(this.dirOf(tenant), 'cpuset.cpus'), `${yielding && this.yielding !== null ? this.yielding : this.normal}\n`);
   }
 }
