@@ -1,6 +1,7 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import { connect, type LookupFunction, type Socket } from 'node:net';
 import type { Counter } from 'prom-client';
+import { CONNECT_TIMEOUT_MS, limitConnect } from '../lib/connect-timeout.js';
 import { fixedLookup } from '../lib/fixed-lookup.js';
 import type { McpBinding } from '../mcp/mcp-routes.js';
 import type { McpRelay } from '../mcp/mcp-relay.js';
@@ -16,6 +17,8 @@ export interface EgressProxyOptions {
   logger: Logger;
   /** Serves requests for the reserved MCP relay host names (see src/mcp/mcp-routes.ts). */
   mcp: McpRelay;
+  /** How long a target may take to accept the connection (default CONNECT_TIMEOUT_MS). */
+  connectTimeoutMs?: number;
 }
 
 /** Hop-by-hop and proxy headers: never passed on to the target. */
@@ -27,6 +30,11 @@ const DROPPED_HEADERS = new Set(['proxy-authorization', 'proxy-connection', 'con
  */
 function toChecked(addresses: string[]): { host: string; lookup: LookupFunction } {
   return { host: 'checked.invalid', lookup: fixedLookup(addresses) };
+}
+
+/** A CONNECT's answer when the target could not be reached: a target that never answered is a timeout, not a refusal. */
+function gatewayStatus(error: NodeJS.ErrnoException): string {
+  return error.code === 'ETIMEDOUT' ? '504 Gateway Timeout' : '502 Bad Gateway';
 }
 
 /** `host:port` of a CONNECT line; IPv6 in brackets. */
@@ -111,9 +119,22 @@ export class EgressProxy {
     return verdict;
   }
 
-  private connectTo(addresses: string[], port: number, onConnect: (upstream: Socket) => void, onError: (error: NodeJS.ErrnoException) => void): void {
+  private get connectTimeoutMs(): number {
+    return this.options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS;
+  }
+
+  /** Connects for `client`; a client that goes away while the target has not yet answered takes the attempt with it. */
+  private connectTo(
+    client: Socket,
+    addresses: string[],
+    port: number,
+    onConnect: (upstream: Socket) => void,
+    onError: (error: NodeJS.ErrnoException) => void,
+  ): void {
     const upstream = connect({ ...toChecked(addresses), port });
     this.track(upstream);
+    limitConnect(upstream, this.connectTimeoutMs);
+    client.once('close', () => upstream.destroy());
     upstream.once('connect', () => {
       upstream.off('error', onError);
       upstream.on('error', () => undefined);
@@ -140,13 +161,14 @@ export class EgressProxy {
       return void socket.end(`HTTP/1.1 ${status}\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\nclaude-code-server egress proxy: ${verdict.detail}\n`);
     }
     this.connectTo(
+      socket,
       verdict.addresses,
       target.port,
       (upstream) => {
         socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
         this.splice(socket, upstream, head);
       },
-      (error) => socket.end(`HTTP/1.1 502 Bad Gateway\r\nConnection: close\r\n\r\n${error.code ?? 'connect failed'}\n`),
+      (error) => socket.end(`HTTP/1.1 ${gatewayStatus(error)}\r\nConnection: close\r\n\r\n${error.code ?? 'connect failed'}\n`),
     );
   }
 
@@ -186,8 +208,9 @@ export class EgressProxy {
         answer.pipe(res);
       },
     );
+    upstream.once('socket', (connection: Socket) => limitConnect(connection, this.connectTimeoutMs));
     upstream.once('error', (error: NodeJS.ErrnoException) => {
-      if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' });
+      if (!res.headersSent) res.writeHead(error.code === 'ETIMEDOUT' ? 504 : 502, { 'content-type': 'text/plain' });
       res.end(`claude-code-server egress proxy: ${error.code ?? 'upstream failed'}\n`);
     });
     // A client that goes away takes its upstream request with it (no pooled connections are shared between agents).
@@ -202,6 +225,7 @@ export class EgressProxy {
     const verdict = await this.check(currentTask, request.host, request.port);
     if (!verdict.ok) return void socket.end(socksReply(verdict.block ? SOCKS_REPLY.notAllowed : SOCKS_REPLY.hostUnreachable));
     this.connectTo(
+      socket,
       verdict.addresses,
       request.port,
       (upstream) => {

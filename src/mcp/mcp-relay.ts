@@ -1,5 +1,7 @@
 import http, { type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 import https from 'node:https';
+import type { Socket } from 'node:net';
+import { CONNECT_TIMEOUT_MS, limitConnect } from '../lib/connect-timeout.js';
 import { fixedLookup } from '../lib/fixed-lookup.js';
 import type { Logger } from '../observability/logger.js';
 import type { SecretReader } from '../secrets/secret-types.js';
@@ -19,6 +21,8 @@ export interface McpRelayOptions {
   logger: Logger;
   /** mcp_relay_requests_total{outcome}: each request, by what became of it. */
   count?: (outcome: RelayOutcome) => void;
+  /** How long an MCP server may take to accept the connection (default CONNECT_TIMEOUT_MS). */
+  connectTimeoutMs?: number;
 }
 
 /** What became of one relayed request: forwarded (whatever the server answered), or why not. */
@@ -95,6 +99,7 @@ export class McpRelay {
       setHost: false,
       agent: false,
     });
+    request.once('socket', (connection: Socket) => limitConnect(connection, this.options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS));
     request.once('response', (answer) => {
       this.options.count?.('forwarded');
       const answerHeaders: OutgoingHttpHeaders = {};
@@ -107,7 +112,9 @@ export class McpRelay {
     request.once('error', (error: NodeJS.ErrnoException) => {
       if (!res.headersSent) this.options.count?.('unreachable');
       this.options.logger.warn('MCP server unreachable', { server: route.name, error: error.code ?? error.message });
-      if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' });
+      // 504 for a server that never accepted the connection: the agent (and whoever reads its
+      // transcript) can tell a server that is down from one that is unreachable.
+      if (!res.headersSent) res.writeHead(error.code === 'ETIMEDOUT' ? 504 : 502, { 'content-type': 'text/plain' });
       res.end(`claude-code-server MCP relay: MCP server "${route.name}" failed: ${error.code ?? error.message}\n`);
     });
     // The agent hanging up ends the upstream request (an SSE stream included).

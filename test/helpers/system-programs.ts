@@ -15,6 +15,8 @@ export const SYSTEM_PROGRAMS: ReadonlyArray<{ program: string; pkg: string; used
   { program: 'bwrap', pkg: 'bubblewrap', usedBy: /helpers\/(test-server|daemon-process|instance-pair)\.js|new AgentSandbox\(|composeServer\(/ },
   { program: 'socat', pkg: 'socat', usedBy: /helpers\/(test-server|daemon-process|instance-pair)\.js|composeServer\(/ },
   { program: 'git', pkg: 'git', usedBy: /helpers\/(test-server|daemon-process|instance-pair)\.js|new ChangeTracker\(|composeServer\(/ },
+  // The Python client's suite, scripts the agents run (races, raw proxy calls), and a listener that never accepts.
+  { program: 'python3', pkg: 'python3', usedBy: /\bpython3\b|helpers\/blackhole\.js/ },
 ];
 
 export function onPath(program: string, searchPath = process.env.PATH ?? ''): boolean {

@@ -13,8 +13,11 @@ import { McpRelay, type RelayOutcome } from '../../../src/mcp/mcp-relay.js';
 import { mcpBinding, type McpBinding } from '../../../src/mcp/mcp-routes.js';
 import { createLogger } from '../../../src/observability/logger.js';
 import type { SecretReader } from '../../../src/secrets/secret-types.js';
+import { openBlackhole, type Blackhole } from '../../helpers/blackhole.js';
 
 const SECRET = 'relay-secret-value-77';
+/** The servers' connect timeout here (CONNECT_TIMEOUT_MS, 10 s, in production). */
+const CONNECT_TIMEOUT_MS = 300;
 
 /** The tenant's secrets as a SecretReader gives them: one secret, `docs-token`, for tenant `t`. */
 const secrets: SecretReader = {
@@ -31,8 +34,11 @@ describe('the MCP relay', () => {
   let binding: McpBinding | null;
   let allowPrivate: boolean;
   const outcomes: RelayOutcome[] = [];
+  /** A server that never accepts a connection, reached by the relay (s4) and by the agent (`hole.test`). */
+  let blackhole: Blackhole;
 
   beforeAll(async () => {
+    blackhole = await openBlackhole();
     seen = [];
     upstream = http.createServer((req, res) => {
       let body = '';
@@ -49,8 +55,8 @@ describe('the MCP relay', () => {
     // relay's private-address rule is its own (MCP_ALLOW_PRIVATE), not this one.
     const gate = new EgressGate({
       allowPrivate: true,
-      policyFor: async () => ({ tenant: parseHostPatterns(['dual.test']).patterns, task: null }),
-      resolve: async (host) => (host === 'dual.test' ? ['::1', '127.0.0.1'] : [host === 'localhost' ? '127.0.0.1' : host]),
+      policyFor: async () => ({ tenant: parseHostPatterns(['dual.test', 'hole.test']).patterns, task: null }),
+      resolve: async (host) => (host === 'dual.test' ? ['::1', '127.0.0.1'] : [host === 'localhost' || host === 'hole.test' ? '127.0.0.1' : host]),
     });
     const logger = createLogger({ level: 'ERROR', sink: () => undefined });
     proxy = new EgressProxy({
@@ -58,6 +64,7 @@ describe('the MCP relay', () => {
       onBlocked: () => undefined,
       blockedTotal: { inc: () => undefined },
       logger,
+      connectTimeoutMs: CONNECT_TIMEOUT_MS,
       mcp: new McpRelay({
         secrets,
         get allowPrivate() {
@@ -66,6 +73,7 @@ describe('the MCP relay', () => {
         resolve: (host, ok) => gate.resolvePermitted(host, ok),
         logger,
         count: (outcome) => outcomes.push(outcome),
+        connectTimeoutMs: CONNECT_TIMEOUT_MS,
       }),
     });
     const servers = {
@@ -73,6 +81,7 @@ describe('the MCP relay', () => {
       gone: { type: 'http' as const, url: `http://127.0.0.1:${port}/mcp`, headers: { Authorization: { secret: 'deleted' } } },
       ops: { type: 'sse' as const, url: `http://127.0.0.1:${port}/sse` },
       dual: { type: 'http' as const, url: `http://dual.test:${port}/dual` },
+      hole: { type: 'http' as const, url: `http://127.0.0.1:${blackhole.port}/mcp` },
     };
     binding = mcpBinding({ tenantId: 't', servers, operatorServers: ['ops'] }).binding;
     proxyServer = net.createServer((socket) => proxy.accept(socket, () => 'task-1', binding));
@@ -84,6 +93,7 @@ describe('the MCP relay', () => {
     await new Promise((resolve) => proxyServer.close(resolve));
     upstream.closeAllConnections();
     await new Promise((resolve) => upstream.close(resolve));
+    blackhole?.close();
   });
 
   const proxyPort = () => (proxyServer.address() as AddressInfo).port;
@@ -190,5 +200,30 @@ describe('the MCP relay', () => {
     expect(seen.at(-1)!.headers.authorization).toBeUndefined();
     const text = await throughTunnel(`dual.test:${port}`, '/tunnel');
     expect(text).toContain('answer to /tunnel');
+  });
+
+  it('answers 504 when an MCP server never accepts the connection, after the connect timeout instead of the kernel two minutes', async () => {
+    allowPrivate = true;
+    outcomes.length = 0;
+    const started = Date.now();
+    const answer = await viaProxy('http://s4.mcp.ccs.invalid/mcp', {}, '{"jsonrpc":"2.0"}');
+    expect(answer.status).toBe(504);
+    expect(answer.text).toContain('MCP server "hole" failed: ETIMEDOUT');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(CONNECT_TIMEOUT_MS);
+    expect(outcomes).toEqual(['unreachable']);
+  });
+
+  it("answers 504 for the agent's own connection to a host that never accepts: CONNECT and plain HTTP", async () => {
+    const tunnel = await new Promise<string>((resolve, reject) => {
+      const socket = net.connect(proxyPort(), '127.0.0.1');
+      let got = '';
+      socket.on('data', (chunk: Buffer) => (got += chunk.toString()));
+      socket.on('close', () => resolve(got));
+      socket.on('error', reject);
+      socket.write(`CONNECT hole.test:${blackhole.port} HTTP/1.1\r\nHost: hole.test\r\n\r\n`);
+    });
+    expect(tunnel).toMatch(/^HTTP\/1\.1 504 Gateway Timeout\r\n[\s\S]*ETIMEDOUT/);
+    const plain = await viaProxy(`http://hole.test:${blackhole.port}/plain`);
+    expect(plain).toMatchObject({ status: 504, text: expect.stringContaining('ETIMEDOUT') });
   });
 });
