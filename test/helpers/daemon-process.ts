@@ -79,8 +79,11 @@ async function startDaemonOnce(env: Record<string, string>, options: DaemonOptio
   const port = options.port;
   const asUser = options.asUser;
   if (asUser !== undefined) handOver(asUser, dir);
-  const [command, args] =
-    asUser === undefined ? [process.execPath, [MAIN]] : ['setpriv', [`--reuid=${asUser}`, `--regid=${asUser}`, '--clear-groups', '--', process.execPath, MAIN]];
+  // The daemon dies with the test worker that started it: a cancelled run (a killed worker) must
+  // not leave daemons behind to load the machine for the next one. setpriv execs, so the child's
+  // pid is the server's.
+  const user = asUser === undefined ? [] : [`--reuid=${asUser}`, `--regid=${asUser}`, '--clear-groups'];
+  const [command, args] = ['setpriv', [...user, '--pdeathsig', 'KILL', '--', process.execPath, MAIN]];
   const child = spawn(command, args, {
     cwd: dir,
     // METRICS_PORT 0: daemons started side by side must not fight over the default 9090.

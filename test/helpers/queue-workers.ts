@@ -38,7 +38,8 @@ export class QueueCluster {
   }
 
   async startWorker(id: string, env: Record<string, string> = {}): Promise<QueueWorker> {
-    const child = spawn(process.execPath, [WORKER], {
+    // Dies with the test worker, like the daemons (daemon-process.ts).
+    const child = spawn('setpriv', ['--pdeathsig', 'KILL', '--', process.execPath, WORKER], {
       env: {
         PATH: process.env.PATH ?? '/usr/bin:/bin',
         REDIS_URL: this.server.url,
