@@ -86,6 +86,18 @@ describe('bad input never produces a 5xx, and each gets a clear, stable error', 
     expect((await raw('{"prompt": "hi", "constructor": {"prototype": {"admin": true}}}')).body).toMatchObject({ error: { code: 'INVALID_JSON' } });
   });
 
+  it('says what is wrong with a body that is not JSON without quoting the body back (it may hold a secret)', async () => {
+    for (const body of ['{"prompt": "hi", "token": sk-live-0123456789abcdef}', 'sk-live-0123456789abcdef', '{"token": "sk-live-0123456789abcdef"']) {
+      const response = await raw(body);
+      expect(response.body, body).toMatchObject({ error: { code: 'INVALID_JSON', message: expect.stringMatching(/^Request body is not valid JSON/) } });
+      expect(JSON.stringify(response.body), body).not.toContain('sk-live');
+      // The A2A binding parses its own bodies (with V8's own message, which quotes the body).
+      const rpc = await request(server.baseUrl, 'POST', '/a2a/jsonrpc', body, { 'content-type': 'application/json' });
+      expect(JSON.stringify(rpc.body), body).toMatch(/not valid JSON/);
+      expect(JSON.stringify(rpc.body), body).not.toContain('sk-live');
+    }
+  });
+
   it('stored nothing for any refused submission', async () => {
     const { body } = await request<{ tasks: unknown[] }>(server.baseUrl, 'GET', '/api/v1/tasks');
     expect(body.tasks).toEqual([]);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { toApiError } from '../../src/http/error-mapping.js';
+import { invalidJsonMessage, toApiError } from '../../src/http/error-mapping.js';
 import { ApiError, DomainError } from '../../src/errors.js';
 import { StorageUnavailableError } from '../../src/storage/storage-unavailable.js';
 import { QueueFullError } from '../../src/tasks/queue/task-queue.js';
@@ -66,5 +66,16 @@ describe('domain errors as HTTP answers (src/http/error-mapping.ts)', () => {
       headers: {},
       body: { error: { code: 'INTERNAL_ERROR', message: 'Internal server error' } },
     });
+  });
+
+  it("keeps what the JSON parser found wrong and drops its quote of the body, in each of V8's message forms", () => {
+    expect(invalidJsonMessage('Unexpected token \'s\', ..."{"value": sk-secret-"... is not valid JSON')).toBe(
+      "Request body is not valid JSON: Unexpected token 's'",
+    );
+    expect(invalidJsonMessage('Unexpected token \'x\', "xyz" is not valid JSON')).toBe("Request body is not valid JSON: Unexpected token 'x'");
+    expect(invalidJsonMessage("Expected ',' or '}' after property value in JSON at position 21")).toBe(
+      "Request body is not valid JSON: Expected ',' or '}' after property value in JSON at position 21",
+    );
+    expect(invalidJsonMessage('"sk-only" is not valid JSON')).toBe('Request body is not valid JSON');
   });
 });

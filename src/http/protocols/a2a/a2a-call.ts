@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError } from '../../../errors.js';
+import { invalidJsonMessage } from '../../error-mapping.js';
 import { lastEventIdSchema } from '../../schemas.js';
 import type { Services } from '../../../server/services.js';
 import { A2aError, toA2aError } from './a2a-errors.js';
@@ -35,6 +36,6 @@ export function frameworkError(error: unknown): unknown {
   if (error instanceof A2aError || !(error instanceof Error) || status === undefined) return error;
   if (status === 413) return new ApiError('BODY_TOO_LARGE');
   if (status === 415) return new ApiError('UNSUPPORTED_MEDIA_TYPE');
-  if (status === 400) return new A2aError('ParseError', `Request body is not valid JSON: ${error.message}`, 'INVALID_JSON');
+  if (status === 400) return new A2aError('ParseError', invalidJsonMessage(error.message), 'INVALID_JSON');
   return error;
 }
