@@ -43,9 +43,12 @@ export async function createSandboxModule(deps: {
     {
       onLeftover: (group) => logger.warn('An agent sandbox cgroup could not be removed yet', { procs: group.procsFiles }),
       onYield: (tenant, yielding) =>
-        logger.info(yielding ? 'A busy tenant (over half the CPU) yields to the other tenants' : 'A tenant is no longer busy: its CPU weight is back', {
-          tenant,
-        }),
+        logger.info(
+          yielding ? 'A busy tenant (over half the CPU) yields to the server and the other tenants' : 'A tenant is no longer busy: its CPU weight is back',
+          {
+            tenant,
+          },
+        ),
     },
   );
   logger.info(limits.summary, { limits: limits.mechanism });
