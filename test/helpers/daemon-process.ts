@@ -1,11 +1,20 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, statSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const MAIN = path.join(REPO_ROOT, 'dist/src/main.js');
+/**
+ * setpriv by its full path, found on the test process's PATH: spawn looks a bare name up on the
+ * child's PATH, and some suites give the daemon a PATH without it (to hide bwrap, for example).
+ */
+export const SETPRIV =
+  (process.env.PATH ?? '/usr/bin:/bin')
+    .split(':')
+    .map((dir) => path.join(dir, 'setpriv'))
+    .find((file) => existsSync(file)) ?? 'setpriv';
 
 export interface DaemonProcess {
   child: ChildProcess;
@@ -83,7 +92,7 @@ async function startDaemonOnce(env: Record<string, string>, options: DaemonOptio
   // not leave daemons behind to load the machine for the next one. setpriv execs, so the child's
   // pid is the server's.
   const user = asUser === undefined ? [] : [`--reuid=${asUser}`, `--regid=${asUser}`, '--clear-groups'];
-  const [command, args] = ['setpriv', [...user, '--pdeathsig', 'KILL', '--', process.execPath, MAIN]];
+  const [command, args] = [SETPRIV, [...user, '--pdeathsig', 'KILL', '--', process.execPath, MAIN]];
   const child = spawn(command, args, {
     cwd: dir,
     // METRICS_PORT 0: daemons started side by side must not fight over the default 9090.
