@@ -13,7 +13,7 @@ const FASTIFY_CODES: Record<string, ErrorCode> = {
 /**
  * The answer to a body that is not JSON, without the parser's quote of the body: V8 quotes up to
  * ten characters either side of the bad token (`..."{"value": sk-secret-"... is not valid JSON`),
- * and a malformed `PUT /secrets/{name}` would echo part of its own secret back, into whatever logs
+ * and a malformed `POST /api/v1/secrets` would echo part of its own secret back, into whatever logs
  * the answer on its way. What is left says what was wrong (and where, when the parser said).
  */
 export function invalidJsonMessage(parserMessage: string): string {
