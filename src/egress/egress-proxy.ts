@@ -1,7 +1,7 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import { connect, type LookupFunction, type Socket } from 'node:net';
 import type { Counter } from 'prom-client';
-import { CONNECT_TIMEOUT_MS, limitConnect } from '../lib/connect-timeout.js';
+import { CONNECT_TIMEOUT_MS, limitConnect, unreachableStatus } from '../lib/connect-timeout.js';
 import { fixedLookup } from '../lib/fixed-lookup.js';
 import type { McpBinding } from '../mcp/mcp-routes.js';
 import type { McpRelay } from '../mcp/mcp-relay.js';
@@ -30,11 +30,6 @@ const DROPPED_HEADERS = new Set(['proxy-authorization', 'proxy-connection', 'con
  */
 function toChecked(addresses: string[]): { host: string; lookup: LookupFunction } {
   return { host: 'checked.invalid', lookup: fixedLookup(addresses) };
-}
-
-/** A CONNECT's answer when the target could not be reached: a target that never answered is a timeout, not a refusal. */
-function gatewayStatus(error: NodeJS.ErrnoException): string {
-  return error.code === 'ETIMEDOUT' ? '504 Gateway Timeout' : '502 Bad Gateway';
 }
 
 /** `host:port` of a CONNECT line; IPv6 in brackets. */
@@ -168,7 +163,10 @@ export class EgressProxy {
         socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
         this.splice(socket, upstream, head);
       },
-      (error) => socket.end(`HTTP/1.1 ${gatewayStatus(error)}\r\nConnection: close\r\n\r\n${error.code ?? 'connect failed'}\n`),
+      (error) => {
+        const status = unreachableStatus(error);
+        socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nConnection: close\r\n\r\n${error.code ?? 'connect failed'}\n`);
+      },
     );
   }
 
@@ -210,7 +208,7 @@ export class EgressProxy {
     );
     upstream.once('socket', (connection: Socket) => limitConnect(connection, this.connectTimeoutMs));
     upstream.once('error', (error: NodeJS.ErrnoException) => {
-      if (!res.headersSent) res.writeHead(error.code === 'ETIMEDOUT' ? 504 : 502, { 'content-type': 'text/plain' });
+      if (!res.headersSent) res.writeHead(unreachableStatus(error), { 'content-type': 'text/plain' });
       res.end(`claude-code-server egress proxy: ${error.code ?? 'upstream failed'}\n`);
     });
     // A client that goes away takes its upstream request with it (no pooled connections are shared between agents).

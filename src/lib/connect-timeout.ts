@@ -9,7 +9,7 @@ import type { Socket } from 'node:net';
 export const CONNECT_TIMEOUT_MS = 10_000;
 
 /** The error a socket still connecting after its time is destroyed with. */
-export function connectTimedOut(ms: number): NodeJS.ErrnoException {
+function connectTimedOut(ms: number): NodeJS.ErrnoException {
   return Object.assign(new Error(`connect timed out after ${ms} ms`), { code: 'ETIMEDOUT' });
 }
 
@@ -21,4 +21,13 @@ export function limitConnect(socket: Socket, ms: number): void {
   const done = () => clearTimeout(timer);
   socket.once('connect', done);
   socket.once('close', done);
+}
+
+/**
+ * The status for a target the server could not reach for an agent: 504 when it never accepted the
+ * connection in time, 502 for any other failure, so the agent can tell a host that is down from
+ * one that drops its connections.
+ */
+export function unreachableStatus(error: NodeJS.ErrnoException): 502 | 504 {
+  return error.code === 'ETIMEDOUT' ? 504 : 502;
 }

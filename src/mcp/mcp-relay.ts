@@ -1,7 +1,7 @@
 import http, { type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { Socket } from 'node:net';
-import { CONNECT_TIMEOUT_MS, limitConnect } from '../lib/connect-timeout.js';
+import { CONNECT_TIMEOUT_MS, limitConnect, unreachableStatus } from '../lib/connect-timeout.js';
 import { fixedLookup } from '../lib/fixed-lookup.js';
 import type { Logger } from '../observability/logger.js';
 import type { SecretReader } from '../secrets/secret-types.js';
@@ -112,9 +112,7 @@ export class McpRelay {
     request.once('error', (error: NodeJS.ErrnoException) => {
       if (!res.headersSent) this.options.count?.('unreachable');
       this.options.logger.warn('MCP server unreachable', { server: route.name, error: error.code ?? error.message });
-      // 504 for a server that never accepted the connection: the agent (and whoever reads its
-      // transcript) can tell a server that is down from one that is unreachable.
-      if (!res.headersSent) res.writeHead(error.code === 'ETIMEDOUT' ? 504 : 502, { 'content-type': 'text/plain' });
+      if (!res.headersSent) res.writeHead(unreachableStatus(error), { 'content-type': 'text/plain' });
       res.end(`claude-code-server MCP relay: MCP server "${route.name}" failed: ${error.code ?? error.message}\n`);
     });
     // The agent hanging up ends the upstream request (an SSE stream included).

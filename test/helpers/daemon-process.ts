@@ -1,8 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, statSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { findOnPath } from './system-programs.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const MAIN = path.join(REPO_ROOT, 'dist/src/main.js');
@@ -10,11 +11,20 @@ export const MAIN = path.join(REPO_ROOT, 'dist/src/main.js');
  * setpriv by its full path, found on the test process's PATH: spawn looks a bare name up on the
  * child's PATH, and some suites give the daemon a PATH without it (to hide bwrap, for example).
  */
-export const SETPRIV =
-  (process.env.PATH ?? '/usr/bin:/bin')
-    .split(':')
-    .map((dir) => path.join(dir, 'setpriv'))
-    .find((file) => existsSync(file)) ?? 'setpriv';
+const SETPRIV = findOnPath('setpriv');
+
+/**
+ * A command line that dies with the test worker that runs it (`setpriv --pdeathsig`, with any
+ * other setpriv options first): a cancelled run (a killed worker) must not leave daemons, workers
+ * or Redis behind to load the machine for the next one. setpriv execs, so the child's pid is the
+ * command's. Without setpriv, the command as it is.
+ */
+export function diesWithWorker(command: string, args: readonly string[], setprivOptions: readonly string[] = []): [string, string[]] {
+  if (SETPRIV !== null) return [SETPRIV, [...setprivOptions, '--pdeathsig', 'KILL', '--', command, ...args]];
+  // Its other options (another user) cannot be dropped the way the pdeathsig can.
+  if (setprivOptions.length > 0) throw new Error('setpriv is not installed (apt-get install -y util-linux)');
+  return [command, [...args]];
+}
 
 export interface DaemonProcess {
   child: ChildProcess;
@@ -88,11 +98,8 @@ async function startDaemonOnce(env: Record<string, string>, options: DaemonOptio
   const port = options.port;
   const asUser = options.asUser;
   if (asUser !== undefined) handOver(asUser, dir);
-  // The daemon dies with the test worker that started it: a cancelled run (a killed worker) must
-  // not leave daemons behind to load the machine for the next one. setpriv execs, so the child's
-  // pid is the server's.
   const user = asUser === undefined ? [] : [`--reuid=${asUser}`, `--regid=${asUser}`, '--clear-groups'];
-  const [command, args] = [SETPRIV, [...user, '--pdeathsig', 'KILL', '--', process.execPath, MAIN]];
+  const [command, args] = diesWithWorker(process.execPath, [MAIN], user);
   const child = spawn(command, args, {
     cwd: dir,
     // METRICS_PORT 0: daemons started side by side must not fight over the default 9090.

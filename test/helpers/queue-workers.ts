@@ -4,7 +4,7 @@ import path from 'node:path';
 import { RedisConnection } from '../../src/backends/redis/redis-connection.js';
 import { RedisTaskQueue } from '../../src/backends/redis/redis-task-queue.js';
 import { createLogger } from '../../src/observability/logger.js';
-import { REPO_ROOT, SETPRIV } from './daemon-process.js';
+import { diesWithWorker, REPO_ROOT } from './daemon-process.js';
 import type { RedisServer } from './redis-server.js';
 
 const WORKER = path.join(REPO_ROOT, 'dist/src/dev/queue-worker.js');
@@ -38,8 +38,7 @@ export class QueueCluster {
   }
 
   async startWorker(id: string, env: Record<string, string> = {}): Promise<QueueWorker> {
-    // Dies with the test worker, like the daemons (daemon-process.ts).
-    const child = spawn(SETPRIV, ['--pdeathsig', 'KILL', '--', process.execPath, WORKER], {
+    const child = spawn(...diesWithWorker(process.execPath, [WORKER]), {
       env: {
         PATH: process.env.PATH ?? '/usr/bin:/bin',
         REDIS_URL: this.server.url,

@@ -1,12 +1,12 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { diesWithWorker } from './daemon-process.js';
 
 export const REDIS_SERVER_BIN = process.env.REDIS_SERVER_BIN ?? 'redis-server';
-const HAS_SETPRIV = spawnSync('setpriv', ['--version'], { stdio: 'ignore' }).status === 0;
 
 /** A free loopback port (the OS picks one; there is a small window before redis binds it). */
 export async function freePort(): Promise<number> {
@@ -96,9 +96,7 @@ export class RedisProcess {
       '--maxmemory-policy',
       'noeviction',
     ];
-    const child = HAS_SETPRIV
-      ? spawn('setpriv', ['--pdeathsig', 'KILL', REDIS_SERVER_BIN, ...args], { stdio: 'ignore' })
-      : spawn(REDIS_SERVER_BIN, args, { stdio: 'ignore' });
+    const child = spawn(...diesWithWorker(REDIS_SERVER_BIN, args), { stdio: 'ignore' });
     this.child = child;
     const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`redis-server exited (${code})`))));
     exited.catch(() => undefined);

@@ -19,16 +19,23 @@ export const SYSTEM_PROGRAMS: ReadonlyArray<{ program: string; pkg: string; used
   { program: 'python3', pkg: 'python3', usedBy: /\bpython3\b|helpers\/blackhole\.js/ },
 ];
 
-export function onPath(program: string, searchPath = process.env.PATH ?? ''): boolean {
-  return searchPath.split(':').some((dir) => {
-    if (!dir) return false;
+/** A program's full path on `searchPath`, as a shell would find it; null when it is not there. */
+export function findOnPath(program: string, searchPath = process.env.PATH ?? ''): string | null {
+  for (const dir of searchPath.split(':')) {
+    if (!dir) continue;
+    const file = path.join(dir, program);
     try {
-      accessSync(path.join(dir, program), constants.X_OK);
-      return true;
+      accessSync(file, constants.X_OK);
+      return file;
     } catch {
-      return false;
+      // not here
     }
-  });
+  }
+  return null;
+}
+
+export function onPath(program: string, searchPath = process.env.PATH ?? ''): boolean {
+  return findOnPath(program, searchPath) !== null;
 }
 
 export interface Skips {

@@ -21,11 +21,12 @@ export function yieldingCpus(all: readonly number[]): string | null {
 
 /**
  * Keeps a yielding tenant off one CPU, so the server and the other tenants always have a CPU its
- * storm cannot hold (TenantCpuGroups asks for it only once there is another tenant). Weights and the idle class decide who runs next, but not how soon: this
- * kernel (PREEMPT_NONE, 250 Hz) lets a storm's process finish its fork, exit or page fault
- * before a woken thread gets the CPU, and `/health`'s p95 rose up to 1.8x with the idle classes
- * alone. With the storm kept off one CPU of two as well, it held 1.5x in 14 of 18 runs and the
- * other tenant's tasks in all 18 (bench/RESULTS.md).
+ * storm cannot hold (TenantCpuGroups asks for it only once there is another tenant). Weights and
+ * the idle class decide who runs next, but not how soon: this kernel (PREEMPT_NONE, 250 Hz) lets
+ * a storm's process finish its fork, exit or page fault before a woken thread gets the CPU, and
+ * `/health`'s p95 rose up to 1.8x with the idle classes alone. With the storm kept off one CPU of
+ * two as well, both it and the other tenant's tasks held 1.5x in every run once quiet and storming
+ * phases were alternated (bench/RESULTS.md).
  */
 export class TenantCpusets {
   private readonly yielding: string | null;
